@@ -1,0 +1,123 @@
+/* choice.h - the choice stream: the single source of every decision of a run.
+ *
+ * Which thread runs at a scheduling point, which freedom (F1-F6) the registrar
+ * takes, whether an allocation or registration fails: each is one call here.
+ * Whatever the source (fuzzer bytes, seeded PRNG, PCT, bounded exhaustive
+ * search, a recorded trace), every choice taken is appended to the log, so a
+ * run can be written out and replayed exactly with CHOICE_REPLAY.
+ *
+ * Conventions that make defaults meaningful:
+ *  - a choice among n options returns a value in [0, n); option 0 is always the
+ *    "unsurprising" one (keep running the current thread, no fault, the
+ *    registrar's simplest behaviour), so an exhausted byte stream, an empty
+ *    DFS prefix and a replay past its end all mean "no surprise";
+ *  - a choice with n == 1 is not a choice: it returns 0, consumes nothing and
+ *    is not logged (so byte streams and DFS trees only see real branches).
+ */
+#ifndef NMRSIM_CHOICE_H
+#define NMRSIM_CHOICE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum choice_mode {
+	CHOICE_BYTES,   /* fuzzer input bytes; exhausted -> 0 */
+	CHOICE_PRNG,    /* xoshiro256** seeded by splitmix64 */
+	CHOICE_PCT,     /* PCT: random priorities, depth-1 change points; PRNG for non-thread choices */
+	CHOICE_DFS,     /* bounded exhaustive search: follow a prefix, then 0; preemption bound */
+	CHOICE_REPLAY,  /* a recorded log; past its end -> 0 */
+};
+
+/* What a choice decides. Stable numbers: they appear in trace files. */
+enum choice_kind {
+	CK_THREAD = 0,     /* which runnable thread runs next */
+	CK_F1_ATTACH = 1,  /* attach inside NmrRegister* or later on a worker */
+	CK_F2_ORDER = 2,   /* order of detach callbacks */
+	CK_F3_IRQL = 3,    /* callback at PASSIVE or DISPATCH */
+	CK_F4_CLEANUP = 4, /* cleanup inside Complete / inside detach / later */
+	CK_F5_THREAD = 5,  /* callback on the caller's thread or an NMR worker */
+	CK_F6_FAULT = 6,   /* inject STATUS_INSUFFICIENT_RESOURCES */
+	CK_POOL_FAULT = 7, /* pool allocation failure (kernel shim) */
+	CK_MODULE = 8,     /* a choice made by a module's environment (timers, work items) */
+	CK_KIND_COUNT
+};
+
+struct choice_rec {
+	uint8_t kind;    /* enum choice_kind */
+	uint8_t pad;
+	uint16_t n;      /* number of options offered */
+	uint16_t value;  /* option taken, < n */
+	uint16_t pad2;
+};
+
+#define CHOICE_PCT_DEPTH_MAX 8
+#define CHOICE_THREADS_MAX 64
+
+struct choice {
+	enum choice_mode mode;     /* the source */
+	/* CHOICE_BYTES */
+	const uint8_t *bytes;      /* input bytes (not owned) */
+	size_t bytes_len;          /* their count */
+	size_t bytes_pos;          /* next unread byte */
+	/* CHOICE_PRNG / CHOICE_PCT */
+	uint64_t prng[4];          /* xoshiro256** state */
+	/* CHOICE_PCT */
+	uint32_t pct_depth;        /* d: number of priority change points + 1 */
+	uint32_t pct_steps;        /* k: expected number of thread choices, bounds change points */
+	uint32_t pct_change[CHOICE_PCT_DEPTH_MAX]; /* thread-choice indices at which priorities drop */
+	uint32_t pct_prio[CHOICE_THREADS_MAX];     /* priority per thread id (higher runs first); 0 = unassigned */
+	uint32_t pct_next_prio;    /* next fresh priority to hand a newly seen thread */
+	uint32_t thread_choices;   /* thread choices made so far (PCT step counter) */
+	/* CHOICE_DFS */
+	const uint16_t *prefix;    /* values to take for the first prefix_len logged choices */
+	uint32_t prefix_len;       /* their count */
+	uint32_t preempt_bound;    /* max preemptions (thread choices != option 0 while option 0 was the current thread) */
+	uint32_t preemptions;      /* taken so far */
+	/* CHOICE_REPLAY */
+	const struct choice_rec *replay;  /* recorded log (not owned) */
+	uint32_t replay_len;       /* its length */
+	bool diverged;             /* replay: a recorded n or kind differed from the one asked */
+	/* the log of every choice taken (all modes) */
+	struct choice_rec *log;    /* caller-provided storage */
+	uint32_t log_cap;          /* its capacity */
+	uint32_t log_len;          /* entries written (choices beyond log_cap are still taken, not logged) */
+	uint32_t count;            /* choices taken (logged or not) */
+};
+
+/* The log storage is the caller's (usually arena memory). */
+void choice_init_bytes(struct choice *c, const uint8_t *bytes, size_t len, struct choice_rec *log, uint32_t log_cap);
+void choice_init_prng(struct choice *c, uint64_t seed, struct choice_rec *log, uint32_t log_cap);
+void choice_init_pct(struct choice *c, uint64_t seed, uint32_t depth, uint32_t steps, struct choice_rec *log, uint32_t log_cap);
+void choice_init_dfs(struct choice *c, const uint16_t *prefix, uint32_t prefix_len, uint32_t preempt_bound, struct choice_rec *log, uint32_t log_cap);
+void choice_init_replay(struct choice *c, const struct choice_rec *recs, uint32_t len, struct choice_rec *log, uint32_t log_cap);
+
+/* A value in [0, n). n >= 1; n == 1 returns 0 and is not logged. n <= 65535. */
+uint32_t choice_pick(struct choice *c, enum choice_kind kind, uint32_t n);
+
+/* True with probability num/den (integer ratio; den == 0 or num == 0 -> false
+ * without a choice). Logged as a 2-option choice, option 1 = true. */
+bool choice_chance(struct choice *c, enum choice_kind kind, uint32_t num, uint32_t den);
+
+/* Which of n runnable threads runs next. ids[i] is the thread id of option i
+ * (ids < CHOICE_THREADS_MAX). If current_first, ids[0] is the thread that was
+ * running and option 0 means "no preemption"; choosing another option then
+ * counts as a preemption (DFS bound). PCT picks the highest-priority id.
+ * Returns the option index. */
+uint32_t choice_thread(struct choice *c, const uint8_t *ids, uint32_t n, bool current_first);
+
+/* Bounded exhaustive search driver. Given the log of a finished DFS run,
+ * compute the prefix of the next run in depth-first order (last logged choice
+ * with value + 1 < n is incremented, everything after it dropped). Returns
+ * false when the tree is exhausted. prefix must hold log_len entries. */
+bool choice_dfs_next(const struct choice_rec *log, uint32_t log_len, uint16_t *prefix, uint32_t *prefix_len);
+
+/* splitmix64 / xoshiro256** exposed for other deterministic uses (seeding). */
+uint64_t choice_splitmix64(uint64_t *state);
+uint64_t choice_prng_next(uint64_t s[4]);
+
+const char *choice_kind_name(enum choice_kind kind);
+/* Parses a choice_kind_name(); returns -1 if unknown. */
+int choice_kind_parse(const char *name);
+
+#endif

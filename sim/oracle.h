@@ -1,0 +1,128 @@
+/* oracle.h - checks the rules of CONTRACTS.md by observing the event stream.
+ *
+ * The oracle acts on nothing: it is fed every event (trace_emit) and keeps its
+ * own shadow of registrations and bindings built only from events (handle
+ * values as the registrar returned them), so it checks any registrar put
+ * behind the function table, not just the model.
+ *
+ * Rules it checks from events: M01-M21 and R01-R12 (see the per-kind field
+ * use in trace.h). The scheduler reports the liveness rules L01-L03 through
+ * oracle_report(), because only it knows that every thread is blocked or that
+ * the budget ran out. oracle_finish() runs the end-of-run checks (M17 for a
+ * PENDING never completed, R07 for a cleanup that never ran).
+ *
+ * A finding names its rule, module, handle or binding, the trace step and a
+ * one-line explanation quoting the contract, and has a signature (rule ID +
+ * where: module name, API/callback, site) on which campaigns deduplicate.
+ * One finding per signature per run; at most ORACLE_FINDINGS_MAX kept.
+ */
+#ifndef NMRSIM_ORACLE_H
+#define NMRSIM_ORACLE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "config.h"
+#include "rules.h"
+#include "trace.h"
+
+#define ORACLE_REGS_MAX (NMR_REGS_MAX * 4)   /* shadow registrations remembered (incl. finished ones) */
+#define ORACLE_BINDINGS_MAX (NMR_BINDINGS_MAX * 4) /* shadow bindings remembered */
+#define ORACLE_CB_DEPTH_MAX 8                /* nested callbacks per thread */
+
+enum finding_site {
+	SITE_API = 0,  /* site = enum nmr_api */
+	SITE_CB,       /* site = enum nmr_cb */
+	SITE_CALL,     /* a dispatch call */
+	SITE_UNLOAD,   /* a driver's Unload */
+	SITE_END,      /* end-of-run check */
+	SITE_HANG,     /* liveness: site = enum block_reason of the first blocked thread, or 0 */
+};
+
+struct finding {
+	uint8_t rule;        /* enum rule */
+	uint8_t site_kind;   /* enum finding_site */
+	uint8_t site;        /* per site_kind */
+	uint8_t module;      /* module index, EV_NONE8 if none */
+	uint8_t thread;      /* thread at which it was seen */
+	uint16_t binding;    /* binding slot, EV_NONE16 if none */
+	uint32_t handle;     /* handle concerned, 0 if none */
+	uint32_t step;       /* trace step */
+	uint32_t event;      /* index of the triggering event in the trace */
+	char detail[160];    /* one line: what happened, in the run's terms */
+};
+
+/* Shadow state: one per registration the oracle has seen. */
+struct oracle_reg {
+	uint32_t handle;     /* as returned by NmrRegister* */
+	uint8_t module;      /* module index */
+	uint8_t role;        /* 0 client, 1 provider */
+	uint8_t npi;         /* NPI index */
+	uint8_t state;       /* enum oracle_reg_state (oracle.c) */
+	uint32_t digest;     /* characteristics digest at registration */
+	bool digest_flagged; /* M03 already reported for this registration */
+};
+
+/* Shadow state of one binding (both sides). */
+struct oracle_binding {
+	uint32_t handle;        /* binding handle */
+	uint16_t slot;          /* registrar slot (for reports) */
+	uint8_t client_module, provider_module;
+	uint32_t client_reg, provider_reg;
+	uint8_t attach_state;   /* enum oracle_attach_state (oracle.c) */
+	uint8_t side_state[2];  /* per side (0 client, 1 provider): enum oracle_side_state (oracle.c) */
+	uint8_t detach_calls[2];/* detach callbacks delivered per side */
+	uint8_t cleanup_calls[2]; /* cleanup callbacks delivered per side */
+	uint8_t completes[2];   /* Complete calls per side */
+	bool live;              /* not yet forgotten */
+};
+
+/* Per simulated thread: the NMR callbacks it is inside (innermost last). */
+struct oracle_thread {
+	uint8_t depth;                               /* callbacks entered and not returned */
+	uint8_t cb[ORACLE_CB_DEPTH_MAX];             /* enum nmr_cb */
+	uint32_t cb_handle[ORACLE_CB_DEPTH_MAX];     /* binding handle of that callback */
+	bool attach_called[ORACLE_CB_DEPTH_MAX];     /* client attach: NmrClientAttachProvider called */
+	int32_t attach_status[ORACLE_CB_DEPTH_MAX];  /* ... and what it returned */
+};
+
+struct oracle {
+	const char *const *module_names; /* names for reports (scenario), may be NULL */
+	uint32_t nmodules;              /* entries in module_names */
+	bool stop_on_first;             /* set stop_requested at the first finding (fuzzing) */
+	bool stop_requested;            /* the run should stop now */
+	struct oracle_reg regs[ORACLE_REGS_MAX];
+	uint32_t nregs;
+	struct oracle_binding bindings[ORACLE_BINDINGS_MAX];
+	uint32_t nbindings;
+	struct oracle_thread threads[SIM_THREADS_MAX];
+	struct finding findings[ORACLE_FINDINGS_MAX];
+	uint32_t nfindings;             /* kept */
+	uint32_t findings_total;        /* seen, deduplicated by signature, incl. those not kept */
+	uint32_t event_index;           /* events observed so far */
+	uint32_t last_step;             /* step of the last event */
+	uint64_t rules_touched;         /* bit per enum rule whose relevant state this run exercised (rule coverage) */
+};
+
+void oracle_init(struct oracle *o, const char *const *module_names, uint32_t nmodules, bool stop_on_first);
+void oracle_on_event(struct oracle *o, const struct event *e);
+
+/* A finding from outside the event stream (liveness, crashes). detail is one line. */
+void oracle_report(struct oracle *o, enum rule rule, enum finding_site site_kind, uint8_t site,
+		   uint8_t module, uint8_t thread, uint16_t binding, uint32_t handle, const char *detail);
+
+/* End-of-run checks. hung: the run ended in a hang (already reported). */
+void oracle_finish(struct oracle *o, bool hung);
+
+/* "M04 C0 NmrDeregisterClient" - rule + where; what campaigns deduplicate on. */
+void oracle_signature(const struct oracle *o, const struct finding *f, char *buf, size_t cap);
+
+/* Print one finding as the report block:
+ *   violation M04 deregister-handle at step 17, thread T0, module C0, handle 0x...
+ *     contract: <rule_info()->contract>
+ *     what: <detail>
+ *   signature: M04 C0 NmrDeregisterClient */
+void oracle_print_finding(const struct oracle *o, const struct finding *f, FILE *out);
+
+#endif

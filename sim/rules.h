@@ -1,0 +1,31 @@
+/* rules.h - the rule catalogue of ../shared/CONTRACTS.md as data.
+ * IDs never change meaning; new rules get new enumerators at the end of their
+ * group and new IDs in CONTRACTS.md. */
+#ifndef NMRSIM_RULES_H
+#define NMRSIM_RULES_H
+
+#include <stdint.h>
+
+enum rule {
+	RULE_NONE = 0,
+	RULE_M01, RULE_M02, RULE_M03, RULE_M04, RULE_M05, RULE_M06, RULE_M07,
+	RULE_M08, RULE_M09, RULE_M10, RULE_M11, RULE_M12, RULE_M13, RULE_M14,
+	RULE_M15, RULE_M16, RULE_M17, RULE_M18, RULE_M19, RULE_M20, RULE_M21,
+	RULE_K01, RULE_K02, RULE_K03, RULE_K04, RULE_K05, RULE_K06,
+	RULE_R01, RULE_R02, RULE_R03, RULE_R04, RULE_R05, RULE_R06, RULE_R07,
+	RULE_R08, RULE_R09, RULE_R10, RULE_R11, RULE_R12,
+	RULE_L01, RULE_L02, RULE_L03,
+	RULE_COUNT
+};
+
+struct rule_info {
+	const char *id;       /* "M04" */
+	const char *name;     /* "deregister-handle" */
+	const char *contract; /* one line quoting/summarising the contract */
+};
+
+const struct rule_info *rule_info(enum rule r);
+/* "M04" or "M04 deregister-handle" -> RULE_M04; RULE_NONE if unknown. */
+enum rule rule_parse(const char *text);
+
+#endif

@@ -1,0 +1,152 @@
+/* trace.h - the event log of a run.
+ *
+ * Every observable thing a run does is one event: an NMR API entered or
+ * returned, a callback delivered or returned, a dispatch call, a thread
+ * switch, block or wake, an operation started, a finding. Events carry no
+ * addresses, only small ids (thread, module, registration and binding slots,
+ * handle values that the model generates), so a trace and its hash are the
+ * same on every build and machine.
+ *
+ * The log keeps the first TRACE_EVENTS_MAX events for rendering; the hash
+ * (FNV-1a 64 over each event's fields) covers all of them. The oracle is fed
+ * each event as it is appended.
+ */
+#ifndef NMRSIM_TRACE_H
+#define NMRSIM_TRACE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+
+enum ev_kind {
+	EV_THREAD_START = 0, /* a simulated thread starts (what = enum sim_thread_kind) */
+	EV_THREAD_END,       /* it finished */
+	EV_SWITCH,           /* the scheduler switched to this event's thread (arg = previous thread) */
+	EV_BLOCK,            /* thread blocks (what = enum block_reason, arg = object: registration slot or 0xffff) */
+	EV_WAKE,             /* thread became runnable again */
+	EV_OP,               /* a scripted operation starts (what = enum scn_op_kind, arg = op index) */
+	EV_API_ENTER,        /* an NMR API entered (what = enum nmr_api) */
+	EV_API_EXIT,         /* it returned (status) */
+	EV_CB_ENTER,         /* the registrar delivers a callback (what = enum nmr_cb) */
+	EV_CB_EXIT,          /* the module's callback returned (status; VOID callbacks 0) */
+	EV_CALL_ENTER,       /* a module enters its peer's dispatch table */
+	EV_CALL_EXIT,        /* it returned */
+	EV_IRQL,             /* the thread's IRQL changed (arg = old IRQL) */
+	EV_UNLOAD_ENTER,     /* a driver's Unload starts */
+	EV_UNLOAD_EXIT,      /* it returned */
+	EV_MUTATE,           /* a module changed its characteristics (M03 probe) */
+	EV_CHOICE,           /* the registrar took a freedom (what = enum choice_kind, arg = option) */
+	EV_DEREG_COMPLETE,   /* the registrar considers registration `reg` fully deregistered (Wait may return) */
+	EV_DPRINT,           /* a module's debug print (arg = index into the run's message table) */
+	EV_FINDING,          /* the oracle reported a violation (what = enum rule) */
+	EV_KIND_COUNT
+};
+
+enum sim_thread_kind { THREAD_SCRIPT = 0, THREAD_NMR_WORKER, THREAD_MOD_WORKER };
+
+enum block_reason {
+	BLOCK_NONE = 0,
+	BLOCK_DEREG_WAIT,  /* NmrWaitFor*DeregisterComplete (arg = registration slot) */
+	BLOCK_SLEEP,       /* a module's blocking wait that nothing signals (M10 probe) */
+	BLOCK_WORK,        /* a worker with an empty queue */
+	BLOCK_COUNT
+};
+
+enum nmr_api {
+	API_REGISTER_CLIENT = 0, API_REGISTER_PROVIDER,
+	API_DEREGISTER_CLIENT, API_DEREGISTER_PROVIDER,
+	API_WAIT_CLIENT, API_WAIT_PROVIDER,
+	API_CLIENT_ATTACH_PROVIDER,
+	API_CLIENT_DETACH_COMPLETE, API_PROVIDER_DETACH_COMPLETE,
+	API_COUNT
+};
+
+enum nmr_cb {
+	CB_CLIENT_ATTACH = 0, CB_PROVIDER_ATTACH,
+	CB_CLIENT_DETACH, CB_PROVIDER_DETACH,
+	CB_CLIENT_CLEANUP, CB_PROVIDER_CLEANUP,
+	CB_COUNT
+};
+
+#define EV_NONE8 0xffu
+#define EV_NONE16 0xffffu
+
+/* Field use per kind (everything unused is 0 / EV_NONE*):
+ *
+ * EV_API_ENTER   what=api, module=calling module, handle=handle argument (binding
+ *                handle for ClientAttachProvider / *DetachComplete), reg=the
+ *                calling module's current registration handle (0 if none).
+ *                Register: peer=NPI index (first-seen order of NPIIDs),
+ *                arg=malformation bits (enum chars_bad) of the characteristics,
+ *                aux=digest of the characteristics and what they point to.
+ * EV_API_EXIT    what=api, module, handle: Register -> the handle returned
+ *                (0 on failure); others -> the handle argument again. status.
+ *                Wait: aux=characteristics digest at return.
+ *                ClientAttachProvider: arg=1 if *ProviderBindingContext and
+ *                *ProviderDispatch were written.
+ * EV_CB_ENTER    what=cb, module=receiving module, peer=the other module,
+ *                handle=binding handle, reg=receiving registration handle,
+ *                binding=slot, aux=receiving module's characteristics digest.
+ *                Attach callbacks: arg=NPI index of the other side.
+ * EV_CB_EXIT     what=cb, module, peer, handle, reg, binding, status (0 for
+ *                VOID callbacks). Provider attach: arg=1 if both outputs were
+ *                written. Client attach: arg=1 if NmrClientAttachProvider was
+ *                called (inside this callback), aux=the status it returned.
+ * EV_CALL_ENTER  module=caller, peer=callee module, handle=binding handle,
+ *  / EV_CALL_EXIT binding=slot.
+ * EV_DEREG_COMPLETE  module, reg=registration handle.
+ * EV_UNLOAD_ENTER / EV_UNLOAD_EXIT  module; exit: aux=outstanding
+ *                allocations of the module (M21), arg=outstanding work items.
+ * EV_BLOCK       what=enum block_reason, arg=registration slot or EV_NONE16.
+ * EV_SWITCH      arg=previous thread.
+ * EV_OP          what=enum scn_op_kind, module, arg=op index.
+ * EV_IRQL        arg=old IRQL; irql is the new one.
+ * EV_FINDING     what=enum rule, module, handle, binding; arg=finding index.
+ */
+struct event {
+	uint32_t step;    /* scheduling step at which it happened */
+	uint8_t kind;     /* enum ev_kind */
+	uint8_t thread;   /* simulated thread id */
+	uint8_t irql;     /* that thread's IRQL */
+	uint8_t what;     /* api / callback / op / rule / reason, per kind */
+	uint8_t module;   /* scenario module index, EV_NONE8 if none */
+	uint8_t peer;     /* the other module of a binding, or NPI index; EV_NONE8 if none */
+	uint16_t binding; /* binding slot, EV_NONE16 if none */
+	uint32_t handle;  /* handle value passed or returned (model-generated, not an address), 0 if none */
+	uint32_t reg;     /* registration handle concerned, 0 if none */
+	int32_t status;   /* NTSTATUS of exits */
+	uint32_t arg;     /* per kind (see above) */
+	uint32_t aux;     /* per kind (see above) */
+};
+
+/* Malformations of characteristics found at NmrRegister* (EV_API_ENTER arg). */
+enum chars_bad {
+	CHARS_BAD_VERSION_BIT = 1u << 0, CHARS_BAD_LENGTH_BIT = 1u << 1,
+	CHARS_BAD_ATTACH_BIT = 1u << 2, CHARS_BAD_DETACH_BIT = 1u << 3,
+	CHARS_BAD_NPIID_BIT = 1u << 4, CHARS_BAD_MODULEID_BIT = 1u << 5,
+};
+
+struct oracle;
+
+struct trace {
+	struct event *events;  /* first events_cap events */
+	uint32_t events_cap;   /* capacity */
+	uint32_t count;        /* events appended (may exceed events_cap) */
+	uint64_t hash;         /* FNV-1a 64 over every event */
+	struct oracle *oracle; /* fed every event; may be NULL */
+};
+
+void trace_init(struct trace *t, struct event *storage, uint32_t cap, struct oracle *o);
+/* Append (hash, keep, feed the oracle). Hot path: no allocation, no formatting. */
+void trace_emit(struct trace *t, const struct event *e);
+
+const char *ev_kind_name(enum ev_kind k);
+const char *nmr_api_name(enum nmr_api a);
+const char *nmr_cb_name(enum nmr_cb c);
+const char *block_reason_name(enum block_reason b);
+/* "STATUS_PENDING" etc. for the statuses the engine uses; "0x%08x" otherwise (buf holds 16). */
+const char *ntstatus_name(int32_t status, char buf[16]);
+
+#endif
