@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "config.h"
 
@@ -141,6 +142,31 @@ struct trace {
 void trace_init(struct trace *t, struct event *storage, uint32_t cap, struct oracle *o);
 /* Append (hash, keep, feed the oracle). Hot path: no allocation, no formatting. */
 void trace_emit(struct trace *t, const struct event *e);
+
+struct scenario;
+struct finding;
+
+/* Thread ids of a run: scripted threads are [0, nthreads) and carry the
+ * scenario's thread names; NMR workers are [nthreads, nthreads + workers)
+ * named "nmr-worker-K"; the system worker (module work items) is
+ * nthreads + workers, named "sys-worker". buf holds 32 bytes. */
+const char *trace_thread_name(const struct scenario *s, unsigned thread, char buf[32]);
+
+/* Readable per-thread timeline, one line per event the log kept:
+ *   step  thread       irql      event
+ *   12    T0           PASSIVE   -> NmrDeregisterClient(C0 reg 0x01000001)
+ *   13    nmr-worker-0 DISPATCH     ClientDetachProvider(C0 binding #0) ...
+ * with nesting shown by indentation per thread, statuses by name, and a note
+ * when the log was truncated (events beyond events_cap). Deterministic text. */
+void trace_render_text(FILE *out, const struct trace *t, const struct scenario *s);
+
+/* Chrome/Perfetto trace-event JSON ({"traceEvents":[...]}): one track (tid)
+ * per simulated thread with thread_name metadata, "B"/"E" duration slices for
+ * API calls, callbacks, dispatch calls and Unload, "i" instant events for
+ * switches, blocks, wakes, ops and findings; ts = step (microseconds in the
+ * viewer). Loads in ui.perfetto.dev and chrome://tracing. Returns 0, or -1 on
+ * write error. */
+int trace_render_perfetto(FILE *out, const struct trace *t, const struct scenario *s);
 
 const char *ev_kind_name(enum ev_kind k);
 const char *nmr_api_name(enum nmr_api a);
