@@ -45,11 +45,17 @@ enum choice_kind {
 
 struct choice_rec {
 	uint8_t kind;    /* enum choice_kind */
-	uint8_t pad;
+	uint8_t pad;     /* flags: CHOICE_REC_FORCED (0 otherwise) */
 	uint16_t n;      /* number of options offered */
 	uint16_t value;  /* option taken, < n */
 	uint16_t pad2;
 };
+
+/* A DFS thread choice forced to option 0 by the preemption bound: logged so
+ * the run replays exactly (replay has no bound), but not a branch, so
+ * choice_dfs_next never increments it. Trace files need not carry the flag:
+ * its value is 0 either way. */
+#define CHOICE_REC_FORCED 1
 
 #define CHOICE_PCT_DEPTH_MAX 8
 #define CHOICE_THREADS_MAX 64
@@ -102,13 +108,16 @@ bool choice_chance(struct choice *c, enum choice_kind kind, uint32_t num, uint32
 /* Which of n runnable threads runs next. ids[i] is the thread id of option i
  * (ids < CHOICE_THREADS_MAX). If current_first, ids[0] is the thread that was
  * running and option 0 means "no preemption"; choosing another option then
- * counts as a preemption (DFS bound). PCT picks the highest-priority id.
+ * counts as a preemption (DFS bound). Once a DFS run has taken preempt_bound
+ * preemptions, such a choice takes option 0 and is logged with
+ * CHOICE_REC_FORCED. PCT picks the highest-priority id.
  * Returns the option index. */
 uint32_t choice_thread(struct choice *c, const uint8_t *ids, uint32_t n, bool current_first);
 
 /* Bounded exhaustive search driver. Given the log of a finished DFS run,
  * compute the prefix of the next run in depth-first order (last logged choice
- * with value + 1 < n is incremented, everything after it dropped). Returns
+ * with value + 1 < n and not CHOICE_REC_FORCED is incremented, everything
+ * after it dropped). Returns
  * false when the tree is exhausted. prefix must hold log_len entries. */
 bool choice_dfs_next(const struct choice_rec *log, uint32_t log_len, uint16_t *prefix, uint32_t *prefix_len);
 

@@ -32,8 +32,8 @@
 #define SCN_EXPECT_MAX 8         /* rule IDs in an expect line */
 #define NMR_WORKERS_MAX 2        /* NMR worker threads */
 #define MOD_WORKERS 1            /* module work-item threads (system worker) */
-/* thread ids: scripted threads, then NMR workers, then module workers */
-#define SIM_THREADS_MAX (SCN_THREADS_MAX + NMR_WORKERS_MAX + MOD_WORKERS)
+/* thread ids: scripted threads, NMR workers, the system worker, then one drain (unload) thread per module */
+#define SIM_THREADS_MAX (SCN_THREADS_MAX + NMR_WORKERS_MAX + MOD_WORKERS + SCN_MODULES_MAX)
 #define FIBER_STACK_BYTES (64 * 1024)
 #define STEPS_DEFAULT 20000u
 

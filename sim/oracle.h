@@ -30,6 +30,8 @@
 #define ORACLE_REGS_MAX (NMR_REGS_MAX * 4)   /* shadow registrations remembered (incl. finished ones) */
 #define ORACLE_BINDINGS_MAX (NMR_BINDINGS_MAX * 4) /* shadow bindings remembered */
 #define ORACLE_CB_DEPTH_MAX 8                /* nested callbacks per thread */
+#define ORACLE_API_DEPTH_MAX 8               /* nested NMR API calls per thread */
+#define ORACLE_SIGNATURES_MAX 64             /* distinct finding signatures remembered per run (dedup) */
 
 enum finding_site {
 	SITE_API = 0,  /* site = enum nmr_api */
@@ -62,6 +64,11 @@ struct oracle_reg {
 	uint8_t state;       /* enum oracle_reg_state (oracle.c) */
 	uint32_t digest;     /* characteristics digest at registration */
 	bool digest_flagged; /* M03 already reported for this registration */
+	bool dereg_complete; /* EV_DEREG_COMPLETE seen */
+	uint32_t seq;        /* creation order (newest wins; oldest finished recycled first) */
+	uint32_t step_registered;   /* step of the register exit (or first callback) */
+	uint32_t step_deregistered; /* step of the deregister enter, 0 if none */
+	uint32_t step_wait;         /* step at which the wait returned, 0 if none */
 };
 
 /* Shadow state of one binding (both sides). */
@@ -76,6 +83,12 @@ struct oracle_binding {
 	uint8_t cleanup_calls[2]; /* cleanup callbacks delivered per side */
 	uint8_t completes[2];   /* Complete calls per side */
 	bool live;              /* not yet forgotten */
+	uint8_t attach_cb[2];   /* per side: enum oracle_attach_cb (oracle.c) of its attach callback */
+	bool complete_early[2]; /* Complete called while that side's detach callback still ran */
+	bool tainted;           /* a module broke M11/M12/M13 on this attach: attach-outcome R checks skipped */
+	uint32_t seq;           /* creation order */
+	uint32_t step_detached[2];  /* step at which each side's detach completed */
+	uint32_t step_cleanup[2];   /* step of each side's (first) cleanup */
 };
 
 /* Per simulated thread: the NMR callbacks it is inside (innermost last). */
@@ -85,10 +98,28 @@ struct oracle_thread {
 	uint32_t cb_handle[ORACLE_CB_DEPTH_MAX];     /* binding handle of that callback */
 	bool attach_called[ORACLE_CB_DEPTH_MAX];     /* client attach: NmrClientAttachProvider called */
 	int32_t attach_status[ORACLE_CB_DEPTH_MAX];  /* ... and what it returned */
+	bool attach_returned[ORACLE_CB_DEPTH_MAX];   /* ... and it returned (status valid) */
+	uint8_t cb_module[ORACLE_CB_DEPTH_MAX];      /* receiving module of that callback */
+	uint8_t api_depth;                           /* NMR API calls entered and not returned */
+	struct oracle_api_frame {
+		uint8_t api;       /* enum nmr_api */
+		uint8_t module;    /* calling module */
+		uint8_t npi;       /* register: NPI index */
+		uint8_t cb_index;  /* ClientAttachProvider: callback frame it was recorded on, EV_NONE8 if none */
+		bool valid;        /* deregister/wait: the handle was a registration of that role (see oracle.c) */
+		uint8_t reg_state; /* deregister/wait: shadow state at enter */
+		uint16_t reg_index;/* deregister/wait: shadow registration index, EV_NONE16 if none */
+		uint32_t reg_seq;  /* ... its seq (guards against recycling) */
+		uint32_t handle;   /* handle argument */
+		uint32_t digest;   /* register: characteristics digest */
+	} api[ORACLE_API_DEPTH_MAX];
 };
+
+struct scenario;
 
 struct oracle {
 	const char *const *module_names; /* names for reports (scenario), may be NULL */
+	const struct scenario *scenario; /* thread names for reports (trace_thread_name); NULL after init, the run may set it */
 	uint32_t nmodules;              /* entries in module_names */
 	bool stop_on_first;             /* set stop_requested at the first finding (fuzzing) */
 	bool stop_requested;            /* the run should stop now */
@@ -103,7 +134,19 @@ struct oracle {
 	uint32_t event_index;           /* events observed so far */
 	uint32_t last_step;             /* step of the last event */
 	uint64_t rules_touched;         /* bit per enum rule whose relevant state this run exercised (rule coverage) */
+	uint32_t seq;                   /* creation counter for regs and bindings */
+	uint32_t signatures[ORACLE_SIGNATURES_MAX]; /* packed signature keys seen this run (dedup) */
+	uint32_t nsignatures;           /* in use; beyond the array a new signature is counted again */
+	uint32_t regs_dropped;          /* registrations not tracked: shadow full of unfinished ones */
+	uint32_t bindings_dropped;      /* bindings not tracked (same) */
+	uint32_t bindings_recycled;     /* finished bindings forgotten to make room */
 };
+
+/* Rule coverage: did this run reach a state in which rule r is checked? */
+static inline bool oracle_rule_touched(const struct oracle *o, enum rule r)
+{
+	return (unsigned)r < 64 && ((o->rules_touched >> (unsigned)r) & 1u);
+}
 
 void oracle_init(struct oracle *o, const char *const *module_names, uint32_t nmodules, bool stop_on_first);
 void oracle_on_event(struct oracle *o, const struct event *e);

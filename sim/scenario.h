@@ -206,4 +206,32 @@ const char *scn_handle_name(enum scn_handle h);
 const char *scn_registrar_name(enum scn_registrar r);
 const char *scn_irql_name(unsigned irql);
 
+/* Additions for the codec (scenario_names.c, scenario_text.c; the text
+ * language and binary layout are documented in docs/SCENARIO.md). */
+#define SCN_IRQL_MAX 31          /* highest IRQL an `irql` op can name */
+#define SCN_STEPS_MAX 10000000u  /* largest step budget (text and binary) */
+#define SCN_LINE_MAX 1024        /* longest text line in bytes (without the line end) */
+
+const char *scn_sched_name(enum scn_sched k);  /* bytes seed pct replay */
+const char *scn_flag_name(enum scn_flag f);    /* one bit: unsafe-calls leak */
+
+/* Inverses of the *_name functions: the enum value, or -1 if the name is
+ * unknown (exact, case-sensitive). scn_flag_parse returns the flag's bit.
+ * scn_irql_parse also takes a decimal number 0..SCN_IRQL_MAX. */
+int scn_op_parse(const char *name);
+int scn_attach_parse(const char *name);
+int scn_detach_parse(const char *name);
+int scn_unload_parse(const char *name);
+int scn_chars_parse(const char *name);
+int scn_handle_parse(const char *name);
+int scn_registrar_parse(const char *name);
+int scn_sched_parse(const char *name);
+int scn_flag_parse(const char *name);
+int scn_irql_parse(const char *text);
+
+/* Whether an op kind names a module (all but irql, yield) / takes a handle
+ * selector in arg (deregister, wait, complete). */
+bool scn_op_takes_module(enum scn_op_kind k);
+bool scn_op_takes_handle(enum scn_op_kind k);
+
 #endif

@@ -8,7 +8,8 @@
  * same on every build and machine.
  *
  * The log keeps the first TRACE_EVENTS_MAX events for rendering; the hash
- * (FNV-1a 64 over each event's fields) covers all of them. The oracle is fed
+ * (FNV-1a 64 over each event's fields, in declaration order, each field's
+ * bytes least significant first, never the padding) covers all of them. The oracle is fed
  * each event as it is appended.
  */
 #ifndef NMRSIM_TRACE_H
@@ -168,11 +169,14 @@ void trace_render_text(FILE *out, const struct trace *t, const struct scenario *
  * write error. */
 int trace_render_perfetto(FILE *out, const struct trace *t, const struct scenario *s);
 
+/* One line: "events N, trace hash 0123456789abcdef" (hash as 16 hex digits). */
+void trace_render_summary(FILE *out, const struct trace *t);
+
 const char *ev_kind_name(enum ev_kind k);
 const char *nmr_api_name(enum nmr_api a);
 const char *nmr_cb_name(enum nmr_cb c);
 const char *block_reason_name(enum block_reason b);
-/* "STATUS_PENDING" etc. for the statuses the engine uses; "0x%08x" otherwise (buf holds 16). */
+/* "STATUS_PENDING" etc. for the statuses the engine uses; "0x%08X" otherwise (buf holds 16). */
 const char *ntstatus_name(int32_t status, char buf[16]);
 
 #endif

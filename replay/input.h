@@ -1,0 +1,17 @@
+/* input.h - load what a user points a tool at: a text scenario (.nmr), a
+ * recorded trace (.nmrt, the same language with choices and hash), or a
+ * binary fuzzer input (anything else, or --binary). */
+#ifndef NMRSIM_INPUT_H
+#define NMRSIM_INPUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "scenario.h"
+
+/* Returns 0, or -1 after printing "file:line: reason" to stderr. */
+int input_load(struct scenario *s, const char *path, bool force_binary);
+/* Write s as a trace file: canonical text + choices + hash. Returns 0 or -1. */
+int input_write_trace(const struct scenario *s, const char *path);
+
+#endif

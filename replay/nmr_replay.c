@@ -1,0 +1,121 @@
+/* nmr-replay - run one scenario, binary input or recorded trace; print the
+ * timeline, the verdict and the report; export a Perfetto timeline.
+ * Exit 0 clean, 1 violation, 2 bad input. Same input, same output. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "input.h"
+#include "report.h"
+#include "run.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: nmr-replay [options] FILE\n"
+		"  FILE            a text scenario (.nmr), a recorded trace (.nmrt) or a binary fuzzer input\n"
+		"  --binary        read FILE as a binary input whatever its name\n"
+		"  --timeline OUT  write the timeline as Chrome/Perfetto trace JSON (ui.perfetto.dev)\n"
+		"  --record OUT    write a trace file (.nmrt) that replays this run exactly\n"
+		"  --seed N        schedule from a seeded PRNG instead of the file's schedule\n"
+		"  --pct N:D       PCT schedule with seed N and depth D\n"
+		"  --quiet         no timeline on standard output\n"
+		"  --expect        exit 0 if the file's `expect` line matches the verdict, 1 if not\n"
+		"  --hash          print only the trace hash\n"
+		"exit: 0 clean, 1 violation found, 2 bad input or usage\n");
+}
+
+static struct scenario scn, rec;
+
+int main(int argc, char **argv)
+{
+	const char *path = NULL, *timeline = NULL, *record = NULL;
+	bool binary = false, quiet = false, expect = false, hash_only = false;
+	struct run_source src = { .kind = SOURCE_SCENARIO };
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "--binary")) binary = true;
+		else if (!strcmp(a, "--quiet")) quiet = true;
+		else if (!strcmp(a, "--expect")) expect = true;
+		else if (!strcmp(a, "--hash")) hash_only = true;
+		else if (!strcmp(a, "--timeline") && i + 1 < argc) timeline = argv[++i];
+		else if (!strcmp(a, "--record") && i + 1 < argc) record = argv[++i];
+		else if (!strcmp(a, "--seed") && i + 1 < argc) {
+			src.kind = SOURCE_PRNG;
+			src.seed = strtoull(argv[++i], NULL, 0);
+		} else if (!strcmp(a, "--pct") && i + 1 < argc) {
+			char *end;
+			src.kind = SOURCE_PCT;
+			src.seed = strtoull(argv[++i], &end, 0);
+			src.pct_depth = *end == ':' ? (uint32_t)strtoul(end + 1, NULL, 0) : 3;
+		} else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			usage(stdout);
+			return EXIT_CLEAN;
+		} else if (a[0] == '-' && a[1]) {
+			fprintf(stderr, "nmr-replay: unknown option '%s'\n", a);
+			usage(stderr);
+			return EXIT_BAD_INPUT;
+		} else if (!path) path = a;
+		else {
+			fprintf(stderr, "nmr-replay: one FILE only\n");
+			return EXIT_BAD_INPUT;
+		}
+	}
+	if (!path) {
+		usage(stderr);
+		return EXIT_BAD_INPUT;
+	}
+	if (input_load(&scn, path, binary) != 0)
+		return EXIT_BAD_INPUT;
+
+	struct runner r;
+	if (runner_init(&r) != 0) {
+		fprintf(stderr, "nmr-replay: cannot set up the engine (memory)\n");
+		return EXIT_BAD_INPUT;
+	}
+	struct run_result res = run_scenario(&r, &scn, &src, NULL);
+	if (hash_only) {
+		printf("%016" PRIx64 "\n", res.hash);
+	} else {
+		if (!quiet) {
+			trace_render_text(stdout, &r.st->trace, &scn);
+			printf("\n");
+		}
+		report_print(stdout, &r, &res);
+	}
+	int rc = res.nfindings ? EXIT_VIOLATION : EXIT_CLEAN;
+	if (scn.has_hash && src.kind == SOURCE_SCENARIO && scn.hash != res.hash) {
+		fprintf(stderr, "%s: trace diverged: recorded hash %016" PRIx64 ", replay gave %016" PRIx64 "\n",
+			path, scn.hash, res.hash);
+		rc = EXIT_BAD_INPUT;
+	}
+	if (timeline) {
+		FILE *f = fopen(timeline, "wb");
+		if (!f || trace_render_perfetto(f, &r.st->trace, &scn) != 0 || fclose(f) != 0) {
+			fprintf(stderr, "%s: cannot write timeline: %s\n", timeline, strerror(errno));
+			rc = EXIT_BAD_INPUT;
+		} else if (!hash_only) {
+			printf("timeline: %s (open in ui.perfetto.dev)\n", timeline);
+		}
+	}
+	if (record) {
+		report_make_trace(&rec, &scn, &res);
+		if (input_write_trace(&rec, record) != 0) {
+			fprintf(stderr, "%s: cannot write trace\n", record);
+			rc = EXIT_BAD_INPUT;
+		} else if (!hash_only) {
+			printf("recorded: %s (replay: nmr-replay %s)\n", record, record);
+		}
+	}
+	if (expect && rc != EXIT_BAD_INPUT) {
+		bool ok = run_matches_expect(&scn, &res);
+		printf("expect: %s\n", ok ? "matched" : "MISMATCH");
+		rc = ok ? EXIT_CLEAN : EXIT_VIOLATION;
+	}
+	if (!hash_only && !expect && rc != EXIT_BAD_INPUT)
+		printf("replay: nmr-replay %s\n", path);
+	runner_fini(&r);
+	return rc;
+}

@@ -1,0 +1,181 @@
+/* scenario_binary.c - the binary form for fuzzers: every byte string decodes
+ * to a valid scenario (missing bytes read as 0, every field is reduced into
+ * its range), and scn_encode_binary writes the bytes that decode back to the
+ * same scenario. The layout is documented in docs/SCENARIO.md.
+ *
+ * Decoding is a projection: decode(encode(decode(b))) == decode(b). Its
+ * results satisfy every invariant of the text parser (the ops are stably
+ * ordered by thread, names are the generated C<i>/P<i>/T<i>, values are in
+ * range, pct_depth is 3 unless the schedule is PCT), so they also print and
+ * parse back unchanged.
+ */
+#include "scenario.h"
+
+#include <string.h>
+
+#define STEPS_UNIT 256u
+#define STEPS_UNITS_MAX (SCN_STEPS_MAX / STEPS_UNIT) /* 39062: stays within the text form's range */
+#define PCT_DEPTH_DEFAULT 3
+
+_Static_assert(SCN_NPIS_MAX <= 4, "npi has 2 bits");
+_Static_assert(CHARS_COUNT <= 8, "chars has 3 bits");
+_Static_assert(SCN_THREADS_MAX <= 8, "an op's thread has 3 bits");
+_Static_assert(SCN_IRQL_MAX <= 31 && HSEL_COUNT <= 32, "an op's arg has 5 bits");
+_Static_assert(UNLOAD_COUNT <= 16 && FLAG_ALL <= 0xf, "unload and flags share a byte");
+_Static_assert(CHOICE_PCT_DEPTH_MAX <= 16, "pct depth - 1 has 4 bits");
+_Static_assert(SCN_MODULES_MAX <= 255 && SCN_OPS_MAX <= 255, "counts are bytes");
+
+struct rd {
+	const uint8_t *p;
+	size_t len, pos;
+};
+
+static uint8_t rd8(struct rd *r)
+{
+	return r->pos < r->len ? r->p[r->pos++] : 0;
+}
+
+static void sort_ops_by_thread(struct scenario *s)
+{
+	for (unsigned i = 1; i < s->nops; i++) {
+		struct scn_op op = s->ops[i];
+		unsigned j = i;
+		for (; j > 0 && s->ops[j - 1].thread > op.thread; j--)
+			s->ops[j] = s->ops[j - 1];
+		s->ops[j] = op;
+	}
+}
+
+void scn_decode_binary(struct scenario *s, const uint8_t *data, size_t len)
+{
+	struct rd r = { data, data ? len : 0, 0 };
+	scn_init(s);
+
+	s->nmodules = (uint8_t)(rd8(&r) % (SCN_MODULES_MAX + 1));
+	s->nthreads = (uint8_t)(rd8(&r) % SCN_THREADS_MAX + 1);
+	uint8_t b = rd8(&r);
+	s->workers = (uint8_t)((b & 3u) % (NMR_WORKERS_MAX + 1));
+	s->sched = (uint8_t)(((b >> 2) & 3u) % 3); /* bytes, seed, pct */
+	if (s->sched == SCHED_PCT) {
+		unsigned depth = (b >> 4) + 1u;
+		s->pct_depth = (uint8_t)(depth > CHOICE_PCT_DEPTH_MAX ? CHOICE_PCT_DEPTH_MAX : depth);
+	}
+	s->registrar = (uint8_t)(rd8(&r) % REGISTRAR_COUNT);
+	s->fault_num = rd8(&r);
+	s->fault_den = rd8(&r);
+	if (s->fault_num > s->fault_den)
+		s->fault_num = s->fault_den;
+	unsigned units = rd8(&r);
+	units |= (unsigned)rd8(&r) << 8;
+	if (units)
+		s->steps_max = (units > STEPS_UNITS_MAX ? STEPS_UNITS_MAX : units) * STEPS_UNIT;
+
+	for (unsigned i = 0; i < s->nmodules; i++) {
+		struct scn_module *m = &s->modules[i];
+		b = rd8(&r);
+		m->role = b & 1u;
+		m->npi = (uint8_t)(((b >> 1) & 3u) % SCN_NPIS_MAX);
+		m->chars = (uint8_t)(((b >> 3) & 7u) % CHARS_COUNT);
+		m->attach = (uint8_t)(rd8(&r) % ATTACH_COUNT);
+		m->detach = (uint8_t)(rd8(&r) % DETACH_COUNT);
+		b = rd8(&r);
+		m->unload = (uint8_t)((b & 0xfu) % UNLOAD_COUNT);
+		m->flags = (uint8_t)((b >> 4) & FLAG_ALL);
+		m->name[0] = m->role == ROLE_PROVIDER ? 'P' : 'C';
+		unsigned d = 1;
+		for (unsigned v = i; v >= 10; v /= 10)
+			d++;
+		for (unsigned v = i, k = d; k > 0; v /= 10, k--)
+			m->name[k] = (char)('0' + v % 10);
+	}
+	for (unsigned t = 1; t < s->nthreads; t++) {
+		s->thread_names[t][0] = 'T';
+		s->thread_names[t][1] = (char)('0' + t); /* SCN_THREADS_MAX <= 8 */
+	}
+
+	s->nops = (uint8_t)(rd8(&r) % (SCN_OPS_MAX + 1));
+	for (unsigned i = 0; i < s->nops; i++) {
+		struct scn_op *op = &s->ops[i];
+		enum scn_op_kind k = (enum scn_op_kind)(rd8(&r) % OP_KIND_COUNT);
+		b = rd8(&r);
+		uint8_t mod = rd8(&r);
+		unsigned arg = b >> 3;
+		if (scn_op_takes_module(k) && s->nmodules == 0)
+			k = OP_YIELD; /* nothing to name: a harmless scheduling point */
+		op->kind = (uint8_t)k;
+		op->thread = (uint8_t)((b & 7u) % s->nthreads);
+		op->module = scn_op_takes_module(k) ? (uint8_t)(mod % s->nmodules) : 0;
+		op->arg = k == OP_IRQL ? (uint8_t)arg : scn_op_takes_handle(k) ? (uint8_t)(arg % HSEL_COUNT) : 0;
+	}
+	sort_ops_by_thread(s);
+
+	if (s->sched == SCHED_SEED || s->sched == SCHED_PCT) {
+		for (unsigned i = 0; i < 8; i++)
+			s->seed |= (uint64_t)rd8(&r) << (8 * i);
+	} else {
+		size_t rest = r.len - r.pos;
+		s->sched_len = (uint32_t)(rest > SCN_SCHED_BYTES_MAX ? SCN_SCHED_BYTES_MAX : rest);
+		if (s->sched_len)
+			memcpy(s->sched_bytes, r.p + r.pos, s->sched_len);
+	}
+}
+
+struct wr {
+	uint8_t *p;
+	size_t cap, len;
+};
+
+static void wr8(struct wr *w, unsigned v)
+{
+	if (w->len < w->cap)
+		w->p[w->len] = (uint8_t)v;
+	w->len++;
+}
+
+size_t scn_encode_binary(const struct scenario *s, uint8_t *out, size_t cap)
+{
+	struct wr w = { out, out ? cap : 0, 0 };
+	unsigned nmodules = s->nmodules > SCN_MODULES_MAX ? SCN_MODULES_MAX : s->nmodules;
+	unsigned nops = s->nops > SCN_OPS_MAX ? SCN_OPS_MAX : s->nops;
+	unsigned sched = s->sched == SCHED_SEED || s->sched == SCHED_PCT ? s->sched : SCHED_BYTES;
+	unsigned depth = s->pct_depth < 1 ? 1 : s->pct_depth > CHOICE_PCT_DEPTH_MAX ? CHOICE_PCT_DEPTH_MAX : s->pct_depth;
+
+	wr8(&w, nmodules);
+	wr8(&w, s->nthreads ? s->nthreads - 1u : 0);
+	wr8(&w, (s->workers & 3u) | sched << 2 | (depth - 1u) << 4);
+	wr8(&w, s->registrar);
+	wr8(&w, s->fault_num);
+	wr8(&w, s->fault_den);
+	unsigned units = 0;
+	if (s->steps_max != STEPS_DEFAULT) {
+		units = (s->steps_max + STEPS_UNIT - 1) / STEPS_UNIT; /* rounded up */
+		units = units < 1 ? 1 : units > STEPS_UNITS_MAX ? STEPS_UNITS_MAX : units;
+	}
+	wr8(&w, units & 0xffu);
+	wr8(&w, units >> 8);
+
+	for (unsigned i = 0; i < nmodules; i++) {
+		const struct scn_module *m = &s->modules[i];
+		wr8(&w, (m->role & 1u) | (m->npi & 3u) << 1 | (m->chars & 7u) << 3);
+		wr8(&w, m->attach);
+		wr8(&w, m->detach);
+		wr8(&w, (m->unload & 0xfu) | (m->flags & FLAG_ALL) << 4);
+	}
+
+	wr8(&w, nops);
+	for (unsigned i = 0; i < nops; i++) {
+		const struct scn_op *op = &s->ops[i];
+		wr8(&w, op->kind);
+		wr8(&w, (op->thread & 7u) | (op->arg & 31u) << 3);
+		wr8(&w, op->module);
+	}
+
+	if (sched == SCHED_SEED || sched == SCHED_PCT) {
+		for (unsigned i = 0; i < 8; i++)
+			wr8(&w, (unsigned)(s->seed >> (8 * i)) & 0xffu);
+	} else if (s->sched == SCHED_BYTES) {
+		for (uint32_t i = 0; i < s->sched_len && i < SCN_SCHED_BYTES_MAX; i++)
+			wr8(&w, s->sched_bytes[i]);
+	}
+	return w.len;
+}

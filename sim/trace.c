@@ -1,0 +1,178 @@
+/* trace.c - the event log: append, hash, feed the oracle; names of the
+ * enums events carry. Rendering is in trace_render.c. */
+#include "trace.h"
+
+#include <stdio.h>
+
+#include "oracle.h"
+#include "scenario.h"
+
+#define FNV64_OFFSET 0xcbf29ce484222325ull
+#define FNV64_PRIME 0x100000001b3ull
+
+void trace_init(struct trace *t, struct event *storage, uint32_t cap, struct oracle *o)
+{
+	t->events = storage;
+	t->events_cap = storage ? cap : 0;
+	t->count = 0;
+	t->hash = FNV64_OFFSET;
+	t->oracle = o;
+}
+
+/* FNV-1a over the bytes of v, least significant first: the same on every
+ * host, and never over struct padding. */
+static inline uint64_t fnv_u8(uint64_t h, uint8_t v)
+{
+	return (h ^ v) * FNV64_PRIME;
+}
+
+static inline uint64_t fnv_u16(uint64_t h, uint16_t v)
+{
+	h = fnv_u8(h, (uint8_t)v);
+	return fnv_u8(h, (uint8_t)(v >> 8));
+}
+
+static inline uint64_t fnv_u32(uint64_t h, uint32_t v)
+{
+	h = fnv_u16(h, (uint16_t)v);
+	return fnv_u16(h, (uint16_t)(v >> 16));
+}
+
+void trace_emit(struct trace *t, const struct event *e)
+{
+	uint64_t h = t->hash;
+
+	/* Field order is part of the trace format (hashes are stored in trace files). */
+	h = fnv_u32(h, e->step);
+	h = fnv_u8(h, e->kind);
+	h = fnv_u8(h, e->thread);
+	h = fnv_u8(h, e->irql);
+	h = fnv_u8(h, e->what);
+	h = fnv_u8(h, e->module);
+	h = fnv_u8(h, e->peer);
+	h = fnv_u16(h, e->binding);
+	h = fnv_u32(h, e->handle);
+	h = fnv_u32(h, e->reg);
+	h = fnv_u32(h, (uint32_t)e->status);
+	h = fnv_u32(h, e->arg);
+	h = fnv_u32(h, e->aux);
+	t->hash = h;
+
+	if (t->count < t->events_cap)
+		t->events[t->count] = *e;
+	if (t->count != UINT32_MAX)
+		t->count++;
+
+	if (t->oracle)
+		oracle_on_event(t->oracle, e);
+}
+
+const char *trace_thread_name(const struct scenario *s, unsigned thread, char buf[32])
+{
+	if (!s) {
+		snprintf(buf, 32, "thread-%u", thread);
+		return buf;
+	}
+	unsigned scripted = s->nthreads, workers = s->workers;
+	if (thread < scripted && thread < SCN_THREADS_MAX) {
+		const char *name = s->thread_names[thread];
+		size_t len = 0;
+		while (len < SCN_NAME_MAX && name[len])
+			len++;
+		if (len)
+			snprintf(buf, 32, "%.*s", (int)len, name);
+		else
+			snprintf(buf, 32, "T%u", thread);
+	} else if (thread >= scripted && thread < scripted + workers) {
+		snprintf(buf, 32, "nmr-worker-%u", thread - scripted);
+	} else if (thread == scripted + workers) {
+		snprintf(buf, 32, "sys-worker");
+	} else {
+		snprintf(buf, 32, "thread-%u", thread);
+	}
+	return buf;
+}
+
+const char *ev_kind_name(enum ev_kind k)
+{
+	static const char *const names[EV_KIND_COUNT] = {
+		[EV_THREAD_START] = "thread-start",
+		[EV_THREAD_END] = "thread-end",
+		[EV_SWITCH] = "switch",
+		[EV_BLOCK] = "block",
+		[EV_WAKE] = "wake",
+		[EV_OP] = "op",
+		[EV_API_ENTER] = "api-enter",
+		[EV_API_EXIT] = "api-exit",
+		[EV_CB_ENTER] = "cb-enter",
+		[EV_CB_EXIT] = "cb-exit",
+		[EV_CALL_ENTER] = "call-enter",
+		[EV_CALL_EXIT] = "call-exit",
+		[EV_IRQL] = "irql",
+		[EV_UNLOAD_ENTER] = "unload-enter",
+		[EV_UNLOAD_EXIT] = "unload-exit",
+		[EV_MUTATE] = "mutate",
+		[EV_CHOICE] = "choice",
+		[EV_DEREG_COMPLETE] = "dereg-complete",
+		[EV_DPRINT] = "dprint",
+		[EV_FINDING] = "finding",
+	};
+	return (unsigned)k < EV_KIND_COUNT ? names[k] : "?";
+}
+
+const char *nmr_api_name(enum nmr_api a)
+{
+	static const char *const names[API_COUNT] = {
+		[API_REGISTER_CLIENT] = "NmrRegisterClient",
+		[API_REGISTER_PROVIDER] = "NmrRegisterProvider",
+		[API_DEREGISTER_CLIENT] = "NmrDeregisterClient",
+		[API_DEREGISTER_PROVIDER] = "NmrDeregisterProvider",
+		[API_WAIT_CLIENT] = "NmrWaitForClientDeregisterComplete",
+		[API_WAIT_PROVIDER] = "NmrWaitForProviderDeregisterComplete",
+		[API_CLIENT_ATTACH_PROVIDER] = "NmrClientAttachProvider",
+		[API_CLIENT_DETACH_COMPLETE] = "NmrClientDetachProviderComplete",
+		[API_PROVIDER_DETACH_COMPLETE] = "NmrProviderDetachClientComplete",
+	};
+	return (unsigned)a < API_COUNT ? names[a] : "Nmr?";
+}
+
+const char *nmr_cb_name(enum nmr_cb c)
+{
+	static const char *const names[CB_COUNT] = {
+		[CB_CLIENT_ATTACH] = "ClientAttachProvider",
+		[CB_PROVIDER_ATTACH] = "ProviderAttachClient",
+		[CB_CLIENT_DETACH] = "ClientDetachProvider",
+		[CB_PROVIDER_DETACH] = "ProviderDetachClient",
+		[CB_CLIENT_CLEANUP] = "ClientCleanupBindingContext",
+		[CB_PROVIDER_CLEANUP] = "ProviderCleanupBindingContext",
+	};
+	return (unsigned)c < CB_COUNT ? names[c] : "Callback?";
+}
+
+const char *block_reason_name(enum block_reason b)
+{
+	static const char *const names[BLOCK_COUNT] = {
+		[BLOCK_NONE] = "none",
+		[BLOCK_DEREG_WAIT] = "dereg-wait",
+		[BLOCK_SLEEP] = "sleep",
+		[BLOCK_WORK] = "work",
+	};
+	return (unsigned)b < BLOCK_COUNT ? names[b] : "?";
+}
+
+const char *ntstatus_name(int32_t status, char buf[16])
+{
+	switch ((uint32_t)status) {
+	case 0x00000000u: return "STATUS_SUCCESS";
+	case 0x00000103u: return "STATUS_PENDING";
+	case 0xC0000001u: return "STATUS_UNSUCCESSFUL";
+	case 0xC0000008u: return "STATUS_INVALID_HANDLE";
+	case 0xC000000Du: return "STATUS_INVALID_PARAMETER";
+	case 0xC000009Au: return "STATUS_INSUFFICIENT_RESOURCES";
+	case 0xC0000225u: return "STATUS_NOT_FOUND";
+	case 0xC00002B9u: return "STATUS_NOINTERFACE";
+	default:
+		snprintf(buf, 16, "0x%08X", (unsigned)(uint32_t)status);
+		return buf;
+	}
+}
