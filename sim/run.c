@@ -190,8 +190,8 @@ struct run_result run_scenario(struct runner *r, const struct scenario *s, const
 	nmr_front_current = &st->front;
 	scripted_current = &st->scripted;
 
-	uint32_t nthreads = s->nthreads ? s->nthreads : 1;
-	for (uint32_t i = 0; i < nthreads; i++)
+	/* Thread ids follow trace_thread_name(): scripted, NMR workers, system worker, drain. */
+	for (uint32_t i = 0; i < s->nthreads; i++)
 		sched_spawn(&st->sched, THREAD_SCRIPT, scripted_thread, &st->scripted);
 	for (uint32_t i = 0; i < s->workers && i < NMR_WORKERS_MAX; i++)
 		st->model.workers[st->model.nworkers++] = sched_spawn(&st->sched, THREAD_NMR_WORKER, nmr_model_worker, &st->model);

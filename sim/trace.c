@@ -88,7 +88,8 @@ const char *trace_thread_name(const struct scenario *s, unsigned thread, char bu
 	} else if (thread == scripted + workers) {
 		snprintf(buf, 32, "sys-worker");
 	} else {
-		snprintf(buf, 32, "thread-%u", thread);
+		/* The drain phase's threads, one per driver it unloads. */
+		snprintf(buf, 32, "unload-%u", thread - scripted - workers - 1);
 	}
 	return buf;
 }

@@ -119,12 +119,8 @@ static void describe_api(struct sbuf *b, const struct event *e, const struct sce
 		return;
 	}
 	sb_printf(b, ", handle 0x%08x)", e->handle);
-	if (dereg_api && e->reg != e->handle) {
-		if (e->reg)
-			sb_printf(b, " [own registration 0x%08x]", e->reg);
-		else
-			sb_printf(b, " [not registered]");
-	}
+	if (dereg_api && e->reg && e->reg != e->handle)
+		sb_printf(b, " [own registration 0x%08x]", e->reg);
 }
 
 static void describe_cb(struct sbuf *b, const struct event *e, const struct scenario *s)
