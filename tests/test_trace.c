@@ -171,7 +171,8 @@ static void test_names(void)
 	CHECK(strcmp(trace_thread_name(&scn, 1, buf), "loader") == 0);
 	CHECK(strcmp(trace_thread_name(&scn, 2, buf), "nmr-worker-0") == 0);
 	CHECK(strcmp(trace_thread_name(&scn, 3, buf), "sys-worker") == 0);
-	CHECK(strcmp(trace_thread_name(&scn, 200, buf), "thread-200") == 0);
+	CHECK(strcmp(trace_thread_name(&scn, 4, buf), "unload-0") == 0);  /* drain threads */
+	CHECK(strcmp(trace_thread_name(&scn, 6, buf), "unload-2") == 0);
 }
 
 /* The scenario and events of the render tests: C0 deregisters, its detach
