@@ -455,6 +455,12 @@ static NTSTATUS model_client_attach_provider(void *impl, HANDLE bh, PVOID cbc, c
 	if (!b || b->state != BIND_ATTACHING || b->side[NMR_PROVIDER] != SIDE_NONE)
 		return STATUS_INVALID_PARAMETER;
 	b->attach_called = true;
+	b->attach_status = STATUS_NOINTERFACE;
+	/* A deregistration that began while the client's attach callback ran
+	 * ends the attach: the provider is offered nothing after its
+	 * NmrDeregisterProvider returned (R03). */
+	if (!reg_offerable(m, &m->regs[b->reg[NMR_CLIENT]]) || !reg_offerable(m, &m->regs[b->reg[NMR_PROVIDER]]))
+		return STATUS_NOINTERFACE;
 	b->attach_status = STATUS_INSUFFICIENT_RESOURCES;
 	if (choice_chance(m->choice, CK_F6_FAULT, m->fault_num, m->fault_den)) {
 		emit_choice(m, CK_F6_FAULT, 1);

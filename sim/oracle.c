@@ -785,7 +785,7 @@ static void on_cb_enter(struct oracle *o, const struct event *e, struct oracle_t
 			report(o, e, RULE_R03, SITE_CB, cb, e->module, e->binding, e->handle,
 			       "%s offered to %s after NmrDeregisterClient(0x%08x) returned (entered at step %u)", cn,
 			       mod_name(o, e->module, nb), r->handle, r->step_deregistered);
-		if (!b || b->attach_cb[0] != ACB_NONE) {
+		if ((!b || b->attach_cb[0] != ACB_NONE) && e->handle) {
 			bi = binding_create(o, e->handle, e->binding);
 			b = bi != NO_INDEX ? &o->bindings[bi] : NULL;
 			if (b) {
@@ -807,7 +807,7 @@ static void on_cb_enter(struct oracle *o, const struct event *e, struct oracle_t
 			report(o, e, RULE_R03, SITE_CB, cb, e->module, e->binding, e->handle,
 			       "%s offered to %s after NmrDeregisterProvider(0x%08x) returned (entered at step %u)", cn,
 			       mod_name(o, e->module, nb), r->handle, r->step_deregistered);
-		if (!b || b->attach_cb[1] != ACB_NONE) {
+		if ((!b || b->attach_cb[1] != ACB_NONE) && e->handle) {
 			int ci = reg_current(o, e->peer, 0);
 			bi = binding_create(o, e->handle, e->binding);
 			b = bi != NO_INDEX ? &o->bindings[bi] : NULL;
