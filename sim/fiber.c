@@ -63,9 +63,35 @@ static _Thread_local struct fiber *asan_switch_from;
 static void asan_before_switch(struct fiber *from, struct fiber *to, int final)
 {
 	asan_switch_from = from;
-	/* NULL fake-stack slot on a final switch: ASan drops from's fake stack. */
-	__sanitizer_start_switch_fiber(final ? NULL : &from->asan_fake_stack,
-	                               to->asan_bottom, to->asan_size);
+	if (final) {
+		/* NULL fake-stack slot: ASan destroys from's fake stack (the one
+		 * current now); forget the handle so nothing uses it again. */
+		from->asan_fake_stack = NULL;
+		__sanitizer_start_switch_fiber(NULL, to->asan_bottom, to->asan_size);
+	} else {
+		__sanitizer_start_switch_fiber(&from->asan_fake_stack, to->asan_bottom, to->asan_size);
+	}
+}
+
+/* A fiber abandoned while suspended still owns a fake stack (only with
+ * detect_stack_use_after_return): ASan frees one only when its fiber makes a
+ * final switch. Do that on its behalf without leaving the current stack: tell
+ * ASan we entered f (its fake stack becomes current), then that f leaves for
+ * good back to where we are. No instrumented code runs in between. Without
+ * this every abandoned run would leak ~700 KiB of address space. */
+static void asan_drop_fake_stack(struct fiber *f)
+{
+	void *self_fake = NULL;
+	const void *cur_bottom = NULL;
+	size_t cur_size = 0;
+
+	if (!f->asan_fake_stack)
+		return;
+	__sanitizer_start_switch_fiber(&self_fake, f->asan_bottom, f->asan_size);
+	__sanitizer_finish_switch_fiber(f->asan_fake_stack, &cur_bottom, &cur_size);
+	__sanitizer_start_switch_fiber(NULL, cur_bottom, cur_size);
+	__sanitizer_finish_switch_fiber(self_fake, NULL, NULL);
+	f->asan_fake_stack = NULL;
 }
 
 static void asan_after_switch(void *fake_stack)
@@ -430,11 +456,12 @@ void fiber_start(struct fiber *f, fiber_fn fn, void *arg)
 {
 	f->fn = fn;
 	f->arg = arg;
-	f->asan_fake_stack = NULL;
 #ifdef FIBER_ASAN
+	asan_drop_fake_stack(f);
 	/* Frames of an abandoned or finished run left redzones poisoned. */
 	__asan_unpoison_memory_region(f->stack, f->stack_bytes);
 #endif
+	f->asan_fake_stack = NULL;
 
 #if defined(FIBER_X86_64) || defined(FIBER_AARCH64)
 	{

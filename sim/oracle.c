@@ -18,6 +18,11 @@
  * unknown. Events of a thread id >= SIM_THREADS_MAX skip the per-thread
  * checks (M09, M10, M11, and M12 falls back on the event's own arg/aux).
  *
+ * M03 is decided when a changed digest is next observed (a callback's or a
+ * wait exit's aux), not at EV_MUTATE: a change undone before anyone looks is
+ * not reported. M12 prefers the oracle's own record of NmrClientAttachProvider
+ * on the callback frame over the event's arg/aux.
+ *
  * Signatures and sites (stable across schedules of one bug):
  *   M01 M02 M04 M05 M06-M09 M11 M16 R11  the API called;
  *   M03 R04  the registration's NmrRegister* / NmrDeregister* (the change
@@ -259,12 +264,14 @@ static int reg_create(struct oracle *o, uint32_t handle, uint8_t module, unsigne
 static int reg_from_inflight(struct oracle *o, const struct event *e, unsigned role)
 {
 	for (unsigned t = 0; t < SIM_THREADS_MAX; t++) {
-		const struct oracle_thread *th = &o->threads[t];
+		struct oracle_thread *th = &o->threads[t];
 		unsigned n = th->api_depth < ORACLE_API_DEPTH_MAX ? th->api_depth : ORACLE_API_DEPTH_MAX;
 		for (unsigned j = 0; j < n; j++) {
-			const struct oracle_api_frame *f = &th->api[j];
-			if (f->api == API_REGISTER_CLIENT + role && f->module == e->module)
-				return reg_create(o, e->reg, e->module, role, f->npi, f->digest, true, e->step);
+			struct oracle_api_frame *f = &th->api[j];
+			if (f->api != API_REGISTER_CLIENT + role || f->module != e->module)
+				continue;
+			f->handle = e->reg; /* so a failing register forgets it again */
+			return reg_create(o, e->reg, e->module, role, f->npi, f->digest, true, e->step);
 		}
 	}
 	return NO_INDEX;
@@ -664,8 +671,12 @@ static void on_api_exit(struct oracle *o, const struct event *e, struct oracle_t
 	case API_REGISTER_CLIENT:
 	case API_REGISTER_PROVIDER: {
 		unsigned role = e->what - API_REGISTER_CLIENT;
-		if (e->status != ST_SUCCESS || e->handle == 0)
+		if (e->status != ST_SUCCESS || e->handle == 0) {
+			int early = f && f->handle ? reg_find(o, f->handle) : NO_INDEX;
+			if (early != NO_INDEX && o->regs[early].module == e->module)
+				o->regs[early].state = REG_FREE;
 			break;
+		}
 		int r = reg_find(o, e->handle);
 		if (r != NO_INDEX && o->regs[r].module == e->module && o->regs[r].role == role &&
 		    o->regs[r].state != REG_WAIT_RETURNED)
@@ -1029,7 +1040,9 @@ static void on_block(struct oracle *o, const struct event *e, struct oracle_thre
 	if (top == NO_INDEX || t->cb[top] < CB_CLIENT_DETACH || e->what == BLOCK_DEREG_WAIT)
 		return;
 	char nb[8];
-	report(o, e, RULE_M10, SITE_CB, t->cb[top], t->cb_module[top], e->binding, t->cb_handle[top],
+	int bi = binding_find(o, t->cb_handle[top]);
+	report(o, e, RULE_M10, SITE_CB, t->cb[top], t->cb_module[top], bi != NO_INDEX ? o->bindings[bi].slot : EV_NONE16,
+	       t->cb_handle[top],
 	       "%s of %s blocks (%s): it may run at DISPATCH_LEVEL", nmr_cb_name((enum nmr_cb)t->cb[top]),
 	       mod_name(o, t->cb_module[top], nb), block_reason_name((enum block_reason)e->what));
 }

@@ -179,6 +179,7 @@ struct run_result run_scenario(struct runner *r, const struct scenario *s, const
 	uint32_t keep = opt->keep_events && opt->keep_events < TRACE_EVENTS_MAX ? opt->keep_events : TRACE_EVENTS_MAX;
 
 	oracle_init(&st->oracle, st->module_names, s->nmodules, opt->stop_on_first);
+	st->oracle.scenario = s; /* thread names in reports */
 	trace_init(&st->trace, st->events, keep, &st->oracle);
 	init_choice(st, s, src);
 	sched_init(&st->sched, &r->pool, &st->choice, &st->trace, s->steps_max, &st->oracle.stop_requested);

@@ -359,14 +359,38 @@ static NTSTATUS op_wait(struct scripted_module *m, uint8_t sel)
 	return st;
 }
 
+static struct scripted_binding *first_pending(const struct scripted_module *m)
+{
+	for (uint32_t i = 0; i < m->nbindings; i++)
+		if (m->bindings[i]->pending)
+			return m->bindings[i];
+	return NULL;
+}
+
+static bool detach_may_come(const struct scripted_module *m)
+{
+	for (uint32_t i = 0; i < m->nbindings; i++) {
+		const struct scripted_binding *b = m->bindings[i];
+		if (b->attached && !b->detach_done && !b->cleaned)
+			return true;
+	}
+	return false;
+}
+
 static void op_complete(struct scripted_module *m, uint8_t sel)
 {
-	struct scripted_binding *target = NULL;
-	for (uint32_t i = 0; i < m->nbindings; i++)
-		if (m->bindings[i]->pending) {
-			target = m->bindings[i];
-			break;
+	struct scripted_binding *target = first_pending(m);
+	if (sel == HSEL_OWN) {
+		/* A correct module completes only a detach it pended: it waits
+		 * (polling, as a module's own worker would) until one pends, and
+		 * calls nothing when no detach can come any more. */
+		while (!target) {
+			if (!detach_may_come(m))
+				return;
+			sched_point(m->run->sched);
+			target = first_pending(m);
 		}
+	}
 	if (!target)
 		target = latest_binding(m);
 	HANDLE h;

@@ -16,6 +16,7 @@
 #define ST_UNSUCCESSFUL ((int32_t)0xC0000001u)
 #define ST_INVALID_PARAMETER ((int32_t)0xC000000Du)
 #define ST_NOINTERFACE ((int32_t)0xC00002B9u)
+#define ST_INSUFFICIENT_RESOURCES ((int32_t)0xC000009Au)
 
 enum { C0 = 0, P0 = 1, C1 = 2, P1 = 3 };
 enum { T0 = 0, T1 = 1, W0 = 4 };
@@ -575,6 +576,8 @@ static void test_m10(void)
 	uint32_t s = feed(b);
 	EXPECT_ONLY(RULE_M10, P0, s);
 	CHECK_EQ_U(find(RULE_M10)->site, CB_PROVIDER_DETACH);
+	CHECK_EQ_U(find(RULE_M10)->binding, 0);
+	CHECK_EQ_U(find(RULE_M10)->handle, HB0);
 	/* in a cleanup callback too */
 	reset(false);
 	setup_pair();
@@ -958,6 +961,16 @@ static void test_r01_r02_r03(void)
 	teardown_client_first();
 	teardown_provider();
 	oracle_finish(&O, false);
+	EXPECT_CLEAN();
+	/* ... a register that fails after its callback forgets the registration */
+	reset(false);
+	reg(P0, ROLE_PROVIDER, 0, HP0);
+	e.module = C0;
+	feed(e);
+	cb_enter(T0, CB_CLIENT_ATTACH, &B0);
+	cb_exit(T0, CB_CLIENT_ATTACH, &B0, ST_NOINTERFACE, 0);
+	api_exit(T0, API_REGISTER_CLIENT, C0, 0, ST_INSUFFICIENT_RESOURCES, 0);
+	unload(C0, 0, 0); /* not M20: C0 holds no registration */
 	EXPECT_CLEAN();
 	/* ... and one of another NPI is still R01 */
 	reset(false);
