@@ -284,7 +284,7 @@ static int sched_bytes(struct parser *p, char **tok, int n)
 static int d_schedule(struct parser *p, char **tok, int n)
 {
 	struct scenario *s = p->s;
-	uint8_t kind;
+	uint8_t kind = 0;
 	uint64_t v;
 	char b[QUOTE_MAX + 4];
 	if (nargs(p, tok, n, 1, -1) || get_enum(p, &D_SCHED, tok[1], &kind))
