@@ -129,6 +129,25 @@ static void usage(FILE *out)
 
 static struct scenario scn;
 static struct campaign camp;
+static char replay_cmd[512] = "nmr-replay";
+
+/* The replay command as the user can type it: in a build tree nmr-replay
+ * sits in ../replay/ beside tools/. */
+static void find_replay(const char *argv0)
+{
+	const char *slash = strrchr(argv0, '/');
+	if (!slash)
+		return;
+	char cand[512];
+	snprintf(cand, sizeof cand, "%.*s/../replay/nmr-replay", (int)(slash - argv0), argv0);
+	if (access(cand, X_OK) != 0)
+		return;
+	const char *tools = strstr(argv0, "tools/");
+	if (tools && tools + strlen("tools/") == slash + 1)
+		snprintf(replay_cmd, sizeof replay_cmd, "%.*sreplay/nmr-replay", (int)(tools - argv0), argv0);
+	else
+		snprintf(replay_cmd, sizeof replay_cmd, "%s", cand);
+}
 
 int main(int argc, char **argv)
 {
@@ -136,6 +155,7 @@ int main(int argc, char **argv)
 				      .runs_max = 2000, .progress_every = 250 };
 	const char *files[256];
 	int nfiles = 0;
+	find_replay(argv[0]);
 	camp.out_dir = "out/explore";
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -220,8 +240,8 @@ int main(int argc, char **argv)
 	printf("%u distinct finding(s)\n", camp.nfound);
 	for (uint32_t i = 0; i < camp.nfound; i++) {
 		const struct distinct *d = &camp.found[i];
-		printf("\n[%u] %s\n    hits %" PRIu64 ", first at run %" PRIu64 ", scenario %s\n    replay: nmr-replay %s\n",
-		       i + 1, d->signature, d->hits, d->first_run, d->scenario, d->trace);
+		printf("\n[%u] %s\n    hits %" PRIu64 ", first at run %" PRIu64 ", scenario %s\n    replay: %s %s\n",
+		       i + 1, d->signature, d->hits, d->first_run, d->scenario, replay_cmd, d->trace);
 	}
 	runner_fini(&r);
 	if (bad)
