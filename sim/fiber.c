@@ -318,8 +318,8 @@ __asm__(
 #endif
 
 #if defined(FIBER_X86_64) || defined(FIBER_AARCH64)
-void nmrsim_fiber_swap(void **save_sp, void **load_sp);
-void nmrsim_fiber_trampoline(void);
+__attribute__((visibility("hidden"))) void nmrsim_fiber_swap(void **save_sp, void **load_sp);
+__attribute__((visibility("hidden"))) void nmrsim_fiber_trampoline(void);
 
 /* Bytes left untouched at the very top of every stack. */
 #define FIBER_TOP_PAD 16u

@@ -521,6 +521,8 @@ NOINLINE static void clobber_and_switch(struct fiber *from, struct fiber *to, ui
 	(void)v;
 #endif
 	fiber_switch(from, to);
+	/* no tail call: the registers are restored only after the switch */
+	__asm__ volatile("");
 }
 
 static void clobber_fn(void *arg)
