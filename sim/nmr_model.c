@@ -108,6 +108,13 @@ static uint8_t callback_irql(struct nmr_model *m)
 	return take(m, CK_F3_IRQL, 2) ? DISPATCH_LEVEL : PASSIVE_LEVEL;
 }
 
+/* The caller runs above DISPATCH (its own bug, M05): callbacks must not
+ * inherit that IRQL, so they go to a worker when there is one. */
+static bool caller_above_dispatch(const struct nmr_model *m)
+{
+	return m->sched->current && m->sched->current->irql > DISPATCH_LEVEL;
+}
+
 /* ---- registration completion ---- */
 
 static void reg_check_done(struct nmr_model *m, struct nmr_reg *r)
@@ -175,7 +182,7 @@ static void maybe_cleanup(struct nmr_model *m, struct nmr_binding *b)
 		return;
 	b->state = BIND_CLEANUP;
 	uint8_t irql = callback_irql(m);
-	if (can_defer(m) && take(m, CK_F4_CLEANUP, 2)) {
+	if (can_defer(m) && (caller_above_dispatch(m) || take(m, CK_F4_CLEANUP, 2))) {
 		struct nmr_work w = { .kind = WORK_CLEANUP, .irql = irql, .slot_a = (uint8_t)slot_of_binding(m, b),
 				      .handle_a = b->handle };
 		queue_work(m, w);
@@ -218,7 +225,7 @@ static void detach_side(struct nmr_model *m, struct nmr_binding *b, enum nmr_rol
 static void deliver_or_defer_detach(struct nmr_model *m, struct nmr_binding *b, enum nmr_role side)
 {
 	uint8_t irql = callback_irql(m);
-	if (can_defer(m) && take(m, CK_F5_THREAD, 2)) {
+	if (can_defer(m) && (caller_above_dispatch(m) || take(m, CK_F5_THREAD, 2))) {
 		struct nmr_work w = { .kind = WORK_DETACH_SIDE, .side = (uint8_t)side, .irql = irql,
 				      .slot_a = (uint8_t)slot_of_binding(m, b), .handle_a = b->handle };
 		queue_work(m, w);
