@@ -200,6 +200,8 @@ struct run_result run_scenario(struct runner *r, const struct scenario *s, const
 
 	enum sched_outcome outcome = sched_run(&st->sched);
 	bool hung = outcome == OUTCOME_DEADLOCK || outcome == OUTCOME_BUDGET;
+	/* Liveness findings are stamped with the step at which the run ended. */
+	st->oracle.last_step = st->sched.step;
 	if (hung)
 		report_hang(st, outcome);
 	/* A spent budget says nothing about what was still owed: a Complete
