@@ -1,7 +1,7 @@
 /* scenario.h - what a run plays: scripted modules, per-thread operations,
  * the environment, the schedule source and the expected verdict.
  *
- * Three forms: this struct; a text form (.nmr, documented in README.md,
+ * Three forms: this struct; a text form (.nmr, documented in docs/SCENARIO.md,
  * comments with '#'); a binary form for fuzzers where every byte string
  * decodes to a valid scenario (the bytes after the scenario part are the
  * schedule's choice bytes). Text -> struct -> binary -> struct -> text is the
