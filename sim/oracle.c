@@ -738,6 +738,19 @@ static void on_api_exit(struct oracle *o, const struct event *e, struct oracle_t
 
 /* ---- callbacks ---- */
 
+/* A detach or cleanup for a binding no attach callback received (R12).
+ * Silent once the shadow had to drop or recycle bindings: then the binding
+ * may simply be one the oracle no longer remembers. */
+static void report_unattached_binding(struct oracle *o, const struct event *e, uint8_t cb, const char *cn)
+{
+	char nb[8];
+	if (o->bindings_dropped || o->bindings_recycled)
+		return;
+	report(o, e, RULE_R12, SITE_CB, cb, e->module, e->binding, e->handle,
+	       "%s of %s for binding handle 0x%08x that no attach callback received", cn,
+	       mod_name(o, e->module, nb), e->handle);
+}
+
 static void on_cb_enter(struct oracle *o, const struct event *e, struct oracle_thread *t)
 {
 	uint8_t cb = e->what;
@@ -841,10 +854,7 @@ static void on_cb_enter(struct oracle *o, const struct event *e, struct oracle_t
 		touch(o, RULE_R05);
 		touch(o, RULE_R12);
 		if (!b) {
-			if (!o->bindings_dropped && !o->bindings_recycled)
-				report(o, e, RULE_R12, SITE_CB, cb, e->module, e->binding, e->handle,
-				       "%s of %s for binding handle 0x%08x that no attach callback received", cn,
-				       mod_name(o, e->module, nb), e->handle);
+			report_unattached_binding(o, e, cb, cn);
 			break;
 		}
 		if (b->detach_calls[side])
@@ -867,10 +877,7 @@ static void on_cb_enter(struct oracle *o, const struct event *e, struct oracle_t
 		touch(o, RULE_R06);
 		touch(o, RULE_R07);
 		if (!b) {
-			if (!o->bindings_dropped && !o->bindings_recycled)
-				report(o, e, RULE_R12, SITE_CB, cb, e->module, e->binding, e->handle,
-				       "%s of %s for binding handle 0x%08x that no attach callback received", cn,
-				       mod_name(o, e->module, nb), e->handle);
+			report_unattached_binding(o, e, cb, cn);
 			break;
 		}
 		if (b->cleanup_calls[side])
