@@ -24,6 +24,7 @@ static void usage(FILE *out)
 		"  --quiet         no timeline on standard output\n"
 		"  --expect        exit 0 if the file's `expect` line matches the verdict, 1 if not\n"
 		"  --hash          print only the trace hash\n"
+		"  --rules SPEC    count only these rules as findings (\"R\", \"M04,K\", \"all\"; default all)\n"
 		"exit: 0 clean, 1 violation found, 2 bad input or usage\n");
 }
 
@@ -34,6 +35,7 @@ int main(int argc, char **argv)
 	const char *path = NULL, *timeline = NULL, *record = NULL;
 	bool binary = false, quiet = false, expect = false, hash_only = false;
 	struct run_source src = { .kind = SOURCE_SCENARIO };
+	struct run_options opt = { 0 };
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (!strcmp(a, "--binary")) binary = true;
@@ -42,6 +44,14 @@ int main(int argc, char **argv)
 		else if (!strcmp(a, "--hash")) hash_only = true;
 		else if (!strcmp(a, "--timeline") && i + 1 < argc) timeline = argv[++i];
 		else if (!strcmp(a, "--record") && i + 1 < argc) record = argv[++i];
+		else if (!strcmp(a, "--rules") && i + 1 < argc) {
+			bool ok;
+			opt.rule_mask = rule_mask_parse(argv[++i], &ok);
+			if (!ok) {
+				fprintf(stderr, "nmr-replay: bad --rules '%s' (rule IDs, letters M K R L, or all)\n", argv[i]);
+				return EXIT_BAD_INPUT;
+			}
+		}
 		else if (!strcmp(a, "--seed") && i + 1 < argc) {
 			src.kind = SOURCE_PRNG;
 			src.seed = strtoull(argv[++i], NULL, 0);
@@ -75,7 +85,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "nmr-replay: cannot set up the engine (memory)\n");
 		return EXIT_BAD_INPUT;
 	}
-	struct run_result res = run_scenario(&r, &scn, &src, NULL);
+	struct run_result res = run_scenario(&r, &scn, &src, &opt);
 	if (hash_only) {
 		printf("%016" PRIx64 "\n", res.hash);
 	} else {

@@ -122,6 +122,7 @@ struct oracle {
 	const struct scenario *scenario; /* thread names for reports (trace_thread_name); NULL after init, the run may set it */
 	uint32_t nmodules;              /* entries in module_names */
 	bool stop_on_first;             /* set stop_requested at the first finding (fuzzing) */
+	uint64_t rule_mask;             /* bit per enum rule that counts as a finding; 0 = all (set after init) */
 	bool stop_requested;            /* the run should stop now */
 	struct oracle_reg regs[ORACLE_REGS_MAX];
 	uint32_t nregs;

@@ -180,6 +180,7 @@ struct run_result run_scenario(struct runner *r, const struct scenario *s, const
 
 	oracle_init(&st->oracle, st->module_names, s->nmodules, opt->stop_on_first);
 	st->oracle.scenario = s; /* thread names in reports */
+	st->oracle.rule_mask = opt->rule_mask;
 	trace_init(&st->trace, st->events, keep, &st->oracle);
 	init_choice(st, s, src);
 	sched_init(&st->sched, &r->pool, &st->choice, &st->trace, s->steps_max, &st->oracle.stop_requested);
@@ -227,6 +228,46 @@ struct run_result run_scenario(struct runner *r, const struct scenario *s, const
 		.hang = st->hang,
 	};
 	return res;
+}
+
+uint64_t rule_mask_parse(const char *spec, bool *ok)
+{
+	uint64_t mask = 0;
+	bool all = false;
+	*ok = spec != NULL;
+	while (spec && *spec) {
+		char item[16];
+		size_t n = strcspn(spec, ",");
+		if (n == 0 || n >= sizeof item) {
+			*ok = false;
+			return 0;
+		}
+		memcpy(item, spec, n);
+		item[n] = '\0';
+		spec += n + (spec[n] == ',');
+		if (strcmp(item, "all") == 0) {
+			all = true;
+			continue;
+		}
+		if (n == 1) {
+			bool found = false;
+			for (int r = 1; r < RULE_COUNT; r++)
+				if (rule_info((enum rule)r)->id[0] == item[0]) {
+					mask |= 1ull << r;
+					found = true;
+				}
+			if (!found)
+				*ok = false;
+			continue;
+		}
+		enum rule r = rule_parse(item);
+		if (r == RULE_NONE) {
+			*ok = false;
+			continue;
+		}
+		mask |= 1ull << r;
+	}
+	return all ? 0 : mask;
 }
 
 bool run_matches_expect(const struct scenario *s, const struct run_result *res)

@@ -38,7 +38,13 @@ struct run_source {
 struct run_options {
 	bool stop_on_first;      /* end the run at the first finding (fuzzing) */
 	uint32_t keep_events;    /* events kept for rendering (0: TRACE_EVENTS_MAX) */
+	uint64_t rule_mask;      /* bit per enum rule that counts as a finding; 0 = every rule */
 };
+
+/* Parse a rule filter: comma separated rule IDs ("M04"), letters ("R" = every
+ * R rule) or "all". Returns the mask (0 for "all"); *ok = false on an
+ * unknown item. */
+uint64_t rule_mask_parse(const char *spec, bool *ok);
 
 #define RUN_HANG_TEXT_MAX 1024
 
