@@ -28,7 +28,7 @@
 #endif
 
 #define SCN_NPIS_MAX 4           /* distinct NPIs a scenario can name */
-#define SCN_NAME_MAX 16          /* module/thread name bytes incl. NUL */
+#define SCN_NAME_MAX 32          /* module/thread name bytes incl. NUL (driver build names fit) */
 #define SCN_EXPECT_MAX 8         /* rule IDs in an expect line */
 #define NMR_WORKERS_MAX 2        /* NMR worker threads */
 #define MOD_WORKERS 1            /* module work-item threads (system worker) */

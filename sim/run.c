@@ -71,24 +71,40 @@ static void init_choice(struct run_state *st, const struct scenario *s, const st
 	}
 }
 
-/* The drain phase: once every scripted thread finished and the workers are
- * idle, the system unloads every driver still loaded, each on its own
- * thread. Deregistrations must then finish, or the run hangs. */
-static bool drain_on_idle(struct sched *s, void *ctx)
+/* Nothing can run. First, once every scripted thread finished, the drain
+ * phase: the system unloads every driver still loaded, each on its own
+ * thread (deregistrations must then finish, or the run hangs). Otherwise the
+ * kernel may fire the next timer or timeout (simulated time moves on). Drain
+ * goes first so a periodic timer cannot keep a run from ever unloading. */
+static bool scripted_done(const struct run_state *st)
+{
+	for (uint32_t i = 0; i < st->scn->nthreads && i < st->sched.nthreads; i++)
+		if (st->sched.threads[i].state != TS_DONE)
+			return false;
+	return true;
+}
+
+static bool run_on_idle(struct sched *s, void *ctx)
 {
 	struct run_state *st = ctx;
-	if (st->drain_started)
-		return false;
-	st->drain_started = true;
-	bool any = false;
-	for (uint32_t i = 0; i < st->scn->nmodules; i++) {
-		struct scripted_module *m = &st->scripted.modules[i];
-		if (!m->registered || m->unloaded)
-			continue;
-		struct sim_thread *t = sched_spawn(s, THREAD_SCRIPT, scripted_drain_thread, m);
-		any |= t != NULL;
+	if (!st->drain_started && scripted_done(st)) {
+		st->drain_started = true;
+		bool any = false;
+		for (uint32_t i = 0; i < st->scn->nmodules; i++) {
+			struct scripted_module *m = &st->scripted.modules[i];
+			if (m->cfg->kind != MODULE_SCRIPTED || !m->registered || m->unloaded)
+				continue;
+			any |= sched_spawn(s, THREAD_SCRIPT, scripted_drain_thread, m) != NULL;
+		}
+		any |= host_drain(&st->host);
+		if (any)
+			return true;
 	}
-	return any;
+#ifdef NMRSIM_HAVE_KERNEL
+	return kernel_on_idle(&st->kernel);
+#else
+	return false;
+#endif
 }
 
 static size_t append(char *buf, size_t len, const char *text)
@@ -184,13 +200,20 @@ struct run_result run_scenario(struct runner *r, const struct scenario *s, const
 	trace_init(&st->trace, st->events, keep, &st->oracle);
 	init_choice(st, s, src);
 	sched_init(&st->sched, &r->pool, &st->choice, &st->trace, s->steps_max, &st->oracle.stop_requested);
-	st->sched.on_idle = drain_on_idle;
+	st->sched.on_idle = run_on_idle;
 	st->sched.on_idle_ctx = st;
 	nmr_model_init(&st->model, &st->sched, &st->choice, s->registrar, s->fault_num, s->fault_den);
 	nmr_front_init(&st->front, &nmr_model_ops, &st->model, &st->sched);
 	scripted_init(&st->scripted, &st->sched, s);
+	host_run_init(&st->host, &st->sched, s);
+	/* Faults: the same ratio injects NMR failures (F6) and pool failures. */
+#ifdef NMRSIM_HAVE_KERNEL
+	kernel_init(&st->kernel, &st->sched, &st->choice, &st->oracle, s->fault_num, s->fault_den);
+	kernel_current = &st->kernel;
+#endif
 	nmr_front_current = &st->front;
 	scripted_current = &st->scripted;
+	host_current = &st->host;
 
 	/* Thread ids follow trace_thread_name(): scripted, NMR workers, system worker, drain. */
 	for (uint32_t i = 0; i < s->nthreads; i++)
@@ -207,10 +230,18 @@ struct run_result run_scenario(struct runner *r, const struct scenario *s, const
 		report_hang(st, outcome);
 	/* A spent budget says nothing about what was still owed: a Complete
 	 * starved by a spinning thread is not a missing Complete (M17). */
-	if (outcome != OUTCOME_BUDGET)
+	if (outcome != OUTCOME_BUDGET) {
+#ifdef NMRSIM_HAVE_KERNEL
+		kernel_fini(&st->kernel);
+#endif
 		oracle_finish(&st->oracle, hung);
+	}
 	nmr_front_current = NULL;
 	scripted_current = NULL;
+	host_current = NULL;
+#ifdef NMRSIM_HAVE_KERNEL
+	kernel_current = NULL;
+#endif
 	r->runs++;
 
 	struct run_result res = {

@@ -68,8 +68,15 @@ enum scn_flag {
 	FLAG_ALL = 0x3u
 };
 
+/* What a module is: scripted (behaviour from the keys below) or a hosted
+ * driver built from the user's source (sim/host.h), which behaves as its
+ * code says; only name, kind and driver apply to a driver. */
+enum scn_module_kind { MODULE_SCRIPTED = 0, MODULE_DRIVER = 1 };
+
 struct scn_module {
-	char name[SCN_NAME_MAX]; /* "P0", "tcpip", ... */
+	char name[SCN_NAME_MAX]; /* "P0", "tcpip", ... (a driver: its build name) */
+	uint8_t kind;            /* enum scn_module_kind */
+	uint8_t driver;          /* MODULE_DRIVER: index in the linked driver table (host_driver) */
 	uint8_t role;            /* enum scn_role */
 	uint8_t npi;             /* NPI index < SCN_NPIS_MAX */
 	uint8_t attach;          /* enum scn_attach */
@@ -91,6 +98,7 @@ enum scn_op_kind {
 	OP_MUTATE,       /* mutate M: change M's characteristics (M03) */
 	OP_POLL,         /* poll M: spin until M's deregistration completed, without waiting */
 	OP_YIELD,        /* yield: a scheduling point */
+	OP_LOAD,         /* load D: run driver D's DriverEntry (drivers only) */
 	OP_KIND_COUNT
 };
 
@@ -188,10 +196,16 @@ int scn_parse_text(struct scenario *s, const char *text, size_t len, const char 
  * set). Returns the length it needs; writes at most cap bytes incl. NUL. */
 size_t scn_print_text(const struct scenario *s, char *out, size_t cap);
 
-/* Total decoding: any bytes (even empty) give a valid scenario. */
+/* Total decoding: any bytes (even empty) give a valid scenario of scripted
+ * modules (the same scenario whatever drivers the binary links). */
 void scn_decode_binary(struct scenario *s, const uint8_t *data, size_t len);
+/* The same layout read for the hosted-driver fuzz target: every module is a
+ * driver (distinct ones; at most as many modules as drivers are linked), the
+ * registrar is the model. With no driver linked, the scenario has no module. */
+void scn_decode_binary_drivers(struct scenario *s, const uint8_t *data, size_t len);
 
-/* Encode so that scn_decode_binary gives back the same scenario (names,
+/* Encode so that scn_decode_binary (scn_decode_binary_drivers for a
+ * scenario of drivers only) gives back the same scenario (names,
  * expectations, recorded choices and hash are not carried). Returns the length
  * it needs; writes at most cap bytes. */
 size_t scn_encode_binary(const struct scenario *s, uint8_t *out, size_t cap);
@@ -233,5 +247,14 @@ int scn_irql_parse(const char *text);
  * selector in arg (deregister, wait, complete). */
 bool scn_op_takes_module(enum scn_op_kind k);
 bool scn_op_takes_handle(enum scn_op_kind k);
+/* Whether op kind k applies to a module of kind mk (drivers take load and
+ * unload; scripted modules all module ops but load). */
+bool scn_op_fits(enum scn_op_kind k, enum scn_module_kind mk);
+
+/* The driver table the scenario codec resolves `driver NAME` against
+ * (sim/host.c: the drivers linked into this binary, sorted by name). */
+unsigned scn_driver_count(void);
+const char *scn_driver_name(unsigned index);
+int scn_driver_find(const char *name); /* index, or -1 */
 
 #endif

@@ -46,12 +46,42 @@ static void sort_ops_by_thread(struct scenario *s)
 	}
 }
 
-void scn_decode_binary(struct scenario *s, const uint8_t *data, size_t len)
+/* A driver module: the driver index, moved on to the next driver not yet in
+ * the scenario (a driver image loads once). Returns false when every linked
+ * driver is taken. Distinct indices decode to themselves, so encoding and
+ * decoding again gives the same drivers. */
+static bool pick_driver(struct scenario *s, unsigned i, unsigned want)
+{
+	unsigned n = scn_driver_count();
+	for (unsigned k = 0; k < n; k++) {
+		unsigned d = (want + k) % n;
+		bool used = false;
+		for (unsigned j = 0; j < i; j++)
+			used |= s->modules[j].kind == MODULE_DRIVER && s->modules[j].driver == d;
+		if (used)
+			continue;
+		struct scn_module *m = &s->modules[i];
+		memset(m, 0, sizeof *m);
+		m->kind = MODULE_DRIVER;
+		m->driver = (uint8_t)d;
+		const char *name = scn_driver_name(d);
+		size_t len = strnlen(name, SCN_NAME_MAX - 1);
+		memcpy(m->name, name, len);
+		m->name[len] = '\0';
+		return true;
+	}
+	return false;
+}
+
+static void decode(struct scenario *s, const uint8_t *data, size_t len, bool drivers_only)
 {
 	struct rd r = { data, data ? len : 0, 0 };
 	scn_init(s);
+	unsigned ndrivers = scn_driver_count();
 
 	s->nmodules = (uint8_t)(rd8(&r) % (SCN_MODULES_MAX + 1));
+	if (drivers_only && s->nmodules > ndrivers)
+		s->nmodules = (uint8_t)ndrivers;
 	s->nthreads = (uint8_t)(rd8(&r) % SCN_THREADS_MAX + 1);
 	uint8_t b = rd8(&r);
 	s->workers = (uint8_t)((b & 3u) % (NMR_WORKERS_MAX + 1));
@@ -61,6 +91,8 @@ void scn_decode_binary(struct scenario *s, const uint8_t *data, size_t len)
 		s->pct_depth = (uint8_t)(depth > CHOICE_PCT_DEPTH_MAX ? CHOICE_PCT_DEPTH_MAX : depth);
 	}
 	s->registrar = (uint8_t)(rd8(&r) % REGISTRAR_COUNT);
+	if (drivers_only)
+		s->registrar = REGISTRAR_MODEL; /* the drivers are under test, not the registrar */
 	s->fault_num = rd8(&r);
 	s->fault_den = rd8(&r);
 	if (s->fault_num > s->fault_den)
@@ -73,14 +105,18 @@ void scn_decode_binary(struct scenario *s, const uint8_t *data, size_t len)
 	for (unsigned i = 0; i < s->nmodules; i++) {
 		struct scn_module *m = &s->modules[i];
 		b = rd8(&r);
+		m->kind = MODULE_SCRIPTED;
 		m->role = b & 1u;
 		m->npi = (uint8_t)(((b >> 1) & 3u) % SCN_NPIS_MAX);
 		m->chars = (uint8_t)(((b >> 3) & 7u) % CHARS_COUNT);
-		m->attach = (uint8_t)(rd8(&r) % ATTACH_COUNT);
+		uint8_t driver_byte = rd8(&r);
+		m->attach = (uint8_t)(driver_byte % ATTACH_COUNT);
 		m->detach = (uint8_t)(rd8(&r) % DETACH_COUNT);
 		b = rd8(&r);
 		m->unload = (uint8_t)((b & 0xfu) % UNLOAD_COUNT);
 		m->flags = (uint8_t)((b >> 4) & FLAG_ALL);
+		if (drivers_only && pick_driver(s, i, driver_byte))
+			continue;
 		m->name[0] = m->role == ROLE_PROVIDER ? 'P' : 'C';
 		unsigned d = 1;
 		for (unsigned v = i; v >= 10; v /= 10)
@@ -102,9 +138,15 @@ void scn_decode_binary(struct scenario *s, const uint8_t *data, size_t len)
 		unsigned arg = b >> 3;
 		if (scn_op_takes_module(k) && s->nmodules == 0)
 			k = OP_YIELD; /* nothing to name: a harmless scheduling point */
+		uint8_t module = scn_op_takes_module(k) ? (uint8_t)(mod % s->nmodules) : 0;
+		/* Drivers take load and unload only; scripted modules all but load. */
+		if (scn_op_takes_module(k) && s->modules[module].kind == MODULE_DRIVER && !scn_op_fits(k, MODULE_DRIVER))
+			k = k % 2 ? OP_UNLOAD : OP_LOAD;
+		else if (k == OP_LOAD && s->modules[module].kind != MODULE_DRIVER)
+			k = OP_REGISTER;
 		op->kind = (uint8_t)k;
 		op->thread = (uint8_t)((b & 7u) % s->nthreads);
-		op->module = scn_op_takes_module(k) ? (uint8_t)(mod % s->nmodules) : 0;
+		op->module = module;
 		op->arg = k == OP_IRQL ? (uint8_t)arg : scn_op_takes_handle(k) ? (uint8_t)(arg % HSEL_COUNT) : 0;
 	}
 	sort_ops_by_thread(s);
@@ -118,6 +160,16 @@ void scn_decode_binary(struct scenario *s, const uint8_t *data, size_t len)
 		if (s->sched_len)
 			memcpy(s->sched_bytes, r.p + r.pos, s->sched_len);
 	}
+}
+
+void scn_decode_binary(struct scenario *s, const uint8_t *data, size_t len)
+{
+	decode(s, data, len, false);
+}
+
+void scn_decode_binary_drivers(struct scenario *s, const uint8_t *data, size_t len)
+{
+	decode(s, data, len, true);
 }
 
 struct wr {
@@ -156,6 +208,13 @@ size_t scn_encode_binary(const struct scenario *s, uint8_t *out, size_t cap)
 
 	for (unsigned i = 0; i < nmodules; i++) {
 		const struct scn_module *m = &s->modules[i];
+		if (m->kind == MODULE_DRIVER) {
+			wr8(&w, 0x40u);
+			wr8(&w, m->driver);
+			wr8(&w, 0);
+			wr8(&w, 0);
+			continue;
+		}
 		wr8(&w, (m->role & 1u) | (m->npi & 3u) << 1 | (m->chars & 7u) << 3);
 		wr8(&w, m->attach);
 		wr8(&w, m->detach);

@@ -20,6 +20,7 @@ static const char *const op_names[OP_KIND_COUNT] = {
 	[OP_MUTATE] = "mutate",
 	[OP_POLL] = "poll",
 	[OP_YIELD] = "yield",
+	[OP_LOAD] = "load",
 };
 
 static const char *const attach_names[ATTACH_COUNT] = {
@@ -170,6 +171,15 @@ int scn_irql_parse(const char *text)
 			return -1;
 	}
 	return (int)n;
+}
+
+bool scn_op_fits(enum scn_op_kind k, enum scn_module_kind mk)
+{
+	if (!scn_op_takes_module(k))
+		return true;
+	if (mk == MODULE_DRIVER)
+		return k == OP_LOAD || k == OP_UNLOAD;
+	return k != OP_LOAD;
 }
 
 bool scn_op_takes_module(enum scn_op_kind k)

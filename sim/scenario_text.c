@@ -454,6 +454,34 @@ static int d_module(struct parser *p, char **tok, int n)
 	return 0;
 }
 
+/* `driver NAME`: a hosted driver linked into this binary, by build name. */
+static int d_driver(struct parser *p, char **tok, int n)
+{
+	struct scenario *s = p->s;
+	char b[QUOTE_MAX + 4];
+	if (nargs(p, tok, n, 1, 1))
+		return -1;
+	if (!valid_name(tok[1]))
+		return fail(p, "bad driver name '%s' (expected [A-Za-z_][A-Za-z0-9_-]*, < %d bytes)", q(b, tok[1]), SCN_NAME_MAX);
+	if (find_module(s, tok[1]) >= 0)
+		return fail(p, "duplicate module '%s'", tok[1]);
+	int d = scn_driver_find(tok[1]);
+	if (d < 0) {
+		char list[160] = "";
+		size_t len = 0;
+		for (unsigned i = 0; i < scn_driver_count() && len < sizeof list - 40; i++)
+			len += (size_t)snprintf(list + len, sizeof list - len, "%s%s", i ? ", " : "", scn_driver_name(i));
+		return fail(p, "unknown driver '%s' (linked into this binary: %s)", q(b, tok[1]),
+			    scn_driver_count() ? list : "none; build with -Ddrivers=... or tools/nmrsim-build");
+	}
+	if (s->nmodules >= SCN_MODULES_MAX)
+		return fail(p, "too many modules (max %d)", SCN_MODULES_MAX);
+	struct scn_module m = { .kind = MODULE_DRIVER, .driver = (uint8_t)d };
+	memcpy(m.name, tok[1], strlen(tok[1]) + 1);
+	s->modules[s->nmodules++] = m;
+	return 0;
+}
+
 static int add_thread(struct parser *p, const char *name)
 {
 	struct scenario *s = p->s;
@@ -491,6 +519,11 @@ static int op_line(struct parser *p, enum scn_op_kind kind, char **tok, int n)
 			return fail(p, "unknown module '%s' (declare it with client/provider first)", q(b, tok[1]));
 		op.module = (uint8_t)m;
 		used = 2;
+		if (!scn_op_fits(kind, (enum scn_module_kind)s->modules[m].kind))
+			return fail(p, s->modules[m].kind == MODULE_DRIVER
+					       ? "'%s' does not apply to driver '%s' (drivers take load and unload)"
+					       : "'%s' applies to drivers only, and '%s' is a scripted module",
+				    tok[0], tok[1]);
 		if (scn_op_takes_handle(kind) && n > 2 && strncmp(tok[2], "handle=", 7) == 0) {
 			if (get_enum(p, &D_HANDLE, tok[2] + 7, &op.arg))
 				return -1;
@@ -526,7 +559,7 @@ static const struct {
 	{ "steps", d_steps }, { "workers", d_workers }, { "faults", d_faults },
 	{ "registrar", d_registrar }, { "schedule", d_schedule }, { "choices", d_choices },
 	{ "hash", d_hash }, { "expect", d_expect }, { "provider", d_module },
-	{ "client", d_module }, { "thread", d_thread },
+	{ "client", d_module }, { "driver", d_driver }, { "thread", d_thread },
 };
 
 static int parse_line(struct parser *p, char *line)
@@ -620,6 +653,10 @@ static void put(struct out *o, const char *fmt, ...)
 
 static void print_module(struct out *o, const struct scn_module *m)
 {
+	if (m->kind == MODULE_DRIVER) {
+		put(o, "driver %.*s\n", SCN_NAME_MAX - 1, m->name);
+		return;
+	}
 	put(o, "%s %.*s", m->role == ROLE_PROVIDER ? "provider" : "client", SCN_NAME_MAX - 1, m->name);
 	if (m->npi)
 		put(o, " npi=%u", m->npi);

@@ -3,6 +3,8 @@
  * rule has a module that breaks it and a twin that does not. */
 #include "scripted.h"
 
+#include "host.h"
+
 #include <string.h>
 
 #include "nmr.h"
@@ -521,6 +523,10 @@ static void run_op(struct scripted_run *r, const struct scn_op *op, uint32_t ind
 	sched_emit(s, &e);
 	if (!m && op->kind != OP_IRQL && op->kind != OP_YIELD)
 		return;
+	if (m && m->cfg->kind == MODULE_DRIVER) {
+		host_op(host_current, op); /* load / unload of a hosted driver */
+		return;
+	}
 	s->current->module = m ? m->index : EV_NONE8;
 	switch (op->kind) {
 	case OP_REGISTER: op_register(m); break;

@@ -117,6 +117,8 @@ const char *ev_kind_name(enum ev_kind k)
 		[EV_DEREG_COMPLETE] = "dereg-complete",
 		[EV_DPRINT] = "dprint",
 		[EV_FINDING] = "finding",
+		[EV_LOAD_ENTER] = "load-enter",
+		[EV_LOAD_EXIT] = "load-exit",
 	};
 	return (unsigned)k < EV_KIND_COUNT ? names[k] : "?";
 }

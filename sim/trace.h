@@ -43,6 +43,8 @@ enum ev_kind {
 	EV_DEREG_COMPLETE,   /* the registrar considers registration `reg` fully deregistered (Wait may return) */
 	EV_DPRINT,           /* a module's debug print (arg = index into the run's message table) */
 	EV_FINDING,          /* the oracle reported a violation (what = enum rule) */
+	EV_LOAD_ENTER,       /* a hosted driver's DriverEntry starts (module) */
+	EV_LOAD_EXIT,        /* it returned (status); a failure unloads the image */
 	EV_KIND_COUNT
 };
 

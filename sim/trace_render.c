@@ -221,18 +221,22 @@ static void describe(struct sbuf *b, const struct event *e, const struct scenari
 		break;
 	case EV_DPRINT: sb_printf(b, "debug print #%u", e->arg); break;
 	case EV_FINDING: describe_finding(b, e, s); break;
+	case EV_LOAD_ENTER: sb_printf(b, "DriverEntry(%s) starts", module_name(s, e->module, m)); break;
+	case EV_LOAD_EXIT: sb_printf(b, "DriverEntry(%s) returns 0x%08x", module_name(s, e->module, m), (unsigned)e->status); break;
 	default: sb_printf(b, "event kind %u", e->kind); break;
 	}
 }
 
 static bool is_enter(unsigned kind)
 {
-	return kind == EV_API_ENTER || kind == EV_CB_ENTER || kind == EV_CALL_ENTER || kind == EV_UNLOAD_ENTER;
+	return kind == EV_API_ENTER || kind == EV_CB_ENTER || kind == EV_CALL_ENTER || kind == EV_UNLOAD_ENTER ||
+	       kind == EV_LOAD_ENTER;
 }
 
 static bool is_exit(unsigned kind)
 {
-	return kind == EV_API_EXIT || kind == EV_CB_EXIT || kind == EV_CALL_EXIT || kind == EV_UNLOAD_EXIT;
+	return kind == EV_API_EXIT || kind == EV_CB_EXIT || kind == EV_CALL_EXIT || kind == EV_UNLOAD_EXIT ||
+	       kind == EV_LOAD_EXIT;
 }
 
 static uint32_t kept_count(const struct trace *t)

@@ -1,0 +1,300 @@
+/* host.c - hosted drivers: the linked driver table, the per-run restore of
+ * driver globals, and DriverEntry / DriverUnload as scenario operations.
+ * See host.h for how a driver's object is prepared at build time. */
+#include "host.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "oracle.h"
+#if __has_include("kernel.h") && __has_include("wdm.h") /* TEMP until the kernel shim lands */
+#include "kernel.h"
+#include "wdm.h"
+#define HOST_FULL 1
+#endif
+
+#ifdef HOST_FULL
+_Static_assert(sizeof(DRIVER_OBJECT) <= sizeof(((struct host_image *)0)->object), "DRIVER_OBJECT storage");
+_Static_assert(sizeof(UNICODE_STRING) <= sizeof(((struct host_image *)0)->regpath), "UNICODE_STRING storage");
+#endif
+
+/* Provided by the linker when driver objects are linked in (weak: a binary
+ * without drivers has none, and the addresses are then null). */
+extern const struct host_driver_rec __start_nmrsim_drivers[] __attribute__((weak));
+extern const struct host_driver_rec __stop_nmrsim_drivers[] __attribute__((weak));
+extern unsigned char __start_nmrsim_drvdata[] __attribute__((weak));
+extern unsigned char __stop_nmrsim_drvdata[] __attribute__((weak));
+extern unsigned char __start_nmrsim_drvbss[] __attribute__((weak));
+extern unsigned char __stop_nmrsim_drvbss[] __attribute__((weak));
+
+/* ---- the driver table (built once per process, sorted by name) ---- */
+
+#define HOST_DRIVERS_MAX 64
+
+static struct {
+	bool built;
+	unsigned count;
+	const struct host_driver_rec *sorted[HOST_DRIVERS_MAX];
+	unsigned char *data_snapshot; /* driver .data as loaded, before any driver ran */
+	unsigned char *bss_snapshot;  /* and .bss (zero unless a constructor wrote it) */
+	size_t data_len, bss_len;
+} table;
+
+void host_decode_binary(struct scenario *s, const uint8_t *data, size_t len)
+{
+	scn_decode_binary_drivers(s, data, len);
+}
+
+/* Driver globals are laid out with the sanitizer's redzones between them:
+ * copies must neither be checked by ASan nor turned into a memcpy call
+ * (intercepted and checked), hence plain volatile byte loops. */
+__attribute__((no_sanitize("address"), no_sanitize("undefined")))
+static void copy_bytes(volatile unsigned char *dst, const volatile unsigned char *src, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		dst[i] = src[i];
+}
+
+static unsigned char *snapshot(const unsigned char *start, size_t len)
+{
+	if (!len)
+		return NULL;
+	unsigned char *copy = malloc(len);
+	if (!copy) {
+		fprintf(stderr, "nmrsim: out of memory for the driver globals snapshot\n");
+		abort();
+	}
+	copy_bytes(copy, start, len);
+	return copy;
+}
+
+static void table_build(void)
+{
+	if (table.built)
+		return;
+	table.built = true;
+	const struct host_driver_rec *b = __start_nmrsim_drivers, *e = __stop_nmrsim_drivers;
+	for (; b && b < e; b++) {
+		if (table.count == HOST_DRIVERS_MAX) {
+			fprintf(stderr, "nmrsim: more than %d drivers linked; the rest are ignored\n", HOST_DRIVERS_MAX);
+			break;
+		}
+		unsigned i = table.count++;
+		for (; i > 0 && strcmp(table.sorted[i - 1]->name, b->name) > 0; i--)
+			table.sorted[i] = table.sorted[i - 1];
+		table.sorted[i] = b;
+	}
+	/* The snapshots are the only allocations hosting makes, once per process. */
+	table.data_len = __start_nmrsim_drvdata ? (size_t)(__stop_nmrsim_drvdata - __start_nmrsim_drvdata) : 0;
+	table.bss_len = __start_nmrsim_drvbss ? (size_t)(__stop_nmrsim_drvbss - __start_nmrsim_drvbss) : 0;
+	table.data_snapshot = snapshot(__start_nmrsim_drvdata, table.data_len);
+	table.bss_snapshot = snapshot(__start_nmrsim_drvbss, table.bss_len);
+}
+
+unsigned host_driver_count(void)
+{
+	table_build();
+	return table.count;
+}
+
+const struct host_driver_rec *host_driver(unsigned index)
+{
+	table_build();
+	return index < table.count ? table.sorted[index] : NULL;
+}
+
+/* The scenario codec resolves `driver NAME` through these. */
+unsigned scn_driver_count(void) { return host_driver_count(); }
+const char *scn_driver_name(unsigned index)
+{
+	const struct host_driver_rec *d = host_driver(index);
+	return d ? d->name : "?";
+}
+int scn_driver_find(const char *name)
+{
+	table_build();
+	for (unsigned i = 0; i < table.count; i++)
+		if (strcmp(table.sorted[i]->name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+static void restore_globals(void)
+{
+	copy_bytes(__start_nmrsim_drvdata, table.data_snapshot, table.data_len);
+	copy_bytes(__start_nmrsim_drvbss, table.bss_snapshot, table.bss_len);
+}
+
+/* ---- images ---- */
+#ifdef HOST_FULL
+
+static size_t put_utf16(uint16_t *buf, size_t cap, const char *a, const char *b)
+{
+	size_t n = 0;
+	for (const char *p = a; *p && n + 1 < cap; p++)
+		buf[n++] = (uint16_t)(unsigned char)*p;
+	for (const char *p = b; *p && n + 1 < cap; p++)
+		buf[n++] = (uint16_t)(unsigned char)*p;
+	buf[n] = 0;
+	return n;
+}
+
+void host_run_init(struct host_run *h, struct sched *s, const struct scenario *scn)
+{
+	table_build();
+	restore_globals();
+	h->sched = s;
+	h->scn = scn;
+	for (uint32_t i = 0; i < SCN_MODULES_MAX; i++) {
+		h->images[i].state = HOST_ABSENT;
+		h->images[i].module = (uint8_t)i;
+	}
+}
+
+bool host_loaded(const struct host_run *h, uint8_t module)
+{
+	return module < SCN_MODULES_MAX && h->images[module].state == HOST_LOADED;
+}
+
+static DRIVER_OBJECT *object_of(struct host_image *img)
+{
+	return (DRIVER_OBJECT *)(void *)img->object;
+}
+
+/* A driver routine must return at the IRQL it was called at (PASSIVE). */
+static void check_irql(struct host_run *h, struct host_image *img, const char *routine)
+{
+	struct sim_thread *t = h->sched->current;
+	if (t->irql == PASSIVE_LEVEL)
+		return;
+	char detail[160], nb[8];
+	snprintf(detail, sizeof detail, "%s of %s returned at IRQL %u, entered at PASSIVE_LEVEL", routine,
+		 img->module < h->scn->nmodules ? h->scn->modules[img->module].name : (snprintf(nb, sizeof nb, "M%u", img->module), nb),
+		 t->irql);
+	if (kernel_current && kernel_current->oracle)
+		oracle_report(kernel_current->oracle, RULE_K01, SITE_UNLOAD, 0, img->module, t->id, EV_NONE16, 0, detail);
+	sched_set_irql(h->sched, PASSIVE_LEVEL);
+}
+
+/* The image goes away: after its Unload returned, or after DriverEntry
+ * failed (the I/O manager unloads it without calling Unload). */
+static void image_gone(struct host_run *h, struct host_image *img, struct event *e)
+{
+	uint32_t leaked = 0, work = 0;
+	if (kernel_current)
+		kernel_module_unloaded(kernel_current, img->module, &leaked, &work);
+	e->kind = EV_UNLOAD_EXIT;
+	e->aux = leaked;
+	e->arg = work;
+	sched_emit(h->sched, e);
+}
+
+static void load(struct host_run *h, struct host_image *img)
+{
+	struct sched *s = h->sched;
+	const struct scn_module *m = &h->scn->modules[img->module];
+	const struct host_driver_rec *d = host_driver(m->driver);
+	/* An image loads once per run: its globals are restored per run only. */
+	if (img->state != HOST_ABSENT || !d)
+		return;
+	DRIVER_OBJECT *obj = object_of(img);
+	memset(img->object, 0, sizeof img->object);
+	UNICODE_STRING *path = (UNICODE_STRING *)(void *)img->regpath;
+	size_t n = put_utf16(img->name_buf, HOST_NAME_CHARS, "\\Driver\\", d->name);
+	obj->DriverName.Buffer = (PWCH)img->name_buf;
+	obj->DriverName.Length = (USHORT)(n * 2);
+	obj->DriverName.MaximumLength = (USHORT)(n * 2 + 2);
+	n = put_utf16(img->path_buf, HOST_NAME_CHARS, "\\Registry\\Machine\\System\\CurrentControlSet\\Services\\", d->name);
+	path->Buffer = (PWCH)img->path_buf;
+	path->Length = (USHORT)(n * 2);
+	path->MaximumLength = (USHORT)(n * 2 + 2);
+
+	struct event e = { .kind = EV_LOAD_ENTER, .module = img->module, .peer = EV_NONE8, .binding = EV_NONE16 };
+	sched_emit(s, &e);
+	img->state = HOST_LOADED;
+	NTSTATUS st = (NTSTATUS)d->entry(obj, path);
+	check_irql(h, img, "DriverEntry");
+	e.kind = EV_LOAD_EXIT;
+	e.status = st;
+	sched_emit(s, &e);
+	if (!NT_SUCCESS(st)) {
+		img->state = HOST_FAILED;
+		image_gone(h, img, &e);
+	}
+}
+
+static void unload(struct host_run *h, struct host_image *img)
+{
+	struct sched *s = h->sched;
+	struct sim_thread *t = s->current;
+	DRIVER_OBJECT *obj = object_of(img);
+	/* No DriverUnload: the driver cannot be unloaded (as on Windows). */
+	if (img->state != HOST_LOADED || !obj->DriverUnload)
+		return;
+	img->state = HOST_UNLOADING;
+	t->unload_depth++;
+	struct event e = { .kind = EV_UNLOAD_ENTER, .module = img->module, .peer = EV_NONE8, .binding = EV_NONE16 };
+	sched_emit(s, &e);
+	obj->DriverUnload(obj);
+	check_irql(h, img, "DriverUnload");
+	img->state = HOST_UNLOADED;
+	image_gone(h, img, &e);
+	t->unload_depth--;
+}
+
+#endif
+
+void host_op(struct host_run *h, const struct scn_op *op)
+{
+#ifndef HOST_FULL
+	(void)h; (void)op;
+}
+bool host_drain(struct host_run *h) { (void)h; return false; }
+void host_run_init(struct host_run *h, struct sched *s, const struct scenario *scn)
+{
+	table_build();
+	restore_globals();
+	h->sched = s;
+	h->scn = scn;
+}
+bool host_loaded(const struct host_run *h, uint8_t module) { (void)h; (void)module; return false; }
+struct host_run *host_current;
+#else
+	if (op->module >= h->scn->nmodules || h->scn->modules[op->module].kind != MODULE_DRIVER)
+		return;
+	struct sim_thread *t = h->sched->current;
+	uint8_t saved = t->module;
+	t->module = op->module;
+	struct host_image *img = &h->images[op->module];
+	if (op->kind == OP_LOAD)
+		load(h, img);
+	else if (op->kind == OP_UNLOAD)
+		unload(h, img);
+	t->module = saved;
+}
+
+static void drain_thread(struct sched *s, void *arg)
+{
+	struct host_image *img = arg;
+	struct host_run *h = host_current;
+	struct sim_thread *t = s->current;
+	t->module = img->module;
+	sched_point(s);
+	unload(h, img);
+}
+
+struct host_run *host_current;
+
+bool host_drain(struct host_run *h)
+{
+	bool any = false;
+	for (uint32_t i = 0; i < h->scn->nmodules; i++) {
+		struct host_image *img = &h->images[i];
+		if (img->state != HOST_LOADED || !object_of(img)->DriverUnload)
+			continue;
+		any |= sched_spawn(h->sched, THREAD_SCRIPT, drain_thread, img) != NULL;
+	}
+	return any;
+}
+#endif
