@@ -13,6 +13,11 @@ static bool has_suffix(const char *path, const char *suffix)
 
 int input_load(struct scenario *s, const char *path, bool force_binary)
 {
+	return input_load_mode(s, path, force_binary ? INPUT_BINARY : INPUT_AUTO);
+}
+
+int input_load_mode(struct scenario *s, const char *path, enum input_mode mode)
+{
 	FILE *f = fopen(path, "rb");
 	if (!f) {
 		fprintf(stderr, "%s: cannot open: %s\n", path, strerror(errno));
@@ -46,7 +51,7 @@ int input_load(struct scenario *s, const char *path, bool force_binary)
 		return -1;
 	}
 	int rc = 0;
-	if (!force_binary && (has_suffix(path, ".nmr") || has_suffix(path, ".nmrt"))) {
+	if (mode == INPUT_AUTO && (has_suffix(path, ".nmr") || has_suffix(path, ".nmrt"))) {
 		struct scn_error e;
 		if (scn_parse_text(s, buf, len, path, &e) != 0) {
 			if (e.line)
@@ -55,6 +60,8 @@ int input_load(struct scenario *s, const char *path, bool force_binary)
 				fprintf(stderr, "%s: %s\n", e.file, e.reason);
 			rc = -1;
 		}
+	} else if (mode == INPUT_DRIVERS) {
+		scn_decode_binary_drivers(s, (const uint8_t *)buf, len);
 	} else {
 		scn_decode_binary(s, (const uint8_t *)buf, len);
 	}

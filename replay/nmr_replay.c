@@ -16,7 +16,9 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: nmr-replay [options] FILE\n"
 		"  FILE            a text scenario (.nmr), a recorded trace (.nmrt) or a binary fuzzer input\n"
-		"  --binary        read FILE as a binary input whatever its name\n"
+		"  --binary        read FILE as a binary input (fuzz_scenario) whatever its name\n"
+		"  --drivers       read FILE as a binary input of the hosted-drivers target (fuzz_drivers)\n"
+		"  --list-drivers  print the drivers linked into this binary and exit\n"
 		"  --timeline OUT  write the timeline as Chrome/Perfetto trace JSON (ui.perfetto.dev)\n"
 		"  --record OUT    write a trace file (.nmrt) that replays this run exactly\n"
 		"  --seed N        schedule from a seeded PRNG instead of the file's schedule\n"
@@ -33,12 +35,19 @@ static struct scenario scn, rec;
 int main(int argc, char **argv)
 {
 	const char *path = NULL, *timeline = NULL, *record = NULL;
-	bool binary = false, quiet = false, expect = false, hash_only = false;
+	enum input_mode mode = INPUT_AUTO;
+	bool quiet = false, expect = false, hash_only = false;
 	struct run_source src = { .kind = SOURCE_SCENARIO };
 	struct run_options opt = { 0 };
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
-		if (!strcmp(a, "--binary")) binary = true;
+		if (!strcmp(a, "--binary")) mode = INPUT_BINARY;
+		else if (!strcmp(a, "--drivers")) mode = INPUT_DRIVERS;
+		else if (!strcmp(a, "--list-drivers")) {
+			for (unsigned d = 0; d < host_driver_count(); d++)
+				printf("%s\n", host_driver(d)->name);
+			return EXIT_CLEAN;
+		}
 		else if (!strcmp(a, "--quiet")) quiet = true;
 		else if (!strcmp(a, "--expect")) expect = true;
 		else if (!strcmp(a, "--hash")) hash_only = true;
@@ -77,7 +86,7 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_BAD_INPUT;
 	}
-	if (input_load(&scn, path, binary) != 0)
+	if (input_load_mode(&scn, path, mode) != 0)
 		return EXIT_BAD_INPUT;
 
 	struct runner r;
@@ -125,7 +134,7 @@ int main(int argc, char **argv)
 		rc = ok ? EXIT_CLEAN : EXIT_VIOLATION;
 	}
 	if (!hash_only && !expect && rc != EXIT_BAD_INPUT)
-		printf("replay: nmr-replay %s\n", path);
+		printf("replay: nmr-replay%s %s\n", mode == INPUT_DRIVERS ? " --drivers" : mode == INPUT_BINARY ? " --binary" : "", path);
 	runner_fini(&r);
 	return rc;
 }

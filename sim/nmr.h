@@ -26,6 +26,7 @@
 
 #include "config.h"
 #include "netioddk.h"
+#include "guard.h"
 #include "sched.h"
 
 enum nmr_role { NMR_CLIENT = 0, NMR_PROVIDER = 1 };
@@ -121,6 +122,15 @@ struct nmr_front {
 	struct sched *sched;       /* scheduling points, events */
 	GUID npis[NMR_NPIS_MAX];   /* NPIIDs seen, in first-seen order (event NPI index) */
 	uint32_t nnpis;
+	struct guard *guard;       /* dispatch guarding (guard.h), may be NULL */
+	/* Per thread: the client attach callback it is delivering, so that
+	 * NmrClientAttachProvider can wrap the provider's dispatch table. */
+	struct nmr_attaching {
+		uint32_t binding;      /* binding handle, 0 if none */
+		uint16_t slot;
+		uint8_t client, provider; /* module indices */
+		const void *npi_id;    /* the NPIID */
+	} attaching[SIM_THREADS_MAX];
 };
 
 extern struct nmr_front *nmr_front_current;

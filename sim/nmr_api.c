@@ -225,6 +225,12 @@ NTSTATUS NmrClientAttachProvider(HANDLE NmrBindingHandle, PVOID ClientBindingCon
 	if (ProviderBindingContext && ProviderDispatch)
 		st = f->ops->client_attach_provider(f->impl, NmrBindingHandle, ClientBindingContext, ClientDispatch,
 						    ProviderBindingContext, ProviderDispatch);
+	/* Inside the client's attach callback for this binding: hand the client
+	 * a guarded copy of the provider's table (M18/M19 on later calls). */
+	struct nmr_attaching *a = s->current ? &f->attaching[s->current->id] : NULL;
+	if (st == STATUS_SUCCESS && f->guard && a && a->binding == nmr_handle_value(NmrBindingHandle))
+		*ProviderDispatch = guard_wrap(f->guard, a->npi_id, 1, *ProviderDispatch, a->binding, a->slot, a->client,
+					       a->provider);
 	api_event(s, EV_API_EXIT, API_CLIENT_ATTACH_PROVIDER, nmr_handle_value(NmrBindingHandle), st);
 	return st;
 }
@@ -286,8 +292,16 @@ NTSTATUS nmr_deliver_client_attach(struct sched *s, const struct nmr_reg *client
 	const NPI_CLIENT_CHARACTERISTICS *cc = client->chars;
 	const NPI_PROVIDER_CHARACTERISTICS *pc = provider->chars;
 	struct cb_frame fr = cb_enter(s, CB_CLIENT_ATTACH, client, provider, slot, bh, irql, provider->npi);
+	struct nmr_front *f = nmr_front_current;
+	struct nmr_attaching *a = f && s->current ? &f->attaching[s->current->id] : NULL;
+	struct nmr_attaching saved = a ? *a : (struct nmr_attaching){ 0 };
+	if (a)
+		*a = (struct nmr_attaching){ bh, slot, client->module, provider->module,
+					     pc->ProviderRegistrationInstance.NpiId };
 	NTSTATUS st = cc->ClientAttachProvider(nmr_handle_make(bh), client->context,
 					       (PNPI_REGISTRATION_INSTANCE)&pc->ProviderRegistrationInstance);
+	if (a)
+		*a = saved;
 	cb_exit(s, fr, CB_CLIENT_ATTACH, client, provider, slot, bh, st, *attach_called, (uint32_t)*attach_status);
 	return st;
 }
@@ -303,6 +317,10 @@ NTSTATUS nmr_deliver_provider_attach(struct sched *s, const struct nmr_reg *clie
 	PVOID ctx = (PVOID)&sentinel;
 	const void *disp = &sentinel;
 	struct cb_frame fr = cb_enter(s, CB_PROVIDER_ATTACH, provider, client, slot, bh, PASSIVE_LEVEL, client->npi);
+	/* The provider gets a guarded copy of the client's table. */
+	if (nmr_front_current && nmr_front_current->guard)
+		cdisp = guard_wrap(nmr_front_current->guard, cc->ClientRegistrationInstance.NpiId, 0, cdisp, bh, slot,
+				   provider->module, client->module);
 	NTSTATUS st = pc->ProviderAttachClient(nmr_handle_make(bh), provider->context,
 					       (PNPI_REGISTRATION_INSTANCE)&cc->ClientRegistrationInstance, cbc, cdisp,
 					       &ctx, &disp);

@@ -204,6 +204,8 @@ struct run_result run_scenario(struct runner *r, const struct scenario *s, const
 	st->sched.on_idle_ctx = st;
 	nmr_model_init(&st->model, &st->sched, &st->choice, s->registrar, s->fault_num, s->fault_den);
 	nmr_front_init(&st->front, &nmr_model_ops, &st->model, &st->sched);
+	guard_init(&st->guard, &st->sched);
+	st->front.guard = &st->guard;
 	scripted_init(&st->scripted, &st->sched, s);
 	host_run_init(&st->host, &st->sched, s);
 	/* Faults: the same ratio injects NMR failures (F6) and pool failures. */
@@ -214,6 +216,7 @@ struct run_result run_scenario(struct runner *r, const struct scenario *s, const
 	nmr_front_current = &st->front;
 	scripted_current = &st->scripted;
 	host_current = &st->host;
+	guard_current = &st->guard;
 
 	/* Thread ids follow trace_thread_name(): scripted, NMR workers, system worker, drain. */
 	for (uint32_t i = 0; i < s->nthreads; i++)
@@ -239,6 +242,7 @@ struct run_result run_scenario(struct runner *r, const struct scenario *s, const
 	nmr_front_current = NULL;
 	scripted_current = NULL;
 	host_current = NULL;
+	guard_current = NULL;
 #ifdef NMRSIM_HAVE_KERNEL
 	kernel_current = NULL;
 #endif

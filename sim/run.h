@@ -62,6 +62,7 @@ struct run_state {
 	struct nmr_front front;
 	struct scripted_run scripted;
 	struct host_run host;
+	struct guard guard;
 #ifdef NMRSIM_HAVE_KERNEL
 	struct kernel kernel;
 #endif

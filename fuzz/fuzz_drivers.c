@@ -1,0 +1,49 @@
+/* fuzz_drivers.c - hosted drivers under the registrar model.
+ *
+ * Input: a binary scenario read by scn_decode_binary_drivers: every module
+ * is one of the drivers linked into this binary (the bundled examples, or
+ * yours with -Ddrivers=... / tools/nmrsim-build), the ops load and unload
+ * them on scripted threads, and the trailing bytes are the choice stream
+ * (interleavings, NMR freedoms F1-F6, pool and NMR allocation failures).
+ * The drivers are the system under test: every rule counts.
+ *
+ * Replay a crash file: nmr-replay --drivers FILE */
+#include <stdio.h>
+
+#include "fuzz_target.h"
+#include "host.h"
+#include "run.h"
+
+const char fuzz_target_name[] = "fuzz_drivers";
+
+/* As fuzz_scenario: findings within the cap replay at the same step with
+ * the input's own budget. */
+#define FUZZ_DRIVERS_STEPS_MAX 20000u
+
+static struct runner runner;
+static struct scenario scn;
+static struct run_options options;
+
+int fuzz_target_init(void)
+{
+	options.stop_on_first = true;
+	options.keep_events = 1; /* reports need no timeline */
+	if (host_driver_count() == 0)
+		fprintf(stderr, "fuzz_drivers: no driver linked into this binary; every input is empty\n");
+	return runner_init(&runner);
+}
+
+int fuzz_target_run(const uint8_t *data, size_t len)
+{
+	host_decode_binary(&scn, data, len);
+	if (scn.steps_max > FUZZ_DRIVERS_STEPS_MAX)
+		scn.steps_max = FUZZ_DRIVERS_STEPS_MAX;
+	struct run_result res = run_scenario(&runner, &scn, NULL, &options);
+	if (res.nfindings == 0)
+		return 0;
+	const struct oracle *o = &runner.st->oracle;
+	for (uint32_t i = 0; i < res.nfindings; i++)
+		oracle_print_finding(o, &res.findings[i], stderr);
+	fprintf(stderr, "replay: nmr-replay --drivers FILE\n");
+	return 1;
+}
