@@ -108,6 +108,10 @@ static const char *site_name(uint8_t kind, uint8_t site)
 	case SITE_UNLOAD: return "Unload";
 	case SITE_END: return "end";
 	case SITE_HANG: return block_reason_name((enum block_reason)site);
+	case SITE_CRASH:
+		return site == 11 ? "SIGSEGV" : site == 7 ? "SIGBUS" : site == 8 ? "SIGFPE" : site == 4 ? "SIGILL" :
+		       site == 6 ? "SIGABRT" : site == 0 ? "sanitizer" : "signal";
+	case SITE_KERNEL: return ke_api_name((enum ke_api)site);
 	default: return "?";
 	}
 }
@@ -1051,7 +1055,8 @@ static void on_call_enter(struct oracle *o, const struct event *e)
 static void on_block(struct oracle *o, const struct event *e, struct oracle_thread *t)
 {
 	int top = cb_top(t);
-	if (top == NO_INDEX || t->cb[top] < CB_CLIENT_DETACH || e->what == BLOCK_DEREG_WAIT)
+	/* Spinning on a spin lock is not blocking: it is allowed at DISPATCH. */
+	if (top == NO_INDEX || t->cb[top] < CB_CLIENT_DETACH || e->what == BLOCK_DEREG_WAIT || e->what == BLOCK_SPINLOCK)
 		return;
 	char nb[8];
 	int bi = binding_find(o, t->cb_handle[top]);

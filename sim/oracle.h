@@ -40,6 +40,8 @@ enum finding_site {
 	SITE_UNLOAD,   /* a driver's Unload */
 	SITE_END,      /* end-of-run check */
 	SITE_HANG,     /* liveness: site = enum block_reason of the first blocked thread, or 0 */
+	SITE_CRASH,    /* module code crashed: site = signal number (SIGSEGV, ...; 0 = sanitizer report) */
+	SITE_KERNEL,   /* a kernel-shim routine: site = enum ke_api */
 };
 
 struct finding {

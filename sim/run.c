@@ -8,6 +8,8 @@
 #define RUN_ARENA_BYTES (sizeof(struct run_state) + sizeof(struct event) * TRACE_EVENTS_MAX + \
 			 sizeof(struct choice_rec) * SCN_CHOICES_MAX + 4096)
 
+struct run_state *run_current;
+
 int runner_init(struct runner *r)
 {
 	memset(r, 0, sizeof(*r));
@@ -217,6 +219,7 @@ struct run_result run_scenario(struct runner *r, const struct scenario *s, const
 	scripted_current = &st->scripted;
 	host_current = &st->host;
 	guard_current = &st->guard;
+	run_current = st;
 
 	/* Thread ids follow trace_thread_name(): scripted, NMR workers, system worker, drain. */
 	for (uint32_t i = 0; i < s->nthreads; i++)
@@ -243,6 +246,7 @@ struct run_result run_scenario(struct runner *r, const struct scenario *s, const
 	scripted_current = NULL;
 	host_current = NULL;
 	guard_current = NULL;
+	run_current = NULL;
 #ifdef NMRSIM_HAVE_KERNEL
 	kernel_current = NULL;
 #endif

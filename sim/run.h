@@ -96,6 +96,9 @@ struct run_result {
 	const char *hang;              /* wait-for graph text, "" if none */
 };
 
+/* The run in progress (crash reports), NULL between runs. */
+extern struct run_state *run_current;
+
 int runner_init(struct runner *r);
 void runner_fini(struct runner *r);
 struct run_result run_scenario(struct runner *r, const struct scenario *s, const struct run_source *src,

@@ -1,0 +1,24 @@
+/* crash.h - a module that crashes is a finding, not a lost run.
+ *
+ * A fault (SIGSEGV, SIGBUS, SIGFPE, SIGILL) or a sanitizer report during a
+ * run becomes finding K08 module-crash, attributed to the module whose code
+ * the running simulated thread was executing (its module attribution), with
+ * the trace up to the crash. The handler runs on its own stack, so a blown
+ * fiber stack (guard page) is reported too.
+ *
+ * CRASH_EXIT (tools: nmr-replay, nmr-explore, the standalone fuzz runner):
+ * print the timeline so far and the report, then exit 1 (violation found).
+ * CRASH_CHAIN (under libFuzzer / AFL++): print the report and the
+ * `signature:` line, then hand the signal to the previous handler (the
+ * fuzzer's, or the default action) so the fuzzer records the input; the
+ * sanitizers' own death path is left to the fuzzer.
+ */
+#ifndef NMRSIM_CRASH_H
+#define NMRSIM_CRASH_H
+
+enum crash_mode { CRASH_EXIT = 0, CRASH_CHAIN };
+
+/* Install once per process, after the fuzzer/sanitizer runtimes set theirs. */
+void crash_install(enum crash_mode mode);
+
+#endif
