@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crash.h"
 #include "input.h"
 #include "report.h"
 #include "run.h"
@@ -31,6 +32,18 @@ static void usage(FILE *out)
 }
 
 static struct scenario scn, rec;
+static bool expect_mode;
+
+/* A crash ended the run (K08, already reported): the verdict so far. */
+static int crash_verdict(void)
+{
+	if (!expect_mode || !run_current)
+		return EXIT_VIOLATION;
+	struct run_result res = { .nfindings = run_current->oracle.nfindings, .findings = run_current->oracle.findings };
+	bool ok = run_matches_expect(&scn, &res);
+	printf("expect: %s\n", ok ? "matched" : "MISMATCH");
+	return ok ? EXIT_CLEAN : EXIT_VIOLATION;
+}
 
 int main(int argc, char **argv)
 {
@@ -89,6 +102,9 @@ int main(int argc, char **argv)
 	if (input_load_mode(&scn, path, mode) != 0)
 		return EXIT_BAD_INPUT;
 
+	crash_install(CRASH_EXIT); /* a crashing driver is finding K08, exit 1 */
+	expect_mode = expect;
+	crash_exit_code = crash_verdict;
 	struct runner r;
 	if (runner_init(&r) != 0) {
 		fprintf(stderr, "nmr-replay: cannot set up the engine (memory)\n");

@@ -34,6 +34,8 @@ static struct {
 	bool installed;
 } crash;
 
+int (*crash_exit_code)(void);
+
 static const char *signal_name(int sig)
 {
 	switch (sig) {
@@ -82,8 +84,11 @@ static void on_fault(int sig, siginfo_t *info, void *uc)
 	(void)uc;
 	if (!crash.busy) {
 		crash.busy = 1;
-		if (report(sig) && crash.mode == CRASH_EXIT)
-			_exit(EXIT_VIOLATION);
+		if (report(sig) && crash.mode == CRASH_EXIT) {
+			int rc = crash_exit_code ? crash_exit_code() : EXIT_VIOLATION;
+			fflush(stdout);
+			_exit(rc);
+		}
 	}
 	/* Hand over: restore the previous action; returning re-executes the
 	 * faulting instruction, which now reaches it (a synchronous fault). */
@@ -97,7 +102,11 @@ static void on_sanitizer_death(void)
 {
 	if (!crash.busy) {
 		crash.busy = 1;
-		report(0);
+		if (report(0) && crash.mode == CRASH_EXIT && crash_exit_code) {
+			int rc = crash_exit_code();
+			fflush(stdout);
+			_exit(rc);
+		}
 	}
 }
 #endif

@@ -21,4 +21,8 @@ enum crash_mode { CRASH_EXIT = 0, CRASH_CHAIN };
 /* Install once per process, after the fuzzer/sanitizer runtimes set theirs. */
 void crash_install(enum crash_mode mode);
 
+/* CRASH_EXIT: after the report, the process exits with what this returns
+ * (default EXIT_VIOLATION), e.g. nmr-replay --expect checks the verdict. */
+extern int (*crash_exit_code)(void);
+
 #endif

@@ -8,16 +8,11 @@
 #include <string.h>
 
 #include "oracle.h"
-#if __has_include("kernel.h") && __has_include("wdm.h") /* TEMP until the kernel shim lands */
 #include "kernel.h"
 #include "wdm.h"
-#define HOST_FULL 1
-#endif
 
-#ifdef HOST_FULL
 _Static_assert(sizeof(DRIVER_OBJECT) <= sizeof(((struct host_image *)0)->object), "DRIVER_OBJECT storage");
 _Static_assert(sizeof(UNICODE_STRING) <= sizeof(((struct host_image *)0)->regpath), "UNICODE_STRING storage");
-#endif
 
 /* Provided by the linker when driver objects are linked in (weak: a binary
  * without drivers has none, and the addresses are then null). */
@@ -127,7 +122,6 @@ static void restore_globals(void)
 }
 
 /* ---- images ---- */
-#ifdef HOST_FULL
 
 static size_t put_utf16(uint16_t *buf, size_t cap, const char *a, const char *b)
 {
@@ -243,24 +237,8 @@ static void unload(struct host_run *h, struct host_image *img)
 	t->unload_depth--;
 }
 
-#endif
-
 void host_op(struct host_run *h, const struct scn_op *op)
 {
-#ifndef HOST_FULL
-	(void)h; (void)op;
-}
-bool host_drain(struct host_run *h) { (void)h; return false; }
-void host_run_init(struct host_run *h, struct sched *s, const struct scenario *scn)
-{
-	table_build();
-	restore_globals();
-	h->sched = s;
-	h->scn = scn;
-}
-bool host_loaded(const struct host_run *h, uint8_t module) { (void)h; (void)module; return false; }
-struct host_run *host_current;
-#else
 	if (op->module >= h->scn->nmodules || h->scn->modules[op->module].kind != MODULE_DRIVER)
 		return;
 	struct sim_thread *t = h->sched->current;
@@ -297,4 +275,3 @@ bool host_drain(struct host_run *h)
 	}
 	return any;
 }
-#endif

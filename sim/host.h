@@ -31,7 +31,7 @@
  * plain C types so the generated stub needs no WDK header). */
 struct host_driver_rec {
 	const char *name;                             /* build name: the scenario's `driver NAME` */
-	long (*entry)(void *driver_object, void *registry_path); /* its DriverEntry */
+	int32_t (*entry)(void *driver_object, void *registry_path); /* its DriverEntry (returns NTSTATUS) */
 };
 
 unsigned host_driver_count(void);

@@ -102,11 +102,7 @@ static bool run_on_idle(struct sched *s, void *ctx)
 		if (any)
 			return true;
 	}
-#ifdef NMRSIM_HAVE_KERNEL
 	return kernel_on_idle(&st->kernel);
-#else
-	return false;
-#endif
 }
 
 static size_t append(char *buf, size_t len, const char *text)
@@ -211,10 +207,8 @@ struct run_result run_scenario(struct runner *r, const struct scenario *s, const
 	scripted_init(&st->scripted, &st->sched, s);
 	host_run_init(&st->host, &st->sched, s);
 	/* Faults: the same ratio injects NMR failures (F6) and pool failures. */
-#ifdef NMRSIM_HAVE_KERNEL
 	kernel_init(&st->kernel, &st->sched, &st->choice, &st->oracle, s->fault_num, s->fault_den);
 	kernel_current = &st->kernel;
-#endif
 	nmr_front_current = &st->front;
 	scripted_current = &st->scripted;
 	host_current = &st->host;
@@ -237,9 +231,7 @@ struct run_result run_scenario(struct runner *r, const struct scenario *s, const
 	/* A spent budget says nothing about what was still owed: a Complete
 	 * starved by a spinning thread is not a missing Complete (M17). */
 	if (outcome != OUTCOME_BUDGET) {
-#ifdef NMRSIM_HAVE_KERNEL
 		kernel_fini(&st->kernel);
-#endif
 		oracle_finish(&st->oracle, hung);
 	}
 	nmr_front_current = NULL;
@@ -247,9 +239,7 @@ struct run_result run_scenario(struct runner *r, const struct scenario *s, const
 	host_current = NULL;
 	guard_current = NULL;
 	run_current = NULL;
-#ifdef NMRSIM_HAVE_KERNEL
 	kernel_current = NULL;
-#endif
 	r->runs++;
 
 	struct run_result res = {

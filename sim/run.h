@@ -16,10 +16,7 @@
 #include "choice.h"
 #include "fiber.h"
 #include "host.h"
-#if __has_include("kernel.h") /* TEMP until the kernel shim lands */
 #include "kernel.h"
-#define NMRSIM_HAVE_KERNEL 1
-#endif
 #include "nmr.h"
 #include "oracle.h"
 #include "scenario.h"
@@ -63,9 +60,7 @@ struct run_state {
 	struct scripted_run scripted;
 	struct host_run host;
 	struct guard guard;
-#ifdef NMRSIM_HAVE_KERNEL
 	struct kernel kernel;
-#endif
 	struct event *events;          /* TRACE_EVENTS_MAX */
 	struct choice_rec *choice_log; /* SCN_CHOICES_MAX */
 	const char *module_names[SCN_MODULES_MAX];

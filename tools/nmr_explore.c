@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "crash.h"
 #include "explore.h"
 #include "input.h"
 #include "report.h"
@@ -199,6 +200,7 @@ int main(int argc, char **argv)
 		return EXIT_BAD_INPUT;
 	}
 	struct runner r;
+	crash_install(CRASH_EXIT); /* a crashing driver is finding K08, exit 1 */
 	if (runner_init(&r) != 0) {
 		fprintf(stderr, "nmr-explore: cannot set up the engine\n");
 		return EXIT_BAD_INPUT;
