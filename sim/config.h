@@ -33,7 +33,20 @@
 #define NMR_WORKERS_MAX 2        /* NMR worker threads */
 #define MOD_WORKERS 1            /* module work-item threads (system worker) */
 /* thread ids: scripted threads, NMR workers, the system worker, then one drain (unload) thread per module */
-#define SIM_THREADS_MAX (SCN_THREADS_MAX + NMR_WORKERS_MAX + MOD_WORKERS + SCN_MODULES_MAX)
+#define SIM_THREADS_ENGINE_MAX (SCN_THREADS_MAX + NMR_WORKERS_MAX + MOD_WORKERS + SCN_MODULES_MAX)
+/* Kernel helper threads (sim/kernel.h) have fixed ids above the engine's, so
+ * their names do not depend on when they were spawned: the DPC thread, the
+ * I/O worker, then PsCreateSystemThread threads. */
+#ifdef NMRSIM_TINY
+#define KERNEL_SYSTEM_THREADS_MAX 2
+#else
+#define KERNEL_SYSTEM_THREADS_MAX 4
+#endif
+#define KERNEL_THREADS_MAX (2 + KERNEL_SYSTEM_THREADS_MAX)
+#define SIM_THREAD_DPC SIM_THREADS_ENGINE_MAX
+#define SIM_THREAD_IO_WORKER (SIM_THREADS_ENGINE_MAX + 1)
+#define SIM_THREAD_SYSTEM_FIRST (SIM_THREADS_ENGINE_MAX + 2)
+#define SIM_THREADS_MAX (SIM_THREADS_ENGINE_MAX + KERNEL_THREADS_MAX)
 #define FIBER_STACK_BYTES (64 * 1024)
 #define STEPS_DEFAULT 20000u
 

@@ -429,6 +429,28 @@ static NTSTATUS model_deregister(void *impl, enum nmr_role role, HANDLE h)
 	return m->mutant == MUTANT_DEREG_SUCCESS ? STATUS_SUCCESS : STATUS_PENDING;
 }
 
+#ifdef NMRSIM_CANARY
+/* CANARY (built only with -Dcanary=true; fuzz/canary.sh, docs/FUZZING.md):
+ * one planted registrar bug the fuzzers must find. A Wait on a provider's
+ * deregistration returns at once when that provider's last binding is done
+ * with detach and its cleanup was deferred to an NMR worker (F4) that has
+ * not run yet, while another deferred delivery is queued ahead of it: the
+ * wait returns before the cleanup (R08, then R10 when the cleanup runs).
+ * Reaching it takes workers, the F4 deferral, a second queued delivery and
+ * the waiter running before the worker: no seed does, mutation does. */
+static bool canary_cleanup_queued(const struct nmr_model *m, const struct nmr_reg *r)
+{
+	uint16_t rs = slot_of_reg(m, r);
+	for (uint32_t i = 0; i < m->queue_len; i++) {
+		const struct nmr_work *w = &m->queue[(m->queue_head + i) % NMR_WORK_MAX];
+		if (i > 0 && w->kind == WORK_CLEANUP && m->bindings[w->slot_a].handle == w->handle_a &&
+		    m->bindings[w->slot_a].reg[NMR_PROVIDER] == rs)
+			return true;
+	}
+	return false;
+}
+#endif
+
 static NTSTATUS model_wait(void *impl, enum nmr_role role, HANDLE h)
 {
 	struct nmr_model *m = impl;
@@ -437,6 +459,10 @@ static NTSTATUS model_wait(void *impl, enum nmr_role role, HANDLE h)
 		return STATUS_INVALID_PARAMETER;
 	struct sim_thread *t = m->sched->current;
 	uint32_t v = r->handle;
+#ifdef NMRSIM_CANARY
+	if (role == NMR_PROVIDER && r->state == REG_DEREGISTERING && r->nbindings == 1 && canary_cleanup_queued(m, r))
+		return STATUS_SUCCESS;
+#endif
 	if (m->mutant != MUTANT_EARLY_WAIT) {
 		while (r->handle == v && r->state == REG_DEREGISTERING) {
 			r->waiters |= 1u << t->id;

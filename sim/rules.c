@@ -46,6 +46,9 @@ static const struct rule_info rule_table[RULE_COUNT] = {
 	[RULE_L01] = { "L01", "deadlock", "Some simulated thread must be able to run until every thread finished." },
 	[RULE_L02] = { "L02", "no-progress", "A run must finish within its step budget." },
 	[RULE_L03] = { "L03", "unload-hang", "A driver's Unload must return once every other thread finished." },
+	[RULE_K07] = { "K07", "bugcheck", "A driver must not bring the system down: KeBugCheckEx, or a failed ASSERT/NT_ASSERT (STATUS_ASSERTION_FAILURE), ends the run." },
+	[RULE_K08] = { "K08", "module-crash", "A driver must not crash (invalid memory access, sanitizer report) in any of its routines." },
+	[RULE_K09] = { "K09", "object-misuse", "A kernel object (event, timer, DPC, work item, lock, mutex, rundown ref, handle) is used only after its Initialize routine, while its memory is live, and in a state its routine allows." },
 };
 
 const struct rule_info *rule_info(enum rule r)

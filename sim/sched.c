@@ -23,26 +23,38 @@ void sched_init(struct sched *s, struct fiber_pool *pool, struct choice *c, stru
 	s->trace = t;
 	s->steps_max = steps_max;
 	s->stop_flag = stop_flag;
+	s->deadline_step = UINT32_MAX;
 	fiber_init_main(&s->main);
 }
 
 struct sim_thread *sched_spawn(struct sched *s, enum sim_thread_kind kind, sim_thread_fn fn, void *arg)
 {
-	if (s->nthreads >= SIM_THREADS_MAX || s->nthreads >= s->pool->count)
+	if (s->next_id >= SIM_THREADS_ENGINE_MAX)
 		return NULL;
-	struct sim_thread *t = &s->threads[s->nthreads];
+	struct sim_thread *t = sched_spawn_at(s, (uint8_t)s->next_id, kind, fn, arg);
+	if (t)
+		s->next_id++;
+	return t;
+}
+
+struct sim_thread *sched_spawn_at(struct sched *s, uint8_t id, enum sim_thread_kind kind, sim_thread_fn fn, void *arg)
+{
+	if (id >= SIM_THREADS_MAX || id >= s->pool->count || s->threads[id].state != TS_UNUSED)
+		return NULL;
+	struct sim_thread *t = &s->threads[id];
 	memset(t, 0, sizeof(*t));
-	t->id = (uint8_t)s->nthreads;
+	t->id = id;
 	t->kind = (uint8_t)kind;
 	t->state = TS_RUNNABLE;
 	t->module = EV_NONE8;
 	t->fn = fn;
 	t->arg = arg;
 	t->sched = s;
-	t->fiber = &s->pool->fibers[s->nthreads];
+	t->fiber = &s->pool->fibers[id];
 	fiber_start(t->fiber, thread_entry, t);
 	s->runnable_mask |= 1u << t->id;
-	s->nthreads++;
+	if (s->nthreads <= id)
+		s->nthreads = id + 1u;
 	return t;
 }
 
@@ -56,6 +68,8 @@ void sched_emit(struct sched *s, struct event *e)
 		e->thread = EV_NONE8;
 	}
 	trace_emit(s->trace, e);
+	if (s->on_event)
+		s->on_event(s->hook_ctx, e);
 }
 
 void sched_set_irql(struct sched *s, uint8_t irql)
@@ -121,6 +135,8 @@ static void pick_next(struct sched *s)
 				ids[n++] = id;
 		}
 		if (n == 0) {
+			if (s->on_stall && s->on_stall(s, s->hook_ctx))
+				continue;
 			if (blocked_for_good(s)) {
 				end_run(s, OUTCOME_DEADLOCK);
 				return;
@@ -151,6 +167,8 @@ void sched_point(struct sched *s)
 	assert(s->current && s->current->state == TS_RUNNABLE);
 	if (++s->step > s->steps_max)
 		end_run(s, OUTCOME_BUDGET);
+	if (s->step >= s->deadline_step && s->on_deadline)
+		s->on_deadline(s, s->hook_ctx);
 	if (s->stop_flag && *s->stop_flag)
 		end_run(s, OUTCOME_STOPPED);
 	if (s->runnable_mask & (s->runnable_mask - 1))
@@ -172,6 +190,8 @@ void sched_block(struct sched *s, enum block_reason reason, uint16_t obj)
 	}
 	if (++s->step > s->steps_max)
 		end_run(s, OUTCOME_BUDGET);
+	if (s->step >= s->deadline_step && s->on_deadline)
+		s->on_deadline(s, s->hook_ctx);
 	if (s->stop_flag && *s->stop_flag)
 		end_run(s, OUTCOME_STOPPED);
 	pick_next(s);
@@ -208,6 +228,13 @@ _Noreturn void sched_exit(struct sched *s)
 	pick_next(s);
 	/* pick_next never returns to a finished thread. */
 	abort();
+}
+
+_Noreturn void sched_halt(struct sched *s)
+{
+	assert(s->current);
+	end_run(s, OUTCOME_HALTED);
+	abort(); /* end_run left this fiber for good */
 }
 
 enum sched_outcome sched_run(struct sched *s)

@@ -30,6 +30,7 @@ enum sched_outcome {
 	OUTCOME_DEADLOCK,  /* no thread runnable, some blocked for good */
 	OUTCOME_BUDGET,    /* step budget spent while threads could still run */
 	OUTCOME_STOPPED,   /* the oracle asked to stop (stop_on_first) */
+	OUTCOME_HALTED,    /* the simulated system went down (a bug check, sched_halt) */
 };
 
 struct sched;
@@ -55,7 +56,8 @@ struct sched {
 	struct fiber main;                       /* the OS thread's context */
 	struct fiber_pool *pool;                 /* stacks, one per thread id */
 	struct sim_thread threads[SIM_THREADS_MAX];
-	uint32_t nthreads;                       /* ids in use */
+	uint32_t nthreads;                       /* 1 + highest id in use (ids below may be TS_UNUSED) */
+	uint32_t next_id;                        /* next id sched_spawn hands out (< SIM_THREADS_ENGINE_MAX) */
 	uint32_t runnable_mask;                  /* bit per runnable thread */
 	struct sim_thread *current;              /* running thread, NULL on main */
 	struct choice *choice;                   /* every pick comes from here */
@@ -69,12 +71,26 @@ struct sched {
 	 * run may add threads (the drain phase) and return true to go on. */
 	bool (*on_idle)(struct sched *s, void *ctx);
 	void *on_idle_ctx;
+	/* Simulated-time hooks of the kernel shim (sim/kernel.h); NULL without it.
+	 * on_stall: nothing is runnable; fire the next timer or wait timeout
+	 * (true if a thread became runnable). Asked before a deadlock is declared.
+	 * on_deadline: the step reached deadline_step (UINT32_MAX: none).
+	 * on_event: every event emitted through sched_emit, after the trace. */
+	bool (*on_stall)(struct sched *s, void *ctx);
+	void (*on_deadline)(struct sched *s, void *ctx);
+	void (*on_event)(void *ctx, const struct event *e);
+	void *hook_ctx;
+	uint32_t deadline_step;
 };
 
 void sched_init(struct sched *s, struct fiber_pool *pool, struct choice *c, struct trace *t,
 		uint32_t steps_max, const bool *stop_flag);
-/* Add a thread (runnable). Returns it, or NULL when SIM_THREADS_MAX are used. */
+/* Add a thread (runnable) with the next engine id. Returns it, or NULL when
+ * SIM_THREADS_ENGINE_MAX ids are used. */
 struct sim_thread *sched_spawn(struct sched *s, enum sim_thread_kind kind, sim_thread_fn fn, void *arg);
+/* Add a thread with a fixed id (kernel helper threads, config.h). NULL if the
+ * id is out of range or was used in this run. */
+struct sim_thread *sched_spawn_at(struct sched *s, uint8_t id, enum sim_thread_kind kind, sim_thread_fn fn, void *arg);
 /* Run until the outcome is decided; returns it. Called from main. */
 enum sched_outcome sched_run(struct sched *s);
 
@@ -85,6 +101,9 @@ void sched_block(struct sched *s, enum block_reason reason, uint16_t obj);
 void sched_wake(struct sched *s, struct sim_thread *t);
 /* The running thread ends (never returns). */
 _Noreturn void sched_exit(struct sched *s);
+/* The whole run ends now with OUTCOME_HALTED (a bug check). Called on a
+ * simulated thread; never returns. */
+_Noreturn void sched_halt(struct sched *s);
 
 /* Emit an event stamped with the running thread, its IRQL and the step. */
 void sched_emit(struct sched *s, struct event *e);

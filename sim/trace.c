@@ -17,6 +17,28 @@ void trace_init(struct trace *t, struct event *storage, uint32_t cap, struct ora
 	t->count = 0;
 	t->hash = FNV64_OFFSET;
 	t->oracle = o;
+	t->messages = NULL;
+}
+
+uint32_t trace_message_add(struct trace *t, const char *text)
+{
+	struct trace_messages *m = t->messages;
+	if (!m)
+		return UINT32_MAX;
+	uint32_t index = m->count;
+	if (index < m->cap)
+		snprintf(m->text[index], TRACE_MESSAGE_BYTES, "%s", text);
+	if (m->count != UINT32_MAX)
+		m->count++;
+	return index;
+}
+
+const char *trace_message(const struct trace *t, uint32_t index)
+{
+	const struct trace_messages *m = t->messages;
+	if (!m || index >= m->count || index >= m->cap)
+		return NULL;
+	return m->text[index];
 }
 
 /* FNV-1a over the bytes of v, least significant first: the same on every
@@ -74,7 +96,13 @@ const char *trace_thread_name(const struct scenario *s, unsigned thread, char bu
 		return buf;
 	}
 	unsigned scripted = s->nthreads, workers = s->workers;
-	if (thread < scripted && thread < SCN_THREADS_MAX) {
+	if (thread == SIM_THREAD_DPC) {
+		snprintf(buf, 32, "dpc");
+	} else if (thread == SIM_THREAD_IO_WORKER) {
+		snprintf(buf, 32, "io-worker");
+	} else if (thread >= SIM_THREAD_SYSTEM_FIRST && thread < SIM_THREADS_MAX) {
+		snprintf(buf, 32, "system-%u", thread - SIM_THREAD_SYSTEM_FIRST);
+	} else if (thread < scripted && thread < SCN_THREADS_MAX) {
 		const char *name = s->thread_names[thread];
 		size_t len = 0;
 		while (len < SCN_NAME_MAX && name[len])
@@ -117,6 +145,7 @@ const char *ev_kind_name(enum ev_kind k)
 		[EV_DEREG_COMPLETE] = "dereg-complete",
 		[EV_DPRINT] = "dprint",
 		[EV_FINDING] = "finding",
+		[EV_KERNEL] = "kernel",
 		[EV_LOAD_ENTER] = "load-enter",
 		[EV_LOAD_EXIT] = "load-exit",
 	};
@@ -159,14 +188,34 @@ const char *block_reason_name(enum block_reason b)
 		[BLOCK_DEREG_WAIT] = "dereg-wait",
 		[BLOCK_SLEEP] = "sleep",
 		[BLOCK_WORK] = "work",
+		[BLOCK_EVENT] = "event",
+		[BLOCK_SPINLOCK] = "spinlock",
+		[BLOCK_MUTEX] = "fast-mutex",
+		[BLOCK_PUSHLOCK] = "push-lock",
+		[BLOCK_RUNDOWN] = "rundown",
+		[BLOCK_THREAD] = "thread",
+		[BLOCK_TIMER] = "timer",
+		[BLOCK_DELAY] = "delay",
+		[BLOCK_DPC_FLUSH] = "dpc-flush",
 	};
 	return (unsigned)b < BLOCK_COUNT ? names[b] : "?";
+}
+
+const char *ke_api_name(enum ke_api a)
+{
+	static const char *const names[KE_API_COUNT] = {
+#define KE_API_NAME(name) [KE_##name] = #name,
+		KE_API_LIST(KE_API_NAME)
+#undef KE_API_NAME
+	};
+	return (unsigned)a < KE_API_COUNT ? names[a] : "Ke?";
 }
 
 const char *ntstatus_name(int32_t status, char buf[16])
 {
 	switch ((uint32_t)status) {
 	case 0x00000000u: return "STATUS_SUCCESS";
+	case 0x00000102u: return "STATUS_TIMEOUT";
 	case 0x00000103u: return "STATUS_PENDING";
 	case 0xC0000001u: return "STATUS_UNSUCCESSFUL";
 	case 0xC0000008u: return "STATUS_INVALID_HANDLE";

@@ -45,16 +45,31 @@ enum ev_kind {
 	EV_FINDING,          /* the oracle reported a violation (what = enum rule) */
 	EV_LOAD_ENTER,       /* a hosted driver's DriverEntry starts (module) */
 	EV_LOAD_EXIT,        /* it returned (status); a failure unloads the image */
+	EV_KERNEL,           /* a kernel-shim routine that matters for a timeline (what = enum ke_api) */
 	EV_KIND_COUNT
 };
 
-enum sim_thread_kind { THREAD_SCRIPT = 0, THREAD_NMR_WORKER, THREAD_MOD_WORKER };
+enum sim_thread_kind {
+	THREAD_SCRIPT = 0, THREAD_NMR_WORKER, THREAD_MOD_WORKER,
+	THREAD_DPC,        /* kernel shim: runs DPCs and timer DPCs at DISPATCH_LEVEL */
+	THREAD_IO_WORKER,  /* kernel shim: runs IoQueueWorkItem / ExQueueWorkItem items at PASSIVE_LEVEL */
+	THREAD_SYSTEM,     /* kernel shim: a PsCreateSystemThread thread */
+};
 
 enum block_reason {
 	BLOCK_NONE = 0,
 	BLOCK_DEREG_WAIT,  /* NmrWaitFor*DeregisterComplete (arg = registration slot) */
 	BLOCK_SLEEP,       /* a module's blocking wait that nothing signals (M10 probe) */
 	BLOCK_WORK,        /* a worker with an empty queue */
+	BLOCK_EVENT,       /* KeWaitFor*Object on events (arg = first object id) */
+	BLOCK_SPINLOCK,    /* spinning on a spin lock another thread holds (arg = lock id) */
+	BLOCK_MUTEX,       /* ExAcquireFastMutex on an owned mutex (arg = mutex id) */
+	BLOCK_PUSHLOCK,    /* ExAcquirePushLock* on a held push lock (arg = lock id) */
+	BLOCK_RUNDOWN,     /* ExWaitForRundownProtectionRelease (arg = rundown id) */
+	BLOCK_THREAD,      /* KeWaitForSingleObject on a thread object (arg = its id) */
+	BLOCK_TIMER,       /* KeWaitFor*Object on a timer (arg = timer id) */
+	BLOCK_DELAY,       /* KeDelayExecutionThread (arg = 0) */
+	BLOCK_DPC_FLUSH,   /* KeFlushQueuedDpcs until the DPC queue drained */
 	BLOCK_COUNT
 };
 
@@ -72,6 +87,39 @@ enum nmr_cb {
 	CB_CLIENT_DETACH, CB_PROVIDER_DETACH,
 	CB_CLIENT_CLEANUP, CB_PROVIDER_CLEANUP,
 	CB_COUNT
+};
+
+/* Kernel-shim routines (EV_KERNEL what, and the site of K-rule findings).
+ * Entries after KeBugCheckEx are not routines but places in the shim. */
+#define KE_API_LIST(X) \
+	X(KeRaiseIrql) X(KeLowerIrql) X(KeRaiseIrqlToDpcLevel) X(KeEnterCriticalRegion) X(KeLeaveCriticalRegion) \
+	X(KeInitializeSpinLock) X(KeAcquireSpinLock) X(KeReleaseSpinLock) X(KeAcquireSpinLockAtDpcLevel) \
+	X(KeReleaseSpinLockFromDpcLevel) X(KeTryToAcquireSpinLockAtDpcLevel) \
+	X(KeAcquireInStackQueuedSpinLock) X(KeReleaseInStackQueuedSpinLock) \
+	X(KeAcquireInStackQueuedSpinLockAtDpcLevel) X(KeReleaseInStackQueuedSpinLockFromDpcLevel) \
+	X(ExInitializePushLock) X(ExAcquirePushLockExclusive) X(ExAcquirePushLockShared) \
+	X(ExReleasePushLockExclusive) X(ExReleasePushLockShared) X(ExReleasePushLock) \
+	X(ExInitializeFastMutex) X(ExAcquireFastMutex) X(ExReleaseFastMutex) X(ExTryToAcquireFastMutex) \
+	X(KeInitializeEvent) X(KeSetEvent) X(KeClearEvent) X(KeResetEvent) X(KeReadStateEvent) X(KePulseEvent) \
+	X(KeWaitForSingleObject) X(KeWaitForMultipleObjects) X(KeDelayExecutionThread) \
+	X(ExInitializeRundownProtection) X(ExAcquireRundownProtection) X(ExReleaseRundownProtection) \
+	X(ExWaitForRundownProtectionRelease) X(ExReInitializeRundownProtection) X(ExRundownCompleted) \
+	X(ExAllocatePool2) X(ExAllocatePoolWithTag) X(ExAllocatePoolZero) X(ExFreePoolWithTag) X(ExFreePool) \
+	X(IoCreateDevice) X(IoDeleteDevice) X(IoAllocateWorkItem) X(IoFreeWorkItem) X(IoQueueWorkItem) \
+	X(ExQueueWorkItem) \
+	X(KeInitializeTimer) X(KeSetTimer) X(KeCancelTimer) X(KeReadStateTimer) \
+	X(KeInitializeDpc) X(KeInsertQueueDpc) X(KeRemoveQueueDpc) X(KeFlushQueuedDpcs) \
+	X(PsCreateSystemThread) X(PsTerminateSystemThread) X(ObReferenceObjectByHandle) \
+	X(ObReferenceObject) X(ObDereferenceObject) X(ZwClose) \
+	X(DbgPrint) X(RtlAssert) X(KeBugCheckEx) \
+	X(DpcRoutine) X(TimerExpiry) X(WorkItemRoutine) X(SystemThread) X(CallbackReturn) X(UnloadReturn) \
+	X(DriverEntryReturn)
+
+enum ke_api {
+#define KE_API_ENUM(name) KE_##name,
+	KE_API_LIST(KE_API_ENUM)
+#undef KE_API_ENUM
+	KE_API_COUNT
 };
 
 #define EV_NONE8 0xffu
@@ -108,6 +156,10 @@ enum nmr_cb {
  * EV_OP          what=enum scn_op_kind, module, arg=op index.
  * EV_IRQL        arg=old IRQL; irql is the new one.
  * EV_FINDING     what=enum rule, module, handle, binding; arg=finding index.
+ * EV_KERNEL      what=enum ke_api, module=the running module, arg=object id
+ *                (0 if none), status=the routine's result where it has one,
+ *                aux=per routine (pool: bytes; a DPC or work item run: 1 if
+ *                skipped because its module was unloaded).
  */
 struct event {
 	uint32_t step;    /* scheduling step at which it happened */
@@ -134,12 +186,21 @@ enum chars_bad {
 
 struct oracle;
 
+/* Text of EV_DPRINT events (not hashed: a print may format anything). */
+#define TRACE_MESSAGE_BYTES 120
+struct trace_messages {
+	char (*text)[TRACE_MESSAGE_BYTES]; /* storage, cap entries */
+	uint32_t cap;                      /* entries available */
+	uint32_t count;                    /* prints seen (may exceed cap: not kept) */
+};
+
 struct trace {
 	struct event *events;  /* first events_cap events */
 	uint32_t events_cap;   /* capacity */
 	uint32_t count;        /* events appended (may exceed events_cap) */
 	uint64_t hash;         /* FNV-1a 64 over every event */
 	struct oracle *oracle; /* fed every event; may be NULL */
+	struct trace_messages *messages; /* debug print texts (kernel shim), may be NULL */
 };
 
 void trace_init(struct trace *t, struct event *storage, uint32_t cap, struct oracle *o);
@@ -152,7 +213,9 @@ struct finding;
 /* Thread ids of a run: scripted threads are [0, nthreads) and carry the
  * scenario's thread names; NMR workers are [nthreads, nthreads + workers)
  * named "nmr-worker-K"; the system worker (module work items) is
- * nthreads + workers, named "sys-worker". buf holds 32 bytes. */
+ * nthreads + workers, named "sys-worker"; drain threads "unload-K" follow.
+ * Kernel helper threads have fixed ids (config.h): "dpc", "io-worker",
+ * "system-K". buf holds 32 bytes. */
 const char *trace_thread_name(const struct scenario *s, unsigned thread, char buf[32]);
 
 /* Readable per-thread timeline, one line per event the log kept:
@@ -178,6 +241,11 @@ const char *ev_kind_name(enum ev_kind k);
 const char *nmr_api_name(enum nmr_api a);
 const char *nmr_cb_name(enum nmr_cb c);
 const char *block_reason_name(enum block_reason b);
+const char *ke_api_name(enum ke_api a);
+/* Keep a debug print's text; returns its index (EV_DPRINT arg). */
+uint32_t trace_message_add(struct trace *t, const char *text);
+/* The text of print `index`, or NULL when it was not kept. */
+const char *trace_message(const struct trace *t, uint32_t index);
 /* "STATUS_PENDING" etc. for the statuses the engine uses; "0x%08X" otherwise (buf holds 16). */
 const char *ntstatus_name(int32_t status, char buf[16]);
 

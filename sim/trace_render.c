@@ -173,12 +173,31 @@ static void describe_finding(struct sbuf *b, const struct event *e, const struct
 		sb_printf(b, ", binding #%u", e->binding);
 }
 
+static void describe_kernel(struct sbuf *b, const struct event *e)
+{
+	char st[16];
+	sb_printf(b, "%s", ke_api_name((enum ke_api)e->what));
+	if (e->arg)
+		sb_printf(b, " #%u", e->arg);
+	if (e->status)
+		sb_printf(b, " = %s", ntstatus_name(e->status, st));
+	if (e->aux && (e->what == KE_DpcRoutine || e->what == KE_WorkItemRoutine || e->what == KE_SystemThread))
+		sb_printf(b, " (skipped: module unloaded)");
+	else if (e->aux)
+		sb_printf(b, " (%u)", e->aux);
+}
+
 /* One event as a line of text (without step, thread, IRQL or indentation). */
-static void describe(struct sbuf *b, const struct event *e, const struct scenario *s)
+static void describe(struct sbuf *b, const struct event *e, const struct scenario *s, const struct trace *tr)
 {
 	static const char *const block_text[BLOCK_COUNT] = {
 		[BLOCK_NONE] = "blocks", [BLOCK_DEREG_WAIT] = "blocks: waiting for deregistration",
 		[BLOCK_SLEEP] = "blocks: in a wait nothing signals", [BLOCK_WORK] = "blocks: waiting for work",
+		[BLOCK_EVENT] = "blocks: waiting for event", [BLOCK_SPINLOCK] = "spins: spin lock held elsewhere",
+		[BLOCK_MUTEX] = "blocks: fast mutex owned elsewhere", [BLOCK_PUSHLOCK] = "blocks: push lock held elsewhere",
+		[BLOCK_RUNDOWN] = "blocks: waiting for rundown release", [BLOCK_THREAD] = "blocks: waiting for thread",
+		[BLOCK_TIMER] = "blocks: waiting for timer", [BLOCK_DELAY] = "blocks: delay",
+		[BLOCK_DPC_FLUSH] = "blocks: flushing queued DPCs",
 	};
 	char m[NAME_BYTES], t[32], i0[8], i1[8];
 	switch (e->kind) {
@@ -219,7 +238,15 @@ static void describe(struct sbuf *b, const struct event *e, const struct scenari
 	case EV_DEREG_COMPLETE:
 		sb_printf(b, "deregistration of %s complete (registration 0x%08x)", module_name(s, e->module, m), e->reg);
 		break;
-	case EV_DPRINT: sb_printf(b, "debug print #%u", e->arg); break;
+	case EV_DPRINT: {
+		const char *text = tr ? trace_message(tr, e->arg) : NULL;
+		if (text)
+			sb_printf(b, "DbgPrint: %s", text);
+		else
+			sb_printf(b, "debug print #%u", e->arg);
+		break;
+	}
+	case EV_KERNEL: describe_kernel(b, e); break;
 	case EV_FINDING: describe_finding(b, e, s); break;
 	case EV_LOAD_ENTER: sb_printf(b, "DriverEntry(%s) starts", module_name(s, e->module, m)); break;
 	case EV_LOAD_EXIT: sb_printf(b, "DriverEntry(%s) returns 0x%08x", module_name(s, e->module, m), (unsigned)e->status); break;
@@ -258,7 +285,7 @@ void trace_render_text(FILE *out, const struct trace *t, const struct scenario *
 		line[0] = '\0';
 		if (is_exit(e->kind) && *d)
 			(*d)--;
-		describe(&b, e, s);
+		describe(&b, e, s, t);
 		unsigned indent = *d < RENDER_INDENT_MAX ? *d : RENDER_INDENT_MAX;
 		fprintf(out, "%6u %-13s %-9s %*s%s\n", e->step, trace_thread_name(s, e->thread, tn),
 			irql_name(e->irql, ib), (int)(indent * 2), "", line);
@@ -280,6 +307,7 @@ struct jw {
 	FILE *out;
 	bool first_event; /* no comma before the next event */
 	bool first_arg;   /* no comma before the next arg */
+	const struct trace *trace; /* for debug print texts */
 };
 
 static void jw_str(struct jw *w, const char *str)
@@ -403,7 +431,7 @@ static void jw_instant(struct jw *w, const struct event *e, const struct scenari
 	char text[512];
 	struct sbuf b = { text, sizeof text, 0 };
 	text[0] = '\0';
-	describe(&b, e, s);
+	describe(&b, e, s, w->trace);
 	jw_begin(w, text, ev_kind_name((enum ev_kind)e->kind), "i", e->step, e->thread + 1u);
 	jw_event_args(w, e, s);
 	jw_end(w);
@@ -448,7 +476,7 @@ int trace_render_perfetto(FILE *out, const struct trace *t, const struct scenari
 {
 	struct thread_slices open[RENDER_THREADS];
 	bool seen[RENDER_THREADS] = { false };
-	struct jw w = { out, true, true };
+	struct jw w = { out, true, true, t };
 	uint32_t kept = kept_count(t), last_ts = 0;
 	char name[32];
 

@@ -1,0 +1,420 @@
+/*++
+
+Module Name:
+
+    bug_unload_nowait.c
+
+Abstract:
+
+    BUGGY SAMPLE - Unload deregisters but does not wait (rule M20).
+
+    The same client as guide_client.c (one binding at a time, a sender
+    thread, the in-progress call count that makes ClientDetachProvider
+    pend while a send is running), except for its Unload routine:
+
+        NmrDeregisterClient(ClientHandle);
+        // BUG: no NmrWaitForClientDeregisterComplete
+
+    NmrDeregisterClient only starts the deregistration and returns
+    STATUS_PENDING. Detaching from the provider may still be in progress
+    (a send in progress keeps ClientDetachProvider pending; NMR may deliver
+    the detach and cleanup callbacks later on one of its own threads), so
+    when Unload returns NMR can still call into this driver's image, and
+    the binding context that ClientCleanupBindingContext frees may still be
+    allocated. The guide says: "A client module must not return from its
+    Unload function until after it has been completely deregistered from
+    the NMR."
+
+    Expected findings: M20 (Unload returned while the deregistration had
+    not completed), and, on schedules where the cleanup callback had not run
+    yet when Unload returned, M21 (the binding context leaks at unload).
+
+Environment:
+
+    Kernel mode.
+
+--*/
+
+#include <ntddk.h>
+#include <netioddk.h>
+
+#include "example_npi.h"
+
+//
+// Pool tag 'lCdG'.
+//
+#define NOWAIT_CLIENT_POOL_TAG 0x6c436447
+
+//
+// How many packets the sender thread sends.
+//
+#define NOWAIT_CLIENT_SEND_COUNT 3
+
+//
+// Per-binding state of the client. Closing and CallsInProgress are
+// protected by ClientLock.
+//
+typedef struct _CLIENT_BINDING_CONTEXT {
+    HANDLE NmrBindingHandle;                            // for NmrClientDetachProviderComplete
+    PVOID ProviderBindingContext;                       // first argument of the provider's functions
+    CONST EXAMPLE_PROVIDER_DISPATCH *ProviderDispatch;  // the provider's functions
+    BOOLEAN Closing;                                    // ClientDetachProvider was called
+    ULONG CallsInProgress;                              // calls into the provider not yet returned
+    volatile LONG SendsCompleted;                       // indications received
+} CLIENT_BINDING_CONTEXT, *PCLIENT_BINDING_CONTEXT;
+
+DRIVER_INITIALIZE DriverEntry;
+static DRIVER_UNLOAD Unload;
+static NPI_CLIENT_ATTACH_PROVIDER_FN ClientAttachProvider;
+static NPI_CLIENT_DETACH_PROVIDER_FN ClientDetachProvider;
+static NPI_CLIENT_CLEANUP_BINDING_CONTEXT_FN ClientCleanupBindingContext;
+static EXAMPLE_INDICATE_FN ClientIndicate;
+static KSTART_ROUTINE ClientSenderThread;
+
+static CONST EXAMPLE_CLIENT_DISPATCH ClientDispatch = {
+    ClientIndicate
+};
+
+//
+// {7a0c4e19-52b3-4d8f-b6e1-93a2c5d7e8f0}
+//
+static CONST NPI_MODULEID ClientModuleId = {
+    sizeof(NPI_MODULEID),
+    MIT_GUID,
+    { { 0x7a0c4e19, 0x52b3, 0x4d8f, { 0xb6, 0xe1, 0x93, 0xa2, 0xc5, 0xd7, 0xe8, 0xf0 } } }
+};
+
+static CONST NPI_CLIENT_CHARACTERISTICS ClientCharacteristics = {
+    0,                                          // Version
+    sizeof(NPI_CLIENT_CHARACTERISTICS),         // Length
+    ClientAttachProvider,
+    ClientDetachProvider,
+    ClientCleanupBindingContext,
+    {
+        0,                                      // Version
+        sizeof(NPI_REGISTRATION_INSTANCE),      // Size
+        (PNPIID)&NPI_EXAMPLE_ID,
+        (PNPI_MODULEID)&ClientModuleId,
+        0,                                      // Number
+        NULL                                    // NpiSpecificCharacteristics
+    }
+};
+
+// Variable containing the handle for the registration
+static HANDLE ClientHandle;
+
+//
+// ClientLock protects ClientBinding, AttachInProgress and the Closing and
+// CallsInProgress fields of every binding context.
+//
+static KSPIN_LOCK ClientLock;
+static PCLIENT_BINDING_CONTEXT ClientBinding;   // the binding sends go through, or NULL
+static BOOLEAN AttachInProgress;                // an attach callback is binding a provider
+
+//
+// The sender thread and the event that tells it to stop.
+//
+static KEVENT StopEvent;
+static PVOID SenderThread;
+
+
+NTSTATUS
+DriverEntry(
+    _In_ PDRIVER_OBJECT DriverObject,
+    _In_ PUNICODE_STRING RegistryPath
+    )
+{
+    NTSTATUS Status;
+    NTSTATUS WaitStatus;
+    HANDLE ThreadHandle;
+    OBJECT_ATTRIBUTES ObjectAttributes;
+
+    UNREFERENCED_PARAMETER(RegistryPath);
+
+    KeInitializeSpinLock(&ClientLock);
+    KeInitializeEvent(&StopEvent, NotificationEvent, FALSE);
+
+    DriverObject->DriverUnload = Unload;
+
+    //
+    // Register the client module with the NMR. It may attach to a provider
+    // before this call returns.
+    //
+    Status = NmrRegisterClient(&ClientCharacteristics, NULL, &ClientHandle);
+    if (!NT_SUCCESS(Status)) {
+        DbgPrintEx(DPFLTR_IHVNETWORK_ID, DPFLTR_ERROR_LEVEL,
+                   "bug_unload_nowait: NmrRegisterClient failed 0x%08X\n", (ULONG)Status);
+        return Status;
+    }
+
+    InitializeObjectAttributes(&ObjectAttributes, NULL, OBJ_KERNEL_HANDLE, NULL, NULL);
+    Status = PsCreateSystemThread(&ThreadHandle,
+                                  THREAD_ALL_ACCESS,
+                                  &ObjectAttributes,
+                                  NULL,
+                                  NULL,
+                                  ClientSenderThread,
+                                  NULL);
+    if (NT_SUCCESS(Status)) {
+        Status = ObReferenceObjectByHandle(ThreadHandle,
+                                           THREAD_ALL_ACCESS,
+                                           *PsThreadType,
+                                           KernelMode,
+                                           &SenderThread,
+                                           NULL);
+        ZwClose(ThreadHandle);
+        //
+        // Cannot fail for the handle just created; if it did, Unload could
+        // not wait for the thread.
+        //
+        NT_ASSERT(NT_SUCCESS(Status));
+    }
+
+    if (!NT_SUCCESS(Status)) {
+        DbgPrintEx(DPFLTR_IHVNETWORK_ID, DPFLTR_ERROR_LEVEL,
+                   "bug_unload_nowait: PsCreateSystemThread failed 0x%08X\n", (ULONG)Status);
+        //
+        // Unload is not called when DriverEntry fails: undo the
+        // registration here, the same way.
+        //
+        WaitStatus = NmrDeregisterClient(ClientHandle);
+        if (WaitStatus == STATUS_PENDING) {
+            NmrWaitForClientDeregisterComplete(ClientHandle);
+        }
+        return Status;
+    }
+
+    return STATUS_SUCCESS;
+}
+
+
+// Unload function
+static
+VOID
+Unload(
+    _In_ PDRIVER_OBJECT DriverObject
+    )
+{
+    NTSTATUS Status;
+
+    UNREFERENCED_PARAMETER(DriverObject);
+
+    //
+    // Stop the sender thread first: no send can start after this.
+    //
+    KeSetEvent(&StopEvent, IO_NO_INCREMENT, FALSE);
+    KeWaitForSingleObject(SenderThread, Executive, KernelMode, FALSE, NULL);
+    ObDereferenceObject(SenderThread);
+
+    //
+    // Deregister the client module from the NMR.
+    //
+    // BUG: STATUS_PENDING means the deregistration is still in progress.
+    // This routine returns without NmrWaitForClientDeregisterComplete, so
+    // NMR may still call ClientDetachProvider or ClientCleanupBindingContext
+    // after the driver image is gone.
+    //
+    Status = NmrDeregisterClient(ClientHandle);
+    if (Status != STATUS_PENDING) {
+        DbgPrintEx(DPFLTR_IHVNETWORK_ID, DPFLTR_ERROR_LEVEL,
+                   "bug_unload_nowait: NmrDeregisterClient failed 0x%08X\n", (ULONG)Status);
+    }
+}
+
+
+static
+NTSTATUS
+ClientAttachProvider(
+    _In_ HANDLE NmrBindingHandle,
+    _In_ PVOID ClientContext,
+    _In_ PNPI_REGISTRATION_INSTANCE ProviderRegistrationInstance
+    )
+{
+    PCLIENT_BINDING_CONTEXT BindingContext;
+    CONST VOID *ProviderDispatch;
+    KIRQL OldIrql;
+    NTSTATUS Status;
+
+    UNREFERENCED_PARAMETER(ClientContext);
+    UNREFERENCED_PARAMETER(ProviderRegistrationInstance);
+
+    //
+    // One provider at a time: decline the others.
+    //
+    KeAcquireSpinLock(&ClientLock, &OldIrql);
+    if (ClientBinding != NULL || AttachInProgress) {
+        KeReleaseSpinLock(&ClientLock, OldIrql);
+        return STATUS_NOINTERFACE;
+    }
+    AttachInProgress = TRUE;
+    KeReleaseSpinLock(&ClientLock, OldIrql);
+
+    BindingContext = ExAllocatePool2(POOL_FLAG_NON_PAGED,
+                                     sizeof(CLIENT_BINDING_CONTEXT),
+                                     NOWAIT_CLIENT_POOL_TAG);
+    if (BindingContext == NULL) {
+        Status = STATUS_INSUFFICIENT_RESOURCES;
+    } else {
+        BindingContext->NmrBindingHandle = NmrBindingHandle;
+
+        Status = NmrClientAttachProvider(NmrBindingHandle,
+                                         BindingContext,
+                                         &ClientDispatch,
+                                         &BindingContext->ProviderBindingContext,
+                                         &ProviderDispatch);
+        if (NT_SUCCESS(Status)) {
+            BindingContext->ProviderDispatch = (CONST EXAMPLE_PROVIDER_DISPATCH *)ProviderDispatch;
+        } else {
+            //
+            // No binding: NMR calls neither detach nor cleanup for it.
+            //
+            ExFreePoolWithTag(BindingContext, NOWAIT_CLIENT_POOL_TAG);
+            BindingContext = NULL;
+        }
+    }
+
+    //
+    // Publish the binding. NMR does not detach it before this callback
+    // returns, so it cannot be closing yet.
+    //
+    KeAcquireSpinLock(&ClientLock, &OldIrql);
+    if (BindingContext != NULL) {
+        ClientBinding = BindingContext;
+    }
+    AttachInProgress = FALSE;
+    KeReleaseSpinLock(&ClientLock, OldIrql);
+
+    //
+    // Return what NmrClientAttachProvider returned.
+    //
+    return Status;
+}
+
+
+static
+NTSTATUS
+ClientDetachProvider(
+    _In_ PVOID ClientBindingContext
+    )
+{
+    PCLIENT_BINDING_CONTEXT BindingContext = (PCLIENT_BINDING_CONTEXT)ClientBindingContext;
+    KIRQL OldIrql;
+    BOOLEAN Pending;
+
+    KeAcquireSpinLock(&ClientLock, &OldIrql);
+
+    // Set the closing flag: no call starts on this binding any more
+    BindingContext->Closing = TRUE;
+    if (ClientBinding == BindingContext) {
+        ClientBinding = NULL;
+    }
+
+    // Check if there are in-progress calls
+    Pending = (BindingContext->CallsInProgress != 0);
+
+    KeReleaseSpinLock(&ClientLock, OldIrql);
+
+    //
+    // STATUS_PENDING: the last call in progress calls
+    // NmrClientDetachProviderComplete (ClientSend).
+    //
+    return Pending ? STATUS_PENDING : STATUS_SUCCESS;
+}
+
+
+static
+VOID
+ClientCleanupBindingContext(
+    _In_ PVOID ClientBindingContext
+    )
+{
+    ExFreePoolWithTag(ClientBindingContext, NOWAIT_CLIENT_POOL_TAG);
+}
+
+
+static
+VOID
+ClientIndicate(
+    _In_ PVOID ClientBindingContext,
+    _In_ ULONG Indication
+    )
+{
+    PCLIENT_BINDING_CONTEXT BindingContext = (PCLIENT_BINDING_CONTEXT)ClientBindingContext;
+
+    if (Indication == EXAMPLE_INDICATE_SEND_COMPLETE) {
+        InterlockedIncrement(&BindingContext->SendsCompleted);
+    }
+}
+
+
+//
+// Sends one packet through the current binding, if there is one.
+//
+static
+NTSTATUS
+ClientSend(
+    _In_ CONST VOID *Buffer,
+    _In_ ULONG Length
+    )
+{
+    PCLIENT_BINDING_CONTEXT BindingContext;
+    KIRQL OldIrql;
+    NTSTATUS Status;
+    BOOLEAN CompleteDetach;
+    HANDLE BindingHandle;
+
+    //
+    // Take the binding and count the call while holding the lock, so the
+    // detach callback sees it.
+    //
+    KeAcquireSpinLock(&ClientLock, &OldIrql);
+    BindingContext = ClientBinding;
+    if (BindingContext == NULL) {
+        KeReleaseSpinLock(&ClientLock, OldIrql);
+        return STATUS_DEVICE_NOT_READY;
+    }
+    BindingContext->CallsInProgress++;
+    KeReleaseSpinLock(&ClientLock, OldIrql);
+
+    Status = BindingContext->ProviderDispatch->Send(BindingContext->ProviderBindingContext,
+                                                    Buffer,
+                                                    Length);
+
+    KeAcquireSpinLock(&ClientLock, &OldIrql);
+    BindingContext->CallsInProgress--;
+    CompleteDetach = (BindingContext->Closing && BindingContext->CallsInProgress == 0);
+    BindingHandle = BindingContext->NmrBindingHandle;
+    KeReleaseSpinLock(&ClientLock, OldIrql);
+
+    if (CompleteDetach) {
+        //
+        // NMR may clean up the binding inside this call: the binding
+        // context must not be touched afterwards.
+        //
+        NmrClientDetachProviderComplete(BindingHandle);
+    }
+
+    return Status;
+}
+
+
+static
+VOID
+ClientSenderThread(
+    _In_ PVOID StartContext
+    )
+{
+    static CONST UCHAR Packet[8] = { 'e', 'x', 'a', 'm', 'p', 'l', 'e', 0 };
+    ULONG Index;
+
+    UNREFERENCED_PARAMETER(StartContext);
+
+    for (Index = 0; Index < NOWAIT_CLIENT_SEND_COUNT; Index++) {
+        if (KeReadStateEvent(&StopEvent) != 0) {
+            break;
+        }
+        (VOID)ClientSend(Packet, sizeof(Packet));
+    }
+
+    PsTerminateSystemThread(STATUS_SUCCESS);
+}

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# bench_mutator.sh - does the structure-aware mutator reach more rule
+# coverage than byte-level mutation in the same time?
+#
+#   fuzz/bench_mutator.sh [SECONDS] [SEEDS...]     (default 10 s, seeds 1 2 3)
+#   START=corpus/examples/correct-pair.nmr fuzz/bench_mutator.sh 30
+#
+# For each libFuzzer seed, runs build-libfuzzer/fuzz/fuzz_scenario (custom
+# mutator: scn_mutate.c + 1/5 LLVMFuzzerMutate) and fuzz_scenario_bytes (the
+# same target, libFuzzer's byte mutations only) for the same -max_total_time
+# from the same start input (START: empty by default, i.e. no module and no
+# operation; or a .nmr file turned into a binary input), one core each
+# (NMRSIM_FUZZ_NO_ABORT=1: findings are printed, not fatal, so a finding
+# does not end the run). Then counts
+# over each resulting corpus (plus the start input) with tools/nmr-rulecov:
+# rules touched (a state where the rule is checked was reached), rules found
+# (some input violates it: any rule, scripted modules' M bugs included),
+# freedoms exercised. Prints the figures of both, and the means. Figures
+# only, no pass/fail.
+set -uo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+secs=${1:-10}
+shift || true
+seeds=("$@")
+[ ${#seeds[@]} -gt 0 ] || seeds=(1 2 3)
+b=$root/build-libfuzzer
+if [ ! -x "$b/fuzz/fuzz_scenario_bytes" ]; then
+	[ -f "$b/build.ninja" ] || CC=clang meson setup "$b" "$root" -Dfuzzing_engine=libfuzzer >/dev/null || exit 2
+	ninja -C "$b" >/dev/null || exit 2
+fi
+rulecov=$root/build/tools/nmr-rulecov
+[ -x "$rulecov" ] || rulecov=$b/tools/nmr-rulecov
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$work/start"
+if [ -n "${START:-}" ]; then
+	"$b/fuzz/nmr-seed" --mode binary --out "$work/start" "$START" || exit 2
+else
+	: >"$work/start/empty"
+fi
+
+figures() { # DIR -> "touched found freedoms"
+	"$rulecov" --target scenario --rules all --json "$1" "$work/start" 2>/dev/null | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+found = sum(1 for r in d["rules"].values() if r.get("found", 0) > 0)
+print(d["rules_touched"], found, d["freedoms_exercised"], d["rules_total"])'
+}
+
+echo "rule coverage after ${secs}s from ${START:-the empty input}, libFuzzer, 1 core per run"
+printf '%-5s %-16s %-8s %-7s %-9s %-7s %s\n' seed mutator touched found freedoms inputs "final exec/s"
+declare -A sum_t sum_f
+for s in "${seeds[@]}"; do
+	for t in fuzz_scenario fuzz_scenario_bytes; do
+		c=$work/$t-$s
+		mkdir -p "$c" "$work/art"
+		NMRSIM_FUZZ_NO_ABORT=1 "$b/fuzz/$t" -seed="$s" -max_total_time="$secs" -max_len=4096 -timeout=10 \
+			-artifact_prefix="$work/art/" "$c" "$work/start" >"$work/$t-$s.log" 2>&1
+		execs=$(grep -o 'exec/s: [0-9]*' "$work/$t-$s.log" | tail -n 1 | grep -o '[0-9]*')
+		[ "$(grep -c '^signature:' "$work/$t-$s.log")" -gt 0 ] && execs="$execs (findings printed: $(grep -c '^signature:' "$work/$t-$s.log"))"
+		read -r touched found freedoms total <<<"$(figures "$c")"
+		name=$([ $t = fuzz_scenario ] && echo "structure-aware" || echo "bytes only")
+		printf '%-5s %-16s %-8s %-7s %-9s %-7s %s\n' "$s" "$name" "$touched/$total" "$found" "$freedoms/6" \
+			"$(ls "$c" | wc -l)" "${execs:-?}"
+		sum_t[$t]=$(( ${sum_t[$t]:-0} + ${touched:-0} ))
+		sum_f[$t]=$(( ${sum_f[$t]:-0} + ${found:-0} ))
+	done
+done
+n=${#seeds[@]}
+for t in fuzz_scenario fuzz_scenario_bytes; do
+	name=$([ $t = fuzz_scenario ] && echo "structure-aware" || echo "bytes only")
+	python3 -c "print('mean  %-16s touched %.1f  found %.1f' % ('$name', ${sum_t[$t]} / $n, ${sum_f[$t]} / $n))"
+done

@@ -1,0 +1,232 @@
+/* fuzz_engine.c - the engine glue every fuzz target is linked with; one
+ * source, selected by macros the build sets from -Dfuzzing_engine:
+ *
+ *   FUZZ_ENGINE_LIBFUZZER  libFuzzer and OSS-Fuzz ($LIB_FUZZING_ENGINE):
+ *                          LLVMFuzzerInitialize + LLVMFuzzerTestOneInput
+ *   FUZZ_ENGINE_AFL        AFL++ persistent mode: deferred init (__AFL_INIT)
+ *                          after the runner is allocated, shared-memory test
+ *                          cases (__AFL_FUZZ_TESTCASE_BUF), __AFL_LOOP; with
+ *                          file arguments it runs them like the standalone
+ *                          driver (replay of crash files)
+ *   (neither)              standalone driver: runs every file and directory
+ *                          given (directories one level deep, sorted)
+ *
+ * Standalone exit codes: 0 no finding, 1 at least one counted finding,
+ * 2 usage or unreadable input. Never 77. */
+#include <dirent.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fuzz_target.h"
+
+#if defined(FUZZ_ENGINE_LIBFUZZER)
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* NMRSIM_FUZZ_NO_ABORT=1: findings are printed but do not abort (the
+ * coverage benchmark, fuzz/bench_mutator.sh, measures exploration, and a
+ * crash per input would end each run). Never set it to hunt bugs. */
+static bool no_abort;
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	const char *env = getenv("NMRSIM_FUZZ_NO_ABORT");
+	no_abort = env && env[0] == '1';
+	if (fuzz_target_init() != 0) {
+		fprintf(stderr, "%s: cannot set up the engine (memory)\n", fuzz_target_name);
+		abort();
+	}
+	return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (size > FUZZ_INPUT_MAX)
+		size = FUZZ_INPUT_MAX;
+	if (fuzz_target_run(data, size) != 0 && !no_abort)
+		abort(); /* the finding is printed; libFuzzer writes crash-<sha1> */
+	return 0;
+}
+
+#else /* AFL++ or standalone: both have a main and can run files */
+
+static uint8_t *file_buf;
+
+/* Run one file; returns 0 clean, 1 finding, 2 unreadable. */
+static int run_file(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		fprintf(stderr, "%s: cannot open: %s\n", path, strerror(errno));
+		return 2;
+	}
+	size_t len = fread(file_buf, 1, FUZZ_INPUT_MAX, f);
+	bool err = ferror(f);
+	fclose(f);
+	if (err) {
+		fprintf(stderr, "%s: read error\n", path);
+		return 2;
+	}
+	int rc = fuzz_target_run(file_buf, len);
+	if (rc != 0)
+		fprintf(stderr, "%s: finding in %s\n", fuzz_target_name, path);
+	return rc != 0;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Run every regular file of a directory, in name order (so output is
+ * stable). Returns the worst of run_file's codes, and counts. */
+static int run_dir(const char *dir, unsigned *inputs, unsigned *findings)
+{
+	DIR *d = opendir(dir);
+	if (!d) {
+		fprintf(stderr, "%s: cannot open: %s\n", dir, strerror(errno));
+		return 2;
+	}
+	size_t n = 0, cap = 64;
+	char **names = malloc(cap * sizeof(*names));
+	struct dirent *e;
+	while (names && (e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		if (n == cap) {
+			char **grown = realloc(names, 2 * cap * sizeof(*names));
+			if (!grown)
+				break;
+			names = grown;
+			cap *= 2;
+		}
+		size_t len = strlen(dir) + strlen(e->d_name) + 2;
+		names[n] = malloc(len);
+		if (!names[n])
+			break;
+		snprintf(names[n++], len, "%s/%s", dir, e->d_name);
+	}
+	closedir(d);
+	if (!names)
+		return 2;
+	qsort(names, n, sizeof(*names), cmp_names);
+	int worst = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct stat st;
+		if (stat(names[i], &st) == 0 && S_ISREG(st.st_mode)) {
+			int rc = run_file(names[i]);
+			++*inputs;
+			*findings += rc == 1;
+			worst = rc > worst ? rc : worst;
+		}
+		free(names[i]);
+	}
+	free(names);
+	return worst;
+}
+
+static int run_paths(int argc, char **argv)
+{
+	file_buf = malloc(FUZZ_INPUT_MAX);
+	if (!file_buf)
+		return 2;
+	unsigned inputs = 0, findings = 0;
+	int worst = 0;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (a[0] == '-' && a[1] == '-') {
+			fprintf(stderr, "%s: unknown option '%s'\n", fuzz_target_name, a);
+			return 2;
+		}
+		if (a[0] == '-')
+			continue; /* libFuzzer-style flags (-runs=N): accepted and ignored */
+		struct stat st;
+		int rc;
+		if (stat(a, &st) == 0 && S_ISDIR(st.st_mode)) {
+			rc = run_dir(a, &inputs, &findings);
+		} else {
+			rc = run_file(a);
+			inputs++;
+			findings += rc == 1;
+		}
+		worst = rc > worst ? rc : worst;
+	}
+	free(file_buf);
+	fprintf(stderr, "%s: %u input(s), %u finding(s)\n", fuzz_target_name, inputs, findings);
+	return worst;
+}
+
+static int usage(void)
+{
+	fprintf(stderr,
+		"usage: %s FILE|DIR...\n"
+		"  runs each input (files of a DIR one level deep, in name order)\n"
+		"exit: 0 no finding, 1 a counted finding, 2 usage or unreadable input\n",
+		fuzz_target_name);
+	return 2;
+}
+
+#if defined(FUZZ_ENGINE_AFL)
+
+/* Without afl-clang-fast (a plain compiler with -Dfuzzing_engine=afl), the
+ * AFL++ macros fall back to reading stdin once, so the binary still works
+ * with afl-fuzz in its dumb mode or by hand. */
+#ifndef __AFL_FUZZ_TESTCASE_LEN
+static ssize_t fuzz_len;
+static unsigned char fuzz_buf[FUZZ_INPUT_MAX];
+#define __AFL_FUZZ_TESTCASE_LEN fuzz_len
+#define __AFL_FUZZ_TESTCASE_BUF fuzz_buf
+#define __AFL_FUZZ_INIT() static int fuzz_afl_unused
+#define __AFL_LOOP(x) ((fuzz_len = read(0, fuzz_buf, sizeof(fuzz_buf))) > 0 ? 1 : 0)
+#define __AFL_INIT() do { } while (0)
+#endif
+
+__AFL_FUZZ_INIT();
+
+int main(int argc, char **argv)
+{
+	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
+		return usage();
+	if (fuzz_target_init() != 0) {
+		fprintf(stderr, "%s: cannot set up the engine (memory)\n", fuzz_target_name);
+		return 2;
+	}
+	if (argc > 1)
+		return run_paths(argc, argv);
+	/* Fork server starts here: the runner's arena and fiber stacks are
+	 * already allocated, so every child inherits them. */
+	__AFL_INIT();
+	unsigned char *buf = __AFL_FUZZ_TESTCASE_BUF;
+	while (__AFL_LOOP(100000)) {
+		size_t len = (size_t)__AFL_FUZZ_TESTCASE_LEN;
+		if (len > FUZZ_INPUT_MAX)
+			len = FUZZ_INPUT_MAX;
+		if (fuzz_target_run(buf, len) != 0)
+			abort();
+	}
+	return 0;
+}
+
+#else
+
+int main(int argc, char **argv)
+{
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
+		return usage();
+	if (fuzz_target_init() != 0) {
+		fprintf(stderr, "%s: cannot set up the engine (memory)\n", fuzz_target_name);
+		return 2;
+	}
+	return run_paths(argc, argv);
+}
+
+#endif
+#endif

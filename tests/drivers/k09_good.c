@@ -1,0 +1,26 @@
+/* k09_good.c - initialises its event before signalling it: correct.
+ * A WDK-style test driver for the kernel shim (docs/KERNEL.md); scenario:
+ * corpus/kernel/K09-good.nmr. Built unmodified against sim/include. */
+#include <ntddk.h>
+
+DRIVER_INITIALIZE DriverEntry;
+static DRIVER_UNLOAD DriverUnload;
+
+static KEVENT Started;
+
+_Use_decl_annotations_
+static VOID DriverUnload(PDRIVER_OBJECT DriverObject)
+{
+    UNREFERENCED_PARAMETER(DriverObject);
+    KeClearEvent(&Started);
+}
+
+_Use_decl_annotations_
+NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
+{
+    UNREFERENCED_PARAMETER(RegistryPath);
+    KeInitializeEvent(&Started, NotificationEvent, FALSE);
+    KeSetEvent(&Started, IO_NO_INCREMENT, FALSE);
+    DriverObject->DriverUnload = DriverUnload;
+    return STATUS_SUCCESS;
+}

@@ -1,0 +1,209 @@
+/* nmr-detcheck - determinism check of a corpus: replay a sample of inputs
+ * twice, the second time on a freshly set-up runner and in reverse order
+ * (so state leaking from one run into the next shows up), and report every
+ * input whose trace hash, findings or step count differ. Recorded traces
+ * (.nmrt with a hash line) are also checked against their recorded hash.
+ * Exit 0 all identical, 1 some input differs, 2 bad usage or nothing readable. */
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "target.h"
+
+struct rec {
+	char *path;
+	bool ok;          /* loaded */
+	uint64_t hash;    /* first pass */
+	uint32_t steps, nfindings;
+	uint64_t sigs;    /* digest of the counted signatures */
+};
+
+static struct {
+	enum tgt_kind kind;
+	uint64_t mask;
+	bool rules_given;
+	uint64_t sample;  /* 0: all */
+	bool verbose;
+} opt;
+
+static char **paths;
+static size_t npaths, paths_cap;
+static struct scenario scn;
+static struct tgt_buf buf;
+static struct tgt_outcome outc;
+
+static void add(const char *p)
+{
+	if (npaths == paths_cap) {
+		paths_cap = paths_cap ? paths_cap * 2 : 1024;
+		paths = realloc(paths, sizeof(char *) * paths_cap);
+		if (!paths)
+			exit(EXIT_BAD_INPUT);
+	}
+	paths[npaths++] = strdup(p);
+}
+
+static void walk(const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (!d) {
+		fprintf(stderr, "nmr-detcheck: %s: %s\n", dir, strerror(errno));
+		return;
+	}
+	struct dirent *e;
+	char path[4096];
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.' || !strcmp(e->d_name, "README.txt"))
+			continue;
+		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+		struct stat st;
+		if (stat(path, &st) != 0)
+			continue;
+		if (S_ISDIR(st.st_mode))
+			walk(path);
+		else if (S_ISREG(st.st_mode))
+			add(path);
+	}
+	closedir(d);
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool run_one(struct runner *r, struct rec *x, bool first, uint64_t *hash, uint32_t *steps, uint32_t *nf,
+		    uint64_t *sigs)
+{
+	char err[600];
+	bool text;
+	if (tgt_load(&scn, x->path, opt.kind, &buf, &text, err, sizeof err) != 0) {
+		if (first)
+			fprintf(stderr, "nmr-detcheck: %s\n", err);
+		return false;
+	}
+	tgt_run(r, &scn, opt.rules_given ? opt.mask : tgt_default_mask(opt.kind, text), &outc);
+	*hash = outc.res.hash;
+	*steps = outc.res.steps;
+	*nf = outc.res.nfindings;
+	uint64_t h = 1469598103934665603ull;
+	for (uint32_t i = 0; i < outc.ncounted; i++)
+		for (const char *p = outc.sig[i]; *p; p++)
+			h = (h ^ (uint8_t)*p) * 1099511628211ull;
+	*sigs = h;
+	if (first && scn.has_hash && scn.sched == SCHED_REPLAY && scn.hash != outc.res.hash)
+		printf("recorded hash differs: %s: file says %016" PRIx64 ", replay gives %016" PRIx64 "\n", x->path,
+		       scn.hash, outc.res.hash);
+	return true;
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: nmr-detcheck [options] PATH...\n"
+		"  PATH         corpus files or directories (recursive): binary inputs, .nmr, .nmrt\n"
+		"  --sample N   check N inputs, evenly spaced over the sorted list (default: all)\n"
+		"  --target T   how binary inputs decode: scenario (default) or drivers\n"
+		"  --rules S    which findings count (default as the target)\n"
+		"  --verbose    print every input's hash\n"
+		"exit: 0 every trace hash identical, 1 some input differs, 2 bad usage or nothing readable\n");
+}
+
+int main(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (!strcmp(a, "--target") && v) {
+			if (!tgt_kind_parse(argv[++i], &opt.kind)) {
+				fprintf(stderr, "nmr-detcheck: unknown target '%s'\n", v);
+				return EXIT_BAD_INPUT;
+			}
+		} else if (!strcmp(a, "--rules") && v) {
+			if (!tgt_rules_parse(argv[++i], &opt.mask)) {
+				fprintf(stderr, "nmr-detcheck: bad --rules '%s'\n", v);
+				return EXIT_BAD_INPUT;
+			}
+			opt.rules_given = true;
+		} else if (!strcmp(a, "--sample") && v) {
+			opt.sample = strtoull(argv[++i], NULL, 0);
+		} else if (!strcmp(a, "--verbose")) {
+			opt.verbose = true;
+		} else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			usage(stdout);
+			return EXIT_CLEAN;
+		} else if (a[0] == '-' && a[1]) {
+			fprintf(stderr, "nmr-detcheck: unknown option '%s'\n", a);
+			usage(stderr);
+			return EXIT_BAD_INPUT;
+		} else {
+			struct stat st;
+			if (stat(a, &st) != 0) {
+				fprintf(stderr, "nmr-detcheck: %s: %s\n", a, strerror(errno));
+				return EXIT_BAD_INPUT;
+			}
+			if (S_ISDIR(st.st_mode))
+				walk(a);
+			else
+				add(a);
+		}
+	}
+	if (!npaths) {
+		usage(stderr);
+		return EXIT_BAD_INPUT;
+	}
+	if (opt.kind == TARGET_DRIVERS && !tgt_have_drivers()) {
+		fprintf(stderr, "nmr-detcheck: this build has no hosted drivers (--target drivers)\n");
+		return EXIT_BAD_INPUT;
+	}
+	qsort(paths, npaths, sizeof(char *), by_name);
+	size_t n = opt.sample && opt.sample < npaths ? (size_t)opt.sample : npaths;
+	struct rec *recs = calloc(n, sizeof(*recs));
+	if (!recs)
+		return EXIT_BAD_INPUT;
+	for (size_t i = 0; i < n; i++)
+		recs[i].path = paths[i * npaths / n]; /* evenly spaced: the same sample every time */
+
+	struct runner r;
+	if (runner_init(&r) != 0)
+		return EXIT_BAD_INPUT;
+	size_t loaded = 0;
+	for (size_t i = 0; i < n; i++) {
+		recs[i].ok = run_one(&r, &recs[i], true, &recs[i].hash, &recs[i].steps, &recs[i].nfindings, &recs[i].sigs);
+		loaded += recs[i].ok;
+	}
+	runner_fini(&r);
+	/* Fresh runner, reverse order. */
+	if (runner_init(&r) != 0)
+		return EXIT_BAD_INPUT;
+	size_t differ = 0;
+	for (size_t k = n; k-- > 0;) {
+		struct rec *x = &recs[k];
+		if (!x->ok)
+			continue;
+		uint64_t hash, sigs;
+		uint32_t steps, nf;
+		if (!run_one(&r, x, false, &hash, &steps, &nf, &sigs)) {
+			printf("DIFFERS %s: loaded the first time, not the second\n", x->path);
+			differ++;
+			continue;
+		}
+		if (opt.verbose)
+			printf("%016" PRIx64 " %s\n", hash, x->path);
+		if (hash != x->hash || steps != x->steps || nf != x->nfindings || sigs != x->sigs) {
+			printf("DIFFERS %s: trace hash %016" PRIx64 " then %016" PRIx64 ", steps %u then %u, findings %u then %u\n",
+			       x->path, x->hash, hash, x->steps, steps, x->nfindings, nf);
+			differ++;
+		}
+	}
+	runner_fini(&r);
+	tgt_buf_free(&buf);
+	free(recs);
+	printf("nmr-detcheck: %zu of %zu input(s) checked (%zu loaded), %zu differ\n", n, npaths, loaded, differ);
+	if (loaded == 0)
+		return EXIT_BAD_INPUT;
+	return differ ? EXIT_VIOLATION : EXIT_CLEAN;
+}

@@ -1,0 +1,215 @@
+/* nmr-rulecov - rule coverage of a corpus: for each rule, how many inputs
+ * reach a state in which the oracle checks it (rules_touched) and how many
+ * break it; for each freedom F1-F6, how many inputs were offered a real
+ * choice of it (a logged choice of kind CK_F1..CK_F6 has more than one
+ * option). Ends with `rules touched: N/M` and the rules and freedoms never
+ * exercised. Inputs run in-process on one runner.
+ * Exit 0 (the figures are the result), 2 bad usage or nothing readable. */
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "target.h"
+
+#define FREEDOMS 6
+
+static struct {
+	enum tgt_kind kind;
+	uint64_t mask;
+	bool rules_given;
+	bool json;
+} opt;
+
+static struct scenario scn;
+static struct runner runner;
+static struct tgt_buf buf;
+static struct tgt_outcome outc;
+static uint64_t touched[RULE_COUNT], found[RULE_COUNT], freedom[FREEDOMS + 1];
+static uint64_t inputs, unreadable;
+
+static void one(const char *path)
+{
+	char err[600];
+	bool text;
+	if (tgt_load(&scn, path, opt.kind, &buf, &text, err, sizeof err) != 0) {
+		unreadable++;
+		fprintf(stderr, "nmr-rulecov: %s\n", err);
+		return;
+	}
+	inputs++;
+	tgt_run(&runner, &scn, opt.rules_given ? opt.mask : tgt_default_mask(opt.kind, text), &outc);
+	for (int r = 1; r < RULE_COUNT; r++)
+		touched[r] += (outc.res.rules_touched >> r) & 1u;
+	uint64_t seen = 0;
+	for (uint32_t i = 0; i < outc.ncounted; i++) {
+		uint8_t rule = outc.res.findings[outc.index[i]].rule;
+		if (!((seen >> rule) & 1u))
+			found[rule]++;
+		seen |= 1ull << rule;
+	}
+	bool f[FREEDOMS + 1] = { false };
+	for (uint32_t i = 0; i < outc.res.nchoices; i++) {
+		const struct choice_rec *c = &outc.res.choices[i];
+		if (c->kind >= CK_F1_ATTACH && c->kind <= CK_F6_FAULT && c->n > 1)
+			f[c->kind] = true;
+	}
+	for (int k = 1; k <= FREEDOMS; k++)
+		freedom[k] += f[k];
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void walk(const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (!d) {
+		fprintf(stderr, "nmr-rulecov: %s: %s\n", dir, strerror(errno));
+		unreadable++;
+		return;
+	}
+	char **names = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.' || !strcmp(e->d_name, "README.txt"))
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 256;
+			names = realloc(names, sizeof(char *) * cap);
+			if (!names)
+				exit(EXIT_BAD_INPUT);
+		}
+		names[n++] = strdup(e->d_name);
+	}
+	closedir(d);
+	qsort(names, n, sizeof(char *), by_name);
+	char path[4096];
+	for (size_t i = 0; i < n; i++) {
+		snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+		struct stat st;
+		if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+			walk(path);
+		else if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
+			one(path);
+		free(names[i]);
+	}
+	free(names);
+}
+
+static const char *const freedom_text[FREEDOMS + 1] = {
+	"", "attach timing", "detach order", "callback IRQL", "cleanup timing", "callback thread", "fault injection",
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: nmr-rulecov [--target scenario|drivers] [--rules SPEC] [--json] PATH...\n"
+		"  PATH        corpus files or directories (recursive): binary inputs, .nmr, .nmrt\n"
+		"  --target T  how binary inputs decode: scenario (default) or drivers\n"
+		"  --rules S   which findings count in the `found` column (default as the target)\n"
+		"  --json      machine-readable output\n"
+		"exit: 0 figures printed, 2 bad usage or nothing readable\n");
+}
+
+int main(int argc, char **argv)
+{
+	const char *paths[1024];
+	int npaths = 0;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (!strcmp(a, "--target") && v) {
+			if (!tgt_kind_parse(argv[++i], &opt.kind)) {
+				fprintf(stderr, "nmr-rulecov: unknown target '%s' (scenario, drivers)\n", v);
+				return EXIT_BAD_INPUT;
+			}
+		} else if (!strcmp(a, "--rules") && v) {
+			if (!tgt_rules_parse(argv[++i], &opt.mask)) {
+				fprintf(stderr, "nmr-rulecov: bad --rules '%s'\n", v);
+				return EXIT_BAD_INPUT;
+			}
+			opt.rules_given = true;
+		} else if (!strcmp(a, "--json")) {
+			opt.json = true;
+		} else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			usage(stdout);
+			return EXIT_CLEAN;
+		} else if (a[0] == '-' && a[1]) {
+			fprintf(stderr, "nmr-rulecov: unknown option '%s'\n", a);
+			usage(stderr);
+			return EXIT_BAD_INPUT;
+		} else if (npaths < 1024) {
+			paths[npaths++] = a;
+		}
+	}
+	if (!npaths) {
+		usage(stderr);
+		return EXIT_BAD_INPUT;
+	}
+	if (opt.kind == TARGET_DRIVERS && !tgt_have_drivers()) {
+		fprintf(stderr, "nmr-rulecov: this build has no hosted drivers (--target drivers)\n");
+		return EXIT_BAD_INPUT;
+	}
+	if (runner_init(&runner) != 0) {
+		fprintf(stderr, "nmr-rulecov: cannot set up the engine (memory)\n");
+		return EXIT_BAD_INPUT;
+	}
+	for (int i = 0; i < npaths; i++) {
+		struct stat st;
+		if (stat(paths[i], &st) != 0) {
+			fprintf(stderr, "nmr-rulecov: %s: %s\n", paths[i], strerror(errno));
+			unreadable++;
+		} else if (S_ISDIR(st.st_mode)) {
+			walk(paths[i]);
+		} else {
+			one(paths[i]);
+		}
+	}
+	runner_fini(&runner);
+	tgt_buf_free(&buf);
+	uint32_t nrules = RULE_COUNT - 1, ntouched = 0, nfreedoms = 0;
+	for (int r = 1; r < RULE_COUNT; r++)
+		ntouched += touched[r] != 0;
+	for (int k = 1; k <= FREEDOMS; k++)
+		nfreedoms += freedom[k] != 0;
+	if (opt.json) {
+		printf("{\"target\":\"%s\",\"inputs\":%" PRIu64 ",\"unreadable\":%" PRIu64 ",\"rules_touched\":%u,"
+		       "\"rules_total\":%u,\"freedoms_exercised\":%u,\"rules\":{",
+		       tgt_kind_name(opt.kind), inputs, unreadable, ntouched, nrules, nfreedoms);
+		for (int r = 1; r < RULE_COUNT; r++)
+			printf("%s\"%s\":{\"name\":\"%s\",\"inputs\":%" PRIu64 ",\"found\":%" PRIu64 "}", r > 1 ? "," : "",
+			       rule_info((enum rule)r)->id, rule_info((enum rule)r)->name, touched[r], found[r]);
+		printf("},\"freedoms\":{");
+		for (int k = 1; k <= FREEDOMS; k++)
+			printf("%s\"F%d\":{\"name\":\"%s\",\"inputs\":%" PRIu64 "}", k > 1 ? "," : "", k, freedom_text[k],
+			       freedom[k]);
+		printf("}}\n");
+	} else {
+		printf("rule coverage of %" PRIu64 " input(s), target %s\n", inputs, tgt_kind_name(opt.kind));
+		printf("%-4s %-26s %10s %10s\n", "rule", "name", "inputs", "found");
+		for (int r = 1; r < RULE_COUNT; r++)
+			printf("%-4s %-26s %10" PRIu64 " %10" PRIu64 "%s\n", rule_info((enum rule)r)->id,
+			       rule_info((enum rule)r)->name, touched[r], found[r], touched[r] ? "" : "  never exercised");
+		printf("\n%-4s %-26s %10s\n", "freedom", "", "inputs");
+		for (int k = 1; k <= FREEDOMS; k++)
+			printf("F%-3d %-26s %10" PRIu64 "%s\n", k, freedom_text[k], freedom[k],
+			       freedom[k] ? "" : "  never exercised");
+		printf("\nnever exercised:");
+		for (int r = 1; r < RULE_COUNT; r++)
+			if (!touched[r])
+				printf(" %s", rule_info((enum rule)r)->id);
+		for (int k = 1; k <= FREEDOMS; k++)
+			if (!freedom[k])
+				printf(" F%d", k);
+		printf("\nfreedoms exercised: %u/%d\nrules touched: %u/%u\n", nfreedoms, FREEDOMS, ntouched, nrules);
+	}
+	if (inputs == 0)
+		return EXIT_BAD_INPUT;
+	return EXIT_CLEAN;
+}

@@ -1,0 +1,287 @@
+/* target.c - load, run and name findings the way the fuzz targets do. */
+#include "target.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifdef NMRSIM_HAVE_HOST
+#include "host.h"
+#endif
+
+bool tgt_have_drivers(void)
+{
+#ifdef NMRSIM_HAVE_HOST
+	return true;
+#else
+	return false;
+#endif
+}
+
+bool tgt_kind_parse(const char *name, enum tgt_kind *out)
+{
+	if (!strcmp(name, "scenario")) {
+		*out = TARGET_SCENARIO;
+		return true;
+	}
+	if (!strcmp(name, "drivers")) {
+		*out = TARGET_DRIVERS;
+		return true;
+	}
+	return false;
+}
+
+const char *tgt_kind_name(enum tgt_kind k)
+{
+	return k == TARGET_DRIVERS ? "drivers" : "scenario";
+}
+
+uint64_t tgt_mask_group(char letter)
+{
+	uint64_t m = 0;
+	for (int r = 1; r < RULE_COUNT; r++)
+		if (rule_info((enum rule)r)->id[0] == letter)
+			m |= 1ull << r;
+	return m;
+}
+
+uint64_t tgt_mask_all(void)
+{
+	uint64_t m = 0;
+	for (int r = 1; r < RULE_COUNT; r++)
+		m |= 1ull << r;
+	return m;
+}
+
+bool tgt_rules_parse(const char *spec, uint64_t *mask)
+{
+	_Static_assert(RULE_COUNT <= 64, "rule masks are 64 bits");
+	uint64_t m = 0;
+	char tok[16];
+	const char *p = spec;
+	if (!*p)
+		return false;
+	while (*p) {
+		size_t n = strcspn(p, ",");
+		if (n == 0 || n >= sizeof tok)
+			return false;
+		memcpy(tok, p, n);
+		tok[n] = '\0';
+		p += n + (p[n] == ',');
+		if (!strcmp(tok, "all")) {
+			m |= tgt_mask_all();
+		} else if (n == 1 && tgt_mask_group(tok[0])) {
+			m |= tgt_mask_group(tok[0]);
+		} else {
+			enum rule r = rule_parse(tok);
+			if (r == RULE_NONE || strlen(rule_info(r)->id) != n)
+				return false;
+			m |= 1ull << r;
+		}
+	}
+	*mask = m;
+	return m != 0;
+}
+
+uint64_t tgt_default_mask(enum tgt_kind k, bool text)
+{
+	return k == TARGET_SCENARIO && !text ? tgt_mask_group('R') : tgt_mask_all();
+}
+
+bool tgt_is_text(const char *path)
+{
+	size_t n = strlen(path);
+	return (n >= 4 && !strcmp(path + n - 4, ".nmr")) || (n >= 5 && !strcmp(path + n - 5, ".nmrt"));
+}
+
+void tgt_buf_free(struct tgt_buf *buf)
+{
+	free(buf->data);
+	memset(buf, 0, sizeof(*buf));
+}
+
+int tgt_read(struct tgt_buf *buf, const char *path, char *err, size_t errcap)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		snprintf(err, errcap, "%s: cannot open: %s", path, strerror(errno));
+		return -1;
+	}
+	buf->len = 0;
+	for (;;) {
+		if (buf->len == buf->cap) {
+			size_t cap = buf->cap ? buf->cap * 2 : 1u << 16;
+			uint8_t *p = cap <= TGT_FILE_BYTES_MAX ? realloc(buf->data, cap + 1) : NULL;
+			if (!p) {
+				fclose(f);
+				snprintf(err, errcap, "%s: too large or out of memory", path);
+				return -1;
+			}
+			buf->data = p;
+			buf->cap = cap;
+		}
+		size_t got = fread(buf->data + buf->len, 1, buf->cap - buf->len, f);
+		buf->len += got;
+		if (got == 0)
+			break;
+	}
+	bool bad = ferror(f);
+	fclose(f);
+	if (bad) {
+		snprintf(err, errcap, "%s: read error", path);
+		return -1;
+	}
+	buf->data[buf->len] = 0; /* room kept by the +1 above */
+	return 0;
+}
+
+int tgt_load(struct scenario *s, const char *path, enum tgt_kind k, struct tgt_buf *buf, bool *text, char *err,
+	     size_t errcap)
+{
+	if (tgt_read(buf, path, err, errcap) != 0)
+		return -1;
+	*text = tgt_is_text(path);
+	if (*text) {
+		struct scn_error e;
+		if (scn_parse_text(s, (const char *)buf->data, buf->len, path, &e) != 0) {
+			if (e.line)
+				snprintf(err, errcap, "%s:%u: %s", e.file, e.line, e.reason);
+			else
+				snprintf(err, errcap, "%s: %s", e.file, e.reason);
+			return -1;
+		}
+		return 0;
+	}
+	if (k == TARGET_DRIVERS) {
+#ifdef NMRSIM_HAVE_HOST
+		host_decode_binary(s, buf->data, buf->len);
+		/* as fuzz_drivers does: findings within the cap replay alike */
+		if (s->steps_max > TGT_FUZZ_STEPS_MAX)
+			s->steps_max = TGT_FUZZ_STEPS_MAX;
+		return 0;
+#else
+		snprintf(err, errcap, "%s: this build has no hosted drivers (--target drivers)", path);
+		return -1;
+#endif
+	}
+	scn_decode_binary(s, buf->data, buf->len);
+	/* as fuzz_scenario does: a spinning input stops where the fuzzer's did */
+	if (s->steps_max > TGT_FUZZ_STEPS_MAX)
+		s->steps_max = TGT_FUZZ_STEPS_MAX;
+	return 0;
+}
+
+/* Generated module names (C0, P3: binary inputs name modules by role and
+ * index) carry no meaning: the same registrar bug shows up on whichever
+ * index the fuzzer put a module at. When every module of a scenario has
+ * such a name, signatures name the role only ("R02 C ClientAttachProvider"),
+ * so one bug is one signature. */
+static bool generated_names(const struct scenario *s)
+{
+	for (uint32_t i = 0; i < s->nmodules; i++) {
+		const char *n = s->modules[i].name;
+		if ((n[0] != 'C' && n[0] != 'P') || !n[1])
+			return false;
+		for (const char *p = n + 1; *p; p++)
+			if (*p < '0' || *p > '9')
+				return false;
+	}
+	return true;
+}
+
+static void strip_index(char *sig)
+{
+	char *m = strchr(sig, ' ');
+	if (!m || (m[1] != 'C' && m[1] != 'P'))
+		return;
+	char *d = m + 2, *end = d;
+	while (*end >= '0' && *end <= '9')
+		end++;
+	if (end != d && (*end == ' ' || !*end))
+		memmove(d, end, strlen(end) + 1);
+}
+
+void tgt_run(struct runner *r, const struct scenario *s, uint64_t mask, struct tgt_outcome *out)
+{
+	struct run_options opt = { .stop_on_first = false };
+	/* The engine drops other rules' findings itself, so they cannot crowd
+	 * the counted ones out of the oracle's fixed table. */
+	opt.rule_mask = mask == tgt_mask_all() ? 0 : mask;
+	out->res = run_scenario(r, s, NULL, &opt);
+	out->ncounted = 0;
+	bool generic = generated_names(s);
+	for (uint32_t i = 0; i < out->res.nfindings && out->ncounted < ORACLE_FINDINGS_MAX; i++) {
+		const struct finding *f = &out->res.findings[i];
+		if (mask && !((mask >> f->rule) & 1u))
+			continue;
+		uint32_t k = out->ncounted++;
+		out->index[k] = (uint8_t)i;
+		oracle_signature(&r->st->oracle, f, out->sig[k], TGT_SIG_MAX);
+		if (generic)
+			strip_index(out->sig[k]);
+	}
+}
+
+int tgt_find_sig(const struct tgt_outcome *out, const char *sig)
+{
+	for (uint32_t i = 0; i < out->ncounted; i++)
+		if (!strcmp(out->sig[i], sig))
+			return (int)i;
+	return -1;
+}
+
+/* The --rules argument that reproduces mask, "" when it is the default. */
+static void rules_spec(char *buf, size_t cap, uint64_t mask)
+{
+	buf[0] = '\0';
+	if (mask == tgt_mask_all() || mask == 0)
+		return;
+	size_t len = 0;
+	const char groups[] = "MKRL";
+	for (int g = 0; groups[g]; g++) {
+		uint64_t gm = tgt_mask_group(groups[g]);
+		if ((mask & gm) == gm && gm) {
+			len += (size_t)snprintf(buf + len, len < cap ? cap - len : 0, "%s%c", len ? "," : "", groups[g]);
+			mask &= ~gm;
+		}
+	}
+	for (int r = 1; r < RULE_COUNT && len < cap; r++)
+		if ((mask >> r) & 1u)
+			len += (size_t)snprintf(buf + len, cap - len, "%s%s", len ? "," : "", rule_info((enum rule)r)->id);
+}
+
+void tgt_replay_command(char *buf, size_t cap, const char *replay_tool, const char *path, enum tgt_kind k, bool text,
+			uint64_t mask)
+{
+	char spec[256], rules[300] = "";
+	rules_spec(spec, sizeof spec, mask);
+	bool default_mask = mask == tgt_default_mask(k, text);
+	if (spec[0] && !default_mask)
+		snprintf(rules, sizeof rules, " --rules %s", spec);
+	if (text)
+		snprintf(buf, cap, "%s%s %s", replay_tool, rules, path);
+	else if (k == TARGET_DRIVERS)
+		snprintf(buf, cap, "%s --drivers%s %s", replay_tool, rules, path);
+	else
+		snprintf(buf, cap, "%s --binary --rules %s %s", replay_tool, spec[0] ? spec : "all", path);
+}
+
+void tgt_find_replay(char *buf, size_t cap, const char *argv0)
+{
+	snprintf(buf, cap, "nmr-replay");
+	const char *slash = strrchr(argv0, '/');
+	if (!slash)
+		return;
+	char cand[1024];
+	snprintf(cand, sizeof cand, "%.*s/../replay/nmr-replay", (int)(slash - argv0), argv0);
+	if (access(cand, X_OK) != 0)
+		return;
+	/* build/tools/nmr-triage -> build/replay/nmr-replay */
+	const char *tools = strstr(argv0, "tools/");
+	if (tools && tools + strlen("tools/") == slash + 1)
+		snprintf(buf, cap, "%.*sreplay/nmr-replay", (int)(tools - argv0), argv0);
+	else
+		snprintf(buf, cap, "%s", cand);
+}

@@ -1,0 +1,87 @@
+/* target.h - what the campaign tools share: load an input the way a fuzz
+ * target decodes it, run it with a rule filter, and name its findings by
+ * signature.
+ *
+ * Targets (see fuzz/): `scenario` decodes binary inputs with
+ * scn_decode_binary and counts only R findings by default (the registrar is
+ * the system under test; scripted modules break M rules on purpose);
+ * `drivers` decodes with host_decode_binary (sim/host.h) and counts every
+ * rule. Text inputs (.nmr, .nmrt) are parsed whatever the target and count
+ * every rule unless --rules says otherwise.
+ */
+#ifndef NMRSIM_TOOLS_TARGET_H
+#define NMRSIM_TOOLS_TARGET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "run.h"
+
+#define TGT_SIG_MAX 128           /* a signature string incl. NUL */
+#define TGT_FUZZ_STEPS_MAX 20000u  /* step budget cap of the fuzz targets on binary inputs */
+#define TGT_FILE_BYTES_MAX (64u << 20) /* larger inputs are refused */
+
+enum tgt_kind { TARGET_SCENARIO = 0, TARGET_DRIVERS };
+
+/* A growable read buffer, reused across files (no allocation per file once
+ * it reached the largest size). */
+struct tgt_buf {
+	uint8_t *data; /* contents of the last file read */
+	size_t len;    /* its length */
+	size_t cap;    /* allocated bytes */
+};
+
+/* The counted findings of one run, by signature, in the order found. */
+struct tgt_outcome {
+	struct run_result res;                         /* the run (findings valid until the next run) */
+	uint32_t ncounted;                             /* findings that count under the rule mask */
+	uint8_t index[ORACLE_FINDINGS_MAX];            /* their index in res.findings */
+	char sig[ORACLE_FINDINGS_MAX][TGT_SIG_MAX];    /* their signatures */
+};
+
+/* "scenario" / "drivers"; false if unknown (or drivers without hosting). */
+bool tgt_kind_parse(const char *name, enum tgt_kind *out);
+const char *tgt_kind_name(enum tgt_kind k);
+/* Whether this build can decode the drivers target (sim/host.h present). */
+bool tgt_have_drivers(void);
+
+/* Rule spec: comma separated "all", a group letter (M, K, R, L) or a rule
+ * ID ("R01"). Returns the mask (bit per enum rule; 0 never: "all" sets every
+ * rule bit); false on a bad spec. */
+bool tgt_rules_parse(const char *spec, uint64_t *mask);
+/* Every rule bit / the R group. */
+uint64_t tgt_mask_all(void);
+uint64_t tgt_mask_group(char letter);
+/* Default mask of an input: binary scenario inputs count R, everything else all. */
+uint64_t tgt_default_mask(enum tgt_kind k, bool text);
+
+/* Whether a path names a text input (.nmr, .nmrt). */
+bool tgt_is_text(const char *path);
+/* Read a whole file into buf. 0, or -1 with a reason in err. */
+int tgt_read(struct tgt_buf *buf, const char *path, char *err, size_t errcap);
+void tgt_buf_free(struct tgt_buf *buf);
+/* Load an input into s, decoding binary inputs as target k. *text tells which
+ * form it was. 0, or -1 with "file:line: reason" in err. */
+int tgt_load(struct scenario *s, const char *path, enum tgt_kind k, struct tgt_buf *buf, bool *text, char *err,
+	     size_t errcap);
+
+/* Run s from its own schedule; findings of rules outside mask do not count
+ * (mask 0 = all). The findings are kept in out until the next run on r.
+ * Signatures are oracle_signature()'s, except that when every module has a
+ * generated name (C0, P3, as binary inputs decode) the module is named by
+ * its role only ("R02 C ClientAttachProvider"): the index is the fuzzer's
+ * arbitrary placement, not a different bug. */
+void tgt_run(struct runner *r, const struct scenario *s, uint64_t mask, struct tgt_outcome *out);
+/* Index into out->sig of signature sig, -1 if absent. */
+int tgt_find_sig(const struct tgt_outcome *out, const char *sig);
+
+/* The replay command for an input (a text file or a binary one of target k). */
+void tgt_replay_command(char *buf, size_t cap, const char *replay_tool, const char *path, enum tgt_kind k, bool text,
+			uint64_t mask);
+
+/* "nmr-replay" as the user can type it, next to this tool in a build tree
+ * (tools/ and replay/ are siblings) or on PATH. */
+void tgt_find_replay(char *buf, size_t cap, const char *argv0);
+
+#endif
