@@ -73,6 +73,7 @@ def main():
         for t in a.targets + ["explore"]:
             raw = [0, 0.0, 0.0]   # execs, wall, cpu
             cam = [0, 0.0, 0.0]
+            mon = [0.0, 0.0]      # the campaign's monitor CPU, workers x elapsed
             binary = os.path.join(lf, "fuzz", t)
             if t != "explore" and not os.access(binary, os.X_OK):
                 print("libfuzzer %s: not built (CC=clang meson setup build-libfuzzer -Dfuzzing_engine=libfuzzer); skipped" % t)
@@ -102,9 +103,11 @@ def main():
                     cmd = ["python3", camp, "--engine", "explore", "--workers", str(a.workers)]
                 else:
                     seeds = os.path.join(lf, "fuzz", "seeds_" + t)
+                    dic = os.path.join(ROOT, "fuzz", t + ".dict")
                     cmd = [binary, "-fork=%d" % a.workers, "-ignore_crashes=1", "-ignore_timeouts=1", "-ignore_ooms=1",
                            "-artifact_prefix=crashes/", "-seed=%d" % (2 + rnd), "-max_total_time=%d" % a.seconds,
-                           "-print_final_stats=1", "corpus"] + ([seeds] if os.path.isdir(seeds) else [])
+                           "-print_final_stats=1"] + (["-dict=" + dic] if os.path.isfile(dic) else []) + \
+                        ["corpus"] + ([seeds] if os.path.isdir(seeds) else [])
                     log = os.path.join(d, "raw", "log")
                     wall, cpu = measure(cmd, cwd=os.path.join(d, "raw"), log=log)
                     n = last_count(log)
@@ -119,12 +122,16 @@ def main():
                 cam[0] += p.get("exec_base", 0) + p.get("exec_session", 0) + p.get("exec_base_afl", 0)
                 cam[1] += p["elapsed"]  # the fuzzing period (the final report is not fuzzing time)
                 cam[2] += cpu           # everything, the report included
+                mon[0] += p.get("monitor_cpu", 0.0)
+                mon[1] += p["elapsed"] * a.workers
             rw, cw = raw[0] / raw[1], cam[0] / cam[1]
             rc, cc = raw[0] / max(raw[2], 1e-9), cam[0] / max(cam[2], 1e-9)
             name = "explore" if t == "explore" else "libfuzzer " + t
             print("%-24s raw %10.0f exec/s  campaign %10.0f exec/s  overhead %5.1f%%   |   raw %10.0f exec/cpu-s  "
                   "campaign %10.0f exec/cpu-s  overhead %5.1f%%" %
                   (name, rw, cw, 100 * (1 - cw / rw) if rw else 0, rc, cc, 100 * (1 - cc / rc) if rc else 0))
+            print("%-24s the campaign's monitor used %.1f CPU s of %.0f worker CPU s: %.2f%%" %
+                  ("", mon[0], mon[1], 100 * mon[0] / max(mon[1], 1e-9)))
             sys.stdout.flush()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -129,7 +129,7 @@ DriverEntry(
     )
 {
     NTSTATUS Status;
-    NTSTATUS WaitStatus;
+    NTSTATUS DeregisterStatus;
     HANDLE ThreadHandle;
     OBJECT_ATTRIBUTES ObjectAttributes;
 
@@ -181,8 +181,8 @@ DriverEntry(
         // Unload is not called when DriverEntry fails: undo the
         // registration here, the same way.
         //
-        WaitStatus = NmrDeregisterClient(ClientHandle);
-        if (WaitStatus == STATUS_PENDING) {
+        DeregisterStatus = NmrDeregisterClient(ClientHandle);
+        if (DeregisterStatus == STATUS_PENDING) {
             NmrWaitForClientDeregisterComplete(ClientHandle);
         }
         return Status;

@@ -15,7 +15,8 @@
 # over each resulting corpus (plus the start input) with tools/nmr-rulecov:
 # rules touched (a state where the rule is checked was reached), rules found
 # (some input violates it: any rule, scripted modules' M bugs included),
-# freedoms exercised. Prints the figures of both, and the means. Figures
+# distinct finding signatures (rule + module role + API/callback, every
+# rule, via tools/nmr-triage), freedoms exercised. Prints the figures of both, and the means. Figures
 # only, no pass/fail.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -30,6 +31,8 @@ if [ ! -x "$b/fuzz/fuzz_scenario_bytes" ]; then
 fi
 rulecov=$root/build/tools/nmr-rulecov
 [ -x "$rulecov" ] || rulecov=$b/tools/nmr-rulecov
+triage=$root/build/tools/nmr-triage
+[ -x "$triage" ] || triage=$b/tools/nmr-triage
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/start"
@@ -47,9 +50,14 @@ found = sum(1 for r in d["rules"].values() if r.get("found", 0) > 0)
 print(d["rules_touched"], found, d["freedoms_exercised"], d["rules_total"])'
 }
 
+signatures() { # DIR -> distinct finding signatures, every rule (nmr-triage, no minimising)
+	"$triage" --no-minimize --rules all --quiet --out "$work/triage" "$1" "$work/start" >/dev/null 2>&1
+	sed -n 's/.* \([0-9]*\) distinct bug.*/\1/p' "$work/triage/report.txt" 2>/dev/null
+}
+
 echo "rule coverage after ${secs}s from ${START:-the empty input}, libFuzzer, 1 core per run"
-printf '%-5s %-16s %-8s %-7s %-9s %-7s %s\n' seed mutator touched found freedoms inputs "final exec/s"
-declare -A sum_t sum_f
+printf '%-5s %-16s %-8s %-6s %-11s %-9s %-7s %s\n' seed mutator touched found signatures freedoms inputs "final exec/s"
+declare -A sum_t sum_f sum_s
 for s in "${seeds[@]}"; do
 	for t in fuzz_scenario fuzz_scenario_bytes; do
 		c=$work/$t-$s
@@ -60,14 +68,16 @@ for s in "${seeds[@]}"; do
 		[ "$(grep -c '^signature:' "$work/$t-$s.log")" -gt 0 ] && execs="$execs (findings printed: $(grep -c '^signature:' "$work/$t-$s.log"))"
 		read -r touched found freedoms total <<<"$(figures "$c")"
 		name=$([ $t = fuzz_scenario ] && echo "structure-aware" || echo "bytes only")
-		printf '%-5s %-16s %-8s %-7s %-9s %-7s %s\n' "$s" "$name" "$touched/$total" "$found" "$freedoms/6" \
+		sigs=$(signatures "$c")
+		printf '%-5s %-16s %-8s %-6s %-11s %-9s %-7s %s\n' "$s" "$name" "$touched/$total" "$found" "${sigs:-?}" "$freedoms/6" \
 			"$(ls "$c" | wc -l)" "${execs:-?}"
 		sum_t[$t]=$(( ${sum_t[$t]:-0} + ${touched:-0} ))
 		sum_f[$t]=$(( ${sum_f[$t]:-0} + ${found:-0} ))
+		sum_s[$t]=$(( ${sum_s[$t]:-0} + ${sigs:-0} ))
 	done
 done
 n=${#seeds[@]}
 for t in fuzz_scenario fuzz_scenario_bytes; do
 	name=$([ $t = fuzz_scenario ] && echo "structure-aware" || echo "bytes only")
-	python3 -c "print('mean  %-16s touched %.1f  found %.1f' % ('$name', ${sum_t[$t]} / $n, ${sum_f[$t]} / $n))"
+	python3 -c "print('mean  %-16s touched %.1f  found %.1f  signatures %.1f' % ('$name', ${sum_t[$t]} / $n, ${sum_f[$t]} / $n, ${sum_s[$t]} / $n))"
 done

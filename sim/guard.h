@@ -6,9 +6,12 @@
  * are: byte offset of the first one and how many), the registrar front hands
  * out a per-binding copy whose function pointers are trampolines. A call
  * through one is a scheduling point that emits EV_CALL_ENTER (caller module,
- * peer, binding handle) before it jumps to the real function with the
- * caller's arguments untouched, so the oracle sees every call a driver makes
- * and reports one after its detach completed (M18) or after its cleanup (M19).
+ * peer, binding handle), attributes the thread to the callee while the call
+ * runs (so what the callee does, e.g. complete its own detach or allocate
+ * pool, is charged to it), calls the real function with the caller's
+ * arguments untouched and emits EV_CALL_EXIT on return. The oracle sees
+ * every call a driver makes and reports one after its detach completed (M18)
+ * or after its cleanup (M19).
  *
  * Shapes come from the build: -Ddispatch=GUID:client=OFF+N:provider=OFF+N
  * (tools/dispatch-shapes.sh writes a record per NPI into the section
@@ -27,6 +30,7 @@
 #define GUARD_FNS_MAX 16       /* function pointers per table */
 #define GUARD_TABLES_MAX 64    /* wrapped tables per run (never reused within a run) */
 #define GUARD_TABLE_BYTES 256  /* bytes copied per table (header + pointers) */
+#define GUARD_DEPTH_MAX 8      /* nested guarded calls per thread whose attribution is restored exactly */
 
 /* The build's record of one NPI's table shapes (plain C types: generated). */
 struct guard_shape_rec {
@@ -47,6 +51,8 @@ struct guard {
 	uint32_t ntables;
 	uint32_t unwrapped;        /* tables handed out unwrapped (capacity) */
 	struct guard_table tables[GUARD_TABLES_MAX];
+	uint8_t depth[SIM_THREADS_MAX];                     /* guarded calls in progress per thread */
+	uint8_t saved_module[SIM_THREADS_MAX][GUARD_DEPTH_MAX]; /* attribution before each */
 };
 
 extern struct guard *guard_current;

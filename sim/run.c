@@ -158,7 +158,7 @@ static void report_hang(struct run_state *st, enum sched_outcome outcome)
 		len = append(st->hang, len, line);
 		if (t->block_reason == BLOCK_DEREG_WAIT)
 			nmr_model_describe_wait(&st->model, t->block_obj, st->module_names, line, sizeof line);
-		else
+		else if (kernel_describe_block(&st->kernel, st->scn, (uint8_t)i, line, sizeof line) <= 0)
 			snprintf(line, sizeof line, "nothing will wake it");
 		len = append(st->hang, len, line);
 	}
@@ -230,7 +230,9 @@ struct run_result run_scenario(struct runner *r, const struct scenario *s, const
 		report_hang(st, outcome);
 	/* A spent budget says nothing about what was still owed: a Complete
 	 * starved by a spinning thread is not a missing Complete (M17). */
-	if (outcome != OUTCOME_BUDGET) {
+	/* After a bug check (OUTCOME_HALTED) the system is down: nothing more was
+	 * owed, so no end-of-run checks either. */
+	if (outcome != OUTCOME_BUDGET && outcome != OUTCOME_HALTED) {
 		kernel_fini(&st->kernel);
 		oracle_finish(&st->oracle, hung);
 	}
