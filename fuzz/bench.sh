@@ -10,8 +10,8 @@
 #      fixed:  the standard input replayed -runs=N times (libFuzzer re-reads
 #              the file each time, the same for the empty target);
 #      fuzz:   fuzzing for -runs=N from the standard input alone
-#              (-reduce_inputs=0; mutants of the standard scenario; a
-#              target that finds a crash first prints "crashed").
+#              (-reduce_inputs=0; mutants of the standard scenario;
+#              NMRSIM_FUZZ_NO_ABORT=1 so a finding does not end the run).
 #    Rates are runs / CPU seconds (user + sys) of the fuzzer process.
 # 2. RSS over 10 million persistent iterations (fuzz-rss: decode + run of the
 #    standard input, as the persistent loops do); --quick: 1 million.
@@ -50,7 +50,7 @@ lf_fixed() { # BIN INPUT [RUNS] -> exec/s: the standard input replayed -runs tim
 lf_fuzz() { # BIN SEEDDIR [RUNS] -> exec/s: fuzzing from the standard input
 	local n=${3:-$runs}
 	rm -rf "$work/c" && mkdir -p "$work/c" "$work/a"
-	/usr/bin/time -f "%U %S" -o "$work/time" "$1" -runs="$n" -seed=1 -max_len=4096 -reduce_inputs=0 \
+	NMRSIM_FUZZ_NO_ABORT=1 /usr/bin/time -f "%U %S" -o "$work/time" "$1" -runs="$n" -seed=1 -max_len=4096 -reduce_inputs=0 \
 		-artifact_prefix="$work/a/" "$work/c" "$2" >"$work/fuzz.log" 2>&1
 	local done
 	done=$(sed -n 's/^Done \([0-9]*\) runs.*/\1/p' "$work/fuzz.log")
