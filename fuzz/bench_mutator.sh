@@ -4,6 +4,7 @@
 #
 #   fuzz/bench_mutator.sh [SECONDS] [SEEDS...]     (default 10 s, seeds 1 2 3)
 #   START=corpus/examples/correct-pair.nmr fuzz/bench_mutator.sh 30
+#   BENCH_AFL=0: skip the AFL++ half
 #
 # For each libFuzzer seed, runs build-libfuzzer/fuzz/fuzz_scenario (custom
 # mutator: scn_mutate.c + 1/5 LLVMFuzzerMutate) and fuzz_scenario_bytes (the
@@ -81,3 +82,40 @@ for t in fuzz_scenario fuzz_scenario_bytes; do
 	name=$([ $t = fuzz_scenario ] && echo "structure-aware" || echo "bytes only")
 	python3 -c "print('mean  %-16s touched %.1f  found %.1f  signatures %.1f' % ('$name', ${sum_t[$t]} / $n, ${sum_f[$t]} / $n, ${sum_s[$t]} / $n))"
 done
+
+# The same comparison under AFL++ (build-afl): the custom mutator library
+# (AFL_CUSTOM_MUTATOR_LIBRARY, with AFL++'s own havoc beside it) against
+# AFL++ alone, from a one-byte start input; figures over each queue.
+afl_bin=$root/build-afl/fuzz/fuzz_scenario
+afl_lib=$root/build/fuzz/libnmrsim-afl-mutator.so
+if [ "${BENCH_AFL:-1}" = 1 ] && command -v afl-fuzz >/dev/null && [ -x "$afl_bin" ] && [ -f "$afl_lib" ]; then
+	echo
+	echo "AFL++: rule coverage after ${secs}s from a one-byte input, 1 core per run"
+	printf '%-5s %-16s %-8s %-6s %-11s %-9s %-7s %s\n' seed mutator touched found signatures freedoms queue execs
+	mkdir -p "$work/afl-start"
+	printf '\0' >"$work/afl-start/one"
+	declare -A asum_t asum_f asum_s
+	for s in "${seeds[@]}"; do
+		for m in custom afl; do
+			out=$work/afl-$m-$s
+			lib=()
+			[ $m = custom ] && lib=(AFL_CUSTOM_MUTATOR_LIBRARY="$afl_lib")
+			env -u ASAN_OPTIONS -u UBSAN_OPTIONS "${lib[@]}" AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 \
+				AFL_NO_UI=1 AFL_NO_AFFINITY=1 AFL_SKIP_CRASHES=1 NMRSIM_FUZZ_RULES=R08 \
+				afl-fuzz -V "$secs" -s "$s" -i "$work/afl-start" -o "$out" -- "$afl_bin" >/dev/null 2>&1
+			q=$out/default/queue
+			read -r touched found freedoms total <<<"$(figures "$q")"
+			sigs=$(signatures "$q")
+			name=$([ $m = custom ] && echo "structure-aware" || echo "AFL++ only")
+			printf '%-5s %-16s %-8s %-6s %-11s %-9s %-7s %s\n' "$s" "$name" "$touched/$total" "$found" "${sigs:-?}" \
+				"$freedoms/6" "$(ls "$q" | wc -l)" "$(sed -n 's/^execs_done *: //p' "$out/default/fuzzer_stats")"
+			asum_t[$m]=$(( ${asum_t[$m]:-0} + ${touched:-0} ))
+			asum_f[$m]=$(( ${asum_f[$m]:-0} + ${found:-0} ))
+			asum_s[$m]=$(( ${asum_s[$m]:-0} + ${sigs:-0} ))
+		done
+	done
+	for m in custom afl; do
+		name=$([ $m = custom ] && echo "structure-aware" || echo "AFL++ only")
+		python3 -c "print('mean  %-16s touched %.1f  found %.1f  signatures %.1f' % ('$name', ${asum_t[$m]} / $n, ${asum_f[$m]} / $n, ${asum_s[$m]} / $n))"
+	done
+fi

@@ -5,7 +5,10 @@
  *
  * drivers: scn_encode_binary of a scenario of hosted drivers (`driver NAME`
  *         lines; the fuzz_drivers target decodes them with
- *         host_decode_binary against the same linked driver table);
+ *         host_decode_binary against the same linked driver table); files
+ *         whose `expect` line names rules are skipped: every rule counts in
+ *         fuzz_drivers, so a buggy example would crash the fuzzer on its
+ *         initial corpus;
  * binary: scn_encode_binary with the registrar set to the model (the
  *         fuzz_scenario target's system under test: a mutant seed would be a
  *         finding before any mutation); names, expect lines and recorded
@@ -16,11 +19,13 @@
  *         (fuzz_trace).
  * Output names: <basename>.bin / .nmr / .nmrt; identical seeds are written
  * once. Exit 0, or 2 on a file that does not parse or an unwritable DIR. */
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "input.h"
 #include "report.h"
@@ -90,6 +95,18 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: cannot create: %s\n", out, strerror(errno));
 		return EXIT_BAD_INPUT;
 	}
+	/* The folder is this tool's output alone: seeds of files since removed
+	 * from the corpus must not linger. */
+	DIR *d = opendir(out);
+	for (struct dirent *e; d && (e = readdir(d)) != NULL;) {
+		char old[4096];
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(old, sizeof old, "%s/%s", out, e->d_name);
+		(void)unlink(old);
+	}
+	if (d)
+		closedir(d);
 	struct runner r;
 	if (mode == SEED_TRACE && runner_init(&r) != 0)
 		return EXIT_BAD_INPUT;
@@ -103,6 +120,8 @@ int main(int argc, char **argv)
 			rc = EXIT_BAD_INPUT;
 			break;
 		}
+		if (mode == SEED_DRIVERS && scn.expect == EXPECT_RULES)
+			continue;
 		char name[256], path[4096];
 		seed_name(argv[i], name, sizeof name);
 		size_t len;

@@ -288,9 +288,43 @@ static void mutate_choices(struct rng *r, struct scenario *s)
 	}
 }
 
+/* Put the scenario in the decoder's normal form, so the output is the
+ * canonical encoding of exactly the mutated scenario: ops stably ordered by
+ * thread, nothing naming a module when there is none. */
+static void normalize(struct scenario *s)
+{
+	for (uint32_t i = 1; i < s->nops; i++) {
+		struct scn_op op = s->ops[i];
+		uint32_t j = i;
+		for (; j > 0 && s->ops[j - 1].thread > op.thread; j--)
+			s->ops[j] = s->ops[j - 1];
+		s->ops[j] = op;
+	}
+	for (uint32_t i = 0; i < s->nops; i++) {
+		struct scn_op *op = &s->ops[i];
+		if (scn_op_takes_module((enum scn_op_kind)op->kind) && s->nmodules == 0)
+			op->kind = OP_YIELD;
+		if (scn_op_takes_module((enum scn_op_kind)op->kind)) {
+			/* as the decoder does: drivers take load/unload, scripted
+			 * modules everything but load */
+			enum scn_module_kind mk = (enum scn_module_kind)s->modules[op->module % s->nmodules].kind;
+			op->module %= s->nmodules;
+			if (mk == MODULE_DRIVER && !scn_op_fits((enum scn_op_kind)op->kind, MODULE_DRIVER))
+				op->kind = op->kind % 2 ? OP_UNLOAD : OP_LOAD;
+			else if (op->kind == OP_LOAD && mk != MODULE_DRIVER)
+				op->kind = OP_REGISTER;
+		}
+		if (!scn_op_takes_module((enum scn_op_kind)op->kind))
+			op->module = 0;
+		if (op->kind != OP_IRQL && !scn_op_takes_handle((enum scn_op_kind)op->kind))
+			op->arg = 0;
+	}
+}
+
 /* Encode cur into data; cut choice bytes until it fits max_size. */
 static size_t encode_fit(struct scenario *s, uint8_t *data, size_t max_size)
 {
+	normalize(s);
 	size_t need = scn_encode_binary(s, scratch, sizeof scratch);
 	if (need > max_size && s->sched == SCHED_BYTES) {
 		size_t over = need - max_size;

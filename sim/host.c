@@ -206,14 +206,22 @@ static void load(struct host_run *h, struct host_image *img)
 
 	struct event e = { .kind = EV_LOAD_ENTER, .module = img->module, .peer = EV_NONE8, .binding = EV_NONE16 };
 	sched_emit(s, &e);
-	img->state = HOST_LOADED;
+	/* Loading until DriverEntry returns: the I/O manager never calls Unload
+	 * on a driver whose DriverEntry has not succeeded (an `unload` op meanwhile
+	 * does nothing; the drain unloads it later). */
+	img->state = HOST_LOADING;
 	NTSTATUS st = (NTSTATUS)d->entry(obj, path);
 	check_irql(h, img, "DriverEntry");
 	e.kind = EV_LOAD_EXIT;
 	e.status = st;
 	sched_emit(s, &e);
+	img->state = NT_SUCCESS(st) ? HOST_LOADED : HOST_FAILED;
 	if (!NT_SUCCESS(st)) {
-		img->state = HOST_FAILED;
+		/* The image is unloaded without its Unload routine; the unload
+		 * events still frame the end-of-image checks (M20, M21). */
+		e.kind = EV_UNLOAD_ENTER;
+		e.status = 0;
+		sched_emit(s, &e);
 		image_gone(h, img, &e);
 	}
 }

@@ -39,7 +39,7 @@ const struct host_driver_rec *host_driver(unsigned index); /* sorted by name */
 
 #define HOST_NAME_CHARS 96 /* UTF-16 units for \Driver\NAME and the registry path */
 
-enum host_state { HOST_ABSENT = 0, HOST_LOADED, HOST_FAILED, HOST_UNLOADING, HOST_UNLOADED };
+enum host_state { HOST_ABSENT = 0, HOST_LOADING, HOST_LOADED, HOST_FAILED, HOST_UNLOADING, HOST_UNLOADED };
 
 /* One hosted driver image in a run. The DRIVER_OBJECT is kept as opaque
  * storage here so this header needs no WDK header; host.c checks its size. */

@@ -231,8 +231,10 @@ struct run_result run_scenario(struct runner *r, const struct scenario *s, const
 	/* A spent budget says nothing about what was still owed: a Complete
 	 * starved by a spinning thread is not a missing Complete (M17). */
 	/* After a bug check (OUTCOME_HALTED) the system is down: nothing more was
-	 * owed, so no end-of-run checks either. */
-	if (outcome != OUTCOME_BUDGET && outcome != OUTCOME_HALTED) {
+	 * owed, so no end-of-run checks. */
+	/* A run stopped at its first finding (fuzzing) has work still owed by
+	 * design: no end-of-run checks either. */
+	if (outcome != OUTCOME_BUDGET && outcome != OUTCOME_HALTED && outcome != OUTCOME_STOPPED) {
 		kernel_fini(&st->kernel);
 		oracle_finish(&st->oracle, hung);
 	}
