@@ -478,6 +478,17 @@ static void on_complete(struct oracle *o, const struct event *e, unsigned side)
 		report(o, e, RULE_M16, SITE_API, api, e->module, b->slot, e->handle,
 		       "%s(0x%08x) called by %s: the %s side of binding #%u belongs to %s", an, e->handle,
 		       mod_name(o, e->module, nb), role_name(side), b->slot, mod_name(o, owner, pb));
+		/* The registrar acts on it all the same (the API names the side):
+		 * follow it quietly, so later checks judge the registrar on what it
+		 * was told rather than report this misuse again as R04/R06. */
+		if (b->completes[side] < UINT8_MAX)
+			b->completes[side]++;
+		if (b->side_state[side] == SIDE_PENDING) {
+			b->side_state[side] = SIDE_DETACHED;
+			b->step_detached[side] = e->step;
+		} else if (b->side_state[side] == SIDE_DETACHING) {
+			b->complete_early[side] = true;
+		}
 		return;
 	}
 	if (b->cleanup_calls[side]) {
@@ -535,6 +546,7 @@ static void on_api_enter(struct oracle *o, const struct event *e, struct oracle_
 	memset(f, 0, sizeof *f);
 	f->api = e->what;
 	f->module = e->module;
+	f->irql = e->irql;
 	f->handle = e->handle;
 	f->cb_index = EV_NONE8;
 	f->reg_index = EV_NONE16;
@@ -772,7 +784,13 @@ static void on_cb_enter(struct oracle *o, const struct event *e, struct oracle_t
 	char nb[8], pb[8];
 
 	touch(o, RULE_R09);
-	if (e->irql > (cb <= CB_PROVIDER_ATTACH ? IRQL_PASSIVE : IRQL_DISPATCH))
+	/* Delivered inline in an Nmr* call whose caller was already above the
+	 * limit: the caller's violation (M01/M05/...) is the cause, and a
+	 * registrar cannot lower its caller's IRQL. Not a registrar finding. */
+	unsigned limit = cb <= CB_PROVIDER_ATTACH ? IRQL_PASSIVE : IRQL_DISPATCH;
+	bool caller_above = t && t->api_depth > 0 && t->api_depth <= ORACLE_API_DEPTH_MAX &&
+			    t->api[t->api_depth - 1].irql > limit;
+	if (e->irql > limit && !caller_above)
 		report(o, e, RULE_R09, SITE_CB, cb, e->module, e->binding, e->handle,
 		       "%s of %s delivered at IRQL %u (limit %s)", cn, mod_name(o, e->module, nb), e->irql,
 		       cb <= CB_PROVIDER_ATTACH ? "PASSIVE_LEVEL" : "DISPATCH_LEVEL");

@@ -107,6 +107,7 @@ struct oracle_thread {
 		uint8_t api;       /* enum nmr_api */
 		uint8_t module;    /* calling module */
 		uint8_t npi;       /* register: NPI index */
+		uint8_t irql;      /* the caller's IRQL at the call */
 		uint8_t cb_index;  /* ClientAttachProvider: callback frame it was recorded on, EV_NONE8 if none */
 		bool valid;        /* deregister/wait: the handle was a registration of that role (see oracle.c) */
 		uint8_t reg_state; /* deregister/wait: shadow state at enter */

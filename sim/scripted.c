@@ -332,14 +332,16 @@ static HANDLE select_reg_handle(struct scripted_run *r, struct scripted_module *
 static void op_register(struct scripted_module *m)
 {
 	/* A scripted driver registers once until its deregistration wait
-	 * returned: a second registration of the same characteristics would be
+	 * returned, whichever thread asks: a second registration of the same characteristics would be
 	 * two registration instances of one module, which the scenario language
 	 * does not mean (and which makes module-keyed reports ambiguous). */
-	if (m->registered)
+	if (m->registered || m->registering)
 		return;
 	HANDLE h = NULL;
+	m->registering = true; /* another thread's `register` meanwhile is the same once */
 	NTSTATUS st = is_client(m) ? NmrRegisterClient(&m->chars.client, m, &h)
 				   : NmrRegisterProvider(&m->chars.provider, m, &h);
+	m->registering = false;
 	if (st == STATUS_SUCCESS) {
 		m->prev_handle = m->handle;
 		m->handle = h;

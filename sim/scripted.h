@@ -46,6 +46,7 @@ struct scripted_module {
 	HANDLE handle;                   /* latest registration handle */
 	HANDLE prev_handle;              /* the one before (stale) */
 	bool registered;                 /* Register succeeded, Wait not returned */
+	bool registering;                /* inside NmrRegister* (on some thread) */
 	bool deregistered;               /* Deregister called on handle */
 	bool unloaded;                   /* Unload ran */
 	uint32_t allocations;            /* binding contexts not freed (M21) */
