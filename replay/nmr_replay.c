@@ -32,11 +32,13 @@ static void usage(FILE *out)
 }
 
 static struct scenario scn, rec;
-static bool expect_mode;
+static bool expect_mode, hash_mode;
 
 /* A crash ended the run (K08, already reported): the verdict so far. */
 static int crash_verdict(void)
 {
+	if (hash_mode && run_current) /* the trace up to the crash is deterministic too */
+		printf("%016" PRIx64 "\n", run_current->trace.hash);
 	if (!expect_mode || !run_current)
 		return EXIT_VIOLATION;
 	struct run_result res = { .nfindings = run_current->oracle.nfindings, .findings = run_current->oracle.findings };
@@ -104,6 +106,7 @@ int main(int argc, char **argv)
 
 	crash_install(CRASH_EXIT); /* a crashing driver is finding K08, exit 1 */
 	expect_mode = expect;
+	hash_mode = hash_only;
 	crash_exit_code = crash_verdict;
 	struct runner r;
 	if (runner_init(&r) != 0) {

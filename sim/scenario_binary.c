@@ -11,6 +11,7 @@
  */
 #include "scenario.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #define STEPS_UNIT 256u
@@ -73,10 +74,41 @@ static bool pick_driver(struct scenario *s, unsigned i, unsigned want)
 	return false;
 }
 
+/* scn_init(s) without its cost: the struct is about 136 KB, nearly all of
+ * it choices[], which the binary form never fills, and zeroing it on every
+ * decode was a fifth of a fuzzing run. Everything else is reset as scn_init
+ * does (sched_bytes is cleared by decode past the bytes it copies);
+ * choices[] keeps whatever it held, which nothing reads: nchoices is 0 and
+ * only the first nchoices entries mean anything (run.c replays
+ * s->choices[0, nchoices), the printer prints those). A struct that only
+ * ever receives decodes (or starts zeroed, as statics do) keeps choices[]
+ * all zero. */
+_Static_assert(offsetof(struct scenario, nchoices) == offsetof(struct scenario, sched_bytes) + SCN_SCHED_BYTES_MAX &&
+		       offsetof(struct scenario, choices) == offsetof(struct scenario, nchoices) + sizeof(uint32_t) &&
+		       offsetof(struct scenario, has_hash) ==
+			       offsetof(struct scenario, choices) + sizeof(struct choice_rec) * SCN_CHOICES_MAX,
+	       "init_but_choices: sched_bytes, nchoices, choices, has_hash follow each other without padding");
+
+static void init_but_choices(struct scenario *s)
+{
+	memset(s, 0, offsetof(struct scenario, sched_bytes));
+	s->nchoices = 0;
+	size_t tail = offsetof(struct scenario, has_hash);
+	memset((char *)s + tail, 0, sizeof *s - tail);
+	s->nthreads = 1;
+	memcpy(s->thread_names[0], "T0", 3);
+	s->workers = 1;
+	s->steps_max = STEPS_DEFAULT;
+	s->sched = SCHED_BYTES;
+	s->pct_depth = PCT_DEPTH_DEFAULT;
+	s->registrar = REGISTRAR_MODEL;
+	s->expect = EXPECT_NONE;
+}
+
 static void decode(struct scenario *s, const uint8_t *data, size_t len, bool drivers_only)
 {
 	struct rd r = { data, data ? len : 0, 0 };
-	scn_init(s);
+	init_but_choices(s);
 	unsigned ndrivers = scn_driver_count();
 
 	s->nmodules = (uint8_t)(rd8(&r) % (SCN_MODULES_MAX + 1));
@@ -163,6 +195,8 @@ static void decode(struct scenario *s, const uint8_t *data, size_t len, bool dri
 		if (s->sched_len)
 			memcpy(s->sched_bytes, r.p + r.pos, s->sched_len);
 	}
+	/* The bytes past sched_len are zero, as after scn_init. */
+	memset(s->sched_bytes + s->sched_len, 0, SCN_SCHED_BYTES_MAX - s->sched_len);
 }
 
 void scn_decode_binary(struct scenario *s, const uint8_t *data, size_t len)

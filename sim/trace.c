@@ -7,15 +7,15 @@
 #include "oracle.h"
 #include "scenario.h"
 
-#define FNV64_OFFSET 0xcbf29ce484222325ull
-#define FNV64_PRIME 0x100000001b3ull
+#define TRACE_HASH_SEED 0xcbf29ce484222325ull /* the hash of an empty trace */
+#define TRACE_HASH_MUL 0xbf58476d1ce4e5b9ull  /* splitmix64's first multiplier (odd) */
 
 void trace_init(struct trace *t, struct event *storage, uint32_t cap, struct oracle *o)
 {
 	t->events = storage;
 	t->events_cap = storage ? cap : 0;
 	t->count = 0;
-	t->hash = FNV64_OFFSET;
+	t->hash = TRACE_HASH_SEED;
 	t->oracle = o;
 	t->messages = NULL;
 }
@@ -41,43 +41,34 @@ const char *trace_message(const struct trace *t, uint32_t index)
 	return m->text[index];
 }
 
-/* FNV-1a over the bytes of v, least significant first: the same on every
- * host, and never over struct padding. */
-static inline uint64_t fnv_u8(uint64_t h, uint8_t v)
+/* One step of the hash: h ^ w, times an odd constant, then the high half
+ * folded into the low half. For a fixed w it is a bijection of h (odd
+ * multiply and xorshift are both invertible), and for a fixed h an injection
+ * of w, so two traces of the same length that differ in one event always
+ * hash differently. Pure 64-bit integer arithmetic on values built from the
+ * fields: the same on every compiler, optimisation level and byte order. */
+static inline uint64_t hash_word(uint64_t h, uint64_t w)
 {
-	return (h ^ v) * FNV64_PRIME;
-}
-
-static inline uint64_t fnv_u16(uint64_t h, uint16_t v)
-{
-	h = fnv_u8(h, (uint8_t)v);
-	return fnv_u8(h, (uint8_t)(v >> 8));
-}
-
-static inline uint64_t fnv_u32(uint64_t h, uint32_t v)
-{
-	h = fnv_u16(h, (uint16_t)v);
-	return fnv_u16(h, (uint16_t)(v >> 16));
+	h = (h ^ w) * TRACE_HASH_MUL;
+	return h ^ (h >> 32);
 }
 
 void trace_emit(struct trace *t, const struct event *e)
 {
+	/* The event's 256 bits of fields as four words (never the struct's
+	 * bytes: padding, byte order). The packing is part of the trace format:
+	 * hashes are stored in trace files. */
+	uint64_t w0 = (uint64_t)e->step | (uint64_t)e->kind << 32 | (uint64_t)e->thread << 40 |
+		      (uint64_t)e->irql << 48 | (uint64_t)e->what << 56;
+	uint64_t w1 = (uint64_t)e->module | (uint64_t)e->peer << 8 | (uint64_t)e->binding << 16 |
+		      (uint64_t)e->handle << 32;
+	uint64_t w2 = (uint64_t)e->reg | (uint64_t)(uint32_t)e->status << 32;
+	uint64_t w3 = (uint64_t)e->arg | (uint64_t)e->aux << 32;
 	uint64_t h = t->hash;
-
-	/* Field order is part of the trace format (hashes are stored in trace files). */
-	h = fnv_u32(h, e->step);
-	h = fnv_u8(h, e->kind);
-	h = fnv_u8(h, e->thread);
-	h = fnv_u8(h, e->irql);
-	h = fnv_u8(h, e->what);
-	h = fnv_u8(h, e->module);
-	h = fnv_u8(h, e->peer);
-	h = fnv_u16(h, e->binding);
-	h = fnv_u32(h, e->handle);
-	h = fnv_u32(h, e->reg);
-	h = fnv_u32(h, (uint32_t)e->status);
-	h = fnv_u32(h, e->arg);
-	h = fnv_u32(h, e->aux);
+	h = hash_word(h, w0);
+	h = hash_word(h, w1);
+	h = hash_word(h, w2);
+	h = hash_word(h, w3);
 	t->hash = h;
 
 	if (t->count < t->events_cap)

@@ -8,9 +8,20 @@
  * same on every build and machine.
  *
  * The log keeps the first TRACE_EVENTS_MAX events for rendering; the hash
- * (FNV-1a 64 over each event's fields, in declaration order, each field's
- * bytes least significant first, never the padding) covers all of them. The oracle is fed
- * each event as it is appended.
+ * covers all of them. The oracle is fed each event as it is appended.
+ *
+ * Trace hash (part of the trace format: trace files store it). Start with
+ * h = 0xcbf29ce484222325 (the hash of an empty trace); for each event, build
+ * four 64-bit words from its fields (bit 0 = least significant; never from
+ * the struct's bytes, so no padding and no byte order):
+ *   w0 = step | kind << 32 | thread << 40 | irql << 48 | what << 56
+ *   w1 = module | peer << 8 | binding << 16 | handle << 32
+ *   w2 = reg | (uint32_t)status << 32
+ *   w3 = arg | aux << 32
+ * and for w = w0, w1, w2, w3 in turn (arithmetic mod 2^64):
+ *   h = (h ^ w) * 0xbf58476d1ce4e5b9;  h = h ^ (h >> 32);
+ * Each step is invertible in h and injective in w, so traces of the same
+ * length that differ in a single event never share a hash.
  */
 #ifndef NMRSIM_TRACE_H
 #define NMRSIM_TRACE_H
@@ -198,7 +209,7 @@ struct trace {
 	struct event *events;  /* first events_cap events */
 	uint32_t events_cap;   /* capacity */
 	uint32_t count;        /* events appended (may exceed events_cap) */
-	uint64_t hash;         /* FNV-1a 64 over every event */
+	uint64_t hash;         /* over every event (see the top of this file) */
 	struct oracle *oracle; /* fed every event; may be NULL */
 	struct trace_messages *messages; /* debug print texts (kernel shim), may be NULL */
 };
