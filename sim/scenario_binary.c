@@ -11,6 +11,7 @@
  */
 #include "scenario.h"
 
+#include <assert.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -26,14 +27,34 @@ _Static_assert(UNLOAD_COUNT <= 16 && FLAG_ALL <= 0xf, "unload and flags share a 
 _Static_assert(CHOICE_PCT_DEPTH_MAX <= 16, "pct depth - 1 has 4 bits");
 _Static_assert(SCN_MODULES_MAX <= 255 && SCN_OPS_MAX <= 255, "counts are bytes");
 
+/* The most bytes the scenario part can take: header, modules, op count,
+ * ops, seed. decode reads them from a zero-padded copy, so missing bytes
+ * read as 0 without a bounds check per byte. */
+#define HEAD_BYTES_MAX (8u + 4u * SCN_MODULES_MAX + 1u + 3u * SCN_OPS_MAX + 8u)
+
 struct rd {
-	const uint8_t *p;
-	size_t len, pos;
+	uint8_t buf[HEAD_BYTES_MAX]; /* the input's first bytes, zero past its end */
+	unsigned pos;                /* bytes read (may pass the input's length) */
 };
 
-static uint8_t rd8(struct rd *r)
+static inline uint8_t rd8(struct rd *r)
 {
-	return r->pos < r->len ? r->p[r->pos++] : 0;
+	assert(r->pos < HEAD_BYTES_MAX);
+	return r->buf[r->pos++];
+}
+
+/* x % n for x < 256 and 1 <= n <= 255, given m = ceil(2^16 / n), without a
+ * division (the two per op were a tenth of a decode): x * m / 2^16 exceeds
+ * x / n by less than 1/256 <= 1/n, so its floor is the quotient. Exact for
+ * every such x and n (checked exhaustively; test_scenario checks the ops). */
+static inline unsigned mod8_magic(unsigned n)
+{
+	return 0xffffu / n + 1u;
+}
+
+static inline unsigned mod8(unsigned x, unsigned n, unsigned m)
+{
+	return x - ((x * m) >> 16) * n;
 }
 
 static void sort_ops_by_thread(struct scenario *s)
@@ -107,7 +128,14 @@ static void init_but_choices(struct scenario *s)
 
 static void decode(struct scenario *s, const uint8_t *data, size_t len, bool drivers_only)
 {
-	struct rd r = { data, data ? len : 0, 0 };
+	if (!data)
+		len = 0;
+	struct rd r;
+	size_t head = len < HEAD_BYTES_MAX ? len : HEAD_BYTES_MAX;
+	if (head)
+		memcpy(r.buf, data, head);
+	memset(r.buf + head, 0, HEAD_BYTES_MAX - head);
+	r.pos = 0;
 	init_but_choices(s);
 	unsigned ndrivers = scn_driver_count();
 
@@ -165,6 +193,7 @@ static void decode(struct scenario *s, const uint8_t *data, size_t len, bool dri
 	}
 
 	s->nops = (uint8_t)(rd8(&r) % (SCN_OPS_MAX + 1));
+	unsigned mod_m = mod8_magic(s->nmodules ? s->nmodules : 1), thread_m = mod8_magic(s->nthreads);
 	for (unsigned i = 0; i < s->nops; i++) {
 		struct scn_op *op = &s->ops[i];
 		enum scn_op_kind k = (enum scn_op_kind)(rd8(&r) % OP_KIND_COUNT);
@@ -173,14 +202,14 @@ static void decode(struct scenario *s, const uint8_t *data, size_t len, bool dri
 		unsigned arg = b >> 3;
 		if (scn_op_takes_module(k) && s->nmodules == 0)
 			k = OP_YIELD; /* nothing to name: a harmless scheduling point */
-		uint8_t module = scn_op_takes_module(k) ? (uint8_t)(mod % s->nmodules) : 0;
+		uint8_t module = scn_op_takes_module(k) ? (uint8_t)mod8(mod, s->nmodules, mod_m) : 0;
 		/* Drivers take load and unload only; scripted modules all but load. */
 		if (scn_op_takes_module(k) && s->modules[module].kind == MODULE_DRIVER && !scn_op_fits(k, MODULE_DRIVER))
 			k = k % 2 ? OP_UNLOAD : OP_LOAD;
 		else if (k == OP_LOAD && s->modules[module].kind != MODULE_DRIVER)
 			k = OP_REGISTER;
 		op->kind = (uint8_t)k;
-		op->thread = (uint8_t)((b & 7u) % s->nthreads);
+		op->thread = (uint8_t)mod8(b & 7u, s->nthreads, thread_m);
 		op->module = module;
 		op->arg = k == OP_IRQL ? (uint8_t)arg : scn_op_takes_handle(k) ? (uint8_t)(arg % HSEL_COUNT) : 0;
 	}
@@ -190,10 +219,10 @@ static void decode(struct scenario *s, const uint8_t *data, size_t len, bool dri
 		for (unsigned i = 0; i < 8; i++)
 			s->seed |= (uint64_t)rd8(&r) << (8 * i);
 	} else {
-		size_t rest = r.len - r.pos;
+		size_t rest = len > r.pos ? len - r.pos : 0;
 		s->sched_len = (uint32_t)(rest > SCN_SCHED_BYTES_MAX ? SCN_SCHED_BYTES_MAX : rest);
 		if (s->sched_len)
-			memcpy(s->sched_bytes, r.p + r.pos, s->sched_len);
+			memcpy(s->sched_bytes, data + r.pos, s->sched_len);
 	}
 	/* The bytes past sched_len are zero, as after scn_init. */
 	memset(s->sched_bytes + s->sched_len, 0, SCN_SCHED_BYTES_MAX - s->sched_len);

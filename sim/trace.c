@@ -53,17 +53,37 @@ static inline uint64_t hash_word(uint64_t h, uint64_t w)
 	return h ^ (h >> 32);
 }
 
+/* Each field read once at its own width. The caller has just stored the
+ * fields one by one (sched_emit writes step, thread and irql right before
+ * the call); a load spanning several of those stores cannot be served from
+ * the store buffer and stalls until they reach the cache, and compilers
+ * merge adjacent field loads into such wide loads. volatile keeps the loads
+ * apart (it changes no value: the hash is the same with or without it). */
+static inline uint64_t ld8(const uint8_t *p)
+{
+	return *(const volatile uint8_t *)p;
+}
+
+static inline uint64_t ld16(const uint16_t *p)
+{
+	return *(const volatile uint16_t *)p;
+}
+
+static inline uint64_t ld32(const uint32_t *p)
+{
+	return *(const volatile uint32_t *)p;
+}
+
 void trace_emit(struct trace *t, const struct event *e)
 {
 	/* The event's 256 bits of fields as four words (never the struct's
 	 * bytes: padding, byte order). The packing is part of the trace format:
 	 * hashes are stored in trace files. */
-	uint64_t w0 = (uint64_t)e->step | (uint64_t)e->kind << 32 | (uint64_t)e->thread << 40 |
-		      (uint64_t)e->irql << 48 | (uint64_t)e->what << 56;
-	uint64_t w1 = (uint64_t)e->module | (uint64_t)e->peer << 8 | (uint64_t)e->binding << 16 |
-		      (uint64_t)e->handle << 32;
-	uint64_t w2 = (uint64_t)e->reg | (uint64_t)(uint32_t)e->status << 32;
-	uint64_t w3 = (uint64_t)e->arg | (uint64_t)e->aux << 32;
+	uint64_t w0 = ld32(&e->step) | ld8(&e->kind) << 32 | ld8(&e->thread) << 40 | ld8(&e->irql) << 48 |
+		      ld8(&e->what) << 56;
+	uint64_t w1 = ld8(&e->module) | ld8(&e->peer) << 8 | ld16(&e->binding) << 16 | ld32(&e->handle) << 32;
+	uint64_t w2 = ld32(&e->reg) | ld32((const uint32_t *)&e->status) << 32; /* int32_t may be read as uint32_t */
+	uint64_t w3 = ld32(&e->arg) | ld32(&e->aux) << 32;
 	uint64_t h = t->hash;
 	h = hash_word(h, w0);
 	h = hash_word(h, w1);

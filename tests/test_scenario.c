@@ -611,6 +611,29 @@ static void test_binary(void)
 	scn_decode_binary_drivers(&B, some, sizeof some);
 	scn_decode_binary_drivers(&fresh, some, sizeof some);
 	CHECK(same(&B, &fresh));
+	/* An op's module and thread are its bytes modulo nmodules / nthreads
+	 * (decode computes them without a division): every byte, every count. */
+	unsigned wrong = 0;
+	for (unsigned nm = 1; nm <= SCN_MODULES_MAX; nm++) {
+		for (unsigned v = 0; v < 256; v++) {
+			uint8_t in[8 + 4 * SCN_MODULES_MAX + 4] = { (uint8_t)nm, (uint8_t)(SCN_THREADS_MAX - 1) };
+			size_t at = 8 + 4 * nm;
+			in[at] = 1; /* one op: a call (the only op byte is its module) */
+			in[at + 1] = OP_CALL;
+			in[at + 2] = (uint8_t)v;
+			in[at + 3] = (uint8_t)v;
+			scn_decode_binary(&B, in, at + 4);
+			wrong += B.nops != 1 || B.ops[0].module != v % nm || B.ops[0].thread != (v & 7u) % SCN_THREADS_MAX;
+		}
+	}
+	for (unsigned nt = 1; nt <= SCN_THREADS_MAX; nt++) {
+		for (unsigned v = 0; v < 8; v++) {
+			uint8_t in[] = { 0, (uint8_t)(nt - 1), 0, 0, 0, 0, 0, 0, 1, OP_YIELD, (uint8_t)v, 0 };
+			scn_decode_binary(&B, in, sizeof in);
+			wrong += B.nops != 1 || B.ops[0].thread != v % nt;
+		}
+	}
+	CHECK_EQ_U(wrong, 0);
 	/* A struct that only ever receives decodes keeps choices[] zero. */
 	CHECK(all_zero(fresh.choices, sizeof fresh.choices));
 }
