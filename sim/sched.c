@@ -131,9 +131,13 @@ static void pick_next(struct sched *s)
 {
 	for (;;) {
 		struct sim_thread *cur = s->current;
-		uint8_t ids[SIM_THREADS_MAX];
+		uint8_t *ids = s->pick_ids;
 		uint32_t n = 0;
 		bool cur_first = cur && cur->state == TS_RUNNABLE;
+		/* The common case: the running thread is the only runnable one. No
+		 * choice is offered (as below with n == 1), nothing to switch. */
+		if (cur_first && s->runnable_mask == 1u << cur->id)
+			return;
 		if (cur_first)
 			ids[n++] = cur->id;
 		for (uint32_t mask = s->runnable_mask; mask; mask &= mask - 1) {

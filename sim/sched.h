@@ -67,6 +67,8 @@ struct sched {
 	uint32_t steps_max;                      /* budget */
 	uint32_t switches;                       /* context switches made */
 	enum sched_outcome outcome;              /* why the run ended */
+	uint8_t pick_ids[SIM_THREADS_MAX];       /* pick_next's candidates (here, not on the stack:
+						  * an address-taken local costs redzones under ASan) */
 	/* Called when nothing is runnable and no thread is blocked for good: the
 	 * run may add threads (the drain phase) and return true to go on. */
 	bool (*on_idle)(struct sched *s, void *ctx);
