@@ -6,6 +6,8 @@
 
 #include <string.h>
 
+#include "host.h"
+#include "kernel.h"
 #include "trace.h"
 
 extern const struct guard_shape_rec __start_nmrsim_shapes[] __attribute__((weak));
@@ -81,6 +83,13 @@ __asm__(
 
 extern char nmrsim_guard_tramps[];
 
+/* Stands in for a function of an unloaded driver: returns 0 (STATUS_SUCCESS,
+ * NULL, FALSE) whatever the signature, touching no argument. */
+static long guard_gone_stub(void)
+{
+	return 0;
+}
+
 /* Called by trampoline k on the calling simulated thread: report the call
  * (a scheduling point), attribute the thread to the callee while the call
  * runs, and return the function to call. */
@@ -101,7 +110,14 @@ const void *nmrsim_guard_enter(uint32_t k)
 	uint8_t *depth = &g->depth[th->id];
 	if (*depth < GUARD_DEPTH_MAX)
 		g->saved_module[th->id][*depth] = th->module;
+	if (*depth < GUARD_DEPTH_MAX)
+		g->call_table[th->id][*depth] = (uint8_t)(k / GUARD_FNS_MAX);
 	(*depth)++;
+	/* A call into a driver whose image is gone would jump into unmapped
+	 * code: the call is the caller's bug (M18/M19 just reported), so it is
+	 * not run, and the callee is not charged with what it cannot do. */
+	if (host_gone(host_current, t->peer))
+		return (const void *)guard_gone_stub;
 	th->module = t->peer; /* the callee's code runs now */
 	return fn;
 }
@@ -127,6 +143,19 @@ void nmrsim_guard_exit(uint32_t k)
 }
 #endif
 
+bool guard_in_late_call(const struct guard *g, uint8_t thread)
+{
+	if (!g || thread >= SIM_THREADS_MAX || !g->depth[thread] || !kernel_current || !kernel_current->oracle)
+		return false;
+	unsigned n = g->depth[thread] < GUARD_DEPTH_MAX ? g->depth[thread] : GUARD_DEPTH_MAX;
+	for (unsigned i = 0; i < n; i++) {
+		const struct guard_table *t = &g->tables[g->call_table[thread][i]];
+		if (oracle_call_is_late(kernel_current->oracle, t->binding, t->caller))
+			return true;
+	}
+	return false;
+}
+
 bool guard_supported(void)
 {
 #ifdef GUARD_TRAMPOLINES
@@ -142,6 +171,7 @@ void guard_init(struct guard *g, struct sched *s)
 	g->ntables = 0;
 	g->unwrapped = 0;
 	memset(g->depth, 0, sizeof g->depth);
+
 	guard_last = g;
 }
 

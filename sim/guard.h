@@ -53,7 +53,14 @@ struct guard {
 	struct guard_table tables[GUARD_TABLES_MAX];
 	uint8_t depth[SIM_THREADS_MAX];                     /* guarded calls in progress per thread */
 	uint8_t saved_module[SIM_THREADS_MAX][GUARD_DEPTH_MAX]; /* attribution before each */
+	uint8_t call_table[SIM_THREADS_MAX][GUARD_DEPTH_MAX]; /* table of each guarded call in progress */
 };
+
+/* Whether thread `thread` runs inside a guarded call that is now late: its
+ * caller's detach of that binding completed or its cleanup ran (before or
+ * while the call runs: M18/M19, the caller's bug). Kernel findings against
+ * the callee there are consequences and are not reported. */
+bool guard_in_late_call(const struct guard *g, uint8_t thread);
 
 extern struct guard *guard_current;
 

@@ -151,6 +151,12 @@ bool host_loaded(const struct host_run *h, uint8_t module)
 	return module < SCN_MODULES_MAX && h->images[module].state == HOST_LOADED;
 }
 
+bool host_gone(const struct host_run *h, uint8_t module)
+{
+	return h && module < h->scn->nmodules && h->scn->modules[module].kind == MODULE_DRIVER &&
+	       (h->images[module].state == HOST_UNLOADED || h->images[module].state == HOST_FAILED);
+}
+
 static DRIVER_OBJECT *object_of(struct host_image *img)
 {
 	return (DRIVER_OBJECT *)(void *)img->object;

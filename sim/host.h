@@ -71,5 +71,8 @@ void host_op(struct host_run *h, const struct scn_op *op);
 bool host_drain(struct host_run *h);
 /* Whether module `module` is a driver whose code may still run (loaded). */
 bool host_loaded(const struct host_run *h, uint8_t module);
+/* Whether module `module` is a driver whose image is gone (its Unload
+ * returned, or its DriverEntry failed): its code would no longer be mapped. */
+bool host_gone(const struct host_run *h, uint8_t module);
 
 #endif

@@ -3,6 +3,8 @@
  * ke_*.c, ex_*.c, io_*.c, ps_*.c. */
 #include "kernel.h"
 
+#include "guard.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,6 +94,11 @@ void kernel_report(struct kernel *k, enum rule rule, enum ke_api api, uint32_t o
 	if (!k->oracle)
 		return;
 	struct sim_thread *t = kernel_thread_now(k);
+	/* Inside a dispatch call its caller should not have made (M18/M19,
+	 * reported against the caller), the callee's kernel misuse is a
+	 * consequence, not a finding of its own. */
+	if (t && guard_in_late_call(guard_current, t->id))
+		return;
 	char detail[160];
 	va_list ap;
 	va_start(ap, fmt);

@@ -1070,6 +1070,18 @@ static void on_call_enter(struct oracle *o, const struct event *e)
 		       mod_name(o, e->module, nb), mod_name(o, e->peer, pb), b->slot, b->step_detached[side]);
 }
 
+bool oracle_call_is_late(const struct oracle *o, uint32_t handle, uint8_t module)
+{
+	int bi = binding_find(o, handle);
+	if (bi == NO_INDEX)
+		return false;
+	const struct oracle_binding *b = &o->bindings[bi];
+	unsigned side = module == b->client_module ? 0 : module == b->provider_module ? 1 : 2;
+	if (side > 1)
+		return false;
+	return b->cleanup_calls[side] || b->side_state[side] == SIDE_DETACHED || b->complete_early[side];
+}
+
 static void on_block(struct oracle *o, const struct event *e, struct oracle_thread *t)
 {
 	int top = cb_top(t);

@@ -159,6 +159,11 @@ void oracle_on_event(struct oracle *o, const struct event *e);
 void oracle_report(struct oracle *o, enum rule rule, enum finding_site site_kind, uint8_t site,
 		   uint8_t module, uint8_t thread, uint16_t binding, uint32_t handle, const char *detail);
 
+/* Whether a dispatch call by `module` on binding `handle` now comes after
+ * that module's detach completed or its cleanup ran (M18/M19): what the
+ * callee then does is a consequence of the caller's bug (dispatch guarding). */
+bool oracle_call_is_late(const struct oracle *o, uint32_t handle, uint8_t module);
+
 /* End-of-run checks. hung: the run ended in a hang (already reported). */
 void oracle_finish(struct oracle *o, bool hung);
 
