@@ -58,6 +58,7 @@
 #include "oracle.h"
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <string.h>
 
 #define ST_SUCCESS 0
@@ -1144,7 +1145,13 @@ static void on_dereg_complete(struct oracle *o, const struct event *e)
 
 void oracle_init(struct oracle *o, const char *const *module_names, uint32_t nmodules, bool stop_on_first)
 {
-	memset(o, 0, sizeof *o);
+	/* Per run, so not the shadow tables: regs, bindings and findings are
+	 * only read below their counts and zeroed when an entry is created. */
+	memset(o, 0, offsetof(struct oracle, regs));
+	o->nregs = 0;
+	o->nbindings = 0;
+	memset(o->threads, 0, sizeof o->threads);
+	memset(&o->nfindings, 0, sizeof *o - offsetof(struct oracle, nfindings));
 	o->module_names = module_names;
 	o->nmodules = module_names ? nmodules : 0;
 	o->stop_on_first = stop_on_first;
