@@ -28,6 +28,7 @@ int fuzz_target_init(void)
 {
 	options.stop_on_first = true;
 	options.keep_events = 1; /* reports need no timeline */
+	options.no_choice_log = true; /* nor a choice log */
 	if (host_driver_count() == 0)
 		fprintf(stderr, "fuzz_drivers: no driver linked into this binary; every input is empty\n");
 	return runner_init(&runner);

@@ -36,39 +36,39 @@ void runner_fini(struct runner *r)
 	r->st = NULL;
 }
 
-static void init_choice(struct run_state *st, const struct scenario *s, const struct run_source *src)
+static void init_choice(struct run_state *st, const struct scenario *s, const struct run_source *src, uint32_t cap)
 {
 	struct choice *c = &st->choice;
 	switch (src ? src->kind : SOURCE_SCENARIO) {
 	case SOURCE_BYTES:
-		choice_init_bytes(c, src->bytes, src->bytes_len, st->choice_log, SCN_CHOICES_MAX);
+		choice_init_bytes(c, src->bytes, src->bytes_len, st->choice_log, cap);
 		return;
 	case SOURCE_PRNG:
-		choice_init_prng(c, src->seed, st->choice_log, SCN_CHOICES_MAX);
+		choice_init_prng(c, src->seed, st->choice_log, cap);
 		return;
 	case SOURCE_PCT:
 		choice_init_pct(c, src->seed, src->pct_depth, s->steps_max < 4096 ? s->steps_max : 4096,
-				st->choice_log, SCN_CHOICES_MAX);
+				st->choice_log, cap);
 		return;
 	case SOURCE_DFS:
-		choice_init_dfs(c, src->prefix, src->prefix_len, src->preempt_bound, st->choice_log, SCN_CHOICES_MAX);
+		choice_init_dfs(c, src->prefix, src->prefix_len, src->preempt_bound, st->choice_log, cap);
 		return;
 	default:
 		break;
 	}
 	switch (s->sched) {
 	case SCHED_SEED:
-		choice_init_prng(c, s->seed, st->choice_log, SCN_CHOICES_MAX);
+		choice_init_prng(c, s->seed, st->choice_log, cap);
 		break;
 	case SCHED_PCT:
 		choice_init_pct(c, s->seed, s->pct_depth, s->steps_max < 4096 ? s->steps_max : 4096,
-				st->choice_log, SCN_CHOICES_MAX);
+				st->choice_log, cap);
 		break;
 	case SCHED_REPLAY:
-		choice_init_replay(c, s->choices, s->nchoices, st->choice_log, SCN_CHOICES_MAX);
+		choice_init_replay(c, s->choices, s->nchoices, st->choice_log, cap);
 		break;
 	default:
-		choice_init_bytes(c, s->sched_bytes, s->sched_len, st->choice_log, SCN_CHOICES_MAX);
+		choice_init_bytes(c, s->sched_bytes, s->sched_len, st->choice_log, cap);
 		break;
 	}
 }
@@ -196,7 +196,9 @@ struct run_result run_scenario(struct runner *r, const struct scenario *s, const
 	st->oracle.scenario = s; /* thread names in reports */
 	st->oracle.rule_mask = opt->rule_mask;
 	trace_init(&st->trace, st->events, keep, &st->oracle);
-	init_choice(st, s, src);
+	/* DFS extends the log of the previous schedule: it always keeps one. */
+	bool dfs = src && src->kind == SOURCE_DFS;
+	init_choice(st, s, src, opt->no_choice_log && !dfs ? 0 : SCN_CHOICES_MAX);
 	sched_init(&st->sched, &r->pool, &st->choice, &st->trace, s->steps_max, &st->oracle.stop_requested);
 	st->sched.on_idle = run_on_idle;
 	st->sched.on_idle_ctx = st;

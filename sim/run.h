@@ -41,6 +41,8 @@ struct run_options {
 	bool stop_on_first;      /* end the run at the first finding (fuzzing) */
 	uint32_t keep_events;    /* events kept for rendering (0: TRACE_EVENTS_MAX) */
 	uint64_t rule_mask;      /* bit per enum rule that counts as a finding; 0 = every rule */
+	bool no_choice_log;      /* do not log the choices taken (fuzzing: nothing records a trace file;
+				  * result.choices is then empty; not with SOURCE_DFS, which needs them) */
 };
 
 /* Parse a rule filter: comma separated rule IDs ("M04"), letters ("R" = every
