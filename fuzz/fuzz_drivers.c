@@ -11,7 +11,7 @@
 #include <stdio.h>
 
 #include "fuzz_target.h"
-#include "host.h"
+#include "host.h" /* host_driver_count */
 #include "run.h"
 
 const char fuzz_target_name[] = "fuzz_drivers";
@@ -36,7 +36,7 @@ int fuzz_target_init(void)
 
 int fuzz_target_run(const uint8_t *data, size_t len)
 {
-	host_decode_binary(&scn, data, len);
+	scn_decode_binary_drivers(&scn, data, len);
 	if (scn.steps_max > FUZZ_DRIVERS_STEPS_MAX)
 		scn.steps_max = FUZZ_DRIVERS_STEPS_MAX;
 	struct run_result res = run_scenario(&runner, &scn, NULL, &options);

@@ -5,7 +5,7 @@
  *
  * drivers: scn_encode_binary of a scenario of hosted drivers (`driver NAME`
  *         lines; the fuzz_drivers target decodes them with
- *         host_decode_binary against the same linked driver table); files
+ *         scn_decode_binary_drivers against the same linked driver table); files
  *         whose `expect` line names rules are skipped: every rule counts in
  *         fuzz_drivers, so a buggy example would crash the fuzzer on its
  *         initial corpus;

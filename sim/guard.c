@@ -156,15 +156,6 @@ bool guard_in_late_call(const struct guard *g, uint8_t thread)
 	return false;
 }
 
-bool guard_supported(void)
-{
-#ifdef GUARD_TRAMPOLINES
-	return true;
-#else
-	return false;
-#endif
-}
-
 void guard_init(struct guard *g, struct sched *s)
 {
 	g->sched = s;

@@ -65,8 +65,6 @@ bool guard_in_late_call(const struct guard *g, uint8_t thread);
 extern struct guard *guard_current;
 
 void guard_init(struct guard *g, struct sched *s);
-/* Whether trampolines exist on this build (x86-64). */
-bool guard_supported(void);
 /* A table handed to `caller` for calls to `peer` on binding `binding`.
  * which: 0 = the client's dispatch table (handed to the provider), 1 = the
  * provider's (handed to the client). Returns the wrapped copy, or table

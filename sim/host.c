@@ -7,12 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "oracle.h"
 #include "kernel.h"
 #include "wdm.h"
 
-_Static_assert(sizeof(DRIVER_OBJECT) <= sizeof(((struct host_image *)0)->object), "DRIVER_OBJECT storage");
-_Static_assert(sizeof(UNICODE_STRING) <= sizeof(((struct host_image *)0)->regpath), "UNICODE_STRING storage");
 
 /* Provided by the linker when driver objects are linked in (weak: a binary
  * without drivers has none, and the addresses are then null). */
@@ -35,11 +32,6 @@ static struct {
 	unsigned char *bss_snapshot;  /* and .bss (zero unless a constructor wrote it) */
 	size_t data_len, bss_len;
 } table;
-
-void host_decode_binary(struct scenario *s, const uint8_t *data, size_t len)
-{
-	scn_decode_binary_drivers(s, data, len);
-}
 
 /* Driver globals are laid out with the sanitizer's redzones between them:
  * copies must neither be checked by ASan nor turned into a memcpy call
@@ -146,35 +138,19 @@ void host_run_init(struct host_run *h, struct sched *s, const struct scenario *s
 	}
 }
 
-bool host_loaded(const struct host_run *h, uint8_t module)
-{
-	return module < SCN_MODULES_MAX && h->images[module].state == HOST_LOADED;
-}
-
 bool host_gone(const struct host_run *h, uint8_t module)
 {
 	return h && module < h->scn->nmodules && h->scn->modules[module].kind == MODULE_DRIVER &&
 	       (h->images[module].state == HOST_UNLOADED || h->images[module].state == HOST_FAILED);
 }
 
-static DRIVER_OBJECT *object_of(struct host_image *img)
+/* DriverEntry and DriverUnload are called at PASSIVE_LEVEL. One that
+ * returned raised was reported (K01) by the kernel shim at its exit event;
+ * the system goes on at PASSIVE. */
+static void back_to_passive(struct host_run *h)
 {
-	return (DRIVER_OBJECT *)(void *)img->object;
-}
-
-/* A driver routine must return at the IRQL it was called at (PASSIVE). */
-static void check_irql(struct host_run *h, struct host_image *img, const char *routine)
-{
-	struct sim_thread *t = h->sched->current;
-	if (t->irql == PASSIVE_LEVEL)
-		return;
-	char detail[160], nb[8];
-	snprintf(detail, sizeof detail, "%s of %s returned at IRQL %u, entered at PASSIVE_LEVEL", routine,
-		 img->module < h->scn->nmodules ? h->scn->modules[img->module].name : (snprintf(nb, sizeof nb, "M%u", img->module), nb),
-		 t->irql);
-	if (kernel_current && kernel_current->oracle)
-		oracle_report(kernel_current->oracle, RULE_K01, SITE_UNLOAD, 0, img->module, t->id, EV_NONE16, 0, detail);
-	sched_set_irql(h->sched, PASSIVE_LEVEL);
+	if (h->sched->current->irql != PASSIVE_LEVEL)
+		sched_set_irql(h->sched, PASSIVE_LEVEL);
 }
 
 /* The image goes away: after its Unload returned, or after DriverEntry
@@ -198,9 +174,9 @@ static void load(struct host_run *h, struct host_image *img)
 	/* An image loads once per run: its globals are restored per run only. */
 	if (img->state != HOST_ABSENT || !d)
 		return;
-	DRIVER_OBJECT *obj = object_of(img);
-	memset(img->object, 0, sizeof img->object);
-	UNICODE_STRING *path = (UNICODE_STRING *)(void *)img->regpath;
+	DRIVER_OBJECT *obj = &img->object;
+	memset(obj, 0, sizeof *obj);
+	UNICODE_STRING *path = &img->regpath;
 	size_t n = put_utf16(img->name_buf, HOST_NAME_CHARS, "\\Driver\\", d->name);
 	obj->DriverName.Buffer = (PWCH)img->name_buf;
 	obj->DriverName.Length = (USHORT)(n * 2);
@@ -217,7 +193,6 @@ static void load(struct host_run *h, struct host_image *img)
 	 * does nothing; the drain unloads it later). */
 	img->state = HOST_LOADING;
 	NTSTATUS st = (NTSTATUS)d->entry(obj, path);
-	check_irql(h, img, "DriverEntry");
 	e.kind = EV_LOAD_EXIT;
 	e.status = st;
 	sched_emit(s, &e);
@@ -230,13 +205,14 @@ static void load(struct host_run *h, struct host_image *img)
 		sched_emit(s, &e);
 		image_gone(h, img, &e);
 	}
+	back_to_passive(h);
 }
 
 static void unload(struct host_run *h, struct host_image *img)
 {
 	struct sched *s = h->sched;
 	struct sim_thread *t = s->current;
-	DRIVER_OBJECT *obj = object_of(img);
+	DRIVER_OBJECT *obj = &img->object;
 	/* No DriverUnload: the driver cannot be unloaded (as on Windows). */
 	if (img->state != HOST_LOADED || !obj->DriverUnload)
 		return;
@@ -245,9 +221,9 @@ static void unload(struct host_run *h, struct host_image *img)
 	struct event e = { .kind = EV_UNLOAD_ENTER, .module = img->module, .peer = EV_NONE8, .binding = EV_NONE16 };
 	sched_emit(s, &e);
 	obj->DriverUnload(obj);
-	check_irql(h, img, "DriverUnload");
 	img->state = HOST_UNLOADED;
 	image_gone(h, img, &e);
+	back_to_passive(h);
 	t->unload_depth--;
 }
 
@@ -283,7 +259,7 @@ bool host_drain(struct host_run *h)
 	bool any = false;
 	for (uint32_t i = 0; i < h->scn->nmodules; i++) {
 		struct host_image *img = &h->images[i];
-		if (img->state != HOST_LOADED || !object_of(img)->DriverUnload)
+		if (img->state != HOST_LOADED || !img->object.DriverUnload)
 			continue;
 		any |= sched_spawn(h->sched, THREAD_SCRIPT, drain_thread, img) != NULL;
 	}

@@ -26,6 +26,7 @@
 #include "config.h"
 #include "scenario.h"
 #include "sched.h"
+#include "wdm.h"
 
 /* The record each driver object carries (written by tools/driver-obj.sh;
  * plain C types so the generated stub needs no WDK header). */
@@ -41,13 +42,12 @@ const struct host_driver_rec *host_driver(unsigned index); /* sorted by name */
 
 enum host_state { HOST_ABSENT = 0, HOST_LOADING, HOST_LOADED, HOST_FAILED, HOST_UNLOADING, HOST_UNLOADED };
 
-/* One hosted driver image in a run. The DRIVER_OBJECT is kept as opaque
- * storage here so this header needs no WDK header; host.c checks its size. */
+/* One hosted driver image in a run. */
 struct host_image {
 	uint8_t state;                 /* enum host_state */
 	uint8_t module;                /* scenario module index */
-	_Alignas(16) unsigned char object[512];   /* DRIVER_OBJECT */
-	_Alignas(16) unsigned char regpath[16];   /* UNICODE_STRING */
+	DRIVER_OBJECT object;          /* what DriverEntry and DriverUnload get */
+	UNICODE_STRING regpath;        /* DriverEntry's RegistryPath */
 	uint16_t name_buf[HOST_NAME_CHARS];
 	uint16_t path_buf[HOST_NAME_CHARS];
 };
@@ -60,17 +60,12 @@ struct host_run {
 
 extern struct host_run *host_current; /* the running run's (drain threads) */
 
-/* The hosted-driver fuzz target's decoding (= scn_decode_binary_drivers). */
-void host_decode_binary(struct scenario *s, const uint8_t *data, size_t len);
-
 /* Start of a run: restore every driver's globals, reset the images. */
 void host_run_init(struct host_run *h, struct sched *s, const struct scenario *scn);
 /* A scenario op on a driver module (load, unload), on the running thread. */
 void host_op(struct host_run *h, const struct scn_op *op);
 /* Drain: spawn a thread that unloads each driver still loaded. True if any. */
 bool host_drain(struct host_run *h);
-/* Whether module `module` is a driver whose code may still run (loaded). */
-bool host_loaded(const struct host_run *h, uint8_t module);
 /* Whether module `module` is a driver whose image is gone (its Unload
  * returned, or its DriverEntry failed): its code would no longer be mapped. */
 bool host_gone(const struct host_run *h, uint8_t module);

@@ -405,11 +405,10 @@ void kernel_on_event(void *ctx, const struct event *e)
 			 kernel_module_name(k, e->module, nb), (unsigned)(kt->locks_held - f->locks));
 		oracle_report(k->oracle, RULE_K02, SITE_KERNEL, (uint8_t)site, e->module, e->thread, EV_NONE16, 0, detail);
 	}
-	if (e->kind == EV_CB_EXIT && e->irql != f->irql && k->oracle) {
+	if (e->irql != f->irql && k->oracle) {
 		char detail[160];
 		snprintf(detail, sizeof detail, "%s of %s returned at IRQL %u; it was entered at IRQL %u", routine,
 			 kernel_module_name(k, e->module, nb), e->irql, f->irql);
-		oracle_report(k->oracle, RULE_K01, SITE_KERNEL, KE_CallbackReturn, e->module, e->thread, EV_NONE16, 0,
-			      detail);
+		oracle_report(k->oracle, RULE_K01, SITE_KERNEL, (uint8_t)site, e->module, e->thread, EV_NONE16, 0, detail);
 	}
 }

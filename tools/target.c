@@ -7,17 +7,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#ifdef NMRSIM_HAVE_HOST
 #include "host.h"
-#endif
 
 bool tgt_have_drivers(void)
 {
-#ifdef NMRSIM_HAVE_HOST
-	return true;
-#else
-	return false;
-#endif
+	return host_driver_count() > 0;
 }
 
 bool tgt_kind_parse(const char *name, enum tgt_kind *out)
@@ -58,31 +52,13 @@ uint64_t tgt_mask_all(void)
 bool tgt_rules_parse(const char *spec, uint64_t *mask)
 {
 	_Static_assert(RULE_COUNT <= 64, "rule masks are 64 bits");
-	uint64_t m = 0;
-	char tok[16];
-	const char *p = spec;
-	if (!*p)
+	/* The engine's parser; here "all" is every bit rather than 0. */
+	bool ok;
+	uint64_t m = rule_mask_parse(spec, &ok);
+	if (!ok || !*spec)
 		return false;
-	while (*p) {
-		size_t n = strcspn(p, ",");
-		if (n == 0 || n >= sizeof tok)
-			return false;
-		memcpy(tok, p, n);
-		tok[n] = '\0';
-		p += n + (p[n] == ',');
-		if (!strcmp(tok, "all")) {
-			m |= tgt_mask_all();
-		} else if (n == 1 && tgt_mask_group(tok[0])) {
-			m |= tgt_mask_group(tok[0]);
-		} else {
-			enum rule r = rule_parse(tok);
-			if (r == RULE_NONE || strlen(rule_info(r)->id) != n)
-				return false;
-			m |= 1ull << r;
-		}
-	}
-	*mask = m;
-	return m != 0;
+	*mask = m ? m : tgt_mask_all();
+	return true;
 }
 
 uint64_t tgt_default_mask(enum tgt_kind k, bool text)
@@ -155,16 +131,11 @@ int tgt_load(struct scenario *s, const char *path, enum tgt_kind k, struct tgt_b
 		return 0;
 	}
 	if (k == TARGET_DRIVERS) {
-#ifdef NMRSIM_HAVE_HOST
-		host_decode_binary(s, buf->data, buf->len);
+		scn_decode_binary_drivers(s, buf->data, buf->len);
 		/* as fuzz_drivers does: findings within the cap replay alike */
 		if (s->steps_max > TGT_FUZZ_STEPS_MAX)
 			s->steps_max = TGT_FUZZ_STEPS_MAX;
 		return 0;
-#else
-		snprintf(err, errcap, "%s: this build has no hosted drivers (--target drivers)", path);
-		return -1;
-#endif
 	}
 	scn_decode_binary(s, buf->data, buf->len);
 	/* as fuzz_scenario does: a spinning input stops where the fuzzer's did */

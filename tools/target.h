@@ -5,7 +5,7 @@
  * Targets (see fuzz/): `scenario` decodes binary inputs with
  * scn_decode_binary and counts only R findings by default (the registrar is
  * the system under test; scripted modules break M rules on purpose);
- * `drivers` decodes with host_decode_binary (sim/host.h) and counts every
+ * `drivers` decodes with scn_decode_binary_drivers (sim/scenario.h) and counts every
  * rule. Text inputs (.nmr, .nmrt) are parsed whatever the target and count
  * every rule unless --rules says otherwise.
  */
