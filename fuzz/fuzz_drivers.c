@@ -10,6 +10,7 @@
  * Replay a crash file: nmr-replay --drivers FILE */
 #include <stdio.h>
 
+#include "covlog.h"
 #include "fuzz_target.h"
 #include "host.h" /* host_driver_count */
 #include "run.h"
@@ -40,6 +41,8 @@ int fuzz_target_run(const uint8_t *data, size_t len)
 	if (scn.steps_max > FUZZ_DRIVERS_STEPS_MAX)
 		scn.steps_max = FUZZ_DRIVERS_STEPS_MAX;
 	struct run_result res = run_scenario(&runner, &scn, NULL, &options);
+	fuzz_last_cov.touched = res.rules_touched;
+	fuzz_last_cov.violated = res.rules_violated;
 	if (res.nfindings == 0)
 		return 0;
 	const struct oracle *o = &runner.st->oracle;

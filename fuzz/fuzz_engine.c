@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "covlog.h"
 #include "fuzz_target.h"
 
 #if defined(FUZZ_ENGINE_LIBFUZZER)
@@ -40,6 +41,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argv;
 	const char *env = getenv("NMRSIM_FUZZ_NO_ABORT");
 	no_abort = env && env[0] == '1';
+	covlog_init();
 	if (fuzz_target_init() != 0) {
 		fprintf(stderr, "%s: cannot set up the engine (memory)\n", fuzz_target_name);
 		abort();
@@ -51,7 +53,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size > FUZZ_INPUT_MAX)
 		size = FUZZ_INPUT_MAX;
-	if (fuzz_target_run(data, size) != 0 && !no_abort)
+	int rc = fuzz_target_run(data, size);
+	covlog_after_run();
+	if (rc != 0 && !no_abort)
 		abort(); /* the finding is printed; libFuzzer writes crash-<sha1> */
 	return 0;
 }
@@ -201,6 +205,7 @@ int main(int argc, char **argv)
 	}
 	if (argc > 1)
 		return run_paths(argc, argv);
+	covlog_init();
 	/* Fork server starts here: the runner's arena and fiber stacks are
 	 * already allocated, so every child inherits them. */
 	__AFL_INIT();
@@ -209,7 +214,9 @@ int main(int argc, char **argv)
 		size_t len = (size_t)__AFL_FUZZ_TESTCASE_LEN;
 		if (len > FUZZ_INPUT_MAX)
 			len = FUZZ_INPUT_MAX;
-		if (fuzz_target_run(buf, len) != 0)
+		int rc = fuzz_target_run(buf, len);
+		covlog_after_run();
+		if (rc != 0)
 			abort();
 	}
 	return 0;

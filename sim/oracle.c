@@ -133,6 +133,7 @@ static inline void touch(struct oracle *o, enum rule r)
 static struct finding *finding_add(struct oracle *o, enum rule rule, uint8_t site_kind, uint8_t site, uint8_t module)
 {
 	uint32_t key = (uint32_t)rule | (uint32_t)module << 8 | (uint32_t)site_kind << 16 | (uint32_t)site << 24;
+	o->rules_violated |= 1ull << (unsigned)rule;
 	/* A filtered-out rule still counts as explored, but is no finding: a
 	 * fuzz target whose modules are buggy by construction counts only the
 	 * rules of the system under test. */

@@ -138,6 +138,7 @@ struct oracle {
 	uint32_t event_index;           /* events observed so far */
 	uint32_t last_step;             /* step of the last event */
 	uint64_t rules_touched;         /* bit per enum rule whose relevant state this run exercised (rule coverage) */
+	uint64_t rules_violated;        /* bit per enum rule violated this run, rule_mask or not (coverage benchmarks) */
 	uint32_t seq;                   /* creation counter for regs and bindings */
 	uint32_t signatures[ORACLE_SIGNATURES_MAX]; /* packed signature keys seen this run (dedup) */
 	uint32_t nsignatures;           /* in use; beyond the array a new signature is counted again */

@@ -257,6 +257,7 @@ struct run_result run_scenario(struct runner *r, const struct scenario *s, const
 		.nfindings = st->oracle.nfindings,
 		.findings = st->oracle.findings,
 		.rules_touched = st->oracle.rules_touched,
+		.rules_violated = st->oracle.rules_violated,
 		.diverged = st->choice.diverged,
 		.choices = st->choice_log,
 		.nchoices = st->choice.log_len,

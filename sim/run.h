@@ -87,6 +87,7 @@ struct run_result {
 	uint32_t nfindings;
 	const struct finding *findings;/* the oracle's, valid until the next run */
 	uint64_t rules_touched;        /* rule coverage bits */
+	uint64_t rules_violated;       /* rules violated, counted by rule_mask or not */
 	bool diverged;                 /* a replayed choice log did not fit */
 	const struct choice_rec *choices; /* choices taken (for trace files) */
 	uint32_t nchoices;

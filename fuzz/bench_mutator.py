@@ -1,0 +1,260 @@
+#!/usr/bin/env python3
+"""bench_mutator.py - does the structure-aware mutator reach more rule
+coverage in the same time than byte-level mutation?
+
+    fuzz/bench_mutator.py [--seconds 5] [--seeds 1 2 3 4 5 6] [--target scenario drivers]
+                          [--afl] [--serial]
+
+For each target and fuzzer seed it runs, from the empty input (no module, no
+operation, no choice byte), the libFuzzer target with the structure-aware
+mutator (`fuzz_scenario`: scn_mutate.c, with 1 call in 5 left to libFuzzer's
+byte mutations) and its `_bytes` twin (libFuzzer's byte mutations only), side
+by side (one core each, same seed, same flags, both at once so they share
+whatever load the machine has), for the same wall-clock time. Each run logs
+its rule coverage over time (NMRSIM_FUZZ_COVLOG, fuzz/covlog.c): the rules
+some executed input reached a state for (touched) and the rules some executed
+input violated (found: the scripted modules' or drivers' bugs, every rule,
+whether the target counts it or not). Findings do not abort the runs
+(NMRSIM_FUZZ_NO_ABORT=1), so a run explores for its whole time.
+
+Printed, per target: the mean touched and found counts at checkpoints from
+0.1 s to the end, and the time each run took to reach full rule coverage
+(full: every rule any run of that target reached). With --afl the same runs
+are made under AFL++ (build-afl, with and without the custom mutator library
+build/fuzz/libnmrsim-afl-mutator.so). Figures only, no pass/fail: the wall
+clock decides, so run it on an idle machine.
+"""
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+LF = os.path.join(ROOT, 'build-libfuzzer')
+AFL = os.path.join(ROOT, 'build-afl')
+PLAIN = os.path.join(ROOT, 'build')
+
+
+def popcount(x):
+    return bin(x).count('1')
+
+
+def ensure_libfuzzer():
+    if os.path.exists(os.path.join(LF, 'fuzz', 'fuzz_scenario_bytes')) and \
+            subprocess.call(['ninja', '-C', LF], stdout=subprocess.DEVNULL) == 0:
+        return
+    if not os.path.exists(os.path.join(LF, 'build.ninja')):
+        env = dict(os.environ, CC='clang')
+        if subprocess.call(['meson', 'setup', LF, ROOT, '-Dfuzzing_engine=libfuzzer'], env=env,
+                           stdout=subprocess.DEVNULL) != 0:
+            sys.exit(2)
+    if subprocess.call(['ninja', '-C', LF], stdout=subprocess.DEVNULL) != 0:
+        sys.exit(2)
+
+
+def read_log(path, start):
+    """[(seconds since start, touched bits, found bits)] of the union so far."""
+    points, touched, found = [], 0, 0
+    try:
+        with open(path) as f:
+            rows = [line.split() for line in f]
+    except OSError:
+        return points
+    rows = [r for r in rows if len(r) == 4]
+    rows.sort(key=lambda r: int(r[0]))
+    for us, _execs, t, v in rows:
+        t, v = int(t, 16), int(v, 16)
+        if t & ~touched or v & ~found:
+            touched |= t
+            found |= v
+            points.append((int(us) / 1e6 - start, touched, found))
+    return points
+
+
+def at(points, sec):
+    t = f = 0
+    for s, pt, pf in points:
+        if s > sec:
+            break
+        t, f = pt, pf
+    return popcount(t), popcount(f)
+
+
+def time_to(points, full_t, full_f):
+    for s, t, f in points:
+        if t & full_t == full_t and f & full_f == full_f:
+            return s
+    return None
+
+
+def run_libfuzzer(exe, seed, secs, work, name):
+    corpus = os.path.join(work, name + '-corpus')
+    start_dir = os.path.join(work, 'start')
+    os.makedirs(corpus, exist_ok=True)
+    log = os.path.join(work, name + '.cov')
+    env = dict(os.environ, NMRSIM_FUZZ_NO_ABORT='1', NMRSIM_FUZZ_COVLOG=log)
+    out = open(os.path.join(work, name + '.log'), 'w')
+    start = time.time()
+    p = subprocess.Popen([exe, '-seed=%d' % seed, '-max_total_time=%d' % secs, '-max_len=4096',
+                          '-timeout=10', '-artifact_prefix=%s/' % work, corpus, start_dir],
+                         env=env, stdout=out, stderr=subprocess.STDOUT)
+    return p, log, start, out
+
+
+def libfuzzer_execs(work, name):
+    execs = None
+    try:
+        with open(os.path.join(work, name + '.log')) as f:
+            for line in f:
+                if line.startswith('Done ') and ' runs in ' in line:
+                    execs = int(line.split()[1])
+    except OSError:
+        pass
+    return execs
+
+
+def run_afl(exe, lib, seed, secs, work, name):
+    out_dir = os.path.join(work, name + '-out')
+    start_dir = os.path.join(work, 'afl-start')
+    log = os.path.join(work, name + '.cov')
+    env = dict(os.environ, AFL_SKIP_CPUFREQ='1', AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES='1',
+               AFL_NO_UI='1', AFL_NO_AFFINITY='1', AFL_SKIP_CRASHES='1', NMRSIM_FUZZ_COVLOG=log)
+    for k in ('ASAN_OPTIONS', 'UBSAN_OPTIONS', 'AFL_CUSTOM_MUTATOR_LIBRARY'):
+        env.pop(k, None)
+    if lib:
+        env['AFL_CUSTOM_MUTATOR_LIBRARY'] = lib
+    out = open(os.path.join(work, name + '.log'), 'w')
+    start = time.time()
+    p = subprocess.Popen(['afl-fuzz', '-V', str(secs), '-s', str(seed), '-i', start_dir, '-o', out_dir,
+                          '--', exe], env=env, stdout=out, stderr=subprocess.STDOUT)
+    return p, log, start, out
+
+
+def afl_execs(work, name):
+    try:
+        with open(os.path.join(work, name + '-out', 'default', 'fuzzer_stats')) as f:
+            for line in f:
+                if line.startswith('execs_done'):
+                    return int(line.split(':')[1])
+    except OSError:
+        pass
+    return None
+
+
+def report(title, secs, results, names):
+    """results: {mutator: [(points, execs)]} over seeds."""
+    full_t = full_f = 0
+    for runs in results.values():
+        for points, _ in runs:
+            if points:
+                full_t |= points[-1][1]
+                full_f |= points[-1][2]
+    checks = [c for c in (0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600) if c < secs] + [secs]
+    print()
+    print(title)
+    print('full rule coverage here: %d rules touched, %d found' % (popcount(full_t), popcount(full_f)))
+    head = '%-8s' % 'time'
+    for m in names:
+        head += ' %-26s' % (m + ' touched/found')
+    print(head)
+    wins = {m: 0 for m in names}
+    for c in checks:
+        row = '%-8s' % ('%gs' % c)
+        means = {}
+        for m in names:
+            pairs = [at(p, c) for p, _ in results[m]]
+            mt = statistics.mean(t for t, _ in pairs)
+            mf = statistics.mean(f for _, f in pairs)
+            means[m] = mt + mf
+            row += ' %-26s' % ('%.1f / %.1f' % (mt, mf))
+        best = max(means.values())
+        for m in names:
+            if means[m] == best and list(means.values()).count(best) == 1:
+                wins[m] += 1
+        print(row)
+    print('time to full rule coverage (per seed; - = not reached):')
+    for m in names:
+        ts = [time_to(p, full_t, full_f) for p, _ in results[m]]
+        reached = sorted(t for t in ts if t is not None)
+        med = statistics.median(reached) if len(reached) * 2 > len(ts) else None
+        execs = [e for _, e in results[m] if e]
+        rate = '%.0fk exec/s' % (statistics.mean(execs) / secs / 1000) if execs else '? exec/s'
+        print('  %-18s %s   median %s, %d/%d reached, %s' % (
+            m, ' '.join('-' if t is None else '%.2fs' % t for t in ts),
+            '-' if med is None else '%.2fs' % med, len(reached), len(ts), rate))
+    print('checkpoints where one is strictly ahead (touched + found): ' +
+          ', '.join('%s %d' % (m, wins[m]) for m in names) + ' of %d' % len(checks))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('--seconds', type=int, default=5)
+    ap.add_argument('--seeds', type=int, nargs='+', default=[1, 2, 3, 4, 5, 6])
+    ap.add_argument('--target', nargs='+', default=['scenario', 'drivers'], choices=['scenario', 'drivers'])
+    ap.add_argument('--afl', action='store_true', help='also AFL++ (build-afl, build/fuzz/libnmrsim-afl-mutator.so)')
+    ap.add_argument('--serial', action='store_true', help='one run at a time (default: the pair side by side)')
+    a = ap.parse_args()
+    if a.seconds < 1:
+        ap.error('--seconds must be at least 1')
+    ensure_libfuzzer()
+    work = tempfile.mkdtemp(prefix='bench-mutator-')
+    try:
+        os.makedirs(os.path.join(work, 'start'))
+        open(os.path.join(work, 'start', 'empty'), 'wb').close()
+        os.makedirs(os.path.join(work, 'afl-start'))
+        with open(os.path.join(work, 'afl-start', 'one'), 'wb') as f:
+            f.write(b'\0')  # AFL++ refuses an empty file
+        print('rule coverage over time from the empty input, %d s per run, seeds %s, %s' % (
+            a.seconds, ' '.join(map(str, a.seeds)), 'one run at a time' if a.serial else 'the two mutators side by side'))
+        for target in a.target:
+            exe = os.path.join(LF, 'fuzz', 'fuzz_' + target)
+            if not os.path.exists(exe + '_bytes'):
+                print('\nfuzz_%s: no _bytes twin in %s (not a structure-aware target there); skipped' % (target, LF))
+                continue
+            pairs = {'structure-aware': exe, 'bytes only': exe + '_bytes'}
+            results = {m: [] for m in pairs}
+            for seed in a.seeds:
+                procs = []
+                for m, path in pairs.items():
+                    name = '%s-%s-%d' % (target, m.split()[0], seed)
+                    procs.append((m, name) + run_libfuzzer(path, seed, a.seconds, work, name))
+                    if a.serial:
+                        procs[-1][2].wait()
+                for m, name, p, log, start, out in procs:
+                    p.wait()
+                    out.close()
+                    results[m].append((read_log(log, start), libfuzzer_execs(work, name)))
+            report('libFuzzer, fuzz_%s' % target, a.seconds, results, list(pairs))
+
+            afl_exe = os.path.join(AFL, 'fuzz', 'fuzz_' + target)
+            lib = os.path.join(PLAIN, 'fuzz', 'libnmrsim-afl-mutator.so')
+            if not a.afl:
+                continue
+            if not shutil.which('afl-fuzz') or not os.path.exists(afl_exe) or not os.path.exists(lib):
+                print('\nAFL++: afl-fuzz, %s or %s missing; skipped' % (afl_exe, lib))
+                continue
+            pairs = {'structure-aware': lib, 'AFL++ only': None}
+            results = {m: [] for m in pairs}
+            for seed in a.seeds:
+                procs = []
+                for m, l in pairs.items():
+                    name = 'afl-%s-%s-%d' % (target, m.split()[0], seed)
+                    procs.append((m, name) + run_afl(afl_exe, l, seed, a.seconds, work, name))
+                    if a.serial:
+                        procs[-1][2].wait()
+                for m, name, p, log, start, out in procs:
+                    p.wait()
+                    out.close()
+                    results[m].append((read_log(log, start), afl_execs(work, name)))
+            report('AFL++, fuzz_%s (custom mutator library with AFL++ havoc, against AFL++ alone)' % target,
+                   a.seconds, results, list(pairs))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == '__main__':
+    main()
