@@ -16,6 +16,20 @@
 
 static struct scenario cur, other;
 static uint8_t scratch[SMUT_OUT_MAX];
+static enum smut_mode mode = SMUT_SCENARIO;
+
+void smut_set_mode(enum smut_mode m)
+{
+	mode = m;
+}
+
+static void decode(struct scenario *s, const uint8_t *data, size_t size)
+{
+	if (mode == SMUT_DRIVERS)
+		scn_decode_binary_drivers(s, data, size);
+	else
+		scn_decode_binary(s, data, size);
+}
 
 struct rng {
 	uint64_t s;
@@ -46,9 +60,14 @@ static bool chance(struct rng *r, uint32_t num, uint32_t den)
 static void random_op(struct rng *r, const struct scenario *s, struct scn_op *op)
 {
 	/* Skew towards the ops that drive the registrar: register, deregister,
-	 * wait, unload, complete, call are 2/3 of picks. */
+	 * wait, unload, complete, call are 2/3 of picks. Drivers take load and
+	 * unload (their own code does the rest); yield and irql are the other
+	 * ops a driver scenario has. */
 	static const uint8_t common[] = { OP_REGISTER, OP_DEREGISTER, OP_WAIT, OP_UNLOAD, OP_COMPLETE, OP_CALL };
-	uint8_t kind = chance(r, 2, 3) ? common[below(r, sizeof common)] : (uint8_t)below(r, OP_KIND_COUNT);
+	static const uint8_t driver_ops[] = { OP_LOAD, OP_LOAD, OP_UNLOAD, OP_UNLOAD, OP_YIELD, OP_IRQL };
+	uint8_t kind = mode == SMUT_DRIVERS       ? driver_ops[below(r, sizeof driver_ops)]
+		       : chance(r, 2, 3) ? common[below(r, sizeof common)]
+					 : (uint8_t)below(r, OP_KIND_COUNT);
 	if (s->nmodules == 0 && scn_op_takes_module((enum scn_op_kind)kind))
 		kind = OP_YIELD;
 	op->kind = kind;
@@ -161,8 +180,70 @@ static void random_module(struct rng *r, struct scn_module *m)
 	m->flags = chance(r, 3, 4) ? 0 : (uint8_t)below(r, FLAG_ALL + 1u);
 }
 
+/* A driver not yet in the scenario (a driver image loads once), starting
+ * from a random one; false when every linked driver is in. */
+static bool free_driver(struct rng *r, const struct scenario *s, uint8_t *out)
+{
+	unsigned n = scn_driver_count();
+	for (unsigned k = 0, d = below(r, n); k < n; k++, d = (d + 1) % n) {
+		bool used = false;
+		for (unsigned j = 0; j < s->nmodules; j++)
+			used |= s->modules[j].driver == d;
+		if (!used) {
+			*out = (uint8_t)d;
+			return true;
+		}
+	}
+	return false;
+}
+
+static void set_driver(struct scn_module *m, uint8_t d)
+{
+	memset(m, 0, sizeof *m);
+	m->kind = MODULE_DRIVER;
+	m->driver = d;
+	const char *name = scn_driver_name(d);
+	size_t len = strnlen(name, SCN_NAME_MAX - 1);
+	memcpy(m->name, name, len);
+}
+
+/* Drivers mode: the modules are driver images; what a driver does is its
+ * code, so the mutations are which drivers are in and when they load. */
+static void mutate_drivers(struct rng *r, struct scenario *s)
+{
+	uint32_t what = below(r, 3);
+	if (s->nmodules == 0)
+		what = 0;
+	uint8_t d;
+	switch (what) {
+	case 0: /* add a driver, and an op that loads it */
+		if (s->nmodules < SCN_MODULES_MAX && free_driver(r, s, &d)) {
+			set_driver(&s->modules[s->nmodules], d);
+			struct scn_op op = { .kind = OP_LOAD, .thread = (uint8_t)below(r, s->nthreads),
+					     .module = s->nmodules };
+			s->nmodules++;
+			op_insert(r, s, &op, below(r, s->nops + 1u));
+		}
+		break;
+	case 1: /* drop the last driver; ops naming it name another */
+		s->nmodules--;
+		for (uint32_t k = 0; k < s->nops; k++)
+			if (scn_op_takes_module((enum scn_op_kind)s->ops[k].kind) && s->ops[k].module >= s->nmodules)
+				s->ops[k].module = (uint8_t)below(r, s->nmodules);
+		break;
+	default: /* another driver in one module's place */
+		if (free_driver(r, s, &d))
+			set_driver(&s->modules[below(r, s->nmodules)], d);
+		break;
+	}
+}
+
 static void mutate_modules(struct rng *r, struct scenario *s)
 {
+	if (mode == SMUT_DRIVERS) {
+		mutate_drivers(r, s);
+		return;
+	}
 	uint32_t what = below(r, 4);
 	if (s->nmodules == 0)
 		what = 0;
@@ -342,7 +423,7 @@ size_t smut_mutate(uint8_t *data, size_t size, size_t max_size, uint64_t seed, s
 	struct rng r = { seed };
 	if (bytes && chance(&r, 1, 5))
 		return bytes(data, size, max_size);
-	scn_decode_binary(&cur, data, size);
+	decode(&cur, data, size);
 	/* One to four stacked mutations; choice bytes and ops most often. */
 	for (uint32_t n = 1 + below(&r, 4), k = 0; k < n; k++) {
 		uint32_t area = below(&r, 10);
@@ -365,14 +446,19 @@ size_t smut_crossover(const uint8_t *a, size_t a_len, const uint8_t *b, size_t b
 		      size_t max_size, uint64_t seed)
 {
 	struct rng r = { seed };
-	scn_decode_binary(&cur, a, a_len);
-	scn_decode_binary(&other, b, b_len);
+	decode(&cur, a, a_len);
+	decode(&other, b, b_len);
 	switch (below(&r, 3)) {
 	case 0: { /* b's modules (as many as a has, or all of b's) */
 		uint32_t n = other.nmodules > cur.nmodules ? other.nmodules : cur.nmodules;
 		for (uint32_t i = 0; i < other.nmodules; i++)
 			cur.modules[i] = other.modules[i];
 		cur.nmodules = (uint8_t)n;
+		if (mode == SMUT_DRIVERS) /* a driver loads once: cut at the first repeat */
+			for (uint32_t i = other.nmodules; i < cur.nmodules; i++)
+				for (uint32_t j = 0; j < i; j++)
+					if (cur.modules[i].driver == cur.modules[j].driver)
+						cur.nmodules = (uint8_t)i;
 		break;
 	}
 	case 1: { /* one of b's threads replaces that thread of a */
@@ -453,7 +539,7 @@ static void trim_make(struct smut_trim *t)
 
 int smut_trim_init(struct smut_trim *t, const uint8_t *data, size_t size)
 {
-	scn_decode_binary(&t->cur, data, size);
+	decode(&t->cur, data, size);
 	int halvings = 0;
 	for (uint32_t n = t->cur.sched_len; n > 0; n /= 2)
 		halvings++;

@@ -14,6 +14,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* How the target decodes its inputs: scn_decode_binary (scripted modules,
+ * fuzz_scenario) or scn_decode_binary_drivers (every module one of the
+ * drivers linked into the binary, fuzz_drivers). In drivers mode a module
+ * mutation adds, drops or swaps a driver, and ops are load, unload, yield
+ * and irql. Set once, before the first mutation; the default is scenario. */
+enum smut_mode { SMUT_SCENARIO = 0, SMUT_DRIVERS };
+void smut_set_mode(enum smut_mode m);
+
 /* Byte-level fallback (LLVMFuzzerMutate): mutates data[0..size) in place
  * within max_size, returns the new size. NULL: never fall back. */
 typedef size_t (*smut_bytes_fn)(uint8_t *data, size_t size, size_t max_size);

@@ -1,6 +1,8 @@
 /* test_mutate - the structure-aware mutator keeps inputs well-formed.
  *
- *   test_mutate SEED_DIR     (suite unit, every build)
+ *   test_mutate SEED_DIR             (suite unit, every build)
+ *   test_mutate --drivers SEED_DIR   (the same in drivers mode, linked with
+ *                                    the hosted drivers: fuzz_drivers' inputs)
  *
  * From every seed, many rounds of smut_mutate, smut_crossover and the trim
  * steps. Each output must fit the size it was given, and be canonical: it
@@ -9,6 +11,7 @@
  * (A mutant too large for the limit leaves the input unchanged.) The byte
  * fallback is off here (NULL): only the structural mutations run. */
 #include <dirent.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +31,28 @@ static int failures;
 static char text_a[1 << 16], text_b[1 << 16];
 static struct scenario back;
 
+static bool drivers;
+
+static void decode(struct scenario *s, const uint8_t *data, size_t len)
+{
+	if (drivers)
+		scn_decode_binary_drivers(s, data, len);
+	else
+		scn_decode_binary(s, data, len);
+}
+
+/* Drivers mode: a driver appears at most once, and only drivers. */
+static void check_drivers(const char *what, unsigned round)
+{
+	for (unsigned i = 0; i < scn.nmodules; i++) {
+		bool bad = scn.modules[i].kind != MODULE_DRIVER;
+		for (unsigned j = 0; j < i; j++)
+			bad |= scn.modules[j].driver == scn.modules[i].driver;
+		if (bad && failures++ < 3)
+			fprintf(stderr, "test_mutate: %s round %u: module %u is not a distinct driver\n", what, round, i);
+	}
+}
+
 static void check(const uint8_t *data, size_t len, size_t max, const char *what, unsigned round)
 {
 	if (len > max) {
@@ -35,28 +60,37 @@ static void check(const uint8_t *data, size_t len, size_t max, const char *what,
 		failures++;
 		return;
 	}
-	scn_decode_binary(&scn, data, len);
+	decode(&scn, data, len);
 	size_t n = scn_encode_binary(&scn, again, sizeof again);
 	if (n != len || memcmp(again, data, len) != 0) {
 		if (failures++ < 3) {
-			scn_decode_binary(&back, again, n);
+			decode(&back, again, n);
 			scn_print_text(&scn, text_a, sizeof text_a);
 			scn_print_text(&back, text_b, sizeof text_b);
 			fprintf(stderr, "test_mutate: %s round %u: output not canonical (%zu -> %zu bytes)\n--- decoded\n%s--- re-decoded\n%s",
 				what, round, len, n, text_a, text_b);
 		}
 	}
+	if (drivers)
+		check_drivers(what, round);
 }
 
 int main(int argc, char **argv)
 {
-	if (argc != 2) {
-		fprintf(stderr, "usage: test_mutate SEED_DIR\n");
+	drivers = argc == 3 && !strcmp(argv[1], "--drivers");
+	if (argc != 2 + drivers) {
+		fprintf(stderr, "usage: test_mutate [--drivers] SEED_DIR\n");
 		return 2;
 	}
-	DIR *d = opendir(argv[1]);
+	const char *dir = argv[1 + drivers];
+	if (drivers && scn_driver_count() == 0) {
+		fprintf(stderr, "test_mutate: --drivers, but no driver is linked into this binary\n");
+		return 2;
+	}
+	smut_set_mode(drivers ? SMUT_DRIVERS : SMUT_SCENARIO);
+	DIR *d = opendir(dir);
 	if (!d) {
-		perror(argv[1]);
+		perror(dir);
 		return 2;
 	}
 	unsigned nseeds = 0;
@@ -64,7 +98,7 @@ int main(int argc, char **argv)
 		char path[4096];
 		if (e->d_name[0] == '.')
 			continue;
-		snprintf(path, sizeof path, "%s/%s", argv[1], e->d_name);
+		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
 		FILE *f = fopen(path, "rb");
 		if (!f)
 			continue;
@@ -74,7 +108,7 @@ int main(int argc, char **argv)
 	}
 	closedir(d);
 	if (nseeds == 0) {
-		fprintf(stderr, "test_mutate: no seeds in %s\n", argv[1]);
+		fprintf(stderr, "test_mutate: no seeds in %s\n", dir);
 		return 2;
 	}
 	struct smut_trim *trim = smut_trim_new();
@@ -115,6 +149,7 @@ int main(int argc, char **argv)
 		}
 	}
 	smut_trim_free(trim);
-	printf("test_mutate: %u seeds, %u rounds, %d failure(s)\n", nseeds, rounds, failures);
+	printf("test_mutate: %s%u seeds, %u rounds, %d failure(s)\n", drivers ? "drivers mode, " : "", nseeds, rounds,
+	       failures);
 	return failures ? 1 : 0;
 }
