@@ -21,7 +21,7 @@ Printed, per target: the mean touched and found counts at checkpoints from
 0.1 s to the end, and the time each run took to reach full rule coverage
 (full: every rule any run of that target reached). With --afl the same runs
 are made under AFL++ (build-afl, with and without the custom mutator library
-build/fuzz/libnmrsim-afl-mutator.so). Figures only, no pass/fail: the wall
+build/fuzz/libnmrsim-afl-mutator.so, or -drivers.so for fuzz_drivers). Figures only, no pass/fail: the wall
 clock decides, so run it on an idle machine.
 """
 import argparse
@@ -122,7 +122,8 @@ def run_afl(exe, lib, seed, secs, work, name):
     start_dir = os.path.join(work, 'afl-start')
     log = os.path.join(work, name + '.cov')
     env = dict(os.environ, AFL_SKIP_CPUFREQ='1', AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES='1',
-               AFL_NO_UI='1', AFL_NO_AFFINITY='1', AFL_SKIP_CRASHES='1', NMRSIM_FUZZ_COVLOG=log)
+               AFL_NO_UI='1', AFL_NO_AFFINITY='1', AFL_SKIP_CRASHES='1', NMRSIM_FUZZ_NO_ABORT='1',
+               NMRSIM_FUZZ_COVLOG=log)
     for k in ('ASAN_OPTIONS', 'UBSAN_OPTIONS', 'AFL_CUSTOM_MUTATOR_LIBRARY'):
         env.pop(k, None)
     if lib:
@@ -231,7 +232,7 @@ def main():
             report('libFuzzer, fuzz_%s' % target, a.seconds, results, list(pairs))
 
             afl_exe = os.path.join(AFL, 'fuzz', 'fuzz_' + target)
-            lib = os.path.join(PLAIN, 'fuzz', 'libnmrsim-afl-mutator.so')
+            lib = os.path.join(PLAIN, 'fuzz', 'libnmrsim-afl-mutator%s.so' % ('-drivers' if target == 'drivers' else ''))
             if not a.afl:
                 continue
             if not shutil.which('afl-fuzz') or not os.path.exists(afl_exe) or not os.path.exists(lib):
