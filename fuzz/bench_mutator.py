@@ -2,7 +2,7 @@
 """bench_mutator.py - does the structure-aware mutator reach more rule
 coverage in the same time than byte-level mutation?
 
-    fuzz/bench_mutator.py [--seconds 5] [--seeds 1 2 3 4 5 6] [--target scenario drivers]
+    fuzz/bench_mutator.py [--seconds 10] [--seeds 1 2 3 4 5 6 7 8] [--target scenario drivers]
                           [--afl] [--serial]
 
 For each target and fuzzer seed it runs, from the empty input (no module, no
@@ -57,7 +57,9 @@ def ensure_libfuzzer():
 
 
 def read_log(path, start):
-    """[(seconds since start, touched bits, found bits)] of the union so far."""
+    """[(seconds since start, touched bits, found bits, executions)] of the
+    union so far (executions: of the process that logged the line; one
+    process under libFuzzer, one per fork-server child under AFL++)."""
     points, touched, found = [], 0, 0
     try:
         with open(path) as f:
@@ -66,18 +68,18 @@ def read_log(path, start):
         return points
     rows = [r for r in rows if len(r) == 4]
     rows.sort(key=lambda r: int(r[0]))
-    for us, _execs, t, v in rows:
+    for us, execs, t, v in rows:
         t, v = int(t, 16), int(v, 16)
         if t & ~touched or v & ~found:
             touched |= t
             found |= v
-            points.append((int(us) / 1e6 - start, touched, found))
+            points.append((int(us) / 1e6 - start, touched, found, int(execs)))
     return points
 
 
 def at(points, sec):
     t = f = 0
-    for s, pt, pf in points:
+    for s, pt, pf, _ in points:
         if s > sec:
             break
         t, f = pt, pf
@@ -85,9 +87,10 @@ def at(points, sec):
 
 
 def time_to(points, full_t, full_f):
-    for s, t, f in points:
+    """(seconds, executions) when the run first had full coverage, or None."""
+    for s, t, f, execs in points:
         if t & full_t == full_t and f & full_f == full_f:
-            return s
+            return s, execs
     return None
 
 
@@ -146,7 +149,7 @@ def afl_execs(work, name):
     return None
 
 
-def report(title, secs, results, names):
+def report(title, secs, results, names, exec_counts=True):
     """results: {mutator: [(points, execs)]} over seeds."""
     full_t = full_f = 0
     for runs in results.values():
@@ -177,24 +180,32 @@ def report(title, secs, results, names):
             if means[m] == best and list(means.values()).count(best) == 1:
                 wins[m] += 1
         print(row)
-    print('time to full rule coverage (per seed; - = not reached):')
+    print('time to full rule coverage, per seed (- = not within %ds):' % secs)
     for m in names:
         ts = [time_to(p, full_t, full_f) for p, _ in results[m]]
-        reached = sorted(t for t in ts if t is not None)
-        med = statistics.median(reached) if len(reached) * 2 > len(ts) else None
+        print('  %-18s %s' % (m, ' '.join('-' if t is None else '%.2fs' % t[0] for t in ts)))
+    for m in names:
+        ts = [time_to(p, full_t, full_f) for p, _ in results[m]]
+        reached = [t for t in ts if t is not None]
+        # A run that never got there counts as the whole run: a lower bound.
+        mean = statistics.mean(t[0] if t else secs for t in ts)
+        med = statistics.median(t[0] if t else float('inf') for t in ts)
         execs = [e for _, e in results[m] if e]
         rate = '%.0fk exec/s' % (statistics.mean(execs) / secs / 1000) if execs else '? exec/s'
-        print('  %-18s %s   median %s, %d/%d reached, %s' % (
-            m, ' '.join('-' if t is None else '%.2fs' % t for t in ts),
-            '-' if med is None else '%.2fs' % med, len(reached), len(ts), rate))
+        line = '  %-18s mean %s%.2fs, median %s, %d/%d reached, %s' % (
+            m, '>=' if len(reached) < len(ts) else '', mean, '-' if med == float('inf') else '%.2fs' % med,
+            len(reached), len(ts), rate)
+        if exec_counts and reached:
+            line += ', median %.0fk executions to get there' % (statistics.median(t[1] for t in reached) / 1000)
+        print(line)
     print('checkpoints where one is strictly ahead (touched + found): ' +
           ', '.join('%s %d' % (m, wins[m]) for m in names) + ' of %d' % len(checks))
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    ap.add_argument('--seconds', type=int, default=5)
-    ap.add_argument('--seeds', type=int, nargs='+', default=[1, 2, 3, 4, 5, 6])
+    ap.add_argument('--seconds', type=int, default=10)
+    ap.add_argument('--seeds', type=int, nargs='+', default=[1, 2, 3, 4, 5, 6, 7, 8])
     ap.add_argument('--target', nargs='+', default=['scenario', 'drivers'], choices=['scenario', 'drivers'])
     ap.add_argument('--afl', action='store_true', help='also AFL++ (build-afl, build/fuzz/libnmrsim-afl-mutator.so)')
     ap.add_argument('--serial', action='store_true', help='one run at a time (default: the pair side by side)')
@@ -252,7 +263,7 @@ def main():
                     out.close()
                     results[m].append((read_log(log, start), afl_execs(work, name)))
             report('AFL++, fuzz_%s (custom mutator library with AFL++ havoc, against AFL++ alone)' % target,
-                   a.seconds, results, list(pairs))
+                   a.seconds, results, list(pairs), exec_counts=False)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -35,10 +35,44 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
  * crash per input would end each run). Never set it to hunt bugs. */
 static bool no_abort;
 
+/* libFuzzer flags the binary adds to its command line unless the user gave
+ * them (a NULL-terminated list of "-name=value"); defined by
+ * mutator_libfuzzer.c in structure-aware binaries, absent elsewhere.
+ * libFuzzer lets LLVMFuzzerInitialize rewrite argc/argv for this. */
+__attribute__((weak)) const char *const *fuzz_default_flags(void);
+
+#define FUZZ_ARGS_MAX 256
+
+static void add_default_flags(int *argc, char ***argv)
+{
+	static char *args[FUZZ_ARGS_MAX];
+	const char *const *defaults = fuzz_default_flags ? fuzz_default_flags() : NULL;
+	if (!defaults || *argc < 1)
+		return;
+	int n = *argc;
+	if (n >= FUZZ_ARGS_MAX)
+		return;
+	memcpy(args, *argv, (size_t)n * sizeof args[0]);
+	for (const char *const *d = defaults; *d; d++) {
+		const char *eq = strchr(*d, '=');
+		size_t name_len = eq ? (size_t)(eq - *d) + 1 : strlen(*d);
+		bool given = false;
+		for (int i = 1; i < *argc; i++)
+			given |= !strncmp((*argv)[i], *d, name_len);
+		if (given || n + 1 >= FUZZ_ARGS_MAX)
+			continue;
+		args[n++] = (char *)*d;
+		fprintf(stderr, "INFO: %s: %s by default (structure-aware mutator; give the flag to override)\n",
+			fuzz_target_name, *d);
+	}
+	args[n] = NULL;
+	*argc = n;
+	*argv = args;
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	(void)argc;
-	(void)argv;
+	add_default_flags(argc, argv);
 	const char *env = getenv("NMRSIM_FUZZ_NO_ABORT");
 	no_abort = env && env[0] == '1';
 	covlog_init();
