@@ -31,7 +31,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* NMRSIM_FUZZ_NO_ABORT=1: findings are printed but do not abort (the
- * coverage benchmark, fuzz/bench_mutator.sh, measures exploration, and a
+ * coverage benchmark, fuzz/bench_mutator.py, measures exploration, and a
  * crash per input would end each run). Never set it to hunt bugs. */
 static bool no_abort;
 
