@@ -19,7 +19,11 @@ whether the target counts it or not). Findings do not abort the runs
 
 Printed, per target: the mean touched and found counts at checkpoints from
 0.1 s to the end, and the time each run took to reach full rule coverage
-(full: every rule any run of that target reached). With --afl the same runs
+(full: every rule any run of that target reached). Target `canary` is
+fuzz_scenario of a -Dcanary=true build (build-canary-libfuzzer; built when
+missing): the registrar has one planted bug that takes a particular
+configuration and interleaving, and the time to its first R08 violation is
+printed as well. With --afl the same runs
 are made under AFL++ (build-afl, with and without the custom mutator library
 build/fuzz/libnmrsim-afl-mutator.so, or -drivers.so for fuzz_drivers). Figures only, no pass/fail: the wall
 clock decides, so run it on an idle machine.
@@ -43,16 +47,22 @@ def popcount(x):
     return bin(x).count('1')
 
 
-def ensure_libfuzzer():
-    if os.path.exists(os.path.join(LF, 'fuzz', 'fuzz_scenario_bytes')) and \
-            subprocess.call(['ninja', '-C', LF], stdout=subprocess.DEVNULL) == 0:
-        return
-    if not os.path.exists(os.path.join(LF, 'build.ninja')):
+# The canary (-Dcanary=true, sim/nmr_model.c): one planted registrar bug,
+# an early return from NmrWaitForProviderDeregisterComplete (R08) that takes
+# NMR workers, the F4 cleanup deferral, a second queued delivery and the
+# waiter running before the worker.
+LF_CANARY = os.path.join(ROOT, 'build-canary-libfuzzer')
+AFL_CANARY = os.path.join(ROOT, 'build-canary-afl')
+RULE_R08 = 35  # enum rule (sim/rules.h)
+
+
+def ensure_libfuzzer(build, extra):
+    if not os.path.exists(os.path.join(build, 'build.ninja')):
         env = dict(os.environ, CC='clang')
-        if subprocess.call(['meson', 'setup', LF, ROOT, '-Dfuzzing_engine=libfuzzer'], env=env,
+        if subprocess.call(['meson', 'setup', build, ROOT, '-Dfuzzing_engine=libfuzzer'] + extra, env=env,
                            stdout=subprocess.DEVNULL) != 0:
             sys.exit(2)
-    if subprocess.call(['ninja', '-C', LF], stdout=subprocess.DEVNULL) != 0:
+    if subprocess.call(['ninja', '-C', build], stdout=subprocess.DEVNULL) != 0:
         sys.exit(2)
 
 
@@ -149,7 +159,14 @@ def afl_execs(work, name):
     return None
 
 
-def report(title, secs, results, names, exec_counts=True):
+def first_violation(points, bit):
+    for s, _t, f, execs in points:
+        if f >> bit & 1:
+            return s, execs
+    return None
+
+
+def report(title, secs, results, names, exec_counts=True, bug=None):
     """results: {mutator: [(points, execs)]} over seeds."""
     full_t = full_f = 0
     for runs in results.values():
@@ -198,6 +215,16 @@ def report(title, secs, results, names, exec_counts=True):
         if exec_counts and reached:
             line += ', median %.0fk executions to get there' % (statistics.median(t[1] for t in reached) / 1000)
         print(line)
+    if bug is not None:
+        print('the planted registrar bug (R08) found, per seed:')
+        for m in names:
+            ts = [first_violation(p, bug) for p, _ in results[m]]
+            mean = statistics.mean(t[0] if t else secs for t in ts)
+            line = '  %-18s %s   mean %s%.2fs' % (m, ' '.join('-' if t is None else '%.2fs' % t[0] for t in ts),
+                                                  '>=' if None in ts else '', mean)
+            if exec_counts and any(ts):
+                line += ', median %.0fk executions' % (statistics.median(t[1] for t in ts if t) / 1000)
+            print(line)
     print('checkpoints where one is strictly ahead (touched + found): ' +
           ', '.join('%s %d' % (m, wins[m]) for m in names) + ' of %d' % len(checks))
 
@@ -206,13 +233,17 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--seconds', type=int, default=10)
     ap.add_argument('--seeds', type=int, nargs='+', default=[1, 2, 3, 4, 5, 6, 7, 8])
-    ap.add_argument('--target', nargs='+', default=['scenario', 'drivers'], choices=['scenario', 'drivers'])
+    ap.add_argument('--target', nargs='+', default=['scenario', 'drivers', 'canary'],
+                    choices=['scenario', 'drivers', 'canary'],
+                    help='canary: fuzz_scenario of a -Dcanary=true build (build-canary-libfuzzer, build-canary-afl)')
     ap.add_argument('--afl', action='store_true', help='also AFL++ (build-afl, build/fuzz/libnmrsim-afl-mutator.so)')
     ap.add_argument('--serial', action='store_true', help='one run at a time (default: the pair side by side)')
     a = ap.parse_args()
     if a.seconds < 1:
         ap.error('--seconds must be at least 1')
-    ensure_libfuzzer()
+    ensure_libfuzzer(LF, [])
+    if 'canary' in a.target:
+        ensure_libfuzzer(LF_CANARY, ['-Dcanary=true'])
     work = tempfile.mkdtemp(prefix='bench-mutator-')
     try:
         os.makedirs(os.path.join(work, 'start'))
@@ -223,9 +254,14 @@ def main():
         print('rule coverage over time from the empty input, %d s per run, seeds %s, %s' % (
             a.seconds, ' '.join(map(str, a.seeds)), 'one run at a time' if a.serial else 'the two mutators side by side'))
         for target in a.target:
-            exe = os.path.join(LF, 'fuzz', 'fuzz_' + target)
+            canary = target == 'canary'
+            fuzz_name = 'fuzz_scenario' if canary else 'fuzz_' + target
+            label = 'fuzz_scenario with the canary' if canary else fuzz_name
+            lf = LF_CANARY if canary else LF
+            bug = RULE_R08 if canary else None
+            exe = os.path.join(lf, 'fuzz', fuzz_name)
             if not os.path.exists(exe + '_bytes'):
-                print('\nfuzz_%s: no _bytes twin in %s (not a structure-aware target there); skipped' % (target, LF))
+                print('\n%s: no _bytes twin in %s (not a structure-aware target there); skipped' % (fuzz_name, lf))
                 continue
             pairs = {'structure-aware': exe, 'bytes only': exe + '_bytes'}
             results = {m: [] for m in pairs}
@@ -240,9 +276,9 @@ def main():
                     p.wait()
                     out.close()
                     results[m].append((read_log(log, start), libfuzzer_execs(work, name)))
-            report('libFuzzer, fuzz_%s' % target, a.seconds, results, list(pairs))
+            report('libFuzzer, %s' % label, a.seconds, results, list(pairs), bug=bug)
 
-            afl_exe = os.path.join(AFL, 'fuzz', 'fuzz_' + target)
+            afl_exe = os.path.join(AFL_CANARY if canary else AFL, 'fuzz', fuzz_name)
             lib = os.path.join(PLAIN, 'fuzz', 'libnmrsim-afl-mutator%s.so' % ('-drivers' if target == 'drivers' else ''))
             if not a.afl:
                 continue
@@ -262,8 +298,8 @@ def main():
                     p.wait()
                     out.close()
                     results[m].append((read_log(log, start), afl_execs(work, name)))
-            report('AFL++, fuzz_%s (custom mutator library with AFL++ havoc, against AFL++ alone)' % target,
-                   a.seconds, results, list(pairs), exec_counts=False)
+            report('AFL++, %s (custom mutator library with AFL++ havoc, against AFL++ alone)' % label,
+                   a.seconds, results, list(pairs), exec_counts=False, bug=bug)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
