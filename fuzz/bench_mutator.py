@@ -2,8 +2,8 @@
 """bench_mutator.py - does the structure-aware mutator reach more rule
 coverage in the same time than byte-level mutation?
 
-    fuzz/bench_mutator.py [--seconds 10] [--seeds 1 2 3 4 5 6 7 8] [--target scenario drivers]
-                          [--afl] [--serial]
+    fuzz/bench_mutator.py [--seconds 10] [--seeds 1 2 3 4 5 6 7 8]
+                          [--target scenario drivers canary] [--afl] [--serial]
 
 For each target and fuzzer seed it runs, from the empty input (no module, no
 operation, no choice byte), the libFuzzer target with the structure-aware
@@ -23,10 +23,11 @@ Printed, per target: the mean touched and found counts at checkpoints from
 fuzz_scenario of a -Dcanary=true build (build-canary-libfuzzer; built when
 missing): the registrar has one planted bug that takes a particular
 configuration and interleaving, and the time to its first R08 violation is
-printed as well. With --afl the same runs
-are made under AFL++ (build-afl, with and without the custom mutator library
-build/fuzz/libnmrsim-afl-mutator.so, or -drivers.so for fuzz_drivers). Figures only, no pass/fail: the wall
-clock decides, so run it on an idle machine.
+printed as well. With --afl the same runs are made under AFL++ (build-afl
+and build-canary-afl, brought up to date when they exist; with and without
+the custom mutator library build/fuzz/libnmrsim-afl-mutator.so, or
+-drivers.so for fuzz_drivers). Figures only, no pass/fail: the wall clock
+decides, so run it on an idle machine.
 """
 import argparse
 import os
@@ -244,6 +245,10 @@ def main():
     ensure_libfuzzer(LF, [])
     if 'canary' in a.target:
         ensure_libfuzzer(LF_CANARY, ['-Dcanary=true'])
+    if a.afl:  # stale binaries would log nothing: rebuild what exists
+        for d in (PLAIN, AFL, AFL_CANARY):
+            if os.path.exists(os.path.join(d, 'build.ninja')):
+                subprocess.call(['ninja', '-C', d], stdout=subprocess.DEVNULL)
     work = tempfile.mkdtemp(prefix='bench-mutator-')
     try:
         os.makedirs(os.path.join(work, 'start'))
