@@ -37,7 +37,7 @@ int fuzz_target_init(void)
 
 int fuzz_target_run(const uint8_t *data, size_t len)
 {
-	scn_decode_binary_drivers(&scn, data, len);
+	scn_decode_binary_to_run(&scn, data, len, true);
 	if (scn.steps_max > FUZZ_DRIVERS_STEPS_MAX)
 		scn.steps_max = FUZZ_DRIVERS_STEPS_MAX;
 	struct run_result res = run_scenario(&runner, &scn, NULL, &options);

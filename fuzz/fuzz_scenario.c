@@ -54,7 +54,7 @@ int fuzz_target_init(void)
 
 int fuzz_target_run(const uint8_t *data, size_t len)
 {
-	scn_decode_binary(&scn, data, len);
+	scn_decode_binary_to_run(&scn, data, len, false);
 	/* The model is under test. A byte-level mutation of the registrar byte
 	 * selects a planted mutant (R findings by design): skip such inputs
 	 * rather than rewrite them, so every crash file replays as it is. */

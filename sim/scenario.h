@@ -203,6 +203,11 @@ void scn_decode_binary(struct scenario *s, const uint8_t *data, size_t len);
  * driver (distinct ones; at most as many modules as drivers are linked), the
  * registrar is the model. With no driver linked, the scenario has no module. */
 void scn_decode_binary_drivers(struct scenario *s, const uint8_t *data, size_t len);
+/* The fuzz targets' decode (scn_decode_binary, or _drivers): the same
+ * scenario, but sched_bytes past sched_len keep whatever they held. A run
+ * reads [0, sched_len) only, so it runs the same; do not compare such a
+ * struct byte for byte. */
+void scn_decode_binary_to_run(struct scenario *s, const uint8_t *data, size_t len, bool drivers);
 
 /* Encode so that scn_decode_binary (scn_decode_binary_drivers for a
  * scenario of drivers only) gives back the same scenario (names,
