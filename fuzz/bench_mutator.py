@@ -167,6 +167,25 @@ def first_violation(points, bit):
     return None
 
 
+def run_pairs(pairs, a, work, tag, launch, execs_of):
+    """For each seed, run every mutator of pairs ({name: what launch takes})
+    side by side (one after the other with --serial); {name: [(points,
+    executions)]} over the seeds."""
+    results = {m: [] for m in pairs}
+    for seed in a.seeds:
+        procs = []
+        for m, what in pairs.items():
+            name = '%s-%s-%d' % (tag, m.split()[0], seed)
+            procs.append((m, name) + launch(what, seed, a.seconds, work, name))
+            if a.serial:
+                procs[-1][2].wait()
+        for m, name, p, log, start, out in procs:
+            p.wait()
+            out.close()
+            results[m].append((read_log(log, start), execs_of(work, name)))
+    return results
+
+
 def report(title, secs, results, names, exec_counts=True, bug=None):
     """results: {mutator: [(points, execs)]} over seeds."""
     full_t = full_f = 0
@@ -269,18 +288,7 @@ def main():
                 print('\n%s: no _bytes twin in %s (not a structure-aware target there); skipped' % (fuzz_name, lf))
                 continue
             pairs = {'structure-aware': exe, 'bytes only': exe + '_bytes'}
-            results = {m: [] for m in pairs}
-            for seed in a.seeds:
-                procs = []
-                for m, path in pairs.items():
-                    name = '%s-%s-%d' % (target, m.split()[0], seed)
-                    procs.append((m, name) + run_libfuzzer(path, seed, a.seconds, work, name))
-                    if a.serial:
-                        procs[-1][2].wait()
-                for m, name, p, log, start, out in procs:
-                    p.wait()
-                    out.close()
-                    results[m].append((read_log(log, start), libfuzzer_execs(work, name)))
+            results = run_pairs(pairs, a, work, target, run_libfuzzer, libfuzzer_execs)
             report('libFuzzer, %s' % label, a.seconds, results, list(pairs), bug=bug)
 
             afl_exe = os.path.join(AFL_CANARY if canary else AFL, 'fuzz', fuzz_name)
@@ -291,18 +299,8 @@ def main():
                 print('\nAFL++: afl-fuzz, %s or %s missing; skipped' % (afl_exe, lib))
                 continue
             pairs = {'structure-aware': lib, 'AFL++ only': None}
-            results = {m: [] for m in pairs}
-            for seed in a.seeds:
-                procs = []
-                for m, l in pairs.items():
-                    name = 'afl-%s-%s-%d' % (target, m.split()[0], seed)
-                    procs.append((m, name) + run_afl(afl_exe, l, seed, a.seconds, work, name))
-                    if a.serial:
-                        procs[-1][2].wait()
-                for m, name, p, log, start, out in procs:
-                    p.wait()
-                    out.close()
-                    results[m].append((read_log(log, start), afl_execs(work, name)))
+            results = run_pairs(pairs, a, work, 'afl-' + target,
+                                lambda l, *rest: run_afl(afl_exe, l, *rest), afl_execs)
             report('AFL++, %s (custom mutator library with AFL++ havoc, against AFL++ alone)' % label,
                    a.seconds, results, list(pairs), exec_counts=False, bug=bug)
     finally:

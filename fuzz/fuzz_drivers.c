@@ -10,7 +10,7 @@
  * Replay a crash file: nmr-replay --drivers FILE */
 #include <stdio.h>
 
-#include "covlog.h"
+#include "fuzz_run.h"
 #include "fuzz_target.h"
 #include "host.h" /* host_driver_count */
 #include "run.h"
@@ -40,14 +40,5 @@ int fuzz_target_run(const uint8_t *data, size_t len)
 	scn_decode_binary_to_run(&scn, data, len, true);
 	if (scn.steps_max > FUZZ_DRIVERS_STEPS_MAX)
 		scn.steps_max = FUZZ_DRIVERS_STEPS_MAX;
-	struct run_result res = run_scenario(&runner, &scn, NULL, &options);
-	fuzz_last_cov.touched = res.rules_touched;
-	fuzz_last_cov.violated = res.rules_violated;
-	if (res.nfindings == 0)
-		return 0;
-	const struct oracle *o = &runner.st->oracle;
-	for (uint32_t i = 0; i < res.nfindings; i++)
-		oracle_print_finding(o, &res.findings[i], stderr);
-	fprintf(stderr, "replay: nmr-replay --drivers FILE\n");
-	return 1;
+	return fuzz_run_report(&runner, &scn, &options, "nmr-replay --drivers FILE");
 }

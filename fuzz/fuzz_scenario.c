@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "covlog.h"
+#include "fuzz_run.h"
 #include "fuzz_target.h"
 #include "run.h"
 
@@ -54,22 +54,9 @@ int fuzz_target_init(void)
 
 int fuzz_target_run(const uint8_t *data, size_t len)
 {
+	/* Binary inputs always run the model: it is what is under test. */
 	scn_decode_binary_to_run(&scn, data, len, false);
-	/* The model is under test. A byte-level mutation of the registrar byte
-	 * selects a planted mutant (R findings by design): skip such inputs
-	 * rather than rewrite them, so every crash file replays as it is. */
-	if (scn.registrar != REGISTRAR_MODEL)
-		return 0;
 	if (scn.steps_max > FUZZ_SCENARIO_STEPS_MAX)
 		scn.steps_max = FUZZ_SCENARIO_STEPS_MAX;
-	struct run_result res = run_scenario(&runner, &scn, NULL, &options);
-	fuzz_last_cov.touched = res.rules_touched;
-	fuzz_last_cov.violated = res.rules_violated;
-	if (res.nfindings == 0)
-		return 0;
-	const struct oracle *o = &runner.st->oracle;
-	for (uint32_t i = 0; i < res.nfindings; i++)
-		oracle_print_finding(o, &res.findings[i], stderr);
-	fprintf(stderr, "replay: nmr-replay --binary FILE --rules R\n");
-	return 1;
+	return fuzz_run_report(&runner, &scn, &options, "nmr-replay --binary FILE --rules R");
 }

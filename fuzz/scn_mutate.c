@@ -180,31 +180,28 @@ static void random_module(struct rng *r, struct scn_module *m)
 	m->flags = chance(r, 3, 4) ? 0 : (uint8_t)below(r, FLAG_ALL + 1u);
 }
 
-/* A driver not yet in the scenario (a driver image loads once), starting
- * from a random one; false when every linked driver is in. */
-static bool free_driver(struct rng *r, const struct scenario *s, uint8_t *out)
+/* A driver not yet in the scenario, from a random one on; -1 if all are. */
+static int free_driver(struct rng *r, const struct scenario *s)
 {
-	unsigned n = scn_driver_count();
-	for (unsigned k = 0, d = below(r, n); k < n; k++, d = (d + 1) % n) {
-		bool used = false;
-		for (unsigned j = 0; j < s->nmodules; j++)
-			used |= s->modules[j].driver == d;
-		if (!used) {
-			*out = (uint8_t)d;
-			return true;
-		}
-	}
-	return false;
+	return scn_driver_unused(s, s->nmodules, below(r, scn_driver_count()));
 }
 
-static void set_driver(struct scn_module *m, uint8_t d)
+/* s->modules[nmodules] is filled in: count it, and insert an op of `kind`
+ * (register, or load for a driver) naming it. */
+static void append_module(struct rng *r, struct scenario *s, enum scn_op_kind kind)
 {
-	memset(m, 0, sizeof *m);
-	m->kind = MODULE_DRIVER;
-	m->driver = d;
-	const char *name = scn_driver_name(d);
-	size_t len = strnlen(name, SCN_NAME_MAX - 1);
-	memcpy(m->name, name, len);
+	struct scn_op op = { .kind = (uint8_t)kind, .thread = (uint8_t)below(r, s->nthreads), .module = s->nmodules };
+	s->nmodules++;
+	op_insert(r, s, &op, below(r, s->nops + 1u));
+}
+
+/* Drop the last module; ops naming it name another. */
+static void drop_last_module(struct rng *r, struct scenario *s)
+{
+	s->nmodules--;
+	for (uint32_t k = 0; k < s->nops; k++)
+		if (scn_op_takes_module((enum scn_op_kind)s->ops[k].kind) && s->ops[k].module >= s->nmodules)
+			s->ops[k].module = (uint8_t)below(r, s->nmodules);
 }
 
 /* Drivers mode: the modules are driver images; what a driver does is its
@@ -214,26 +211,20 @@ static void mutate_drivers(struct rng *r, struct scenario *s)
 	uint32_t what = below(r, 3);
 	if (s->nmodules == 0)
 		what = 0;
-	uint8_t d;
+	int d;
 	switch (what) {
 	case 0: /* add a driver, and an op that loads it */
-		if (s->nmodules < SCN_MODULES_MAX && free_driver(r, s, &d)) {
-			set_driver(&s->modules[s->nmodules], d);
-			struct scn_op op = { .kind = OP_LOAD, .thread = (uint8_t)below(r, s->nthreads),
-					     .module = s->nmodules };
-			s->nmodules++;
-			op_insert(r, s, &op, below(r, s->nops + 1u));
+		if (s->nmodules < SCN_MODULES_MAX && (d = free_driver(r, s)) >= 0) {
+			scn_module_set_driver(&s->modules[s->nmodules], (unsigned)d);
+			append_module(r, s, OP_LOAD);
 		}
 		break;
-	case 1: /* drop the last driver; ops naming it name another */
-		s->nmodules--;
-		for (uint32_t k = 0; k < s->nops; k++)
-			if (scn_op_takes_module((enum scn_op_kind)s->ops[k].kind) && s->ops[k].module >= s->nmodules)
-				s->ops[k].module = (uint8_t)below(r, s->nmodules);
+	case 1:
+		drop_last_module(r, s);
 		break;
 	default: /* another driver in one module's place */
-		if (free_driver(r, s, &d))
-			set_driver(&s->modules[below(r, s->nmodules)], d);
+		if ((d = free_driver(r, s)) >= 0)
+			scn_module_set_driver(&s->modules[below(r, s->nmodules)], (unsigned)d);
 		break;
 	}
 }
@@ -252,19 +243,12 @@ static void mutate_modules(struct rng *r, struct scenario *s)
 	case 0: /* add a module, and an op that registers it */
 		if (s->nmodules < SCN_MODULES_MAX) {
 			random_module(r, &s->modules[s->nmodules]);
-			struct scn_op op = { .kind = OP_REGISTER, .thread = (uint8_t)below(r, s->nthreads),
-					     .module = s->nmodules };
-			s->nmodules++;
-			op_insert(r, s, &op, below(r, s->nops + 1u));
+			append_module(r, s, OP_REGISTER);
 		}
 		break;
-	case 1: { /* drop the last module; ops naming it name another */
-		s->nmodules--;
-		for (uint32_t k = 0; k < s->nops; k++)
-			if (scn_op_takes_module((enum scn_op_kind)s->ops[k].kind) && s->ops[k].module >= s->nmodules)
-				s->ops[k].module = (uint8_t)below(r, s->nmodules);
+	case 1:
+		drop_last_module(r, s);
 		break;
-	}
 	default: { /* one behaviour of one module */
 		struct scn_module *m = &s->modules[i];
 		switch (below(r, 7)) {

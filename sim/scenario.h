@@ -261,5 +261,10 @@ bool scn_op_fits(enum scn_op_kind k, enum scn_module_kind mk);
 unsigned scn_driver_count(void);
 const char *scn_driver_name(unsigned index);
 int scn_driver_find(const char *name); /* index, or -1 */
+/* The first linked driver, from `want` on (wrapping), that none of
+ * s->modules[0, nmodules) is: a driver image loads once. -1 if none. */
+int scn_driver_unused(const struct scenario *s, unsigned nmodules, unsigned want);
+/* Make m driver d of the linked table (kind, index, its name). */
+void scn_module_set_driver(struct scn_module *m, unsigned d);
 
 #endif

@@ -68,31 +68,40 @@ static void sort_ops_by_thread(struct scenario *s)
 	}
 }
 
+int scn_driver_unused(const struct scenario *s, unsigned nmodules, unsigned want)
+{
+	unsigned n = scn_driver_count();
+	for (unsigned k = 0; k < n; k++) {
+		unsigned d = (want + k) % n;
+		bool used = false;
+		for (unsigned j = 0; j < nmodules; j++)
+			used |= s->modules[j].kind == MODULE_DRIVER && s->modules[j].driver == d;
+		if (!used)
+			return (int)d;
+	}
+	return -1;
+}
+
+void scn_module_set_driver(struct scn_module *m, unsigned d)
+{
+	memset(m, 0, sizeof *m);
+	m->kind = MODULE_DRIVER;
+	m->driver = (uint8_t)d;
+	const char *name = scn_driver_name(d);
+	memcpy(m->name, name, strnlen(name, SCN_NAME_MAX - 1)); /* NUL from the memset */
+}
+
 /* A driver module: the driver index, moved on to the next driver not yet in
  * the scenario (a driver image loads once). Returns false when every linked
  * driver is taken. Distinct indices decode to themselves, so encoding and
  * decoding again gives the same drivers. */
 static bool pick_driver(struct scenario *s, unsigned i, unsigned want)
 {
-	unsigned n = scn_driver_count();
-	for (unsigned k = 0; k < n; k++) {
-		unsigned d = (want + k) % n;
-		bool used = false;
-		for (unsigned j = 0; j < i; j++)
-			used |= s->modules[j].kind == MODULE_DRIVER && s->modules[j].driver == d;
-		if (used)
-			continue;
-		struct scn_module *m = &s->modules[i];
-		memset(m, 0, sizeof *m);
-		m->kind = MODULE_DRIVER;
-		m->driver = (uint8_t)d;
-		const char *name = scn_driver_name(d);
-		size_t len = strnlen(name, SCN_NAME_MAX - 1);
-		memcpy(m->name, name, len);
-		m->name[len] = '\0';
-		return true;
-	}
-	return false;
+	int d = scn_driver_unused(s, i, want);
+	if (d < 0)
+		return false;
+	scn_module_set_driver(&s->modules[i], (unsigned)d);
+	return true;
 }
 
 /* scn_init(s) without its cost: the struct is about 136 KB, nearly all of

@@ -117,18 +117,12 @@ int main(int argc, char **argv)
 {
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-		if (!strcmp(a, "--target") && v) {
-			if (!tgt_kind_parse(argv[++i], &opt.kind)) {
-				fprintf(stderr, "nmr-detcheck: unknown target '%s'\n", v);
-				return EXIT_BAD_INPUT;
-			}
-		} else if (!strcmp(a, "--rules") && v) {
-			if (!tgt_rules_parse(argv[++i], &opt.mask)) {
-				fprintf(stderr, "nmr-detcheck: bad --rules '%s'\n", v);
-				return EXIT_BAD_INPUT;
-			}
-			opt.rules_given = true;
-		} else if (!strcmp(a, "--sample") && v) {
+		int common = tgt_option("nmr-detcheck", argc, argv, &i, &opt.kind, &opt.mask, &opt.rules_given);
+		if (common < 0)
+			return EXIT_BAD_INPUT;
+		if (common > 0)
+			continue;
+		if (!strcmp(a, "--sample") && v) {
 			opt.sample = strtoull(argv[++i], NULL, 0);
 		} else if (!strcmp(a, "--verbose")) {
 			opt.verbose = true;
@@ -155,10 +149,8 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_BAD_INPUT;
 	}
-	if (opt.kind == TARGET_DRIVERS && !tgt_have_drivers()) {
-		fprintf(stderr, "nmr-detcheck: this build has no hosted drivers (--target drivers)\n");
+	if (!tgt_kind_usable("nmr-detcheck", opt.kind))
 		return EXIT_BAD_INPUT;
-	}
 	qsort(paths, npaths, sizeof(char *), by_name);
 	size_t n = opt.sample && opt.sample < npaths ? (size_t)opt.sample : npaths;
 	struct rec *recs = calloc(n, sizeof(*recs));

@@ -37,20 +37,12 @@ int main(int argc, char **argv)
 	struct min_config cfg = { 0 };
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-		if (!strcmp(a, "--target") && v) {
-			i++;
-			if (!tgt_kind_parse(v, &kind)) {
-				fprintf(stderr, "nmr-minimize: unknown target '%s' (scenario, drivers)\n", v);
-				return EXIT_BAD_INPUT;
-			}
-		} else if (!strcmp(a, "--rules") && v) {
-			i++;
-			if (!tgt_rules_parse(v, &cfg.rule_mask)) {
-				fprintf(stderr, "nmr-minimize: bad --rules '%s'\n", v);
-				return EXIT_BAD_INPUT;
-			}
-			rules_given = true;
-		} else if (!strcmp(a, "--signature") && v) {
+		int common = tgt_option("nmr-minimize", argc, argv, &i, &kind, &cfg.rule_mask, &rules_given);
+		if (common < 0)
+			return EXIT_BAD_INPUT;
+		if (common > 0)
+			continue;
+		if (!strcmp(a, "--signature") && v) {
 			cfg.signature = argv[++i];
 		} else if ((!strcmp(a, "-o") || !strcmp(a, "--out")) && v) {
 			out_path = argv[++i];
@@ -76,10 +68,8 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_BAD_INPUT;
 	}
-	if (kind == TARGET_DRIVERS && !tgt_have_drivers()) {
-		fprintf(stderr, "nmr-minimize: this build has no hosted drivers (--target drivers)\n");
+	if (!tgt_kind_usable("nmr-minimize", kind))
 		return EXIT_BAD_INPUT;
-	}
 	struct tgt_buf buf = { 0 };
 	char err[512];
 	bool text;

@@ -123,19 +123,13 @@ int main(int argc, char **argv)
 	const char *paths[1024];
 	int npaths = 0;
 	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-		if (!strcmp(a, "--target") && v) {
-			if (!tgt_kind_parse(argv[++i], &opt.kind)) {
-				fprintf(stderr, "nmr-rulecov: unknown target '%s' (scenario, drivers)\n", v);
-				return EXIT_BAD_INPUT;
-			}
-		} else if (!strcmp(a, "--rules") && v) {
-			if (!tgt_rules_parse(argv[++i], &opt.mask)) {
-				fprintf(stderr, "nmr-rulecov: bad --rules '%s'\n", v);
-				return EXIT_BAD_INPUT;
-			}
-			opt.rules_given = true;
-		} else if (!strcmp(a, "--json")) {
+		const char *a = argv[i];
+		int common = tgt_option("nmr-rulecov", argc, argv, &i, &opt.kind, &opt.mask, &opt.rules_given);
+		if (common < 0)
+			return EXIT_BAD_INPUT;
+		if (common > 0)
+			continue;
+		if (!strcmp(a, "--json")) {
 			opt.json = true;
 		} else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
 			usage(stdout);
@@ -152,10 +146,8 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_BAD_INPUT;
 	}
-	if (opt.kind == TARGET_DRIVERS && !tgt_have_drivers()) {
-		fprintf(stderr, "nmr-rulecov: this build has no hosted drivers (--target drivers)\n");
+	if (!tgt_kind_usable("nmr-rulecov", opt.kind))
 		return EXIT_BAD_INPUT;
-	}
 	if (runner_init(&runner) != 0) {
 		fprintf(stderr, "nmr-rulecov: cannot set up the engine (memory)\n");
 		return EXIT_BAD_INPUT;

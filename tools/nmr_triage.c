@@ -925,20 +925,12 @@ int main(int argc, char **argv)
 	tgt_find_replay(opt.replay, sizeof opt.replay, argv[0]);
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-		if (!strcmp(a, "--target") && v) {
-			i++;
-			if (!tgt_kind_parse(v, &opt.kind)) {
-				fprintf(stderr, "nmr-triage: unknown target '%s' (scenario, drivers)\n", v);
-				return EXIT_BAD_INPUT;
-			}
-		} else if (!strcmp(a, "--rules") && v) {
-			i++;
-			if (!tgt_rules_parse(v, &opt.mask)) {
-				fprintf(stderr, "nmr-triage: bad --rules '%s'\n", v);
-				return EXIT_BAD_INPUT;
-			}
-			opt.rules_given = true;
-		} else if (!strcmp(a, "--out") && v) {
+		int common = tgt_option("nmr-triage", argc, argv, &i, &opt.kind, &opt.mask, &opt.rules_given);
+		if (common < 0)
+			return EXIT_BAD_INPUT;
+		if (common > 0)
+			continue;
+		if (!strcmp(a, "--out") && v) {
 			opt.out_dir = argv[++i];
 		} else if (!strcmp(a, "--state") && v) {
 			opt.state = argv[++i];
@@ -965,10 +957,8 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_BAD_INPUT;
 	}
-	if (opt.kind == TARGET_DRIVERS && !tgt_have_drivers()) {
-		fprintf(stderr, "nmr-triage: this build has no hosted drivers (--target drivers)\n");
+	if (!tgt_kind_usable("nmr-triage", opt.kind))
 		return EXIT_BAD_INPUT;
-	}
 	if (runner_init(&runner) != 0) {
 		fprintf(stderr, "nmr-triage: cannot set up the engine (memory)\n");
 		return EXIT_BAD_INPUT;

@@ -61,6 +61,35 @@ bool tgt_rules_parse(const char *spec, uint64_t *mask)
 	return true;
 }
 
+int tgt_option(const char *tool, int argc, char **argv, int *i, enum tgt_kind *kind, uint64_t *mask,
+	       bool *rules_given)
+{
+	const char *a = argv[*i], *v = *i + 1 < argc ? argv[*i + 1] : NULL;
+	if (!v || (strcmp(a, "--target") && strcmp(a, "--rules")))
+		return 0;
+	++*i;
+	if (!strcmp(a, "--target")) {
+		if (tgt_kind_parse(v, kind))
+			return 1;
+		fprintf(stderr, "%s: unknown target '%s' (scenario, drivers)\n", tool, v);
+		return -1;
+	}
+	if (!tgt_rules_parse(v, mask)) {
+		fprintf(stderr, "%s: bad --rules '%s'\n", tool, v);
+		return -1;
+	}
+	*rules_given = true;
+	return 1;
+}
+
+bool tgt_kind_usable(const char *tool, enum tgt_kind k)
+{
+	if (k != TARGET_DRIVERS || tgt_have_drivers())
+		return true;
+	fprintf(stderr, "%s: this build has no hosted drivers (--target drivers)\n", tool);
+	return false;
+}
+
 uint64_t tgt_default_mask(enum tgt_kind k, bool text)
 {
 	return k == TARGET_SCENARIO && !text ? tgt_mask_group('R') : tgt_mask_all();

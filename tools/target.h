@@ -56,6 +56,16 @@ uint64_t tgt_mask_group(char letter);
 /* Default mask of an input: binary scenario inputs count R, everything else all. */
 uint64_t tgt_default_mask(enum tgt_kind k, bool text);
 
+/* The options every tool over fuzz inputs takes. If argv[*i] is
+ * `--target T` or `--rules SPEC` with its value, consume both (advance *i)
+ * and return 1 (--rules also sets *rules_given); on a bad value print
+ * "<tool>: ..." and return -1; 0 when argv[*i] is something else. */
+int tgt_option(const char *tool, int argc, char **argv, int *i, enum tgt_kind *kind, uint64_t *mask,
+	       bool *rules_given);
+/* false, with "<tool>: this build has no hosted drivers", when k is the
+ * drivers target and this build hosts none. */
+bool tgt_kind_usable(const char *tool, enum tgt_kind k);
+
 /* Whether a path names a text input (.nmr, .nmrt). */
 bool tgt_is_text(const char *path);
 /* Read a whole file into buf. 0, or -1 with a reason in err. */
