@@ -10,7 +10,7 @@
 #include <time.h>
 
 #include "input.h"
-#include "run.h"
+#include "run/run.h"
 
 static double now(void)
 {

@@ -11,8 +11,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "explore.h"
-#include "run.h"
+#include "run/explore.h"
+#include "run/run.h"
 
 static const char standard_text[] =
 	"# the standard benchmark scenario: 2 providers, 3 clients, 64 operations\n"

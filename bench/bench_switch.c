@@ -4,7 +4,7 @@
  * SWITCHES times in total (every A->B and every B->A counts as one switch),
  * timed with CLOCK_MONOTONIC around the whole round, best of ROUNDS rounds.
  * An optional argument overrides the number of switches per round. */
-#include "fiber.h"
+#include "core/fiber.h"
 
 #include <stdint.h>
 #include <stdio.h>

@@ -16,8 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "choice.h"
-#include "scenario.h"
+#include "core/choice.h"
+#include "scenario/scenario.h"
 
 /* Each base: a scenario of corpus/rules/ (or ../examples/), optionally with
  * a planted registrar bug. The standard scenario (64 ops, 3 threads) makes

@@ -48,13 +48,13 @@ def popcount(x):
     return bin(x).count('1')
 
 
-# The canary (-Dcanary=true, sim/nmr_model.c): one planted registrar bug,
+# The canary (-Dcanary=true, sim/nmr/nmr_model.c): one planted registrar bug,
 # an early return from NmrWaitForProviderDeregisterComplete (R08) that takes
 # NMR workers, the F4 cleanup deferral, a second queued delivery and the
 # waiter running before the worker.
 LF_CANARY = os.path.join(ROOT, 'build-canary-libfuzzer')
 AFL_CANARY = os.path.join(ROOT, 'build-canary-afl')
-RULE_R08 = 35  # enum rule (sim/rules.h)
+RULE_R08 = 35  # enum rule (sim/core/rules.h)
 
 
 def ensure_libfuzzer(build, extra):

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # canary.sh - prove the fuzzing pipeline catches a planted bug end to end.
 #
-# The canary (-Dcanary=true, NMRSIM_CANARY in sim/nmr_model.c) makes a
+# The canary (-Dcanary=true, NMRSIM_CANARY in sim/nmr/nmr_model.c) makes a
 # provider's Wait return early in one narrow interleaving (R08). This script
 # builds fuzz_scenario with the canary for libFuzzer and for AFL++, runs each
 # for at most CANARY_SECONDS (default 60) from the ordinary seeds, and passes

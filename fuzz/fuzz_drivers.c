@@ -12,8 +12,8 @@
 
 #include "fuzz_run.h"
 #include "fuzz_target.h"
-#include "host.h" /* host_driver_count */
-#include "run.h"
+#include "core/images.h" /* image_count */
+#include "run/run.h"
 
 const char fuzz_target_name[] = "fuzz_drivers";
 
@@ -30,7 +30,7 @@ int fuzz_target_init(void)
 	options.stop_on_first = true;
 	options.keep_events = 1; /* reports need no timeline */
 	options.no_choice_log = true; /* nor a choice log */
-	if (host_driver_count() == 0)
+	if (image_count() == 0)
 		fprintf(stderr, "fuzz_drivers: no driver linked into this binary; every input is empty\n");
 	return runner_init(&runner);
 }

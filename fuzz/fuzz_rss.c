@@ -12,7 +12,7 @@
 #include <time.h>
 
 #include "input.h"
-#include "run.h"
+#include "run/run.h"
 
 static struct scenario scn, decoded;
 static uint8_t bin[1u << 16];

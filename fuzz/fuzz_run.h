@@ -3,7 +3,7 @@
 #ifndef NMRSIM_FUZZ_RUN_H
 #define NMRSIM_FUZZ_RUN_H
 
-#include "run.h"
+#include "run/run.h"
 
 /* Run s, leave its rule coverage in fuzz_last_cov (covlog.h), and print
  * every counted finding with its signature line, then `replay: <replay>`.

@@ -13,7 +13,7 @@
 
 #include "fuzz_run.h"
 #include "fuzz_target.h"
-#include "run.h"
+#include "run/run.h"
 
 const char fuzz_target_name[] = "fuzz_scenario";
 

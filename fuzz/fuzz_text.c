@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "fuzz_target.h"
-#include "scenario.h"
+#include "scenario/scenario.h"
 
 const char fuzz_target_name[] = "fuzz_text";
 

@@ -29,7 +29,7 @@
 
 #include "input.h"
 #include "report.h"
-#include "run.h"
+#include "run/run.h"
 
 enum seed_mode { SEED_BINARY, SEED_DRIVERS, SEED_TEXT, SEED_TRACE };
 

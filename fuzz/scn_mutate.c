@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "scenario.h"
+#include "scenario/scenario.h"
 
 /* Bytes of the encoded form before the choice bytes: header, modules, ops,
  * seed. Outputs never exceed max_size: choice bytes are cut to fit. */

@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "scenario.h"
+#include "scenario/scenario.h"
 
 /* How a file is read: by its name (.nmr/.nmrt text, else binary), as the
  * scripted fuzz target's binary input, or as the drivers target's. */

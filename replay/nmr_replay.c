@@ -7,10 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "crash.h"
+#include "run/crash.h"
 #include "input.h"
 #include "report.h"
-#include "run.h"
+#include "run/run.h"
 
 static void usage(FILE *out)
 {
@@ -59,8 +59,8 @@ int main(int argc, char **argv)
 		if (!strcmp(a, "--binary")) mode = INPUT_BINARY;
 		else if (!strcmp(a, "--drivers")) mode = INPUT_DRIVERS;
 		else if (!strcmp(a, "--list-drivers")) {
-			for (unsigned d = 0; d < host_driver_count(); d++)
-				printf("%s\n", host_driver(d)->name);
+			for (unsigned d = 0; d < image_count(); d++)
+				printf("%s\n", image_get(d)->name);
 			return EXIT_CLEAN;
 		}
 		else if (!strcmp(a, "--quiet")) quiet = true;

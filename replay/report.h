@@ -4,7 +4,7 @@
 
 #include <stdio.h>
 
-#include "run.h"
+#include "run/run.h"
 
 /* "clean", "violation" or "hang" (a liveness finding). */
 const char *report_verdict(const struct run_result *res);

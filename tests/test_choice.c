@@ -1,6 +1,6 @@
 /* test_choice.c - the choice stream: every source, the log, replay, the DFS
  * driver and PCT. */
-#include "choice.h"
+#include "core/choice.h"
 #include "check.h"
 
 #include <stdint.h>

@@ -1,7 +1,7 @@
 /* test_fiber.c - the fiber layer: pool layout, ping-pong, final switches,
  * restarting abandoned fibers, deep stacks, callee-saved integer and FP
  * registers and FP control state across switches. Prints no addresses. */
-#include "fiber.h"
+#include "core/fiber.h"
 #include "check.h"
 
 #include <stdint.h>

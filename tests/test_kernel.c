@@ -1,5 +1,5 @@
 /* test_kernel.c - the kernel shim on its own: a scheduler, trace, oracle and
- * kernel wired as a run wires them (sim/run.c), simulated threads whose
+ * kernel wired as a run wires them (sim/run/run.c), simulated threads whose
  * bodies call WDK routines. For every K rule a passing case (correct use, no
  * finding) and a failing one (the finding with that rule), plus functional
  * checks: event wake-ups, timeouts on simulated time, DPCs at DISPATCH, pool
@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "kernel.h"
+#include "kernel/kernel.h"
 
 #define EVENTS_CAP 8192
 #define TAG_TEST 0x74736554u
@@ -38,7 +38,7 @@ static void world_init(const uint8_t *bytes, size_t n, uint8_t fault_num, uint8_
 {
 	struct world *w = W;
 	oracle_init(&w->oracle, module_names, 2, false);
-	trace_init(&w->trace, w->events, EVENTS_CAP, &w->oracle);
+	trace_init(&w->trace, w->events, EVENTS_CAP, oracle_observe, &w->oracle);
 	choice_init_bytes(&w->choice, bytes, n, w->log, LOG_CAP);
 	sched_init(&w->sched, &w->pool, &w->choice, &w->trace, 20000, &w->oracle.stop_requested);
 	kernel_init(w->k, &w->sched, &w->choice, &w->oracle, fault_num, fault_den);

@@ -8,8 +8,8 @@
 #include <string.h>
 
 #include "check.h"
-#include "oracle.h"
-#include "scenario.h"
+#include "oracle/oracle.h"
+#include "scenario/scenario.h"
 
 #define ST_SUCCESS 0
 #define ST_PENDING 0x103

@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include "check.h"
-#include "rules.h"
-#include "scenario.h"
+#include "core/rules.h"
+#include "scenario/scenario.h"
 
 /* The struct is large: keep every instance static. */
 static struct scenario A, B, C;

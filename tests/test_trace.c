@@ -5,10 +5,10 @@
 #include <string.h>
 
 #include "check.h"
-#include "oracle.h"
-#include "rules.h"
-#include "scenario.h"
-#include "trace.h"
+#include "oracle/oracle.h"
+#include "core/rules.h"
+#include "scenario/scenario.h"
+#include "trace/trace.h"
 
 static struct scenario scn; /* large: keep it off the stack */
 
@@ -44,7 +44,7 @@ static uint64_t ref_hash(const struct event *es, unsigned n)
 static uint64_t hash_of(const struct event *es, unsigned n)
 {
 	struct trace t;
-	trace_init(&t, NULL, 0, NULL);
+	trace_init(&t, NULL, 0, NULL, NULL);
 	for (unsigned i = 0; i < n; i++)
 		trace_emit(&t, &es[i]);
 	return t.hash;
@@ -107,8 +107,8 @@ static void test_cap(void)
 	struct event store[5], all[10];
 	struct trace t, big;
 	memset(store, 0xee, sizeof store);
-	trace_init(&t, store, 4, NULL);
-	trace_init(&big, all, 10, NULL);
+	trace_init(&t, store, 4, NULL, NULL);
+	trace_init(&big, all, 10, NULL, NULL);
 	for (unsigned i = 0; i < 10; i++) {
 		struct event e = ev(i, EV_SWITCH, i % 3, 0, EV_NONE8);
 		e.arg = i;
@@ -123,12 +123,12 @@ static void test_cap(void)
 	CHECK_EQ_U(store[4].step, 0xeeeeeeeeu); /* nothing written past the cap */
 
 	struct trace none;
-	trace_init(&none, NULL, 100, NULL); /* no storage: count and hash only */
+	trace_init(&none, NULL, 100, NULL, NULL); /* no storage: count and hash only */
 	for (unsigned i = 0; i < 10; i++)
 		trace_emit(&none, &all[i]);
 	CHECK_EQ_U(none.count, 10);
 	CHECK_EQ_U(none.hash, big.hash);
-	CHECK(none.oracle == NULL);
+	CHECK(none.observe == NULL);
 }
 
 static struct oracle orc;
@@ -138,7 +138,7 @@ static void test_oracle_fed(void)
 	struct trace t;
 	struct event store[4];
 	oracle_init(&orc, NULL, 0, false);
-	trace_init(&t, store, 4, &orc);
+	trace_init(&t, store, 4, oracle_observe, &orc);
 	struct event e = ev(1, EV_THREAD_START, 0, THREAD_SCRIPT, EV_NONE8);
 	trace_emit(&t, &e);
 	e = ev(2, EV_WAKE, 0, 0, EV_NONE8);
@@ -245,7 +245,7 @@ static void test_text(void)
 	struct event es[32], store[32];
 	struct trace t;
 	unsigned n = build_events(es);
-	trace_init(&t, store, 32, NULL);
+	trace_init(&t, store, 32, NULL, NULL);
 	for (unsigned i = 0; i < n; i++)
 		trace_emit(&t, &es[i]);
 
@@ -282,7 +282,7 @@ static void test_text(void)
 	free(b);
 
 	/* Truncated log: the kept prefix, then the note. */
-	trace_init(&t, store, 5, NULL);
+	trace_init(&t, store, 5, NULL, NULL);
 	for (unsigned i = 0; i < n; i++)
 		trace_emit(&t, &es[i]);
 	a = render(0, &t);
@@ -359,7 +359,7 @@ static void test_perfetto(void)
 	struct event es[32], store[32];
 	struct trace t;
 	unsigned n = build_events(es);
-	trace_init(&t, store, 32, NULL);
+	trace_init(&t, store, 32, NULL, NULL);
 	for (unsigned i = 0; i < n; i++)
 		trace_emit(&t, &es[i]);
 
@@ -390,7 +390,7 @@ static void test_perfetto(void)
 	CHECK(json_ok(a));
 	CHECK(strstr(a, "a\\\"b\\\\c\\u0001\\u00ff") != NULL);
 	free(a);
-	trace_init(&t, store, 7, NULL);
+	trace_init(&t, store, 7, NULL, NULL);
 	for (unsigned i = 0; i < n; i++)
 		trace_emit(&t, &es[i]);
 	a = render(1, &t);
@@ -400,7 +400,7 @@ static void test_perfetto(void)
 	free(a);
 
 	/* Empty log, and a stream that cannot be written. */
-	trace_init(&t, NULL, 0, NULL);
+	trace_init(&t, NULL, 0, NULL, NULL);
 	a = render(1, &t);
 	CHECK(json_ok(a));
 	free(a);

@@ -1,6 +1,6 @@
 #!/bin/sh
 # dispatch-shapes.sh OUT.o CC... -- SHAPE... - compile the dispatch-table
-# shapes the engine wraps (sim/guard.h) into records in the section
+# shapes the engine wraps (sim/host/guard.h) into records in the section
 # `nmrsim_shapes` (compiled without the build's sanitizer flags: redzones
 # would break the array the engine walks).
 #

@@ -10,7 +10,7 @@
 #    DriverEntry and callbacks of the same names, link into one binary.
 # 3. Moves its writable data (.data*, but not .data.rel.ro*) to the section
 #    `nmrsim_drvdata` and its .bss* to `nmrsim_drvbss`, which the engine
-#    restores before every run (sim/host.h): no state carries across runs.
+#    restores before every run (sim/host/host.h): no state carries across runs.
 #
 # The driver source is not modified. Used by examples/meson.build for the
 # bundled examples and for -Ddrivers=... (tools/nmrsim-build).

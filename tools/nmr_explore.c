@@ -15,8 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "crash.h"
-#include "explore.h"
+#include "run/crash.h"
+#include "run/explore.h"
 #include "input.h"
 #include "report.h"
 

@@ -7,11 +7,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "host.h"
+#include "host/host.h"
 
 bool tgt_have_drivers(void)
 {
-	return host_driver_count() > 0;
+	return image_count() > 0;
 }
 
 bool tgt_kind_parse(const char *name, enum tgt_kind *out)

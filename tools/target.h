@@ -5,7 +5,7 @@
  * Targets (see fuzz/): `scenario` decodes binary inputs with
  * scn_decode_binary and counts only R findings by default (the registrar is
  * the system under test; scripted modules break M rules on purpose);
- * `drivers` decodes with scn_decode_binary_drivers (sim/scenario.h) and counts every
+ * `drivers` decodes with scn_decode_binary_drivers (sim/scenario/scenario.h) and counts every
  * rule. Text inputs (.nmr, .nmrt) are parsed whatever the target and count
  * every rule unless --rules says otherwise.
  */
@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "run.h"
+#include "run/run.h"
 
 #define TGT_SIG_MAX 128           /* a signature string incl. NUL */
 #define TGT_FUZZ_STEPS_MAX 20000u  /* step budget cap of the fuzz targets on binary inputs */
@@ -43,7 +43,7 @@ struct tgt_outcome {
 /* "scenario" / "drivers"; false if unknown (or drivers without hosting). */
 bool tgt_kind_parse(const char *name, enum tgt_kind *out);
 const char *tgt_kind_name(enum tgt_kind k);
-/* Whether this build can decode the drivers target (sim/host.h present). */
+/* Whether this build can decode the drivers target (sim/host/host.h present). */
 bool tgt_have_drivers(void);
 
 /* Rule spec: comma separated "all", a group letter (M, K, R, L) or a rule

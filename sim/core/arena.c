@@ -1,0 +1,41 @@
+#include "core/arena.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int arena_init(struct arena *a, size_t size_bytes)
+{
+	a->base = malloc(size_bytes);
+	a->size_bytes = a->base ? size_bytes : 0;
+	a->used_bytes = 0;
+	a->peak_bytes = 0;
+	if (a->base)
+		memset(a->base, 0, size_bytes);
+	return a->base ? 0 : -1;
+}
+
+void arena_fini(struct arena *a)
+{
+	free(a->base);
+	a->base = NULL;
+	a->size_bytes = a->used_bytes = 0;
+}
+
+void *arena_alloc(struct arena *a, size_t bytes)
+{
+	size_t start = (a->used_bytes + 15u) & ~(size_t)15u;
+	if (start > a->size_bytes || bytes > a->size_bytes - start)
+		return NULL;
+	a->used_bytes = start + bytes;
+	if (a->used_bytes > a->peak_bytes)
+		a->peak_bytes = a->used_bytes;
+	/* Zeroed on allocation rather than on rewind: only touched bytes cost. */
+	memset(a->base + start, 0, bytes);
+	return a->base + start;
+}
+
+void arena_rewind(struct arena *a, size_t mark)
+{
+	if (mark <= a->used_bytes)
+		a->used_bytes = mark;
+}

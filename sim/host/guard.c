@@ -1,0 +1,218 @@
+/* guard.c - wrapped dispatch tables (see guard.h): shape lookup, per-binding
+ * copies, and the x86-64 trampolines that report a call and then jump to
+ * the real function with every argument register (and the stack) as the
+ * caller left them. */
+#include "host/guard.h"
+
+#include <string.h>
+
+#include "host/host.h"
+#include "kernel/kernel.h"
+#include "trace/trace.h"
+
+extern const struct guard_shape_rec __start_nmrsim_shapes[] __attribute__((weak));
+extern const struct guard_shape_rec __stop_nmrsim_shapes[] __attribute__((weak));
+
+struct guard *guard_current;
+/* The trampolines find their table through this, which stays valid between
+ * runs (the tables live in the runner's arena). */
+static struct guard *guard_last;
+
+#if defined(__x86_64__) && !defined(NMRSIM_NO_GUARD)
+#define GUARD_TRAMPOLINES 1
+_Static_assert(GUARD_TABLES_MAX * GUARD_FNS_MAX == 1024, "the assembly below makes 1024 trampolines");
+
+/* Trampoline k (16 bytes each): r11d = k, then the common part, which
+ * calls the real function (so the return is seen too):
+ *   1. save the argument registers (rdi rsi rdx rcx r8 r9, xmm0-7, and rax,
+ *      the vector-register count of a variadic call) in its frame;
+ *   2. nmrsim_guard_enter(k): the call event (a scheduling point) and the
+ *      thread's module attribution switched to the callee; returns the
+ *      real function;
+ *   3. copy the caller's first 8 stack-argument slots below, restore the
+ *      registers and call the function: it sees its arguments exactly as
+ *      the caller passed them (dispatch functions of up to 6 integer and 8
+ *      vector register arguments plus 8 stack slots);
+ *   4. save the return registers (rax rdx xmm0 xmm1), nmrsim_guard_exit(k)
+ *      (the return event, attribution back), restore them and return.
+ * r10 and r11 are scratch in the SysV ABI and carry no argument. Frame
+ * (256 bytes above rsp after the push of rbp, rsp = 0 mod 16 at the calls):
+ *   0..63 stack args, 64..191 xmm0-7, 192 rdi 200 rsi 208 rdx 216 rcx
+ *   224 r8 232 r9 240 rax 248 k. */
+__asm__(
+	".text\n"
+	".balign 16\n"
+	".globl nmrsim_guard_tramps\n"
+	".hidden nmrsim_guard_tramps\n"
+	"nmrsim_guard_tramps:\n"
+	".set nmrsim_guard_k, 0\n"
+	".rept 1024\n"
+	"  .balign 16\n"
+	"  movl $nmrsim_guard_k, %r11d\n"
+	"  jmp nmrsim_guard_common\n"
+	"  .set nmrsim_guard_k, nmrsim_guard_k + 1\n"
+	".endr\n"
+	"nmrsim_guard_common:\n"
+	"  push %rbp\n"
+	"  mov %rsp, %rbp\n"
+	"  sub $256, %rsp\n"
+	"  mov %rdi, 192(%rsp)\n  mov %rsi, 200(%rsp)\n  mov %rdx, 208(%rsp)\n  mov %rcx, 216(%rsp)\n"
+	"  mov %r8, 224(%rsp)\n  mov %r9, 232(%rsp)\n  mov %rax, 240(%rsp)\n  mov %r11, 248(%rsp)\n"
+	"  movdqu %xmm0, 64(%rsp)\n  movdqu %xmm1, 80(%rsp)\n  movdqu %xmm2, 96(%rsp)\n  movdqu %xmm3, 112(%rsp)\n"
+	"  movdqu %xmm4, 128(%rsp)\n  movdqu %xmm5, 144(%rsp)\n  movdqu %xmm6, 160(%rsp)\n  movdqu %xmm7, 176(%rsp)\n"
+	"  mov %r11d, %edi\n"
+	"  call nmrsim_guard_enter\n"
+	"  mov %rax, %r11\n"
+	"  mov 16(%rbp), %r10\n  mov %r10, 0(%rsp)\n  mov 24(%rbp), %r10\n  mov %r10, 8(%rsp)\n"
+	"  mov 32(%rbp), %r10\n  mov %r10, 16(%rsp)\n  mov 40(%rbp), %r10\n  mov %r10, 24(%rsp)\n"
+	"  mov 48(%rbp), %r10\n  mov %r10, 32(%rsp)\n  mov 56(%rbp), %r10\n  mov %r10, 40(%rsp)\n"
+	"  mov 64(%rbp), %r10\n  mov %r10, 48(%rsp)\n  mov 72(%rbp), %r10\n  mov %r10, 56(%rsp)\n"
+	"  movdqu 64(%rsp), %xmm0\n  movdqu 80(%rsp), %xmm1\n  movdqu 96(%rsp), %xmm2\n  movdqu 112(%rsp), %xmm3\n"
+	"  movdqu 128(%rsp), %xmm4\n  movdqu 144(%rsp), %xmm5\n  movdqu 160(%rsp), %xmm6\n  movdqu 176(%rsp), %xmm7\n"
+	"  mov 192(%rsp), %rdi\n  mov 200(%rsp), %rsi\n  mov 208(%rsp), %rdx\n  mov 216(%rsp), %rcx\n"
+	"  mov 224(%rsp), %r8\n  mov 232(%rsp), %r9\n  mov 240(%rsp), %rax\n"
+	"  call *%r11\n"
+	"  mov %rax, 192(%rsp)\n  mov %rdx, 200(%rsp)\n"
+	"  movdqu %xmm0, 64(%rsp)\n  movdqu %xmm1, 80(%rsp)\n"
+	"  mov 248(%rsp), %rdi\n"
+	"  call nmrsim_guard_exit\n"
+	"  mov 192(%rsp), %rax\n  mov 200(%rsp), %rdx\n"
+	"  movdqu 64(%rsp), %xmm0\n  movdqu 80(%rsp), %xmm1\n"
+	"  leave\n"
+	"  ret\n");
+
+extern char nmrsim_guard_tramps[];
+
+/* Stands in for a function of an unloaded driver: returns 0 (STATUS_SUCCESS,
+ * NULL, FALSE) whatever the signature, touching no argument. */
+static long guard_gone_stub(void)
+{
+	return 0;
+}
+
+/* Called by trampoline k on the calling simulated thread: report the call
+ * (a scheduling point), attribute the thread to the callee while the call
+ * runs, and return the function to call. */
+__attribute__((visibility("hidden"), used)) const void *nmrsim_guard_enter(uint32_t k);
+const void *nmrsim_guard_enter(uint32_t k)
+{
+	struct guard *g = guard_last;
+	struct guard_table *t = &g->tables[k / GUARD_FNS_MAX];
+	const void *fn = t->fns[k % GUARD_FNS_MAX];
+	struct sched *s = g->sched;
+	if (guard_current != g || !s || !s->current)
+		return fn;
+	sched_point(s);
+	struct sim_thread *th = s->current;
+	struct event e = { .kind = EV_CALL_ENTER, .module = t->caller, .peer = t->peer, .binding = t->slot,
+			   .handle = t->binding, .arg = k % GUARD_FNS_MAX };
+	sched_emit(s, &e);
+	uint8_t *depth = &g->depth[th->id];
+	if (*depth < GUARD_DEPTH_MAX)
+		g->saved_module[th->id][*depth] = th->module;
+	if (*depth < GUARD_DEPTH_MAX)
+		g->call_table[th->id][*depth] = (uint8_t)(k / GUARD_FNS_MAX);
+	(*depth)++;
+	/* A call into a driver whose image is gone would jump into unmapped
+	 * code: the call is the caller's bug (M18/M19 just reported), so it is
+	 * not run, and the callee is not charged with what it cannot do. */
+	if (host_gone(host_current, t->peer))
+		return (const void *)guard_gone_stub;
+	th->module = t->peer; /* the callee's code runs now */
+	return fn;
+}
+
+/* Called by trampoline k when the real function returned. */
+__attribute__((visibility("hidden"), used)) void nmrsim_guard_exit(uint32_t k);
+void nmrsim_guard_exit(uint32_t k)
+{
+	struct guard *g = guard_last;
+	struct guard_table *t = &g->tables[k / GUARD_FNS_MAX];
+	struct sched *s = g->sched;
+	if (guard_current != g || !s || !s->current)
+		return;
+	struct sim_thread *th = s->current;
+	uint8_t *depth = &g->depth[th->id];
+	if (*depth > 0) {
+		(*depth)--;
+		th->module = *depth < GUARD_DEPTH_MAX ? g->saved_module[th->id][*depth] : t->caller;
+	}
+	struct event e = { .kind = EV_CALL_EXIT, .module = t->caller, .peer = t->peer, .binding = t->slot,
+			   .handle = t->binding, .arg = k % GUARD_FNS_MAX };
+	sched_emit(s, &e);
+}
+#endif
+
+bool guard_in_late_call(const struct guard *g, uint8_t thread)
+{
+	if (!g || thread >= SIM_THREADS_MAX || !g->depth[thread] || !kernel_current || !kernel_current->oracle)
+		return false;
+	unsigned n = g->depth[thread] < GUARD_DEPTH_MAX ? g->depth[thread] : GUARD_DEPTH_MAX;
+	for (unsigned i = 0; i < n; i++) {
+		const struct guard_table *t = &g->tables[g->call_table[thread][i]];
+		if (oracle_call_is_late(kernel_current->oracle, t->binding, t->caller))
+			return true;
+	}
+	return false;
+}
+
+void guard_init(struct guard *g, struct sched *s)
+{
+	g->sched = s;
+	g->ntables = 0;
+	g->unwrapped = 0;
+	memset(g->depth, 0, sizeof g->depth);
+
+	guard_last = g;
+}
+
+static const struct guard_shape_rec *shape_of(const void *npi_id)
+{
+	for (const struct guard_shape_rec *r = __start_nmrsim_shapes; r && r < __stop_nmrsim_shapes; r++)
+		if (memcmp(r->npi_id, npi_id, sizeof r->npi_id) == 0)
+			return r;
+	return NULL;
+}
+
+const void *guard_wrap(struct guard *g, const void *npi_id, int which, const void *table, uint32_t binding,
+		       uint16_t slot, uint8_t caller, uint8_t peer)
+{
+#ifdef GUARD_TRAMPOLINES
+	const struct guard_shape_rec *shape = table && npi_id ? shape_of(npi_id) : NULL;
+	if (!shape)
+		return table;
+	size_t off = shape->off[which & 1], n = shape->n[which & 1];
+	if (n == 0 || n > GUARD_FNS_MAX || off % sizeof(void *) || off + n * sizeof(void *) > GUARD_TABLE_BYTES)
+		return table;
+	if (g->ntables >= GUARD_TABLES_MAX) {
+		g->unwrapped++;
+		return table;
+	}
+	uint32_t index = g->ntables++;
+	struct guard_table *t = &g->tables[index];
+	t->binding = binding;
+	t->slot = slot;
+	t->caller = caller;
+	t->peer = peer;
+	memset(t->copy, 0, sizeof t->copy);
+	memcpy(t->copy, table, off + n * sizeof(void *));
+	for (size_t i = 0; i < n; i++) {
+		void *fn;
+		memcpy(&fn, t->copy + off + i * sizeof(void *), sizeof fn);
+		t->fns[i] = fn;
+		if (!fn)
+			continue; /* a missing function stays missing */
+		void *tramp = nmrsim_guard_tramps + 16 * (index * GUARD_FNS_MAX + i);
+		memcpy(t->copy + off + i * sizeof(void *), &tramp, sizeof tramp);
+	}
+	return t->copy;
+#else
+	(void)g; (void)npi_id; (void)which; (void)binding; (void)slot; (void)caller; (void)peer;
+	return table;
+#endif
+}
+
+bool guard_mutes_reports(void *guard, uint8_t thread)
+{
+	return guard_in_late_call(guard_current == guard ? guard : NULL, thread);
+}

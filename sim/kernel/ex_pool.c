@@ -1,0 +1,197 @@
+/* ex_pool.c - the pool: ExAllocatePool*, ExFreePool*.
+ *
+ * Blocks are carved from a fixed buffer inside struct kernel (bump
+ * allocation, never reused within a run, so a use after free reads the
+ * 0xDD fill instead of another block). Each block has a header the driver
+ * does not see: a magic that tells live from freed (and this run from
+ * another), the tag, the size and the owning module (leak accounting). An
+ * allocation fails when the choice stream says so (CK_POOL_FAULT at the
+ * run's ratio; option 0 = succeed) or when the buffer is used up. Memory
+ * that is not zeroed by contract is filled with 0xCD, so reading it
+ * uninitialised is deterministic. */
+#include "kernel/kernel.h"
+
+#define POOL_MAGIC 0x4C4F4F50u /* "POOL" */
+#define POOL_FILL_NEW 0xCD
+#define POOL_FILL_FREED 0xDD
+
+struct kernel_pool_block {
+	uint32_t magic;   /* POOL_MAGIC ^ generation live, its complement freed */
+	uint32_t tag;     /* as allocated */
+	uint32_t bytes;   /* size asked for */
+	uint16_t number;  /* allocation number in this run (reports) */
+	uint8_t module;   /* owner (leak accounting), EV_NONE8 if none */
+	uint8_t kind;     /* enum kernel_pool_kind */
+};
+_Static_assert(sizeof(struct kernel_pool_block) == 16, "pool payloads stay 16-byte aligned");
+
+static uint32_t magic_live(const struct kernel *k) { return POOL_MAGIC ^ k->generation; }
+
+void *kernel_pool_alloc(struct kernel *k, enum ke_api api, size_t bytes, uint32_t tag, bool zero, uint8_t kind)
+{
+	if (k->pool_fault_den && choice_chance(k->choice, CK_POOL_FAULT, k->pool_fault_num, k->pool_fault_den)) {
+		struct event e = { .kind = EV_CHOICE, .what = CK_POOL_FAULT, .module = kernel_module_now(k),
+				   .peer = EV_NONE8, .binding = EV_NONE16, .arg = 1 };
+		sched_emit(k->sched, &e);
+		kernel_emit(k, api, 0, STATUS_INSUFFICIENT_RESOURCES, (uint32_t)bytes);
+		return NULL;
+	}
+	size_t payload = bytes ? (bytes + 15u) & ~(size_t)15u : 16u;
+	if (bytes > KERNEL_POOL_BYTES || k->pool_used + sizeof(struct kernel_pool_block) + payload > KERNEL_POOL_BYTES) {
+		kernel_emit(k, api, 0, STATUS_INSUFFICIENT_RESOURCES, (uint32_t)bytes);
+		return NULL;
+	}
+	struct kernel_pool_block *b = (struct kernel_pool_block *)(void *)(k->pool + k->pool_used);
+	k->pool_used += sizeof *b + payload;
+	uint8_t module = kernel_module_now(k);
+	*b = (struct kernel_pool_block){ magic_live(k), tag, (uint32_t)bytes, (uint16_t)(++k->pool_allocations), module,
+					 kind };
+	unsigned char *p = (unsigned char *)(b + 1);
+	memset(p, zero ? 0 : POOL_FILL_NEW, payload);
+	if (module < SCN_MODULES_MAX)
+		k->modules[module].allocations++;
+	kernel_emit(k, api, b->number, 0, (uint32_t)bytes);
+	return p;
+}
+
+/* Timers, DPCs and work items queued inside freed memory would fire on
+ * garbage: they are K09 and forgotten. */
+static void forget_queued(struct kernel *k, enum ke_api api, const unsigned char *lo, const unsigned char *hi)
+{
+	for (uint32_t i = 0; i < k->ntimers;) {
+		const unsigned char *t = (const unsigned char *)k->timers[i];
+		if (t >= lo && t < hi) {
+			kernel_report(k, RULE_K09, api, k->timers[i]->Header.Reserved1,
+				      "%s frees memory holding timer #%u, which is still set", ke_api_name(api),
+				      k->timers[i]->Header.Reserved1);
+			k->timers[i] = k->timers[--k->ntimers];
+			continue;
+		}
+		i++;
+	}
+	for (uint32_t n = 0; n < k->dpc_len; n++) {
+		PKDPC *slot = &k->dpcs[(k->dpc_head + n) % KERNEL_DPCS_MAX];
+		const unsigned char *d = (const unsigned char *)*slot;
+		if (d && d >= lo && d < hi) {
+			kernel_report(k, RULE_K09, api, (*slot)->Reserved1, "%s frees memory holding DPC #%u, which is queued",
+				      ke_api_name(api), (*slot)->Reserved1);
+			*slot = NULL; /* the DPC thread skips it */
+		}
+	}
+	for (uint32_t n = 0; n < k->work_len; n++) {
+		struct kernel_work *w = &k->work[(k->work_head + n) % KERNEL_WORK_MAX];
+		const unsigned char *d = (const unsigned char *)w->item;
+		if (d && d >= lo && d < hi) {
+			kernel_report(k, RULE_K09, api, w->id, "%s frees memory holding a work item that is queued",
+				      ke_api_name(api));
+			w->item = NULL; /* the worker skips it */
+		}
+	}
+}
+
+bool kernel_pool_free(struct kernel *k, enum ke_api api, void *p, uint32_t tag, bool check_tag, uint8_t kind)
+{
+	unsigned char *c = p;
+	kernel_touch(k, RULE_K05);
+	if (!c) {
+		kernel_report(k, RULE_K05, api, 0, "%s(NULL)", ke_api_name(api));
+		return false;
+	}
+	if (c < k->pool + sizeof(struct kernel_pool_block) || c >= k->pool + k->pool_used ||
+	    (size_t)(c - k->pool) % 16u != 0) {
+		kernel_report(k, RULE_K05, api, 0, "%s of memory that is not a pool block", ke_api_name(api));
+		return false;
+	}
+	struct kernel_pool_block *b = (struct kernel_pool_block *)(void *)(c - sizeof *b);
+	if (b->magic == ~magic_live(k)) {
+		kernel_report(k, RULE_K05, api, b->number, "%s of pool block #%u, which was already freed (double free)",
+			      ke_api_name(api), b->number);
+		return false;
+	}
+	if (b->magic != magic_live(k)) {
+		kernel_report(k, RULE_K05, api, 0, "%s of memory that is not the start of a pool block", ke_api_name(api));
+		return false;
+	}
+	if (b->kind != kind) {
+		static const char *const kinds[] = { "a pool allocation", "an IO_WORKITEM", "a DEVICE_OBJECT" };
+		kernel_report(k, RULE_K05, api, b->number, "%s of pool block #%u, which is %s", ke_api_name(api), b->number,
+			      b->kind < 3 ? kinds[b->kind] : "?");
+		return false;
+	}
+	if (check_tag && b->tag != tag)
+		kernel_report(k, RULE_K05, api, b->number,
+			      "%s of pool block #%u with tag 0x%08x; it was allocated with tag 0x%08x", ke_api_name(api),
+			      b->number, (unsigned)tag, (unsigned)b->tag);
+	b->magic = ~magic_live(k);
+	if (b->module < SCN_MODULES_MAX && k->modules[b->module].allocations)
+		k->modules[b->module].allocations--;
+	size_t payload = b->bytes ? (b->bytes + 15u) & ~(size_t)15u : 16u;
+	forget_queued(k, api, c, c + payload);
+	memset(c, POOL_FILL_FREED, payload);
+	kernel_emit(k, api, b->number, 0, b->bytes);
+	return true;
+}
+
+static bool paged(POOL_TYPE type)
+{
+	return (type & 1) != 0; /* PagedPool, PagedPoolCacheAligned, PagedPoolSession */
+}
+
+PVOID ExAllocatePool2(POOL_FLAGS Flags, SIZE_T NumberOfBytes, ULONG Tag)
+{
+	struct kernel *k = kernel_get();
+	enum ke_api api = KE_ExAllocatePool2;
+	kernel_check_irql_max(k, api, (Flags & POOL_FLAG_PAGED) ? APC_LEVEL : DISPATCH_LEVEL);
+	kernel_enter(k, api);
+	return kernel_pool_alloc(k, api, NumberOfBytes, Tag, !(Flags & POOL_FLAG_UNINITIALIZED), KPOOL_DRIVER);
+}
+
+static PVOID alloc_typed(enum ke_api api, POOL_TYPE type, SIZE_T bytes, ULONG tag, bool zero)
+{
+	struct kernel *k = kernel_get();
+	kernel_check_irql_max(k, api, paged(type) ? APC_LEVEL : DISPATCH_LEVEL);
+	kernel_enter(k, api);
+	return kernel_pool_alloc(k, api, bytes, tag, zero, KPOOL_DRIVER);
+}
+
+PVOID ExAllocatePoolWithTag(POOL_TYPE PoolType, SIZE_T NumberOfBytes, ULONG Tag)
+{
+	return alloc_typed(KE_ExAllocatePoolWithTag, PoolType, NumberOfBytes, Tag, false);
+}
+
+PVOID ExAllocatePoolWithTagPriority(POOL_TYPE PoolType, SIZE_T NumberOfBytes, ULONG Tag, EX_POOL_PRIORITY Priority)
+{
+	(void)Priority;
+	return alloc_typed(KE_ExAllocatePoolWithTag, PoolType, NumberOfBytes, Tag, false);
+}
+
+PVOID ExAllocatePoolUninitialized(POOL_TYPE PoolType, SIZE_T NumberOfBytes, ULONG Tag)
+{
+	return alloc_typed(KE_ExAllocatePoolWithTag, PoolType, NumberOfBytes, Tag, false);
+}
+
+PVOID ExAllocatePool(POOL_TYPE PoolType, SIZE_T NumberOfBytes)
+{
+	return alloc_typed(KE_ExAllocatePoolWithTag, PoolType, NumberOfBytes, 0x656E6F4Eu /* "None" */, false);
+}
+
+PVOID ExAllocatePoolZero(POOL_TYPE PoolType, SIZE_T NumberOfBytes, ULONG Tag)
+{
+	return alloc_typed(KE_ExAllocatePoolZero, PoolType, NumberOfBytes, Tag, true);
+}
+
+VOID ExFreePoolWithTag(PVOID P, ULONG Tag)
+{
+	struct kernel *k = kernel_get();
+	kernel_check_irql_max(k, KE_ExFreePoolWithTag, DISPATCH_LEVEL);
+	kernel_enter(k, KE_ExFreePoolWithTag);
+	kernel_pool_free(k, KE_ExFreePoolWithTag, P, Tag, true, KPOOL_DRIVER);
+}
+
+VOID ExFreePool(PVOID P)
+{
+	struct kernel *k = kernel_get();
+	kernel_check_irql_max(k, KE_ExFreePool, DISPATCH_LEVEL);
+	kernel_enter(k, KE_ExFreePool);
+	kernel_pool_free(k, KE_ExFreePool, P, 0, false, KPOOL_DRIVER);
+}

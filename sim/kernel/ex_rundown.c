@@ -1,0 +1,145 @@
+/* ex_rundown.c - rundown protection.
+ *
+ * EX_RUNDOWN_REF keeps the reference count in Count and the rundown state in
+ * Reserved3 (active, waiting, run down). A zeroed ref is a valid active ref
+ * (ExInitializeRundownProtection stores 0 on Windows too). K04: a release
+ * without an acquire, a second wait, a (re)initialisation while references
+ * are held or a wait is in progress. */
+#include "kernel/kernel.h"
+
+enum rundown_state { RD_ACTIVE = 0, RD_WAITING, RD_DONE };
+
+static uint32_t rundown_id(struct kernel *k, enum ke_api api, PEX_RUNDOWN_REF r)
+{
+	kernel_touch(k, RULE_K04);
+	if (kernel_obj_live(k, r->Reserved1, r->Reserved2))
+		return r->Reserved1;
+	if (r->Count || r->Reserved1 || r->Reserved2 || r->Reserved3)
+		kernel_report(k, RULE_K09, api, 0, "%s on a rundown ref that was not initialised in this run",
+			      ke_api_name(api));
+	r->Count = 0;
+	r->Reserved1 = kernel_new_id(k);
+	r->Reserved2 = k->generation;
+	r->Reserved3 = RD_ACTIVE;
+	r->Reserved4 = 0;
+	return r->Reserved1;
+}
+
+static bool in_use(const struct kernel *k, PEX_RUNDOWN_REF r)
+{
+	return kernel_obj_live(k, r->Reserved1, r->Reserved2) && (r->Count > 0 || r->Reserved3 == RD_WAITING);
+}
+
+VOID ExInitializeRundownProtection(PEX_RUNDOWN_REF RunRef)
+{
+	struct kernel *k = kernel_get();
+	if (in_use(k, RunRef))
+		kernel_report(k, RULE_K04, KE_ExInitializeRundownProtection, RunRef->Reserved1,
+			      "ExInitializeRundownProtection on rundown ref #%u while it is in use (%u reference(s)%s)",
+			      RunRef->Reserved1, (unsigned)RunRef->Count,
+			      RunRef->Reserved3 == RD_WAITING ? ", a wait in progress" : "");
+	RunRef->Count = 0;
+	RunRef->Reserved1 = kernel_new_id(k);
+	RunRef->Reserved2 = k->generation;
+	RunRef->Reserved3 = RD_ACTIVE;
+	RunRef->Reserved4 = 0;
+}
+
+BOOLEAN ExAcquireRundownProtectionEx(PEX_RUNDOWN_REF RunRef, ULONG Count)
+{
+	struct kernel *k = kernel_get();
+	enum ke_api api = KE_ExAcquireRundownProtection;
+	kernel_check_irql_max(k, api, DISPATCH_LEVEL);
+	kernel_enter(k, api);
+	uint32_t id = rundown_id(k, api, RunRef);
+	bool ok = RunRef->Reserved3 == RD_ACTIVE;
+	if (ok)
+		RunRef->Count += Count;
+	kernel_emit(k, api, id, ok ? STATUS_SUCCESS : STATUS_DELETE_PENDING, (uint32_t)RunRef->Count);
+	return (BOOLEAN)ok;
+}
+
+BOOLEAN ExAcquireRundownProtection(PEX_RUNDOWN_REF RunRef)
+{
+	return ExAcquireRundownProtectionEx(RunRef, 1);
+}
+
+VOID ExReleaseRundownProtectionEx(PEX_RUNDOWN_REF RunRef, ULONG Count)
+{
+	struct kernel *k = kernel_get();
+	enum ke_api api = KE_ExReleaseRundownProtection;
+	kernel_check_irql_max(k, api, DISPATCH_LEVEL);
+	uint32_t id = rundown_id(k, api, RunRef);
+	if (RunRef->Count < Count) {
+		kernel_report(k, RULE_K04, api, id, "ExReleaseRundownProtection on rundown ref #%u with %u reference(s) held: "
+			      "released more often than acquired", id, (unsigned)RunRef->Count);
+		RunRef->Count = 0;
+	} else {
+		RunRef->Count -= Count;
+	}
+	kernel_emit(k, api, id, 0, (uint32_t)RunRef->Count);
+	if (RunRef->Count == 0 && RunRef->Reserved3 == RD_WAITING) {
+		struct sched *s = k->sched;
+		for (uint32_t i = 0; i < s->nthreads; i++) {
+			struct sim_thread *w = &s->threads[i];
+			if (w->state == TS_BLOCKED && w->block_reason == BLOCK_RUNDOWN && w->block_obj == (uint16_t)id)
+				sched_wake(s, w);
+		}
+	}
+	kernel_enter(k, api);
+}
+
+VOID ExReleaseRundownProtection(PEX_RUNDOWN_REF RunRef)
+{
+	ExReleaseRundownProtectionEx(RunRef, 1);
+}
+
+VOID ExWaitForRundownProtectionRelease(PEX_RUNDOWN_REF RunRef)
+{
+	struct kernel *k = kernel_get();
+	enum ke_api api = KE_ExWaitForRundownProtectionRelease;
+	if (kernel_irql(k) >= DISPATCH_LEVEL)
+		kernel_report(k, RULE_K03, api, 0, "ExWaitForRundownProtectionRelease at IRQL %u (DISPATCH_LEVEL or above)",
+			      kernel_irql(k));
+	kernel_enter(k, api);
+	uint32_t id = rundown_id(k, api, RunRef);
+	if (RunRef->Reserved3 != RD_ACTIVE) {
+		kernel_report(k, RULE_K04, api, id, "ExWaitForRundownProtectionRelease on rundown ref #%u a second time",
+			      id);
+		if (RunRef->Reserved3 == RD_DONE)
+			return;
+	}
+	RunRef->Reserved3 = RD_WAITING;
+	kernel_emit(k, api, id, STATUS_PENDING, (uint32_t)RunRef->Count);
+	k->threads[kernel_thread_now(k)->id].blocked_on = RunRef;
+	while (RunRef->Count > 0 && kernel_obj_live(k, RunRef->Reserved1, RunRef->Reserved2) && RunRef->Reserved1 == id)
+		sched_block(k->sched, BLOCK_RUNDOWN, (uint16_t)id);
+	kernel_check_alive(k, api);
+	RunRef->Reserved3 = RD_DONE;
+	kernel_emit(k, api, id, STATUS_SUCCESS, 0);
+}
+
+VOID ExReInitializeRundownProtection(PEX_RUNDOWN_REF RunRef)
+{
+	struct kernel *k = kernel_get();
+	enum ke_api api = KE_ExReInitializeRundownProtection;
+	uint32_t id = rundown_id(k, api, RunRef);
+	if (RunRef->Count > 0 || RunRef->Reserved3 == RD_WAITING)
+		kernel_report(k, RULE_K04, api, id,
+			      "ExReInitializeRundownProtection on rundown ref #%u while it is in use (%u reference(s)%s)", id,
+			      (unsigned)RunRef->Count, RunRef->Reserved3 == RD_WAITING ? ", a wait in progress" : "");
+	RunRef->Count = 0;
+	RunRef->Reserved3 = RD_ACTIVE;
+	kernel_enter(k, api);
+}
+
+VOID ExRundownCompleted(PEX_RUNDOWN_REF RunRef)
+{
+	struct kernel *k = kernel_get();
+	enum ke_api api = KE_ExRundownCompleted;
+	uint32_t id = rundown_id(k, api, RunRef);
+	if (RunRef->Count > 0)
+		kernel_report(k, RULE_K04, api, id, "ExRundownCompleted on rundown ref #%u with %u reference(s) held", id,
+			      (unsigned)RunRef->Count);
+	RunRef->Reserved3 = RD_DONE;
+}

@@ -1,0 +1,412 @@
+/* kernel.c - the kernel shim's run state: initialisation, simulated time,
+ * the scheduler hooks, module accounting, reports. The WDK routines are in
+ * ke_*.c, ex_*.c, io_*.c, ps_*.c. */
+#include "kernel/kernel.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct kernel *kernel_current;
+
+/* Generations are per process, only to tell this run's objects from
+ * leftovers; they never reach a trace, a hash or a report. */
+static uint32_t kernel_runs;
+
+static bool kernel_stall(struct sched *s, void *ctx);
+static void kernel_deadline(struct sched *s, void *ctx);
+
+void kernel_init(struct kernel *k, struct sched *s, struct choice *c, struct oracle *o,
+		 uint8_t pool_fault_num, uint8_t pool_fault_den)
+{
+	/* Everything but the message texts and the pool buffer. */
+	memset(k, 0, offsetof(struct kernel, message_text));
+	k->sched = s;
+	k->choice = c;
+	k->oracle = o;
+	k->pool_fault_num = pool_fault_num;
+	k->pool_fault_den = pool_fault_den;
+	do
+		k->generation = (++kernel_runs * 0x9E3779B1u) | 1u;
+	while (k->generation == 0xCDCDCDCDu || k->generation == 0xDDDDDDDDu);
+	k->messages.text = k->message_text;
+	k->messages.cap = KERNEL_MESSAGES_MAX;
+	s->on_stall = kernel_stall;
+	s->on_deadline = kernel_deadline;
+	s->on_event = kernel_on_event;
+	s->hook_ctx = k;
+	s->deadline_step = UINT32_MAX;
+	s->trace->messages = &k->messages;
+}
+
+void kernel_fini(struct kernel *k)
+{
+	(void)k;
+}
+
+struct kernel *kernel_get(void)
+{
+	if (!kernel_current || !kernel_current->sched->current) {
+		fprintf(stderr, "nmrsim: a WDK kernel routine was called outside a simulated thread of a run\n");
+		abort();
+	}
+	return kernel_current;
+}
+
+uint64_t kernel_time(const struct kernel *k)
+{
+	return k->time_offset + (uint64_t)k->sched->step * KERNEL_STEP_TIME;
+}
+
+uint64_t kernel_due_time(const struct kernel *k, LONGLONG timeout)
+{
+	uint64_t now = kernel_time(k);
+	if (timeout < 0)
+		return now + (uint64_t)(-(timeout + 1)) + 1u;
+	/* Absolute system time. */
+	uint64_t abs = (uint64_t)timeout;
+	return abs > KERNEL_EPOCH ? abs - KERNEL_EPOCH : 0;
+}
+
+uint32_t kernel_new_id(struct kernel *k)
+{
+	if (k->next_id < UINT32_MAX)
+		k->next_id++;
+	return k->next_id;
+}
+
+const char *kernel_module_name(const struct kernel *k, uint8_t module, char buf[8])
+{
+	const struct oracle *o = k->oracle;
+	if (module == EV_NONE8)
+		return "the system";
+	if (o && o->module_names && module < o->nmodules && o->module_names[module])
+		return o->module_names[module];
+	snprintf(buf, 8, "#%u", (unsigned)module);
+	return buf;
+}
+
+void kernel_report(struct kernel *k, enum rule rule, enum ke_api api, uint32_t obj, const char *fmt, ...)
+{
+	if (!k->oracle)
+		return;
+	struct sim_thread *t = kernel_thread_now(k);
+	/* Inside a dispatch call its caller should not have made (M18/M19,
+	 * reported against the caller), the callee's kernel misuse is a
+	 * consequence, not a finding of its own. */
+	if (t && k->hooks.mute_reports && k->hooks.mute_reports(k->hooks.ctx, t->id))
+		return;
+	char detail[160];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof detail, fmt, ap);
+	va_end(ap);
+	oracle_report(k->oracle, rule, SITE_KERNEL, (uint8_t)api, t ? t->module : EV_NONE8, t ? t->id : EV_NONE8,
+		      EV_NONE16, obj, detail);
+}
+
+void kernel_emit(struct kernel *k, enum ke_api api, uint32_t obj, int32_t status, uint32_t aux)
+{
+	struct event e = { .kind = EV_KERNEL, .what = (uint8_t)api, .module = kernel_module_now(k), .peer = EV_NONE8,
+			   .binding = EV_NONE16, .arg = obj, .status = status, .aux = aux };
+	sched_emit(k->sched, &e);
+}
+
+static const char *irql_text(uint8_t irql, char buf[8])
+{
+	switch (irql) {
+	case PASSIVE_LEVEL: return "PASSIVE_LEVEL";
+	case APC_LEVEL: return "APC_LEVEL";
+	case DISPATCH_LEVEL: return "DISPATCH_LEVEL";
+	case HIGH_LEVEL: return "HIGH_LEVEL";
+	default: snprintf(buf, 8, "%u", irql); return buf;
+	}
+}
+
+bool kernel_check_irql_max(struct kernel *k, enum ke_api api, uint8_t max)
+{
+	uint8_t irql = kernel_irql(k);
+	kernel_touch(k, RULE_K01);
+	if (irql <= max)
+		return true;
+	char a[8], b[8];
+	kernel_report(k, RULE_K01, api, 0, "%s called at %s; it must be called at IRQL <= %s", ke_api_name(api),
+		      irql_text(irql, a), irql_text(max, b));
+	return false;
+}
+
+void kernel_check_alive(struct kernel *k, enum ke_api api)
+{
+	struct sim_thread *t = kernel_thread_now(k);
+	if (!t || t->module >= SCN_MODULES_MAX || !k->modules[t->module].unloaded)
+		return;
+	if (t->kind != THREAD_DPC && t->kind != THREAD_IO_WORKER && t->kind != THREAD_SYSTEM)
+		return;
+	if (k->threads[t->id].unload_exempt)
+		return;
+	char nb[8];
+	kernel_report(k, RULE_K06, t->kind == THREAD_SYSTEM ? KE_SystemThread : api, 0,
+		      "code of %s runs after its Unload returned (%s calls %s)", kernel_module_name(k, t->module, nb),
+		      t->kind == THREAD_SYSTEM ? "a system thread" : "a helper thread", ke_api_name(api));
+}
+
+void kernel_enter(struct kernel *k, enum ke_api api)
+{
+	kernel_check_alive(k, api);
+	sched_point(k->sched);
+}
+
+uint32_t kernel_locks_held(const struct kernel *k, uint8_t thread)
+{
+	return thread < SIM_THREADS_MAX ? k->threads[thread].locks_held : 0;
+}
+
+/* ---- simulated time ---- */
+
+/* Earliest timeout of a blocked wait, UINT64_MAX if none. */
+static uint64_t waits_next(const struct kernel *k)
+{
+	uint64_t next = UINT64_MAX;
+	for (uint32_t i = 0; i < k->sched->nthreads && i < SIM_THREADS_MAX; i++) {
+		const struct kernel_wait *w = &k->threads[i].wait;
+		if (w->active && w->deadline && w->deadline < next)
+			next = w->deadline;
+	}
+	return next;
+}
+
+void kernel_deadline_update(struct kernel *k)
+{
+	bool periodic_only;
+	uint64_t next = kernel_timers_next(k, &periodic_only), w = waits_next(k);
+	if (w < next)
+		next = w;
+	struct sched *s = k->sched;
+	if (next == UINT64_MAX) {
+		s->deadline_step = UINT32_MAX;
+		return;
+	}
+	if (next <= kernel_time(k)) {
+		s->deadline_step = s->step;
+		return;
+	}
+	uint64_t steps = (next - k->time_offset + KERNEL_STEP_TIME - 1) / KERNEL_STEP_TIME;
+	s->deadline_step = steps >= UINT32_MAX ? UINT32_MAX - 1 : (uint32_t)steps;
+}
+
+/* Fire what is due now: timers, then wait timeouts. True if anything fired. */
+static bool fire_due(struct kernel *k, bool final)
+{
+	uint64_t now = kernel_time(k);
+	bool fired = kernel_timers_fire(k, now, final);
+	for (uint32_t i = 0; i < k->sched->nthreads && i < SIM_THREADS_MAX; i++) {
+		struct kernel_wait *w = &k->threads[i].wait;
+		if (w->active && w->deadline && w->deadline <= now) {
+			kernel_wait_end(k, (uint8_t)i, STATUS_TIMEOUT);
+			fired = true;
+		}
+	}
+	kernel_deadline_update(k);
+	return fired;
+}
+
+static void advance_to(struct kernel *k, uint64_t when)
+{
+	uint64_t now = kernel_time(k);
+	if (when > now)
+		k->time_offset += when - now;
+}
+
+static void kernel_deadline(struct sched *s, void *ctx)
+{
+	(void)s;
+	fire_due(ctx, false);
+}
+
+static bool any_blocked(const struct sched *s)
+{
+	for (uint32_t i = 0; i < s->nthreads; i++)
+		if (s->threads[i].state == TS_BLOCKED && !s->threads[i].idle_worker)
+			return true;
+	return false;
+}
+
+/* Nothing is runnable. A timed wait, or a timer that may wake a blocked
+ * thread, moves simulated time to its deadline. Periodic timers alone fire a
+ * bounded number of times, so a thread blocked for good still ends in a hang. */
+static bool kernel_stall(struct sched *s, void *ctx)
+{
+	struct kernel *k = ctx;
+	bool periodic_only;
+	uint64_t w = waits_next(k), t = kernel_timers_next(k, &periodic_only);
+	if (w == UINT64_MAX) {
+		if (t == UINT64_MAX || !any_blocked(s))
+			return false;
+		if (periodic_only && k->stall_periodic++ >= KERNEL_STALL_PERIODIC_MAX)
+			return false;
+	}
+	advance_to(k, w < t ? w : t);
+	return fire_due(k, false);
+}
+
+bool kernel_on_idle(struct kernel *k)
+{
+	bool periodic_only;
+	uint64_t t = kernel_timers_next(k, &periodic_only);
+	if (t == UINT64_MAX)
+		return false;
+	advance_to(k, t);
+	return fire_due(k, true);
+}
+
+/* ---- modules ---- */
+
+void kernel_module_unloaded(struct kernel *k, uint8_t module, uint32_t *leaked_allocs, uint32_t *pending_work)
+{
+	uint32_t leaked = 0, pending = 0;
+	kernel_touch(k, RULE_K06);
+	if (module < SCN_MODULES_MAX) {
+		struct kernel_module *m = &k->modules[module];
+		m->unloaded = true;
+		leaked = m->allocations + m->handles;
+		/* IoQueueWorkItem items still queued keep their IO_WORKITEM: not a leak yet. */
+		uint32_t io_queued = kernel_work_pending(k, module, true) - kernel_work_pending(k, module, false);
+		leaked = leaked >= io_queued ? leaked - io_queued : 0;
+		pending = kernel_dpc_pending(k, module) + kernel_work_pending(k, module, false) +
+			  kernel_system_threads_running(k, module);
+		for (uint32_t i = 0; i < k->ntimers; i++) {
+			PKTIMER tm = k->timers[i];
+			if (tm->Dpc && tm->Dpc->Reserved3 == module)
+				pending++;
+		}
+	}
+	if (leaked_allocs)
+		*leaked_allocs = leaked;
+	if (pending_work)
+		*pending_work = pending;
+}
+
+/* ---- hang reports ---- */
+
+static const char *owner_name(const struct scenario *scn, unsigned owner_plus_one, char buf[32])
+{
+	if (!owner_plus_one)
+		return "nobody";
+	return trace_thread_name(scn, owner_plus_one - 1u, buf);
+}
+
+int kernel_describe_block(const struct kernel *k, const struct scenario *scn, uint8_t thread, char *buf, size_t cap)
+{
+	if (!cap || thread >= SIM_THREADS_MAX || thread >= k->sched->nthreads)
+		return 0;
+	const struct sim_thread *t = &k->sched->threads[thread];
+	const struct kernel_thread *kt = &k->threads[thread];
+	const struct kernel_wait *w = &kt->wait;
+	char tn[32];
+	if (t->state != TS_BLOCKED)
+		return 0;
+	switch (t->block_reason) {
+	case BLOCK_SPINLOCK: {
+		const KSPIN_LOCK *l = kt->blocked_on;
+		return snprintf(buf, cap, "spin lock #%u held by %s", (unsigned)t->block_obj,
+				owner_name(scn, l ? (unsigned)((*l >> 24) & 0xffu) : 0, tn));
+	}
+	case BLOCK_PUSHLOCK: {
+		const EX_PUSH_LOCK *l = kt->blocked_on;
+		unsigned owner = l ? (unsigned)(l->Value & 0xffu) : 0, shared = l ? (unsigned)((l->Value >> 8) & 0xffffu) : 0;
+		if (owner)
+			return snprintf(buf, cap, "push lock #%u held exclusively by %s", (unsigned)t->block_obj,
+					owner_name(scn, owner, tn));
+		return snprintf(buf, cap, "push lock #%u held shared %u time(s)", (unsigned)t->block_obj, shared);
+	}
+	case BLOCK_MUTEX: {
+		const FAST_MUTEX *m = kt->blocked_on;
+		return snprintf(buf, cap, "fast mutex #%u owned by %s", (unsigned)t->block_obj,
+				owner_name(scn, m ? m->Owner : 0, tn));
+	}
+	case BLOCK_RUNDOWN: {
+		const EX_RUNDOWN_REF *r = kt->blocked_on;
+		return snprintf(buf, cap, "rundown ref #%u with %u reference(s) never released", (unsigned)t->block_obj,
+				r ? (unsigned)r->Count : 0);
+	}
+	case BLOCK_EVENT: case BLOCK_TIMER:
+		return snprintf(buf, cap, "%s #%u%s never signalled", t->block_reason == BLOCK_TIMER ? "timer" : "event",
+				(unsigned)t->block_obj, w->count > 1 ? (w->all ? " and others (all)" : " or others") : "");
+	case BLOCK_THREAD: {
+		for (unsigned i = 0; i < SIM_THREADS_MAX; i++)
+			if (w->count && (const void *)w->objects[0] == (const void *)&k->thread_objects[i])
+				return snprintf(buf, cap, "thread object #%u: %s never ends", (unsigned)t->block_obj,
+						trace_thread_name(scn, i, tn));
+		return snprintf(buf, cap, "thread object #%u never ends", (unsigned)t->block_obj);
+	}
+	case BLOCK_DELAY:
+		return snprintf(buf, cap, "a delay");
+	case BLOCK_DPC_FLUSH:
+		return snprintf(buf, cap, "KeFlushQueuedDpcs with %u DPC(s) queued", k->dpc_len);
+	default:
+		return 0;
+	}
+}
+
+/* ---- callback and Unload frames (from events) ---- */
+
+static uint8_t enter_kind_of(uint8_t exit_kind)
+{
+	switch (exit_kind) {
+	case EV_CB_EXIT: return EV_CB_ENTER;
+	case EV_UNLOAD_EXIT: return EV_UNLOAD_ENTER;
+	case EV_LOAD_EXIT: return EV_LOAD_ENTER;
+	default: return EV_KIND_COUNT;
+	}
+}
+
+void kernel_on_event(void *ctx, const struct event *e)
+{
+	struct kernel *k = ctx;
+	if (e->thread >= SIM_THREADS_MAX)
+		return;
+	struct kernel_thread *kt = &k->threads[e->thread];
+	switch (e->kind) {
+	case EV_LOAD_ENTER:
+		kernel_touch(k, RULE_K07); /* driver code runs: its assertions are live */
+		/* fall through */
+	case EV_CB_ENTER: case EV_UNLOAD_ENTER:
+		if (kt->depth < KERNEL_FRAMES_MAX)
+			kt->frames[kt->depth] = (struct kernel_frame){ e->kind, e->what, e->irql, kt->locks_held };
+		if (kt->depth < UINT8_MAX)
+			kt->depth++;
+		return;
+	case EV_CB_EXIT: case EV_UNLOAD_EXIT: case EV_LOAD_EXIT:
+		break;
+	default:
+		return;
+	}
+	if (kt->depth == 0)
+		return;
+	if (kt->depth > KERNEL_FRAMES_MAX) {
+		kt->depth--;
+		return;
+	}
+	struct kernel_frame *f = &kt->frames[kt->depth - 1];
+	if (f->kind != enter_kind_of(e->kind))
+		return;
+	kt->depth--;
+	char nb[8];
+	const char *routine = e->kind == EV_CB_EXIT ? nmr_cb_name((enum nmr_cb)e->what) :
+			      e->kind == EV_UNLOAD_EXIT ? "Unload" : "DriverEntry";
+	enum ke_api site = e->kind == EV_CB_EXIT ? KE_CallbackReturn :
+			   e->kind == EV_UNLOAD_EXIT ? KE_UnloadReturn : KE_DriverEntryReturn;
+	if (kt->locks_held > f->locks && k->oracle) {
+		char detail[160];
+		snprintf(detail, sizeof detail, "%s of %s returned holding %u lock(s) it acquired", routine,
+			 kernel_module_name(k, e->module, nb), (unsigned)(kt->locks_held - f->locks));
+		oracle_report(k->oracle, RULE_K02, SITE_KERNEL, (uint8_t)site, e->module, e->thread, EV_NONE16, 0, detail);
+	}
+	if (e->irql != f->irql && k->oracle) {
+		char detail[160];
+		snprintf(detail, sizeof detail, "%s of %s returned at IRQL %u; it was entered at IRQL %u", routine,
+			 kernel_module_name(k, e->module, nb), e->irql, f->irql);
+		oracle_report(k->oracle, RULE_K01, SITE_KERNEL, (uint8_t)site, e->module, e->thread, EV_NONE16, 0, detail);
+	}
+}

@@ -1,0 +1,283 @@
+/* kernel.h - the simulated Windows kernel under hosted drivers.
+ *
+ * The WDK routines of sim/include/wdm.h are implemented in ke_*.c, ex_*.c,
+ * io_*.c and ps_*.c on top of the scheduler: each is a scheduling point,
+ * checks its documented IRQL and usage (K rules, docs/KERNEL.md), reports a
+ * misuse through the oracle and then does the documented (or the least
+ * surprising) thing: never undefined behaviour inside the engine.
+ *
+ * State: one struct kernel per run, reached through kernel_current because
+ * WDK entry points take no context (the same pattern as nmr_front_current).
+ * Objects live in the driver's memory (a KEVENT in its globals or pool): their
+ * state is kept inside the object, with a per-run object id and the run's
+ * generation, so an object not initialised in this run is recognised (K09)
+ * instead of trusted. Pool blocks come from a fixed buffer inside the struct
+ * (no system heap per run). Simulated time advances KERNEL_STEP_TIME per
+ * scheduling step and jumps to the next deadline when nothing can run.
+ *
+ * Kernel helper threads (the DPC thread, the I/O worker, system threads)
+ * have fixed thread ids (config.h) and are spawned on first use, so a run
+ * that never calls the kernel has exactly the trace it had without it.
+ */
+#ifndef NMRSIM_KERNEL_H
+#define NMRSIM_KERNEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/choice.h"
+#include "core/config.h"
+#include "oracle/oracle.h"
+#include "sched/sched.h"
+#include "trace/trace.h"
+#include "wdm.h"
+
+#ifdef NMRSIM_TINY
+#define KERNEL_POOL_BYTES (32 * 1024) /* pool buffer per run */
+#define KERNEL_TIMERS_MAX 4           /* timers set at once */
+#define KERNEL_DPCS_MAX 4             /* DPCs queued at once */
+#define KERNEL_WORK_MAX 4             /* work items queued at once */
+#define KERNEL_HANDLES_MAX 4          /* open thread handles */
+#define KERNEL_MESSAGES_MAX 8         /* DbgPrint texts kept */
+#else
+#define KERNEL_POOL_BYTES (1024 * 1024)
+#define KERNEL_TIMERS_MAX 32
+#define KERNEL_DPCS_MAX 32
+#define KERNEL_WORK_MAX 32
+#define KERNEL_HANDLES_MAX 16
+#define KERNEL_MESSAGES_MAX 256
+#endif
+#define KERNEL_WAIT_OBJECTS_MAX 8      /* objects of one KeWaitForMultipleObjects */
+#define KERNEL_FRAMES_MAX 8            /* nested callbacks / Unload tracked per thread (K01, K02) */
+#define KERNEL_STEP_TIME 100u          /* simulated time per scheduling step: 100 x 100 ns = 10 us */
+#define KERNEL_STALL_PERIODIC_MAX 64u  /* idle firings of periodic timers alone per run (then: a hang) */
+#define KERNEL_EPOCH 133485408000000000ull /* KeQuerySystemTime at step 0: 2024-01-01 (100 ns since 1601) */
+#define KERNEL_TICK 156250u            /* KeQueryTimeIncrement: 15.625 ms */
+
+/* Object types (DISPATCHER_HEADER.Type and friends). Offset so zeroed memory is no type. */
+enum kobj_type {
+	KOBJ_NONE = 0,
+	KOBJ_EVENT_NOTIFICATION = 0x41, KOBJ_EVENT_SYNCHRONIZATION, KOBJ_TIMER_NOTIFICATION,
+	KOBJ_TIMER_SYNCHRONIZATION, KOBJ_THREAD, KOBJ_DPC,
+};
+
+/* What a thread waits for in KeWaitFor*Object / KeDelayExecutionThread. */
+struct kernel_wait {
+	DISPATCHER_HEADER *objects[KERNEL_WAIT_OBJECTS_MAX]; /* waited objects */
+	uint32_t ids[KERNEL_WAIT_OBJECTS_MAX]; /* their ids at the wait (freed memory is not trusted) */
+	uint8_t count;          /* objects waited on (0: a delay) */
+	bool all;               /* WaitAll */
+	bool active;            /* blocked in a wait */
+	uint64_t deadline;      /* absolute simulated time of the timeout, 0 if none */
+	int32_t status;         /* set by whoever ends the wait */
+	uint32_t seq;           /* wait order (FIFO among waiters) */
+};
+
+/* A callback, DriverEntry or Unload running on a thread (seen from events). */
+struct kernel_frame {
+	uint8_t kind;           /* enum ev_kind of its enter event */
+	uint8_t what;           /* callback (enum nmr_cb) */
+	uint8_t irql;           /* IRQL at entry */
+	uint8_t locks;          /* locks held at entry */
+};
+
+/* Per simulated thread. */
+struct kernel_thread {
+	struct kernel_wait wait;
+	uint8_t locks_held;     /* spin locks, push locks, fast mutexes held now */
+	uint8_t critical_region;/* KeEnterCriticalRegion depth */
+	uint8_t depth;          /* frames entered (may exceed KERNEL_FRAMES_MAX: not recorded) */
+	bool unload_exempt;     /* runs an IoQueueWorkItem routine: may finish after Unload (no K06) */
+	const void *blocked_on; /* the lock, mutex or rundown ref it blocks on (hang reports) */
+	struct kernel_frame frames[KERNEL_FRAMES_MAX];
+};
+
+/* A queued work item (I/O worker). */
+enum kernel_work_kind { KWORK_IO = 0, KWORK_IO_EX, KWORK_EX };
+struct kernel_work {
+	uint8_t kind;           /* enum kernel_work_kind */
+	uint8_t module;         /* owning module */
+	uint32_t id;            /* IO_WORKITEM id, 0 for ExQueueWorkItem */
+	void *item;             /* IO_WORKITEM or WORK_QUEUE_ITEM */
+	void *routine;          /* its routine */
+	void *context;          /* its context */
+};
+
+/* A PsCreateSystemThread thread. */
+struct kernel_system_thread {
+	PKSTART_ROUTINE routine;
+	PVOID context;
+	uint8_t module;         /* creator's module */
+	uint8_t thread;         /* sim thread id */
+	bool used;              /* created in this run */
+	bool running;           /* not terminated */
+};
+
+struct kernel_handle {
+	bool open;              /* ZwClose not called */
+	uint8_t thread;         /* thread object: sim thread id */
+	uint8_t module;         /* module that received it */
+};
+
+/* Per module accounting. */
+struct kernel_module {
+	uint32_t allocations;   /* pool blocks live (incl. devices, work items) */
+	uint32_t handles;       /* handles open */
+	bool unloaded;          /* kernel_module_unloaded was called */
+};
+
+struct kernel_pool_block;
+
+/* What the kernel needs from the layers above it, installed by the run after
+ * kernel_init (lower layers never call upward by name). NULL: not asked. */
+struct kernel_hooks {
+	/* True while THREAD runs inside a dispatch call its caller should not
+	 * have made (M18/M19, hosting's guard): its kernel findings are muted. */
+	bool (*mute_reports)(void *ctx, uint8_t thread);
+	void *ctx;
+};
+
+struct kernel {
+	struct sched *sched;
+	struct kernel_hooks hooks;      /* set by the run (host layer) */
+	struct choice *choice;          /* pool faults */
+	struct oracle *oracle;          /* K-rule reports */
+	uint8_t pool_fault_num, pool_fault_den; /* CK_POOL_FAULT ratio; den 0 = never */
+	uint32_t generation;            /* this run's object generation (never printed or hashed) */
+	uint32_t next_id;               /* object ids handed out */
+	uint64_t time_offset;           /* simulated time = time_offset + step * KERNEL_STEP_TIME */
+	uint32_t wait_seq;              /* wait order counter */
+	uint32_t stall_periodic;        /* stall firings of periodic timers alone */
+	uint32_t thread_ids[SIM_THREADS_MAX]; /* object id of each thread's KTHREAD (0: not yet) */
+	struct kernel_thread threads[SIM_THREADS_MAX];
+	struct kernel_module modules[SCN_MODULES_MAX];
+	KTHREAD thread_objects[SIM_THREADS_MAX]; /* PsGetCurrentThread / ObReferenceObjectByHandle */
+	PKTIMER timers[KERNEL_TIMERS_MAX]; /* set timers */
+	uint32_t ntimers;
+	PKDPC dpcs[KERNEL_DPCS_MAX];    /* DPC queue (FIFO) */
+	uint32_t dpc_head, dpc_len;
+	bool dpc_running;               /* the DPC thread runs a routine */
+	struct kernel_work work[KERNEL_WORK_MAX]; /* work queue (FIFO) */
+	uint32_t work_head, work_len;
+	struct sim_thread *dpc_thread;  /* spawned on first use */
+	struct sim_thread *io_worker;   /* spawned on first use */
+	struct kernel_system_thread system_threads[KERNEL_SYSTEM_THREADS_MAX];
+	struct kernel_handle handles[KERNEL_HANDLES_MAX];
+	uint32_t pool_allocations;      /* blocks handed out this run */
+	size_t pool_used;               /* bump offset into pool */
+	struct trace_messages messages; /* DbgPrint texts for the renderer */
+	/* Last: never cleared per run (texts are written before they are read,
+	 * pool blocks are filled when handed out). */
+	char message_text[KERNEL_MESSAGES_MAX][TRACE_MESSAGE_BYTES];
+	_Alignas(16) unsigned char pool[KERNEL_POOL_BYTES];
+};
+
+extern struct kernel *kernel_current;
+
+/* ---- the run's interface ---- */
+
+/* Start of a run (after sched_init and trace_init): installs the scheduler's
+ * time hooks and the trace's message table. pool_fault_num/den: ratio of
+ * failed pool allocations (choice CK_POOL_FAULT; den 0 = never). */
+void kernel_init(struct kernel *k, struct sched *s, struct choice *c, struct oracle *o,
+		 uint8_t pool_fault_num, uint8_t pool_fault_den);
+/* Nothing runnable and nothing blocked for good (the drain is over): fire the
+ * next timer (advancing simulated time); a periodic timer fires once more at
+ * most. True if a thread became runnable. */
+bool kernel_on_idle(struct kernel *k);
+/* Module `module` is gone (its Unload returned, or DriverEntry failed): from
+ * now on its DPCs, timers, ExQueueWorkItem items and system threads running
+ * are K06, and so is a new IoQueueWorkItem. Returns what it left behind:
+ * pool blocks (incl. devices and work items not freed) and open handles in
+ * leaked_allocs; queued DPCs, set timers with a DPC, queued work items and
+ * running system threads in pending_work. */
+void kernel_module_unloaded(struct kernel *k, uint8_t module, uint32_t *leaked_allocs, uint32_t *pending_work);
+/* End of run. Nothing to report today (leaks are reported at unload); kept
+ * so the run has one place to call. */
+void kernel_fini(struct kernel *k);
+/* Locks (spin, in-stack queued, push, fast mutex) thread `thread` holds now. */
+uint32_t kernel_locks_held(const struct kernel *k, uint8_t thread);
+/* For hang reports: what kernel object thread `thread` is blocked on and who
+ * holds it ("spin lock #3 held by T0"). Writes nothing and returns 0 when the
+ * thread is not blocked in the kernel shim. */
+struct scenario;
+int kernel_describe_block(const struct kernel *k, const struct scenario *scn, uint8_t thread, char *buf, size_t cap);
+/* Simulated time now (100 ns units since the run started). */
+uint64_t kernel_time(const struct kernel *k);
+
+/* ---- shared by the routine files ---- */
+
+/* The running kernel; aborts with a message if no run is active. */
+struct kernel *kernel_get(void);
+static inline struct sim_thread *kernel_thread_now(struct kernel *k) { return k->sched->current; }
+static inline uint8_t kernel_module_now(struct kernel *k)
+{
+	return k->sched->current ? k->sched->current->module : EV_NONE8;
+}
+static inline uint8_t kernel_irql(struct kernel *k) { return k->sched->current ? k->sched->current->irql : 0; }
+
+/* Rule coverage: this run reached a state in which `rule` is checked. */
+static inline void kernel_touch(struct kernel *k, enum rule rule)
+{
+	if (k->oracle)
+		k->oracle->rules_touched |= 1ull << (unsigned)rule;
+}
+
+/* Report a K-rule finding at routine `api` about object `obj` (0 if none). */
+void kernel_report(struct kernel *k, enum rule rule, enum ke_api api, uint32_t obj, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+/* K01 unless the IRQL is <= max; true when it is. */
+bool kernel_check_irql_max(struct kernel *k, enum ke_api api, uint8_t max);
+/* The entry of a routine: a scheduling point, and K06 if a helper thread of
+ * an unloaded module runs its code. */
+void kernel_enter(struct kernel *k, enum ke_api api);
+/* K06 check alone (after a wait returns into module code). */
+void kernel_check_alive(struct kernel *k, enum ke_api api);
+void kernel_emit(struct kernel *k, enum ke_api api, uint32_t obj, int32_t status, uint32_t aux);
+
+uint32_t kernel_new_id(struct kernel *k);
+static inline bool kernel_obj_live(const struct kernel *k, uint32_t id, uint32_t generation)
+{
+	return generation == k->generation && id != 0 && id <= k->next_id;
+}
+const char *kernel_module_name(const struct kernel *k, uint8_t module, char buf[8]);
+
+/* Dispatcher objects (ke_wait.c). */
+/* Validate a waitable object; an uninitialised one is reported (K09) and adopted. */
+bool kernel_dispatcher_check(struct kernel *k, enum ke_api api, DISPATCHER_HEADER *h);
+/* The object became signalled: end the waits it satisfies. */
+void kernel_dispatcher_signalled(struct kernel *k, DISPATCHER_HEADER *h);
+/* End thread t's wait with status (timeout, or satisfied). */
+void kernel_wait_end(struct kernel *k, uint8_t thread, int32_t status);
+
+/* Time (kernel.c). */
+void kernel_deadline_update(struct kernel *k);
+/* Absolute simulated time of a WDK timeout (negative: relative; positive: absolute system time). */
+uint64_t kernel_due_time(const struct kernel *k, LONGLONG timeout);
+
+/* Timers (ke_timer.c): fire every timer due at `now`; true if any fired. */
+bool kernel_timers_fire(struct kernel *k, uint64_t now, bool final);
+/* Earliest due time of a set timer, UINT64_MAX if none; *periodic_only if every set timer is periodic. */
+uint64_t kernel_timers_next(const struct kernel *k, bool *periodic_only);
+
+/* DPCs and work (ke_dpc.c, io_work.c). */
+bool kernel_dpc_queue(struct kernel *k, PKDPC dpc, uint8_t module);
+bool kernel_work_queue(struct kernel *k, const struct kernel_work *w);
+uint32_t kernel_dpc_pending(const struct kernel *k, uint8_t module);
+uint32_t kernel_work_pending(const struct kernel *k, uint8_t module, bool io_too);
+
+/* Pool (ex_pool.c). */
+void *kernel_pool_alloc(struct kernel *k, enum ke_api api, size_t bytes, uint32_t tag, bool zero, uint8_t kind);
+/* Returns false (after a K05 report) if p is not a live block of that kind. */
+bool kernel_pool_free(struct kernel *k, enum ke_api api, void *p, uint32_t tag, bool check_tag, uint8_t kind);
+enum kernel_pool_kind { KPOOL_DRIVER = 0, KPOOL_WORKITEM, KPOOL_DEVICE };
+
+/* Threads (ps_thread.c). */
+uint32_t kernel_system_threads_running(const struct kernel *k, uint8_t module);
+uint32_t kernel_thread_object_id(struct kernel *k, uint8_t thread);
+
+/* Frames of callbacks / Unload, from events (kernel.c): K01 and K02 at their return. */
+void kernel_on_event(void *ctx, const struct event *e);
+
+#endif

@@ -1,0 +1,361 @@
+/* nmr_api.c - the Nmr* entry points and callback delivery: where the engine
+ * observes the registrar boundary. Every entry point is a scheduling point;
+ * every crossing is an event. */
+#include "nmr/nmr.h"
+
+#include <assert.h>
+#include <string.h>
+
+#include "trace/trace.h"
+
+struct nmr_front *nmr_front_current;
+
+void nmr_front_init(struct nmr_front *f, const struct nmr_registrar_ops *ops, void *impl, struct sched *s)
+{
+	memset(f, 0, sizeof(*f));
+	f->ops = ops;
+	f->impl = impl;
+	f->sched = s;
+}
+
+/* ---- characteristics: malformation bits and a build-independent digest ---- */
+
+static const NPI_REGISTRATION_INSTANCE *chars_instance(enum nmr_role role, const void *chars)
+{
+	if (role == NMR_CLIENT)
+		return &((const NPI_CLIENT_CHARACTERISTICS *)chars)->ClientRegistrationInstance;
+	return &((const NPI_PROVIDER_CHARACTERISTICS *)chars)->ProviderRegistrationInstance;
+}
+
+uint32_t nmr_chars_bad(enum nmr_role role, const void *chars)
+{
+	uint32_t bad = 0;
+	if (!chars)
+		return CHARS_BAD_VERSION_BIT | CHARS_BAD_LENGTH_BIT | CHARS_BAD_ATTACH_BIT |
+		       CHARS_BAD_DETACH_BIT | CHARS_BAD_NPIID_BIT | CHARS_BAD_MODULEID_BIT;
+	const NPI_REGISTRATION_INSTANCE *ri = chars_instance(role, chars);
+	if (role == NMR_CLIENT) {
+		const NPI_CLIENT_CHARACTERISTICS *c = chars;
+		if (c->Version != 0)
+			bad |= CHARS_BAD_VERSION_BIT;
+		if (c->Length < sizeof(*c))
+			bad |= CHARS_BAD_LENGTH_BIT;
+		if (!c->ClientAttachProvider)
+			bad |= CHARS_BAD_ATTACH_BIT;
+		if (!c->ClientDetachProvider)
+			bad |= CHARS_BAD_DETACH_BIT;
+	} else {
+		const NPI_PROVIDER_CHARACTERISTICS *p = chars;
+		if (p->Version != 0)
+			bad |= CHARS_BAD_VERSION_BIT;
+		if (p->Length < sizeof(*p))
+			bad |= CHARS_BAD_LENGTH_BIT;
+		if (!p->ProviderAttachClient)
+			bad |= CHARS_BAD_ATTACH_BIT;
+		if (!p->ProviderDetachClient)
+			bad |= CHARS_BAD_DETACH_BIT;
+	}
+	if (ri->Version != 0 || ri->Size < sizeof(*ri))
+		bad |= CHARS_BAD_LENGTH_BIT;
+	if (!ri->NpiId)
+		bad |= CHARS_BAD_NPIID_BIT;
+	if (!ri->ModuleId)
+		bad |= CHARS_BAD_MODULEID_BIT;
+	return bad;
+}
+
+/* The digest mixes 64-bit words built from the fields (as the trace hash
+ * does, sim/trace/trace.c): a handful of multiplies instead of one per byte (the
+ * byte-wise FNV-1a here was a tenth of a fuzzing run), and GUIDs by field,
+ * so the value does not depend on the host's byte order. */
+static inline uint64_t digest_word(uint64_t h, uint64_t w)
+{
+	h = (h ^ w) * 0xbf58476d1ce4e5b9ull;
+	return h ^ (h >> 32);
+}
+
+static inline uint64_t digest_guid(uint64_t h, const GUID *g)
+{
+	uint64_t lo = (uint64_t)g->Data1 | (uint64_t)g->Data2 << 32 | (uint64_t)g->Data3 << 48, hi = 0;
+	for (int i = 0; i < 8; i++)
+		hi |= (uint64_t)g->Data4[i] << (8 * i);
+	return digest_word(digest_word(h, lo), hi);
+}
+
+uint32_t nmr_chars_digest(enum nmr_role role, const void *chars)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	if (!chars)
+		return 2166136261u;
+	const NPI_REGISTRATION_INSTANCE *ri = chars_instance(role, chars);
+	const USHORT *vl = chars; /* Version, Length lead both structures */
+	/* Callback and NpiSpecificCharacteristics pointers count by presence
+	 * only: their values differ between builds and would break determinism. */
+	const void *const *cbs = (const void *const *)((const unsigned char *)chars + offsetof(NPI_CLIENT_CHARACTERISTICS, ClientAttachProvider));
+	uint64_t present = (uint64_t)(cbs[0] != NULL) | (uint64_t)(cbs[1] != NULL) << 1 | (uint64_t)(cbs[2] != NULL) << 2 |
+			   (uint64_t)(ri->NpiSpecificCharacteristics != NULL) << 3 | (uint64_t)(ri->NpiId != NULL) << 4 |
+			   (uint64_t)(ri->ModuleId != NULL) << 5;
+	h = digest_word(h, (uint64_t)vl[0] | (uint64_t)vl[1] << 16 | present << 32);
+	h = digest_word(h, (uint64_t)ri->Version | (uint64_t)ri->Size << 16 | (uint64_t)(uint32_t)ri->Number << 32);
+	if (ri->NpiId)
+		h = digest_guid(h, ri->NpiId);
+	if (ri->ModuleId) {
+		h = digest_word(h, (uint64_t)ri->ModuleId->Length | (uint64_t)(uint32_t)ri->ModuleId->Type << 32);
+		h = digest_guid(h, &ri->ModuleId->Guid);
+	}
+	return (uint32_t)(h ^ (h >> 32));
+}
+
+uint8_t nmr_front_npi_index(struct nmr_front *f, const NPIID *npi)
+{
+	if (!npi)
+		return EV_NONE8;
+	for (uint32_t i = 0; i < f->nnpis; i++)
+		if (memcmp(&f->npis[i], npi, sizeof(*npi)) == 0)
+			return (uint8_t)i;
+	if (f->nnpis == NMR_NPIS_MAX)
+		return NMR_NPIS_MAX - 1;
+	f->npis[f->nnpis] = *npi;
+	return (uint8_t)f->nnpis++;
+}
+
+/* ---- events ---- */
+
+static uint8_t caller_module(const struct sched *s)
+{
+	return s->current ? s->current->module : EV_NONE8;
+}
+
+static void api_event(struct sched *s, enum ev_kind kind, enum nmr_api api, uint32_t handle, int32_t status)
+{
+	struct event e = { .kind = (uint8_t)kind, .what = (uint8_t)api, .module = caller_module(s),
+			   .peer = EV_NONE8, .binding = EV_NONE16, .handle = handle, .status = status };
+	sched_emit(s, &e);
+}
+
+static struct nmr_front *front(void)
+{
+	assert(nmr_front_current && "Nmr* called outside a simulation run");
+	return nmr_front_current;
+}
+
+/* ---- the entry points ---- */
+
+static NTSTATUS register_common(enum nmr_role role, const void *chars, PVOID context, PHANDLE handle)
+{
+	struct nmr_front *f = front();
+	struct sched *s = f->sched;
+	enum nmr_api api = role == NMR_CLIENT ? API_REGISTER_CLIENT : API_REGISTER_PROVIDER;
+	sched_point(s);
+	uint8_t npi = EV_NONE8;
+	if (chars)
+		npi = nmr_front_npi_index(f, chars_instance(role, chars)->NpiId);
+	struct event e = { .kind = EV_API_ENTER, .what = (uint8_t)api, .module = caller_module(s), .peer = npi,
+			   .binding = EV_NONE16, .arg = nmr_chars_bad(role, chars),
+			   .aux = nmr_chars_digest(role, chars) };
+	sched_emit(s, &e);
+	NTSTATUS st = STATUS_INVALID_PARAMETER;
+	/* The model writes the caller's variable itself: when it writes it,
+	 * before or after attach callbacks, is freedom F1. */
+	if (handle)
+		st = f->ops->register_module(f->impl, role, chars, context, handle, caller_module(s), npi);
+	api_event(s, EV_API_EXIT, api, NT_SUCCESS(st) && handle ? nmr_handle_value(*handle) : 0, st);
+	return st;
+}
+
+NTSTATUS NmrRegisterClient(const NPI_CLIENT_CHARACTERISTICS *ClientCharacteristics, PVOID ClientContext, PHANDLE NmrClientHandle)
+{
+	return register_common(NMR_CLIENT, ClientCharacteristics, ClientContext, NmrClientHandle);
+}
+
+NTSTATUS NmrRegisterProvider(const NPI_PROVIDER_CHARACTERISTICS *ProviderCharacteristics, PVOID ProviderContext, PHANDLE NmrProviderHandle)
+{
+	return register_common(NMR_PROVIDER, ProviderCharacteristics, ProviderContext, NmrProviderHandle);
+}
+
+static NTSTATUS deregister_common(enum nmr_role role, HANDLE h)
+{
+	struct nmr_front *f = front();
+	struct sched *s = f->sched;
+	enum nmr_api api = role == NMR_CLIENT ? API_DEREGISTER_CLIENT : API_DEREGISTER_PROVIDER;
+	sched_point(s);
+	api_event(s, EV_API_ENTER, api, nmr_handle_value(h), 0);
+	NTSTATUS st = f->ops->deregister(f->impl, role, h);
+	api_event(s, EV_API_EXIT, api, nmr_handle_value(h), st);
+	return st;
+}
+
+NTSTATUS NmrDeregisterClient(HANDLE NmrClientHandle) { return deregister_common(NMR_CLIENT, NmrClientHandle); }
+NTSTATUS NmrDeregisterProvider(HANDLE NmrProviderHandle) { return deregister_common(NMR_PROVIDER, NmrProviderHandle); }
+
+static NTSTATUS wait_common(enum nmr_role role, HANDLE h)
+{
+	struct nmr_front *f = front();
+	struct sched *s = f->sched;
+	enum nmr_api api = role == NMR_CLIENT ? API_WAIT_CLIENT : API_WAIT_PROVIDER;
+	sched_point(s);
+	api_event(s, EV_API_ENTER, api, nmr_handle_value(h), 0);
+	NTSTATUS st = f->ops->wait(f->impl, role, h);
+	struct event e = { .kind = EV_API_EXIT, .what = (uint8_t)api, .module = caller_module(s), .peer = EV_NONE8,
+			   .binding = EV_NONE16, .handle = nmr_handle_value(h), .status = st };
+	/* The digest at return lets the oracle see characteristics changed
+	 * before the wait returned (M03). The model remembers the pointer. */
+	if (f->ops == &nmr_model_ops) {
+		const struct nmr_model *m = f->impl;
+		uint32_t v = nmr_handle_value(h);
+		uint32_t slot = v & 0xffu;
+		if (slot < NMR_REGS_MAX && m->regs[slot].chars && (m->regs[slot].handle == v || m->regs[slot].handle == 0))
+			e.aux = nmr_chars_digest(role, m->regs[slot].chars);
+	}
+	sched_emit(s, &e);
+	return st;
+}
+
+NTSTATUS NmrWaitForClientDeregisterComplete(HANDLE NmrClientHandle) { return wait_common(NMR_CLIENT, NmrClientHandle); }
+NTSTATUS NmrWaitForProviderDeregisterComplete(HANDLE NmrProviderHandle) { return wait_common(NMR_PROVIDER, NmrProviderHandle); }
+
+NTSTATUS NmrClientAttachProvider(HANDLE NmrBindingHandle, PVOID ClientBindingContext, CONST VOID *ClientDispatch,
+				 PVOID *ProviderBindingContext, CONST VOID **ProviderDispatch)
+{
+	struct nmr_front *f = front();
+	struct sched *s = f->sched;
+	sched_point(s);
+	api_event(s, EV_API_ENTER, API_CLIENT_ATTACH_PROVIDER, nmr_handle_value(NmrBindingHandle), 0);
+	NTSTATUS st = STATUS_INVALID_PARAMETER;
+	if (ProviderBindingContext && ProviderDispatch)
+		st = f->ops->client_attach_provider(f->impl, NmrBindingHandle, ClientBindingContext, ClientDispatch,
+						    ProviderBindingContext, ProviderDispatch);
+	/* Inside the client's attach callback for this binding: hand the client
+	 * a guarded copy of the provider's table (M18/M19 on later calls). */
+	struct nmr_attaching *a = s->current ? &f->attaching[s->current->id] : NULL;
+	if (st == STATUS_SUCCESS && f->guard && a && a->binding == nmr_handle_value(NmrBindingHandle))
+		*ProviderDispatch = guard_wrap(f->guard, a->npi_id, 1, *ProviderDispatch, a->binding, a->slot, a->client,
+					       a->provider);
+	api_event(s, EV_API_EXIT, API_CLIENT_ATTACH_PROVIDER, nmr_handle_value(NmrBindingHandle), st);
+	return st;
+}
+
+static void complete_common(enum nmr_role role, HANDLE b)
+{
+	struct nmr_front *f = front();
+	struct sched *s = f->sched;
+	enum nmr_api api = role == NMR_CLIENT ? API_CLIENT_DETACH_COMPLETE : API_PROVIDER_DETACH_COMPLETE;
+	sched_point(s);
+	api_event(s, EV_API_ENTER, api, nmr_handle_value(b), 0);
+	f->ops->detach_complete(f->impl, role, b);
+	api_event(s, EV_API_EXIT, api, nmr_handle_value(b), 0);
+}
+
+VOID NmrClientDetachProviderComplete(HANDLE NmrBindingHandle) { complete_common(NMR_CLIENT, NmrBindingHandle); }
+VOID NmrProviderDetachClientComplete(HANDLE NmrBindingHandle) { complete_common(NMR_PROVIDER, NmrBindingHandle); }
+
+/* ---- callback delivery (used by the model) ---- */
+
+struct cb_frame {
+	uint8_t saved_module; /* the thread's attribution before the callback */
+	uint8_t saved_irql;   /* its IRQL before */
+};
+
+static struct cb_frame cb_enter(struct sched *s, enum nmr_cb cb, const struct nmr_reg *self, const struct nmr_reg *peer,
+				uint16_t slot, uint32_t bh, uint8_t irql, uint32_t arg)
+{
+	struct sim_thread *t = s->current;
+	struct cb_frame fr = { t->module, t->irql };
+	/* A callback never lowers the IRQL its thread already runs at. */
+	if (irql > t->irql)
+		sched_set_irql(s, irql);
+	t->module = self->module;
+	struct event e = { .kind = EV_CB_ENTER, .what = (uint8_t)cb, .module = self->module,
+			   .peer = peer ? peer->module : EV_NONE8, .binding = slot, .handle = bh,
+			   .reg = self->handle, .arg = arg,
+			   .aux = nmr_chars_digest((enum nmr_role)self->role, self->chars) };
+	sched_emit(s, &e);
+	return fr;
+}
+
+static void cb_exit(struct sched *s, struct cb_frame fr, enum nmr_cb cb, const struct nmr_reg *self,
+		    const struct nmr_reg *peer, uint16_t slot, uint32_t bh, NTSTATUS st, uint32_t arg, uint32_t aux)
+{
+	struct sim_thread *t = s->current;
+	struct event e = { .kind = EV_CB_EXIT, .what = (uint8_t)cb, .module = self->module,
+			   .peer = peer ? peer->module : EV_NONE8, .binding = slot, .handle = bh,
+			   .reg = self->handle, .status = st, .arg = arg, .aux = aux };
+	sched_emit(s, &e);
+	t->module = fr.saved_module;
+	if (t->irql != fr.saved_irql)
+		sched_set_irql(s, fr.saved_irql);
+}
+
+NTSTATUS nmr_deliver_client_attach(struct sched *s, const struct nmr_reg *client, const struct nmr_reg *provider,
+				   uint16_t slot, uint32_t bh, uint8_t irql, bool *attach_called, NTSTATUS *attach_status)
+{
+	const NPI_CLIENT_CHARACTERISTICS *cc = client->chars;
+	const NPI_PROVIDER_CHARACTERISTICS *pc = provider->chars;
+	struct cb_frame fr = cb_enter(s, CB_CLIENT_ATTACH, client, provider, slot, bh, irql, provider->npi);
+	struct nmr_front *f = nmr_front_current;
+	struct nmr_attaching *a = f && s->current ? &f->attaching[s->current->id] : NULL;
+	struct nmr_attaching saved = a ? *a : (struct nmr_attaching){ 0 };
+	if (a)
+		*a = (struct nmr_attaching){ bh, slot, client->module, provider->module,
+					     pc->ProviderRegistrationInstance.NpiId };
+	NTSTATUS st = cc->ClientAttachProvider(nmr_handle_make(bh), client->context,
+					       (PNPI_REGISTRATION_INSTANCE)&pc->ProviderRegistrationInstance);
+	if (a)
+		*a = saved;
+	cb_exit(s, fr, CB_CLIENT_ATTACH, client, provider, slot, bh, st, *attach_called, (uint32_t)*attach_status);
+	return st;
+}
+
+NTSTATUS nmr_deliver_provider_attach(struct sched *s, const struct nmr_reg *client, const struct nmr_reg *provider,
+				     uint16_t slot, uint32_t bh, PVOID cbc, const void *cdisp, PVOID *pbc,
+				     const void **pdisp, bool *outputs_written)
+{
+	const NPI_CLIENT_CHARACTERISTICS *cc = client->chars;
+	const NPI_PROVIDER_CHARACTERISTICS *pc = provider->chars;
+	/* Sentinels tell whether the provider wrote its outputs (M13). */
+	static const char sentinel;
+	PVOID ctx = (PVOID)&sentinel;
+	const void *disp = &sentinel;
+	struct cb_frame fr = cb_enter(s, CB_PROVIDER_ATTACH, provider, client, slot, bh, PASSIVE_LEVEL, client->npi);
+	/* The provider gets a guarded copy of the client's table. */
+	if (nmr_front_current && nmr_front_current->guard)
+		cdisp = guard_wrap(nmr_front_current->guard, cc->ClientRegistrationInstance.NpiId, 0, cdisp, bh, slot,
+				   provider->module, client->module);
+	NTSTATUS st = pc->ProviderAttachClient(nmr_handle_make(bh), provider->context,
+					       (PNPI_REGISTRATION_INSTANCE)&cc->ClientRegistrationInstance, cbc, cdisp,
+					       &ctx, &disp);
+	*outputs_written = ctx != (PVOID)&sentinel && disp != (const void *)&sentinel;
+	*pbc = *outputs_written ? ctx : NULL;
+	*pdisp = *outputs_written ? disp : NULL;
+	cb_exit(s, fr, CB_PROVIDER_ATTACH, provider, client, slot, bh, st, *outputs_written, 0);
+	return st;
+}
+
+NTSTATUS nmr_deliver_detach(struct sched *s, enum nmr_role side, const struct nmr_reg *self, const struct nmr_reg *peer,
+			    uint16_t slot, uint32_t bh, void *ctx, uint8_t irql)
+{
+	enum nmr_cb cb = side == NMR_CLIENT ? CB_CLIENT_DETACH : CB_PROVIDER_DETACH;
+	struct cb_frame fr = cb_enter(s, cb, self, peer, slot, bh, irql, 0);
+	NTSTATUS st;
+	if (side == NMR_CLIENT)
+		st = ((const NPI_CLIENT_CHARACTERISTICS *)self->chars)->ClientDetachProvider(ctx);
+	else
+		st = ((const NPI_PROVIDER_CHARACTERISTICS *)self->chars)->ProviderDetachClient(ctx);
+	cb_exit(s, fr, cb, self, peer, slot, bh, st, 0, 0);
+	return st;
+}
+
+void nmr_deliver_cleanup(struct sched *s, enum nmr_role side, const struct nmr_reg *self, const struct nmr_reg *peer,
+			 uint16_t slot, uint32_t bh, void *ctx, uint8_t irql)
+{
+	enum nmr_cb cb = side == NMR_CLIENT ? CB_CLIENT_CLEANUP : CB_PROVIDER_CLEANUP;
+	void (*fn)(PVOID) = side == NMR_CLIENT
+		? ((const NPI_CLIENT_CHARACTERISTICS *)self->chars)->ClientCleanupBindingContext
+		: ((const NPI_PROVIDER_CHARACTERISTICS *)self->chars)->ProviderCleanupBindingContext;
+	/* A NULL cleanup callback still marks the cleanup point (arg = 1), so
+	 * the oracle's cleanup accounting does not depend on the module having one. */
+	struct cb_frame fr = cb_enter(s, cb, self, peer, slot, bh, irql, fn == NULL);
+	if (fn)
+		fn(ctx);
+	cb_exit(s, fr, cb, self, peer, slot, bh, 0, fn == NULL, 0);
+}

@@ -1,0 +1,134 @@
+/* crash.c - faults and sanitizer reports inside a run as K08 findings
+ * (see crash.h). Runs in a signal handler on a dying process: it uses stdio,
+ * which is not async-signal-safe, because the alternative is saying nothing. */
+#include "run/crash.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "run/run.h"
+
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define CRASH_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define CRASH_ASAN 1
+#endif
+#ifdef CRASH_ASAN
+void __asan_set_death_callback(void (*callback)(void));
+#endif
+
+static const int fault_signals[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL };
+#define NSIGNALS (sizeof fault_signals / sizeof fault_signals[0])
+
+static struct {
+	enum crash_mode mode;
+	struct sigaction previous[NSIGNALS];
+	volatile sig_atomic_t busy;
+	_Alignas(16) unsigned char altstack[64 * 1024];
+	bool installed;
+} crash;
+
+int (*crash_exit_code)(void);
+
+static const char *signal_name(int sig)
+{
+	switch (sig) {
+	case SIGSEGV: return "SIGSEGV";
+	case SIGBUS: return "SIGBUS";
+	case SIGFPE: return "SIGFPE";
+	case SIGILL: return "SIGILL";
+	default: return "a sanitizer report";
+	}
+}
+
+/* Report the crash against the running run; returns false outside a run. */
+static bool report(int sig)
+{
+	struct run_state *st = run_current;
+	if (!st)
+		return false;
+	struct sim_thread *t = st->sched.current;
+	uint8_t module = t ? t->module : EV_NONE8;
+	const char *mname = module < st->scn->nmodules ? st->scn->modules[module].name : NULL;
+	char detail[160], tname[32];
+	snprintf(detail, sizeof detail, "%s in %s on thread %s", signal_name(sig),
+		 mname ? mname : "engine code (no module was running: an nmrsim bug)",
+		 t ? trace_thread_name(st->scn, t->id, tname) : "main");
+	/* A crash always counts, whatever the target's rule filter. */
+	st->oracle.rule_mask = 0;
+	st->oracle.last_step = st->sched.step;
+	uint32_t before = st->oracle.nfindings;
+	oracle_report(&st->oracle, RULE_K08, SITE_CRASH, (uint8_t)sig, module, t ? t->id : EV_NONE8, EV_NONE16, 0,
+		      detail);
+	fflush(stdout);
+	if (crash.mode == CRASH_EXIT) {
+		fprintf(stderr, "\n--- trace up to the crash ---\n");
+		trace_render_text(stderr, &st->trace, st->scn);
+		fprintf(stderr, "\n");
+	}
+	if (st->oracle.nfindings > before)
+		oracle_print_finding(&st->oracle, &st->oracle.findings[st->oracle.nfindings - 1], stderr);
+	fflush(stderr);
+	return true;
+}
+
+static void on_fault(int sig, siginfo_t *info, void *uc)
+{
+	(void)info;
+	(void)uc;
+	if (!crash.busy) {
+		crash.busy = 1;
+		if (report(sig) && crash.mode == CRASH_EXIT) {
+			int rc = crash_exit_code ? crash_exit_code() : EXIT_VIOLATION;
+			fflush(stdout);
+			_exit(rc);
+		}
+	}
+	/* Hand over: restore the previous action; returning re-executes the
+	 * faulting instruction, which now reaches it (a synchronous fault). */
+	for (size_t i = 0; i < NSIGNALS; i++)
+		if (fault_signals[i] == sig)
+			sigaction(sig, &crash.previous[i], NULL);
+}
+
+#ifdef CRASH_ASAN
+static void on_sanitizer_death(void)
+{
+	if (!crash.busy) {
+		crash.busy = 1;
+		if (report(0) && crash.mode == CRASH_EXIT && crash_exit_code) {
+			int rc = crash_exit_code();
+			fflush(stdout);
+			_exit(rc);
+		}
+	}
+}
+#endif
+
+void crash_install(enum crash_mode mode)
+{
+	if (crash.installed)
+		return;
+	crash.installed = true;
+	crash.mode = mode;
+	stack_t ss = { .ss_sp = crash.altstack, .ss_size = sizeof crash.altstack, .ss_flags = 0 };
+	sigaltstack(&ss, NULL);
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_sigaction = on_fault;
+	sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < NSIGNALS; i++)
+		sigaction(fault_signals[i], &sa, &crash.previous[i]);
+#ifdef CRASH_ASAN
+	/* Under a fuzzer the death callback is the fuzzer's (it saves the input). */
+	if (mode == CRASH_EXIT)
+		__asan_set_death_callback(on_sanitizer_death);
+#endif
+}

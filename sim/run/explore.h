@@ -1,0 +1,44 @@
+/* explore.h - strategies over many runs of one scenario: seeded random,
+ * PCT, and bounded exhaustive search (depth-first over every choice, with a
+ * preemption bound). Each produces its choice stream itself and hands every
+ * finding to the caller with the source that reproduces it. */
+#ifndef NMRSIM_EXPLORE_H
+#define NMRSIM_EXPLORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "run/run.h"
+
+enum explore_strategy { EXPLORE_RANDOM = 0, EXPLORE_PCT, EXPLORE_DFS };
+
+struct explore_stats {
+	uint64_t runs;          /* runs made */
+	uint64_t steps;         /* scheduling steps over all runs */
+	uint64_t runs_with_findings;
+	bool exhausted;         /* DFS: every schedule within the bound was run */
+	bool truncated;         /* DFS: some run had more choices than the log holds */
+};
+
+/* Called for each run with findings. Return false to stop exploring. */
+typedef bool (*explore_finding_fn)(void *ctx, const struct run_result *res, const struct run_source *src,
+				   uint64_t run_index);
+/* Called every `progress_every` runs (and at the end). */
+typedef void (*explore_progress_fn)(void *ctx, const struct explore_stats *st);
+
+struct explore_config {
+	enum explore_strategy strategy;
+	uint64_t seed;          /* RANDOM / PCT: run i uses seed + i */
+	uint32_t pct_depth;     /* PCT */
+	uint32_t preempt_bound; /* DFS */
+	uint64_t runs_max;      /* stop after this many runs (DFS: 0 = until exhausted) */
+	uint64_t progress_every;/* runs between progress calls (0: never) */
+	bool stop_on_first;     /* end each run at its first finding */
+	explore_finding_fn on_finding;
+	explore_progress_fn on_progress;
+	void *ctx;
+};
+
+struct explore_stats explore_run(struct runner *r, const struct scenario *s, const struct explore_config *cfg);
+
+#endif

@@ -1,0 +1,322 @@
+/* run.c - one run: wire the parts, play the scripted threads, drain, and
+ * turn the outcome into findings. */
+#include "run/run.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define RUN_ARENA_BYTES (sizeof(struct run_state) + sizeof(struct event) * TRACE_EVENTS_MAX + \
+			 sizeof(struct choice_rec) * SCN_CHOICES_MAX + 4096)
+
+struct run_state *run_current;
+
+int runner_init(struct runner *r)
+{
+	memset(r, 0, sizeof(*r));
+	if (arena_init(&r->arena, RUN_ARENA_BYTES) != 0)
+		return -1;
+	if (fiber_pool_init(&r->pool, SIM_THREADS_MAX, FIBER_STACK_BYTES) != 0) {
+		arena_fini(&r->arena);
+		return -1;
+	}
+	r->st = arena_alloc(&r->arena, sizeof(struct run_state));
+	r->st->events = arena_alloc(&r->arena, sizeof(struct event) * TRACE_EVENTS_MAX);
+	r->st->choice_log = arena_alloc(&r->arena, sizeof(struct choice_rec) * SCN_CHOICES_MAX);
+	if (!r->st || !r->st->events || !r->st->choice_log) {
+		runner_fini(r);
+		return -1;
+	}
+	return 0;
+}
+
+void runner_fini(struct runner *r)
+{
+	fiber_pool_fini(&r->pool);
+	arena_fini(&r->arena);
+	r->st = NULL;
+}
+
+static void init_choice(struct run_state *st, const struct scenario *s, const struct run_source *src, uint32_t cap)
+{
+	struct choice *c = &st->choice;
+	switch (src ? src->kind : SOURCE_SCENARIO) {
+	case SOURCE_BYTES:
+		choice_init_bytes(c, src->bytes, src->bytes_len, st->choice_log, cap);
+		return;
+	case SOURCE_PRNG:
+		choice_init_prng(c, src->seed, st->choice_log, cap);
+		return;
+	case SOURCE_PCT:
+		choice_init_pct(c, src->seed, src->pct_depth, s->steps_max < 4096 ? s->steps_max : 4096,
+				st->choice_log, cap);
+		return;
+	case SOURCE_DFS:
+		choice_init_dfs(c, src->prefix, src->prefix_len, src->preempt_bound, st->choice_log, cap);
+		return;
+	default:
+		break;
+	}
+	switch (s->sched) {
+	case SCHED_SEED:
+		choice_init_prng(c, s->seed, st->choice_log, cap);
+		break;
+	case SCHED_PCT:
+		choice_init_pct(c, s->seed, s->pct_depth, s->steps_max < 4096 ? s->steps_max : 4096,
+				st->choice_log, cap);
+		break;
+	case SCHED_REPLAY:
+		choice_init_replay(c, s->choices, s->nchoices, st->choice_log, cap);
+		break;
+	default:
+		choice_init_bytes(c, s->sched_bytes, s->sched_len, st->choice_log, cap);
+		break;
+	}
+}
+
+/* Nothing can run. First, once every scripted thread finished, the drain
+ * phase: the system unloads every driver still loaded, each on its own
+ * thread (deregistrations must then finish, or the run hangs). Otherwise the
+ * kernel may fire the next timer or timeout (simulated time moves on). Drain
+ * goes first so a periodic timer cannot keep a run from ever unloading. */
+static bool scripted_done(const struct run_state *st)
+{
+	for (uint32_t i = 0; i < st->scn->nthreads && i < st->sched.nthreads; i++)
+		if (st->sched.threads[i].state != TS_DONE)
+			return false;
+	return true;
+}
+
+static bool run_on_idle(struct sched *s, void *ctx)
+{
+	struct run_state *st = ctx;
+	if (!st->drain_started && scripted_done(st)) {
+		st->drain_started = true;
+		bool any = false;
+		for (uint32_t i = 0; i < st->scn->nmodules; i++) {
+			struct scripted_module *m = &st->scripted.modules[i];
+			if (m->cfg->kind != MODULE_SCRIPTED || !m->registered || m->unloaded)
+				continue;
+			any |= sched_spawn(s, THREAD_SCRIPT, scripted_drain_thread, m) != NULL;
+		}
+		any |= host_drain(&st->host);
+		if (any)
+			return true;
+	}
+	return kernel_on_idle(&st->kernel);
+}
+
+static size_t append(char *buf, size_t len, const char *text)
+{
+	size_t n = strlen(text);
+	if (len + n + 1 > RUN_HANG_TEXT_MAX)
+		n = RUN_HANG_TEXT_MAX - 1 - len;
+	memcpy(buf + len, text, n);
+	buf[len + n] = '\0';
+	return len + n;
+}
+
+static bool any_pending_detach(const struct nmr_model *m)
+{
+	for (uint32_t i = 0; i < NMR_BINDINGS_MAX; i++)
+		for (int side = 0; side < 2; side++)
+			if (m->bindings[i].state != BIND_FREE && m->bindings[i].side[side] == SIDE_PENDING)
+				return true;
+	return false;
+}
+
+static void report_hang(struct run_state *st, enum sched_outcome outcome)
+{
+	struct sched *s = &st->sched;
+	char line[512], tname[32];
+	size_t len = 0;
+	st->hang[0] = '\0';
+	if (outcome == OUTCOME_BUDGET) {
+		len = (size_t)snprintf(st->hang, RUN_HANG_TEXT_MAX, "step budget of %u spent; still running:", s->steps_max);
+		for (uint32_t i = 0; i < s->nthreads; i++)
+			if (s->threads[i].state == TS_RUNNABLE) {
+				snprintf(line, sizeof line, " %s", trace_thread_name(st->scn, i, tname));
+				len = append(st->hang, len, line);
+			}
+		struct sim_thread *t = s->current ? s->current : &s->threads[0];
+		oracle_report(&st->oracle, RULE_L02, SITE_HANG, 0, t->module, t->id, EV_NONE16, 0, st->hang);
+		return;
+	}
+	bool all_in_unload = true, wait_in_callback = false;
+	struct sim_thread *first = NULL;
+	len = append(st->hang, len, "wait-for graph:");
+	for (uint32_t i = 0; i < s->nthreads; i++) {
+		struct sim_thread *t = &s->threads[i];
+		if (t->state != TS_BLOCKED || t->idle_worker)
+			continue;
+		if (!first)
+			first = t;
+		all_in_unload &= t->unload_depth > 0;
+		if (t->block_reason == BLOCK_DEREG_WAIT && i < SIM_THREADS_MAX && st->oracle.threads[i].depth > 0)
+			wait_in_callback = true;
+		snprintf(line, sizeof line, "\n  %s%s blocked in %s: ", trace_thread_name(st->scn, i, tname),
+			 t->unload_depth ? " (in Unload)" : "", block_reason_name((enum block_reason)t->block_reason));
+		len = append(st->hang, len, line);
+		if (t->block_reason == BLOCK_DEREG_WAIT)
+			nmr_model_describe_wait(&st->model, t->block_obj, st->module_names, line, sizeof line);
+		else if (kernel_describe_block(&st->kernel, st->scn, (uint8_t)i, line, sizeof line) <= 0)
+			snprintf(line, sizeof line, "nothing will wake it");
+		len = append(st->hang, len, line);
+	}
+	const char *cause = "cause: an event never signalled";
+	if (wait_in_callback)
+		cause = "cause: a wait for a deregistration inside an NMR callback (M09)";
+	else if (any_pending_detach(&st->model))
+		cause = "cause: a detach returned PENDING and its Complete never came (M17)";
+	len = append(st->hang, len, "\n  ");
+	append(st->hang, len, cause);
+	if (!first)
+		return;
+	char detail[160];
+	snprintf(detail, sizeof detail, "%s blocked for good in %s; %s", trace_thread_name(st->scn, first->id, tname),
+		 block_reason_name((enum block_reason)first->block_reason), cause + 7);
+	oracle_report(&st->oracle, all_in_unload ? RULE_L03 : RULE_L01, SITE_HANG, first->block_reason,
+		      first->module, first->id, EV_NONE16, 0, detail);
+}
+
+struct run_result run_scenario(struct runner *r, const struct scenario *s, const struct run_source *src,
+			       const struct run_options *opt)
+{
+	static const struct run_options defaults = { 0 };
+	if (!opt)
+		opt = &defaults;
+	struct run_state *st = r->st;
+	st->scn = s;
+	st->drain_started = false;
+	st->hang[0] = '\0';
+	for (uint32_t i = 0; i < s->nmodules; i++)
+		st->module_names[i] = s->modules[i].name;
+	uint32_t keep = opt->keep_events && opt->keep_events < TRACE_EVENTS_MAX ? opt->keep_events : TRACE_EVENTS_MAX;
+
+	oracle_init(&st->oracle, st->module_names, s->nmodules, opt->stop_on_first);
+	st->oracle.scenario = s; /* thread names in reports */
+	st->oracle.rule_mask = opt->rule_mask;
+	trace_init(&st->trace, st->events, keep, oracle_observe, &st->oracle);
+	/* DFS extends the log of the previous schedule: it always keeps one. */
+	bool dfs = src && src->kind == SOURCE_DFS;
+	init_choice(st, s, src, opt->no_choice_log && !dfs ? 0 : SCN_CHOICES_MAX);
+	sched_init(&st->sched, &r->pool, &st->choice, &st->trace, s->steps_max, &st->oracle.stop_requested);
+	st->sched.on_idle = run_on_idle;
+	st->sched.on_idle_ctx = st;
+	nmr_model_init(&st->model, &st->sched, &st->choice, s->registrar, s->fault_num, s->fault_den);
+	nmr_front_init(&st->front, &nmr_model_ops, &st->model, &st->sched);
+	guard_init(&st->guard, &st->sched);
+	st->front.guard = &st->guard;
+	scripted_init(&st->scripted, &st->sched, s);
+	host_run_init(&st->host, &st->sched, s);
+	/* Faults: the same ratio injects NMR failures (F6) and pool failures. */
+	kernel_init(&st->kernel, &st->sched, &st->choice, &st->oracle, s->fault_num, s->fault_den);
+	st->kernel.hooks = (struct kernel_hooks){.mute_reports = guard_mutes_reports, .ctx = &st->guard};
+	kernel_current = &st->kernel;
+	nmr_front_current = &st->front;
+	scripted_current = &st->scripted;
+	host_current = &st->host;
+	guard_current = &st->guard;
+	run_current = st;
+
+	/* Thread ids follow trace_thread_name(): scripted, NMR workers, system worker, drain. */
+	for (uint32_t i = 0; i < s->nthreads; i++)
+		sched_spawn(&st->sched, THREAD_SCRIPT, scripted_thread, &st->scripted);
+	for (uint32_t i = 0; i < s->workers && i < NMR_WORKERS_MAX; i++)
+		st->model.workers[st->model.nworkers++] = sched_spawn(&st->sched, THREAD_NMR_WORKER, nmr_model_worker, &st->model);
+	st->scripted.sys_worker = sched_spawn(&st->sched, THREAD_MOD_WORKER, scripted_sys_worker, &st->scripted);
+
+	enum sched_outcome outcome = sched_run(&st->sched);
+	bool hung = outcome == OUTCOME_DEADLOCK || outcome == OUTCOME_BUDGET;
+	/* Liveness findings are stamped with the step at which the run ended. */
+	st->oracle.last_step = st->sched.step;
+	if (hung)
+		report_hang(st, outcome);
+	/* A spent budget says nothing about what was still owed: a Complete
+	 * starved by a spinning thread is not a missing Complete (M17). */
+	/* After a bug check (OUTCOME_HALTED) the system is down: nothing more was
+	 * owed, so no end-of-run checks. */
+	/* A run stopped at its first finding (fuzzing) has work still owed by
+	 * design: no end-of-run checks either. */
+	if (outcome != OUTCOME_BUDGET && outcome != OUTCOME_HALTED && outcome != OUTCOME_STOPPED) {
+		kernel_fini(&st->kernel);
+		oracle_finish(&st->oracle, hung);
+	}
+	nmr_front_current = NULL;
+	scripted_current = NULL;
+	host_current = NULL;
+	guard_current = NULL;
+	run_current = NULL;
+	kernel_current = NULL;
+	r->runs++;
+
+	struct run_result res = {
+		.outcome = outcome,
+		.steps = st->sched.step,
+		.switches = st->sched.switches,
+		.events = st->trace.count,
+		.hash = st->trace.hash,
+		.nfindings = st->oracle.nfindings,
+		.findings = st->oracle.findings,
+		.rules_touched = st->oracle.rules_touched,
+		.rules_violated = st->oracle.rules_violated,
+		.diverged = st->choice.diverged,
+		.choices = st->choice_log,
+		.nchoices = st->choice.log_len,
+		.hang = st->hang,
+	};
+	return res;
+}
+
+uint64_t rule_mask_parse(const char *spec, bool *ok)
+{
+	uint64_t mask = 0;
+	bool all = false;
+	*ok = spec != NULL;
+	while (spec && *spec) {
+		char item[16];
+		size_t n = strcspn(spec, ",");
+		if (n == 0 || n >= sizeof item) {
+			*ok = false;
+			return 0;
+		}
+		memcpy(item, spec, n);
+		item[n] = '\0';
+		spec += n + (spec[n] == ',');
+		if (strcmp(item, "all") == 0) {
+			all = true;
+			continue;
+		}
+		if (n == 1) {
+			bool found = false;
+			for (int r = 1; r < RULE_COUNT; r++)
+				if (rule_info((enum rule)r)->id[0] == item[0]) {
+					mask |= 1ull << r;
+					found = true;
+				}
+			if (!found)
+				*ok = false;
+			continue;
+		}
+		enum rule r = rule_parse(item);
+		if (r == RULE_NONE) {
+			*ok = false;
+			continue;
+		}
+		mask |= 1ull << r;
+	}
+	return all ? 0 : mask;
+}
+
+bool run_matches_expect(const struct scenario *s, const struct run_result *res)
+{
+	if (s->expect == EXPECT_NONE)
+		return true;
+	if (s->expect == EXPECT_CLEAN)
+		return res->nfindings == 0;
+	uint64_t want = 0, got = 0;
+	for (uint32_t i = 0; i < s->nexpect; i++)
+		want |= 1ull << s->expect_rules[i];
+	for (uint32_t i = 0; i < res->nfindings; i++)
+		got |= 1ull << res->findings[i].rule;
+	return want == got;
+}

@@ -1,0 +1,111 @@
+/* run.h - one run: a pure function of (scenario, choice source).
+ *
+ * A runner owns everything a run needs, allocated once (an arena and a pool
+ * of fiber stacks); run_scenario() then allocates nothing from the system
+ * heap, so persistent fuzzing loops stay flat and fast. No state carries from
+ * one run to the next: every part is re-initialised from the scenario.
+ */
+#ifndef NMRSIM_RUN_H
+#define NMRSIM_RUN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "core/arena.h"
+#include "core/choice.h"
+#include "core/fiber.h"
+#include "host/host.h"
+#include "kernel/kernel.h"
+#include "nmr/nmr.h"
+#include "oracle/oracle.h"
+#include "scenario/scenario.h"
+#include "sched/sched.h"
+#include "modules/scripted.h"
+#include "trace/trace.h"
+
+/* Where the choices come from; SOURCE_SCENARIO uses the scenario's own
+ * schedule line (bytes, seed, pct or replay). */
+struct run_source {
+	enum { SOURCE_SCENARIO = 0, SOURCE_BYTES, SOURCE_PRNG, SOURCE_PCT, SOURCE_DFS } kind;
+	const uint8_t *bytes;    /* SOURCE_BYTES */
+	size_t bytes_len;
+	uint64_t seed;           /* SOURCE_PRNG, SOURCE_PCT */
+	uint32_t pct_depth;      /* SOURCE_PCT */
+	const uint16_t *prefix;  /* SOURCE_DFS */
+	uint32_t prefix_len;
+	uint32_t preempt_bound;
+};
+
+struct run_options {
+	bool stop_on_first;      /* end the run at the first finding (fuzzing) */
+	uint32_t keep_events;    /* events kept for rendering (0: TRACE_EVENTS_MAX) */
+	uint64_t rule_mask;      /* bit per enum rule that counts as a finding; 0 = every rule */
+	bool no_choice_log;      /* do not log the choices taken (fuzzing: nothing records a trace file;
+				  * result.choices is then empty; not with SOURCE_DFS, which needs them) */
+};
+
+/* Parse a rule filter: comma separated rule IDs ("M04"), letters ("R" = every
+ * R rule) or "all". Returns the mask (0 for "all"); *ok = false on an
+ * unknown item. */
+uint64_t rule_mask_parse(const char *spec, bool *ok);
+
+#define RUN_HANG_TEXT_MAX 1024
+
+struct run_state {
+	struct sched sched;
+	struct choice choice;
+	struct trace trace;
+	struct oracle oracle;
+	struct nmr_model model;
+	struct nmr_front front;
+	struct scripted_run scripted;
+	struct host_run host;
+	struct guard guard;
+	struct kernel kernel;
+	struct event *events;          /* TRACE_EVENTS_MAX */
+	struct choice_rec *choice_log; /* SCN_CHOICES_MAX */
+	const char *module_names[SCN_MODULES_MAX];
+	const struct scenario *scn;
+	bool drain_started;
+	char hang[RUN_HANG_TEXT_MAX];  /* wait-for graph of a hang, empty otherwise */
+};
+
+struct runner {
+	struct arena arena;
+	struct fiber_pool pool;
+	struct run_state *st;          /* in the arena */
+	uint64_t runs;                 /* runs made */
+};
+
+struct run_result {
+	enum sched_outcome outcome;
+	uint32_t steps;
+	uint32_t switches;
+	uint32_t events;
+	uint64_t hash;                 /* trace hash */
+	uint32_t nfindings;
+	const struct finding *findings;/* the oracle's, valid until the next run */
+	uint64_t rules_touched;        /* rule coverage bits */
+	uint64_t rules_violated;       /* rules violated, counted by rule_mask or not */
+	bool diverged;                 /* a replayed choice log did not fit */
+	const struct choice_rec *choices; /* choices taken (for trace files) */
+	uint32_t nchoices;
+	const char *hang;              /* wait-for graph text, "" if none */
+};
+
+/* The run in progress (crash reports), NULL between runs. */
+extern struct run_state *run_current;
+
+int runner_init(struct runner *r);
+void runner_fini(struct runner *r);
+struct run_result run_scenario(struct runner *r, const struct scenario *s, const struct run_source *src,
+			       const struct run_options *opt);
+
+/* Verdict against the scenario's `expect` line: true when it matches (or none). */
+bool run_matches_expect(const struct scenario *s, const struct run_result *res);
+
+/* Exit-code convention of every nmrsim tool. */
+enum { EXIT_CLEAN = 0, EXIT_VIOLATION = 1, EXIT_BAD_INPUT = 2 };
+
+#endif

@@ -1,0 +1,265 @@
+#include "sched/sched.h"
+
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void thread_finish(struct sched *s);
+
+static void thread_entry(void *arg)
+{
+	struct sim_thread *t = arg;
+	struct sched *s = t->sched;
+	struct event e = { .kind = EV_THREAD_START, .what = t->kind };
+	sched_emit(s, &e);
+	t->fn(s, t->arg);
+	/* sched_exit without calling a _Noreturn function: ASan puts
+	 * __asan_handle_no_return (a sigaltstack syscall and a memset of the
+	 * stack's shadow) before such a call, about 5% of an ASan fuzzing run;
+	 * it is not needed here, fiber_start unpoisons the whole stack. */
+	thread_finish(s);
+	abort(); /* thread_finish never returns to a finished thread */
+}
+
+void sched_init(struct sched *s, struct fiber_pool *pool, struct choice *c, struct trace *t,
+		uint32_t steps_max, const bool *stop_flag)
+{
+	memset(s, 0, sizeof(*s));
+	s->pool = pool;
+	s->choice = c;
+	s->trace = t;
+	s->steps_max = steps_max;
+	s->stop_flag = stop_flag;
+	s->deadline_step = UINT32_MAX;
+	fiber_init_main(&s->main);
+}
+
+struct sim_thread *sched_spawn(struct sched *s, enum sim_thread_kind kind, sim_thread_fn fn, void *arg)
+{
+	if (s->next_id >= SIM_THREADS_ENGINE_MAX)
+		return NULL;
+	struct sim_thread *t = sched_spawn_at(s, (uint8_t)s->next_id, kind, fn, arg);
+	if (t)
+		s->next_id++;
+	return t;
+}
+
+struct sim_thread *sched_spawn_at(struct sched *s, uint8_t id, enum sim_thread_kind kind, sim_thread_fn fn, void *arg)
+{
+	if (id >= SIM_THREADS_MAX || id >= s->pool->count || s->threads[id].state != TS_UNUSED)
+		return NULL;
+	struct sim_thread *t = &s->threads[id];
+	memset(t, 0, sizeof(*t));
+	t->id = id;
+	t->kind = (uint8_t)kind;
+	t->state = TS_RUNNABLE;
+	t->module = EV_NONE8;
+	t->fn = fn;
+	t->arg = arg;
+	t->sched = s;
+	t->fiber = &s->pool->fibers[id];
+	fiber_start(t->fiber, thread_entry, t);
+	s->runnable_mask |= 1u << t->id;
+	if (s->nthreads <= id)
+		s->nthreads = id + 1u;
+	return t;
+}
+
+void sched_emit(struct sched *s, struct event *e)
+{
+	e->step = s->step;
+	if (s->current) {
+		e->thread = s->current->id;
+		e->irql = s->current->irql;
+	} else {
+		e->thread = EV_NONE8;
+	}
+	trace_emit(s->trace, e);
+	if (s->on_event)
+		s->on_event(s->hook_ctx, e);
+}
+
+void sched_set_irql(struct sched *s, uint8_t irql)
+{
+	struct sim_thread *t = s->current;
+	if (!t || t->irql == irql)
+		return;
+	uint8_t old = t->irql;
+	t->irql = irql;
+	struct event e = { .kind = EV_IRQL, .module = t->module, .binding = EV_NONE16, .peer = EV_NONE8, .arg = old };
+	sched_emit(s, &e);
+}
+
+/* Hand control from the running thread (or main) to `to`. A finished thread
+ * leaves for good, so ASan may drop its fake stack. */
+static void switch_to(struct sched *s, struct fiber *to, struct sim_thread *next)
+{
+	struct sim_thread *cur = s->current;
+	struct fiber *from = cur ? cur->fiber : &s->main;
+	if (from == to)
+		return;
+	s->current = next;
+	s->switches++;
+	if (cur && cur->state == TS_DONE)
+		fiber_switch_final(from, to);
+	else
+		fiber_switch(from, to);
+}
+
+/* Return to main. On main itself (nothing ever ran) this just records. */
+static void end_run(struct sched *s, enum sched_outcome outcome)
+{
+	s->outcome = outcome;
+	if (!s->current)
+		return;
+	switch_to(s, &s->main, NULL);
+	/* Only reached if a finished run's fiber is resumed, which never happens. */
+	abort();
+}
+
+static bool blocked_for_good(const struct sched *s)
+{
+	for (uint32_t i = 0; i < s->nthreads; i++)
+		if (s->threads[i].state == TS_BLOCKED && !s->threads[i].idle_worker)
+			return true;
+	return false;
+}
+
+/* Pick the next thread among the runnable ones (option 0: the running one,
+ * when it can go on) and switch to it. */
+static void pick_next(struct sched *s)
+{
+	for (;;) {
+		struct sim_thread *cur = s->current;
+		uint8_t *ids = s->pick_ids;
+		uint32_t n = 0;
+		bool cur_first = cur && cur->state == TS_RUNNABLE;
+		/* The common case: the running thread is the only runnable one. No
+		 * choice is offered (as below with n == 1), nothing to switch. */
+		if (cur_first && s->runnable_mask == 1u << cur->id)
+			return;
+		if (cur_first)
+			ids[n++] = cur->id;
+		for (uint32_t mask = s->runnable_mask; mask; mask &= mask - 1) {
+			uint8_t id = (uint8_t)__builtin_ctz(mask);
+			if (!cur_first || id != cur->id)
+				ids[n++] = id;
+		}
+		if (n == 0) {
+			if (s->on_stall && s->on_stall(s, s->hook_ctx))
+				continue;
+			if (blocked_for_good(s)) {
+				end_run(s, OUTCOME_DEADLOCK);
+				return;
+			}
+			if (s->on_idle && s->on_idle(s, s->on_idle_ctx))
+				continue;
+			end_run(s, OUTCOME_DONE);
+			return;
+		}
+		uint32_t k = n == 1 ? 0 : choice_thread(s->choice, ids, n, cur_first);
+		struct sim_thread *next = &s->threads[ids[k]];
+		if (next != cur) {
+			struct event e = { .kind = EV_SWITCH, .module = next->module, .peer = EV_NONE8,
+					   .binding = EV_NONE16, .arg = cur ? cur->id : EV_NONE8 };
+			/* Stamp the switch with the thread that takes over. */
+			e.step = s->step;
+			e.thread = next->id;
+			e.irql = next->irql;
+			trace_emit(s->trace, &e);
+			switch_to(s, next->fiber, next);
+		}
+		return;
+	}
+}
+
+void sched_point(struct sched *s)
+{
+	assert(s->current && s->current->state == TS_RUNNABLE);
+	if (++s->step > s->steps_max)
+		end_run(s, OUTCOME_BUDGET);
+	if (s->step >= s->deadline_step && s->on_deadline)
+		s->on_deadline(s, s->hook_ctx);
+	if (s->stop_flag && *s->stop_flag)
+		end_run(s, OUTCOME_STOPPED);
+	if (s->runnable_mask & (s->runnable_mask - 1))
+		pick_next(s);
+}
+
+void sched_block(struct sched *s, enum block_reason reason, uint16_t obj)
+{
+	struct sim_thread *t = s->current;
+	assert(t && t->state == TS_RUNNABLE);
+	t->state = TS_BLOCKED;
+	t->block_reason = (uint8_t)reason;
+	t->block_obj = obj;
+	s->runnable_mask &= ~(1u << t->id);
+	if (reason != BLOCK_WORK) {
+		struct event e = { .kind = EV_BLOCK, .what = (uint8_t)reason, .module = t->module,
+				   .peer = EV_NONE8, .binding = EV_NONE16, .arg = obj };
+		sched_emit(s, &e);
+	}
+	if (++s->step > s->steps_max)
+		end_run(s, OUTCOME_BUDGET);
+	if (s->step >= s->deadline_step && s->on_deadline)
+		s->on_deadline(s, s->hook_ctx);
+	if (s->stop_flag && *s->stop_flag)
+		end_run(s, OUTCOME_STOPPED);
+	pick_next(s);
+	/* Resumed: someone woke us and the scheduler picked us. */
+	assert(t->state == TS_RUNNABLE);
+}
+
+void sched_wake(struct sched *s, struct sim_thread *t)
+{
+	if (t->state != TS_BLOCKED)
+		return;
+	bool was_idle = t->block_reason == BLOCK_WORK;
+	t->state = TS_RUNNABLE;
+	t->block_reason = BLOCK_NONE;
+	t->idle_worker = false;
+	s->runnable_mask |= 1u << t->id;
+	if (!was_idle) {
+		struct event e = { .kind = EV_WAKE, .module = t->module, .peer = EV_NONE8, .binding = EV_NONE16 };
+		e.step = s->step;
+		e.thread = t->id;
+		e.irql = t->irql;
+		trace_emit(s->trace, &e);
+	}
+}
+
+/* End the running thread and switch away for good. */
+static void thread_finish(struct sched *s)
+{
+	struct sim_thread *t = s->current;
+	assert(t);
+	struct event e = { .kind = EV_THREAD_END, .module = t->module, .peer = EV_NONE8, .binding = EV_NONE16 };
+	sched_emit(s, &e);
+	t->state = TS_DONE;
+	s->runnable_mask &= ~(1u << t->id);
+	pick_next(s);
+}
+
+_Noreturn void sched_exit(struct sched *s)
+{
+	thread_finish(s);
+	/* pick_next never returns to a finished thread. */
+	abort();
+}
+
+_Noreturn void sched_halt(struct sched *s)
+{
+	assert(s->current);
+	end_run(s, OUTCOME_HALTED);
+	abort(); /* end_run left this fiber for good */
+}
+
+enum sched_outcome sched_run(struct sched *s)
+{
+	s->outcome = OUTCOME_RUNNING;
+	s->current = NULL;
+	pick_next(s);
+	/* Back on main: some thread ended the run. */
+	s->current = NULL;
+	return s->outcome;
+}
