@@ -9,6 +9,7 @@
 #include "core/rules.h"
 #include "scenario/scenario.h"
 #include "trace/trace.h"
+#include "trace/names.h"
 
 static struct scenario scn; /* large: keep it off the stack */
 

@@ -25,6 +25,7 @@
 
 #include "minimize.h"
 #include "report.h"
+#include "trace/names.h"
 
 #define SIGS_MAX 1024        /* distinct signatures in one report */
 #define FILE_SIGS_MAX 8      /* signatures remembered per file */

@@ -113,17 +113,6 @@ void kernel_emit(struct kernel *k, enum ke_api api, uint32_t obj, int32_t status
 	sched_emit(k->sched, &e);
 }
 
-static const char *irql_text(uint8_t irql, char buf[8])
-{
-	switch (irql) {
-	case PASSIVE_LEVEL: return "PASSIVE_LEVEL";
-	case APC_LEVEL: return "APC_LEVEL";
-	case DISPATCH_LEVEL: return "DISPATCH_LEVEL";
-	case HIGH_LEVEL: return "HIGH_LEVEL";
-	default: snprintf(buf, 8, "%u", irql); return buf;
-	}
-}
-
 bool kernel_check_irql_max(struct kernel *k, enum ke_api api, uint8_t max)
 {
 	uint8_t irql = kernel_irql(k);
@@ -132,7 +121,7 @@ bool kernel_check_irql_max(struct kernel *k, enum ke_api api, uint8_t max)
 		return true;
 	char a[8], b[8];
 	kernel_report(k, RULE_K01, api, 0, "%s called at %s; it must be called at IRQL <= %s", ke_api_name(api),
-		      irql_text(irql, a), irql_text(max, b));
+		      irql_level_name(irql, a), irql_level_name(max, b));
 	return false;
 }
 

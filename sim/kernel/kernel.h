@@ -31,6 +31,7 @@
 #include "oracle/oracle.h"
 #include "sched/sched.h"
 #include "trace/trace.h"
+#include "trace/names.h"
 #include "wdm.h"
 
 #ifdef NMRSIM_TINY

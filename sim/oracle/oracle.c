@@ -57,6 +57,8 @@
  */
 #include "oracle/oracle.h"
 
+#include "trace/names.h"
+
 #include <stdarg.h>
 #include <stddef.h>
 #include <string.h>
@@ -110,16 +112,10 @@ static const char *site_name(uint8_t kind, uint8_t site)
 	case SITE_END: return "end";
 	case SITE_HANG: return block_reason_name((enum block_reason)site);
 	case SITE_CRASH:
-		return site == 11 ? "SIGSEGV" : site == 7 ? "SIGBUS" : site == 8 ? "SIGFPE" : site == 4 ? "SIGILL" :
-		       site == 6 ? "SIGABRT" : site == 0 ? "sanitizer" : "signal";
+		return crash_signal_name(site);
 	case SITE_KERNEL: return ke_api_name((enum ke_api)site);
 	default: return "?";
 	}
-}
-
-static const char *role_name(unsigned role)
-{
-	return role ? "provider" : "client";
 }
 
 /* ---- findings ---- */
@@ -429,7 +425,7 @@ static void describe_bad_handle(const struct oracle *o, uint32_t handle, unsigne
 	int b = binding_find(o, handle);
 	if (r != NO_INDEX && o->regs[r].role != role)
 		snprintf(buf, cap, "handle of %s's %s registration", mod_name(o, o->regs[r].module, nb),
-			 role_name(o->regs[r].role));
+			 nmr_role_name(o->regs[r].role));
 	else if (r != NO_INDEX && o->regs[r].state == REG_WAIT_RETURNED)
 		snprintf(buf, cap, "registration of %s whose wait already returned at step %u",
 			 mod_name(o, o->regs[r].module, nb), o->regs[r].step_wait);
@@ -440,19 +436,6 @@ static void describe_bad_handle(const struct oracle *o, uint32_t handle, unsigne
 		snprintf(buf, cap, "a binding handle (binding #%u), not a registration", o->bindings[b].slot);
 	else
 		snprintf(buf, cap, "not a handle NmrRegister* returned");
-}
-
-static void chars_bad_text(uint32_t bits, char *buf, size_t cap)
-{
-	static const char *const names[] = { "Version != 0", "Length/Size too small", "attach callback NULL",
-					     "detach callback NULL", "NpiId NULL", "ModuleId NULL" };
-	size_t n = 0;
-	buf[0] = '\0';
-	for (unsigned i = 0; i < sizeof names / sizeof names[0]; i++)
-		if (bits & (1u << i) && n < cap)
-			n += (size_t)snprintf(buf + n, cap - n, "%s%s", n ? ", " : "", names[i]);
-	if (bits >> 6 && n < cap)
-		snprintf(buf + n, cap - n, "%sbits 0x%x", n ? ", " : "", bits >> 6 << 6);
 }
 
 static void on_complete(struct oracle *o, const struct event *e, unsigned side)
@@ -479,7 +462,7 @@ static void on_complete(struct oracle *o, const struct event *e, unsigned side)
 	if (e->module != EV_NONE8 && owner != EV_NONE8 && e->module != owner) {
 		report(o, e, RULE_M16, SITE_API, api, e->module, b->slot, e->handle,
 		       "%s(0x%08x) called by %s: the %s side of binding #%u belongs to %s", an, e->handle,
-		       mod_name(o, e->module, nb), role_name(side), b->slot, mod_name(o, owner, pb));
+		       mod_name(o, e->module, nb), nmr_role_name(side), b->slot, mod_name(o, owner, pb));
 		/* The registrar acts on it all the same (the API names the side):
 		 * follow it quietly, so later checks judge the registrar on what it
 		 * was told rather than report this misuse again as R04/R06. */
@@ -496,7 +479,7 @@ static void on_complete(struct oracle *o, const struct event *e, unsigned side)
 	if (b->cleanup_calls[side]) {
 		report(o, e, RULE_M19, SITE_API, api, e->module, b->slot, e->handle,
 		       "%s(0x%08x) after the %s cleanup of binding #%u ran at step %u", an, e->handle,
-		       role_name(side), b->slot, b->step_cleanup[side]);
+		       nmr_role_name(side), b->slot, b->step_cleanup[side]);
 		return;
 	}
 	if (b->attach_state == BATT_FAILED) {
@@ -511,7 +494,7 @@ static void on_complete(struct oracle *o, const struct event *e, unsigned side)
 	case SIDE_ATTACHED:
 		report(o, e, RULE_M15, SITE_API, api, e->module, b->slot, e->handle,
 		       "%s(0x%08x): the %s detach callback of binding #%u was not called yet", an, e->handle,
-		       role_name(side), b->slot);
+		       nmr_role_name(side), b->slot);
 		break;
 	case SIDE_DETACHING:
 		if (again)
@@ -531,7 +514,7 @@ static void on_complete(struct oracle *o, const struct event *e, unsigned side)
 		else
 			report(o, e, RULE_M15, SITE_API, api, e->module, b->slot, e->handle,
 			       "%s(0x%08x): the %s detach callback of binding #%u returned STATUS_SUCCESS at step %u",
-			       an, e->handle, role_name(side), b->slot, b->step_detached[side]);
+			       an, e->handle, nmr_role_name(side), b->slot, b->step_detached[side]);
 		break;
 	}
 }
@@ -1110,7 +1093,7 @@ static void on_unload_exit(struct oracle *o, const struct event *e)
 			continue;
 		report(o, e, RULE_M20, SITE_UNLOAD, 0, e->module, EV_NONE16, r->handle,
 		       "Unload of %s returned while its %s registration 0x%08x was %s", mod_name(o, e->module, nb),
-		       role_name(r->role), r->handle, states[r->state]);
+		       nmr_role_name(r->role), r->handle, states[r->state]);
 		break;
 	}
 	if (e->aux || e->arg)

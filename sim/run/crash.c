@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "run/run.h"
+#include "trace/names.h"
 
 #if defined(__has_feature)
 #if __has_feature(address_sanitizer)
@@ -36,17 +37,6 @@ static struct {
 
 int (*crash_exit_code)(void);
 
-static const char *signal_name(int sig)
-{
-	switch (sig) {
-	case SIGSEGV: return "SIGSEGV";
-	case SIGBUS: return "SIGBUS";
-	case SIGFPE: return "SIGFPE";
-	case SIGILL: return "SIGILL";
-	default: return "a sanitizer report";
-	}
-}
-
 /* Report the crash against the running run; returns false outside a run. */
 static bool report(int sig)
 {
@@ -57,7 +47,7 @@ static bool report(int sig)
 	uint8_t module = t ? t->module : EV_NONE8;
 	const char *mname = module < st->scn->nmodules ? st->scn->modules[module].name : NULL;
 	char detail[160], tname[32];
-	snprintf(detail, sizeof detail, "%s in %s on thread %s", signal_name(sig),
+	snprintf(detail, sizeof detail, "%s in %s on thread %s", sig ? crash_signal_name(sig) : "a sanitizer report",
 		 mname ? mname : "engine code (no module was running: an nmrsim bug)",
 		 t ? trace_thread_name(st->scn, t->id, tname) : "main");
 	/* A crash always counts, whatever the target's rule filter. */

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "trace/names.h"
+
 #define RUN_ARENA_BYTES (sizeof(struct run_state) + sizeof(struct event) * TRACE_EVENTS_MAX + \
 			 sizeof(struct choice_rec) * SCN_CHOICES_MAX + 4096)
 

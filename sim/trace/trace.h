@@ -251,16 +251,10 @@ int trace_render_perfetto(FILE *out, const struct trace *t, const struct scenari
 /* One line: "events N, trace hash 0123456789abcdef" (hash as 16 hex digits). */
 void trace_render_summary(FILE *out, const struct trace *t);
 
-const char *ev_kind_name(enum ev_kind k);
-const char *nmr_api_name(enum nmr_api a);
-const char *nmr_cb_name(enum nmr_cb c);
-const char *block_reason_name(enum block_reason b);
-const char *ke_api_name(enum ke_api a);
 /* Keep a debug print's text; returns its index (EV_DPRINT arg). */
 uint32_t trace_message_add(struct trace *t, const char *text);
 /* The text of print `index`, or NULL when it was not kept. */
 const char *trace_message(const struct trace *t, uint32_t index);
-/* "STATUS_PENDING" etc. for the statuses the engine uses; "0x%08X" otherwise (buf holds 16). */
-const char *ntstatus_name(int32_t status, char buf[16]);
+/* The names of the enums above (ev_kind_name, nmr_api_name, ...): trace/names.h. */
 
 #endif

@@ -9,6 +9,7 @@
 #include "core/choice.h"
 #include "core/rules.h"
 #include "scenario/scenario.h"
+#include "trace/names.h"
 
 #define RENDER_THREADS 256    /* event thread ids are uint8_t */
 #define RENDER_INDENT_MAX 24  /* deeper nesting is drawn at this depth */
@@ -36,17 +37,6 @@ static void sb_printf(struct sbuf *b, const char *fmt, ...)
 	b->len += (size_t)n;
 	if (b->len >= b->cap)
 		b->len = b->cap - 1;
-}
-
-static const char *irql_name(unsigned irql, char buf[8])
-{
-	switch (irql) {
-	case SCN_IRQL_PASSIVE: return "PASSIVE";
-	case SCN_IRQL_APC: return "APC";
-	case SCN_IRQL_DISPATCH: return "DISPATCH";
-	case SCN_IRQL_HIGH: return "HIGH";
-	default: snprintf(buf, 8, "%u", irql & 0xffu); return buf;
-	}
 }
 
 /* The scenario's name of module m, "#m" if the scenario has no such module. */
@@ -92,7 +82,6 @@ static void describe_op(struct sbuf *b, const struct event *e, const struct scen
 
 static void describe_api(struct sbuf *b, const struct event *e, const struct scenario *s)
 {
-	static const char *const bad_names[] = { "version", "length", "attach", "detach", "npiid", "moduleid" };
 	char m[NAME_BYTES], st[16];
 	const char *api = nmr_api_name((enum nmr_api)e->what);
 	bool reg_api = e->what == API_REGISTER_CLIENT || e->what == API_REGISTER_PROVIDER;
@@ -111,9 +100,9 @@ static void describe_api(struct sbuf *b, const struct event *e, const struct sce
 		sb_printf(b, ", npi %u", e->peer);
 		if (e->arg) {
 			sb_printf(b, ", bad characteristics:");
-			for (unsigned i = 0; i < sizeof bad_names / sizeof bad_names[0]; i++)
+			for (unsigned i = 0; i < CHARS_BAD_BITS; i++)
 				if (e->arg & (1u << i))
-					sb_printf(b, " %s", bad_names[i]);
+					sb_printf(b, " %s", chars_bad_key(i));
 		}
 		sb_printf(b, ")");
 		return;
@@ -190,15 +179,6 @@ static void describe_kernel(struct sbuf *b, const struct event *e)
 /* One event as a line of text (without step, thread, IRQL or indentation). */
 static void describe(struct sbuf *b, const struct event *e, const struct scenario *s, const struct trace *tr)
 {
-	static const char *const block_text[BLOCK_COUNT] = {
-		[BLOCK_NONE] = "blocks", [BLOCK_DEREG_WAIT] = "blocks: waiting for deregistration",
-		[BLOCK_SLEEP] = "blocks: in a wait nothing signals", [BLOCK_WORK] = "blocks: waiting for work",
-		[BLOCK_EVENT] = "blocks: waiting for event", [BLOCK_SPINLOCK] = "spins: spin lock held elsewhere",
-		[BLOCK_MUTEX] = "blocks: fast mutex owned elsewhere", [BLOCK_PUSHLOCK] = "blocks: push lock held elsewhere",
-		[BLOCK_RUNDOWN] = "blocks: waiting for rundown release", [BLOCK_THREAD] = "blocks: waiting for thread",
-		[BLOCK_TIMER] = "blocks: waiting for timer", [BLOCK_DELAY] = "blocks: delay",
-		[BLOCK_DPC_FLUSH] = "blocks: flushing queued DPCs",
-	};
 	char m[NAME_BYTES], t[32], i0[8], i1[8];
 	switch (e->kind) {
 	case EV_THREAD_START: sb_printf(b, "thread starts"); break;
@@ -210,7 +190,7 @@ static void describe(struct sbuf *b, const struct event *e, const struct scenari
 			sb_printf(b, "switch");
 		break;
 	case EV_BLOCK:
-		sb_printf(b, "%s", e->what < BLOCK_COUNT ? block_text[e->what] : "blocks");
+		sb_printf(b, "%s", block_reason_text((enum block_reason)e->what));
 		if (e->what == BLOCK_DEREG_WAIT && e->arg != EV_NONE16)
 			sb_printf(b, " of reg slot %u", e->arg);
 		break;

@@ -1,0 +1,212 @@
+/* names.c - the names of the enums events carry (names.h): one table each.
+ * A value outside its enum gets a placeholder, never NULL, so a corrupt event
+ * still renders. */
+#include "trace/names.h"
+
+#include <signal.h>
+#include <stdio.h>
+
+const char *ev_kind_name(enum ev_kind k)
+{
+	static const char *const names[EV_KIND_COUNT] = {
+		[EV_THREAD_START] = "thread-start",
+		[EV_THREAD_END] = "thread-end",
+		[EV_SWITCH] = "switch",
+		[EV_BLOCK] = "block",
+		[EV_WAKE] = "wake",
+		[EV_OP] = "op",
+		[EV_API_ENTER] = "api-enter",
+		[EV_API_EXIT] = "api-exit",
+		[EV_CB_ENTER] = "cb-enter",
+		[EV_CB_EXIT] = "cb-exit",
+		[EV_CALL_ENTER] = "call-enter",
+		[EV_CALL_EXIT] = "call-exit",
+		[EV_IRQL] = "irql",
+		[EV_UNLOAD_ENTER] = "unload-enter",
+		[EV_UNLOAD_EXIT] = "unload-exit",
+		[EV_MUTATE] = "mutate",
+		[EV_CHOICE] = "choice",
+		[EV_DEREG_COMPLETE] = "dereg-complete",
+		[EV_DPRINT] = "dprint",
+		[EV_FINDING] = "finding",
+		[EV_KERNEL] = "kernel",
+		[EV_LOAD_ENTER] = "load-enter",
+		[EV_LOAD_EXIT] = "load-exit",
+	};
+	return (unsigned)k < EV_KIND_COUNT ? names[k] : "?";
+}
+
+const char *nmr_api_name(enum nmr_api a)
+{
+	static const char *const names[API_COUNT] = {
+		[API_REGISTER_CLIENT] = "NmrRegisterClient",
+		[API_REGISTER_PROVIDER] = "NmrRegisterProvider",
+		[API_DEREGISTER_CLIENT] = "NmrDeregisterClient",
+		[API_DEREGISTER_PROVIDER] = "NmrDeregisterProvider",
+		[API_WAIT_CLIENT] = "NmrWaitForClientDeregisterComplete",
+		[API_WAIT_PROVIDER] = "NmrWaitForProviderDeregisterComplete",
+		[API_CLIENT_ATTACH_PROVIDER] = "NmrClientAttachProvider",
+		[API_CLIENT_DETACH_COMPLETE] = "NmrClientDetachProviderComplete",
+		[API_PROVIDER_DETACH_COMPLETE] = "NmrProviderDetachClientComplete",
+	};
+	return (unsigned)a < API_COUNT ? names[a] : "Nmr?";
+}
+
+const char *nmr_cb_name(enum nmr_cb c)
+{
+	static const char *const names[CB_COUNT] = {
+		[CB_CLIENT_ATTACH] = "ClientAttachProvider",
+		[CB_PROVIDER_ATTACH] = "ProviderAttachClient",
+		[CB_CLIENT_DETACH] = "ClientDetachProvider",
+		[CB_PROVIDER_DETACH] = "ProviderDetachClient",
+		[CB_CLIENT_CLEANUP] = "ClientCleanupBindingContext",
+		[CB_PROVIDER_CLEANUP] = "ProviderCleanupBindingContext",
+	};
+	return (unsigned)c < CB_COUNT ? names[c] : "Callback?";
+}
+
+const char *block_reason_name(enum block_reason b)
+{
+	static const char *const names[BLOCK_COUNT] = {
+		[BLOCK_NONE] = "none",
+		[BLOCK_DEREG_WAIT] = "dereg-wait",
+		[BLOCK_SLEEP] = "sleep",
+		[BLOCK_WORK] = "work",
+		[BLOCK_EVENT] = "event",
+		[BLOCK_SPINLOCK] = "spinlock",
+		[BLOCK_MUTEX] = "fast-mutex",
+		[BLOCK_PUSHLOCK] = "push-lock",
+		[BLOCK_RUNDOWN] = "rundown",
+		[BLOCK_THREAD] = "thread",
+		[BLOCK_TIMER] = "timer",
+		[BLOCK_DELAY] = "delay",
+		[BLOCK_DPC_FLUSH] = "dpc-flush",
+	};
+	return (unsigned)b < BLOCK_COUNT ? names[b] : "?";
+}
+
+const char *ke_api_name(enum ke_api a)
+{
+	static const char *const names[KE_API_COUNT] = {
+#define KE_API_NAME(name) [KE_##name] = #name,
+		KE_API_LIST(KE_API_NAME)
+#undef KE_API_NAME
+	};
+	return (unsigned)a < KE_API_COUNT ? names[a] : "Ke?";
+}
+
+const char *ntstatus_name(int32_t status, char buf[16])
+{
+	switch ((uint32_t)status) {
+	case 0x00000000u: return "STATUS_SUCCESS";
+	case 0x00000102u: return "STATUS_TIMEOUT";
+	case 0x00000103u: return "STATUS_PENDING";
+	case 0xC0000001u: return "STATUS_UNSUCCESSFUL";
+	case 0xC0000008u: return "STATUS_INVALID_HANDLE";
+	case 0xC000000Du: return "STATUS_INVALID_PARAMETER";
+	case 0xC000009Au: return "STATUS_INSUFFICIENT_RESOURCES";
+	case 0xC0000225u: return "STATUS_NOT_FOUND";
+	case 0xC00002B9u: return "STATUS_NOINTERFACE";
+	default:
+		snprintf(buf, 16, "0x%08X", (unsigned)(uint32_t)status);
+		return buf;
+	}
+}
+
+const char *nmr_role_name(unsigned role)
+{
+	return role ? "provider" : "client";
+}
+
+const char *block_reason_text(enum block_reason b)
+{
+	static const char *const text[BLOCK_COUNT] = {
+		[BLOCK_NONE] = "blocks", [BLOCK_DEREG_WAIT] = "blocks: waiting for deregistration",
+		[BLOCK_SLEEP] = "blocks: in a wait nothing signals", [BLOCK_WORK] = "blocks: waiting for work",
+		[BLOCK_EVENT] = "blocks: waiting for event", [BLOCK_SPINLOCK] = "spins: spin lock held elsewhere",
+		[BLOCK_MUTEX] = "blocks: fast mutex owned elsewhere", [BLOCK_PUSHLOCK] = "blocks: push lock held elsewhere",
+		[BLOCK_RUNDOWN] = "blocks: waiting for rundown release", [BLOCK_THREAD] = "blocks: waiting for thread",
+		[BLOCK_TIMER] = "blocks: waiting for timer", [BLOCK_DELAY] = "blocks: delay",
+		[BLOCK_DPC_FLUSH] = "blocks: flushing queued DPCs",
+	};
+	return (unsigned)b < BLOCK_COUNT ? text[b] : "blocks";
+}
+
+/* The named levels, by value (wdm.h: PASSIVE_LEVEL 0, APC_LEVEL 1,
+ * DISPATCH_LEVEL 2, HIGH_LEVEL 15). */
+static const char *irql_known(unsigned irql)
+{
+	switch (irql) {
+	case 0: return "PASSIVE";
+	case 1: return "APC";
+	case 2: return "DISPATCH";
+	case 15: return "HIGH";
+	default: return NULL;
+	}
+}
+
+const char *irql_name(unsigned irql, char buf[8])
+{
+	const char *name = irql_known(irql);
+	if (name)
+		return name;
+	snprintf(buf, 8, "%u", irql & 0xffu);
+	return buf;
+}
+
+const char *irql_level_name(unsigned irql, char buf[8])
+{
+	switch (irql) {
+	case 0: return "PASSIVE_LEVEL";
+	case 1: return "APC_LEVEL";
+	case 2: return "DISPATCH_LEVEL";
+	case 15: return "HIGH_LEVEL";
+	default: return irql_name(irql, buf);
+	}
+}
+
+const char *crash_signal_name(int sig)
+{
+	switch (sig) {
+	case 0: return "sanitizer";
+	case SIGSEGV: return "SIGSEGV";
+	case SIGBUS: return "SIGBUS";
+	case SIGFPE: return "SIGFPE";
+	case SIGILL: return "SIGILL";
+	case SIGABRT: return "SIGABRT";
+	default: return "signal";
+	}
+}
+
+/* Bit i of enum chars_bad: the timeline's key and the report's text. */
+static const struct {
+	const char *key;
+	const char *text;
+} chars_bad_names[CHARS_BAD_BITS] = {
+	{ "version", "Version != 0" },
+	{ "length", "Length/Size too small" },
+	{ "attach", "attach callback NULL" },
+	{ "detach", "detach callback NULL" },
+	{ "npiid", "NpiId NULL" },
+	{ "moduleid", "ModuleId NULL" },
+};
+
+_Static_assert(CHARS_BAD_MODULEID_BIT == 1u << (CHARS_BAD_BITS - 1), "one name per enum chars_bad bit");
+
+const char *chars_bad_key(unsigned i)
+{
+	return i < CHARS_BAD_BITS ? chars_bad_names[i].key : NULL;
+}
+
+void chars_bad_text(uint32_t bits, char *buf, size_t cap)
+{
+	size_t n = 0;
+	if (!cap)
+		return;
+	buf[0] = '\0';
+	for (unsigned i = 0; i < CHARS_BAD_BITS; i++)
+		if (bits & (1u << i) && n < cap)
+			n += (size_t)snprintf(buf + n, cap - n, "%s%s", n ? ", " : "", chars_bad_names[i].text);
+	if (bits >> CHARS_BAD_BITS && n < cap)
+		snprintf(buf + n, cap - n, "%sbits 0x%x", n ? ", " : "", bits >> CHARS_BAD_BITS << CHARS_BAD_BITS);
+}
