@@ -63,7 +63,7 @@ struct oracle_reg {
 	uint8_t module;      /* module index */
 	uint8_t role;        /* 0 client, 1 provider */
 	uint8_t npi;         /* NPI index */
-	uint8_t state;       /* enum oracle_reg_state (oracle.c) */
+	uint8_t state;       /* enum oracle_reg_state (shadow.h) */
 	uint32_t digest;     /* characteristics digest at registration */
 	bool digest_flagged; /* M03 already reported for this registration */
 	bool dereg_complete; /* EV_DEREG_COMPLETE seen */
@@ -79,13 +79,13 @@ struct oracle_binding {
 	uint16_t slot;          /* registrar slot (for reports) */
 	uint8_t client_module, provider_module;
 	uint32_t client_reg, provider_reg;
-	uint8_t attach_state;   /* enum oracle_attach_state (oracle.c) */
-	uint8_t side_state[2];  /* per side (0 client, 1 provider): enum oracle_side_state (oracle.c) */
+	uint8_t attach_state;   /* enum oracle_attach_state (shadow.h) */
+	uint8_t side_state[2];  /* per side (0 client, 1 provider): enum oracle_side_state (shadow.h) */
 	uint8_t detach_calls[2];/* detach callbacks delivered per side */
 	uint8_t cleanup_calls[2]; /* cleanup callbacks delivered per side */
 	uint8_t completes[2];   /* Complete calls per side */
 	bool live;              /* not yet forgotten */
-	uint8_t attach_cb[2];   /* per side: enum oracle_attach_cb (oracle.c) of its attach callback */
+	uint8_t attach_cb[2];   /* per side: enum oracle_attach_cb (shadow.h) of its attach callback */
 	bool complete_early[2]; /* Complete called while that side's detach callback still ran */
 	bool tainted;           /* a module broke M11/M12/M13 on this attach: attach-outcome R checks skipped */
 	uint32_t seq;           /* creation order */
@@ -109,7 +109,7 @@ struct oracle_thread {
 		uint8_t npi;       /* register: NPI index */
 		uint8_t irql;      /* the caller's IRQL at the call */
 		uint8_t cb_index;  /* ClientAttachProvider: callback frame it was recorded on, EV_NONE8 if none */
-		bool valid;        /* deregister/wait: the handle was a registration of that role (see oracle.c) */
+		bool valid;        /* deregister/wait: the handle was a registration of that role (shadow.c) */
 		uint8_t reg_state; /* deregister/wait: shadow state at enter */
 		uint16_t reg_index;/* deregister/wait: shadow registration index, EV_NONE16 if none */
 		uint32_t reg_seq;  /* ... its seq (guards against recycling) */
