@@ -2,13 +2,14 @@
  *
  * A check is a function of the event resolved against the shadow (struct
  * oracle_view, shadow.h), called before the shadow moves on, that reports
- * its rule through oracle_reportf. Checks are dispatched from the per-event
- * tables of oracle.c: a row names the rule, the event kind's table it is in,
- * the event `what` values it applies to, whether the rule counts as
- * evaluated whenever the row applies (rule coverage), and the check (NULL:
- * coverage only). Adding a rule is one check function in its family's file
- * (rules_m.c module obligations, rules_r.c registrar guarantees), with a
- * comment quoting its row of CONTRACTS.md, and one row per event kind.
+ * its rule through oracle_reportf. Checks are dispatched from the tables
+ * of oracle.c: a list of rows per event (an NMR API entered or returned, a
+ * callback delivered or returned, a dispatch call, ...), a row naming the
+ * rule, whether the rule counts as evaluated whenever the row runs (rule
+ * coverage), and the check (NULL: coverage only). Adding a rule is one check
+ * function in its family's file (rules_m.c module obligations, rules_r.c
+ * registrar guarantees), under a comment quoting its row of CONTRACTS.md,
+ * and one row in the list of each event it is decided at.
  *
  * A check may record what its rule decided where other checks read it: M03
  * digest_flagged (report a changed digest once), M11/M12/M13 tainted (the
@@ -25,18 +26,20 @@
 typedef void (*oracle_check_fn)(struct oracle *o, const struct oracle_view *v);
 
 struct oracle_rule_row {
+	uint64_t touch;        /* rules_touched bit of the rule if it counts as evaluated whenever the row applies, else 0 */
 	uint8_t rule;          /* enum rule */
-	bool touch;            /* the rule counts as evaluated whenever the row applies */
-	uint32_t what;         /* bit per event `what` the row applies to (ROW_ANY: all) */
 	oracle_check_fn check; /* NULL: coverage only */
 };
 
-#define ROW_ANY UINT32_MAX
+/* A row: ROW(RULE_M04, TOUCH, check_m04). */
+#define ROW(rule, touch, check) { (touch) ? 1ull << (rule) : 0, (rule), (check) }
+#define TOUCH true
+#define NO_TOUCH false
 #define BIT(x) (1u << (x))
 
-/* Per event kind the rows in the order they are checked (which is the order
- * of the findings one event makes). ORACLE_AT_END: per live binding at
- * oracle_finish (v->b, v->hung). */
+/* The rows of a list run in order, which is the order of the findings one
+ * event makes. ORACLE_AT_END: the list run per live binding at oracle_finish
+ * (v->b, v->hung). */
 #define ORACLE_AT_END EV_KIND_COUNT
 
 static inline void oracle_touch(struct oracle *o, enum rule r)

@@ -1,15 +1,16 @@
-/* oracle.c - the oracle's core: event intake, the rule tables, findings.
+/* oracle.c - the oracle's core: the rule tables and the event intake.
  *
- * Each event goes through the shadow (shadow.c) in two halves around the
- * rule checks: shadow_resolve finds the registration, binding and thread
- * frames it concerns; the rows of the event kind's table below run in order
- * (a row: rule, the `what` values it applies to, coverage, check); then
- * shadow_apply moves the shadow on. The checks live by family: rules_m.c
+ * Each event goes through the shadow (shadow.h) in two halves around the
+ * rule checks: intake_resolve finds the registration, binding and thread
+ * frames it concerns; the rows listed for the event below run in order (a
+ * row: rule, coverage, check); then intake_apply moves the shadow on. The
+ * checks live by family: rules_m.c
  * (module obligations M01-M21) and rules_r.c (registrar guarantees R01-R12).
  * The kernel-primitive rules K01-K09 are decided by the kernel shim, which
  * owns that state, and the liveness rules L01-L03 by the run, which sees every
  * thread blocked or the budget spent; both report through oracle_report().
- * oracle_finish runs the ORACLE_AT_END rows once per live binding.
+ * oracle_finish runs the ORACLE_AT_END rows once per live binding. Findings
+ * and their reports are in report.c.
  *
  * Rule coverage (rules_touched), a bit set when the run reaches a state in
  * which the rule is evaluated on something real (rows with touch, and the
@@ -29,7 +30,6 @@
 #include "oracle/oracle.h"
 
 #include <assert.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -38,216 +38,486 @@
 
 _Static_assert(RULE_COUNT <= 64, "rules_touched holds one bit per rule");
 
-#define API_REGISTER (BIT(API_REGISTER_CLIENT) | BIT(API_REGISTER_PROVIDER))
-#define API_DEREGISTER (BIT(API_DEREGISTER_CLIENT) | BIT(API_DEREGISTER_PROVIDER))
-#define API_WAIT (BIT(API_WAIT_CLIENT) | BIT(API_WAIT_PROVIDER))
-#define API_COMPLETE (BIT(API_CLIENT_DETACH_COMPLETE) | BIT(API_PROVIDER_DETACH_COMPLETE))
-#define CB_ATTACH (BIT(CB_CLIENT_ATTACH) | BIT(CB_PROVIDER_ATTACH))
-#define CB_DETACH (BIT(CB_CLIENT_DETACH) | BIT(CB_PROVIDER_DETACH))
-#define CB_CLEANUP (BIT(CB_CLIENT_CLEANUP) | BIT(CB_PROVIDER_CLEANUP))
-#define CB_ANY (CB_ATTACH | CB_DETACH | CB_CLEANUP)
+/* ---- the tables: at each event, the checks in the order they run ---- */
 
-/* ---- the tables: per event kind, the checks in the order they run ---- */
-
-static const struct oracle_rule_row api_enter_rows[] = {
-	{ RULE_M01, true, API_REGISTER, check_m01 },
-	{ RULE_M02, true, API_REGISTER, check_m02 },
-	{ RULE_M05, true, API_DEREGISTER, check_m05 },
-	{ RULE_M04, true, API_DEREGISTER, check_m04 },
-	{ RULE_M08, true, API_WAIT, check_m08 },
-	{ RULE_M09, true, API_WAIT, check_m09 },
-	{ RULE_M07, true, API_WAIT, check_m07 },
-	{ RULE_M06, true, API_WAIT, check_m06 },
-	{ RULE_M11, true, BIT(API_CLIENT_ATTACH_PROVIDER), check_m11 },
-	{ RULE_M16, true, API_COMPLETE, check_m16 },
-	{ RULE_M19, false, API_COMPLETE, check_m19_complete },
-	{ RULE_M15, true, API_COMPLETE, check_m15_complete },
+/* NMR API entered (EV_API_ENTER, what = enum nmr_api). */
+static const struct oracle_rule_row register_enter[] = {
+	ROW(RULE_M01, TOUCH, check_m01),
+	ROW(RULE_M02, TOUCH, check_m02),
+};
+static const struct oracle_rule_row deregister_enter[] = {
+	ROW(RULE_M05, TOUCH, check_m05),
+	ROW(RULE_M04, TOUCH, check_m04),
+};
+static const struct oracle_rule_row wait_enter[] = {
+	ROW(RULE_M08, TOUCH, check_m08),
+	ROW(RULE_M09, TOUCH, check_m09),
+	ROW(RULE_M07, TOUCH, check_m07),
+	ROW(RULE_M06, TOUCH, check_m06),
+};
+static const struct oracle_rule_row attach_provider_enter[] = {
+	ROW(RULE_M11, TOUCH, check_m11),
+};
+static const struct oracle_rule_row complete_enter[] = {
+	ROW(RULE_M16, TOUCH, check_m16),
+	ROW(RULE_M19, NO_TOUCH, check_m19_complete),
+	ROW(RULE_M15, TOUCH, check_m15_complete),
 };
 
-static const struct oracle_rule_row api_exit_rows[] = {
-	{ RULE_R11, false, API_DEREGISTER, check_r11 },
-	{ RULE_M03, false, API_WAIT, check_m03 },
-	{ RULE_R08, false, API_WAIT, check_r08 },
-	{ RULE_R10, false, API_WAIT, check_r10_wait },
+/* NMR API returned (EV_API_EXIT). */
+static const struct oracle_rule_row deregister_exit[] = {
+	ROW(RULE_R11, NO_TOUCH, check_r11),
+};
+static const struct oracle_rule_row wait_exit[] = {
+	ROW(RULE_M03, NO_TOUCH, check_m03),
+	ROW(RULE_R08, NO_TOUCH, check_r08),
+	ROW(RULE_R10, NO_TOUCH, check_r10_wait),
 };
 
-static const struct oracle_rule_row cb_enter_rows[] = {
-	{ RULE_R09, true, CB_ANY, check_r09 },
-	{ RULE_M03, false, CB_ANY, check_m03 },
-	{ RULE_R10, false, CB_ANY, check_r10 },
-	{ RULE_R01, true, BIT(CB_CLIENT_ATTACH), check_r01 },
-	{ RULE_R02, true, BIT(CB_CLIENT_ATTACH), check_r02 },
-	{ RULE_R03, true, CB_ATTACH, check_r03 },
-	{ RULE_M10, true, CB_DETACH, NULL },
-	{ RULE_R05, true, CB_DETACH, check_r05 },
-	{ RULE_M19, true, CB_CLEANUP, NULL },
-	{ RULE_R07, true, CB_CLEANUP, check_r07 },
-	{ RULE_R12, true, CB_DETACH, check_r12 },
-	{ RULE_R12, false, CB_CLEANUP, check_r12 },
-	{ RULE_R06, true, CB_CLEANUP, check_r06 },
+/* Callback delivered (EV_CB_ENTER, what = enum nmr_cb): any, then per callback. */
+static const struct oracle_rule_row callback_enter[] = {
+	ROW(RULE_R09, TOUCH, check_r09),
+	ROW(RULE_M03, NO_TOUCH, check_m03),
+	ROW(RULE_R10, NO_TOUCH, check_r10),
+};
+static const struct oracle_rule_row client_attach_enter[] = {
+	ROW(RULE_R01, TOUCH, check_r01),
+	ROW(RULE_R02, TOUCH, check_r02),
+	ROW(RULE_R03, TOUCH, check_r03),
+};
+static const struct oracle_rule_row provider_attach_enter[] = {
+	ROW(RULE_R03, TOUCH, check_r03),
+};
+static const struct oracle_rule_row detach_enter[] = {
+	ROW(RULE_M10, TOUCH, NULL),
+	ROW(RULE_R05, TOUCH, check_r05),
+	ROW(RULE_R12, TOUCH, check_r12),
+};
+static const struct oracle_rule_row cleanup_enter[] = {
+	ROW(RULE_M19, TOUCH, NULL),
+	ROW(RULE_R07, TOUCH, check_r07),
+	ROW(RULE_R12, NO_TOUCH, check_r12),
+	ROW(RULE_R06, TOUCH, check_r06),
 };
 
-static const struct oracle_rule_row cb_exit_rows[] = {
-	{ RULE_M12, true, BIT(CB_CLIENT_ATTACH), check_m12 },
-	{ RULE_M13, true, BIT(CB_PROVIDER_ATTACH), check_m13 },
-	{ RULE_M14, true, CB_DETACH, check_m14 },
-	{ RULE_M15, false, CB_DETACH, check_m15_detach_exit },
-	{ RULE_M17, false, CB_DETACH, check_m17_pending },
+/* Callback returned (EV_CB_EXIT). */
+static const struct oracle_rule_row client_attach_exit[] = {
+	ROW(RULE_M12, TOUCH, check_m12),
+};
+static const struct oracle_rule_row provider_attach_exit[] = {
+	ROW(RULE_M13, TOUCH, check_m13),
+};
+static const struct oracle_rule_row detach_exit[] = {
+	ROW(RULE_M14, TOUCH, check_m14),
+	ROW(RULE_M15, NO_TOUCH, check_m15_detach_exit),
+	ROW(RULE_M17, NO_TOUCH, check_m17_pending),
 };
 
-static const struct oracle_rule_row call_enter_rows[] = {
-	{ RULE_M19, false, ROW_ANY, check_m19_call },
-	{ RULE_M18, false, ROW_ANY, check_m18 },
+/* The other events, whatever their `what`. */
+static const struct oracle_rule_row call_enter[] = {
+	ROW(RULE_M19, NO_TOUCH, check_m19_call),
+	ROW(RULE_M18, NO_TOUCH, check_m18),
+};
+static const struct oracle_rule_row block[] = {
+	ROW(RULE_M10, NO_TOUCH, check_m10),
+};
+static const struct oracle_rule_row unload_exit[] = {
+	ROW(RULE_M20, TOUCH, check_m20),
+	ROW(RULE_M21, TOUCH, check_m21),
+};
+static const struct oracle_rule_row dereg_complete[] = {
+	ROW(RULE_R04, TOUCH, check_r04),
+};
+static const struct oracle_rule_row at_end[] = { /* per live binding */
+	ROW(RULE_M17, NO_TOUCH, check_m17_end),
+	ROW(RULE_R07, NO_TOUCH, check_r07_end),
 };
 
-static const struct oracle_rule_row block_rows[] = {
-	{ RULE_M10, false, ROW_ANY, check_m10 },
-};
-
-static const struct oracle_rule_row unload_exit_rows[] = {
-	{ RULE_M20, true, ROW_ANY, check_m20 },
-	{ RULE_M21, true, ROW_ANY, check_m21 },
-};
-
-static const struct oracle_rule_row dereg_complete_rows[] = {
-	{ RULE_R04, true, ROW_ANY, check_r04 },
-};
-
-static const struct oracle_rule_row end_rows[] = {
-	{ RULE_M17, false, ROW_ANY, check_m17_end },
-	{ RULE_R07, false, ROW_ANY, check_r07_end },
-};
-
-#define ROWS(a) { a, sizeof a / sizeof a[0] }
-
-static const struct {
+struct row_list {
 	const struct oracle_rule_row *row;
 	uint32_t n;
-} rows_of[EV_KIND_COUNT + 1] = {
-	[EV_API_ENTER] = ROWS(api_enter_rows),
-	[EV_API_EXIT] = ROWS(api_exit_rows),
-	[EV_CB_ENTER] = ROWS(cb_enter_rows),
-	[EV_CB_EXIT] = ROWS(cb_exit_rows),
-	[EV_CALL_ENTER] = ROWS(call_enter_rows),
-	[EV_BLOCK] = ROWS(block_rows),
-	[EV_UNLOAD_EXIT] = ROWS(unload_exit_rows),
-	[EV_DEREG_COMPLETE] = ROWS(dereg_complete_rows),
-	[ORACLE_AT_END] = ROWS(end_rows),
 };
 
-static void run_rows(struct oracle *o, unsigned kind, const struct oracle_view *v)
+#define LIST(a) { a, sizeof a / sizeof a[0] }
+#define WHAT_MAX ((unsigned)API_COUNT) /* per-`what` lists: enum nmr_api or enum nmr_cb */
+_Static_assert((unsigned)CB_COUNT <= WHAT_MAX, "a list per callback");
+
+/* Per event kind: the rows for any event of the kind, then those of its `what`. */
+static const struct {
+	struct row_list any;
+	struct row_list what[WHAT_MAX];
+} tables[ORACLE_AT_END + 1] = {
+	[EV_API_ENTER].what = {
+		[API_REGISTER_CLIENT] = LIST(register_enter), [API_REGISTER_PROVIDER] = LIST(register_enter),
+		[API_DEREGISTER_CLIENT] = LIST(deregister_enter), [API_DEREGISTER_PROVIDER] = LIST(deregister_enter),
+		[API_WAIT_CLIENT] = LIST(wait_enter), [API_WAIT_PROVIDER] = LIST(wait_enter),
+		[API_CLIENT_ATTACH_PROVIDER] = LIST(attach_provider_enter),
+		[API_CLIENT_DETACH_COMPLETE] = LIST(complete_enter), [API_PROVIDER_DETACH_COMPLETE] = LIST(complete_enter),
+	},
+	[EV_API_EXIT].what = {
+		[API_DEREGISTER_CLIENT] = LIST(deregister_exit), [API_DEREGISTER_PROVIDER] = LIST(deregister_exit),
+		[API_WAIT_CLIENT] = LIST(wait_exit), [API_WAIT_PROVIDER] = LIST(wait_exit),
+	},
+	[EV_CB_ENTER] = {
+		.any = LIST(callback_enter),
+		.what = {
+			[CB_CLIENT_ATTACH] = LIST(client_attach_enter), [CB_PROVIDER_ATTACH] = LIST(provider_attach_enter),
+			[CB_CLIENT_DETACH] = LIST(detach_enter), [CB_PROVIDER_DETACH] = LIST(detach_enter),
+			[CB_CLIENT_CLEANUP] = LIST(cleanup_enter), [CB_PROVIDER_CLEANUP] = LIST(cleanup_enter),
+		},
+	},
+	[EV_CB_EXIT].what = {
+		[CB_CLIENT_ATTACH] = LIST(client_attach_exit), [CB_PROVIDER_ATTACH] = LIST(provider_attach_exit),
+		[CB_CLIENT_DETACH] = LIST(detach_exit), [CB_PROVIDER_DETACH] = LIST(detach_exit),
+	},
+	[EV_CALL_ENTER].any = LIST(call_enter),
+	[EV_BLOCK].any = LIST(block),
+	[EV_UNLOAD_EXIT].any = LIST(unload_exit),
+	[EV_DEREG_COMPLETE].any = LIST(dereg_complete),
+	[ORACLE_AT_END].any = LIST(at_end),
+};
+
+/* The event kinds some row or the shadow acts on; the rest (switches,
+ * choices, kernel routines, ...) only count. */
+#define KINDS_OBSERVED (BIT(EV_THREAD_START) | BIT(EV_API_ENTER) | BIT(EV_API_EXIT) | BIT(EV_CB_ENTER) | \
+			BIT(EV_CB_EXIT) | BIT(EV_CALL_ENTER) | BIT(EV_BLOCK) | BIT(EV_UNLOAD_EXIT) | \
+			BIT(EV_DEREG_COMPLETE))
+/* ... and those the shadow moves on by after the checks. */
+#define KINDS_APPLIED (BIT(EV_API_ENTER) | BIT(EV_API_EXIT) | BIT(EV_CB_ENTER) | BIT(EV_CB_EXIT) | \
+		       BIT(EV_DEREG_COMPLETE))
+_Static_assert(EV_KIND_COUNT <= 32, "KINDS_OBSERVED holds one bit per event kind");
+
+/* Coverage bits are gathered in a register and stored once: no check reads
+ * rules_touched, and the order of the bits does not matter. */
+static inline uint64_t run_list(struct oracle *o, struct row_list list, const struct oracle_view *v)
+{
+	uint64_t touched = 0;
+	for (uint32_t i = 0; i < list.n; i++) {
+		touched |= list.row[i].touch;
+		if (list.row[i].check)
+			list.row[i].check(o, v);
+	}
+	return touched;
+}
+
+static inline void run_rows(struct oracle *o, unsigned kind, unsigned what, const struct oracle_view *v)
 {
 	assert(kind <= ORACLE_AT_END);
-	unsigned what = v->e ? v->e->what : 0;
-	for (uint32_t i = 0; i < rows_of[kind].n; i++) {
-		const struct oracle_rule_row *row = &rows_of[kind].row[i];
-		if (row->what != ROW_ANY && (what >= 32 || !((row->what >> what) & 1u)))
-			continue;
-		assert(row->rule > RULE_NONE && row->rule < RULE_COUNT);
-		if (row->touch)
-			oracle_touch(o, (enum rule)row->rule);
-		if (row->check)
-			row->check(o, v);
+	uint64_t touched = run_list(o, tables[kind].any, v);
+	if (what < WHAT_MAX)
+		touched |= run_list(o, tables[kind].what[what], v);
+	o->rules_touched |= touched;
+}
+
+/* ---- intake: an event through the shadow ---- */
+
+static void view_reg(struct oracle *o, struct oracle_view *v, int ri)
+{
+	assert(ri == NO_INDEX || (uint32_t)ri < o->nregs);
+	v->ri = ri;
+	v->r = ri != NO_INDEX ? &o->regs[ri] : NULL;
+}
+
+static void view_binding(struct oracle *o, struct oracle_view *v, uint32_t handle)
+{
+	int bi = shadow_binding_find(o, handle);
+	assert(bi == NO_INDEX || (uint32_t)bi < o->nbindings);
+	v->b = bi != NO_INDEX ? &o->bindings[bi] : NULL;
+}
+
+static bool intake_resolve(struct oracle *o, const struct event *e, struct oracle_view *v)
+{
+	struct oracle_thread *t = e->thread < SIM_THREADS_MAX ? &o->threads[e->thread] : NULL;
+	v->e = e;
+	v->t = t;
+	v->f = NULL;
+	v->r = v->peer = NULL;
+	v->ri = v->cb_index = NO_INDEX;
+	v->b = NULL;
+	v->side = 0;
+	v->hung = false;
+	switch (e->kind) {
+	case EV_THREAD_START:
+		if (t)
+			memset(t, 0, sizeof *t);
+		return false;
+	case EV_API_ENTER:
+		v->f = api_push(t, e, &v->scratch);
+		switch (e->what) {
+		case API_REGISTER_CLIENT:
+		case API_REGISTER_PROVIDER:
+			v->f->npi = e->peer;
+			v->f->digest = e->aux;
+			break;
+		case API_DEREGISTER_CLIENT:
+		case API_DEREGISTER_PROVIDER:
+		case API_WAIT_CLIENT:
+		case API_WAIT_PROVIDER:
+			v->side = e->what & 1u; /* the role: client APIs are even */
+			view_reg(o, v, shadow_reg_find(o, e->handle));
+			break;
+		case API_CLIENT_DETACH_COMPLETE:
+		case API_PROVIDER_DETACH_COMPLETE:
+			v->side = e->what - API_CLIENT_DETACH_COMPLETE;
+			view_binding(o, v, e->handle);
+			break;
+		default:
+			break;
+		}
+		return true;
+	case EV_API_EXIT:
+		v->f = api_pop(t, e->what);
+		v->r = frame_reg(o, v->f);
+		return true;
+	case EV_CB_ENTER: {
+		if (e->what >= CB_COUNT)
+			return false;
+		v->side = e->what & 1u; /* client callbacks are even, provider odd */
+		int ri = shadow_reg_find(o, e->reg);
+		if (ri == NO_INDEX && e->reg)
+			ri = shadow_reg_from_inflight(o, e, v->side);
+		view_reg(o, v, ri);
+		view_binding(o, v, e->handle);
+		if (e->what == CB_CLIENT_ATTACH) {
+			int pi = shadow_reg_current(o, e->peer, 1);
+			v->peer = pi != NO_INDEX ? &o->regs[pi] : NULL;
+		}
+		return true;
+	}
+	case EV_CB_EXIT:
+		if (e->what >= CB_COUNT)
+			return false;
+		v->side = e->what & 1u;
+		v->cb_index = cb_pop(t, e->what, e->handle);
+		assert(v->cb_index == NO_INDEX || (t && v->cb_index < ORACLE_CB_DEPTH_MAX));
+		view_binding(o, v, e->handle);
+		return true;
+	case EV_CALL_ENTER:
+		view_binding(o, v, e->handle);
+		if (!v->b)
+			return false;
+		if (e->module == v->b->client_module)
+			v->side = 0;
+		else if (e->module == v->b->provider_module)
+			v->side = 1;
+		else
+			return false; /* neither side's module: nothing to judge */
+		return true;
+	case EV_DEREG_COMPLETE:
+		view_reg(o, v, shadow_reg_find(o, e->reg));
+		return true;
+	case EV_BLOCK:
+	case EV_UNLOAD_EXIT:
+		return true;
+	default:
+		return false;
 	}
 }
 
-/* ---- findings ---- */
+/* Moving the shadow on by the event v was resolved for, after the checks. */
 
-const char *oracle_mod_name(const struct oracle *o, uint8_t m, char buf[8])
+static void apply_api_enter(struct oracle *o, struct oracle_view *v)
 {
-	if (m == EV_NONE8)
-		return "-";
-	if (o->module_names && m < o->nmodules && o->module_names[m])
-		return o->module_names[m];
-	snprintf(buf, 8, "#%u", (unsigned)m);
-	return buf;
+	const struct event *e = v->e;
+	struct oracle_api_frame *f = v->f;
+	struct oracle_reg *r = v->r;
+	struct oracle_thread *t = v->t;
+	switch (e->what) {
+	case API_DEREGISTER_CLIENT:
+	case API_DEREGISTER_PROVIDER:
+	case API_WAIT_CLIENT:
+	case API_WAIT_PROVIDER: {
+		bool dereg = e->what <= API_DEREGISTER_PROVIDER;
+		/* Deregister takes a live registration; wait one deregistered
+		 * and not waited for (M04, M06, M07 judged the others). */
+		if (!r || r->role != v->side || r->state == REG_WAIT_RETURNED ||
+		    (dereg ? r->state != REG_REGISTERED : r->state == REG_REGISTERED))
+			break;
+		f->valid = true;
+		f->reg_index = (uint16_t)v->ri;
+		f->reg_seq = r->seq;
+		if (dereg) {
+			reg_advance(r, REG_DEREGISTERING);
+			r->step_deregistered = e->step;
+		}
+		break;
+	}
+	case API_CLIENT_ATTACH_PROVIDER: {
+		int top = shadow_cb_top(t);
+		if (top == NO_INDEX || t->cb[top] != CB_CLIENT_ATTACH)
+			break; /* M11 */
+		t->attach_called[top] = true;
+		t->attach_returned[top] = false;
+		f->cb_index = (uint8_t)top;
+		break;
+	}
+	case API_CLIENT_DETACH_COMPLETE:
+	case API_PROVIDER_DETACH_COMPLETE: {
+		struct oracle_binding *b = v->b;
+		unsigned side = v->side;
+		/* The registrar acts on a Complete made by the other side's module
+		 * all the same (the API names the side): follow it, so later checks
+		 * judge the registrar on what it was told. A Complete after cleanup
+		 * or on a failed attach changes nothing. */
+		if (!b || (!binding_foreign_caller(b, side, e->module) &&
+			   (b->cleanup_calls[side] || b->attach_state == BATT_FAILED)))
+			break;
+		count_up(&b->completes[side]);
+		if (b->side_state[side] == SIDE_PENDING) {
+			side_advance(b, side, SIDE_DETACHED);
+			b->step_detached[side] = e->step;
+		} else if (b->side_state[side] == SIDE_DETACHING) {
+			b->complete_early[side] = true; /* decided at the detach callback's exit (M15) */
+		}
+		break;
+	}
+	default:
+		break;
+	}
 }
 
-static const char *site_name(uint8_t kind, uint8_t site)
+static void apply_api_exit(struct oracle *o, struct oracle_view *v)
+{
+	const struct event *e = v->e;
+	struct oracle_api_frame *f = v->f;
+	struct oracle_reg *r = v->r;
+	switch (e->what) {
+	case API_REGISTER_CLIENT:
+	case API_REGISTER_PROVIDER: {
+		unsigned role = e->what - API_REGISTER_CLIENT;
+		if (e->status != ST_SUCCESS || e->handle == 0) {
+			int early = f && f->handle ? shadow_reg_find(o, f->handle) : NO_INDEX;
+			if (early != NO_INDEX && o->regs[early].module == e->module)
+				o->regs[early].state = REG_FREE;
+			break;
+		}
+		int ri = shadow_reg_find(o, e->handle);
+		if (ri != NO_INDEX && o->regs[ri].module == e->module && o->regs[ri].role == role &&
+		    o->regs[ri].state != REG_WAIT_RETURNED)
+			break; /* created when a callback reached it before the return (F1) */
+		shadow_reg_create(o, e->handle, e->module, role, f ? f->npi : EV_NONE8, f ? f->digest : 0, f != NULL, e->step);
+		break;
+	}
+	case API_DEREGISTER_CLIENT:
+	case API_DEREGISTER_PROVIDER:
+		if (r && r->state == REG_DEREGISTERING)
+			reg_advance(r, REG_DEREGISTERED);
+		break;
+	case API_WAIT_CLIENT:
+	case API_WAIT_PROVIDER:
+		if (!r || r->state == REG_WAIT_RETURNED || e->status != ST_SUCCESS)
+			break;
+		reg_advance(r, REG_WAIT_RETURNED);
+		r->step_wait = e->step;
+		break;
+	case API_CLIENT_ATTACH_PROVIDER: {
+		struct oracle_thread *t = v->t;
+		if (f && t && f->cb_index < t->depth && f->cb_index < ORACLE_CB_DEPTH_MAX &&
+		    t->cb[f->cb_index] == CB_CLIENT_ATTACH) {
+			t->attach_status[f->cb_index] = e->status;
+			t->attach_returned[f->cb_index] = true;
+		}
+		break;
+	}
+	default:
+		break;
+	}
+}
+
+static void apply_cb_enter(struct oracle *o, struct oracle_view *v)
+{
+	const struct event *e = v->e;
+	struct oracle_binding *b = v->b;
+	unsigned side = v->side;
+	switch (e->what) {
+	case CB_CLIENT_ATTACH:
+	case CB_PROVIDER_ATTACH:
+		/* A new binding, unless the other side's attach came first. */
+		if ((!b || b->attach_cb[side] != ACB_NONE) && e->handle) {
+			uint32_t peer_reg = 0;
+			if (side == 0) {
+				peer_reg = v->peer ? v->peer->handle : 0;
+			} else {
+				int ci = shadow_reg_current(o, e->peer, 0);
+				peer_reg = ci != NO_INDEX ? o->regs[ci].handle : 0;
+			}
+			b = shadow_binding_create(o, e->handle, e->binding);
+			if (b) {
+				*(side ? &b->client_module : &b->provider_module) = e->peer;
+				*(side ? &b->client_reg : &b->provider_reg) = peer_reg;
+			}
+		}
+		if (b) {
+			*(side ? &b->provider_module : &b->client_module) = e->module;
+			*(side ? &b->provider_reg : &b->client_reg) = e->reg;
+			b->attach_cb[side] = ACB_RUNNING;
+			binding_update_attach(b);
+		}
+		break;
+	case CB_CLIENT_DETACH:
+	case CB_PROVIDER_DETACH:
+		if (!b)
+			break;
+		count_up(&b->detach_calls[side]);
+		if (b->side_state[side] == SIDE_ATTACHED)
+			side_advance(b, side, SIDE_DETACHING);
+		break;
+	case CB_CLIENT_CLEANUP:
+	case CB_PROVIDER_CLEANUP:
+		if (!b)
+			break;
+		count_up(&b->cleanup_calls[side]);
+		if (b->cleanup_calls[side] == 1)
+			b->step_cleanup[side] = e->step;
+		break;
+	default:
+		break;
+	}
+	cb_push(v->t, e);
+}
+
+static void apply_cb_exit(struct oracle_view *v)
+{
+	const struct event *e = v->e;
+	struct oracle_binding *b = v->b;
+	unsigned side = v->side;
+	if (!b)
+		return;
+	switch (e->what) {
+	case CB_CLIENT_ATTACH:
+	case CB_PROVIDER_ATTACH:
+		b->attach_cb[side] = e->status == ST_SUCCESS ? ACB_OK : ACB_FAILED;
+		binding_update_attach(b);
+		break;
+	case CB_CLIENT_DETACH:
+	case CB_PROVIDER_DETACH:
+		if (b->side_state[side] != SIDE_DETACHING)
+			break;
+		if (!b->complete_early[side] && e->status == ST_PENDING)
+			side_advance(b, side, SIDE_PENDING);
+		else
+			side_advance(b, side, SIDE_DETACHED); /* SUCCESS, or a Complete already made */
+		b->step_detached[side] = e->step;
+		break;
+	default:
+		break;
+	}
+}
+
+static void intake_apply(struct oracle *o, struct oracle_view *v, unsigned kind)
 {
 	switch (kind) {
-	case SITE_API: return nmr_api_name((enum nmr_api)site);
-	case SITE_CB: return nmr_cb_name((enum nmr_cb)site);
-	case SITE_CALL: return "dispatch";
-	case SITE_UNLOAD: return "Unload";
-	case SITE_END: return "end";
-	case SITE_HANG: return block_reason_name((enum block_reason)site);
-	case SITE_CRASH: return crash_signal_name(site);
-	case SITE_KERNEL: return ke_api_name((enum ke_api)site);
-	default: return "?";
+	case EV_API_ENTER: apply_api_enter(o, v); break;
+	case EV_API_EXIT: apply_api_exit(o, v); break;
+	case EV_CB_ENTER: apply_cb_enter(o, v); break;
+	case EV_CB_EXIT: apply_cb_exit(v); break;
+	case EV_DEREG_COMPLETE:
+		if (v->r)
+			v->r->dereg_complete = true;
+		break;
+	default:
+		break;
 	}
-}
-
-/* Dedup and count; returns the slot to fill, or NULL (duplicate or full). */
-static struct finding *finding_add(struct oracle *o, enum rule rule, uint8_t site_kind, uint8_t site, uint8_t module)
-{
-	uint32_t key = (uint32_t)rule | (uint32_t)module << 8 | (uint32_t)site_kind << 16 | (uint32_t)site << 24;
-	o->rules_violated |= 1ull << (unsigned)rule;
-	/* A filtered-out rule still counts as explored, but is no finding: a
-	 * fuzz target whose modules are buggy by construction counts only the
-	 * rules of the system under test. */
-	if (o->rule_mask && !((o->rule_mask >> (unsigned)rule) & 1u)) {
-		oracle_touch(o, rule);
-		return NULL;
-	}
-	for (uint32_t i = 0; i < o->nsignatures; i++)
-		if (o->signatures[i] == key)
-			return NULL;
-	if (o->nsignatures < ORACLE_SIGNATURES_MAX)
-		o->signatures[o->nsignatures++] = key;
-	oracle_touch(o, rule);
-	o->findings_total++;
-	if (o->stop_on_first)
-		o->stop_requested = true;
-	if (o->nfindings >= ORACLE_FINDINGS_MAX)
-		return NULL;
-	struct finding *f = &o->findings[o->nfindings++];
-	memset(f, 0, sizeof *f);
-	f->rule = (uint8_t)rule;
-	f->site_kind = site_kind;
-	f->site = site;
-	f->module = module;
-	return f;
-}
-
-static void one_line(char *s)
-{
-	for (; *s; s++)
-		if (*s == '\n' || *s == '\r')
-			*s = ' ';
-}
-
-void oracle_reportf(struct oracle *o, const struct event *e, enum rule rule, uint8_t site_kind, uint8_t site,
-		    uint8_t module, uint16_t binding, uint32_t handle, const char *fmt, ...)
-{
-	struct finding *f = finding_add(o, rule, site_kind, site, module);
-	if (!f)
-		return;
-	f->thread = e ? e->thread : EV_NONE8;
-	f->binding = binding;
-	f->handle = handle;
-	f->step = e ? e->step : o->last_step;
-	f->event = o->event_index ? o->event_index - 1 : 0;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(f->detail, sizeof f->detail, fmt, ap);
-	va_end(ap);
-	one_line(f->detail);
-}
-
-void oracle_report(struct oracle *o, enum rule rule, enum finding_site site_kind, uint8_t site,
-		   uint8_t module, uint8_t thread, uint16_t binding, uint32_t handle, const char *detail)
-{
-	struct finding *f = finding_add(o, rule, (uint8_t)site_kind, site, module);
-	if (!f)
-		return;
-	f->thread = thread;
-	f->binding = binding;
-	f->handle = handle;
-	f->step = o->last_step;
-	f->event = o->event_index ? o->event_index - 1 : 0;
-	snprintf(f->detail, sizeof f->detail, "%s", detail ? detail : "");
-	one_line(f->detail);
 }
 
 /* ---- entry points ---- */
@@ -266,20 +536,31 @@ void oracle_init(struct oracle *o, const char *const *module_names, uint32_t nmo
 	o->stop_on_first = stop_on_first;
 }
 
-void oracle_on_event(struct oracle *o, const struct event *e)
+static inline void take_event(struct oracle *o, const struct event *e)
 {
+	/* kind and what read once: the checks are calls, after which the
+	 * compiler would load them again. */
+	unsigned kind = e->kind, what = e->what;
 	o->event_index++;
 	o->last_step = e->step;
-	struct oracle_view v;
-	if (!shadow_resolve(o, e, &v))
+	if (kind >= 32 || !((KINDS_OBSERVED >> kind) & 1u))
 		return;
-	run_rows(o, e->kind, &v);
-	shadow_apply(o, &v);
+	struct oracle_view v;
+	if (!intake_resolve(o, e, &v))
+		return;
+	run_rows(o, kind, what, &v);
+	if ((KINDS_APPLIED >> kind) & 1u)
+		intake_apply(o, &v, kind);
+}
+
+void oracle_on_event(struct oracle *o, const struct event *e)
+{
+	take_event(o, e);
 }
 
 void oracle_observe(void *oracle, const struct event *e)
 {
-	oracle_on_event(oracle, e);
+	take_event(oracle, e);
 }
 
 void oracle_finish(struct oracle *o, bool hung)
@@ -290,30 +571,6 @@ void oracle_finish(struct oracle *o, bool hung)
 			continue;
 		struct oracle_view v = { .e = NULL, .b = &o->bindings[i], .ri = NO_INDEX, .cb_index = NO_INDEX,
 					 .hung = hung };
-		run_rows(o, ORACLE_AT_END, &v);
+		run_rows(o, ORACLE_AT_END, 0, &v);
 	}
-}
-
-void oracle_signature(const struct oracle *o, const struct finding *f, char *buf, size_t cap)
-{
-	char nb[8];
-	if (!cap)
-		return;
-	snprintf(buf, cap, "%s %s %s", rule_info((enum rule)f->rule)->id, oracle_mod_name(o, f->module, nb),
-		 site_name(f->site_kind, f->site));
-}
-
-void oracle_print_finding(const struct oracle *o, const struct finding *f, FILE *out)
-{
-	const struct rule_info *ri = rule_info((enum rule)f->rule);
-	char nb[8], tb[32], sig[96];
-	const char *thread = f->thread == EV_NONE8 ? "-" : trace_thread_name(o->scenario, f->thread, tb);
-	fprintf(out, "violation %s %s at step %u, thread %s, module %s", ri->id, ri->name, f->step, thread,
-		oracle_mod_name(o, f->module, nb));
-	if (f->binding != EV_NONE16)
-		fprintf(out, ", binding #%u", (unsigned)f->binding);
-	if (f->handle)
-		fprintf(out, ", handle 0x%08x", f->handle);
-	oracle_signature(o, f, sig, sizeof sig);
-	fprintf(out, "\n  contract: %s\n  what: %s\nsignature: %s\n", ri->contract, f->detail, sig);
 }

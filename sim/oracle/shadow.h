@@ -19,17 +19,21 @@
  * unknown. Events of a thread id >= SIM_THREADS_MAX have no thread shadow.
  *
  * One event goes through the shadow in two halves around the rule checks
- * (oracle.c): shadow_resolve finds what it concerns (and pushes or pops the
+ * (oracle.c's intake): resolve finds what it concerns (and pushes or pops the
  * thread's frames), the checks judge it against the state as it stood, then
- * shadow_apply moves the state on. The state machines only move forward
+ * apply moves the state on. The lookups and frame operations that run at
+ * every event are inline here; creating and recycling entries is in
+ * shadow.c. The state machines only move forward
  * (asserted): a registration REGISTERED -> DEREGISTERING -> DEREGISTERED ->
  * WAIT_RETURNED, a binding side ATTACHED -> DETACHING -> PENDING -> DETACHED.
  */
 #ifndef NMRSIM_ORACLE_SHADOW_H
 #define NMRSIM_ORACLE_SHADOW_H
 
+#include <assert.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "oracle/oracle.h"
 
@@ -61,7 +65,7 @@ enum oracle_side_state {
 };
 
 /* One event resolved against the shadow: what the rule checks read. Only
- * the fields of the event's kind are set (see shadow_resolve). */
+ * the fields of the event's kind are set (oracle.c, intake_resolve). */
 struct oracle_view {
 	const struct event *e;
 	struct oracle_thread *t;      /* the event's thread, NULL beyond SIM_THREADS_MAX */
@@ -76,15 +80,162 @@ struct oracle_view {
 	struct oracle_api_frame scratch; /* the frame of an API enter the thread shadow cannot hold */
 };
 
-/* ---- lookups ---- */
+/* ---- creating and recycling entries (shadow.c) ---- */
 
-int shadow_reg_find(const struct oracle *o, uint32_t handle);
 /* The module's current registration of that role: the newest not finished, else the newest. */
 int shadow_reg_current(const struct oracle *o, uint8_t module, unsigned role);
-int shadow_binding_find(const struct oracle *o, uint32_t handle);
+/* A new registration (REG_REGISTERED); its index, or NO_INDEX when the shadow is full of unfinished ones. */
+int shadow_reg_create(struct oracle *o, uint32_t handle, uint8_t module, unsigned role, uint8_t npi,
+		      uint32_t digest, bool digest_known, uint32_t step);
+/* A callback reached registration e->reg before NmrRegister* returned (F1): create it from the register frame. */
+int shadow_reg_from_inflight(struct oracle *o, const struct event *e, unsigned role);
+/* Attach failed or both cleanups ran: may be recycled. */
 bool shadow_binding_finished(const struct oracle_binding *b);
-/* Innermost recorded callback frame index of t, or NO_INDEX (none, or not recorded). */
-int shadow_cb_top(const struct oracle_thread *t);
+/* A new binding, or NULL when the shadow is full of unfinished ones. */
+struct oracle_binding *shadow_binding_create(struct oracle *o, uint32_t handle, uint16_t slot_id);
+
+/* ---- at every event: lookups, state moves, per-thread frames ---- */
+
+static inline int shadow_reg_find(const struct oracle *o, uint32_t handle)
+{
+	if (!handle)
+		return NO_INDEX;
+	for (uint32_t i = 0; i < o->nregs; i++)
+		if (o->regs[i].state != REG_FREE && o->regs[i].handle == handle)
+			return (int)i;
+	return NO_INDEX;
+}
+
+/* A registration moves forward only (or is forgotten: REG_FREE). */
+static inline void reg_advance(struct oracle_reg *r, enum oracle_reg_state to)
+{
+	assert(r->state != REG_FREE && (unsigned)to > r->state);
+	r->state = (uint8_t)to;
+}
+
+/* The registration a deregister/wait frame recorded, if it still is that one. */
+static inline struct oracle_reg *frame_reg(struct oracle *o, const struct oracle_api_frame *f)
+{
+	if (!f || !f->valid || f->reg_index >= o->nregs)
+		return NULL;
+	struct oracle_reg *r = &o->regs[f->reg_index];
+	return r->state != REG_FREE && r->seq == f->reg_seq ? r : NULL;
+}
+
+static inline int shadow_binding_find(const struct oracle *o, uint32_t handle)
+{
+	if (!handle)
+		return NO_INDEX;
+	for (uint32_t i = 0; i < o->nbindings; i++)
+		if (o->bindings[i].live && o->bindings[i].handle == handle)
+			return (int)i;
+	return NO_INDEX;
+}
+
+static inline void binding_update_attach(struct oracle_binding *b)
+{
+	uint8_t c = b->attach_cb[0], p = b->attach_cb[1];
+	if (c == ACB_FAILED || p == ACB_FAILED || (c == ACB_OK && p == ACB_NONE))
+		b->attach_state = BATT_FAILED;
+	else if (c == ACB_OK && p == ACB_OK)
+		b->attach_state = BATT_ATTACHED;
+	else
+		b->attach_state = BATT_ATTACHING;
+}
+
+/* A side's detach moves forward only. */
+static inline void side_advance(struct oracle_binding *b, unsigned side, enum oracle_side_state to)
+{
+	assert(side < 2 && (unsigned)to > b->side_state[side]);
+	b->side_state[side] = (uint8_t)to;
+}
+
+static inline void count_up(uint8_t *n)
+{
+	if (*n < UINT8_MAX)
+		(*n)++;
+}
+
+static inline int shadow_cb_top(const struct oracle_thread *t)
+{
+	if (!t || t->depth == 0 || t->depth > ORACLE_CB_DEPTH_MAX)
+		return NO_INDEX;
+	return t->depth - 1;
+}
+
+static inline void cb_push(struct oracle_thread *t, const struct event *e)
+{
+	if (!t)
+		return;
+	if (t->depth < ORACLE_CB_DEPTH_MAX) {
+		unsigned d = t->depth;
+		t->cb[d] = e->what;
+		t->cb_handle[d] = e->handle;
+		t->cb_module[d] = e->module;
+		t->attach_called[d] = false;
+		t->attach_returned[d] = false;
+		t->attach_status[d] = 0;
+	}
+	if (t->depth < UINT8_MAX)
+		t->depth++;
+}
+
+/* Pop the callback frame matching (cb, handle): the innermost, or a deeper
+ * one (frames above it were never closed). Returns its index (data stays
+ * readable until the next push), NO_INDEX if not recorded. */
+static inline int cb_pop(struct oracle_thread *t, uint8_t cb, uint32_t handle)
+{
+	if (!t || t->depth == 0)
+		return NO_INDEX;
+	if (t->depth > ORACLE_CB_DEPTH_MAX) {
+		t->depth--;
+		return NO_INDEX;
+	}
+	for (int i = t->depth - 1; i >= 0; i--) {
+		if (t->cb[i] == cb && t->cb_handle[i] == handle) {
+			t->depth = (uint8_t)i;
+			return i;
+		}
+	}
+	return NO_INDEX;
+}
+
+static inline struct oracle_api_frame *api_push(struct oracle_thread *t, const struct event *e,
+					 struct oracle_api_frame *scratch)
+{
+	struct oracle_api_frame *f = scratch;
+	if (t) {
+		if (t->api_depth < ORACLE_API_DEPTH_MAX)
+			f = &t->api[t->api_depth];
+		if (t->api_depth < UINT8_MAX)
+			t->api_depth++;
+	}
+	memset(f, 0, sizeof *f);
+	f->api = e->what;
+	f->module = e->module;
+	f->irql = e->irql;
+	f->handle = e->handle;
+	f->cb_index = EV_NONE8;
+	f->reg_index = EV_NONE16;
+	return f;
+}
+
+static inline struct oracle_api_frame *api_pop(struct oracle_thread *t, uint8_t api)
+{
+	if (!t || t->api_depth == 0)
+		return NULL;
+	if (t->api_depth > ORACLE_API_DEPTH_MAX) {
+		t->api_depth--;
+		return NULL;
+	}
+	for (int i = t->api_depth - 1; i >= 0; i--) {
+		if (t->api[i].api == api) {
+			t->api_depth = (uint8_t)i;
+			return &t->api[i];
+		}
+	}
+	return NULL;
+}
 
 static inline uint8_t binding_side_module(const struct oracle_binding *b, unsigned side)
 {
@@ -102,14 +253,5 @@ static inline bool attach_unreturned(uint8_t acb)
 {
 	return acb == ACB_NONE || acb == ACB_RUNNING;
 }
-
-/* ---- one event ---- */
-
-/* Fill v for e (pushing or popping the thread's frames, creating a
- * registration a callback reached before NmrRegister* returned). False: the
- * event is of no concern to any rule (and the shadow took it already). */
-bool shadow_resolve(struct oracle *o, const struct event *e, struct oracle_view *v);
-/* Move the shadow on by the event v was resolved for, after the checks. */
-void shadow_apply(struct oracle *o, struct oracle_view *v);
 
 #endif
