@@ -31,14 +31,15 @@ _Noreturn void sim_assert_fail_values(const char *name, const char *expr, uintma
 #define SIM_ASSERT(cond, name) \
 	(__builtin_expect(!!(cond), 1) ? (void)0 : sim_assert_fail((name), #cond, __FILE__, __LINE__))
 
-#define SIM_ASSERT_CMP_(a, op, b, name) \
+/* The expression is spelled by the caller's macro, before its names expand. */
+#define SIM_ASSERT_CMP_(a, op, b, expr, name) \
 	(__builtin_expect((uintmax_t)(a) op (uintmax_t)(b), 1) ? (void)0 \
-		: sim_assert_fail_values((name), #a " " #op " " #b, (uintmax_t)(a), #op, (uintmax_t)(b), __FILE__, __LINE__))
+		: sim_assert_fail_values((name), (expr), (uintmax_t)(a), #op, (uintmax_t)(b), __FILE__, __LINE__))
 
 /* a < b, a <= b, a == b for unsigned values (an index against its capacity). */
-#define SIM_ASSERT_LT(a, b, name) SIM_ASSERT_CMP_(a, <, b, name)
-#define SIM_ASSERT_LE(a, b, name) SIM_ASSERT_CMP_(a, <=, b, name)
-#define SIM_ASSERT_EQ(a, b, name) SIM_ASSERT_CMP_(a, ==, b, name)
+#define SIM_ASSERT_LT(a, b, name) SIM_ASSERT_CMP_(a, <, b, #a " < " #b, name)
+#define SIM_ASSERT_LE(a, b, name) SIM_ASSERT_CMP_(a, <=, b, #a " <= " #b, name)
+#define SIM_ASSERT_EQ(a, b, name) SIM_ASSERT_CMP_(a, ==, b, #a " == " #b, name)
 
 /* An invariant that is a pair: both halves checked, each reported on its own. */
 #define SIM_ASSERT2(a, b, name) (SIM_ASSERT(a, name), SIM_ASSERT(b, name))

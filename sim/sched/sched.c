@@ -108,6 +108,7 @@ static void switch_to(struct sched *s, struct fiber *to, struct sim_thread *next
 		return;
 	SIM_ASSERT(next ? next->fiber == to : to == &s->main, "the switch target is the next thread's fiber (main: none)");
 	SIM_ASSERT(!next || next->state == TS_RUNNABLE, "only a runnable thread is switched to");
+	SIM_ASSERT(!next || next->fiber->arg == next, "a thread's pooled fiber belongs to that thread");
 	s->current = next;
 	s->switches++;
 	if (cur && cur->state == TS_DONE)
