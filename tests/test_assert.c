@@ -176,9 +176,24 @@ static void model_registration_wrong_role(void)
 	(void)nmr_model_ops.deregister(&model, NMR_CLIENT, nmr_handle_make(v));
 }
 
+/* Crash handling turns faults into K08 module-crash findings; it must leave
+ * SIGABRT alone, or a broken invariant would pass for a driver's crash. */
+static void abort_not_caught(void)
+{
+	struct sigaction sa;
+	sigaction(SIGABRT, NULL, &sa);
+	if (sa.sa_handler != SIG_DFL) {
+		fputs("crash handling took over SIGABRT\n", stderr);
+		_exit(3);
+	}
+}
+
 int main(void)
 {
 	struct outcome o;
+
+	run_child(abort_not_caught, &o);
+	CHECK(!o.signalled && o.exit_code == 0);
 
 	expect_invariant("direct", direct, "one is two", "one == two");
 	expect_invariant("direct values", direct_values, "two is below one", "two < one; 2 < 1 is false");
