@@ -24,9 +24,10 @@
 
 #include <stdint.h>
 
-_Noreturn void sim_assert_fail(const char *name, const char *expr, const char *file, int line);
-_Noreturn void sim_assert_fail_values(const char *name, const char *expr, uintmax_t a, const char *op, uintmax_t b,
-				      const char *file, int line);
+/* Cold: the compiler keeps the failure paths out of the hot code. */
+_Noreturn __attribute__((cold)) void sim_assert_fail(const char *name, const char *expr, const char *file, int line);
+_Noreturn __attribute__((cold)) void sim_assert_fail_values(const char *name, const char *expr, uintmax_t a,
+							    const char *op, uintmax_t b, const char *file, int line);
 
 #define SIM_ASSERT(cond, name) \
 	(__builtin_expect(!!(cond), 1) ? (void)0 : sim_assert_fail((name), #cond, __FILE__, __LINE__))

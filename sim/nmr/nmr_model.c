@@ -82,23 +82,10 @@ uint8_t nmr_model_callback_irql(struct nmr_model *m)
 
 /* ---- registration completion ---- */
 
-/* No live binding names registration slot rs (the count nbindings keeps). */
-static uint32_t bindings_of(const struct nmr_model *m, uint16_t rs)
-{
-	uint32_t n = 0;
-	for (uint32_t i = 0; i < NMR_BINDINGS_MAX; i++) {
-		const struct nmr_binding *b = &m->bindings[i];
-		n += b->state != BIND_FREE && (b->reg[NMR_CLIENT] == rs || b->reg[NMR_PROVIDER] == rs);
-	}
-	return n;
-}
-
 void nmr_model_reg_check_done(struct nmr_model *m, struct nmr_reg *r)
 {
 	if (r->state != REG_DEREGISTERING || r->nbindings != 0)
 		return;
-	NMR_MODEL_ASSERT(m, bindings_of(m, nmr_model_reg_slot(m, r)) == 0,
-			 "a deregistration completes only with no live binding");
 	r->state = REG_DONE;
 	struct event e = { .kind = EV_DEREG_COMPLETE, .module = r->module, .peer = EV_NONE8, .binding = EV_NONE16,
 			   .reg = r->handle, .handle = r->handle };

@@ -6,6 +6,7 @@
 #include "core/assert.h"
 
 _Static_assert(SIM_THREADS_MAX <= 32, "runnable_mask holds one bit per thread id");
+_Static_assert(SIM_THREADS_MAX <= CHOICE_THREADS_MAX, "thread ids fit the choice stream's per-thread tables");
 
 static void thread_finish(struct sched *s);
 
@@ -66,6 +67,7 @@ struct sim_thread *sched_spawn_at(struct sched *s, uint8_t id, enum sim_thread_k
 	t->fiber = &s->pool->fibers[id];
 	SIM_ASSERT(fn != NULL, "a thread has a body");
 	fiber_start(t->fiber, thread_entry, t);
+	SIM_ASSERT(t->fiber->arg == t, "a thread's pooled fiber belongs to that thread");
 	s->runnable_mask |= 1u << t->id;
 	if (s->nthreads <= id)
 		s->nthreads = id + 1u;
@@ -100,15 +102,13 @@ void sched_set_irql(struct sched *s, uint8_t irql)
 
 /* Hand control from the running thread (or main) to `to`. A finished thread
  * leaves for good, so ASan may drop its fake stack. */
-static void switch_to(struct sched *s, struct fiber *to, struct sim_thread *next)
+static inline __attribute__((always_inline)) void switch_to(struct sched *s, struct fiber *to,
+								struct sim_thread *next)
 {
 	struct sim_thread *cur = s->current;
 	struct fiber *from = cur ? cur->fiber : &s->main;
 	if (from == to)
 		return;
-	SIM_ASSERT(next ? next->fiber == to : to == &s->main, "the switch target is the next thread's fiber (main: none)");
-	SIM_ASSERT(!next || next->state == TS_RUNNABLE, "only a runnable thread is switched to");
-	SIM_ASSERT(!next || next->fiber->arg == next, "a thread's pooled fiber belongs to that thread");
 	s->current = next;
 	s->switches++;
 	if (cur && cur->state == TS_DONE)
@@ -154,8 +154,6 @@ static void pick_next(struct sched *s)
 			ids[n++] = cur->id;
 		for (uint32_t mask = s->runnable_mask; mask; mask &= mask - 1) {
 			uint8_t id = (uint8_t)__builtin_ctz(mask);
-			SIM_ASSERT_LT(id, s->nthreads, "runnable set holds spawned thread ids only");
-			SIM_ASSERT(s->threads[id].state == TS_RUNNABLE, "runnable set matches thread states");
 			if (!cur_first || id != cur->id)
 				ids[n++] = id;
 		}
@@ -172,8 +170,12 @@ static void pick_next(struct sched *s)
 			return;
 		}
 		uint32_t k = n == 1 ? 0 : choice_thread(s->choice, ids, n, cur_first);
-		SIM_ASSERT_LT(k, n, "the picked thread is one of the candidates");
+		/* The runnable set against the thread states: checked on the thread
+		 * picked (here) and where a bit changes (block, wake, finish), not
+		 * for every candidate of every pick (the hottest loop of a run). The
+		 * choice stream asserts k < n. */
 		struct sim_thread *next = &s->threads[ids[k]];
+		SIM_ASSERT(next->state == TS_RUNNABLE, "runnable set matches thread states");
 		if (next != cur) {
 			struct event e = { .kind = EV_SWITCH, .module = next->module, .peer = EV_NONE8,
 					   .binding = EV_NONE16, .arg = cur ? cur->id : EV_NONE8 };
@@ -232,10 +234,10 @@ void sched_block(struct sched *s, enum block_reason reason, uint16_t obj)
 
 void sched_wake(struct sched *s, struct sim_thread *t)
 {
-	SIM_ASSERT(t >= s->threads && t < s->threads + s->nthreads, "a woken thread is one of this scheduler's");
 	if (t->state != TS_BLOCKED)
 		return;
 	SIM_ASSERT(!(s->runnable_mask & (1u << t->id)), "a blocked thread is not in the runnable set");
+	SIM_ASSERT_LT(t->id, s->nthreads, "a woken thread is one of this scheduler's");
 	bool was_idle = t->block_reason == BLOCK_WORK;
 	t->state = TS_RUNNABLE;
 	t->block_reason = BLOCK_NONE;
@@ -256,6 +258,7 @@ static void thread_finish(struct sched *s)
 	struct sim_thread *t = s->current;
 	SIM_ASSERT(t != NULL, "only a simulated thread finishes");
 	SIM_ASSERT(t->state == TS_RUNNABLE, "a finishing thread was running");
+	SIM_ASSERT(s->runnable_mask & (1u << t->id), "a finishing thread is in the runnable set");
 	struct event e = { .kind = EV_THREAD_END, .module = t->module, .peer = EV_NONE8, .binding = EV_NONE16 };
 	sched_emit(s, &e);
 	t->state = TS_DONE;
