@@ -3,8 +3,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/assert.h"
+
 int arena_init(struct arena *a, size_t size_bytes)
 {
+	SIM_ASSERT(size_bytes > 0, "an arena has room");
 	a->base = malloc(size_bytes);
 	a->size_bytes = a->base ? size_bytes : 0;
 	a->used_bytes = 0;
@@ -23,12 +26,15 @@ void arena_fini(struct arena *a)
 
 void *arena_alloc(struct arena *a, size_t bytes)
 {
+	SIM_ASSERT(a->base != NULL, "an arena is allocated before use");
+	SIM_ASSERT_LE(a->used_bytes, a->size_bytes, "the bump offset stays inside the arena");
 	size_t start = (a->used_bytes + 15u) & ~(size_t)15u;
 	if (start > a->size_bytes || bytes > a->size_bytes - start)
 		return NULL;
 	a->used_bytes = start + bytes;
 	if (a->used_bytes > a->peak_bytes)
 		a->peak_bytes = a->used_bytes;
+	SIM_ASSERT_LE(a->used_bytes, a->size_bytes, "an allocation ends inside the arena");
 	/* Zeroed on allocation rather than on rewind: only touched bytes cost. */
 	memset(a->base + start, 0, bytes);
 	return a->base + start;
@@ -36,6 +42,7 @@ void *arena_alloc(struct arena *a, size_t bytes)
 
 void arena_rewind(struct arena *a, size_t mark)
 {
+	SIM_ASSERT_LE(mark, a->size_bytes, "a rewind mark lies inside the arena");
 	if (mark <= a->used_bytes)
 		a->used_bytes = mark;
 }

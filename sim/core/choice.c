@@ -11,6 +11,8 @@
 
 #include <string.h>
 
+#include "core/assert.h"
+
 /* ---- PRNG: splitmix64 (seeding) and xoshiro256** (Vigna & Blackman) ---- */
 
 uint64_t choice_splitmix64(uint64_t *state)
@@ -64,6 +66,7 @@ static void init_common(struct choice *c, enum choice_mode mode, struct choice_r
 	c->mode = mode;
 	c->log = log;
 	c->log_cap = log ? log_cap : 0;
+	SIM_ASSERT((unsigned)mode <= CHOICE_REPLAY, "a choice source is one of the five modes");
 	c->preempt_bound = UINT32_MAX; /* unbounded unless DFS says otherwise */
 }
 
@@ -115,6 +118,7 @@ void choice_init_pct(struct choice *c, uint64_t seed, uint32_t depth, uint32_t s
 			for (uint32_t i = 0; distinct && i < j; i++)
 				dup |= c->pct_change[i] == k;
 		} while (dup);
+		SIM_ASSERT(k >= 1 && k <= steps, "a PCT change point is one of the thread choices");
 		c->pct_change[j] = k;
 	}
 }
@@ -138,6 +142,7 @@ void choice_init_replay(struct choice *c, const struct choice_rec *recs, uint32_
 
 static inline void record(struct choice *c, enum choice_kind kind, uint32_t n, uint32_t v, uint8_t flags)
 {
+	SIM_ASSERT_LT(v, n, "a choice takes one of its options");
 	if (c->log_len < c->log_cap) {
 		struct choice_rec *r = &c->log[c->log_len++];
 		r->kind = (uint8_t)kind;
@@ -157,6 +162,7 @@ static uint32_t from_bytes(struct choice *c, uint32_t n)
 		raw = c->bytes[c->bytes_pos++];
 	if (n > 256 && c->bytes_pos < c->bytes_len)
 		raw |= (uint32_t)c->bytes[c->bytes_pos++] << 8;
+	SIM_ASSERT_LE(c->bytes_pos, c->bytes_len, "the byte stream is read inside its input");
 	return raw % n;
 }
 
@@ -164,6 +170,7 @@ static uint32_t from_dfs(struct choice *c, uint32_t n)
 {
 	if (c->count >= c->prefix_len)
 		return 0;
+	SIM_ASSERT(c->prefix != NULL, "a DFS prefix has storage");
 	uint32_t v = c->prefix[c->count];
 	if (v >= n) {
 		c->diverged = true;
@@ -177,6 +184,7 @@ static uint32_t from_replay(struct choice *c, enum choice_kind kind, uint32_t n,
 {
 	if (c->count >= c->replay_len)
 		return 0;
+	SIM_ASSERT(c->replay != NULL, "a replayed log has storage");
 	const struct choice_rec *r = &c->replay[c->count];
 	if (r->kind != (uint8_t)kind || r->n != n || r->value >= n) {
 		c->diverged = true;
@@ -254,6 +262,8 @@ static inline uint32_t pct_prio_of(const struct choice *c, uint8_t id)
 static void pct_see(struct choice *c, uint8_t id)
 {
 	uint32_t depth = c->pct_depth;
+	SIM_ASSERT_LT(id, CHOICE_THREADS_MAX, "PCT priorities are kept per thread id");
+	SIM_ASSERT_LE(depth, c->pct_next_prio, "PCT initial priorities start at the depth");
 	uint32_t seen = c->pct_next_prio - depth;
 	uint32_t p = depth + prng_bounded(c->prng, seen + 1);
 	for (uint32_t t = 0; t < CHOICE_THREADS_MAX; t++)

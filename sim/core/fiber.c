@@ -21,6 +21,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "core/assert.h"
+
 /* ---- which implementation ---------------------------------------------- */
 
 #if !defined(NMRSIM_FIBER_UCONTEXT) && defined(__ELF__) && !defined(__ILP32__) && \
@@ -454,6 +456,8 @@ void fiber_init_main(struct fiber *main_fiber)
 
 void fiber_start(struct fiber *f, fiber_fn fn, void *arg)
 {
+	SIM_ASSERT(f->stack != NULL, "only a pooled fiber is started (main runs on the OS thread's stack)");
+	SIM_ASSERT(fn != NULL, "a started fiber has an entry function");
 	f->fn = fn;
 	f->arg = arg;
 #ifdef FIBER_ASAN
@@ -512,6 +516,20 @@ void fiber_start(struct fiber *f, fiber_fn fn, void *arg)
 #endif
 }
 
+/* A fiber switched to is main or has a saved stack pointer inside its own
+ * stack (a pooled stack that the fiber overran or lost would resume garbage).
+ * Checked when a thread ends (fiber_switch_final), not on every switch: a
+ * plain switch is the one the scheduler makes most. */
+static inline void check_target(const struct fiber *from, const struct fiber *to)
+{
+	SIM_ASSERT(from != to, "a fiber never switches to itself");
+#if defined(FIBER_X86_64) || defined(FIBER_AARCH64)
+	SIM_ASSERT(to->stack == NULL || ((const unsigned char *)to->sp >= to->stack &&
+					 (const unsigned char *)to->sp < to->stack + to->stack_bytes),
+		   "a fiber resumes on its own stack");
+#endif
+}
+
 void fiber_switch(struct fiber *from, struct fiber *to)
 {
 #ifdef FIBER_ASAN
@@ -532,6 +550,7 @@ void fiber_switch(struct fiber *from, struct fiber *to)
 
 void fiber_switch_final(struct fiber *from, struct fiber *to)
 {
+	check_target(from, to);
 #ifdef FIBER_ASAN
 	asan_before_switch(from, to, 1);
 #endif

@@ -1,10 +1,11 @@
 /* images.c - the linked driver images, sorted by name (see images.h). */
 #include "core/images.h"
 
-#include <assert.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+
+#include "core/assert.h"
 
 /* Provided by the linker when driver objects are linked in (weak: a binary
  * without drivers has none, and the addresses are then null). */
@@ -28,13 +29,13 @@ static void table_build(void)
 			fprintf(stderr, "nmrsim: more than %d drivers linked; the rest are ignored\n", IMAGES_MAX);
 			break;
 		}
-		assert(b->name && "image record without a name");
+		SIM_ASSERT(b->name != NULL, "a linked driver image has a name");
 		unsigned i = table.count++;
 		for (; i > 0 && strcmp(table.sorted[i - 1]->name, b->name) > 0; i--)
 			table.sorted[i] = table.sorted[i - 1];
 		table.sorted[i] = b;
 	}
-	assert(table.count <= IMAGES_MAX);
+	SIM_ASSERT_LE(table.count, IMAGES_MAX, "linked driver images fit their table");
 }
 
 unsigned image_count(void)

@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "core/assert.h"
 #include "host/host.h"
 #include "kernel/kernel.h"
 #include "trace/trace.h"
@@ -97,6 +98,8 @@ __attribute__((visibility("hidden"), used)) const void *nmrsim_guard_enter(uint3
 const void *nmrsim_guard_enter(uint32_t k)
 {
 	struct guard *g = guard_last;
+	SIM_ASSERT(g != NULL, "a trampoline runs only after guard_init");
+	SIM_ASSERT_LT(k, GUARD_TABLES_MAX * GUARD_FNS_MAX, "a trampoline index names a guard table slot");
 	struct guard_table *t = &g->tables[k / GUARD_FNS_MAX];
 	const void *fn = t->fns[k % GUARD_FNS_MAX];
 	struct sched *s = g->sched;
@@ -104,6 +107,7 @@ const void *nmrsim_guard_enter(uint32_t k)
 		return fn;
 	sched_point(s);
 	struct sim_thread *th = s->current;
+	SIM_ASSERT_LT(th->id, SIM_THREADS_MAX, "guarded call depths are kept per thread id");
 	struct event e = { .kind = EV_CALL_ENTER, .module = t->caller, .peer = t->peer, .binding = t->slot,
 			   .handle = t->binding, .arg = k % GUARD_FNS_MAX };
 	sched_emit(s, &e);
@@ -127,6 +131,8 @@ __attribute__((visibility("hidden"), used)) void nmrsim_guard_exit(uint32_t k);
 void nmrsim_guard_exit(uint32_t k)
 {
 	struct guard *g = guard_last;
+	SIM_ASSERT(g != NULL, "a trampoline runs only after guard_init");
+	SIM_ASSERT_LT(k, GUARD_TABLES_MAX * GUARD_FNS_MAX, "a trampoline index names a guard table slot");
 	struct guard_table *t = &g->tables[k / GUARD_FNS_MAX];
 	struct sched *s = g->sched;
 	if (guard_current != g || !s || !s->current)
@@ -189,6 +195,7 @@ const void *guard_wrap(struct guard *g, const void *npi_id, int which, const voi
 		return table;
 	}
 	uint32_t index = g->ntables++;
+	SIM_ASSERT_LT(index, GUARD_TABLES_MAX, "a wrapped table takes a slot of the guard table");
 	struct guard_table *t = &g->tables[index];
 	t->binding = binding;
 	t->slot = slot;
@@ -202,6 +209,7 @@ const void *guard_wrap(struct guard *g, const void *npi_id, int which, const voi
 		t->fns[i] = fn;
 		if (!fn)
 			continue; /* a missing function stays missing */
+		SIM_ASSERT_LT(i, GUARD_FNS_MAX, "a wrapped function has a trampoline");
 		void *tramp = nmrsim_guard_tramps + 16 * (index * GUARD_FNS_MAX + i);
 		memcpy(t->copy + off + i * sizeof(void *), &tramp, sizeof tramp);
 	}

@@ -90,6 +90,7 @@ void host_run_init(struct host_run *h, struct sched *s, const struct scenario *s
 	restore_globals();
 	h->sched = s;
 	h->scn = scn;
+	SIM_ASSERT_LE(scn->nmodules, SCN_MODULES_MAX, "a scenario's modules fit the image table");
 	for (uint32_t i = 0; i < SCN_MODULES_MAX; i++) {
 		h->images[i].state = HOST_ABSENT;
 		h->images[i].module = (uint8_t)i;
@@ -151,6 +152,7 @@ static void load(struct host_run *h, struct host_image *img)
 	 * does nothing; the drain unloads it later). */
 	img->state = HOST_LOADING;
 	NTSTATUS st = (NTSTATUS)d->entry(obj, path);
+	SIM_ASSERT(img->state == HOST_LOADING, "an image stays loading until its DriverEntry returns");
 	e.kind = EV_LOAD_EXIT;
 	e.status = st;
 	sched_emit(s, &e);
@@ -179,9 +181,11 @@ static void unload(struct host_run *h, struct host_image *img)
 	struct event e = { .kind = EV_UNLOAD_ENTER, .module = img->module, .peer = EV_NONE8, .binding = EV_NONE16 };
 	sched_emit(s, &e);
 	obj->DriverUnload(obj);
+	SIM_ASSERT(img->state == HOST_UNLOADING, "an image stays unloading until its Unload returns");
 	img->state = HOST_UNLOADED;
 	image_gone(h, img, &e);
 	back_to_passive(h);
+	SIM_ASSERT(t->unload_depth > 0, "an Unload returns on the thread that entered it");
 	t->unload_depth--;
 }
 
@@ -192,6 +196,7 @@ void host_op(struct host_run *h, const struct scn_op *op)
 	struct sim_thread *t = h->sched->current;
 	uint8_t saved = t->module;
 	t->module = op->module;
+	SIM_ASSERT_LT(op->module, SCN_MODULES_MAX, "an op's module has an image slot");
 	struct host_image *img = &h->images[op->module];
 	if (op->kind == OP_LOAD)
 		load(h, img);

@@ -43,6 +43,8 @@ void *kernel_pool_alloc(struct kernel *k, enum ke_api api, size_t bytes, uint32_
 	}
 	struct kernel_pool_block *b = (struct kernel_pool_block *)(void *)(k->pool + k->pool_used);
 	k->pool_used += sizeof *b + payload;
+	SIM_ASSERT_LE(k->pool_used, KERNEL_POOL_BYTES, "pool blocks lie inside the pool buffer");
+	SIM_ASSERT_EQ(k->pool_used % 16u, 0, "pool blocks stay 16-byte aligned");
 	uint8_t module = kernel_module_now(k);
 	*b = (struct kernel_pool_block){ magic_live(k), tag, (uint32_t)bytes, (uint16_t)(++k->pool_allocations), module,
 					 kind };
@@ -58,6 +60,9 @@ void *kernel_pool_alloc(struct kernel *k, enum ke_api api, size_t bytes, uint32_
  * garbage: they are K09 and forgotten. */
 static void forget_queued(struct kernel *k, enum ke_api api, const unsigned char *lo, const unsigned char *hi)
 {
+	SIM_ASSERT_LE(k->ntimers, KERNEL_TIMERS_MAX, "set timers fit the timer table");
+	SIM_ASSERT_LE(k->dpc_len, KERNEL_DPCS_MAX, "the DPC queue holds at most its capacity");
+	SIM_ASSERT_LE(k->work_len, KERNEL_WORK_MAX, "the work queue holds at most its capacity");
 	for (uint32_t i = 0; i < k->ntimers;) {
 		const unsigned char *t = (const unsigned char *)k->timers[i];
 		if (t >= lo && t < hi) {

@@ -50,6 +50,7 @@ static void worker_thread(struct sched *s, void *arg)
 {
 	struct kernel *k = arg;
 	struct sim_thread *t = s->current;
+	SIM_ASSERT_EQ(t->id, SIM_THREAD_IO_WORKER, "work items run on the I/O worker");
 	struct kernel_thread *kt = &k->threads[t->id];
 	char nb[8];
 	for (;;) {
@@ -58,6 +59,8 @@ static void worker_thread(struct sched *s, void *arg)
 			sched_block(s, BLOCK_WORK, EV_NONE16);
 			continue;
 		}
+		SIM_ASSERT_LE(k->work_len, KERNEL_WORK_MAX, "the work queue holds at most its capacity");
+		SIM_ASSERT_LT(k->work_head, KERNEL_WORK_MAX, "the work queue's head is inside the queue");
 		struct kernel_work w = k->work[k->work_head];
 		k->work_head = (k->work_head + 1) % KERNEL_WORK_MAX;
 		k->work_len--;
@@ -109,6 +112,7 @@ bool kernel_work_queue(struct kernel *k, const struct kernel_work *w)
 		return false;
 	if (!k->io_worker)
 		k->io_worker = sched_spawn_at(k->sched, SIM_THREAD_IO_WORKER, THREAD_IO_WORKER, worker_thread, k);
+	SIM_ASSERT_LT(k->work_len, KERNEL_WORK_MAX, "a queued work item takes a slot of the work queue");
 	k->work[(k->work_head + k->work_len) % KERNEL_WORK_MAX] = *w;
 	k->work_len++;
 	struct sim_thread *t = k->io_worker;

@@ -74,6 +74,7 @@ static void dpc_thread(struct sched *s, void *arg)
 {
 	struct kernel *k = arg;
 	struct sim_thread *t = s->current;
+	SIM_ASSERT_EQ(t->id, SIM_THREAD_DPC, "DPCs run on the DPC thread");
 	struct kernel_thread *kt = &k->threads[t->id];
 	sched_set_irql(s, DISPATCH_LEVEL);
 	for (;;) {
@@ -83,6 +84,8 @@ static void dpc_thread(struct sched *s, void *arg)
 			sched_block(s, BLOCK_WORK, EV_NONE16);
 			continue;
 		}
+		SIM_ASSERT_LE(k->dpc_len, KERNEL_DPCS_MAX, "the DPC queue holds at most its capacity");
+		SIM_ASSERT_LT(k->dpc_head, KERNEL_DPCS_MAX, "the DPC queue's head is inside the queue");
 		PKDPC d = k->dpcs[k->dpc_head];
 		k->dpc_head = (k->dpc_head + 1) % KERNEL_DPCS_MAX;
 		k->dpc_len--;
@@ -129,6 +132,7 @@ bool kernel_dpc_queue(struct kernel *k, PKDPC dpc, uint8_t module)
 		dpc->Reserved3 = module;
 	if (!k->dpc_thread)
 		k->dpc_thread = sched_spawn_at(k->sched, SIM_THREAD_DPC, THREAD_DPC, dpc_thread, k);
+	SIM_ASSERT_LT(k->dpc_len, KERNEL_DPCS_MAX, "a queued DPC takes a slot of the DPC queue");
 	dpc->Inserted = 1;
 	k->dpcs[(k->dpc_head + k->dpc_len) % KERNEL_DPCS_MAX] = dpc;
 	k->dpc_len++;

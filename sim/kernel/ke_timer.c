@@ -27,6 +27,7 @@ static bool timer_remove(struct kernel *k, KTIMER *t)
 	int i = timer_slot(k, t);
 	if (i < 0)
 		return false;
+	SIM_ASSERT_LT((uint32_t)i, k->ntimers, "a removed timer is one of the set timers");
 	k->timers[i] = k->timers[--k->ntimers];
 	t->Header.Inserted = 0;
 	return true;
@@ -88,6 +89,7 @@ BOOLEAN KeSetTimerEx(PKTIMER Timer, LARGE_INTEGER DueTime, LONG Period, PKDPC Dp
 	Timer->DueTime.QuadPart = DueTime.QuadPart == 0 ? kernel_time(k) : kernel_due_time(k, DueTime.QuadPart);
 	Timer->Period = Period > 0 ? Period : 0;
 	Timer->Dpc = Dpc;
+	SIM_ASSERT_LT(k->ntimers, KERNEL_TIMERS_MAX, "a set timer takes a slot of the timer table");
 	k->timers[k->ntimers++] = Timer;
 	kernel_deadline_update(k);
 	kernel_emit(k, api, Timer->Header.Reserved1, 0, (uint32_t)Timer->Period);
@@ -162,6 +164,7 @@ bool kernel_timers_fire(struct kernel *k, uint64_t now, bool final)
 		int i = next_due(k, now);
 		if (i < 0)
 			break;
+		SIM_ASSERT_LT((uint32_t)i, k->ntimers, "a due timer is one of the set timers");
 		KTIMER *t = k->timers[i];
 		if (!timer_valid(k, t)) {
 			k->timers[i] = k->timers[--k->ntimers];

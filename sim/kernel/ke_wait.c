@@ -82,7 +82,9 @@ static bool try_satisfy(const struct kernel *k, struct kernel_wait *w, int32_t *
 
 void kernel_wait_end(struct kernel *k, uint8_t thread, int32_t status)
 {
+	SIM_ASSERT_LT(thread, k->sched->nthreads, "a wait ends on a spawned thread");
 	struct kernel_wait *w = &k->threads[thread].wait;
+	SIM_ASSERT(w->active, "a wait ends only while the thread waits");
 	w->active = false;
 	w->deadline = 0;
 	w->status = status;
@@ -261,6 +263,8 @@ static NTSTATUS block_in_wait(struct kernel *k, enum ke_api api, enum block_reas
 {
 	struct sim_thread *t = kernel_thread_now(k);
 	struct kernel_wait *w = &k->threads[t->id].wait;
+	SIM_ASSERT(!w->active, "a thread is in one wait at a time");
+	SIM_ASSERT_LE(w->count, KERNEL_WAIT_OBJECTS_MAX, "a wait's objects fit its table");
 	w->active = true;
 	w->seq = ++k->wait_seq;
 	w->status = STATUS_TIMEOUT;

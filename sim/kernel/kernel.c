@@ -20,6 +20,8 @@ static void kernel_deadline(struct sched *s, void *ctx);
 void kernel_init(struct kernel *k, struct sched *s, struct choice *c, struct oracle *o,
 		 uint8_t pool_fault_num, uint8_t pool_fault_den)
 {
+	SIM_ASSERT(s != NULL, "the kernel runs on a scheduler");
+	SIM_ASSERT(s->trace != NULL, "the kernel's messages go to the run's trace");
 	/* Everything but the message texts and the pool buffer. */
 	memset(k, 0, offsetof(struct kernel, message_text));
 	k->sched = s;
@@ -205,6 +207,7 @@ static void advance_to(struct kernel *k, uint64_t when)
 	uint64_t now = kernel_time(k);
 	if (when > now)
 		k->time_offset += when - now;
+	SIM_ASSERT(kernel_time(k) >= now, "simulated time never goes back");
 }
 
 static void kernel_deadline(struct sched *s, void *ctx)
@@ -264,6 +267,7 @@ void kernel_module_unloaded(struct kernel *k, uint8_t module, uint32_t *leaked_a
 		leaked = leaked >= io_queued ? leaked - io_queued : 0;
 		pending = kernel_dpc_pending(k, module) + kernel_work_pending(k, module, false) +
 			  kernel_system_threads_running(k, module);
+		SIM_ASSERT_LE(k->ntimers, KERNEL_TIMERS_MAX, "set timers fit the timer table");
 		for (uint32_t i = 0; i < k->ntimers; i++) {
 			PKTIMER tm = k->timers[i];
 			if (tm->Dpc && tm->Dpc->Reserved3 == module)

@@ -26,6 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/assert.h"
 #include "core/choice.h"
 #include "core/config.h"
 #include "oracle/oracle.h"

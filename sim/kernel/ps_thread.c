@@ -26,6 +26,7 @@ POBJECT_TYPE *IoFileObjectType = &object_type_ptrs[3];
 
 static KTHREAD *thread_object(struct kernel *k, uint8_t tid)
 {
+	SIM_ASSERT_LT(tid, SIM_THREADS_MAX, "a thread object belongs to a thread id");
 	KTHREAD *o = &k->thread_objects[tid];
 	if (o->Header.Reserved2 != k->generation) {
 		memset(o, 0, sizeof *o);
@@ -133,6 +134,7 @@ NTSTATUS PsCreateSystemThread(PHANDLE ThreadHandle, ULONG DesiredAccess, POBJECT
 		return STATUS_INSUFFICIENT_RESOURCES;
 	}
 	uint8_t module = kernel_module_now(k), tid = (uint8_t)(SIM_THREAD_SYSTEM_FIRST + slot);
+	SIM_ASSERT_LT(tid, SIM_THREADS_MAX, "a system thread's id is one of the kernel's fixed ids");
 	struct kernel_system_thread *st = &k->system_threads[slot];
 	*st = (struct kernel_system_thread){ StartRoutine, StartContext, module, tid, true, true };
 	KTHREAD *o = thread_object(k, tid);
@@ -145,6 +147,7 @@ NTSTATUS PsCreateSystemThread(PHANDLE ThreadHandle, ULONG DesiredAccess, POBJECT
 		return STATUS_INSUFFICIENT_RESOURCES;
 	}
 	t->module = module;
+	SIM_ASSERT_LT((unsigned)h, KERNEL_HANDLES_MAX, "a new handle takes a slot of the handle table");
 	k->handles[h] = (struct kernel_handle){ true, tid, module };
 	if (module < SCN_MODULES_MAX)
 		k->modules[module].handles++;
@@ -168,6 +171,7 @@ NTSTATUS PsTerminateSystemThread(NTSTATUS ExitStatus)
 	}
 	kernel_check_irql_max(k, api, PASSIVE_LEVEL);
 	kernel_enter(k, api);
+	SIM_ASSERT_LT(t->id - SIM_THREAD_SYSTEM_FIRST, KERNEL_SYSTEM_THREADS_MAX, "a system thread has a slot");
 	terminate(k, &k->system_threads[t->id - SIM_THREAD_SYSTEM_FIRST], ExitStatus);
 }
 
@@ -297,6 +301,8 @@ NTSTATUS ZwClose(HANDLE Handle)
 	int i = handle_index(k, Handle);
 	if (i < 0)
 		KeBugCheckEx(INVALID_KERNEL_HANDLE, (ULONG_PTR)Handle, 1, 0, 0);
+	SIM_ASSERT_LT((unsigned)i, KERNEL_HANDLES_MAX, "a closed handle is in the handle table");
+	SIM_ASSERT(k->handles[i].open, "a closed handle was open");
 	struct kernel_handle *h = &k->handles[i];
 	h->open = false;
 	if (h->module < SCN_MODULES_MAX && k->modules[h->module].handles)

@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#include "core/assert.h"
 #include "nmr/nmr.h"
 #include "trace/trace.h"
 
@@ -37,6 +38,7 @@ static struct scripted_binding *binding_alloc(struct scripted_module *m, HANDLE 
 	struct scripted_run *r = m->run;
 	if (r->pool_used == SCRIPTED_BINDINGS_MAX || m->nbindings == SCRIPTED_BINDINGS_MAX)
 		return NULL;
+	SIM_ASSERT2(m->run == r, m->index < r->scn->nmodules, "a binding context's module is one of the run's");
 	struct scripted_binding *b = &r->pool[r->pool_used++];
 	memset(b, 0, sizeof(*b));
 	b->owner = m;
@@ -51,6 +53,7 @@ static void binding_release(struct scripted_binding *b)
 {
 	if (!b->in_use)
 		return;
+	SIM_ASSERT(b->owner->allocations > 0, "a binding context in use is counted by its module");
 	b->in_use = false;
 	b->owner->allocations--;
 }
@@ -61,6 +64,8 @@ static void queue_work(struct scripted_run *r, struct scripted_work w)
 {
 	if (r->work_len == SCRIPTED_WORK_MAX)
 		return; /* full: the item is lost, like a failed IoAllocateWorkItem */
+	SIM_ASSERT_LT(r->work_len, SCRIPTED_WORK_MAX, "a queued module work item takes a slot of the queue");
+	SIM_ASSERT_LT(r->work_head, SCRIPTED_WORK_MAX, "the module work queue's head is inside the queue");
 	r->work[(r->work_head + r->work_len) % SCRIPTED_WORK_MAX] = w;
 	r->work_len++;
 	struct sim_thread *t = r->sys_worker;
@@ -85,6 +90,8 @@ void scripted_sys_worker(struct sched *s, void *arg)
 			sched_block(s, BLOCK_WORK, EV_NONE16);
 			continue;
 		}
+		SIM_ASSERT_LE(r->work_len, SCRIPTED_WORK_MAX, "the module work queue holds at most its capacity");
+		SIM_ASSERT_LT(r->work_head, SCRIPTED_WORK_MAX, "the module work queue's head is inside the queue");
 		struct scripted_work w = r->work[r->work_head];
 		r->work_head = (r->work_head + 1) % SCRIPTED_WORK_MAX;
 		r->work_len--;

@@ -7,7 +7,8 @@
  * calls the registrar through `struct nmr_registrar_ops`, so another
  * registrar can be put under test behind the same table.
  *
- * Model (nmr_model.c): registrations and bindings in fixed slots, handles
+ * Model (nmr_model.c, nmr_binding.c, nmr_work.c): registrations and
+ * bindings in fixed slots, handles
  * tagged with role and a per-run generation (a stale, wrong-role or foreign
  * handle is recognised and answered with STATUS_INVALID_PARAMETER, never
  * dereferenced), the attach / detach / pending / complete / cleanup state

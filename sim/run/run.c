@@ -187,6 +187,8 @@ struct run_result run_scenario(struct runner *r, const struct scenario *s, const
 	if (!opt)
 		opt = &defaults;
 	struct run_state *st = r->st;
+	SIM_ASSERT(run_current == NULL, "one run at a time per process");
+	SIM_ASSERT_LE(s->nmodules, SCN_MODULES_MAX, "a scenario's modules fit the run's tables");
 	st->scn = s;
 	st->drain_started = false;
 	st->hang[0] = '\0';

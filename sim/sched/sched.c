@@ -1,8 +1,12 @@
 #include "sched/sched.h"
 
-#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "core/assert.h"
+
+_Static_assert(SIM_THREADS_MAX <= 32, "runnable_mask holds one bit per thread id");
+_Static_assert(SIM_THREADS_MAX <= CHOICE_THREADS_MAX, "thread ids fit the choice stream's per-thread tables");
 
 static void thread_finish(struct sched *s);
 
@@ -10,6 +14,7 @@ static void thread_entry(void *arg)
 {
 	struct sim_thread *t = arg;
 	struct sched *s = t->sched;
+	SIM_ASSERT(s->current == t, "a fiber starts as the current thread");
 	struct event e = { .kind = EV_THREAD_START, .what = t->kind };
 	sched_emit(s, &e);
 	t->fn(s, t->arg);
@@ -24,6 +29,7 @@ static void thread_entry(void *arg)
 void sched_init(struct sched *s, struct fiber_pool *pool, struct choice *c, struct trace *t,
 		uint32_t steps_max, const bool *stop_flag)
 {
+	SIM_ASSERT(pool != NULL, "a scheduler has a fiber pool");
 	memset(s, 0, sizeof(*s));
 	s->pool = pool;
 	s->choice = c;
@@ -41,6 +47,7 @@ struct sim_thread *sched_spawn(struct sched *s, enum sim_thread_kind kind, sim_t
 	struct sim_thread *t = sched_spawn_at(s, (uint8_t)s->next_id, kind, fn, arg);
 	if (t)
 		s->next_id++;
+	SIM_ASSERT_LE(s->next_id, SIM_THREADS_ENGINE_MAX, "engine thread ids stay below the kernel's fixed ids");
 	return t;
 }
 
@@ -58,10 +65,13 @@ struct sim_thread *sched_spawn_at(struct sched *s, uint8_t id, enum sim_thread_k
 	t->arg = arg;
 	t->sched = s;
 	t->fiber = &s->pool->fibers[id];
+	SIM_ASSERT(fn != NULL, "a thread has a body");
 	fiber_start(t->fiber, thread_entry, t);
+	SIM_ASSERT(t->fiber->arg == t, "a thread's pooled fiber belongs to that thread");
 	s->runnable_mask |= 1u << t->id;
 	if (s->nthreads <= id)
 		s->nthreads = id + 1u;
+	SIM_ASSERT_LE(s->nthreads, SIM_THREADS_MAX, "thread count within the thread table");
 	return t;
 }
 
@@ -92,7 +102,8 @@ void sched_set_irql(struct sched *s, uint8_t irql)
 
 /* Hand control from the running thread (or main) to `to`. A finished thread
  * leaves for good, so ASan may drop its fake stack. */
-static void switch_to(struct sched *s, struct fiber *to, struct sim_thread *next)
+static inline __attribute__((always_inline)) void switch_to(struct sched *s, struct fiber *to,
+								struct sim_thread *next)
 {
 	struct sim_thread *cur = s->current;
 	struct fiber *from = cur ? cur->fiber : &s->main;
@@ -109,6 +120,7 @@ static void switch_to(struct sched *s, struct fiber *to, struct sim_thread *next
 /* Return to main. On main itself (nothing ever ran) this just records. */
 static void end_run(struct sched *s, enum sched_outcome outcome)
 {
+	SIM_ASSERT(outcome != OUTCOME_RUNNING, "a run ends with an outcome");
 	s->outcome = outcome;
 	if (!s->current)
 		return;
@@ -158,7 +170,12 @@ static void pick_next(struct sched *s)
 			return;
 		}
 		uint32_t k = n == 1 ? 0 : choice_thread(s->choice, ids, n, cur_first);
+		/* The runnable set against the thread states: checked on the thread
+		 * picked (here) and where a bit changes (block, wake, finish), not
+		 * for every candidate of every pick (the hottest loop of a run). The
+		 * choice stream asserts k < n. */
 		struct sim_thread *next = &s->threads[ids[k]];
+		SIM_ASSERT(next->state == TS_RUNNABLE, "runnable set matches thread states");
 		if (next != cur) {
 			struct event e = { .kind = EV_SWITCH, .module = next->module, .peer = EV_NONE8,
 					   .binding = EV_NONE16, .arg = cur ? cur->id : EV_NONE8 };
@@ -175,9 +192,11 @@ static void pick_next(struct sched *s)
 
 void sched_point(struct sched *s)
 {
-	assert(s->current && s->current->state == TS_RUNNABLE);
+	SIM_ASSERT(s->current != NULL, "a scheduling point runs on a simulated thread");
+	SIM_ASSERT(s->current->state == TS_RUNNABLE, "the current thread is runnable");
 	if (++s->step > s->steps_max)
 		end_run(s, OUTCOME_BUDGET);
+	SIM_ASSERT_LE(s->step, s->steps_max, "no step beyond the budget");
 	if (s->step >= s->deadline_step && s->on_deadline)
 		s->on_deadline(s, s->hook_ctx);
 	if (s->stop_flag && *s->stop_flag)
@@ -189,7 +208,9 @@ void sched_point(struct sched *s)
 void sched_block(struct sched *s, enum block_reason reason, uint16_t obj)
 {
 	struct sim_thread *t = s->current;
-	assert(t && t->state == TS_RUNNABLE);
+	SIM_ASSERT(t != NULL, "only a simulated thread blocks");
+	SIM_ASSERT(t->state == TS_RUNNABLE, "the current thread is runnable");
+	SIM_ASSERT(s->runnable_mask & (1u << t->id), "the current thread is in the runnable set");
 	t->state = TS_BLOCKED;
 	t->block_reason = (uint8_t)reason;
 	t->block_obj = obj;
@@ -207,13 +228,16 @@ void sched_block(struct sched *s, enum block_reason reason, uint16_t obj)
 		end_run(s, OUTCOME_STOPPED);
 	pick_next(s);
 	/* Resumed: someone woke us and the scheduler picked us. */
-	assert(t->state == TS_RUNNABLE);
+	SIM_ASSERT(t->state == TS_RUNNABLE, "a blocked thread resumes only after a wake");
+	SIM_ASSERT(s->current == t, "a resumed thread is the current thread");
 }
 
 void sched_wake(struct sched *s, struct sim_thread *t)
 {
 	if (t->state != TS_BLOCKED)
 		return;
+	SIM_ASSERT(!(s->runnable_mask & (1u << t->id)), "a blocked thread is not in the runnable set");
+	SIM_ASSERT_LT(t->id, s->nthreads, "a woken thread is one of this scheduler's");
 	bool was_idle = t->block_reason == BLOCK_WORK;
 	t->state = TS_RUNNABLE;
 	t->block_reason = BLOCK_NONE;
@@ -232,7 +256,9 @@ void sched_wake(struct sched *s, struct sim_thread *t)
 static void thread_finish(struct sched *s)
 {
 	struct sim_thread *t = s->current;
-	assert(t);
+	SIM_ASSERT(t != NULL, "only a simulated thread finishes");
+	SIM_ASSERT(t->state == TS_RUNNABLE, "a finishing thread was running");
+	SIM_ASSERT(s->runnable_mask & (1u << t->id), "a finishing thread is in the runnable set");
 	struct event e = { .kind = EV_THREAD_END, .module = t->module, .peer = EV_NONE8, .binding = EV_NONE16 };
 	sched_emit(s, &e);
 	t->state = TS_DONE;
@@ -249,7 +275,7 @@ _Noreturn void sched_exit(struct sched *s)
 
 _Noreturn void sched_halt(struct sched *s)
 {
-	assert(s->current);
+	SIM_ASSERT(s->current != NULL, "a halt comes from a simulated thread");
 	end_run(s, OUTCOME_HALTED);
 	abort(); /* end_run left this fiber for good */
 }
@@ -260,6 +286,8 @@ enum sched_outcome sched_run(struct sched *s)
 	s->current = NULL;
 	pick_next(s);
 	/* Back on main: some thread ended the run. */
+	SIM_ASSERT(s->current == NULL, "a run returns to main with no thread current");
+	SIM_ASSERT(s->outcome != OUTCOME_RUNNING, "a run returns to main with its outcome");
 	s->current = NULL;
 	return s->outcome;
 }
