@@ -12,7 +12,8 @@
  * and mtime) are not replayed again; minimised reproducers are reused while
  * their source stays the best one.
  *
- * Exit 0 no finding, 1 findings, 2 bad usage (or nothing readable). */
+ * Exit 0 no finding, 1 findings, 2 bad usage, an unreadable input or an
+ * unwritable report. */
 #include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -26,6 +27,7 @@
 #include "minimize.h"
 #include "report.h"
 
+#define PATHS_MAX 1024       /* paths on the command line */
 #define SIGS_MAX 1024        /* distinct signatures in one report */
 #define FILE_SIGS_MAX 8      /* signatures remembered per file */
 #define TIMELINE_LINES_MAX 400  /* timeline lines printed per bug */
@@ -262,8 +264,16 @@ static int state_save(void)
 		if (sigs[i].min_path[0] && sigs[i].hits)
 			fprintf(f, "M\t%s\t%s\t%s\t%u\t%u\t%u\n", sigs[i].sig, sigs[i].min_from, sigs[i].min_path,
 				sigs[i].min.ops_before, sigs[i].min.ops_after, sigs[i].min.runs);
-	if (fclose(f) != 0)
+	/* A full disk: keep the old state, not half a new one. */
+	bool bad = fflush(f) != 0 || ferror(f);
+	int saved = errno;
+	if (fclose(f) != 0 || bad) {
+		if (!bad)
+			saved = errno;
+		unlink(tmp);
+		errno = saved;
 		return -1;
+	}
 	return rename(tmp, opt.state);
 }
 
@@ -276,11 +286,14 @@ static int by_name(const void *a, const void *b)
 
 static void consider(const char *path, const struct stat *st);
 
+static uint32_t replayed, reused, errors; /* errors: inputs and folders that could not be read */
+
 static void walk(const char *dir)
 {
 	DIR *d = opendir(dir);
 	if (!d) {
 		fprintf(stderr, "nmr-triage: %s: %s\n", dir, strerror(errno));
+		errors++;
 		return;
 	}
 	char **names = NULL;
@@ -294,13 +307,16 @@ static void walk(const char *dir)
 		if (n == cap) {
 			cap = cap ? cap * 2 : 256;
 			names = realloc(names, sizeof(char *) * cap);
-			if (!names)
+			if (!names) {
+				fprintf(stderr, "nmr-triage: %s: out of memory\n", dir);
 				exit(EXIT_BAD_INPUT);
+			}
 		}
 		names[n++] = strdup(e->d_name);
 	}
 	closedir(d);
-	qsort(names, n, sizeof(char *), by_name);
+	if (n) /* qsort's array must not be NULL, even for 0 elements */
+		qsort(names, n, sizeof(char *), by_name);
 	char path[4096];
 	for (size_t i = 0; i < n; i++) {
 		snprintf(path, sizeof path, "%s/%s", dir, names[i]);
@@ -316,7 +332,6 @@ static void walk(const char *dir)
 	free(names);
 }
 
-static uint32_t replayed, reused, errors;
 
 static void consider(const char *path, const struct stat *st)
 {
@@ -455,15 +470,11 @@ static void file_safe(char *dst, size_t cap, const char *src)
 
 static int mkdirs(const char *path)
 {
-	char mk[1024];
-	snprintf(mk, sizeof mk, "%s", path);
-	for (char *p = mk + 1; *p; p++)
-		if (*p == '/') {
-			*p = '\0';
-			mkdir(mk, 0777);
-			*p = '/';
-		}
-	return mkdir(mk, 0777) == 0 || errno == EEXIST ? 0 : -1;
+	char err[600];
+	if (input_make_dir(path, err, sizeof err) == 0)
+		return 0;
+	fprintf(stderr, "nmr-triage: %s\n", err);
+	return -1;
 }
 
 /* Minimise the best reproducer of signature s into OUT/bugs/. */
@@ -494,8 +505,11 @@ static void minimise(struct tsig *s, uint32_t number)
 	file_safe(name, sizeof name, s->sig);
 	snprintf(s->min_path, sizeof s->min_path, "%s/%03u-%s.nmr", dir, number, name);
 	FILE *f = fopen(s->min_path, "w");
-	if (!f || min_print(f, &mscn, &s->min, best->path) != 0 || fclose(f) != 0) {
-		fprintf(stderr, "nmr-triage: cannot write %s\n", s->min_path);
+	bool bad = !f || min_print(f, &mscn, &s->min, best->path) != 0;
+	if (f && fclose(f) != 0)
+		bad = true;
+	if (bad) {
+		fprintf(stderr, "nmr-triage: cannot write %s: %s\n", s->min_path, strerror(errno));
 		s->min_path[0] = '\0';
 		return;
 	}
@@ -896,6 +910,10 @@ static int write_report(uint32_t *order, uint32_t nbugs, double secs)
 	}
 	fprintf(html, "</body></html>\n");
 	int rc = 0;
+	if (fflush(txt) != 0 || ferror(txt) || fflush(html) != 0 || ferror(html)) {
+		fprintf(stderr, "nmr-triage: cannot write the report in %s: %s\n", opt.out_dir, strerror(errno));
+		rc = -1;
+	}
 	rc |= fclose(txt);
 	rc |= fclose(html);
 	return rc ? -1 : 0;
@@ -915,43 +933,26 @@ static void usage(FILE *out)
 		"  --min-runs N     runs the minimiser may spend per bug (default 50000)\n"
 		"  --prune N        delete crash files beyond N per signature (keeps the best and the first)\n"
 		"  --quiet          no per-bug summary on standard output\n"
-		"exit: 0 no finding, 1 findings, 2 bad usage or nothing readable\n");
+		"exit: 0 no finding, 1 findings, 2 bad usage, an unreadable input or an unwritable report\n");
 }
 
 int main(int argc, char **argv)
 {
-	const char *paths[1024];
+	const char *paths[PATHS_MAX];
 	int npaths = 0;
 	tgt_find_replay(opt.replay, sizeof opt.replay, argv[0]);
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-		int common = tgt_option("nmr-triage", argc, argv, &i, &opt.kind, &opt.mask, &opt.rules_given);
-		if (common < 0)
-			return EXIT_BAD_INPUT;
-		if (common > 0)
-			continue;
-		if (!strcmp(a, "--out") && v) {
-			opt.out_dir = argv[++i];
-		} else if (!strcmp(a, "--state") && v) {
-			opt.state = argv[++i];
-		} else if (!strcmp(a, "--prune") && v) {
-			opt.prune = (uint32_t)strtoul(argv[++i], NULL, 0);
-		} else if (!strcmp(a, "--min-runs") && v) {
-			opt.min_runs = (uint32_t)strtoul(argv[++i], NULL, 0);
-		} else if (!strcmp(a, "--no-minimize")) {
-			opt.minimize = false;
-		} else if (!strcmp(a, "--quiet")) {
-			opt.quiet = true;
-		} else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-			usage(stdout);
-			return EXIT_CLEAN;
-		} else if (a[0] == '-' && a[1]) {
-			fprintf(stderr, "nmr-triage: unknown option '%s'\n", a);
-			usage(stderr);
-			return EXIT_BAD_INPUT;
-		} else if (npaths < 1024) {
-			paths[npaths++] = a;
-		}
+	struct opts o;
+	opts_init(&o, "nmr-triage", argc, argv, usage);
+	while (opts_next(&o)) {
+		if (tgt_option(&o, &opt.kind, &opt.mask, &opt.rules_given)) ;
+		else if (opts_str(&o, "--out", &opt.out_dir)) ;
+		else if (opts_str(&o, "--state", &opt.state)) ;
+		else if (opts_u32(&o, "--prune", 1, 1000000, &opt.prune)) ;
+		else if (opts_u32(&o, "--min-runs", 1, 100000000, &opt.min_runs)) ;
+		else if (opts_flag(&o, "--no-minimize")) opt.minimize = false;
+		else if (opts_flag(&o, "--quiet")) opt.quiet = true;
+		else if (npaths < PATHS_MAX) paths[npaths++] = opts_operand(&o);
+		else opts_fail(&o, "more than %d paths (name their folder instead)", PATHS_MAX);
 	}
 	if (!npaths) {
 		usage(stderr);
@@ -963,6 +964,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "nmr-triage: cannot set up the engine (memory)\n");
 		return EXIT_BAD_INPUT;
 	}
+	/* Where the report goes is checked before any work. */
+	if (mkdirs(opt.out_dir) != 0)
+		return EXIT_BAD_INPUT;
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (opt.state) {
@@ -991,11 +995,8 @@ int main(int argc, char **argv)
 	for (uint32_t s = 0; s < nsigs; s++)
 		if (sigs[s].hits)
 			order[nbugs++] = s;
-	qsort(order, nbugs, sizeof(order[0]), by_first_seen);
-	if (mkdirs(opt.out_dir) != 0) {
-		fprintf(stderr, "nmr-triage: cannot create %s: %s\n", opt.out_dir, strerror(errno));
-		return EXIT_BAD_INPUT;
-	}
+	if (nbugs)
+		qsort(order, nbugs, sizeof(order[0]), by_first_seen);
 	struct timespec tm0, tm1;
 	clock_gettime(CLOCK_MONOTONIC, &tm0);
 	if (opt.minimize)
@@ -1006,14 +1007,19 @@ int main(int argc, char **argv)
 	double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	double msecs = (double)(tm1.tv_sec - tm0.tv_sec) + (double)(tm1.tv_nsec - tm0.tv_nsec) / 1e9;
 	int rc = write_report(order, nbugs, secs);
-	if (opt.state && state_save() != 0)
+	if (opt.state && state_save() != 0) {
 		fprintf(stderr, "nmr-triage: cannot write state %s: %s\n", opt.state, strerror(errno));
-	uint32_t live = 0;
-	for (uint32_t i = 0; i < nfiles; i++)
+		rc = -1;
+	}
+	uint32_t live = 0, unreadable = errors;
+	for (uint32_t i = 0; i < nfiles; i++) {
 		live += files[i].seen;
+		/* unreadable inputs found unchanged in the state count as well */
+		unreadable += files[i].seen && files[i].error && files[i].cached;
+	}
 	printf("nmr-triage: %u input(s) (%u replayed, %u from state, %u unreadable%s), %u distinct bug(s) in %.2f s "
 	       "(minimising %.2f s)\n",
-	       live, replayed, reused, errors, pruned ? ", pruned some" : "", nbugs, secs, msecs);
+	       live, replayed, reused, unreadable, pruned ? ", pruned some" : "", nbugs, secs, msecs);
 	if (pruned)
 		printf("pruned %u duplicate crash file(s)\n", pruned);
 	if (sigs_dropped)
@@ -1036,7 +1042,11 @@ int main(int argc, char **argv)
 	tgt_buf_free(&buf);
 	if (rc != 0)
 		return EXIT_BAD_INPUT;
-	if (live == 0 && errors)
+	if (unreadable) {
+		/* The report covers the rest; the exit code says it is not all. */
+		fprintf(stderr, "nmr-triage: %u input(s) could not be read (see above); the report covers the others\n",
+			unreadable);
 		return EXIT_BAD_INPUT;
+	}
 	return nbugs ? EXIT_VIOLATION : EXIT_CLEAN;
 }
