@@ -20,13 +20,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "minimize.h"
 #include "report.h"
+#include "run/crash.h"
 
+#define CHILD_CRASHED 3      /* a replay child's exit status after a recorded crash */
 #define PATHS_MAX 1024       /* paths on the command line */
 #define SIGS_MAX 1024        /* distinct signatures in one report */
 #define FILE_SIGS_MAX 8      /* signatures remembered per file */
@@ -42,6 +46,7 @@ struct tfile {
 	uint16_t sigs[FILE_SIGS_MAX]; /* indices into sigs[] */
 	bool text;
 	bool error;              /* could not be read or parsed */
+	bool crashed;            /* its run crashed (K08): not replayed in-process again */
 	bool cached;             /* taken from the state file */
 	bool seen;               /* still on disk this time (state entries) */
 };
@@ -210,6 +215,7 @@ static void state_load(void)
 			t->nchoices = (uint32_t)strtoul(nc, NULL, 10);
 			t->text = strchr(fl, 't') != NULL;
 			t->error = strchr(fl, 'e') != NULL;
+			t->crashed = strchr(fl, 'c') != NULL;
 			t->cached = true;
 			for (char *s = sl; *s && t->nsigs < FILE_SIGS_MAX;) {
 				char *bar = strchr(s, '|');
@@ -254,8 +260,8 @@ static int state_save(void)
 		const struct tfile *t = &files[i];
 		if (!t->seen || strchr(t->path, '\t') || strchr(t->path, '\n'))
 			continue;
-		fprintf(f, "F\t%" PRId64 "\t%" PRId64 "\t%u\t%u\t%s%s-\t%s\t", t->mtime, t->size, t->nops, t->nchoices,
-			t->text ? "t" : "", t->error ? "e" : "", t->path);
+		fprintf(f, "F\t%" PRId64 "\t%" PRId64 "\t%u\t%u\t%s%s%s-\t%s\t", t->mtime, t->size, t->nops, t->nchoices,
+			t->text ? "t" : "", t->error ? "e" : "", t->crashed ? "c" : "", t->path);
 		for (uint32_t k = 0; k < t->nsigs; k++)
 			fprintf(f, "%s%s", k ? "|" : "", sigs[t->sigs[k]].sig);
 		fprintf(f, "\n");
@@ -285,6 +291,7 @@ static int by_name(const void *a, const void *b)
 }
 
 static void consider(const char *path, const struct stat *st);
+static void pending_add(uint32_t f);
 
 static uint32_t replayed, reused, errors; /* errors: inputs and folders that could not be read */
 
@@ -355,27 +362,154 @@ static void consider(const char *path, const struct stat *st)
 	t->nsigs = 0;
 	t->mtime = (int64_t)st->st_mtime;
 	t->size = (int64_t)st->st_size;
+	pending_add((uint32_t)(t - files));
+}
+
+/* ---- replaying, in a child process ----
+ * A crash file may crash the driver it runs (K08). The inputs to replay run
+ * in a child process that writes each result into shared memory; when it
+ * dies, its crash handler has filled in the input it was running, and a new
+ * child goes on with the next input. One fork per triage, not per input. */
+
+struct replay_result {
+	uint32_t nops, nchoices;
+	bool text, error, crashed;
+	uint8_t nsigs;
+	char sig[FILE_SIGS_MAX][TGT_SIG_MAX]; /* the run's root cause first */
 	char err[600];
-	bool text = false;
-	if (tgt_load(&scn, path, opt.kind, &buf, &text, err, sizeof err) != 0) {
-		t->error = true;
-		errors++;
-		if (!opt.quiet)
-			fprintf(stderr, "nmr-triage: %s\n", err);
-		return;
+};
+
+static uint32_t *pending;          /* file indices to replay */
+static uint32_t npending, pending_cap;
+static struct replay_result *results; /* shared, one per pending file */
+static volatile uint64_t *replay_at;  /* shared: the input in progress */
+static uint64_t replay_mask;          /* the counted rules of the input in progress */
+
+static void pending_add(uint32_t f)
+{
+	if (npending == pending_cap) {
+		pending_cap = pending_cap ? pending_cap * 2 : 1024;
+		pending = realloc(pending, sizeof(uint32_t) * pending_cap);
+		if (!pending) {
+			fprintf(stderr, "nmr-triage: out of memory\n");
+			exit(EXIT_BAD_INPUT);
+		}
 	}
-	t->error = false;
-	t->text = text;
-	t->nops = scn.nops;
-	uint64_t mask = opt.rules_given ? opt.mask : tgt_default_mask(opt.kind, text);
-	tgt_run(&runner, &scn, mask, &outc);
-	replayed++;
-	t->nchoices = outc.res.nchoices;
-	for (uint32_t i = 0; i < outc.ncounted && t->nsigs < FILE_SIGS_MAX; i++) {
-		int s = sig_lookup(outc.sig[i], true);
-		if (s >= 0)
-			t->sigs[t->nsigs++] = (uint16_t)s;
+	pending[npending++] = f;
+}
+
+/* The counted signatures of outc into r, the root cause first. */
+static void keep_sigs(struct replay_result *r)
+{
+	uint32_t root = tgt_root(outc.res.findings, outc.index, outc.ncounted);
+	r->nsigs = 0;
+	for (uint32_t n = 0; n < outc.ncounted && r->nsigs < FILE_SIGS_MAX; n++) {
+		uint32_t i = n == 0 ? root : n <= root ? n - 1 : n;
+		snprintf(r->sig[r->nsigs++], TGT_SIG_MAX, "%s", outc.sig[i]);
 	}
+}
+
+static int on_crash(void)
+{
+	struct replay_result *r = &results[*replay_at];
+	tgt_crashed(&runner, &scn, replay_mask, &outc);
+	r->nchoices = outc.res.nchoices;
+	r->crashed = true;
+	keep_sigs(r);
+	return CHILD_CRASHED;
+}
+
+static _Noreturn void replay_child(uint64_t from)
+{
+	crash_exit_code = on_crash;
+	for (uint64_t k = from; k < npending; k++) {
+		*replay_at = k;
+		struct replay_result *r = &results[k];
+		const char *path = files[pending[k]].path;
+		if (tgt_load(&scn, path, opt.kind, &buf, &r->text, r->err, sizeof r->err) != 0) {
+			r->error = true;
+			continue;
+		}
+		r->nops = scn.nops;
+		replay_mask = opt.rules_given ? opt.mask : tgt_default_mask(opt.kind, r->text);
+		tgt_run(&runner, &scn, replay_mask, &outc);
+		r->nchoices = outc.res.nchoices;
+		keep_sigs(r);
+	}
+	fflush(stdout);
+	fflush(stderr);
+	_exit(EXIT_CLEAN);
+}
+
+/* Replay every pending input; false when some could not be replayed. */
+static bool replay_pending(void)
+{
+	if (!npending)
+		return true;
+	size_t bytes = sizeof(struct replay_result) * npending + 64;
+	void *mem = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (mem == MAP_FAILED) {
+		fprintf(stderr, "nmr-triage: cannot set up shared memory for %u inputs: %s\n", npending, strerror(errno));
+		return false;
+	}
+	replay_at = mem;
+	results = (struct replay_result *)((char *)mem + 64);
+	bool ok = true;
+	for (uint64_t from = 0; from < npending;) {
+		*replay_at = from;
+		fflush(stdout);
+		fflush(stderr);
+		pid_t pid = fork();
+		if (pid < 0) {
+			fprintf(stderr, "nmr-triage: cannot start a worker process: %s\n", strerror(errno));
+			ok = false;
+			break;
+		}
+		if (pid == 0)
+			replay_child(from);
+		int status;
+		while (waitpid(pid, &status, 0) < 0)
+			if (errno != EINTR) {
+				fprintf(stderr, "nmr-triage: lost the worker process: %s\n", strerror(errno));
+				ok = false;
+				goto apply;
+			}
+		if (WIFEXITED(status) && WEXITSTATUS(status) == EXIT_CLEAN)
+			break;
+		uint64_t k = *replay_at;
+		if (!(WIFEXITED(status) && WEXITSTATUS(status) == CHILD_CRASHED)) {
+			/* not a crash the handler saw: the input was not checked */
+			results[k].error = true;
+			snprintf(results[k].err, sizeof results[k].err, "%s: replaying it ended the worker process (%s %d)",
+				 files[pending[k]].path, WIFSIGNALED(status) ? "signal" : "exit status",
+				 WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+		}
+		from = k + 1;
+	}
+apply:
+	for (uint32_t k = 0; k < npending; k++) {
+		struct tfile *t = &files[pending[k]];
+		const struct replay_result *r = &results[k];
+		if (r->error) {
+			t->error = true;
+			errors++;
+			fprintf(stderr, "nmr-triage: %s\n", r->err);
+			continue;
+		}
+		t->error = false;
+		t->text = r->text;
+		t->crashed = r->crashed;
+		t->nops = r->nops;
+		t->nchoices = r->nchoices;
+		replayed++;
+		for (uint32_t i = 0; i < r->nsigs && t->nsigs < FILE_SIGS_MAX; i++) {
+			int s = sig_lookup(r->sig[i], true);
+			if (s >= 0)
+				t->sigs[t->nsigs++] = (uint16_t)s;
+		}
+	}
+	munmap(mem, bytes);
+	return ok;
 }
 
 /* Smaller reproducer first: fewer ops, then fewer choices, then fewer bytes, then path. */
@@ -481,6 +615,8 @@ static int mkdirs(const char *path)
 static void minimise(struct tsig *s, uint32_t number)
 {
 	const struct tfile *best = &files[s->best];
+	if (best->crashed)
+		return; /* its run crashes this process: the reproducer stays as it is */
 	if (s->min_cached && !strcmp(s->min_from, best->path) && access(s->min_path, R_OK) == 0)
 		return;
 	s->min_cached = false;
@@ -836,6 +972,11 @@ static int write_report(uint32_t *order, uint32_t nbugs, double secs)
 			have = true;
 		}
 		const char *detail = "(the reproducer did not load)";
+		if (best->crashed && !minimised) {
+			/* its run crashes: replay it with nmr-replay for the timeline */
+			have = false;
+			detail = "the run crashed (a fault in driver code): replay the reproducer for the trace up to the crash";
+		}
 		struct mem tl = { 0 };
 		const char *hang = "";
 		if (have) {
@@ -919,6 +1060,13 @@ static int write_report(uint32_t *order, uint32_t nbugs, double secs)
 	return rc ? -1 : 0;
 }
 
+static int parent_crash(void)
+{
+	fprintf(stderr, "nmr-triage: a driver crashed while minimising or rendering a reproducer; run again with "
+			"--no-minimize\n");
+	return EXIT_BAD_INPUT;
+}
+
 static void usage(FILE *out)
 {
 	fprintf(out,
@@ -964,6 +1112,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "nmr-triage: cannot set up the engine (memory)\n");
 		return EXIT_BAD_INPUT;
 	}
+	/* Replays run in a child (replay_pending); a crash in this process
+	 * (minimising, rendering a timeline) is no verdict on the inputs. */
+	crash_install(CRASH_EXIT);
+	crash_brief = true;
+	crash_exit_code = parent_crash;
 	/* Where the report goes is checked before any work. */
 	if (mkdirs(opt.out_dir) != 0)
 		return EXIT_BAD_INPUT;
@@ -985,6 +1138,7 @@ int main(int argc, char **argv)
 		else
 			consider(paths[i], &st);
 	}
+	bool replay_ok = replay_pending();
 	group();
 	uint32_t pruned = 0;
 	if (opt.prune) {
@@ -1040,7 +1194,7 @@ int main(int argc, char **argv)
 	printf("report: %s/report.txt, %s/report.html\n", opt.out_dir, opt.out_dir);
 	runner_fini(&runner);
 	tgt_buf_free(&buf);
-	if (rc != 0)
+	if (rc != 0 || !replay_ok)
 		return EXIT_BAD_INPUT;
 	if (unreadable) {
 		/* The report covers the rest; the exit code says it is not all. */

@@ -80,6 +80,10 @@ int tgt_load(struct scenario *s, const char *path, enum tgt_kind k, struct tgt_b
  * its role only ("R02 C ClientAttachProvider"): the index is the fuzzer's
  * arbitrary placement, not a different bug. */
 void tgt_run(struct runner *r, const struct scenario *s, uint64_t mask, struct tgt_outcome *out);
+/* From a crash handler (run/crash.h) during tgt_run: the findings of the
+ * run as the crash left it (K08 among them), named as tgt_run names them. */
+void tgt_crashed(struct runner *r, const struct scenario *s, uint64_t mask, struct tgt_outcome *out);
+
 /* The root cause among n findings of one run (findings[index[k]], or
  * findings[k] when index is NULL): the first violation, by trace step; at
  * the same step a safety finding before a liveness one (a hang is what an
