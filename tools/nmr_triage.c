@@ -61,6 +61,8 @@ struct tsig {
 	char min_path[1024];     /* minimised reproducer written, "" if none */
 	char min_from[1024];     /* the file it was minimised from (state) */
 	struct min_stats min;    /* minimiser figures */
+	uint32_t roots;          /* files whose run it is the root cause of (its first violation) */
+	int32_t follows;         /* a root it followed in some run, -1 if none */
 	bool min_cached;
 };
 
@@ -527,8 +529,8 @@ static bool better(const struct tfile *a, const struct tfile *b)
 static void group(void)
 {
 	for (uint32_t s = 0; s < nsigs; s++) {
-		sigs[s].hits = 0;
-		sigs[s].best = sigs[s].first_file = -1;
+		sigs[s].hits = sigs[s].roots = 0;
+		sigs[s].best = sigs[s].first_file = sigs[s].follows = -1;
 	}
 	for (uint32_t i = 0; i < nfiles; i++) {
 		struct tfile *t = &files[i];
@@ -537,6 +539,11 @@ static void group(void)
 		for (uint32_t k = 0; k < t->nsigs; k++) {
 			struct tsig *s = &sigs[t->sigs[k]];
 			s->hits++;
+			/* a file's first signature is its run's root cause */
+			if (k == 0)
+				s->roots++;
+			else if (s->follows < 0)
+				s->follows = t->sigs[0];
 			if (s->best < 0 || better(t, &files[s->best]))
 				s->best = (int32_t)i;
 			if (s->first_file < 0 || t->mtime < s->first_seen ||
@@ -546,6 +553,43 @@ static void group(void)
 			}
 		}
 	}
+}
+
+/* Whether signature s is counted as a bug of its own: the root cause of
+ * some run, or a follow-on of nothing listed. */
+static bool is_root(const struct tsig *s)
+{
+	return s->roots || s->follows < 0 || !sigs[s->follows].hits;
+}
+
+static int by_first_seen(const void *a, const void *b);
+
+/* Root causes by first sighting, each followed by its follow-ons (labelled
+ * "N.k"): every signature stays in the report, the count is of roots. */
+static char labels[SIGS_MAX][16];
+
+static uint32_t order_bugs(uint32_t *order, uint32_t *n)
+{
+	uint32_t roots[SIGS_MAX], nr = 0, follow[SIGS_MAX], nf = 0;
+	for (uint32_t s = 0; s < nsigs; s++)
+		if (sigs[s].hits)
+			*(is_root(&sigs[s]) ? &roots[nr++] : &follow[nf++]) = s;
+	if (nr)
+		qsort(roots, nr, sizeof(roots[0]), by_first_seen);
+	if (nf)
+		qsort(follow, nf, sizeof(follow[0]), by_first_seen);
+	*n = 0;
+	for (uint32_t r = 0; r < nr; r++) {
+		snprintf(labels[*n], sizeof labels[0], "%u", r + 1);
+		order[(*n)++] = roots[r];
+		uint32_t k = 0;
+		for (uint32_t f = 0; f < nf; f++)
+			if (sigs[follow[f]].follows == (int32_t)roots[r]) {
+				snprintf(labels[*n], sizeof labels[0], "%u.%u", r + 1, ++k);
+				order[(*n)++] = follow[f];
+			}
+	}
+	return nr;
 }
 
 /* Delete files beyond opt.prune per signature, keeping each signature's best
@@ -916,7 +960,7 @@ static const char *html_head =
 	".swim .op{fill:#222}.swim .finding{fill:#e00}.swimwrap{overflow-x:auto;border:1px solid #ddd}\n"
 	"</style></head><body>\n";
 
-static int write_report(uint32_t *order, uint32_t nbugs, double secs)
+static int write_report(uint32_t *order, uint32_t nbugs, uint32_t nroots, double secs)
 {
 	char path[1100];
 	snprintf(path, sizeof path, "%s/report.txt", opt.out_dir);
@@ -936,19 +980,19 @@ static int write_report(uint32_t *order, uint32_t nbugs, double secs)
 		live += files[i].seen;
 	char now[64];
 	iso_time(now, sizeof now, (int64_t)time(NULL));
-	fprintf(txt, "nmrsim triage report (%s)\n%u input(s), target %s, %u distinct bug(s)%s\n", now, live,
-		tgt_kind_name(opt.kind), nbugs, errors ? " (some inputs unreadable)" : "");
+	fprintf(txt, "nmrsim triage report (%s)\n%u input(s), target %s, %u distinct bug(s) (root causes), %u signature(s)%s\n",
+		now, live, tgt_kind_name(opt.kind), nroots, nbugs, errors ? " (some inputs unreadable)" : "");
 	fputs(html_head, html);
 	fprintf(html, "<h1>nmrsim triage report</h1>\n<p>%s &middot; %u input(s), target <code>%s</code> &middot; "
-		      "<b>%u distinct bug(s)</b> &middot; triage took %.1f s</p>\n",
-		now, live, tgt_kind_name(opt.kind), nbugs, secs);
+		      "<b>%u distinct bug(s)</b> (root causes; %u signatures) &middot; triage took %.1f s</p>\n",
+		now, live, tgt_kind_name(opt.kind), nroots, nbugs, secs);
 	if (nbugs) {
 		fprintf(html, "<table><tr><th>#</th><th>signature</th><th>rule</th><th>hits</th><th>first seen</th></tr>\n");
 		for (uint32_t b = 0; b < nbugs; b++) {
 			const struct tsig *s = &sigs[order[b]];
 			char fs[64];
 			iso_time(fs, sizeof fs, s->first_seen);
-			fprintf(html, "<tr><td><a href=\"#bug%u\">%u</a></td><td><code>", b + 1, b + 1);
+			fprintf(html, "<tr><td><a href=\"#bug%u\">%s</a></td><td><code>", b + 1, labels[b]);
 			html_text(html, s->sig);
 			fprintf(html, "</code></td><td>%s %s</td><td>%u</td><td>%s</td></tr>\n", rule_info(s->rule)->id,
 				rule_info(s->rule)->name, s->hits, fs);
@@ -990,7 +1034,11 @@ static int write_report(uint32_t *order, uint32_t nbugs, double secs)
 		char *mtext = minimised ? slurp(s->min_path) : NULL;
 		snprintf(mcmd, sizeof mcmd, "%s --expect %s", opt.replay, s->min_path);
 
-		fprintf(txt, "\n== [%u] %s\n", b + 1, s->sig);
+		if (strchr(labels[b], '.'))
+			fprintf(txt, "\n== [%s] %s  (follows [%.*s] in the same run)\n", labels[b], s->sig,
+				(int)strcspn(labels[b], "."), labels[b]);
+		else
+			fprintf(txt, "\n== [%s] %s\n", labels[b], s->sig);
 		fprintf(txt, "rule:       %s %s\ncontract:   %s\nwhat:       %s\n", ri->id, ri->name, ri->contract, detail);
 		fprintf(txt, "hits:       %u file(s); first seen %s (%s)\n", s->hits, fs, files[s->first_file].path);
 		fprintf(txt, "reproducer: %s (%u ops, %u choices, %" PRId64 " bytes)\nreplay:     %s\n", best->path,
@@ -1005,7 +1053,7 @@ static int write_report(uint32_t *order, uint32_t nbugs, double secs)
 		fprintf(txt, "\ntimeline%s:\n", minimised ? " (minimised run)" : "");
 		put_timeline(txt, &tl, false);
 
-		fprintf(html, "<h2 id=\"bug%u\">[%u] <code>", b + 1, b + 1);
+		fprintf(html, "<h2 id=\"bug%u\">[%s] <code>", b + 1, labels[b]);
 		html_text(html, s->sig);
 		fprintf(html, "</code></h2>\n<p><span class=\"rule\">%s %s</span> &mdash; <span class=\"contract\">", ri->id,
 			ri->name);
@@ -1146,11 +1194,7 @@ int main(int argc, char **argv)
 		group();
 	}
 	uint32_t order[SIGS_MAX], nbugs = 0;
-	for (uint32_t s = 0; s < nsigs; s++)
-		if (sigs[s].hits)
-			order[nbugs++] = s;
-	if (nbugs)
-		qsort(order, nbugs, sizeof(order[0]), by_first_seen);
+	uint32_t nroots = order_bugs(order, &nbugs);
 	struct timespec tm0, tm1;
 	clock_gettime(CLOCK_MONOTONIC, &tm0);
 	if (opt.minimize)
@@ -1160,7 +1204,7 @@ int main(int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	double msecs = (double)(tm1.tv_sec - tm0.tv_sec) + (double)(tm1.tv_nsec - tm0.tv_nsec) / 1e9;
-	int rc = write_report(order, nbugs, secs);
+	int rc = write_report(order, nbugs, nroots, secs);
 	if (opt.state && state_save() != 0) {
 		fprintf(stderr, "nmr-triage: cannot write state %s: %s\n", opt.state, strerror(errno));
 		rc = -1;
@@ -1171,9 +1215,9 @@ int main(int argc, char **argv)
 		/* unreadable inputs found unchanged in the state count as well */
 		unreadable += files[i].seen && files[i].error && files[i].cached;
 	}
-	printf("nmr-triage: %u input(s) (%u replayed, %u from state, %u unreadable%s), %u distinct bug(s) in %.2f s "
+	printf("nmr-triage: %u input(s) (%u replayed, %u from state, %u unreadable%s), %u distinct bug(s) (root causes), %u signature(s) in %.2f s "
 	       "(minimising %.2f s)\n",
-	       live, replayed, reused, unreadable, pruned ? ", pruned some" : "", nbugs, secs, msecs);
+	       live, replayed, reused, unreadable, pruned ? ", pruned some" : "", nroots, nbugs, secs, msecs);
 	if (pruned)
 		printf("pruned %u duplicate crash file(s)\n", pruned);
 	if (sigs_dropped)
@@ -1188,7 +1232,11 @@ int main(int argc, char **argv)
 				tgt_replay_command(cmd, sizeof cmd, opt.replay, files[s->best].path, opt.kind,
 						   files[s->best].text,
 						   opt.rules_given ? opt.mask : tgt_default_mask(opt.kind, files[s->best].text));
-			printf("[%u] %s  (%s, %u hit%s)\n    replay: %s\n", b + 1, s->sig, rule_info(s->rule)->name, s->hits,
+			if (strchr(labels[b], '.')) {
+				printf("    then: %s  (%u hit%s)\n", s->sig, s->hits, s->hits == 1 ? "" : "s");
+				continue;
+			}
+			printf("[%s] %s  (%s, %u hit%s)\n    replay: %s\n", labels[b], s->sig, rule_info(s->rule)->name, s->hits,
 			       s->hits == 1 ? "" : "s", cmd);
 		}
 	printf("report: %s/report.txt, %s/report.html\n", opt.out_dir, opt.out_dir);
