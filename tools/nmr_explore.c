@@ -220,11 +220,25 @@ static void fmt_count(char *buf, size_t cap, double n)
 	else snprintf(buf, cap, "%.0f", n);
 }
 
+/* The root that signature i is listed under: itself when it is a root
+ * cause of its own, else the run's root it followed, or an earlier root
+ * that is the same defect at another stage (tgt_same_defect). */
+static int32_t owner(uint32_t i)
+{
+	const struct distinct *f = ex.c->found;
+	if (f[i].follows >= 0)
+		return owner((uint32_t)f[i].follows);
+	for (uint32_t j = 0; j < i; j++)
+		if (f[j].follows < 0 && owner(j) == (int32_t)j && tgt_same_defect(f[j].signature, f[i].signature))
+			return (int32_t)j;
+	return (int32_t)i;
+}
+
 static uint32_t roots(void)
 {
 	uint32_t n = 0;
 	for (uint32_t i = 0; i < ex.c->nfound; i++)
-		n += ex.c->found[i].follows < 0;
+		n += owner(i) == (int32_t)i;
 	return n;
 }
 
@@ -502,14 +516,14 @@ int main(int argc, char **argv)
 	uint32_t number = 0;
 	for (uint32_t i = 0; i < c->nfound; i++) {
 		const struct distinct *d = &c->found[i];
-		if (d->follows >= 0)
+		if (owner(i) != (int32_t)i)
 			continue;
 		printf("\n[%u] %s%s\n    hits %" PRIu64 ", first at run %" PRIu64 ", scenario %s\n", ++number, d->signature,
 		       d->crash ? "  (crash)" : "", d->hits, d->first_run, d->scenario);
 		if (d->trace[0])
 			printf("    replay: %s %s\n", replay_cmd, d->trace);
 		for (uint32_t k = 0; k < c->nfound; k++)
-			if (c->found[k].follows == (int32_t)i)
+			if (k != i && owner(k) == (int32_t)i)
 				printf("    then: %s  (%" PRIu64 " hits)%s%s\n", c->found[k].signature, c->found[k].hits,
 				       c->found[k].trace[0] ? "  replay: " : "", c->found[k].trace);
 	}

@@ -576,15 +576,46 @@ static uint32_t order_bugs(uint32_t *order, uint32_t *n)
 			*(is_root(&sigs[s]) ? &roots[nr++] : &follow[nf++]) = s;
 	if (nr)
 		qsort(roots, nr, sizeof(roots[0]), by_first_seen);
+	/* A root that is an earlier root's defect at another stage (M19 where
+	 * another run had M18 at the same call) is listed under it. */
+	uint32_t kept = 0;
+	for (uint32_t r = 0; r < nr; r++) {
+		int32_t same = -1;
+		for (uint32_t q = 0; q < kept && same < 0; q++)
+			if (tgt_same_defect(sigs[roots[q]].sig, sigs[roots[r]].sig))
+				same = (int32_t)roots[q];
+		if (same < 0) {
+			roots[kept++] = roots[r];
+		} else {
+			sigs[roots[r]].follows = same;
+			follow[nf++] = roots[r];
+		}
+	}
+	nr = kept;
 	if (nf)
 		qsort(follow, nf, sizeof(follow[0]), by_first_seen);
+	/* A follow-on's root may itself have been listed under another root:
+	 * follow the chain (bounded) to a listed one. */
+	static bool listed_root[SIGS_MAX];
+	memset(listed_root, 0, sizeof listed_root);
+	for (uint32_t r = 0; r < nr; r++)
+		listed_root[roots[r]] = true;
+	static int32_t owner[SIGS_MAX];
+	for (uint32_t f = 0; f < nf; f++) {
+		int32_t o = sigs[follow[f]].follows;
+		for (int hops = 0; o >= 0 && !listed_root[o] && hops < SIGS_MAX; hops++)
+			o = sigs[o].follows;
+		owner[f] = o >= 0 && listed_root[o] ? o : -1;
+		if (owner[f] < 0) /* belongs to no listed root: a bug of its own */
+			roots[nr++] = follow[f];
+	}
 	*n = 0;
 	for (uint32_t r = 0; r < nr; r++) {
 		snprintf(labels[*n], sizeof labels[0], "%u", r + 1);
 		order[(*n)++] = roots[r];
 		uint32_t k = 0;
 		for (uint32_t f = 0; f < nf; f++)
-			if (sigs[follow[f]].follows == (int32_t)roots[r]) {
+			if (owner[f] >= 0 && owner[f] == (int32_t)roots[r]) {
 				snprintf(labels[*n], sizeof labels[0], "%u.%u", r + 1, ++k);
 				order[(*n)++] = follow[f];
 			}
@@ -1035,8 +1066,8 @@ static int write_report(uint32_t *order, uint32_t nbugs, uint32_t nroots, double
 		snprintf(mcmd, sizeof mcmd, "%s --expect %s", opt.replay, s->min_path);
 
 		if (strchr(labels[b], '.'))
-			fprintf(txt, "\n== [%s] %s  (follows [%.*s] in the same run)\n", labels[b], s->sig,
-				(int)strcspn(labels[b], "."), labels[b]);
+			fprintf(txt, "\n== [%s] %s  (follows [%.*s]: %s)\n", labels[b], s->sig, (int)strcspn(labels[b], "."),
+				labels[b], s->roots ? "the same defect at another stage" : "in the same run");
 		else
 			fprintf(txt, "\n== [%s] %s\n", labels[b], s->sig);
 		fprintf(txt, "rule:       %s %s\ncontract:   %s\nwhat:       %s\n", ri->id, ri->name, ri->contract, detail);

@@ -223,6 +223,32 @@ uint32_t tgt_root(const struct finding *findings, const uint8_t *index, uint32_t
 	return best;
 }
 
+/* Rules that name one defect by the stage it reached (see target.h). */
+static const char *const stage_families[][2] = {
+	{ "M18", "M19" }, /* a binding used after detach / after cleanup */
+};
+
+bool tgt_same_defect(const char *sig_a, const char *sig_b)
+{
+	const char *ra = sig_a, *rb = sig_b;
+	const char *wa = strchr(ra, ' '), *wb = strchr(rb, ' ');
+	if (!wa || !wb || strcmp(wa, wb) != 0)
+		return false; /* another module or site */
+	size_t la = (size_t)(wa - ra), lb = (size_t)(wb - rb);
+	if (la == lb && !strncmp(ra, rb, la))
+		return true;
+	for (size_t f = 0; f < sizeof stage_families / sizeof stage_families[0]; f++) {
+		bool a = false, b = false;
+		for (int k = 0; k < 2; k++) {
+			a |= strlen(stage_families[f][k]) == la && !strncmp(ra, stage_families[f][k], la);
+			b |= strlen(stage_families[f][k]) == lb && !strncmp(rb, stage_families[f][k], lb);
+		}
+		if (a && b)
+			return true;
+	}
+	return false;
+}
+
 int tgt_find_sig(const struct tgt_outcome *out, const char *sig)
 {
 	for (uint32_t i = 0; i < out->ncounted; i++)

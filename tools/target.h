@@ -91,6 +91,12 @@ void tgt_crashed(struct runner *r, const struct scenario *s, uint64_t mask, stru
  * others are its follow-ons. Returns k. */
 uint32_t tgt_root(const struct finding *findings, const uint8_t *index, uint32_t n);
 
+/* Whether two signatures are one defect seen at different stages: the same
+ * module and site under rules that differ only in when the act landed
+ * (a dispatch call through a binding after its detach completed is M18,
+ * after its cleanup ran M19). Campaigns count such roots once. */
+bool tgt_same_defect(const char *sig_a, const char *sig_b);
+
 /* Index into out->sig of signature sig, -1 if absent. */
 int tgt_find_sig(const struct tgt_outcome *out, const char *sig);
 
