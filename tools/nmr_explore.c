@@ -69,6 +69,11 @@ struct campaign {
 	uint64_t crashes;           /* runs that crashed */
 	volatile uint64_t at;       /* index of the run in progress (within the file) */
 	volatile int stop;          /* --time reached or Ctrl-C: no further run */
+	int file_index;             /* the file in progress */
+	uint64_t from;              /* its first run in this child */
+	bool dfs_resume;            /* DFS: start at dfs_next, not the root */
+	uint64_t file_runs;         /* runs of the file in progress, over children */
+	int files_done;
 	bool crashed;               /* the child recorded a crash and exits CHILD_CRASHED */
 	bool dfs_more;              /* DFS: a schedule follows the crashed one */
 	bool exhausted, truncated;  /* DFS figures of the last batch */
@@ -147,7 +152,7 @@ static void record(const struct run_result *res, uint64_t run_index, bool crashe
 			snprintf(d->signature, sizeof d->signature, "%s", sig);
 			snprintf(d->scenario, sizeof d->scenario, "%s", ex.file);
 			d->hits = 1;
-			d->first_run = c->runs_before + run_index;
+			d->first_run = c->runs_before - c->file_runs + run_index; /* run_index counts within the file */
 			d->follows = n == 0 ? -1 : root;
 			d->crash = crashed && res->findings[i].rule == RULE_K08;
 			char name[128];
@@ -292,70 +297,89 @@ static void on_stop_signal(int sig)
 		ex.c->stop = 1;
 }
 
-/* The child: explore the file from run `from` (DFS: from c->dfs_next). */
-static _Noreturn void child(struct explore_config cfg, uint64_t from, bool dfs_resume)
+/* The child: explore the files from file c->file_index, run c->from (DFS:
+ * from the prefix c->dfs_next when c->dfs_resume), to the end or a crash. */
+static _Noreturn void child(struct explore_config cfg, const char *const *files, int nfiles)
 {
 	struct campaign *c = ex.c;
-	cfg.first_run = from;
-	if (dfs_resume) {
-		cfg.dfs_start = c->dfs_next;
-		cfg.dfs_start_len = c->dfs_next_len;
-	}
 	crash_exit_code = on_crash;
-	struct explore_stats st = explore_run(ex.runner, ex.scn, &cfg);
-	c->batch_runs = st.runs;
-	c->batch_steps = st.steps;
-	c->exhausted = st.exhausted;
-	c->truncated = st.truncated;
+	for (int f = c->file_index; f < nfiles && !c->stop; f++) {
+		if (f != c->file_index) { /* a fresh file */
+			c->file_index = f;
+			c->from = 0;
+			c->dfs_resume = false;
+			c->file_runs = 0;
+			c->exhausted = c->truncated = false;
+		}
+		if (input_load(&scn, files[f], false) != 0)
+			_exit(EXIT_BAD_INPUT); /* it parsed a moment ago: changed under us */
+		ex.file = files[f];
+		ex.scn = &scn;
+		cfg.first_run = c->from;
+		cfg.dfs_start = c->dfs_resume ? c->dfs_next : NULL;
+		cfg.dfs_start_len = c->dfs_resume ? c->dfs_next_len : 0;
+		c->batch_runs = c->batch_steps = 0;
+		struct explore_stats st = explore_run(ex.runner, ex.scn, &cfg);
+		/* journal the batch: the parent reads these after the child ends */
+		c->runs_before += st.runs;
+		c->steps += st.steps;
+		c->file_runs += st.runs;
+		c->batch_runs = c->batch_steps = 0;
+		c->exhausted = st.exhausted;
+		c->truncated |= st.truncated;
+		c->files_done++;
+		if (cfg.strategy == EXPLORE_DFS && !ex.quiet)
+			fprintf(stderr, "%s%s: %" PRIu64 " schedules%s%s\n", ex.tty ? "\r\033[K" : "", files[f], c->file_runs,
+				c->exhausted ? " (every schedule within the bound)" : " (stopped before the end)",
+				c->truncated ? ", some runs exceeded the choice log" : "");
+	}
+	c->file_index = nfiles;
 	fflush(stdout);
 	fflush(stderr);
 	_exit(EXIT_CLEAN);
 }
 
-/* Explore one file in as many children as its crashes take. Returns the
- * runs made; false in *ok when a child died without a report. */
-static uint64_t explore_file(const struct explore_config *cfg, bool *ok)
+/* Explore every file in one child process, and in a new one after each
+ * crash (a fork costs tens of ms under ASan: once per crash, not per
+ * file). false when a child died without a report or could not start. */
+static bool explore_files(const struct explore_config *cfg, const char *const *files, int nfiles)
 {
 	struct campaign *c = ex.c;
-	uint64_t from = 0, runs = 0;
-	bool dfs_resume = false;
-	c->exhausted = c->truncated = false;
-	for (;;) {
+	bool ok = true;
+	c->file_index = 0;
+	c->from = 0;
+	c->dfs_resume = false;
+	while (c->file_index < nfiles) {
 		c->crashed = false;
 		c->dfs_more = false;
-		c->batch_runs = c->batch_steps = 0;
-		c->at = from;
+		c->at = c->from;
 		fflush(stdout);
 		fflush(stderr);
 		pid_t pid = fork();
 		if (pid < 0) {
 			fprintf(stderr, "nmr-explore: cannot start a worker process: %s\n", strerror(errno));
-			*ok = false;
-			return runs;
+			return false;
 		}
 		if (pid == 0)
-			child(*cfg, from, dfs_resume);
+			child(*cfg, files, nfiles);
 		int status;
 		while (waitpid(pid, &status, 0) < 0)
 			if (errno != EINTR) {
 				fprintf(stderr, "nmr-explore: lost the worker process: %s\n", strerror(errno));
-				*ok = false;
-				return runs;
+				return false;
 			}
-		bool clean_end = WIFEXITED(status) && WEXITSTATUS(status) == EXIT_CLEAN;
-		if (clean_end) {
-			runs += c->batch_runs;
-			c->runs_before += c->batch_runs;
-			c->steps += c->batch_steps;
-			c->batch_runs = 0;
-			return runs;
-		}
+		if (WIFEXITED(status) && WEXITSTATUS(status) == EXIT_CLEAN)
+			return ok;
+		if (WIFEXITED(status) && WEXITSTATUS(status) == EXIT_BAD_INPUT)
+			return false; /* it said why */
 		/* The run at c->at ended the child: the runs before it and itself. */
-		uint64_t made = c->at - from + 1;
-		runs += made;
+		uint64_t made = c->at - c->from + 1;
 		c->runs_before += made;
+		c->file_runs += made;
 		c->steps += c->batch_steps;
-		c->batch_runs = 0;
+		c->batch_runs = c->batch_steps = 0;
+		const char *file = files[c->file_index];
+		bool next_file = false;
 		if (!(WIFEXITED(status) && WEXITSTATUS(status) == CHILD_CRASHED && c->crashed)) {
 			/* Not a driver crash the handler saw (an engine abort, the
 			 * OOM killer): the run was not checked. Say so, go on. */
@@ -364,24 +388,33 @@ static uint64_t explore_file(const struct explore_config *cfg, bool *ok)
 				snprintf(how, sizeof how, "signal %d (%s)", WTERMSIG(status), strsignal(WTERMSIG(status)));
 			else
 				snprintf(how, sizeof how, "exit status %d", WEXITSTATUS(status));
-			fprintf(stderr, "%snmr-explore: %s: run %" PRIu64 " ended its worker process with %s and no report; "
-					"replay it with: %s --seed %" PRIu64 " %s\n",
-				ex.tty ? "\r\033[K" : "", ex.file, c->at, how, replay_cmd, cfg->seed + c->at, ex.file);
-			*ok = false;
-			if (cfg->strategy == EXPLORE_DFS)
-				return runs; /* no choice log to continue the tree from */
+			fprintf(stderr, "%snmr-explore: %s: run %" PRIu64 " ended its worker process with %s and no report\n",
+				ex.tty ? "\r\033[K" : "", file, c->at, how);
+			ok = false;
+			next_file = cfg->strategy == EXPLORE_DFS; /* no choice log to continue the tree from */
+		} else if (cfg->strategy == EXPLORE_DFS) {
+			next_file = !c->dfs_more;
+			c->exhausted = !c->dfs_more;
+			c->dfs_resume = c->dfs_more;
 		}
-		if (cfg->strategy == EXPLORE_DFS) {
-			if (!c->dfs_more) {
-				c->exhausted = true;
-				return runs;
-			}
-			dfs_resume = true;
+		c->from = c->at + 1;
+		if (cfg->runs_max && c->from >= cfg->runs_max)
+			next_file = true;
+		if (c->stop)
+			return ok;
+		if (next_file) {
+			if (cfg->strategy == EXPLORE_DFS && !ex.quiet)
+				fprintf(stderr, "%s%s: %" PRIu64 " schedules%s\n", ex.tty ? "\r\033[K" : "", file, c->file_runs,
+					c->exhausted ? " (every schedule within the bound)" : " (stopped before the end)");
+			c->files_done++;
+			c->file_index++;
+			c->from = 0;
+			c->dfs_resume = false;
+			c->file_runs = 0;
+			c->exhausted = c->truncated = false;
 		}
-		from = c->at + 1;
-		if (c->stop || (cfg->runs_max && from >= cfg->runs_max))
-			return runs;
 	}
+	return ok;
 }
 
 static void usage(FILE *out)
@@ -484,22 +517,9 @@ int main(int argc, char **argv)
 		setitimer(ITIMER_REAL, &it, NULL);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &ex.start);
-	bool ok = true;
-	int done_files = 0;
-	for (int f = 0; f < nfiles && !ex.c->stop; f++) {
-		if (input_load(&scn, files[f], false) != 0) {
-			ok = false; /* it parsed a moment ago: changed under us */
-			continue;
-		}
-		ex.file = files[f];
-		ex.scn = &scn;
-		uint64_t runs = explore_file(&cfg, &ok);
-		done_files++;
-		if (cfg.strategy == EXPLORE_DFS && !ex.quiet)
-			fprintf(stderr, "%s%s: %" PRIu64 " schedules%s%s\n", ex.tty ? "\r\033[K" : "", files[f], runs,
-				ex.c->exhausted ? " (every schedule within the bound)" : " (stopped before the end)",
-				ex.c->truncated ? ", some runs exceeded the choice log" : "");
-	}
+	ex.file = files[0];
+	bool ok = explore_files(&cfg, files, nfiles);
+	ex.file = files[ex.c->file_index < nfiles ? ex.c->file_index : nfiles - 1];
 	struct itimerval off = { 0 };
 	setitimer(ITIMER_REAL, &off, NULL);
 	struct campaign *c = ex.c;
@@ -508,7 +528,7 @@ int main(int argc, char **argv)
 	if (ex.tty)
 		fprintf(stderr, "\r\033[K");
 	printf("\nnmr-explore: %" PRIu64 " runs over %d file(s), %" PRIu64 " steps, %.1f s (%.0f runs/s)%s\n",
-	       c->runs_before, done_files, c->steps, t, t > 0 ? (double)c->runs_before / t : 0.0,
+	       c->runs_before, c->files_done, c->steps, t, t > 0 ? (double)c->runs_before / t : 0.0,
 	       !c->stop ? "" : stop_signal == SIGALRM ? ", stopped at --time" : ", interrupted");
 	if (c->crashes)
 		printf("%" PRIu64 " run(s) crashed (K08); each was recorded and the exploration went on\n", c->crashes);
