@@ -193,6 +193,7 @@ def main():
     run_case("nmr-triage on an empty folder", [build + "/tools/nmr-triage", "--out", t("tri-empty"),
                                                t("empty-folder")], False, [])
     crash_cases()
+    full_disk_case()
     print("%d cases, %d failed" % (cases, len(fails)))
     for f in fails:
         print("FAIL: " + f)
@@ -244,6 +245,46 @@ def crash_cases():
     if q.returncode != 1 or "K08 k08_bad SIGSEGV" not in q.stdout or "2 distinct bug(s)" not in q.stdout:
         fails.append("nmr-triage on a crash reproducer: exit %d: %s %s" % (q.returncode, q.stdout[-600:],
                                                                             q.stderr[-600:]))
+
+
+def full_disk_case():
+    """A campaign on a full disk (a 48 KiB tmpfs in a private mount
+    namespace): exit 2 with a message saying so, a journal that still
+    parses, and the same command resumes once there is space."""
+    if not shutil.which("unshare"):
+        print("SKIP (no unshare): full disk case")
+        return
+    global cases
+    cases += 1
+    mnt = t("small-disk")
+    os.makedirs(mnt)
+    camp = [sys.executable, campaign, "--engine", "explore", "--duration", "4s", "--dir", mnt + "/c", "--build", build,
+            "--no-build", "--quiet", "--log-every", "2", "--keep", "0", good,
+            os.path.join(src, "corpus", "examples", "stale-handle.nmr")]
+    q = lambda cmd: " ".join("'%s'" % a for a in cmd)
+    script = """
+mount -t tmpfs -o size=48k tmpfs {mnt} || exit 99
+{camp} > {log1} 2>&1; echo "first=$?"
+python3 -c "import json; json.load(open('{mnt}/c/campaign.json')); json.load(open('{mnt}/c/progress.json'))" && echo journal=ok
+mount -o remount,size=64M {mnt}
+{camp} > {log2} 2>&1; echo "second=$?"
+""".format(mnt=mnt, camp=q(camp), log1=t("full1.log"), log2=t("full2.log"))
+    for flags in (["-m"], ["-r", "-m"]):   # root, else a user namespace
+        p = subprocess.run(["unshare"] + flags + ["sh", "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           text=True, timeout=4 * TIME_BOUND)
+        if p.returncode != 99 and "first=" in p.stdout:
+            break
+    else:
+        print("SKIP (cannot mount a tmpfs in a private namespace): full disk case")
+        return
+    log1 = open(t("full1.log")).read() if os.path.exists(t("full1.log")) else ""
+    log2 = open(t("full2.log")).read() if os.path.exists(t("full2.log")) else ""
+    if "first=2" not in p.stdout or "No space left on device" not in log1:
+        fails.append("campaign on a full disk: want exit 2 and 'No space left on device': %s\n%s" % (p.stdout, log1[-800:]))
+    if "journal=ok" not in p.stdout:
+        fails.append("campaign on a full disk: the journal does not parse afterwards")
+    if "second=1" not in p.stdout or "resuming" not in log2:
+        fails.append("campaign after the disk was freed: want a resume and exit 1: %s\n%s" % (p.stdout, log2[-800:]))
 
 
 if __name__ == "__main__":
