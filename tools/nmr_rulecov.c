@@ -157,6 +157,10 @@ int main(int argc, char **argv)
 	}
 	runner_fini(&runner);
 	tgt_buf_free(&buf);
+	if (inputs == 0) {
+		fprintf(stderr, "nmr-rulecov: no readable input in %s%s\n", paths[0], npaths > 1 ? " ..." : "");
+		return EXIT_BAD_INPUT;
+	}
 	uint32_t nrules = RULE_COUNT - 1, ntouched = 0, nfreedoms = 0;
 	for (int r = 1; r < RULE_COUNT; r++)
 		ntouched += touched[r] != 0;
@@ -192,10 +196,6 @@ int main(int argc, char **argv)
 			if (!freedom[k])
 				printf(" F%d", k);
 		printf("\nfreedoms exercised: %u/%d\nrules touched: %u/%u\n", nfreedoms, FREEDOMS, ntouched, nrules);
-	}
-	if (inputs == 0) {
-		fprintf(stderr, "nmr-rulecov: no readable input in %s%s\n", paths[0], npaths > 1 ? " ..." : "");
-		return EXIT_BAD_INPUT;
 	}
 	if (unreadable) {
 		/* figures over part of the corpus are not the corpus's figures */
