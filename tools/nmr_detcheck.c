@@ -36,6 +36,7 @@ static size_t unreadable; /* folders that could not be listed, inputs that did n
 static struct scenario scn;
 static struct tgt_buf buf;
 static struct tgt_outcome outc;
+static const char *running; /* the input being run (crash reports) */
 
 static void add(const char *p)
 {
@@ -85,6 +86,7 @@ static bool run_one(struct runner *r, struct rec *x, bool first, uint64_t *hash,
 {
 	char err[600];
 	bool text;
+	running = x->path;
 	if (tgt_load(&scn, x->path, opt.kind, &buf, &text, err, sizeof err) != 0) {
 		if (first)
 			fprintf(stderr, "nmr-detcheck: %s\n", err);
@@ -162,6 +164,7 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < n; i++)
 		recs[i].path = paths[i * npaths / n]; /* evenly spaced: the same sample every time */
 
+	tgt_crash_guard("nmr-detcheck", &running);
 	struct runner r;
 	if (runner_init(&r) != 0) {
 		fprintf(stderr, "nmr-detcheck: cannot set up the engine (memory)\n");

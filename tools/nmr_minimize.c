@@ -66,6 +66,7 @@ int main(int argc, char **argv)
 		cfg.rule_mask = tgt_default_mask(kind, text);
 	if (verbose)
 		cfg.log = stderr;
+	tgt_crash_guard("nmr-minimize", &path);
 	struct runner r;
 	if (runner_init(&r) != 0) {
 		fprintf(stderr, "nmr-minimize: cannot set up the engine (memory)\n");

@@ -32,8 +32,11 @@ static struct tgt_outcome outc;
 static uint64_t touched[RULE_COUNT], found[RULE_COUNT], freedom[FREEDOMS + 1];
 static uint64_t inputs, unreadable;
 
+static const char *running; /* the input being run (crash reports) */
+
 static void one(const char *path)
 {
+	running = path;
 	char err[600];
 	bool text;
 	if (tgt_load(&scn, path, opt.kind, &buf, &text, err, sizeof err) != 0) {
@@ -140,6 +143,7 @@ int main(int argc, char **argv)
 	}
 	if (!tgt_kind_usable("nmr-rulecov", opt.kind))
 		return EXIT_BAD_INPUT;
+	tgt_crash_guard("nmr-rulecov", &running);
 	if (runner_init(&runner) != 0) {
 		fprintf(stderr, "nmr-rulecov: cannot set up the engine (memory)\n");
 		return EXIT_BAD_INPUT;

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "host/host.h"
+#include "run/crash.h"
 
 bool tgt_have_drivers(void)
 {
@@ -309,4 +310,25 @@ void tgt_find_replay(char *buf, size_t cap, const char *argv0)
 		snprintf(buf, cap, "%.*sreplay/nmr-replay", (int)(tools - argv0), argv0);
 	else
 		snprintf(buf, cap, "%s", cand);
+}
+
+static struct {
+	const char *tool;
+	const char *const *input;
+} guard;
+
+static int guard_exit(void)
+{
+	fprintf(stderr, "%s: %s crashed a driver (K08, above); %s runs inputs in its own process and stopped there: "
+			"replay it with nmr-replay, or triage it with nmr-triage (which isolates crashes)\n",
+		guard.tool, guard.input && *guard.input ? *guard.input : "an input", guard.tool);
+	return EXIT_BAD_INPUT;
+}
+
+void tgt_crash_guard(const char *tool, const char *const *input)
+{
+	guard.tool = tool;
+	guard.input = input;
+	crash_install(CRASH_EXIT);
+	crash_exit_code = guard_exit;
 }

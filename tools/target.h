@@ -100,6 +100,13 @@ bool tgt_same_defect(const char *sig_a, const char *sig_b);
 /* Index into out->sig of signature sig, -1 if absent. */
 int tgt_find_sig(const struct tgt_outcome *out, const char *sig);
 
+/* For tools that run inputs in their own process (nmr-minimize, nmr-rulecov,
+ * nmr-detcheck): a driver crash (K08) during a run ends the tool with its
+ * report, "<tool>: <*input> crashed a driver ...; replay it with nmr-replay"
+ * and exit 2 (the job was not done), never a bare signal. *input names the
+ * input being run (the tool keeps it current). */
+void tgt_crash_guard(const char *tool, const char *const *input);
+
 /* The replay command for an input (a text file or a binary one of target k). */
 void tgt_replay_command(char *buf, size_t cap, const char *replay_tool, const char *path, enum tgt_kind k, bool text,
 			uint64_t mask);

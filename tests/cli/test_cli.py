@@ -208,7 +208,7 @@ def crash_cases():
     explore = build + "/tools/nmr-explore-kernel"
     triage = build + "/tools/nmr-triage-kernel"
     replay = build + "/corpus/kernel/nmr-replay-kernel"
-    if not all(os.access(p, os.X_OK) for p in (explore, triage, replay)):
+    if not all(os.access(p, os.X_OK) for p in (explore, triage, replay, build + "/tools/nmr-rulecov-kernel")):
         print("SKIP (no kernel test drivers in this build): crash cases")
         return
     global cases
@@ -240,6 +240,11 @@ def crash_cases():
     strip = lambda s: [l for l in s.splitlines() if not l.startswith("nmr-explore:") and "replay:" not in l]
     if strip(p.stdout) != strip(p2.stdout):
         fails.append("two explorations of a crashing driver differ")
+    # a tool that runs inputs in its own process stops with exit 2 and says which input crashed
+    rc = subprocess.run([build + "/tools/nmr-rulecov-kernel", k01, k08], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                        text=True, timeout=TIME_BOUND)
+    if rc.returncode != 2 or "K08-bad.nmr crashed a driver" not in rc.stderr:
+        fails.append("nmr-rulecov on a crashing driver: exit %d: %s" % (rc.returncode, rc.stderr[-600:]))
     q = subprocess.run([triage, "--out", t("crash-tri"), out], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                        text=True, timeout=TIME_BOUND)
     if q.returncode != 1 or "K08 k08_bad SIGSEGV" not in q.stdout or "2 distinct bug(s)" not in q.stdout:
