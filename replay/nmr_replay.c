@@ -154,5 +154,5 @@ int main(int argc, char **argv)
 	if (!hash_only && !expect && rc != EXIT_BAD_INPUT)
 		printf("replay: nmr-replay%s %s\n", mode == INPUT_DRIVERS ? " --drivers" : mode == INPUT_BINARY ? " --binary" : "", path);
 	runner_fini(&r);
-	return rc;
+	return opts_exit(&o, rc);
 }

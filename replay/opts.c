@@ -193,3 +193,12 @@ const char *opts_operand(struct opts *o)
 		opts_fail(o, "unknown option '%s'", a);
 	return a;
 }
+
+int opts_exit(const struct opts *o, int rc)
+{
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "%s: cannot write the output: %s\n", o->tool, strerror(errno));
+		return EXIT_BAD_INPUT;
+	}
+	return rc;
+}

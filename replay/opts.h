@@ -55,6 +55,10 @@ const char *opts_operand(struct opts *o);
  * option values that only make sense together. */
 _Noreturn void opts_fail(const struct opts *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* The exit code after checking that standard output was written (a full
+ * disk, a closed pipe): rc, or EXIT_BAD_INPUT (2) with a message. */
+int opts_exit(const struct opts *o, int rc);
+
 /* Parse a whole string as a number in [min, max] (decimal or 0x hex).
  * false with a reason in why ("is not a number", "is out of range"). */
 bool opts_parse_u64(const char *text, uint64_t min, uint64_t max, uint64_t *out, const char **why);

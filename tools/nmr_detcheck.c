@@ -206,7 +206,7 @@ int main(int argc, char **argv)
 	free(recs);
 	printf("nmr-detcheck: %zu of %zu input(s) checked (%zu loaded), %zu differ\n", n, npaths, loaded, differ);
 	if (differ)
-		return EXIT_VIOLATION;
+		return opts_exit(&o, EXIT_VIOLATION);
 	/* A check that could not read some inputs did not check them. */
-	return loaded < n ? EXIT_BAD_INPUT : EXIT_CLEAN;
+	return opts_exit(&o, loaded < n ? EXIT_BAD_INPUT : EXIT_CLEAN);
 }

@@ -561,5 +561,5 @@ int main(int argc, char **argv)
 		rc = EXIT_BAD_INPUT;
 	}
 	munmap(c, sizeof(*c));
-	return rc;
+	return opts_exit(&o, rc);
 }

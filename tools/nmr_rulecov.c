@@ -206,5 +206,5 @@ int main(int argc, char **argv)
 		fprintf(stderr, "nmr-rulecov: %" PRIu64 " input(s) could not be read (see above)\n", unreadable);
 		return EXIT_BAD_INPUT;
 	}
-	return EXIT_CLEAN;
+	return opts_exit(&o, EXIT_CLEAN);
 }

@@ -1281,5 +1281,5 @@ int main(int argc, char **argv)
 			unreadable);
 		return EXIT_BAD_INPUT;
 	}
-	return nbugs ? EXIT_VIOLATION : EXIT_CLEAN;
+	return opts_exit(&o, nbugs ? EXIT_VIOLATION : EXIT_CLEAN);
 }

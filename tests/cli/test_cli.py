@@ -121,21 +121,22 @@ fails = []
 cases = 0
 
 
-def run_case(what, cmd, want_bad, names):
+def run_case(what, cmd, want_bad, names, stdout_path=None):
     """want_bad: exit 2 with a message naming one of names; else exit 0/1."""
     global cases
     cases += 1
     cmd = [t("camp%d" % cases) if a == t("camp") else a for a in cmd]  # a campaign folder per case
     t0 = time.monotonic()
     try:
-        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
-                           timeout=TIME_BOUND, cwd=tmp)
+        with open(stdout_path or os.devnull, "wb") as sink:
+            p = subprocess.run(cmd, stdout=sink if stdout_path else subprocess.PIPE, stderr=subprocess.PIPE,
+                               stdin=subprocess.DEVNULL, timeout=TIME_BOUND, cwd=tmp)
     except subprocess.TimeoutExpired:
         fails.append("%s: still running after %.0f s" % (what, TIME_BOUND))
         return
     secs = time.monotonic() - t0
     err = p.stderr.decode(errors="replace")
-    out = p.stdout.decode(errors="replace")
+    out = p.stdout.decode(errors="replace") if p.stdout else ""
     for s in SANITIZER:
         if s in err or s in out:
             fails.append("%s: sanitizer report:\n%s" % (what, err[-2000:]))
@@ -176,6 +177,9 @@ def main():
                                             os.path.join(src, "corpus", "rules", "M04-bad.nmr")], True, ["/dev/full"])
     run_case("nmr-campaign --dir /dev/null", TOOLS["nmr-campaign"][0] + ["--dir", "/dev/null", good], True,
              ["/dev/null"])
+    # standard output on a full disk: exit 2, not a report nobody got
+    for tool in ("nmr-replay", "nmr-explore", "nmr-triage", "nmr-rulecov", "nmr-detcheck"):
+        run_case("%s > /dev/full" % tool, TOOLS[tool][0] + [good], True, ["No space left"], stdout_path="/dev/full")
     # a corrupt campaign journal is kept aside and reported, not overwritten
     os.makedirs(t("corrupt"))
     with open(t("corrupt", "campaign.json"), "w") as f:
