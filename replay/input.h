@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "scenario/scenario.h"
 
@@ -13,10 +14,30 @@
  * scripted fuzz target's binary input, or as the drivers target's. */
 enum input_mode { INPUT_AUTO = 0, INPUT_BINARY, INPUT_DRIVERS };
 
+#define INPUT_BYTES_MAX (64u << 20) /* larger inputs are refused */
+
+/* A growable read buffer, reusable across files (no allocation per file
+ * once it reached the largest size); data[len] is a NUL. */
+struct input_buf {
+	uint8_t *data;
+	size_t len;
+	size_t cap;
+};
+
+/* Read a whole file. 0, or -1 with "path: reason" in err (missing, a
+ * directory, unreadable, too large). */
+int input_read(struct input_buf *buf, const char *path, char *err, size_t errcap);
+void input_buf_free(struct input_buf *buf);
+
 /* Returns 0, or -1 after printing "file:line: reason" to stderr. */
 int input_load(struct scenario *s, const char *path, bool force_binary);
 int input_load_mode(struct scenario *s, const char *path, enum input_mode mode);
 /* Write s as a trace file: canonical text + choices + hash. Returns 0 or -1. */
 int input_write_trace(const struct scenario *s, const char *path);
+
+/* Create a folder (and its parents) for output; 0, or -1 with "path:
+ * reason" in err when it cannot be created, is not a folder or is not
+ * writable. Tools check their output folder before any work. */
+int input_make_dir(const char *path, char *err, size_t errcap);
 
 #endif

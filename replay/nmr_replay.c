@@ -9,6 +9,7 @@
 
 #include "run/crash.h"
 #include "input.h"
+#include "opts.h"
 #include "report.h"
 #include "run/run.h"
 
@@ -54,48 +55,43 @@ int main(int argc, char **argv)
 	bool quiet = false, expect = false, hash_only = false;
 	struct run_source src = { .kind = SOURCE_SCENARIO };
 	struct run_options opt = { 0 };
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (!strcmp(a, "--binary")) mode = INPUT_BINARY;
-		else if (!strcmp(a, "--drivers")) mode = INPUT_DRIVERS;
-		else if (!strcmp(a, "--list-drivers")) {
+	struct opts o;
+	opts_init(&o, "nmr-replay", argc, argv, usage);
+	while (opts_next(&o)) {
+		const char *v;
+		if (opts_flag(&o, "--binary")) mode = INPUT_BINARY;
+		else if (opts_flag(&o, "--drivers")) mode = INPUT_DRIVERS;
+		else if (opts_flag(&o, "--list-drivers")) {
 			for (unsigned d = 0; d < image_count(); d++)
 				printf("%s\n", image_get(d)->name);
 			return EXIT_CLEAN;
 		}
-		else if (!strcmp(a, "--quiet")) quiet = true;
-		else if (!strcmp(a, "--expect")) expect = true;
-		else if (!strcmp(a, "--hash")) hash_only = true;
-		else if (!strcmp(a, "--timeline") && i + 1 < argc) timeline = argv[++i];
-		else if (!strcmp(a, "--record") && i + 1 < argc) record = argv[++i];
-		else if (!strcmp(a, "--rules") && i + 1 < argc) {
+		else if (opts_flag(&o, "--quiet")) quiet = true;
+		else if (opts_flag(&o, "--expect")) expect = true;
+		else if (opts_flag(&o, "--hash")) hash_only = true;
+		else if (opts_str(&o, "--timeline", &timeline)) ;
+		else if (opts_str(&o, "--record", &record)) ;
+		else if (opts_str(&o, "--rules", &v)) {
 			bool ok;
-			opt.rule_mask = rule_mask_parse(argv[++i], &ok);
-			if (!ok) {
-				fprintf(stderr, "nmr-replay: bad --rules '%s' (rule IDs, letters M K R L, or all)\n", argv[i]);
-				return EXIT_BAD_INPUT;
-			}
+			opt.rule_mask = rule_mask_parse(v, &ok);
+			if (!ok)
+				opts_fail(&o, "--rules: bad rule list '%s' (rule IDs, letters M K R L, or all)", v);
 		}
-		else if (!strcmp(a, "--seed") && i + 1 < argc) {
-			src.kind = SOURCE_PRNG;
-			src.seed = strtoull(argv[++i], NULL, 0);
-		} else if (!strcmp(a, "--pct") && i + 1 < argc) {
-			char *end;
+		else if (opts_u64(&o, "--seed", 0, UINT64_MAX, &src.seed)) src.kind = SOURCE_PRNG;
+		else if (opts_str(&o, "--pct", &v)) {
+			/* N:D - seed N, depth D (default 3) */
+			char seed[32];
+			const char *colon = strchr(v, ':'), *why;
+			uint64_t depth = 3;
+			snprintf(seed, sizeof seed, "%.*s", colon ? (int)(colon - v) : (int)strlen(v), v);
+			if (!opts_parse_u64(seed, 0, UINT64_MAX, &src.seed, &why))
+				opts_fail(&o, "--pct: seed '%s' %s (expected N or N:D)", seed, why);
+			if (colon && !opts_parse_u64(colon + 1, 1, CHOICE_PCT_DEPTH_MAX, &depth, &why))
+				opts_fail(&o, "--pct: depth '%s' %s (expected 1..%d)", colon + 1, why, CHOICE_PCT_DEPTH_MAX);
 			src.kind = SOURCE_PCT;
-			src.seed = strtoull(argv[++i], &end, 0);
-			src.pct_depth = *end == ':' ? (uint32_t)strtoul(end + 1, NULL, 0) : 3;
-		} else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-			usage(stdout);
-			return EXIT_CLEAN;
-		} else if (a[0] == '-' && a[1]) {
-			fprintf(stderr, "nmr-replay: unknown option '%s'\n", a);
-			usage(stderr);
-			return EXIT_BAD_INPUT;
-		} else if (!path) path = a;
-		else {
-			fprintf(stderr, "nmr-replay: one FILE only\n");
-			return EXIT_BAD_INPUT;
-		}
+			src.pct_depth = (uint32_t)depth;
+		} else if (!path) path = opts_operand(&o);
+		else opts_fail(&o, "one FILE only (got '%s' after '%s')", opts_operand(&o), path);
 	}
 	if (!path) {
 		usage(stderr);
@@ -131,7 +127,10 @@ int main(int argc, char **argv)
 	}
 	if (timeline) {
 		FILE *f = fopen(timeline, "wb");
-		if (!f || trace_render_perfetto(f, &r.st->trace, &scn) != 0 || fclose(f) != 0) {
+		bool bad = !f || trace_render_perfetto(f, &r.st->trace, &scn) != 0 || fflush(f) != 0 || ferror(f);
+		if (f && fclose(f) != 0)
+			bad = true;
+		if (bad) {
 			fprintf(stderr, "%s: cannot write timeline: %s\n", timeline, strerror(errno));
 			rc = EXIT_BAD_INPUT;
 		} else if (!hash_only) {
@@ -141,7 +140,7 @@ int main(int argc, char **argv)
 	if (record) {
 		report_make_trace(&rec, &scn, &res);
 		if (input_write_trace(&rec, record) != 0) {
-			fprintf(stderr, "%s: cannot write trace\n", record);
+			fprintf(stderr, "%s: cannot write trace: %s\n", record, strerror(errno));
 			rc = EXIT_BAD_INPUT;
 		} else if (!hash_only) {
 			printf("recorded: %s (replay: nmr-replay %s)\n", record, record);
@@ -155,5 +154,5 @@ int main(int argc, char **argv)
 	if (!hash_only && !expect && rc != EXIT_BAD_INPUT)
 		printf("replay: nmr-replay%s %s\n", mode == INPUT_DRIVERS ? " --drivers" : mode == INPUT_BINARY ? " --binary" : "", path);
 	runner_fini(&r);
-	return rc;
+	return opts_exit(&o, rc);
 }

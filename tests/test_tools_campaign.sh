@@ -68,9 +68,9 @@ EOF
 report=$dir/triage/report.txt
 [ -s "$report" ] || bad "no report"
 for rule in $(sed -n 's/^expect //p' "$src"/corpus/examples/*.nmr | tr ' ' '\n' | grep -v clean | sort -u); do
-	grep -qE "^== \[[0-9]+\] $rule " "$report" || bad "planted bug $rule missing from the report"
+	grep -qE "^== \[[0-9.]+\] $rule " "$report" || bad "planted bug $rule missing from the report"
 done
-dups=$(sed -n 's/^== \[[0-9]*\] //p' "$report" | sort | uniq -d)
+dups=$(sed -n 's/^== \[[0-9.]*\] //p' "$report" | sed 's/  (follows .*//' | sort | uniq -d)
 [ -z "$dups" ] || bad "signatures listed twice: $dups"
 for m in "$dir"/triage/bugs/*.nmr; do
 	"$replay" --quiet --expect "$m" >/dev/null || bad "$m does not replay to its expect line"

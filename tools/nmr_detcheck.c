@@ -32,17 +32,21 @@ static struct {
 
 static char **paths;
 static size_t npaths, paths_cap;
+static size_t unreadable; /* folders that could not be listed, inputs that did not load */
 static struct scenario scn;
 static struct tgt_buf buf;
 static struct tgt_outcome outc;
+static const char *running; /* the input being run (crash reports) */
 
 static void add(const char *p)
 {
 	if (npaths == paths_cap) {
 		paths_cap = paths_cap ? paths_cap * 2 : 1024;
 		paths = realloc(paths, sizeof(char *) * paths_cap);
-		if (!paths)
+		if (!paths) {
+			fprintf(stderr, "nmr-detcheck: out of memory\n");
 			exit(EXIT_BAD_INPUT);
+		}
 	}
 	paths[npaths++] = strdup(p);
 }
@@ -52,6 +56,7 @@ static void walk(const char *dir)
 	DIR *d = opendir(dir);
 	if (!d) {
 		fprintf(stderr, "nmr-detcheck: %s: %s\n", dir, strerror(errno));
+		unreadable++;
 		return;
 	}
 	struct dirent *e;
@@ -81,6 +86,7 @@ static bool run_one(struct runner *r, struct rec *x, bool first, uint64_t *hash,
 {
 	char err[600];
 	bool text;
+	running = x->path;
 	if (tgt_load(&scn, x->path, opt.kind, &buf, &text, err, sizeof err) != 0) {
 		if (first)
 			fprintf(stderr, "nmr-detcheck: %s\n", err);
@@ -110,31 +116,22 @@ static void usage(FILE *out)
 		"  --target T   how binary inputs decode: scenario (default) or drivers\n"
 		"  --rules S    which findings count (default as the target)\n"
 		"  --verbose    print every input's hash\n"
-		"exit: 0 every trace hash identical, 1 some input differs, 2 bad usage or nothing readable\n");
+		"exit: 0 every trace hash identical, 1 some input differs, 2 bad usage or an unreadable input\n");
 }
 
 int main(int argc, char **argv)
 {
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-		int common = tgt_option("nmr-detcheck", argc, argv, &i, &opt.kind, &opt.mask, &opt.rules_given);
-		if (common < 0)
-			return EXIT_BAD_INPUT;
-		if (common > 0)
-			continue;
-		if (!strcmp(a, "--sample") && v) {
-			opt.sample = strtoull(argv[++i], NULL, 0);
-		} else if (!strcmp(a, "--verbose")) {
-			opt.verbose = true;
-		} else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-			usage(stdout);
-			return EXIT_CLEAN;
-		} else if (a[0] == '-' && a[1]) {
-			fprintf(stderr, "nmr-detcheck: unknown option '%s'\n", a);
-			usage(stderr);
-			return EXIT_BAD_INPUT;
-		} else {
+	struct opts o;
+	int operands = 0;
+	opts_init(&o, "nmr-detcheck", argc, argv, usage);
+	while (opts_next(&o)) {
+		if (tgt_option(&o, &opt.kind, &opt.mask, &opt.rules_given)) ;
+		else if (opts_u64(&o, "--sample", 1, UINT32_MAX, &opt.sample)) ;
+		else if (opts_flag(&o, "--verbose")) opt.verbose = true;
+		else {
+			const char *a = opts_operand(&o);
 			struct stat st;
+			operands++;
 			if (stat(a, &st) != 0) {
 				fprintf(stderr, "nmr-detcheck: %s: %s\n", a, strerror(errno));
 				return EXIT_BAD_INPUT;
@@ -145,23 +142,34 @@ int main(int argc, char **argv)
 				add(a);
 		}
 	}
+	if (unreadable)
+		return EXIT_BAD_INPUT;
+	if (!npaths && operands) {
+		fprintf(stderr, "nmr-detcheck: no input file in the given folder(s)\n");
+		return EXIT_BAD_INPUT;
+	}
 	if (!npaths) {
 		usage(stderr);
 		return EXIT_BAD_INPUT;
 	}
 	if (!tgt_kind_usable("nmr-detcheck", opt.kind))
 		return EXIT_BAD_INPUT;
-	qsort(paths, npaths, sizeof(char *), by_name);
+	qsort(paths, npaths, sizeof(char *), by_name); /* npaths > 0 here: paths is not NULL */
 	size_t n = opt.sample && opt.sample < npaths ? (size_t)opt.sample : npaths;
 	struct rec *recs = calloc(n, sizeof(*recs));
-	if (!recs)
+	if (!recs) {
+		fprintf(stderr, "nmr-detcheck: out of memory\n");
 		return EXIT_BAD_INPUT;
+	}
 	for (size_t i = 0; i < n; i++)
 		recs[i].path = paths[i * npaths / n]; /* evenly spaced: the same sample every time */
 
+	tgt_crash_guard("nmr-detcheck", &running);
 	struct runner r;
-	if (runner_init(&r) != 0)
+	if (runner_init(&r) != 0) {
+		fprintf(stderr, "nmr-detcheck: cannot set up the engine (memory)\n");
 		return EXIT_BAD_INPUT;
+	}
 	size_t loaded = 0;
 	for (size_t i = 0; i < n; i++) {
 		recs[i].ok = run_one(&r, &recs[i], true, &recs[i].hash, &recs[i].steps, &recs[i].nfindings, &recs[i].sigs);
@@ -169,8 +177,10 @@ int main(int argc, char **argv)
 	}
 	runner_fini(&r);
 	/* Fresh runner, reverse order. */
-	if (runner_init(&r) != 0)
+	if (runner_init(&r) != 0) {
+		fprintf(stderr, "nmr-detcheck: cannot set up the engine (memory)\n");
 		return EXIT_BAD_INPUT;
+	}
 	size_t differ = 0;
 	for (size_t k = n; k-- > 0;) {
 		struct rec *x = &recs[k];
@@ -195,7 +205,8 @@ int main(int argc, char **argv)
 	tgt_buf_free(&buf);
 	free(recs);
 	printf("nmr-detcheck: %zu of %zu input(s) checked (%zu loaded), %zu differ\n", n, npaths, loaded, differ);
-	if (loaded == 0)
-		return EXIT_BAD_INPUT;
-	return differ ? EXIT_VIOLATION : EXIT_CLEAN;
+	if (differ)
+		return opts_exit(&o, EXIT_VIOLATION);
+	/* A check that could not read some inputs did not check them. */
+	return opts_exit(&o, loaded < n ? EXIT_BAD_INPUT : EXIT_CLEAN);
 }

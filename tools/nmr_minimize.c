@@ -5,6 +5,7 @@
  * Exit 1 the signature was kept (the normal outcome: the output still has
  * the violation), 0 the input reports no counted finding, 2 bad input or
  * usage, or the requested signature is not reported. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,34 +36,16 @@ int main(int argc, char **argv)
 	enum tgt_kind kind = TARGET_SCENARIO;
 	bool rules_given = false, verbose = false;
 	struct min_config cfg = { 0 };
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-		int common = tgt_option("nmr-minimize", argc, argv, &i, &kind, &cfg.rule_mask, &rules_given);
-		if (common < 0)
-			return EXIT_BAD_INPUT;
-		if (common > 0)
-			continue;
-		if (!strcmp(a, "--signature") && v) {
-			cfg.signature = argv[++i];
-		} else if ((!strcmp(a, "-o") || !strcmp(a, "--out")) && v) {
-			out_path = argv[++i];
-		} else if (!strcmp(a, "--runs-max") && v) {
-			cfg.runs_max = (uint32_t)strtoul(argv[++i], NULL, 0);
-		} else if (!strcmp(a, "--verbose")) {
-			verbose = true;
-		} else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-			usage(stdout);
-			return EXIT_CLEAN;
-		} else if (a[0] == '-' && a[1]) {
-			fprintf(stderr, "nmr-minimize: unknown option '%s'\n", a);
-			usage(stderr);
-			return EXIT_BAD_INPUT;
-		} else if (!path) {
-			path = a;
-		} else {
-			fprintf(stderr, "nmr-minimize: one FILE only\n");
-			return EXIT_BAD_INPUT;
-		}
+	struct opts o;
+	opts_init(&o, "nmr-minimize", argc, argv, usage);
+	while (opts_next(&o)) {
+		if (tgt_option(&o, &kind, &cfg.rule_mask, &rules_given)) ;
+		else if (opts_str(&o, "--signature", &cfg.signature)) ;
+		else if (opts_str(&o, "-o", &out_path) || opts_str(&o, "--out", &out_path)) ;
+		else if (opts_u32(&o, "--runs-max", 1, UINT32_MAX, &cfg.runs_max)) ;
+		else if (opts_flag(&o, "--verbose")) verbose = true;
+		else if (!path) path = opts_operand(&o);
+		else opts_fail(&o, "one FILE only (got '%s' after '%s')", opts_operand(&o), path);
 	}
 	if (!path) {
 		usage(stderr);
@@ -83,6 +66,7 @@ int main(int argc, char **argv)
 		cfg.rule_mask = tgt_default_mask(kind, text);
 	if (verbose)
 		cfg.log = stderr;
+	tgt_crash_guard("nmr-minimize", &path);
 	struct runner r;
 	if (runner_init(&r) != 0) {
 		fprintf(stderr, "nmr-minimize: cannot set up the engine (memory)\n");
@@ -99,8 +83,14 @@ int main(int argc, char **argv)
 		return strstr(err, "no counted finding") ? EXIT_CLEAN : EXIT_BAD_INPUT;
 	}
 	FILE *f = out_path ? fopen(out_path, "wb") : stdout;
-	if (!f || min_print(f, &out, &st, path) != 0 || (out_path && fclose(f) != 0)) {
-		fprintf(stderr, "nmr-minimize: cannot write %s\n", out_path ? out_path : "standard output");
+	bool bad = !f || min_print(f, &out, &st, path) != 0 || fflush(f) != 0 || ferror(f);
+	int saved = errno;
+	if (f && out_path && fclose(f) != 0) {
+		bad = true;
+		saved = errno;
+	}
+	if (bad) {
+		fprintf(stderr, "nmr-minimize: cannot write %s: %s\n", out_path ? out_path : "standard output", strerror(saved));
 		return EXIT_BAD_INPUT;
 	}
 	double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;

@@ -4,7 +4,7 @@
  * choice of it (a logged choice of kind CK_F1..CK_F6 has more than one
  * option). Ends with `rules touched: N/M` and the rules and freedoms never
  * exercised. Inputs run in-process on one runner.
- * Exit 0 (the figures are the result), 2 bad usage or nothing readable. */
+ * Exit 0 (the figures are the result), 2 bad usage or an unreadable input. */
 #include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -16,6 +16,7 @@
 #include "target.h"
 
 #define FREEDOMS 6
+#define PATHS_MAX 1024
 
 static struct {
 	enum tgt_kind kind;
@@ -31,8 +32,11 @@ static struct tgt_outcome outc;
 static uint64_t touched[RULE_COUNT], found[RULE_COUNT], freedom[FREEDOMS + 1];
 static uint64_t inputs, unreadable;
 
+static const char *running; /* the input being run (crash reports) */
+
 static void one(const char *path)
 {
+	running = path;
 	char err[600];
 	bool text;
 	if (tgt_load(&scn, path, opt.kind, &buf, &text, err, sizeof err) != 0) {
@@ -83,13 +87,16 @@ static void walk(const char *dir)
 		if (n == cap) {
 			cap = cap ? cap * 2 : 256;
 			names = realloc(names, sizeof(char *) * cap);
-			if (!names)
+			if (!names) {
+				fprintf(stderr, "nmr-rulecov: %s: out of memory\n", dir);
 				exit(EXIT_BAD_INPUT);
+			}
 		}
 		names[n++] = strdup(e->d_name);
 	}
 	closedir(d);
-	qsort(names, n, sizeof(char *), by_name);
+	if (n) /* qsort's array must not be NULL, even for 0 elements */
+		qsort(names, n, sizeof(char *), by_name);
 	char path[4096];
 	for (size_t i = 0; i < n; i++) {
 		snprintf(path, sizeof path, "%s/%s", dir, names[i]);
@@ -115,32 +122,20 @@ static void usage(FILE *out)
 		"  --target T  how binary inputs decode: scenario (default) or drivers\n"
 		"  --rules S   which findings count in the `found` column (default as the target)\n"
 		"  --json      machine-readable output\n"
-		"exit: 0 figures printed, 2 bad usage or nothing readable\n");
+		"exit: 0 figures printed, 2 bad usage or an input that could not be read\n");
 }
 
 int main(int argc, char **argv)
 {
-	const char *paths[1024];
+	const char *paths[PATHS_MAX];
 	int npaths = 0;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		int common = tgt_option("nmr-rulecov", argc, argv, &i, &opt.kind, &opt.mask, &opt.rules_given);
-		if (common < 0)
-			return EXIT_BAD_INPUT;
-		if (common > 0)
-			continue;
-		if (!strcmp(a, "--json")) {
-			opt.json = true;
-		} else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-			usage(stdout);
-			return EXIT_CLEAN;
-		} else if (a[0] == '-' && a[1]) {
-			fprintf(stderr, "nmr-rulecov: unknown option '%s'\n", a);
-			usage(stderr);
-			return EXIT_BAD_INPUT;
-		} else if (npaths < 1024) {
-			paths[npaths++] = a;
-		}
+	struct opts o;
+	opts_init(&o, "nmr-rulecov", argc, argv, usage);
+	while (opts_next(&o)) {
+		if (tgt_option(&o, &opt.kind, &opt.mask, &opt.rules_given)) ;
+		else if (opts_flag(&o, "--json")) opt.json = true;
+		else if (npaths < PATHS_MAX) paths[npaths++] = opts_operand(&o);
+		else opts_fail(&o, "more than %d paths (name their folder instead)", PATHS_MAX);
 	}
 	if (!npaths) {
 		usage(stderr);
@@ -148,6 +143,7 @@ int main(int argc, char **argv)
 	}
 	if (!tgt_kind_usable("nmr-rulecov", opt.kind))
 		return EXIT_BAD_INPUT;
+	tgt_crash_guard("nmr-rulecov", &running);
 	if (runner_init(&runner) != 0) {
 		fprintf(stderr, "nmr-rulecov: cannot set up the engine (memory)\n");
 		return EXIT_BAD_INPUT;
@@ -165,6 +161,10 @@ int main(int argc, char **argv)
 	}
 	runner_fini(&runner);
 	tgt_buf_free(&buf);
+	if (inputs == 0) {
+		fprintf(stderr, "nmr-rulecov: no readable input in %s%s\n", paths[0], npaths > 1 ? " ..." : "");
+		return EXIT_BAD_INPUT;
+	}
 	uint32_t nrules = RULE_COUNT - 1, ntouched = 0, nfreedoms = 0;
 	for (int r = 1; r < RULE_COUNT; r++)
 		ntouched += touched[r] != 0;
@@ -201,7 +201,10 @@ int main(int argc, char **argv)
 				printf(" F%d", k);
 		printf("\nfreedoms exercised: %u/%d\nrules touched: %u/%u\n", nfreedoms, FREEDOMS, ntouched, nrules);
 	}
-	if (inputs == 0)
+	if (unreadable) {
+		/* figures over part of the corpus are not the corpus's figures */
+		fprintf(stderr, "nmr-rulecov: %" PRIu64 " input(s) could not be read (see above)\n", unreadable);
 		return EXIT_BAD_INPUT;
-	return EXIT_CLEAN;
+	}
+	return opts_exit(&o, EXIT_CLEAN);
 }

@@ -12,21 +12,27 @@
  * and mtime) are not replayed again; minimised reproducers are reused while
  * their source stays the best one.
  *
- * Exit 0 no finding, 1 findings, 2 bad usage (or nothing readable). */
+ * Exit 0 no finding, 1 findings, 2 bad usage, an unreadable input or an
+ * unwritable report. */
 #include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "minimize.h"
 #include "report.h"
+#include "run/crash.h"
 #include "trace/names.h"
 
+#define CHILD_CRASHED 3      /* a replay child's exit status after a recorded crash */
+#define PATHS_MAX 1024       /* paths on the command line */
 #define SIGS_MAX 1024        /* distinct signatures in one report */
 #define FILE_SIGS_MAX 8      /* signatures remembered per file */
 #define TIMELINE_LINES_MAX 400  /* timeline lines printed per bug */
@@ -41,6 +47,7 @@ struct tfile {
 	uint16_t sigs[FILE_SIGS_MAX]; /* indices into sigs[] */
 	bool text;
 	bool error;              /* could not be read or parsed */
+	bool crashed;            /* its run crashed (K08): not replayed in-process again */
 	bool cached;             /* taken from the state file */
 	bool seen;               /* still on disk this time (state entries) */
 };
@@ -55,6 +62,8 @@ struct tsig {
 	char min_path[1024];     /* minimised reproducer written, "" if none */
 	char min_from[1024];     /* the file it was minimised from (state) */
 	struct min_stats min;    /* minimiser figures */
+	uint32_t roots;          /* files whose run it is the root cause of (its first violation) */
+	int32_t follows;         /* a root it followed in some run, -1 if none */
 	bool min_cached;
 };
 
@@ -209,6 +218,7 @@ static void state_load(void)
 			t->nchoices = (uint32_t)strtoul(nc, NULL, 10);
 			t->text = strchr(fl, 't') != NULL;
 			t->error = strchr(fl, 'e') != NULL;
+			t->crashed = strchr(fl, 'c') != NULL;
 			t->cached = true;
 			for (char *s = sl; *s && t->nsigs < FILE_SIGS_MAX;) {
 				char *bar = strchr(s, '|');
@@ -253,8 +263,8 @@ static int state_save(void)
 		const struct tfile *t = &files[i];
 		if (!t->seen || strchr(t->path, '\t') || strchr(t->path, '\n'))
 			continue;
-		fprintf(f, "F\t%" PRId64 "\t%" PRId64 "\t%u\t%u\t%s%s-\t%s\t", t->mtime, t->size, t->nops, t->nchoices,
-			t->text ? "t" : "", t->error ? "e" : "", t->path);
+		fprintf(f, "F\t%" PRId64 "\t%" PRId64 "\t%u\t%u\t%s%s%s-\t%s\t", t->mtime, t->size, t->nops, t->nchoices,
+			t->text ? "t" : "", t->error ? "e" : "", t->crashed ? "c" : "", t->path);
 		for (uint32_t k = 0; k < t->nsigs; k++)
 			fprintf(f, "%s%s", k ? "|" : "", sigs[t->sigs[k]].sig);
 		fprintf(f, "\n");
@@ -263,8 +273,16 @@ static int state_save(void)
 		if (sigs[i].min_path[0] && sigs[i].hits)
 			fprintf(f, "M\t%s\t%s\t%s\t%u\t%u\t%u\n", sigs[i].sig, sigs[i].min_from, sigs[i].min_path,
 				sigs[i].min.ops_before, sigs[i].min.ops_after, sigs[i].min.runs);
-	if (fclose(f) != 0)
+	/* A full disk: keep the old state, not half a new one. */
+	bool bad = fflush(f) != 0 || ferror(f);
+	int saved = errno;
+	if (fclose(f) != 0 || bad) {
+		if (!bad)
+			saved = errno;
+		unlink(tmp);
+		errno = saved;
 		return -1;
+	}
 	return rename(tmp, opt.state);
 }
 
@@ -276,12 +294,16 @@ static int by_name(const void *a, const void *b)
 }
 
 static void consider(const char *path, const struct stat *st);
+static void pending_add(uint32_t f);
+
+static uint32_t replayed, reused, errors; /* errors: inputs and folders that could not be read */
 
 static void walk(const char *dir)
 {
 	DIR *d = opendir(dir);
 	if (!d) {
 		fprintf(stderr, "nmr-triage: %s: %s\n", dir, strerror(errno));
+		errors++;
 		return;
 	}
 	char **names = NULL;
@@ -295,13 +317,16 @@ static void walk(const char *dir)
 		if (n == cap) {
 			cap = cap ? cap * 2 : 256;
 			names = realloc(names, sizeof(char *) * cap);
-			if (!names)
+			if (!names) {
+				fprintf(stderr, "nmr-triage: %s: out of memory\n", dir);
 				exit(EXIT_BAD_INPUT);
+			}
 		}
 		names[n++] = strdup(e->d_name);
 	}
 	closedir(d);
-	qsort(names, n, sizeof(char *), by_name);
+	if (n) /* qsort's array must not be NULL, even for 0 elements */
+		qsort(names, n, sizeof(char *), by_name);
 	char path[4096];
 	for (size_t i = 0; i < n; i++) {
 		snprintf(path, sizeof path, "%s/%s", dir, names[i]);
@@ -317,7 +342,6 @@ static void walk(const char *dir)
 	free(names);
 }
 
-static uint32_t replayed, reused, errors;
 
 static void consider(const char *path, const struct stat *st)
 {
@@ -341,27 +365,154 @@ static void consider(const char *path, const struct stat *st)
 	t->nsigs = 0;
 	t->mtime = (int64_t)st->st_mtime;
 	t->size = (int64_t)st->st_size;
+	pending_add((uint32_t)(t - files));
+}
+
+/* ---- replaying, in a child process ----
+ * A crash file may crash the driver it runs (K08). The inputs to replay run
+ * in a child process that writes each result into shared memory; when it
+ * dies, its crash handler has filled in the input it was running, and a new
+ * child goes on with the next input. One fork per triage, not per input. */
+
+struct replay_result {
+	uint32_t nops, nchoices;
+	bool text, error, crashed;
+	uint8_t nsigs;
+	char sig[FILE_SIGS_MAX][TGT_SIG_MAX]; /* the run's root cause first */
 	char err[600];
-	bool text = false;
-	if (tgt_load(&scn, path, opt.kind, &buf, &text, err, sizeof err) != 0) {
-		t->error = true;
-		errors++;
-		if (!opt.quiet)
-			fprintf(stderr, "nmr-triage: %s\n", err);
-		return;
+};
+
+static uint32_t *pending;          /* file indices to replay */
+static uint32_t npending, pending_cap;
+static struct replay_result *results; /* shared, one per pending file */
+static volatile uint64_t *replay_at;  /* shared: the input in progress */
+static uint64_t replay_mask;          /* the counted rules of the input in progress */
+
+static void pending_add(uint32_t f)
+{
+	if (npending == pending_cap) {
+		pending_cap = pending_cap ? pending_cap * 2 : 1024;
+		pending = realloc(pending, sizeof(uint32_t) * pending_cap);
+		if (!pending) {
+			fprintf(stderr, "nmr-triage: out of memory\n");
+			exit(EXIT_BAD_INPUT);
+		}
 	}
-	t->error = false;
-	t->text = text;
-	t->nops = scn.nops;
-	uint64_t mask = opt.rules_given ? opt.mask : tgt_default_mask(opt.kind, text);
-	tgt_run(&runner, &scn, mask, &outc);
-	replayed++;
-	t->nchoices = outc.res.nchoices;
-	for (uint32_t i = 0; i < outc.ncounted && t->nsigs < FILE_SIGS_MAX; i++) {
-		int s = sig_lookup(outc.sig[i], true);
-		if (s >= 0)
-			t->sigs[t->nsigs++] = (uint16_t)s;
+	pending[npending++] = f;
+}
+
+/* The counted signatures of outc into r, the root cause first. */
+static void keep_sigs(struct replay_result *r)
+{
+	uint32_t root = tgt_root(outc.res.findings, outc.index, outc.ncounted);
+	r->nsigs = 0;
+	for (uint32_t n = 0; n < outc.ncounted && r->nsigs < FILE_SIGS_MAX; n++) {
+		uint32_t i = n == 0 ? root : n <= root ? n - 1 : n;
+		snprintf(r->sig[r->nsigs++], TGT_SIG_MAX, "%s", outc.sig[i]);
 	}
+}
+
+static int on_crash(void)
+{
+	struct replay_result *r = &results[*replay_at];
+	tgt_crashed(&runner, &scn, replay_mask, &outc);
+	r->nchoices = outc.res.nchoices;
+	r->crashed = true;
+	keep_sigs(r);
+	return CHILD_CRASHED;
+}
+
+static _Noreturn void replay_child(uint64_t from)
+{
+	crash_exit_code = on_crash;
+	for (uint64_t k = from; k < npending; k++) {
+		*replay_at = k;
+		struct replay_result *r = &results[k];
+		const char *path = files[pending[k]].path;
+		if (tgt_load(&scn, path, opt.kind, &buf, &r->text, r->err, sizeof r->err) != 0) {
+			r->error = true;
+			continue;
+		}
+		r->nops = scn.nops;
+		replay_mask = opt.rules_given ? opt.mask : tgt_default_mask(opt.kind, r->text);
+		tgt_run(&runner, &scn, replay_mask, &outc);
+		r->nchoices = outc.res.nchoices;
+		keep_sigs(r);
+	}
+	fflush(stdout);
+	fflush(stderr);
+	_exit(EXIT_CLEAN);
+}
+
+/* Replay every pending input; false when some could not be replayed. */
+static bool replay_pending(void)
+{
+	if (!npending)
+		return true;
+	size_t bytes = sizeof(struct replay_result) * npending + 64;
+	void *mem = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (mem == MAP_FAILED) {
+		fprintf(stderr, "nmr-triage: cannot set up shared memory for %u inputs: %s\n", npending, strerror(errno));
+		return false;
+	}
+	replay_at = mem;
+	results = (struct replay_result *)((char *)mem + 64);
+	bool ok = true;
+	for (uint64_t from = 0; from < npending;) {
+		*replay_at = from;
+		fflush(stdout);
+		fflush(stderr);
+		pid_t pid = fork();
+		if (pid < 0) {
+			fprintf(stderr, "nmr-triage: cannot start a worker process: %s\n", strerror(errno));
+			ok = false;
+			break;
+		}
+		if (pid == 0)
+			replay_child(from);
+		int status;
+		while (waitpid(pid, &status, 0) < 0)
+			if (errno != EINTR) {
+				fprintf(stderr, "nmr-triage: lost the worker process: %s\n", strerror(errno));
+				ok = false;
+				goto apply;
+			}
+		if (WIFEXITED(status) && WEXITSTATUS(status) == EXIT_CLEAN)
+			break;
+		uint64_t k = *replay_at;
+		if (!(WIFEXITED(status) && WEXITSTATUS(status) == CHILD_CRASHED)) {
+			/* not a crash the handler saw: the input was not checked */
+			results[k].error = true;
+			snprintf(results[k].err, sizeof results[k].err, "%s: replaying it ended the worker process (%s %d)",
+				 files[pending[k]].path, WIFSIGNALED(status) ? "signal" : "exit status",
+				 WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+		}
+		from = k + 1;
+	}
+apply:
+	for (uint32_t k = 0; k < npending; k++) {
+		struct tfile *t = &files[pending[k]];
+		const struct replay_result *r = &results[k];
+		if (r->error) {
+			t->error = true;
+			errors++;
+			fprintf(stderr, "nmr-triage: %s\n", r->err);
+			continue;
+		}
+		t->error = false;
+		t->text = r->text;
+		t->crashed = r->crashed;
+		t->nops = r->nops;
+		t->nchoices = r->nchoices;
+		replayed++;
+		for (uint32_t i = 0; i < r->nsigs && t->nsigs < FILE_SIGS_MAX; i++) {
+			int s = sig_lookup(r->sig[i], true);
+			if (s >= 0)
+				t->sigs[t->nsigs++] = (uint16_t)s;
+		}
+	}
+	munmap(mem, bytes);
+	return ok;
 }
 
 /* Smaller reproducer first: fewer ops, then fewer choices, then fewer bytes, then path. */
@@ -379,8 +530,8 @@ static bool better(const struct tfile *a, const struct tfile *b)
 static void group(void)
 {
 	for (uint32_t s = 0; s < nsigs; s++) {
-		sigs[s].hits = 0;
-		sigs[s].best = sigs[s].first_file = -1;
+		sigs[s].hits = sigs[s].roots = 0;
+		sigs[s].best = sigs[s].first_file = sigs[s].follows = -1;
 	}
 	for (uint32_t i = 0; i < nfiles; i++) {
 		struct tfile *t = &files[i];
@@ -389,6 +540,11 @@ static void group(void)
 		for (uint32_t k = 0; k < t->nsigs; k++) {
 			struct tsig *s = &sigs[t->sigs[k]];
 			s->hits++;
+			/* a file's first signature is its run's root cause */
+			if (k == 0)
+				s->roots++;
+			else if (s->follows < 0)
+				s->follows = t->sigs[0];
 			if (s->best < 0 || better(t, &files[s->best]))
 				s->best = (int32_t)i;
 			if (s->first_file < 0 || t->mtime < s->first_seen ||
@@ -398,6 +554,74 @@ static void group(void)
 			}
 		}
 	}
+}
+
+/* Whether signature s is counted as a bug of its own: the root cause of
+ * some run, or a follow-on of nothing listed. */
+static bool is_root(const struct tsig *s)
+{
+	return s->roots || s->follows < 0 || !sigs[s->follows].hits;
+}
+
+static int by_first_seen(const void *a, const void *b);
+
+/* Root causes by first sighting, each followed by its follow-ons (labelled
+ * "N.k"): every signature stays in the report, the count is of roots. */
+static char labels[SIGS_MAX][16];
+
+static uint32_t order_bugs(uint32_t *order, uint32_t *n)
+{
+	uint32_t roots[SIGS_MAX], nr = 0, follow[SIGS_MAX], nf = 0;
+	for (uint32_t s = 0; s < nsigs; s++)
+		if (sigs[s].hits)
+			*(is_root(&sigs[s]) ? &roots[nr++] : &follow[nf++]) = s;
+	if (nr)
+		qsort(roots, nr, sizeof(roots[0]), by_first_seen);
+	/* A root that is an earlier root's defect at another stage (M19 where
+	 * another run had M18 at the same call) is listed under it. */
+	uint32_t kept = 0;
+	for (uint32_t r = 0; r < nr; r++) {
+		int32_t same = -1;
+		for (uint32_t q = 0; q < kept && same < 0; q++)
+			if (tgt_same_defect(sigs[roots[q]].sig, sigs[roots[r]].sig))
+				same = (int32_t)roots[q];
+		if (same < 0) {
+			roots[kept++] = roots[r];
+		} else {
+			sigs[roots[r]].follows = same;
+			follow[nf++] = roots[r];
+		}
+	}
+	nr = kept;
+	if (nf)
+		qsort(follow, nf, sizeof(follow[0]), by_first_seen);
+	/* A follow-on's root may itself have been listed under another root:
+	 * follow the chain (bounded) to a listed one. */
+	static bool listed_root[SIGS_MAX];
+	memset(listed_root, 0, sizeof listed_root);
+	for (uint32_t r = 0; r < nr; r++)
+		listed_root[roots[r]] = true;
+	static int32_t owner[SIGS_MAX];
+	for (uint32_t f = 0; f < nf; f++) {
+		int32_t o = sigs[follow[f]].follows;
+		for (int hops = 0; o >= 0 && !listed_root[o] && hops < SIGS_MAX; hops++)
+			o = sigs[o].follows;
+		owner[f] = o >= 0 && listed_root[o] ? o : -1;
+		if (owner[f] < 0) /* belongs to no listed root: a bug of its own */
+			roots[nr++] = follow[f];
+	}
+	*n = 0;
+	for (uint32_t r = 0; r < nr; r++) {
+		snprintf(labels[*n], sizeof labels[0], "%u", r + 1);
+		order[(*n)++] = roots[r];
+		uint32_t k = 0;
+		for (uint32_t f = 0; f < nf; f++)
+			if (owner[f] >= 0 && owner[f] == (int32_t)roots[r]) {
+				snprintf(labels[*n], sizeof labels[0], "%u.%u", r + 1, ++k);
+				order[(*n)++] = follow[f];
+			}
+	}
+	return nr;
 }
 
 /* Delete files beyond opt.prune per signature, keeping each signature's best
@@ -456,21 +680,19 @@ static void file_safe(char *dst, size_t cap, const char *src)
 
 static int mkdirs(const char *path)
 {
-	char mk[1024];
-	snprintf(mk, sizeof mk, "%s", path);
-	for (char *p = mk + 1; *p; p++)
-		if (*p == '/') {
-			*p = '\0';
-			mkdir(mk, 0777);
-			*p = '/';
-		}
-	return mkdir(mk, 0777) == 0 || errno == EEXIST ? 0 : -1;
+	char err[600];
+	if (input_make_dir(path, err, sizeof err) == 0)
+		return 0;
+	fprintf(stderr, "nmr-triage: %s\n", err);
+	return -1;
 }
 
 /* Minimise the best reproducer of signature s into OUT/bugs/. */
 static void minimise(struct tsig *s, uint32_t number)
 {
 	const struct tfile *best = &files[s->best];
+	if (best->crashed)
+		return; /* its run crashes this process: the reproducer stays as it is */
 	if (s->min_cached && !strcmp(s->min_from, best->path) && access(s->min_path, R_OK) == 0)
 		return;
 	s->min_cached = false;
@@ -495,8 +717,11 @@ static void minimise(struct tsig *s, uint32_t number)
 	file_safe(name, sizeof name, s->sig);
 	snprintf(s->min_path, sizeof s->min_path, "%s/%03u-%s.nmr", dir, number, name);
 	FILE *f = fopen(s->min_path, "w");
-	if (!f || min_print(f, &mscn, &s->min, best->path) != 0 || fclose(f) != 0) {
-		fprintf(stderr, "nmr-triage: cannot write %s\n", s->min_path);
+	bool bad = !f || min_print(f, &mscn, &s->min, best->path) != 0;
+	if (f && fclose(f) != 0)
+		bad = true;
+	if (bad) {
+		fprintf(stderr, "nmr-triage: cannot write %s: %s\n", s->min_path, strerror(errno));
 		s->min_path[0] = '\0';
 		return;
 	}
@@ -767,7 +992,7 @@ static const char *html_head =
 	".swim .op{fill:#222}.swim .finding{fill:#e00}.swimwrap{overflow-x:auto;border:1px solid #ddd}\n"
 	"</style></head><body>\n";
 
-static int write_report(uint32_t *order, uint32_t nbugs, double secs)
+static int write_report(uint32_t *order, uint32_t nbugs, uint32_t nroots, double secs)
 {
 	char path[1100];
 	snprintf(path, sizeof path, "%s/report.txt", opt.out_dir);
@@ -787,19 +1012,19 @@ static int write_report(uint32_t *order, uint32_t nbugs, double secs)
 		live += files[i].seen;
 	char now[64];
 	iso_time(now, sizeof now, (int64_t)time(NULL));
-	fprintf(txt, "nmrsim triage report (%s)\n%u input(s), target %s, %u distinct bug(s)%s\n", now, live,
-		tgt_kind_name(opt.kind), nbugs, errors ? " (some inputs unreadable)" : "");
+	fprintf(txt, "nmrsim triage report (%s)\n%u input(s), target %s, %u distinct bug(s) (root causes), %u signature(s)%s\n",
+		now, live, tgt_kind_name(opt.kind), nroots, nbugs, errors ? " (some inputs unreadable)" : "");
 	fputs(html_head, html);
 	fprintf(html, "<h1>nmrsim triage report</h1>\n<p>%s &middot; %u input(s), target <code>%s</code> &middot; "
-		      "<b>%u distinct bug(s)</b> &middot; triage took %.1f s</p>\n",
-		now, live, tgt_kind_name(opt.kind), nbugs, secs);
+		      "<b>%u distinct bug(s)</b> (root causes; %u signatures) &middot; triage took %.1f s</p>\n",
+		now, live, tgt_kind_name(opt.kind), nroots, nbugs, secs);
 	if (nbugs) {
 		fprintf(html, "<table><tr><th>#</th><th>signature</th><th>rule</th><th>hits</th><th>first seen</th></tr>\n");
 		for (uint32_t b = 0; b < nbugs; b++) {
 			const struct tsig *s = &sigs[order[b]];
 			char fs[64];
 			iso_time(fs, sizeof fs, s->first_seen);
-			fprintf(html, "<tr><td><a href=\"#bug%u\">%u</a></td><td><code>", b + 1, b + 1);
+			fprintf(html, "<tr><td><a href=\"#bug%u\">%s</a></td><td><code>", b + 1, labels[b]);
 			html_text(html, s->sig);
 			fprintf(html, "</code></td><td>%s %s</td><td>%u</td><td>%s</td></tr>\n", rule_info(s->rule)->id,
 				rule_info(s->rule)->name, s->hits, fs);
@@ -823,6 +1048,11 @@ static int write_report(uint32_t *order, uint32_t nbugs, double secs)
 			have = true;
 		}
 		const char *detail = "(the reproducer did not load)";
+		if (best->crashed && !minimised) {
+			/* its run crashes: replay it with nmr-replay for the timeline */
+			have = false;
+			detail = "the run crashed (a fault in driver code): replay the reproducer for the trace up to the crash";
+		}
 		struct mem tl = { 0 };
 		const char *hang = "";
 		if (have) {
@@ -836,7 +1066,11 @@ static int write_report(uint32_t *order, uint32_t nbugs, double secs)
 		char *mtext = minimised ? slurp(s->min_path) : NULL;
 		snprintf(mcmd, sizeof mcmd, "%s --expect %s", opt.replay, s->min_path);
 
-		fprintf(txt, "\n== [%u] %s\n", b + 1, s->sig);
+		if (strchr(labels[b], '.'))
+			fprintf(txt, "\n== [%s] %s  (follows [%.*s]: %s)\n", labels[b], s->sig, (int)strcspn(labels[b], "."),
+				labels[b], s->roots ? "the same defect at another stage" : "in the same run");
+		else
+			fprintf(txt, "\n== [%s] %s\n", labels[b], s->sig);
 		fprintf(txt, "rule:       %s %s\ncontract:   %s\nwhat:       %s\n", ri->id, ri->name, ri->contract, detail);
 		fprintf(txt, "hits:       %u file(s); first seen %s (%s)\n", s->hits, fs, files[s->first_file].path);
 		fprintf(txt, "reproducer: %s (%u ops, %u choices, %" PRId64 " bytes)\nreplay:     %s\n", best->path,
@@ -851,7 +1085,7 @@ static int write_report(uint32_t *order, uint32_t nbugs, double secs)
 		fprintf(txt, "\ntimeline%s:\n", minimised ? " (minimised run)" : "");
 		put_timeline(txt, &tl, false);
 
-		fprintf(html, "<h2 id=\"bug%u\">[%u] <code>", b + 1, b + 1);
+		fprintf(html, "<h2 id=\"bug%u\">[%s] <code>", b + 1, labels[b]);
 		html_text(html, s->sig);
 		fprintf(html, "</code></h2>\n<p><span class=\"rule\">%s %s</span> &mdash; <span class=\"contract\">", ri->id,
 			ri->name);
@@ -897,9 +1131,20 @@ static int write_report(uint32_t *order, uint32_t nbugs, double secs)
 	}
 	fprintf(html, "</body></html>\n");
 	int rc = 0;
+	if (fflush(txt) != 0 || ferror(txt) || fflush(html) != 0 || ferror(html)) {
+		fprintf(stderr, "nmr-triage: cannot write the report in %s: %s\n", opt.out_dir, strerror(errno));
+		rc = -1;
+	}
 	rc |= fclose(txt);
 	rc |= fclose(html);
 	return rc ? -1 : 0;
+}
+
+static int parent_crash(void)
+{
+	fprintf(stderr, "nmr-triage: a driver crashed while minimising or rendering a reproducer; run again with "
+			"--no-minimize\n");
+	return EXIT_BAD_INPUT;
 }
 
 static void usage(FILE *out)
@@ -916,43 +1161,26 @@ static void usage(FILE *out)
 		"  --min-runs N     runs the minimiser may spend per bug (default 50000)\n"
 		"  --prune N        delete crash files beyond N per signature (keeps the best and the first)\n"
 		"  --quiet          no per-bug summary on standard output\n"
-		"exit: 0 no finding, 1 findings, 2 bad usage or nothing readable\n");
+		"exit: 0 no finding, 1 findings, 2 bad usage, an unreadable input or an unwritable report\n");
 }
 
 int main(int argc, char **argv)
 {
-	const char *paths[1024];
+	const char *paths[PATHS_MAX];
 	int npaths = 0;
 	tgt_find_replay(opt.replay, sizeof opt.replay, argv[0]);
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-		int common = tgt_option("nmr-triage", argc, argv, &i, &opt.kind, &opt.mask, &opt.rules_given);
-		if (common < 0)
-			return EXIT_BAD_INPUT;
-		if (common > 0)
-			continue;
-		if (!strcmp(a, "--out") && v) {
-			opt.out_dir = argv[++i];
-		} else if (!strcmp(a, "--state") && v) {
-			opt.state = argv[++i];
-		} else if (!strcmp(a, "--prune") && v) {
-			opt.prune = (uint32_t)strtoul(argv[++i], NULL, 0);
-		} else if (!strcmp(a, "--min-runs") && v) {
-			opt.min_runs = (uint32_t)strtoul(argv[++i], NULL, 0);
-		} else if (!strcmp(a, "--no-minimize")) {
-			opt.minimize = false;
-		} else if (!strcmp(a, "--quiet")) {
-			opt.quiet = true;
-		} else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-			usage(stdout);
-			return EXIT_CLEAN;
-		} else if (a[0] == '-' && a[1]) {
-			fprintf(stderr, "nmr-triage: unknown option '%s'\n", a);
-			usage(stderr);
-			return EXIT_BAD_INPUT;
-		} else if (npaths < 1024) {
-			paths[npaths++] = a;
-		}
+	struct opts o;
+	opts_init(&o, "nmr-triage", argc, argv, usage);
+	while (opts_next(&o)) {
+		if (tgt_option(&o, &opt.kind, &opt.mask, &opt.rules_given)) ;
+		else if (opts_str(&o, "--out", &opt.out_dir)) ;
+		else if (opts_str(&o, "--state", &opt.state)) ;
+		else if (opts_u32(&o, "--prune", 1, 1000000, &opt.prune)) ;
+		else if (opts_u32(&o, "--min-runs", 1, 100000000, &opt.min_runs)) ;
+		else if (opts_flag(&o, "--no-minimize")) opt.minimize = false;
+		else if (opts_flag(&o, "--quiet")) opt.quiet = true;
+		else if (npaths < PATHS_MAX) paths[npaths++] = opts_operand(&o);
+		else opts_fail(&o, "more than %d paths (name their folder instead)", PATHS_MAX);
 	}
 	if (!npaths) {
 		usage(stderr);
@@ -964,6 +1192,14 @@ int main(int argc, char **argv)
 		fprintf(stderr, "nmr-triage: cannot set up the engine (memory)\n");
 		return EXIT_BAD_INPUT;
 	}
+	/* Replays run in a child (replay_pending); a crash in this process
+	 * (minimising, rendering a timeline) is no verdict on the inputs. */
+	crash_install(CRASH_EXIT);
+	crash_brief = true;
+	crash_exit_code = parent_crash;
+	/* Where the report goes is checked before any work. */
+	if (mkdirs(opt.out_dir) != 0)
+		return EXIT_BAD_INPUT;
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (opt.state) {
@@ -982,6 +1218,7 @@ int main(int argc, char **argv)
 		else
 			consider(paths[i], &st);
 	}
+	bool replay_ok = replay_pending();
 	group();
 	uint32_t pruned = 0;
 	if (opt.prune) {
@@ -989,14 +1226,7 @@ int main(int argc, char **argv)
 		group();
 	}
 	uint32_t order[SIGS_MAX], nbugs = 0;
-	for (uint32_t s = 0; s < nsigs; s++)
-		if (sigs[s].hits)
-			order[nbugs++] = s;
-	qsort(order, nbugs, sizeof(order[0]), by_first_seen);
-	if (mkdirs(opt.out_dir) != 0) {
-		fprintf(stderr, "nmr-triage: cannot create %s: %s\n", opt.out_dir, strerror(errno));
-		return EXIT_BAD_INPUT;
-	}
+	uint32_t nroots = order_bugs(order, &nbugs);
 	struct timespec tm0, tm1;
 	clock_gettime(CLOCK_MONOTONIC, &tm0);
 	if (opt.minimize)
@@ -1006,15 +1236,20 @@ int main(int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	double msecs = (double)(tm1.tv_sec - tm0.tv_sec) + (double)(tm1.tv_nsec - tm0.tv_nsec) / 1e9;
-	int rc = write_report(order, nbugs, secs);
-	if (opt.state && state_save() != 0)
+	int rc = write_report(order, nbugs, nroots, secs);
+	if (opt.state && state_save() != 0) {
 		fprintf(stderr, "nmr-triage: cannot write state %s: %s\n", opt.state, strerror(errno));
-	uint32_t live = 0;
-	for (uint32_t i = 0; i < nfiles; i++)
+		rc = -1;
+	}
+	uint32_t live = 0, unreadable = errors;
+	for (uint32_t i = 0; i < nfiles; i++) {
 		live += files[i].seen;
-	printf("nmr-triage: %u input(s) (%u replayed, %u from state, %u unreadable%s), %u distinct bug(s) in %.2f s "
+		/* unreadable inputs found unchanged in the state count as well */
+		unreadable += files[i].seen && files[i].error && files[i].cached;
+	}
+	printf("nmr-triage: %u input(s) (%u replayed, %u from state, %u unreadable%s), %u distinct bug(s) (root causes), %u signature(s) in %.2f s "
 	       "(minimising %.2f s)\n",
-	       live, replayed, reused, errors, pruned ? ", pruned some" : "", nbugs, secs, msecs);
+	       live, replayed, reused, unreadable, pruned ? ", pruned some" : "", nroots, nbugs, secs, msecs);
 	if (pruned)
 		printf("pruned %u duplicate crash file(s)\n", pruned);
 	if (sigs_dropped)
@@ -1029,15 +1264,23 @@ int main(int argc, char **argv)
 				tgt_replay_command(cmd, sizeof cmd, opt.replay, files[s->best].path, opt.kind,
 						   files[s->best].text,
 						   opt.rules_given ? opt.mask : tgt_default_mask(opt.kind, files[s->best].text));
-			printf("[%u] %s  (%s, %u hit%s)\n    replay: %s\n", b + 1, s->sig, rule_info(s->rule)->name, s->hits,
+			if (strchr(labels[b], '.')) {
+				printf("    then: %s  (%u hit%s)\n", s->sig, s->hits, s->hits == 1 ? "" : "s");
+				continue;
+			}
+			printf("[%s] %s  (%s, %u hit%s)\n    replay: %s\n", labels[b], s->sig, rule_info(s->rule)->name, s->hits,
 			       s->hits == 1 ? "" : "s", cmd);
 		}
 	printf("report: %s/report.txt, %s/report.html\n", opt.out_dir, opt.out_dir);
 	runner_fini(&runner);
 	tgt_buf_free(&buf);
-	if (rc != 0)
+	if (rc != 0 || !replay_ok)
 		return EXIT_BAD_INPUT;
-	if (live == 0 && errors)
+	if (unreadable) {
+		/* The report covers the rest; the exit code says it is not all. */
+		fprintf(stderr, "nmr-triage: %u input(s) could not be read (see above); the report covers the others\n",
+			unreadable);
 		return EXIT_BAD_INPUT;
-	return nbugs ? EXIT_VIOLATION : EXIT_CLEAN;
+	}
+	return opts_exit(&o, nbugs ? EXIT_VIOLATION : EXIT_CLEAN);
 }

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "host/host.h"
+#include "run/crash.h"
 
 bool tgt_have_drivers(void)
 {
@@ -61,25 +62,21 @@ bool tgt_rules_parse(const char *spec, uint64_t *mask)
 	return true;
 }
 
-int tgt_option(const char *tool, int argc, char **argv, int *i, enum tgt_kind *kind, uint64_t *mask,
-	       bool *rules_given)
+bool tgt_option(struct opts *o, enum tgt_kind *kind, uint64_t *mask, bool *rules_given)
 {
-	const char *a = argv[*i], *v = *i + 1 < argc ? argv[*i + 1] : NULL;
-	if (!v || (strcmp(a, "--target") && strcmp(a, "--rules")))
-		return 0;
-	++*i;
-	if (!strcmp(a, "--target")) {
-		if (tgt_kind_parse(v, kind))
-			return 1;
-		fprintf(stderr, "%s: unknown target '%s' (scenario, drivers)\n", tool, v);
-		return -1;
+	const char *v;
+	if (opts_str(o, "--target", &v)) {
+		if (!tgt_kind_parse(v, kind))
+			opts_fail(o, "--target: unknown target '%s' (scenario, drivers)", v);
+		return true;
 	}
-	if (!tgt_rules_parse(v, mask)) {
-		fprintf(stderr, "%s: bad --rules '%s'\n", tool, v);
-		return -1;
+	if (opts_str(o, "--rules", &v)) {
+		if (!tgt_rules_parse(v, mask))
+			opts_fail(o, "--rules: bad rule list '%s' (rule IDs, letters M K R L, or all)", v);
+		*rules_given = true;
+		return true;
 	}
-	*rules_given = true;
-	return 1;
+	return false;
 }
 
 bool tgt_kind_usable(const char *tool, enum tgt_kind k)
@@ -103,43 +100,12 @@ bool tgt_is_text(const char *path)
 
 void tgt_buf_free(struct tgt_buf *buf)
 {
-	free(buf->data);
-	memset(buf, 0, sizeof(*buf));
+	input_buf_free(buf);
 }
 
 int tgt_read(struct tgt_buf *buf, const char *path, char *err, size_t errcap)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		snprintf(err, errcap, "%s: cannot open: %s", path, strerror(errno));
-		return -1;
-	}
-	buf->len = 0;
-	for (;;) {
-		if (buf->len == buf->cap) {
-			size_t cap = buf->cap ? buf->cap * 2 : 1u << 16;
-			uint8_t *p = cap <= TGT_FILE_BYTES_MAX ? realloc(buf->data, cap + 1) : NULL;
-			if (!p) {
-				fclose(f);
-				snprintf(err, errcap, "%s: too large or out of memory", path);
-				return -1;
-			}
-			buf->data = p;
-			buf->cap = cap;
-		}
-		size_t got = fread(buf->data + buf->len, 1, buf->cap - buf->len, f);
-		buf->len += got;
-		if (got == 0)
-			break;
-	}
-	bool bad = ferror(f);
-	fclose(f);
-	if (bad) {
-		snprintf(err, errcap, "%s: read error", path);
-		return -1;
-	}
-	buf->data[buf->len] = 0; /* room kept by the +1 above */
-	return 0;
+	return input_read(buf, path, err, errcap);
 }
 
 int tgt_load(struct scenario *s, const char *path, enum tgt_kind k, struct tgt_buf *buf, bool *text, char *err,
@@ -162,14 +128,14 @@ int tgt_load(struct scenario *s, const char *path, enum tgt_kind k, struct tgt_b
 	if (k == TARGET_DRIVERS) {
 		scn_decode_binary_drivers(s, buf->data, buf->len);
 		/* as fuzz_drivers does: findings within the cap replay alike */
-		if (s->steps_max > TGT_FUZZ_STEPS_MAX)
-			s->steps_max = TGT_FUZZ_STEPS_MAX;
+		if (s->steps_max > TGT_DRIVERS_STEPS_MAX)
+			s->steps_max = TGT_DRIVERS_STEPS_MAX;
 		return 0;
 	}
 	scn_decode_binary(s, buf->data, buf->len);
 	/* as fuzz_scenario does: a spinning input stops where the fuzzer's did */
-	if (s->steps_max > TGT_FUZZ_STEPS_MAX)
-		s->steps_max = TGT_FUZZ_STEPS_MAX;
+	if (s->steps_max > TGT_SCENARIO_STEPS_MAX)
+		s->steps_max = TGT_SCENARIO_STEPS_MAX;
 	return 0;
 }
 
@@ -203,18 +169,14 @@ static void strip_index(char *sig)
 		memmove(d, end, strlen(end) + 1);
 }
 
-void tgt_run(struct runner *r, const struct scenario *s, uint64_t mask, struct tgt_outcome *out)
+/* Name the counted findings of the run in r (finished or crashed). */
+static void name_findings(struct runner *r, const struct scenario *s, uint64_t mask, struct tgt_outcome *out)
 {
-	struct run_options opt = { .stop_on_first = false };
-	/* The engine drops other rules' findings itself, so they cannot crowd
-	 * the counted ones out of the oracle's fixed table. */
-	opt.rule_mask = mask == tgt_mask_all() ? 0 : mask;
-	out->res = run_scenario(r, s, NULL, &opt);
 	out->ncounted = 0;
 	bool generic = generated_names(s);
 	for (uint32_t i = 0; i < out->res.nfindings && out->ncounted < ORACLE_FINDINGS_MAX; i++) {
 		const struct finding *f = &out->res.findings[i];
-		if (mask && !((mask >> f->rule) & 1u))
+		if (mask && !((mask >> f->rule) & 1u) && f->rule != RULE_K08) /* a crash always counts */
 			continue;
 		uint32_t k = out->ncounted++;
 		out->index[k] = (uint8_t)i;
@@ -222,6 +184,70 @@ void tgt_run(struct runner *r, const struct scenario *s, uint64_t mask, struct t
 		if (generic)
 			strip_index(out->sig[k]);
 	}
+}
+
+void tgt_run(struct runner *r, const struct scenario *s, uint64_t mask, struct tgt_outcome *out)
+{
+	struct run_options opt = { .stop_on_first = false };
+	/* The engine drops other rules' findings itself, so they cannot crowd
+	 * the counted ones out of the oracle's fixed table. */
+	opt.rule_mask = mask == tgt_mask_all() ? 0 : mask;
+	out->res = run_scenario(r, s, NULL, &opt);
+	name_findings(r, s, mask, out);
+}
+
+void tgt_crashed(struct runner *r, const struct scenario *s, uint64_t mask, struct tgt_outcome *out)
+{
+	const struct run_state *st = r->st;
+	memset(&out->res, 0, sizeof out->res);
+	out->res.nfindings = st->oracle.nfindings;
+	out->res.findings = st->oracle.findings;
+	out->res.choices = st->choice_log;
+	out->res.nchoices = st->choice.log_len;
+	out->res.hash = st->trace.hash;
+	name_findings(r, s, mask, out);
+}
+
+static bool liveness(uint8_t rule)
+{
+	return rule == RULE_L01 || rule == RULE_L02 || rule == RULE_L03;
+}
+
+uint32_t tgt_root(const struct finding *findings, const uint8_t *index, uint32_t n)
+{
+	uint32_t best = 0;
+	for (uint32_t k = 1; k < n; k++) {
+		const struct finding *a = &findings[index ? index[k] : k], *b = &findings[index ? index[best] : best];
+		if (a->step < b->step || (a->step == b->step && liveness(b->rule) && !liveness(a->rule)))
+			best = k;
+	}
+	return best;
+}
+
+/* Rules that name one defect by the stage it reached (see target.h). */
+static const char *const stage_families[][2] = {
+	{ "M18", "M19" }, /* a binding used after detach / after cleanup */
+};
+
+bool tgt_same_defect(const char *sig_a, const char *sig_b)
+{
+	const char *ra = sig_a, *rb = sig_b;
+	const char *wa = strchr(ra, ' '), *wb = strchr(rb, ' ');
+	if (!wa || !wb || strcmp(wa, wb) != 0)
+		return false; /* another module or site */
+	size_t la = (size_t)(wa - ra), lb = (size_t)(wb - rb);
+	if (la == lb && !strncmp(ra, rb, la))
+		return true;
+	for (size_t f = 0; f < sizeof stage_families / sizeof stage_families[0]; f++) {
+		bool a = false, b = false;
+		for (int k = 0; k < 2; k++) {
+			a |= strlen(stage_families[f][k]) == la && !strncmp(ra, stage_families[f][k], la);
+			b |= strlen(stage_families[f][k]) == lb && !strncmp(rb, stage_families[f][k], lb);
+		}
+		if (a && b)
+			return true;
+	}
+	return false;
 }
 
 int tgt_find_sig(const struct tgt_outcome *out, const char *sig)
@@ -284,4 +310,25 @@ void tgt_find_replay(char *buf, size_t cap, const char *argv0)
 		snprintf(buf, cap, "%.*sreplay/nmr-replay", (int)(tools - argv0), argv0);
 	else
 		snprintf(buf, cap, "%s", cand);
+}
+
+static struct {
+	const char *tool;
+	const char *const *input;
+} guard;
+
+static int guard_exit(void)
+{
+	fprintf(stderr, "%s: %s crashed a driver (K08, above); %s runs inputs in its own process and stopped there: "
+			"replay it with nmr-replay, or triage it with nmr-triage (which isolates crashes)\n",
+		guard.tool, guard.input && *guard.input ? *guard.input : "an input", guard.tool);
+	return EXIT_BAD_INPUT;
+}
+
+void tgt_crash_guard(const char *tool, const char *const *input)
+{
+	guard.tool = tool;
+	guard.input = input;
+	crash_install(CRASH_EXIT);
+	crash_exit_code = guard_exit;
 }

@@ -17,20 +17,19 @@
 #include <stdint.h>
 
 #include "run/run.h"
+#include "input.h"
+#include "opts.h"
 
 #define TGT_SIG_MAX 128           /* a signature string incl. NUL */
-#define TGT_FUZZ_STEPS_MAX 20000u  /* step budget cap of the fuzz targets on binary inputs */
-#define TGT_FILE_BYTES_MAX (64u << 20) /* larger inputs are refused */
+/* Step budget caps of the fuzz targets on binary inputs (fuzz/fuzz_scenario.c,
+ * fuzz/fuzz_drivers.c): an input replays as the fuzzer ran it. */
+#define TGT_SCENARIO_STEPS_MAX 4096u
+#define TGT_DRIVERS_STEPS_MAX 20000u
 
 enum tgt_kind { TARGET_SCENARIO = 0, TARGET_DRIVERS };
 
-/* A growable read buffer, reused across files (no allocation per file once
- * it reached the largest size). */
-struct tgt_buf {
-	uint8_t *data; /* contents of the last file read */
-	size_t len;    /* its length */
-	size_t cap;    /* allocated bytes */
-};
+/* The read buffer (replay/input.h), reused across files. */
+#define tgt_buf input_buf
 
 /* The counted findings of one run, by signature, in the order found. */
 struct tgt_outcome {
@@ -56,12 +55,10 @@ uint64_t tgt_mask_group(char letter);
 /* Default mask of an input: binary scenario inputs count R, everything else all. */
 uint64_t tgt_default_mask(enum tgt_kind k, bool text);
 
-/* The options every tool over fuzz inputs takes. If argv[*i] is
- * `--target T` or `--rules SPEC` with its value, consume both (advance *i)
- * and return 1 (--rules also sets *rules_given); on a bad value print
- * "<tool>: ..." and return -1; 0 when argv[*i] is something else. */
-int tgt_option(const char *tool, int argc, char **argv, int *i, enum tgt_kind *kind, uint64_t *mask,
-	       bool *rules_given);
+/* The options every tool over fuzz inputs takes: true when the current
+ * argument is `--target T` or `--rules SPEC` (consumed; --rules also sets
+ * *rules_given); a bad value exits 2 (opts.h). */
+bool tgt_option(struct opts *o, enum tgt_kind *kind, uint64_t *mask, bool *rules_given);
 /* false, with "<tool>: this build has no hosted drivers", when k is the
  * drivers target and this build hosts none. */
 bool tgt_kind_usable(const char *tool, enum tgt_kind k);
@@ -83,8 +80,32 @@ int tgt_load(struct scenario *s, const char *path, enum tgt_kind k, struct tgt_b
  * its role only ("R02 C ClientAttachProvider"): the index is the fuzzer's
  * arbitrary placement, not a different bug. */
 void tgt_run(struct runner *r, const struct scenario *s, uint64_t mask, struct tgt_outcome *out);
+/* From a crash handler (run/crash.h) during tgt_run: the findings of the
+ * run as the crash left it (K08 among them), named as tgt_run names them. */
+void tgt_crashed(struct runner *r, const struct scenario *s, uint64_t mask, struct tgt_outcome *out);
+
+/* The root cause among n findings of one run (findings[index[k]], or
+ * findings[k] when index is NULL): the first violation, by trace step; at
+ * the same step a safety finding before a liveness one (a hang is what an
+ * unfinished detach looks like at the end), then the order reported. The
+ * others are its follow-ons. Returns k. */
+uint32_t tgt_root(const struct finding *findings, const uint8_t *index, uint32_t n);
+
+/* Whether two signatures are one defect seen at different stages: the same
+ * module and site under rules that differ only in when the act landed
+ * (a dispatch call through a binding after its detach completed is M18,
+ * after its cleanup ran M19). Campaigns count such roots once. */
+bool tgt_same_defect(const char *sig_a, const char *sig_b);
+
 /* Index into out->sig of signature sig, -1 if absent. */
 int tgt_find_sig(const struct tgt_outcome *out, const char *sig);
+
+/* For tools that run inputs in their own process (nmr-minimize, nmr-rulecov,
+ * nmr-detcheck): a driver crash (K08) during a run ends the tool with its
+ * report, "<tool>: <*input> crashed a driver ...; replay it with nmr-replay"
+ * and exit 2 (the job was not done), never a bare signal. *input names the
+ * input being run (the tool keeps it current). */
+void tgt_crash_guard(const char *tool, const char *const *input);
 
 /* The replay command for an input (a text file or a binary one of target k). */
 void tgt_replay_command(char *buf, size_t cap, const char *replay_tool, const char *path, enum tgt_kind k, bool text,

@@ -36,6 +36,7 @@ static struct {
 } crash;
 
 int (*crash_exit_code)(void);
+bool crash_brief;
 
 /* Report the crash against the running run; returns false outside a run. */
 static bool report(int sig)
@@ -57,12 +58,12 @@ static bool report(int sig)
 	oracle_report(&st->oracle, RULE_K08, SITE_CRASH, (uint8_t)sig, module, t ? t->id : EV_NONE8, EV_NONE16, 0,
 		      detail);
 	fflush(stdout);
-	if (crash.mode == CRASH_EXIT) {
+	if (crash.mode == CRASH_EXIT && !crash_brief) {
 		fprintf(stderr, "\n--- trace up to the crash ---\n");
 		trace_render_text(stderr, &st->trace, st->scn);
 		fprintf(stderr, "\n");
 	}
-	if (st->oracle.nfindings > before)
+	if (st->oracle.nfindings > before && !crash_brief)
 		oracle_print_finding(&st->oracle, &st->oracle.findings[st->oracle.nfindings - 1], stderr);
 	fflush(stderr);
 	return true;

@@ -16,6 +16,8 @@
 #ifndef NMRSIM_CRASH_H
 #define NMRSIM_CRASH_H
 
+#include <stdbool.h>
+
 enum crash_mode { CRASH_EXIT = 0, CRASH_CHAIN };
 
 /* Install once per process, after the fuzzer/sanitizer runtimes set theirs. */
@@ -24,5 +26,8 @@ void crash_install(enum crash_mode mode);
 /* CRASH_EXIT: after the report, the process exits with what this returns
  * (default EXIT_VIOLATION), e.g. nmr-replay --expect checks the verdict. */
 extern int (*crash_exit_code)(void);
+/* CRASH_EXIT: print nothing; the tool reports the finding itself
+ * (nmr-explore writes a reproducer instead of a timeline per crashing run). */
+extern bool crash_brief;
 
 #endif

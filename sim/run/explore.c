@@ -11,7 +11,15 @@ struct explore_stats explore_run(struct runner *r, const struct scenario *s, con
 	struct run_options opt = { .stop_on_first = cfg->stop_on_first, .keep_events = 1 };
 	struct run_source src = { 0 };
 	uint32_t prefix_len = 0;
-	for (uint64_t i = 0; cfg->runs_max == 0 || i < cfg->runs_max; i++) {
+	if (cfg->dfs_start) {
+		prefix_len = cfg->dfs_start_len < SCN_CHOICES_MAX ? cfg->dfs_start_len : SCN_CHOICES_MAX;
+		memcpy(dfs_prefix, cfg->dfs_start, sizeof(uint16_t) * prefix_len);
+	}
+	for (uint64_t i = cfg->first_run; cfg->runs_max == 0 || i < cfg->runs_max; i++) {
+		if (cfg->stop && *cfg->stop)
+			break;
+		if (cfg->at)
+			*cfg->at = i;
 		switch (cfg->strategy) {
 		case EXPLORE_PCT:
 			src = (struct run_source){ .kind = SOURCE_PCT, .seed = cfg->seed + i, .pct_depth = cfg->pct_depth };

@@ -34,6 +34,14 @@ struct explore_config {
 	uint64_t runs_max;      /* stop after this many runs (DFS: 0 = until exhausted) */
 	uint64_t progress_every;/* runs between progress calls (0: never) */
 	bool stop_on_first;     /* end each run at its first finding */
+	/* Restart after a crash (nmr-explore runs batches in a child process):
+	 * the runs continue at index first_run (RANDOM / PCT: seed + first_run;
+	 * runs_max stays the index bound), DFS at the prefix dfs_start. */
+	uint64_t first_run;
+	const uint16_t *dfs_start;     /* NULL: the root of the tree */
+	uint32_t dfs_start_len;
+	volatile uint64_t *at;         /* if set: index of the run in progress */
+	volatile const int *stop;      /* if set and nonzero: no further run (a time limit) */
 	explore_finding_fn on_finding;
 	explore_progress_fn on_progress;
 	void *ctx;
