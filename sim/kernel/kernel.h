@@ -22,9 +22,11 @@
 #ifndef NMRSIM_KERNEL_H
 #define NMRSIM_KERNEL_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h> /* the WDK headers include no C library header */
 
 #include "core/choice.h"
 #include "core/config.h"
@@ -276,6 +278,10 @@ enum kernel_pool_kind { KPOOL_DRIVER = 0, KPOOL_WORKITEM, KPOOL_DEVICE };
 /* Threads (ps_thread.c). */
 uint32_t kernel_system_threads_running(const struct kernel *k, uint8_t module);
 uint32_t kernel_thread_object_id(struct kernel *k, uint8_t thread);
+
+/* The DbgPrint formatter (ke_debug.c): WDK conversions, pointers as "<ptr>";
+ * writes at most cap - 1 characters and a terminator, returns the length. */
+size_t kernel_vformat(char *buf, size_t cap, const char *fmt, va_list ap);
 
 /* Frames of callbacks / Unload, from events (kernel.c): K01 and K02 at their return. */
 void kernel_on_event(void *ctx, const struct event *e);
