@@ -43,7 +43,7 @@ struct nmrsim_driver_record {
 };
 extern int $entry(void *, void *);
 __attribute__((used, section("nmrsim_drivers"), aligned(8)))
-static const struct nmrsim_driver_record record = { "$name", $entry };
+const struct nmrsim_driver_record nmrsim_record_$name = { "$name", $entry };
 EOF
 # The record is compiled without the build's sanitizer flags: ASan would pad
 # it with redzones and break the array the engine walks.
@@ -86,8 +86,13 @@ if [ -n "$dups" ]; then
   # shellcheck disable=SC2086
   for o in $objs; do "$objcopy" $weaken "$o"; done
 fi
+# Only what DriverEntry reaches is kept (sections are per function and per
+# object: -ffunction-sections -fdata-sections), as MSVC emits a header's
+# inline functions only where they are used: an unused one that calls a
+# routine of another component must not become an undefined reference.
 # shellcheck disable=SC2086
-$cc -r -nostdlib -o "$tmp/combined.o" "$tmp/record.o" $objs
+$cc -r -nostdlib -Wl,--gc-sections -Wl,-e,DriverEntry -Wl,-u,nmrsim_record_$name \
+  -o "$tmp/combined.o" "$tmp/record.o" $objs
 
 if ! "$readelf" -sW "$tmp/combined.o" | awk '$5 == "GLOBAL" && $7 != "UND" && $8 == "DriverEntry" { f = 1 } END { exit !f }'; then
   echo "driver-obj.sh: driver '$name' defines no DriverEntry" >&2

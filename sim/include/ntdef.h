@@ -366,9 +366,15 @@ typedef const OBJECT_ATTRIBUTES *PCOBJECT_ATTRIBUTES;
 #define _ARRAYSIZE(a) RTL_NUMBER_OF(a)
 #define CONTAINING_RECORD(address, type, field) ((type *)((PCHAR)(address) - (ULONG_PTR)__builtin_offsetof(type, field)))
 #define ARGUMENT_PRESENT(p) ((CHAR)((ULONG_PTR)(p) != (ULONG_PTR)NULL))
+#ifndef UNREFERENCED_PARAMETER
 #define UNREFERENCED_PARAMETER(p) ((void)(p))
+#endif
+#ifndef DBG_UNREFERENCED_PARAMETER
 #define DBG_UNREFERENCED_PARAMETER(p) ((void)(p))
+#endif
+#ifndef DBG_UNREFERENCED_LOCAL_VARIABLE
 #define DBG_UNREFERENCED_LOCAL_VARIABLE(v) ((void)(v))
+#endif
 #define ALIGN_DOWN_BY(length, alignment) ((ULONG_PTR)(length) & ~((ULONG_PTR)(alignment) - 1))
 #define ALIGN_UP_BY(length, alignment) (ALIGN_DOWN_BY(((ULONG_PTR)(length) + (alignment) - 1), alignment))
 #define ALIGN_DOWN_POINTER_BY(address, alignment) ((PVOID)((ULONG_PTR)(address) & ~((ULONG_PTR)(alignment) - 1)))

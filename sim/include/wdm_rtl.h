@@ -86,6 +86,20 @@ DECLSPEC_NORETURN VOID NTAPI RtlFailFast(ULONG Code);
 #define __fastfail(code) RtlFailFast(code)
 #endif
 
+/* ---- bit scans and assertion traps as wdm.h spells them ---- */
+#include "intrin.h"
+#define BitScanForward _BitScanForward
+#define BitScanReverse _BitScanReverse
+#define BitScanForward64 _BitScanForward64
+#define BitScanReverse64 _BitScanReverse64
+#define BitTest _bittest
+#define BitTestAndSet _bittestandset
+#define BitTestAndReset _bittestandreset
+#define BitTest64 _bittest64
+#define PopulationCount64 __popcnt64
+#define DbgRaiseAssertionFailure() \
+	RtlAssert((PVOID) "DbgRaiseAssertionFailure", (PVOID)__FILE__, __LINE__, NULL)
+
 /* ---- the kernel debugger is never attached ---- */
 extern PBOOLEAN KdDebuggerEnabled;
 extern PBOOLEAN KdDebuggerNotPresent;

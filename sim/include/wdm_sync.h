@@ -40,6 +40,8 @@ typedef struct _PAGED_LOOKASIDE_LIST {
 	LOOKASIDE_LIST_EX L;
 } PAGED_LOOKASIDE_LIST, *PPAGED_LOOKASIDE_LIST;
 #define LOOKASIDE_MINIMUM_BLOCK_SIZE (RTL_SIZEOF_THROUGH_FIELD(SLIST_ENTRY, Next))
+#define POOL_NX_ALLOCATION 512
+#define POOL_NX_OPTIN 536870912
 #define EX_LOOKASIDE_LIST_EX_FLAGS_RAISE_ON_FAIL 0x00000001
 #define EX_LOOKASIDE_LIST_EX_FLAGS_FAIL_NO_RAISE 0x00000002
 #define EX_MAXIMUM_LOOKASIDE_DEPTH_BASE 256
@@ -174,6 +176,29 @@ FORCEINLINE USHORT QueryDepthSList(PSLIST_HEADER ListHead) { return ListHead->He
 #define ExInterlockedPopEntrySList(h, l) InterlockedPopEntrySList(h)
 #define ExInterlockedFlushSList(h) InterlockedFlushSList(h)
 #define RtlFirstEntrySList(h) ((h)->Header.Next)
+
+/* ---- Rtl push-lock wrappers (ntoskrnl exports): a critical region around
+ * the Ex push-lock routines, which do the checking ---- */
+FORCEINLINE VOID RtlAcquirePushLockExclusive(PEX_PUSH_LOCK PushLock)
+{
+	KeEnterCriticalRegion();
+	ExAcquirePushLockExclusive(PushLock);
+}
+FORCEINLINE VOID RtlReleasePushLockExclusive(PEX_PUSH_LOCK PushLock)
+{
+	ExReleasePushLockExclusive(PushLock);
+	KeLeaveCriticalRegion();
+}
+FORCEINLINE VOID RtlAcquirePushLockShared(PEX_PUSH_LOCK PushLock)
+{
+	KeEnterCriticalRegion();
+	ExAcquirePushLockShared(PushLock);
+}
+FORCEINLINE VOID RtlReleasePushLockShared(PEX_PUSH_LOCK PushLock)
+{
+	ExReleasePushLockShared(PushLock);
+	KeLeaveCriticalRegion();
+}
 
 /* ---- kernel mutexes and semaphores (dispatcher objects: KeWaitFor*) ---- */
 typedef struct _KMUTANT {
