@@ -62,6 +62,7 @@ enum kobj_type {
 	KOBJ_NONE = 0,
 	KOBJ_EVENT_NOTIFICATION = 0x41, KOBJ_EVENT_SYNCHRONIZATION, KOBJ_TIMER_NOTIFICATION,
 	KOBJ_TIMER_SYNCHRONIZATION, KOBJ_THREAD, KOBJ_DPC,
+	KOBJ_MUTEX, KOBJ_SEMAPHORE, /* ke_mutex.c; a mutex's owner (thread + 1) is in Reserved4 */
 };
 
 /* What a thread waits for in KeWaitFor*Object / KeDelayExecutionThread. */
@@ -250,6 +251,8 @@ const char *kernel_module_name(const struct kernel *k, uint8_t module, char buf[
 bool kernel_dispatcher_check(struct kernel *k, enum ke_api api, DISPATCHER_HEADER *h);
 /* The object became signalled: end the waits it satisfies. */
 void kernel_dispatcher_signalled(struct kernel *k, DISPATCHER_HEADER *h);
+/* A wait by `thread` took the mutex h (ke_mutex.c). */
+void kernel_mutex_acquired(DISPATCHER_HEADER *h, uint8_t thread);
 /* End thread t's wait with status (timeout, or satisfied). */
 void kernel_wait_end(struct kernel *k, uint8_t thread, int32_t status);
 
