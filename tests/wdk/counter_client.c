@@ -9,7 +9,7 @@ Abstract:
     Counter client: binds to the Counter NPI provider, bumps its counter
     and reads the description back; unbinds in Unload. Written with the
     MSVC and WDK idioms real network drivers use (a kernel mutex taken
-    recursively and a semaphore around attach, wsk.h for the NMR API,
+    recursively and a semaphore at load, wsk.h for the NMR API,
     SEH, __declspec, __pragma, ASSERT routed through NT_ASSERT_ASSUME,
     callbacks declared with const registration instances).
 
@@ -43,8 +43,8 @@ typedef struct DECLSPEC_CACHEALIGN _CLIENT_BINDING {
 C_ASSERT(SYSTEM_CACHE_ALIGNMENT_SIZE >= sizeof(PVOID));
 
 static HANDLE ClientNmrHandle;
-static KMUTEX ClientMutex;          // serialises attaches (taken recursively)
-static KSEMAPHORE ClientSlots;      // one binding at a time
+static KMUTEX ClientMutex;          // serialises setup (taken recursively)
+static KSEMAPHORE ClientSlots;      // one setup at a time
 static NPI_MODULEID ClientModuleId = {
     sizeof(NPI_MODULEID), MIT_GUID,
     { .Guid = { 0x2b3c4d5e, 0x6f70, 0x4182, { 0x93, 0xa4, 0xb5, 0xc6, 0xd7, 0xe8, 0xf9, 0x0a } } }
@@ -130,14 +130,6 @@ ClientAttachProvider(
         return STATUS_NOINTERFACE;
     }
 
-    KeWaitForSingleObject(&ClientSlots, Executive, KernelMode, FALSE, NULL);
-    KeWaitForSingleObject(&ClientMutex, Executive, KernelMode, FALSE, NULL);
-    KeWaitForMutexObject(&ClientMutex, Executive, KernelMode, FALSE, NULL);
-    ASSERT(KeReadStateMutex(&ClientMutex) == -1);
-    KeReleaseMutex(&ClientMutex, FALSE);
-    KeReleaseMutex(&ClientMutex, FALSE);
-    KeReleaseSemaphore(&ClientSlots, IO_NO_INCREMENT, 1, FALSE);
-
     Binding = (PCLIENT_BINDING)ExAllocatePool2(POOL_FLAG_NON_PAGED, sizeof(*Binding), CLIENT_POOL_TAG);
     if (Binding == NULL) {
         return STATUS_INSUFFICIENT_RESOURCES;
@@ -221,6 +213,14 @@ DriverEntry(
 
     KeInitializeMutex(&ClientMutex, 0);
     KeInitializeSemaphore(&ClientSlots, 1, 1);
+    KeWaitForSingleObject(&ClientSlots, Executive, KernelMode, FALSE, NULL);
+    KeWaitForSingleObject(&ClientMutex, Executive, KernelMode, FALSE, NULL);
+    KeWaitForMutexObject(&ClientMutex, Executive, KernelMode, FALSE, NULL);
+    ASSERT(KeReadStateMutex(&ClientMutex) == -1);
+    KeReleaseMutex(&ClientMutex, FALSE);
+    KeReleaseMutex(&ClientMutex, FALSE);
+    KeReleaseSemaphore(&ClientSlots, IO_NO_INCREMENT, 1, FALSE);
+
     DriverObject->DriverUnload = ClientUnload;
     return NmrRegisterClient(&ClientCharacteristics, NULL, &ClientNmrHandle);
 }

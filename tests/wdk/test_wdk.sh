@@ -38,16 +38,16 @@ for c in "${compilers[@]}"; do
     replay="$o/build/replay/nmr-replay"
     [ "$("$replay" --list-drivers | tr '\n' ' ')" = "counter_client counter_provider " ]
     bound=0
-    for seed in $(seq 1 40); do
+    for seed in $(seq 1 80); do
       "$replay" --expect --seed "$seed" "$w/counter.nmr" > "$o/run.txt" ||
         { cat "$o/run.txt" >&2; echo "FAIL: $c $opt seed $seed" >&2; exit 1; }
       # A bound run reaches the provider's NPI functions (RtlStringCchPrintfW's text).
       grep -q "DbgPrint: counter client: counter=" "$o/run.txt" && bound=$((bound + 1))
     done
-    [ "$bound" -gt 0 ] || { echo "FAIL: $c $opt: no schedule bound the client" >&2; exit 1; }
+    [ "$bound" -gt 0 ] || { echo "FAIL: $c $opt: no schedule of 80 bound the client" >&2; exit 1; }
     "$o/build/tools/nmr-explore" --runs 2000 "$w/counter.nmr" > "$o/explore.txt" 2>&1 ||
       { cat "$o/explore.txt" >&2; echo "FAIL: $c $opt: nmr-explore found something" >&2; exit 1; }
-    echo "$c $opt: builds with $werr -Werror, clean, $bound/40 seeds bound"
+    echo "$c $opt: builds with $werr -Werror, clean, $bound/80 seeds bound"
   done
 done
 echo "wdk: ok"
