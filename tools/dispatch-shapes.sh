@@ -10,7 +10,12 @@
 #   provider= the provider's dispatch table (the one the client calls through)
 #   OFF+N     byte offset of the first function pointer and how many follow
 #             (OFF a multiple of the pointer size; N <= 16); a side may be left out.
+#
+# dispatch-shapes.sh --check SHAPE... validates only (exit 2 naming the bad
+# shape), so tools/nmrsim-build rejects a bad --dispatch before building.
 set -eu
+check=0
+[ "${1:-}" = "--check" ] && { check=1; shift; set -- "${TMPDIR:-/tmp}/nmrsim-shapes-check.$$" cc -- "$@"; }
 out=$1; shift
 cc=""
 while [ $# -gt 0 ] && [ "$1" != "--" ]; do cc="$cc $1"; shift; done
@@ -29,6 +34,7 @@ while [ $# -gt 0 ] && [ "$1" != "--" ]; do cc="$cc $1"; shift; done
       side=${part%%=*}; val=${part#*=}
       off=${val%%+*}; n=${val#*+}
       case $off$n in *[!0-9]*|'') echo "dispatch-shapes.sh: bad OFF+N '$val' in '$shape'" >&2; exit 2 ;; esac
+      [ $((off % 8)) -eq 0 ] && [ "$n" -le 16 ] || { echo "dispatch-shapes.sh: bad OFF+N '$val' in '$shape' (OFF a multiple of 8, N at most 16)" >&2; exit 2; }
       case $side in
         client) coff=$off; cn=$n ;;
         provider) poff=$off; pn=$n ;;
@@ -45,5 +51,7 @@ while [ $# -gt 0 ] && [ "$1" != "--" ]; do cc="$cc $1"; shift; done
     i=$((i + 1))
   done
   echo "int nmrsim_shapes_count = $i;"
-} > "$out.c"
+} > "$out.c.tmp"
+if [ "$check" = 1 ]; then rm -f "$out.c.tmp"; exit 0; fi
+mv "$out.c.tmp" "$out.c"
 $cc -c -fPIC -O0 -o "$out" "$out.c"

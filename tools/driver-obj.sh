@@ -4,7 +4,9 @@
 #   driver-obj.sh NAME OUTPUT.o OBJCOPY READELF CC... -- INPUT.a|INPUT.o...
 #
 # 1. Links the driver's objects (and a generated record {NAME, entry} in the
-#    section `nmrsim_drivers`) into one relocatable object (CC -r).
+#    section `nmrsim_drivers`) into one relocatable object (CC -r). A
+#    non-static inline function that several of its files emit is kept once
+#    (MSVC's semantics, below).
 # 2. Renames its DriverEntry to nmrsim_driver_entry_NAME and makes every
 #    other symbol it defines local, so several drivers, each with its own
 #    DriverEntry and callbacks of the same names, link into one binary.
@@ -41,21 +43,56 @@ struct nmrsim_driver_record {
 };
 extern int $entry(void *, void *);
 __attribute__((used, section("nmrsim_drivers"), aligned(8)))
-static const struct nmrsim_driver_record record = { "$name", $entry };
+const struct nmrsim_driver_record nmrsim_record_$name = { "$name", $entry };
 EOF
 # The record is compiled without the build's sanitizer flags: ASan would pad
 # it with redzones and break the array the engine walks.
 $cc -c -fPIC -O0 -o "$tmp/record.o" "$tmp/record.c"
 
+# The driver's objects, archives unpacked (each member keeps its own file).
 objs=""
+n=0
 for f in "$@"; do
   case $f in
-    *.a) objs="$objs -Wl,--whole-archive $f -Wl,--no-whole-archive" ;;
-    *) objs="$objs $f" ;;
+    *.a)
+      # Meson's archives are thin: `ar t` lists member paths (as seen from
+      # here, or from the archive's folder); a regular archive is unpacked.
+      if [ "$(head -c 7 "$f")" = "!<thin>" ]; then
+        for m in $(ar t "$f"); do
+          [ -f "$m" ] || m=$(dirname "$f")/$m
+          n=$((n + 1)); cp "$m" "$tmp/o$n.o"; objs="$objs $tmp/o$n.o"
+        done
+      else
+        n=$((n + 1)); mkdir -p "$tmp/a$n"
+        case $f in /*) a=$f ;; *) a=$PWD/$f ;; esac
+        (cd "$tmp/a$n" && ar x "$a")
+        for m in "$tmp/a$n"/*.o; do [ -f "$m" ] && objs="$objs $m"; done
+      fi ;;
+    *) n=$((n + 1)); cp "$f" "$tmp/o$n.o"; objs="$objs $tmp/o$n.o" ;;
   esac
 done
+
+# MSVC's inline semantics: a non-static inline function of a header that
+# several files include is emitted by each (drivers are compiled with
+# -fgnu89-inline) and MSVC's linker keeps one copy (COMDAT). Do the same:
+# a function defined globally in more than one object becomes weak in each,
+# so the relocatable link below keeps one. (Two different functions of the
+# same name cannot occur in a driver that links with MSVC.)
 # shellcheck disable=SC2086
-$cc -r -nostdlib -o "$tmp/combined.o" "$tmp/record.o" $objs
+dups=$(for o in $objs; do "$readelf" -sW "$o" | awk '$4 == "FUNC" && $5 == "GLOBAL" && $7 != "UND" { print $8 }' | sort -u; done | sort | uniq -d)
+if [ -n "$dups" ]; then
+  weaken=""
+  for d in $dups; do weaken="$weaken --weaken-symbol=$d"; done
+  # shellcheck disable=SC2086
+  for o in $objs; do "$objcopy" $weaken "$o"; done
+fi
+# Only what DriverEntry reaches is kept (sections are per function and per
+# object: -ffunction-sections -fdata-sections), as MSVC emits a header's
+# inline functions only where they are used: an unused one that calls a
+# routine of another component must not become an undefined reference.
+# shellcheck disable=SC2086
+$cc -r -nostdlib -Wl,--gc-sections -Wl,-e,DriverEntry -Wl,-u,nmrsim_record_$name \
+  -o "$tmp/combined.o" "$tmp/record.o" $objs
 
 if ! "$readelf" -sW "$tmp/combined.o" | awk '$5 == "GLOBAL" && $7 != "UND" && $8 == "DriverEntry" { f = 1 } END { exit !f }'; then
   echo "driver-obj.sh: driver '$name' defines no DriverEntry" >&2

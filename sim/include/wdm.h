@@ -147,7 +147,7 @@ FORCEINLINE VOID RtlInitUnicodeString(PUNICODE_STRING DestinationString, PCWSTR 
 
 FORCEINLINE VOID RtlInitAnsiString(PANSI_STRING DestinationString, PCSZ SourceString)
 {
-	SIZE_T len = SourceString ? strlen(SourceString) : 0;
+	SIZE_T len = SourceString ? __builtin_strlen(SourceString) : 0;
 	if (len > MAXUSHORT - 1)
 		len = MAXUSHORT - 1;
 	DestinationString->Length = (USHORT)len;
@@ -164,7 +164,7 @@ FORCEINLINE VOID RtlCopyUnicodeString(PUNICODE_STRING DestinationString, PCUNICO
 	}
 	USHORT n = SourceString->Length < DestinationString->MaximumLength ? SourceString->Length
 									  : DestinationString->MaximumLength;
-	memmove(DestinationString->Buffer, SourceString->Buffer, n);
+	__builtin_memmove(DestinationString->Buffer, SourceString->Buffer, n);
 	DestinationString->Length = n;
 	if (n + sizeof(WCHAR) <= DestinationString->MaximumLength)
 		DestinationString->Buffer[n / sizeof(WCHAR)] = 0;
@@ -325,17 +325,33 @@ NTSTATUS DbgPrompt(PCCH Prompt, PCH Response, ULONG Length);
 /* ASSERT and NT_ASSERT are always checked under nmrsim: a failure is a
  * finding (a bug check with STATUS_ASSERTION_FAILURE) and ends the run. */
 NTSYSAPI VOID NTAPI RtlAssert(PVOID VoidFailedAssertion, PVOID VoidFileName, ULONG LineNumber, PSTR MutableMessage);
-#define ASSERT(exp) ((void)((!(exp)) ? (RtlAssert((PVOID) #exp, (PVOID)__FILE__, __LINE__, NULL), 0) : 0))
-#define ASSERTMSG(msg, exp) ((void)((!(exp)) ? (RtlAssert((PVOID) #exp, (PVOID)__FILE__, __LINE__, (PSTR)(msg)), 0) : 0))
-#define NT_ASSERT(exp) ASSERT(exp)
-#define NT_ASSERTMSG(msg, exp) ASSERTMSG(msg, exp)
-#define NT_ASSERTMSGW(msg, exp) ((void)ASSERT(exp))
-#define NT_VERIFY(exp) ((!(exp)) ? (RtlAssert((PVOID) #exp, (PVOID)__FILE__, __LINE__, NULL), FALSE) : TRUE)
-#define NT_VERIFYMSG(msg, exp) NT_VERIFY(exp)
-#define NT_ASSERT_ASSUME(exp) NT_ASSERT(exp)
+/* One expansion for all of them: NT_ASSERT does not go through ASSERT, so a
+ * driver may redefine ASSERT in terms of NT_ASSERT_ASSUME. */
+#define NMRSIM_ASSERT_(exp, msg) ((void)((!(exp)) ? (RtlAssert((PVOID) #exp, (PVOID)__FILE__, __LINE__, (PSTR)(msg)), 0) : 0))
+#define NMRSIM_VERIFY_(exp, msg) ((!(exp)) ? (RtlAssert((PVOID) #exp, (PVOID)__FILE__, __LINE__, (PSTR)(msg)), FALSE) : TRUE)
+#ifndef ASSERT
+#define ASSERT(exp) NMRSIM_ASSERT_(exp, NULL)
+#endif
+#ifndef ASSERTMSG
+#define ASSERTMSG(msg, exp) NMRSIM_ASSERT_(exp, msg)
+#endif
+#define NT_ASSERT(exp) NMRSIM_ASSERT_(exp, NULL)
+#define NT_ASSERTMSG(msg, exp) NMRSIM_ASSERT_(exp, msg)
+#define NT_ASSERTMSGW(msg, exp) NMRSIM_ASSERT_(exp, NULL)
+#define NT_ASSERT_ASSUME(exp) NMRSIM_ASSERT_(exp, NULL)
+#define NT_ASSERTMSG_ASSUME(msg, exp) NMRSIM_ASSERT_(exp, msg)
+#define NT_ASSERT_NOASSUME(exp) NMRSIM_ASSERT_(exp, NULL)
+#define NT_ASSERTMSG_NOASSUME(msg, exp) NMRSIM_ASSERT_(exp, msg)
+#define NT_FRE_ASSERT(exp) NMRSIM_ASSERT_(exp, NULL)
+#define NT_VERIFY(exp) NMRSIM_VERIFY_(exp, NULL)
+#define NT_VERIFYMSG(msg, exp) NMRSIM_VERIFY_(exp, msg)
+#define NT_VERIFYMSGW(msg, exp) NMRSIM_VERIFY_(exp, NULL)
 #define NT_ANALYSIS_ASSUME(exp) ((void)0)
-#define RTL_SOFT_ASSERT(exp) NT_ASSERT(exp)
-#define RTL_VERIFY(exp) NT_VERIFY(exp)
+#define RTL_SOFT_ASSERT(exp) NMRSIM_ASSERT_(exp, NULL)
+#define RTL_SOFT_ASSERTMSG(msg, exp) NMRSIM_ASSERT_(exp, msg)
+#define RTL_VERIFY(exp) NMRSIM_VERIFY_(exp, NULL)
+#define RTL_VERIFYMSG(msg, exp) NMRSIM_VERIFY_(exp, msg)
+#define RTL_SOFT_VERIFY(exp) NMRSIM_VERIFY_(exp, NULL)
 
 /* ---- bug checks ---- */
 #define IRQL_NOT_GREATER_OR_EQUAL 0x00000009
@@ -364,7 +380,6 @@ NTKERNELAPI VOID NTAPI KeEnterCriticalRegion(VOID);
 NTKERNELAPI VOID NTAPI KeLeaveCriticalRegion(VOID);
 NTKERNELAPI BOOLEAN NTAPI KeAreApcsDisabled(VOID);
 NTKERNELAPI ULONG NTAPI KeGetCurrentProcessorNumber(VOID);
-NTKERNELAPI ULONG NTAPI KeGetCurrentProcessorNumberEx(PVOID ProcNumber);
 NTKERNELAPI ULONG NTAPI KeQueryActiveProcessorCount(PKAFFINITY ActiveProcessors);
 #define PAGED_CODE() ((void)0)
 #define PAGED_CODE_LOCKED() ((void)0)
@@ -819,5 +834,8 @@ FORCEINLINE PIO_STACK_LOCATION IoGetCurrentIrpStackLocation(PIRP Irp)
 {
 	return Irp->CurrentStackLocation;
 }
+
+#include "wdm_rtl.h"
+#include "wdm_sync.h"
 
 #endif

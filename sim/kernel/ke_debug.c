@@ -164,6 +164,16 @@ static void format(struct out *o, const char *fmt, va_list ap)
 	}
 }
 
+size_t kernel_vformat(char *buf, size_t cap, const char *fmt, va_list ap)
+{
+	struct out o = { buf, cap, 0 };
+	if (cap)
+		buf[0] = '\0';
+	if (cap && fmt)
+		format(&o, fmt, ap);
+	return o.len;
+}
+
 ULONG vDbgPrintEx(ULONG ComponentId, ULONG Level, PCCH Format, va_list arglist)
 {
 	(void)ComponentId;

@@ -91,10 +91,15 @@ ULONG KeGetCurrentProcessorNumber(VOID)
 	return kernel_thread_now(kernel_get())->id;
 }
 
-ULONG KeGetCurrentProcessorNumberEx(PVOID ProcNumber)
+ULONG KeGetCurrentProcessorNumberEx(PPROCESSOR_NUMBER ProcNumber)
 {
-	(void)ProcNumber;
-	return kernel_thread_now(kernel_get())->id;
+	ULONG n = kernel_thread_now(kernel_get())->id;
+	if (ProcNumber) {
+		ProcNumber->Group = 0;
+		ProcNumber->Number = (UCHAR)n;
+		ProcNumber->Reserved = 0;
+	}
+	return n;
 }
 
 ULONG KeQueryActiveProcessorCount(PKAFFINITY ActiveProcessors)

@@ -12,7 +12,7 @@
 
 static bool type_valid(UCHAR type)
 {
-	return type >= KOBJ_EVENT_NOTIFICATION && type <= KOBJ_THREAD;
+	return (type >= KOBJ_EVENT_NOTIFICATION && type <= KOBJ_THREAD) || type == KOBJ_MUTEX || type == KOBJ_SEMAPHORE;
 }
 
 bool kernel_dispatcher_check(struct kernel *k, enum ke_api api, DISPATCHER_HEADER *h)
@@ -42,10 +42,27 @@ static bool signalled(const DISPATCHER_HEADER *h)
 	return h->SignalState > 0;
 }
 
-static void consume(DISPATCHER_HEADER *h)
+/* Signalled for a wait by `thread`: a mutex is also for its owner (recursion). */
+static bool signalled_for(const DISPATCHER_HEADER *h, uint8_t thread)
+{
+	return h->SignalState > 0 || (h->Type == KOBJ_MUTEX && h->Reserved4 == thread + 1u);
+}
+
+static void consume(DISPATCHER_HEADER *h, uint8_t thread)
 {
 	if (h->Type == KOBJ_EVENT_SYNCHRONIZATION || h->Type == KOBJ_TIMER_SYNCHRONIZATION)
 		h->SignalState = 0;
+	else if (h->Type == KOBJ_SEMAPHORE)
+		h->SignalState--;
+	else if (h->Type == KOBJ_MUTEX)
+		kernel_mutex_acquired(h, thread);
+}
+
+/* The thread whose kernel_wait w is. */
+static uint8_t wait_thread(const struct kernel *k, const struct kernel_wait *w)
+{
+	const struct kernel_thread *kt = (const struct kernel_thread *)(const void *)((const char *)w - offsetof(struct kernel_thread, wait));
+	return (uint8_t)(kt - k->threads);
 }
 
 /* The object a wait recorded, if its memory still holds that object. */
@@ -58,21 +75,22 @@ static DISPATCHER_HEADER *wait_object(const struct kernel *k, const struct kerne
 /* Satisfy the wait if it can be now: consume and return true with *status. */
 static bool try_satisfy(const struct kernel *k, struct kernel_wait *w, int32_t *status)
 {
+	uint8_t thread = wait_thread(k, w);
 	if (w->all) {
 		for (unsigned i = 0; i < w->count; i++) {
 			DISPATCHER_HEADER *h = wait_object(k, w, i);
-			if (!h || !signalled(h))
+			if (!h || !signalled_for(h, thread))
 				return false;
 		}
 		for (unsigned i = 0; i < w->count; i++)
-			consume(w->objects[i]);
+			consume(w->objects[i], thread);
 		*status = STATUS_WAIT_0;
 		return true;
 	}
 	for (unsigned i = 0; i < w->count; i++) {
 		DISPATCHER_HEADER *h = wait_object(k, w, i);
-		if (h && signalled(h)) {
-			consume(h);
+		if (h && signalled_for(h, thread)) {
+			consume(h, thread);
 			*status = STATUS_WAIT_0 + (int32_t)i;
 			return true;
 		}
@@ -106,7 +124,7 @@ static bool satisfiable(const struct kernel *k, const struct kernel_wait *w)
 		return true;
 	for (unsigned j = 0; j < w->count; j++) {
 		const DISPATCHER_HEADER *o = wait_object(k, w, j);
-		if (!o || !signalled(o))
+		if (!o || !signalled_for(o, wait_thread(k, w)))
 			return false;
 	}
 	return true;

@@ -22,9 +22,11 @@
 #ifndef NMRSIM_KERNEL_H
 #define NMRSIM_KERNEL_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h> /* the WDK headers include no C library header */
 
 #include "core/assert.h"
 #include "core/choice.h"
@@ -62,6 +64,7 @@ enum kobj_type {
 	KOBJ_NONE = 0,
 	KOBJ_EVENT_NOTIFICATION = 0x41, KOBJ_EVENT_SYNCHRONIZATION, KOBJ_TIMER_NOTIFICATION,
 	KOBJ_TIMER_SYNCHRONIZATION, KOBJ_THREAD, KOBJ_DPC,
+	KOBJ_MUTEX, KOBJ_SEMAPHORE, /* ke_mutex.c; a mutex's owner (thread + 1) is in Reserved4 */
 };
 
 /* What a thread waits for in KeWaitFor*Object / KeDelayExecutionThread. */
@@ -250,6 +253,8 @@ const char *kernel_module_name(const struct kernel *k, uint8_t module, char buf[
 bool kernel_dispatcher_check(struct kernel *k, enum ke_api api, DISPATCHER_HEADER *h);
 /* The object became signalled: end the waits it satisfies. */
 void kernel_dispatcher_signalled(struct kernel *k, DISPATCHER_HEADER *h);
+/* A wait by `thread` took the mutex h (ke_mutex.c). */
+void kernel_mutex_acquired(DISPATCHER_HEADER *h, uint8_t thread);
 /* End thread t's wait with status (timeout, or satisfied). */
 void kernel_wait_end(struct kernel *k, uint8_t thread, int32_t status);
 
@@ -278,6 +283,10 @@ enum kernel_pool_kind { KPOOL_DRIVER = 0, KPOOL_WORKITEM, KPOOL_DEVICE };
 /* Threads (ps_thread.c). */
 uint32_t kernel_system_threads_running(const struct kernel *k, uint8_t module);
 uint32_t kernel_thread_object_id(struct kernel *k, uint8_t thread);
+
+/* The DbgPrint formatter (ke_debug.c): WDK conversions, pointers as "<ptr>";
+ * writes at most cap - 1 characters and a terminator, returns the length. */
+size_t kernel_vformat(char *buf, size_t cap, const char *fmt, va_list ap);
 
 /* Frames of callbacks / Unload, from events (kernel.c): K01 and K02 at their return. */
 void kernel_on_event(void *ctx, const struct event *e);

@@ -125,7 +125,14 @@ enum nmr_cb {
 	X(ObReferenceObject) X(ObDereferenceObject) X(ZwClose) \
 	X(DbgPrint) X(RtlAssert) X(KeBugCheckEx) \
 	X(DpcRoutine) X(TimerExpiry) X(WorkItemRoutine) X(SystemThread) X(CallbackReturn) X(UnloadReturn) \
-	X(DriverEntryReturn)
+	X(DriverEntryReturn) \
+	X(ExUuidCreate) X(RtlQueryRegistryValues) \
+	X(ExInitializeLookasideList) X(ExAllocateFromLookasideList) X(ExFreeToLookasideList) X(ExDeleteLookasideList) \
+	X(ExInitializeResourceLite) X(ExDeleteResourceLite) X(ExAcquireResourceExclusiveLite) \
+	X(ExAcquireResourceSharedLite) X(ExReleaseResourceLite) X(ExConvertExclusiveToSharedLite) \
+	X(ExAcquireSpinLockExclusive) X(ExAcquireSpinLockShared) X(ExReleaseSpinLockExclusive) \
+	X(ExReleaseSpinLockShared) X(ExTryConvertSharedSpinLockExclusive) X(ExInterlockedList) \
+	X(KeInitializeMutex) X(KeReleaseMutex) X(KeInitializeSemaphore) X(KeReleaseSemaphore)
 
 enum ke_api {
 #define KE_API_ENUM(name) KE_##name,

@@ -1,0 +1,2 @@
+/* concurrencysal.h - annotations, all defined away (sal.h). */
+#include "sal.h"

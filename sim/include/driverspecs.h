@@ -1,0 +1,2 @@
+/* driverspecs.h - annotations, all defined away (sal.h). */
+#include "sal.h"

@@ -1,0 +1,3 @@
+/* intsafe.h - the user-mode spellings of ntintsafe.h (ULongAdd, SizeTMult,
+ * ...), returning STATUS_* codes here as nmrsim has no HRESULT routines. */
+#include "ntintsafe.h"

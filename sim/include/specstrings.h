@@ -1,0 +1,2 @@
+/* specstrings.h - annotations, all defined away (sal.h). */
+#include "sal.h"
