@@ -232,9 +232,24 @@ static bool any_blocked(const struct sched *s)
 	return false;
 }
 
+/* The drain finished and time has moved KERNEL_SETTLED_STALLS_MAX times
+ * since: a thread that only waits for a timeout (a periodic worker nobody
+ * stopped, already reported at its Unload as outstanding work, or one of a
+ * driver that has no Unload) would wake forever. It no longer keeps the run
+ * going, nor counts as blocked for good. */
+static void release_timed_waiters(struct kernel *k)
+{
+	for (uint32_t i = 0; i < k->sched->nthreads && i < SIM_THREADS_MAX; i++) {
+		struct sim_thread *t = &k->sched->threads[i];
+		if (t->state == TS_BLOCKED && k->threads[i].wait.active && k->threads[i].wait.deadline)
+			t->idle_worker = true;
+	}
+}
+
 /* Nothing is runnable. A timed wait, or a timer that may wake a blocked
  * thread, moves simulated time to its deadline. Periodic timers alone fire a
- * bounded number of times, so a thread blocked for good still ends in a hang. */
+ * bounded number of times, so a thread blocked for good still ends in a hang.
+ * Before time moves, the run may start its drain instead (hooks.before_time). */
 static bool kernel_stall(struct sched *s, void *ctx)
 {
 	struct kernel *k = ctx;
@@ -245,6 +260,13 @@ static bool kernel_stall(struct sched *s, void *ctx)
 			return false;
 		if (periodic_only && k->stall_periodic++ >= KERNEL_STALL_PERIODIC_MAX)
 			return false;
+	}
+	int phase = k->hooks.before_time ? k->hooks.before_time(k->hooks.time_ctx) : KERNEL_TIME_PASS;
+	if (phase == KERNEL_TIME_STARTED)
+		return true;
+	if (phase == KERNEL_TIME_SETTLED && k->stall_settled++ >= KERNEL_SETTLED_STALLS_MAX) {
+		release_timed_waiters(k);
+		return false;
 	}
 	advance_to(k, w < t ? w : t);
 	return fire_due(k, false);
@@ -342,6 +364,10 @@ int kernel_describe_block(const struct kernel *k, const struct scenario *scn, ui
 	}
 	case BLOCK_DELAY:
 		return snprintf(buf, cap, "a delay");
+	case BLOCK_DRIVER_ENTRY: {
+		char nb[8];
+		return snprintf(buf, cap, "DriverEntry of %s never returns", kernel_module_name(k, (uint8_t)t->block_obj, nb));
+	}
 	case BLOCK_DPC_FLUSH:
 		return snprintf(buf, cap, "KeFlushQueuedDpcs with %u DPC(s) queued", k->dpc_len);
 	default:

@@ -52,6 +52,7 @@
 #define KERNEL_FRAMES_MAX 8            /* nested callbacks / Unload tracked per thread (K01, K02) */
 #define KERNEL_STEP_TIME 100u          /* simulated time per scheduling step: 100 x 100 ns = 10 us */
 #define KERNEL_STALL_PERIODIC_MAX 64u  /* idle firings of periodic timers alone per run (then: a hang) */
+#define KERNEL_SETTLED_STALLS_MAX 8u   /* time moves after the drain finished (leftover periodic work) */
 #define KERNEL_EPOCH 133485408000000000ull /* KeQuerySystemTime at step 0: 2024-01-01 (100 ns since 1601) */
 #define KERNEL_TICK 156250u            /* KeQueryTimeIncrement: 15.625 ms */
 
@@ -136,7 +137,17 @@ struct kernel_hooks {
 	 * have made (M18/M19, hosting's guard): its kernel findings are muted. */
 	bool (*mute_reports)(void *ctx, uint8_t thread);
 	void *ctx;
+	/* Nothing is runnable and simulated time is about to move on (a timed
+	 * wait or a timer is due later): the run's phase decides first, so
+	 * time-driven activity never holds off its drain (sim/run/drain.c).
+	 * KERNEL_TIME_PASS: let time pass; KERNEL_TIME_STARTED: the run started
+	 * threads instead (the drain); KERNEL_TIME_SETTLED: the drain finished,
+	 * time passes KERNEL_SETTLED_STALLS_MAX more times at most, then what
+	 * only waits for time no longer keeps the run going. NULL: always pass. */
+	int (*before_time)(void *ctx);
+	void *time_ctx;
 };
+enum { KERNEL_TIME_PASS = 0, KERNEL_TIME_STARTED, KERNEL_TIME_SETTLED };
 
 struct kernel {
 	struct sched *sched;
@@ -149,6 +160,7 @@ struct kernel {
 	uint64_t time_offset;           /* simulated time = time_offset + step * KERNEL_STEP_TIME */
 	uint32_t wait_seq;              /* wait order counter */
 	uint32_t stall_periodic;        /* stall firings of periodic timers alone */
+	uint32_t stall_settled;         /* stall firings after the drain finished */
 	uint32_t thread_ids[SIM_THREADS_MAX]; /* object id of each thread's KTHREAD (0: not yet) */
 	struct kernel_thread threads[SIM_THREADS_MAX];
 	struct kernel_module modules[SCN_MODULES_MAX];

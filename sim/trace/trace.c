@@ -208,6 +208,7 @@ const char *block_reason_name(enum block_reason b)
 		[BLOCK_TIMER] = "timer",
 		[BLOCK_DELAY] = "delay",
 		[BLOCK_DPC_FLUSH] = "dpc-flush",
+		[BLOCK_DRIVER_ENTRY] = "driver-entry",
 	};
 	return (unsigned)b < BLOCK_COUNT ? names[b] : "?";
 }

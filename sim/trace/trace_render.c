@@ -181,6 +181,17 @@ static void describe_kernel(struct sbuf *b, const struct event *e)
 		sb_printf(b, " #%u", e->arg);
 	if (e->status)
 		sb_printf(b, " = %s", ntstatus_name(e->status, st));
+	if (e->what == KE_UnloadIgnored) {
+		static const char *const why[UNLOAD_IGNORED_COUNT] = {
+			[UNLOAD_IGNORED_NOT_LOADED] = "not loaded",
+			[UNLOAD_IGNORED_LOAD_FAILED] = "its DriverEntry failed",
+			[UNLOAD_IGNORED_NO_UNLOAD] = "no DriverUnload: it cannot be unloaded",
+			[UNLOAD_IGNORED_UNLOADING] = "another thread is unloading it",
+			[UNLOAD_IGNORED_UNLOADED] = "already unloaded",
+		};
+		sb_printf(b, ": %s", e->aux < UNLOAD_IGNORED_COUNT && why[e->aux] ? why[e->aux] : "?");
+		return;
+	}
 	if (e->aux && (e->what == KE_DpcRoutine || e->what == KE_WorkItemRoutine || e->what == KE_SystemThread))
 		sb_printf(b, " (skipped: module unloaded)");
 	else if (e->aux)
@@ -198,6 +209,7 @@ static void describe(struct sbuf *b, const struct event *e, const struct scenari
 		[BLOCK_RUNDOWN] = "blocks: waiting for rundown release", [BLOCK_THREAD] = "blocks: waiting for thread",
 		[BLOCK_TIMER] = "blocks: waiting for timer", [BLOCK_DELAY] = "blocks: delay",
 		[BLOCK_DPC_FLUSH] = "blocks: flushing queued DPCs",
+		[BLOCK_DRIVER_ENTRY] = "blocks: unload waits for DriverEntry to return",
 	};
 	char m[NAME_BYTES], t[32], i0[8], i1[8];
 	switch (e->kind) {
