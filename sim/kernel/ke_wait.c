@@ -338,6 +338,14 @@ NTSTATUS KeWaitForMultipleObjects(ULONG Count, PVOID Object[], WAIT_TYPE WaitTyp
 	return wait_objects(kernel_get(), KE_KeWaitForMultipleObjects, Count, Object, WaitType == WaitAll, Timeout);
 }
 
+void kernel_sleep(struct kernel *k, uint64_t interval)
+{
+	struct kernel_wait *w = &k->threads[kernel_thread_now(k)->id].wait;
+	memset(w, 0, sizeof *w);
+	w->deadline = kernel_time(k) + (interval ? interval : 1u);
+	block_in_wait(k, KE_KeDelayExecutionThread, BLOCK_DELAY, 0);
+}
+
 NTSTATUS KeDelayExecutionThread(KPROCESSOR_MODE WaitMode, BOOLEAN Alertable, PLARGE_INTEGER Interval)
 {
 	(void)WaitMode;

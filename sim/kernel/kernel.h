@@ -198,6 +198,9 @@ void kernel_init(struct kernel *k, struct sched *s, struct choice *c, struct ora
  * next timer (advancing simulated time); a periodic timer fires once more at
  * most. True if a thread became runnable. */
 bool kernel_on_idle(struct kernel *k);
+/* A scenario's `sleep` op: block the running thread for INTERVAL (100 ns
+ * units) of simulated time; it moves on when nothing else runs. */
+void kernel_sleep(struct kernel *k, uint64_t interval);
 /* Module `module` is gone (its Unload returned, or DriverEntry failed): from
  * now on its DPCs, timers, ExQueueWorkItem items and system threads running
  * are K06, and so is a new IoQueueWorkItem. Returns what it left behind:

@@ -61,6 +61,8 @@ static void print_op(struct out *o, const struct scenario *s, const struct scn_o
 		put(o, " handle=%s", scn_handle_name((enum scn_handle)op->arg));
 	if (k == OP_IRQL)
 		put(o, " %s", scn_irql_name(op->arg));
+	if (k == OP_SLEEP)
+		put(o, " %ums", (unsigned)op->arg);
 	put(o, "\n");
 }
 

@@ -53,6 +53,18 @@ static int op_line(struct parser *p, enum scn_op_kind kind, char **tok, int n)
 				return -1;
 			used = 3;
 		}
+	} else if (kind == OP_SLEEP) {
+		uint64_t ms = 0;
+		size_t len = n < 2 ? 0 : strlen(tok[1]);
+		if (n < 2)
+			return stx_fail(p, "missing duration for 'sleep' (e.g. sleep 20ms)");
+		if (len < 3 || strcmp(tok[1] + len - 2, "ms") != 0)
+			return stx_fail(p, "bad duration '%s' for sleep (expected 1ms..%dms)", stx_quote(b, tok[1]), SCN_SLEEP_MS_MAX);
+		tok[1][len - 2] = '\0';
+		if (!stx_dec(tok[1], SCN_SLEEP_MS_MAX, &ms) || ms == 0)
+			return stx_fail(p, "bad duration '%sms' for sleep (expected 1ms..%dms)", stx_quote(b, tok[1]), SCN_SLEEP_MS_MAX);
+		op.arg = (uint8_t)ms;
+		used = 2;
 	} else if (kind == OP_IRQL) {
 		if (n < 2)
 			return stx_fail(p, "missing level for 'irql'");
@@ -72,8 +84,15 @@ static int op_line(struct parser *p, enum scn_op_kind kind, char **tok, int n)
 	if (p->cur_thread < 0 && stx_add_thread(p, "T0"))
 		return -1;
 	op.thread = (uint8_t)p->cur_thread;
+	p->op_lines[s->nops] = p->err->line;
 	s->ops[s->nops++] = op;
 	return 0;
+}
+
+/* An unload that can never find its driver loaded is a scenario error. */
+static void fail_unload(struct parser *p, const struct scn_op *op, const char *why)
+{
+	stx_fail(p, "unload %s can never find the driver loaded: %s", p->s->modules[op->module].name, why);
 }
 
 static int parse_line(struct parser *p, char *line)
@@ -139,6 +158,13 @@ int scn_parse_text(struct scenario *s, const char *text, size_t len, const char 
 	}
 	if (s->nthreads == 0)
 		memcpy(s->thread_names[s->nthreads++], "T0", 3);
+	const char *why;
+	int bad = scn_unload_unreachable(s, &why);
+	if (bad >= 0) {
+		p.err->line = p.op_lines[bad];
+		fail_unload(&p, &s->ops[bad], why);
+		goto error;
+	}
 	p.err->line = 0;
 	return 0;
 error:

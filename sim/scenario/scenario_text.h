@@ -18,6 +18,7 @@ struct parser {
 	bool sched_set;    /* a schedule line fixed s->sched */
 	bool choices_seen; /* a choices line set s->sched = SCHED_REPLAY */
 	int cur_thread;    /* thread receiving ops, -1 before the first */
+	uint32_t op_lines[SCN_OPS_MAX]; /* line of each op (errors found after the last line) */
 };
 
 struct enum_desc {

@@ -86,6 +86,8 @@ static void describe_op(struct sbuf *b, const struct event *e, const struct scen
 	const struct scn_op *op = &s->ops[e->arg];
 	if (op->kind == OP_IRQL)
 		sb_printf(b, " %s", irql_name(op->arg, lv));
+	else if (op->kind == OP_SLEEP)
+		sb_printf(b, " %ums", (unsigned)op->arg);
 	else if (scn_op_takes_handle((enum scn_op_kind)op->kind) && op->arg != HSEL_OWN)
 		sb_printf(b, " handle=%s", scn_handle_name((enum scn_handle)op->arg));
 }
