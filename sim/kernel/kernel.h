@@ -161,6 +161,7 @@ struct kernel {
 	uint32_t wait_seq;              /* wait order counter */
 	uint32_t stall_periodic;        /* stall firings of periodic timers alone */
 	uint32_t stall_settled;         /* stall firings after the drain finished */
+	uint64_t sleep_granted;         /* step up to which `sleep` ops grew the step budget (kernel_sleep) */
 	uint32_t thread_ids[SIM_THREADS_MAX]; /* object id of each thread's KTHREAD (0: not yet) */
 	struct kernel_thread threads[SIM_THREADS_MAX];
 	struct kernel_module modules[SCN_MODULES_MAX];
@@ -199,7 +200,9 @@ void kernel_init(struct kernel *k, struct sched *s, struct choice *c, struct ora
  * most. True if a thread became runnable. */
 bool kernel_on_idle(struct kernel *k);
 /* A scenario's `sleep` op: block the running thread for INTERVAL (100 ns
- * units) of simulated time; it moves on when nothing else runs. */
+ * units) of simulated time; it moves on when nothing else runs. The step
+ * budget grows by the steps the sleep may take, so work that runs meanwhile
+ * (timers, periodic workers) is not charged to the scenario. */
 void kernel_sleep(struct kernel *k, uint64_t interval);
 /* Module `module` is gone (its Unload returned, or DriverEntry failed): from
  * now on its DPCs, timers, ExQueueWorkItem items and system threads running
