@@ -54,7 +54,8 @@ for pair in correct nostop; do
 	"$root/tools/starter-scenario.sh" "$work/$pair/starter.nmr" good_provider $client > "$work/$pair/starter.nmr"
 	"$b/fuzz/nmr-seed" --mode drivers --out "$work/$pair/seed" "$work/$pair/starter.nmr" >/dev/null
 	seed=$(ls "$work/$pair/seed"/* | head -n 1)
-	/usr/bin/time -f "%U %S" -o "$work/time" "$b/fuzz/fuzz_drivers" -runs="$runs" "$seed" >/dev/null 2>&1
+	# fixed: the seed replayed; a finding does not end the run (NMRSIM_FUZZ_NO_ABORT)
+	NMRSIM_FUZZ_NO_ABORT=1 /usr/bin/time -f "%U %S" -o "$work/time" "$b/fuzz/fuzz_drivers" -runs="$runs" "$seed" >/dev/null 2>&1
 	fixed=$(cpu_rate "$runs" "$work/time")
 	/usr/bin/time -f "%U %S" -o "$work/time" "$b/fuzz/fuzz_drivers" -runs="$runs" -seed=1 -max_len=4096 \
 		-artifact_prefix="$work/$pair/art/" "$work/$pair/corpus" "$work/$pair/seed" >"$work/fuzz.log" 2>&1
@@ -62,8 +63,9 @@ for pair in correct nostop; do
 	crash=$(ls "$work/$pair/art"/crash-* 2>/dev/null | head -n 1)
 	if [ -n "$crash" ]; then
 		execs=$(grep -o '^#[0-9]*' "$work/fuzz.log" | tail -n 1 | tr -d '#')
+		execs=${execs:-1 (the seed itself)}
 		rule=$("$b/replay/nmr-replay" --quiet --drivers "$crash" 2>&1 | sed -n 's/^violation \([A-Z][0-9]*\) .*/\1/p' | sort -u | tr '\n' ' ')
-		printf '%-8s %12s %12s  first finding after ~%s execs: %s\n' $pair "$fixed" "-" "${execs:-?}" "$rule"
+		printf '%-8s %12s %12s  first finding after ~%s execs: %s\n' $pair "$fixed" "-" "$execs" "$rule"
 	else
 		printf '%-8s %12s %12s  none in %s runs\n' $pair "$fixed" "$(cpu_rate "${done_runs:-0}" "$work/time")" "${done_runs:-0}"
 	fi

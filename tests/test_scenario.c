@@ -383,6 +383,8 @@ static const struct bad bad_texts[] = {
 	{ "client C\nwait C handle=own x\n", 2, "extra token 'x' after 'wait'" },
 	{ "irql\n", 1, "missing level for 'irql'" },
 	{ "sleep\n", 1, "missing duration for 'sleep'" },
+	{ "time leaps\n", 1, "bad value 'leaps' for time (expected steps|jumps)" },
+	{ "time jumps\ntime steps\n", 2, "duplicate 'time' line" },
 	{ "sleep 20\n", 1, "bad duration '20' for sleep (expected 1ms..255ms)" },
 	{ "sleep 0ms\n", 1, "bad duration '0ms' for sleep" },
 	{ "sleep 256ms\n", 1, "bad duration '256ms' for sleep" },
@@ -471,6 +473,15 @@ static void test_sleep(void)
 	CHECK(B.nops == 3 && B.ops[0].kind == OP_YIELD && B.ops[1].kind == OP_SLEEP && B.ops[1].arg == 7 &&
 	      B.ops[2].kind == OP_SLEEP && B.ops[2].arg == 9 && invariants(&B));
 	CHECK(scn_op_parse("sleep") == OP_SLEEP && !scn_op_takes_module(OP_SLEEP));
+	/* time jumps: a directive, byte 3 bit 0 of the binary form */
+	CHECK(parse(&A, "time jumps\nthread T0\n  sleep 5ms\n") == 0 && A.time_jumps == 1);
+	scn_print_text(&A, out, sizeof out);
+	CHECK(strcmp(out, "time jumps\nthread T0\n  sleep 5ms\n") == 0);
+	n = scn_encode_binary(&A, bin_a, sizeof bin_a);
+	CHECK(n > 3 && bin_a[3] == 1);
+	scn_decode_binary(&B, bin_a, n);
+	CHECK(same(&A, &B));
+	CHECK(parse(&A, "time steps\n") == 0 && A.time_jumps == 0);
 }
 
 /* Unloads that can never find their driver loaded (scn_unload_unreachable;

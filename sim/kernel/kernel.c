@@ -187,7 +187,7 @@ void kernel_deadline_update(struct kernel *k)
 		s->deadline_step = UINT32_MAX;
 		return;
 	}
-	if (next <= kernel_time(k)) {
+	if (next <= kernel_time(k) || k->time_jumps) { /* time jumps: asked at every scheduling point */
 		s->deadline_step = s->step;
 		return;
 	}
@@ -218,10 +218,31 @@ static void advance_to(struct kernel *k, uint64_t when)
 		k->time_offset += when - now;
 }
 
+/* `time jumps`: while an Unload runs, the schedule may move time on to the
+ * next deadline now (a CK_MODULE choice), so a timer, its DPC or a periodic
+ * worker's timeout lands inside the Unload. */
+static void maybe_jump(struct kernel *k)
+{
+	struct sched *s = k->sched;
+	bool unloading = false;
+	for (uint32_t i = 0; i < s->nthreads && !unloading; i++)
+		unloading = s->threads[i].unload_depth > 0;
+	if (!unloading)
+		return;
+	bool periodic_only;
+	uint64_t next = kernel_timers_next(k, &periodic_only), w = waits_next(k);
+	next = w < next ? w : next;
+	if (next != UINT64_MAX && next > kernel_time(k) && choice_chance(k->choice, CK_MODULE, 1, 4))
+		advance_to(k, next);
+}
+
 static void kernel_deadline(struct sched *s, void *ctx)
 {
 	(void)s;
-	fire_due(ctx, false);
+	struct kernel *k = ctx;
+	if (k->time_jumps)
+		maybe_jump(k);
+	fire_due(k, false);
 }
 
 static bool any_blocked(const struct sched *s)

@@ -161,6 +161,7 @@ struct kernel {
 	uint32_t wait_seq;              /* wait order counter */
 	uint32_t stall_periodic;        /* stall firings of periodic timers alone */
 	uint32_t stall_settled;         /* stall firings after the drain finished */
+	bool time_jumps;                /* the scenario's `time jumps` (set by the run after kernel_init) */
 	uint64_t sleep_granted;         /* step up to which `sleep` ops grew the step budget (kernel_sleep) */
 	uint32_t thread_ids[SIM_THREADS_MAX]; /* object id of each thread's KTHREAD (0: not yet) */
 	struct kernel_thread threads[SIM_THREADS_MAX];

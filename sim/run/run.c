@@ -179,6 +179,7 @@ struct run_result run_scenario(struct runner *r, const struct scenario *s, const
 	host_run_init(&st->host, &st->sched, s);
 	/* Faults: the same ratio injects NMR failures (F6) and pool failures. */
 	kernel_init(&st->kernel, &st->sched, &st->choice, &st->oracle, s->fault_num, s->fault_den);
+	st->kernel.time_jumps = s->time_jumps;
 	st->kernel.hooks = (struct kernel_hooks){.mute_reports = guard_mutes_reports, .ctx = &st->guard,
 						 .before_time = drain_before_time, .time_ctx = st};
 	kernel_current = &st->kernel;

@@ -34,6 +34,20 @@ static int d_workers(struct parser *p, char **tok, int n)
 	return 0;
 }
 
+/* `time jumps`: while an Unload runs, the schedule may move simulated time
+ * to the next deadline at any scheduling point (a choice), so timer-driven
+ * work overlaps the unload. `time steps` is the default. */
+static int d_time(struct parser *p, char **tok, int n)
+{
+	char b[QUOTE_MAX + 4];
+	if (stx_once(p, SEEN_TIME, "time") || stx_nargs(p, tok, n, 1, 1))
+		return -1;
+	if (strcmp(tok[1], "jumps") != 0 && strcmp(tok[1], "steps") != 0)
+		return stx_fail(p, "bad value '%s' for time (expected steps|jumps)", stx_quote(b, tok[1]));
+	p->s->time_jumps = tok[1][0] == 'j';
+	return 0;
+}
+
 static int d_faults(struct parser *p, char **tok, int n)
 {
 	uint64_t num = 0, den = 0;
@@ -291,7 +305,7 @@ static const struct {
 	const char *kw;
 	int (*fn)(struct parser *, char **, int);
 } directives[] = {
-	{ "steps", d_steps }, { "workers", d_workers }, { "faults", d_faults },
+	{ "steps", d_steps }, { "workers", d_workers }, { "time", d_time }, { "faults", d_faults },
 	{ "registrar", d_registrar }, { "schedule", d_schedule }, { "choices", d_choices },
 	{ "hash", d_hash }, { "expect", d_expect }, { "provider", d_module },
 	{ "client", d_module }, { "driver", d_driver }, { "thread", d_thread },
