@@ -263,6 +263,8 @@ static NTSTATUS block_in_wait(struct kernel *k, enum ke_api api, enum block_reas
 	struct kernel_wait *w = &k->threads[t->id].wait;
 	w->active = true;
 	w->seq = ++k->wait_seq;
+	if (!w->deadline)
+		k->untimed_waits++;
 	w->status = STATUS_TIMEOUT;
 	if (w->deadline)
 		kernel_deadline_update(k);
@@ -357,7 +359,10 @@ void kernel_sleep(struct kernel *k, uint64_t interval)
 	}
 	memset(w, 0, sizeof *w);
 	w->deadline = kernel_time(k) + interval;
+	struct kernel_thread *kt = &k->threads[kernel_thread_now(k)->id];
+	kt->in_sleep = true;
 	block_in_wait(k, KE_KeDelayExecutionThread, BLOCK_DELAY, 0);
+	kt->in_sleep = false;
 }
 
 NTSTATUS KeDelayExecutionThread(KPROCESSOR_MODE WaitMode, BOOLEAN Alertable, PLARGE_INTEGER Interval)

@@ -267,6 +267,36 @@ static void release_timed_waiters(struct kernel *k)
 	}
 }
 
+/* Only timeouts move the run on while some thread is blocked for good (no
+ * timeout: an event never set, a deregistration never completing): after
+ * KERNEL_STALL_STUCK_MAX time moves with the same such threads, no new
+ * untimed wait begun (an event-driven thread that runs on each tick begins
+ * one) and no scenario `sleep` pending, the run is a hang. A periodic worker
+ * beside it would otherwise tick through the step budget and turn an L01 or
+ * L03 (with its cause) into an L02. */
+static bool stuck_on_time(struct kernel *k)
+{
+	struct sched *s = k->sched;
+	uint32_t blocked = 0;
+	bool sleeping = false;
+	for (uint32_t i = 0; i < s->nthreads && i < SIM_THREADS_MAX; i++) {
+		const struct kernel_thread *kt = &k->threads[i];
+		if (s->threads[i].state != TS_BLOCKED || s->threads[i].idle_worker)
+			continue;
+		if (kt->wait.active && kt->wait.deadline)
+			sleeping |= kt->in_sleep;
+		else
+			blocked |= 1u << i;
+	}
+	if (!blocked || sleeping || blocked != k->stall_blocked || k->untimed_waits != k->stall_untimed) {
+		k->stall_blocked = blocked;
+		k->stall_untimed = k->untimed_waits;
+		k->stall_same = 0;
+		return false;
+	}
+	return ++k->stall_same >= KERNEL_STALL_STUCK_MAX;
+}
+
 /* Nothing is runnable. A timed wait, or a timer that may wake a blocked
  * thread, moves simulated time to its deadline. Periodic timers alone fire a
  * bounded number of times, so a thread blocked for good still ends in a hang.
@@ -285,7 +315,7 @@ static bool kernel_stall(struct sched *s, void *ctx)
 	int phase = k->hooks.before_time ? k->hooks.before_time(k->hooks.time_ctx) : KERNEL_TIME_PASS;
 	if (phase == KERNEL_TIME_STARTED)
 		return true;
-	if (phase == KERNEL_TIME_SETTLED && k->stall_settled++ >= KERNEL_SETTLED_STALLS_MAX) {
+	if ((phase == KERNEL_TIME_SETTLED && k->stall_settled++ >= KERNEL_SETTLED_STALLS_MAX) || stuck_on_time(k)) {
 		release_timed_waiters(k);
 		return false;
 	}

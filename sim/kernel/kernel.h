@@ -53,6 +53,7 @@
 #define KERNEL_STEP_TIME 100u          /* simulated time per scheduling step: 100 x 100 ns = 10 us */
 #define KERNEL_STALL_PERIODIC_MAX 64u  /* idle firings of periodic timers alone per run (then: a hang) */
 #define KERNEL_SETTLED_STALLS_MAX 8u   /* time moves after the drain finished (leftover periodic work) */
+#define KERNEL_STALL_STUCK_MAX 128u    /* time moves with the same threads blocked for good: a hang */
 #define KERNEL_EPOCH 133485408000000000ull /* KeQuerySystemTime at step 0: 2024-01-01 (100 ns since 1601) */
 #define KERNEL_TICK 156250u            /* KeQueryTimeIncrement: 15.625 ms */
 
@@ -90,6 +91,7 @@ struct kernel_thread {
 	uint8_t critical_region;/* KeEnterCriticalRegion depth */
 	uint8_t depth;          /* frames entered (may exceed KERNEL_FRAMES_MAX: not recorded) */
 	bool unload_exempt;     /* runs an IoQueueWorkItem routine: may finish after Unload (no K06) */
+	bool in_sleep;          /* in a scenario's `sleep` op (kernel_sleep) */
 	const void *blocked_on; /* the lock, mutex or rundown ref it blocks on (hang reports) */
 	struct kernel_frame frames[KERNEL_FRAMES_MAX];
 };
@@ -162,6 +164,10 @@ struct kernel {
 	uint32_t stall_periodic;        /* stall firings of periodic timers alone */
 	uint32_t stall_settled;         /* stall firings after the drain finished */
 	bool time_jumps;                /* the scenario's `time jumps` (set by the run after kernel_init) */
+	uint32_t stall_blocked;         /* threads blocked without a timeout at the last time move (bit per id) */
+	uint32_t stall_same;            /* time moves since that set or untimed_waits last changed */
+	uint32_t untimed_waits;         /* kernel waits without a timeout begun (progress of event-driven threads) */
+	uint32_t stall_untimed;         /* untimed_waits at the last time move */
 	uint64_t sleep_granted;         /* step up to which `sleep` ops grew the step budget (kernel_sleep) */
 	uint32_t thread_ids[SIM_THREADS_MAX]; /* object id of each thread's KTHREAD (0: not yet) */
 	struct kernel_thread threads[SIM_THREADS_MAX];
