@@ -64,7 +64,7 @@ static void random_op(struct rng *r, const struct scenario *s, struct scn_op *op
 	 * unload (their own code does the rest); yield and irql are the other
 	 * ops a driver scenario has. */
 	static const uint8_t common[] = { OP_REGISTER, OP_DEREGISTER, OP_WAIT, OP_UNLOAD, OP_COMPLETE, OP_CALL };
-	static const uint8_t driver_ops[] = { OP_LOAD, OP_LOAD, OP_UNLOAD, OP_UNLOAD, OP_YIELD, OP_IRQL };
+	static const uint8_t driver_ops[] = { OP_LOAD, OP_LOAD, OP_UNLOAD, OP_UNLOAD, OP_YIELD, OP_IRQL, OP_SLEEP };
 	uint8_t kind = mode == SMUT_DRIVERS       ? driver_ops[below(r, sizeof driver_ops)]
 		       : chance(r, 2, 3) ? common[below(r, sizeof common)]
 					 : (uint8_t)below(r, OP_KIND_COUNT);
@@ -78,6 +78,10 @@ static void random_op(struct rng *r, const struct scenario *s, struct scn_op *op
 		op->arg = levels[below(r, sizeof levels)];
 	} else if (scn_op_takes_handle((enum scn_op_kind)kind)) {
 		op->arg = chance(r, 1, 2) ? HSEL_OWN : (uint8_t)below(r, HSEL_COUNT);
+	} else if (kind == OP_SLEEP) {
+		/* around the periods drivers use (timers, timed waits) */
+		static const uint8_t ms[] = { 1, 5, 10, 20, 100 };
+		op->arg = ms[below(r, sizeof ms)];
 	} else {
 		op->arg = 0;
 	}
@@ -146,6 +150,8 @@ static void mutate_ops(struct rng *r, struct scenario *s)
 				s->ops[i].arg = (uint8_t)below(r, 3);
 			else if (scn_op_takes_handle((enum scn_op_kind)s->ops[i].kind))
 				s->ops[i].arg = (uint8_t)below(r, HSEL_COUNT);
+			else if (s->ops[i].kind == OP_SLEEP)
+				s->ops[i].arg = (uint8_t)(1u + below(r, SCN_SLEEP_MS_MAX));
 			break;
 		}
 		break;
@@ -289,6 +295,8 @@ static void mutate_env(struct rng *r, struct scenario *s)
 		break;
 	case 4:
 		s->seed = rng_next(r);
+		if (chance(r, 1, 4)) /* time jumps during Unloads (docs/SCENARIO.md) */
+			s->time_jumps ^= 1u;
 		break;
 	default: /* step budget: the default, or short (hangs sooner) */
 		s->steps_max = chance(r, 1, 2) ? STEPS_DEFAULT : 256u * (1u + below(r, 32));
@@ -381,9 +389,12 @@ static void normalize(struct scenario *s)
 		}
 		if (!scn_op_takes_module((enum scn_op_kind)op->kind))
 			op->module = 0;
-		if (op->kind != OP_IRQL && !scn_op_takes_handle((enum scn_op_kind)op->kind))
+		if (op->kind == OP_SLEEP && op->arg == 0)
+			op->arg = 1;
+		else if (op->kind != OP_IRQL && op->kind != OP_SLEEP && !scn_op_takes_handle((enum scn_op_kind)op->kind))
 			op->arg = 0;
 	}
+	scn_unload_unreachable_to_yield(s); /* as the decoder does */
 }
 
 /* Encode cur into data; cut choice bytes until it fits max_size. */

@@ -94,7 +94,8 @@ static bool invariants(const struct scenario *s)
 			return false;
 		if (scn_op_takes_module(k) ? op->module >= s->nmodules : op->module != 0)
 			return false;
-		if (k == OP_IRQL ? op->arg > SCN_IRQL_MAX : scn_op_takes_handle(k) ? op->arg >= HSEL_COUNT : op->arg != 0)
+		if (k == OP_IRQL ? op->arg > SCN_IRQL_MAX : scn_op_takes_handle(k) ? op->arg >= HSEL_COUNT :
+		    k == OP_SLEEP ? op->arg == 0 : op->arg != 0)
 			return false;
 	}
 	if (!all_zero(&s->ops[s->nops], (SCN_OPS_MAX - s->nops) * sizeof s->ops[0]))
@@ -381,6 +382,14 @@ static const struct bad bad_texts[] = {
 	{ "client C\nderegister C handle=bogus\n", 2, "bad value 'bogus' for handle" },
 	{ "client C\nwait C handle=own x\n", 2, "extra token 'x' after 'wait'" },
 	{ "irql\n", 1, "missing level for 'irql'" },
+	{ "sleep\n", 1, "missing duration for 'sleep'" },
+	{ "time leaps\n", 1, "bad value 'leaps' for time (expected steps|jumps)" },
+	{ "time jumps\ntime steps\n", 2, "duplicate 'time' line" },
+	{ "sleep 20\n", 1, "bad duration '20' for sleep (expected 1ms..255ms)" },
+	{ "sleep 0ms\n", 1, "bad duration '0ms' for sleep" },
+	{ "sleep 256ms\n", 1, "bad duration '256ms' for sleep" },
+	{ "sleep ms\n", 1, "bad duration 'ms' for sleep" },
+	{ "sleep 5ms 5ms\n", 1, "extra token '5ms' after 'sleep'" },
 	{ "irql 32\n", 1, "bad value '32' for irql" },
 	{ "irql DISPATCH\n", 1, "bad value 'DISPATCH' for irql" },
 	{ "thread a\nthread a\n", 2, "duplicate thread 'a'" },
@@ -443,6 +452,77 @@ static void test_errors(void)
 		CHECK(invariants(&A)); /* reset to scn_init's */
 	}
 	CHECK(sizeof bad_texts / sizeof bad_texts[0] >= 15);
+}
+
+/* sleep: text, print, binary (a yield whose module byte is the duration,
+ * so inputs from before sleep decode as they did). */
+static void test_sleep(void)
+{
+	const char *text = "thread T0\n  sleep 20ms\n  yield\n  sleep 1ms\n  sleep 255ms\n";
+	CHECK(parse(&A, text) == 0 && A.nops == 4 && A.ops[0].kind == OP_SLEEP && A.ops[0].arg == 20 &&
+	      A.ops[1].kind == OP_YIELD && A.ops[3].arg == 255 && invariants(&A));
+	char out[512];
+	scn_print_text(&A, out, sizeof out);
+	CHECK(strcmp(out, text) == 0);
+	size_t n = scn_encode_binary(&A, bin_a, sizeof bin_a);
+	scn_decode_binary(&B, bin_a, n);
+	CHECK(same(&A, &B));
+	/* the op bytes: kind yield, thread, module byte = duration */
+	uint8_t in[] = { 0, 0, 0, 0, 0, 0, 0, 0, 3, OP_YIELD, 0, 0, OP_YIELD, 0, 7, OP_YIELD + SCN_OP_BINARY_KINDS, 0, 9 };
+	scn_decode_binary(&B, in, sizeof in);
+	CHECK(B.nops == 3 && B.ops[0].kind == OP_YIELD && B.ops[1].kind == OP_SLEEP && B.ops[1].arg == 7 &&
+	      B.ops[2].kind == OP_SLEEP && B.ops[2].arg == 9 && invariants(&B));
+	CHECK(scn_op_parse("sleep") == OP_SLEEP && !scn_op_takes_module(OP_SLEEP));
+	/* time jumps: a directive, byte 3 bit 0 of the binary form */
+	CHECK(parse(&A, "time jumps\nthread T0\n  sleep 5ms\n") == 0 && A.time_jumps == 1);
+	scn_print_text(&A, out, sizeof out);
+	CHECK(strcmp(out, "time jumps\nthread T0\n  sleep 5ms\n") == 0);
+	n = scn_encode_binary(&A, bin_a, sizeof bin_a);
+	CHECK(n > 3 && bin_a[3] == 1);
+	scn_decode_binary(&B, bin_a, n);
+	CHECK(same(&A, &B));
+	CHECK(parse(&A, "time steps\n") == 0 && A.time_jumps == 0);
+}
+
+/* Unloads that can never find their driver loaded (scn_unload_unreachable;
+ * drivers are built by hand: this binary links none). */
+static void test_unload_unreachable(void)
+{
+	struct scenario *s = &A;
+	const char *why = NULL;
+	scn_init(s);
+	s->nmodules = 2;
+	s->modules[0].kind = MODULE_DRIVER;
+	s->modules[1].kind = MODULE_DRIVER;
+	s->nthreads = 2;
+	/* T0: unload D0 (nobody loads D0) */
+	s->nops = 1;
+	s->ops[0] = (struct scn_op){ .kind = OP_UNLOAD, .thread = 0, .module = 0 };
+	CHECK(scn_unload_unreachable(s, &why) == 0 && strstr(why, "no op loads it"));
+	/* T0: unload D0, load D0: before its own load, no other loader */
+	s->nops = 2;
+	s->ops[1] = (struct scn_op){ .kind = OP_LOAD, .thread = 0, .module = 0 };
+	CHECK(scn_unload_unreachable(s, &why) == 0 && strstr(why, "only this thread loads it, later"));
+	/* T0: load D0, unload D0: fine */
+	s->ops[0].kind = OP_LOAD;
+	s->ops[1].kind = OP_UNLOAD;
+	CHECK(scn_unload_unreachable(s, &why) == -1);
+	/* T0: unload D0; T1: load D0: the schedule decides (traced no-op or unload) */
+	s->ops[0] = (struct scn_op){ .kind = OP_UNLOAD, .thread = 0, .module = 0 };
+	s->ops[1] = (struct scn_op){ .kind = OP_LOAD, .thread = 1, .module = 0 };
+	CHECK(scn_unload_unreachable(s, &why) == -1);
+	/* ... and D1 unloaded by T1 without any load: op 2 */
+	s->nops = 3;
+	s->ops[2] = (struct scn_op){ .kind = OP_UNLOAD, .thread = 1, .module = 1 };
+	CHECK(scn_unload_unreachable(s, &why) == 2);
+	scn_unload_unreachable_to_yield(s);
+	CHECK(s->ops[2].kind == OP_YIELD && s->ops[2].thread == 1 && s->ops[0].kind == OP_UNLOAD &&
+	      scn_unload_unreachable(s, &why) == -1);
+	/* scripted modules' unload is their Unload routine: never unreachable */
+	s->modules[1].kind = MODULE_SCRIPTED;
+	s->ops[2] = (struct scn_op){ .kind = OP_UNLOAD, .thread = 1, .module = 1 };
+	CHECK(scn_unload_unreachable(s, &why) == -1);
+	scn_init(s);
 }
 
 static void test_bytes(void)
@@ -713,6 +793,8 @@ int main(void)
 	test_values();
 	test_schedules();
 	test_errors();
+	test_sleep();
+	test_unload_unreachable();
 	test_bytes();
 	test_capacity();
 	test_binary();

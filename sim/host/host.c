@@ -93,6 +93,7 @@ void host_run_init(struct host_run *h, struct sched *s, const struct scenario *s
 	SIM_ASSERT_LE(scn->nmodules, SCN_MODULES_MAX, "a scenario's modules fit the image table");
 	for (uint32_t i = 0; i < SCN_MODULES_MAX; i++) {
 		h->images[i].state = HOST_ABSENT;
+		h->images[i].unload_waiters = 0;
 		h->images[i].module = (uint8_t)i;
 	}
 }
@@ -148,8 +149,8 @@ static void load(struct host_run *h, struct host_image *img)
 	struct event e = { .kind = EV_LOAD_ENTER, .module = img->module, .peer = EV_NONE8, .binding = EV_NONE16 };
 	sched_emit(s, &e);
 	/* Loading until DriverEntry returns: the I/O manager never calls Unload
-	 * on a driver whose DriverEntry has not succeeded (an `unload` op meanwhile
-	 * does nothing; the drain unloads it later). */
+	 * on a driver whose DriverEntry has not returned (an `unload` op meanwhile
+	 * waits, see unload()). */
 	img->state = HOST_LOADING;
 	NTSTATUS st = (NTSTATUS)d->entry(obj, path);
 	SIM_ASSERT(img->state == HOST_LOADING, "an image stays loading until its DriverEntry returns");
@@ -157,6 +158,9 @@ static void load(struct host_run *h, struct host_image *img)
 	e.status = st;
 	sched_emit(s, &e);
 	img->state = NT_SUCCESS(st) ? HOST_LOADED : HOST_FAILED;
+	for (uint32_t mask = img->unload_waiters; mask; mask &= mask - 1)
+		sched_wake(s, &s->threads[__builtin_ctz(mask)]);
+	img->unload_waiters = 0;
 	if (!NT_SUCCESS(st)) {
 		/* The image is unloaded without its Unload routine; the unload
 		 * events still frame the end-of-image checks (M20, M21). */
@@ -168,14 +172,37 @@ static void load(struct host_run *h, struct host_image *img)
 	back_to_passive(h);
 }
 
+/* An unload that does nothing says why in the trace: never silently. */
+static void unload_ignored(struct host_run *h, struct host_image *img, enum unload_ignored why)
+{
+	struct event e = { .kind = EV_KERNEL, .what = KE_UnloadIgnored, .module = img->module, .peer = EV_NONE8,
+			   .binding = EV_NONE16, .aux = (uint32_t)why };
+	sched_emit(h->sched, &e);
+}
+
 static void unload(struct host_run *h, struct host_image *img)
 {
 	struct sched *s = h->sched;
 	struct sim_thread *t = s->current;
 	DRIVER_OBJECT *obj = &img->object;
-	/* No DriverUnload: the driver cannot be unloaded (as on Windows). */
-	if (img->state != HOST_LOADED || !obj->DriverUnload)
+	/* As the I/O manager: an unload waits until DriverEntry returned. */
+	while (img->state == HOST_LOADING) {
+		img->unload_waiters |= 1u << t->id;
+		sched_block(s, BLOCK_DRIVER_ENTRY, img->module);
+	}
+	static const uint8_t ignored[] = {
+		[HOST_ABSENT] = UNLOAD_IGNORED_NOT_LOADED, [HOST_FAILED] = UNLOAD_IGNORED_LOAD_FAILED,
+		[HOST_UNLOADING] = UNLOAD_IGNORED_UNLOADING, [HOST_UNLOADED] = UNLOAD_IGNORED_UNLOADED,
+	};
+	if (img->state != HOST_LOADED) {
+		unload_ignored(h, img, (enum unload_ignored)ignored[img->state]);
 		return;
+	}
+	/* No DriverUnload: the driver cannot be unloaded (as on Windows). */
+	if (!obj->DriverUnload) {
+		unload_ignored(h, img, UNLOAD_IGNORED_NO_UNLOAD);
+		return;
+	}
 	img->state = HOST_UNLOADING;
 	t->unload_depth++;
 	struct event e = { .kind = EV_UNLOAD_ENTER, .module = img->module, .peer = EV_NONE8, .binding = EV_NONE16 };

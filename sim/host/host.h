@@ -38,6 +38,7 @@ enum host_state { HOST_ABSENT = 0, HOST_LOADING, HOST_LOADED, HOST_FAILED, HOST_
 struct host_image {
 	uint8_t state;                 /* enum host_state */
 	uint8_t module;                /* scenario module index */
+	uint32_t unload_waiters;       /* threads (bit per id) whose unload waits for DriverEntry */
 	DRIVER_OBJECT object;          /* what DriverEntry and DriverUnload get */
 	UNICODE_STRING regpath;        /* DriverEntry's RegistryPath */
 	uint16_t name_buf[HOST_NAME_CHARS];

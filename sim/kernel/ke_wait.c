@@ -285,6 +285,8 @@ static NTSTATUS block_in_wait(struct kernel *k, enum ke_api api, enum block_reas
 	SIM_ASSERT_LE(w->count, KERNEL_WAIT_OBJECTS_MAX, "a wait's objects fit its table");
 	w->active = true;
 	w->seq = ++k->wait_seq;
+	if (!w->deadline)
+		k->untimed_waits++;
 	w->status = STATUS_TIMEOUT;
 	if (w->deadline)
 		kernel_deadline_update(k);
@@ -358,6 +360,31 @@ NTSTATUS KeWaitForMultipleObjects(ULONG Count, PVOID Object[], WAIT_TYPE WaitTyp
 	(void)Alertable;
 	(void)WaitBlockArray;
 	return wait_objects(kernel_get(), KE_KeWaitForMultipleObjects, Count, Object, WaitType == WaitAll, Timeout);
+}
+
+void kernel_sleep(struct kernel *k, uint64_t interval)
+{
+	struct sched *s = k->sched;
+	struct kernel_wait *w = &k->threads[kernel_thread_now(k)->id].wait;
+	interval = interval ? interval : 1u;
+	/* The time a scenario lets pass is not its work: what runs meanwhile
+	 * (a periodic worker every few ms) must not spend its step budget. Time
+	 * moves at least KERNEL_STEP_TIME per step, so the sleep ends within
+	 * `grant` steps; the budget grows by the part of that window no earlier
+	 * sleep granted (overlapping sleeps count once). */
+	uint64_t grant = (interval + KERNEL_STEP_TIME - 1) / KERNEL_STEP_TIME, until = (uint64_t)s->step + grant;
+	if (until > k->sleep_granted) {
+		uint64_t from = k->sleep_granted > s->step ? k->sleep_granted : s->step;
+		uint64_t max = (uint64_t)s->steps_max + (until - from);
+		s->steps_max = max < UINT32_MAX ? (uint32_t)max : UINT32_MAX - 1u;
+		k->sleep_granted = until;
+	}
+	memset(w, 0, sizeof *w);
+	w->deadline = kernel_time(k) + interval;
+	struct kernel_thread *kt = &k->threads[kernel_thread_now(k)->id];
+	kt->in_sleep = true;
+	block_in_wait(k, KE_KeDelayExecutionThread, BLOCK_DELAY, 0);
+	kt->in_sleep = false;
 }
 
 NTSTATUS KeDelayExecutionThread(KPROCESSOR_MODE WaitMode, BOOLEAN Alertable, PLARGE_INTEGER Interval)

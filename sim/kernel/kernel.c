@@ -178,7 +178,7 @@ void kernel_deadline_update(struct kernel *k)
 		s->deadline_step = UINT32_MAX;
 		return;
 	}
-	if (next <= kernel_time(k)) {
+	if (next <= kernel_time(k) || k->time_jumps) { /* time jumps: asked at every scheduling point */
 		s->deadline_step = s->step;
 		return;
 	}
@@ -210,10 +210,31 @@ static void advance_to(struct kernel *k, uint64_t when)
 	SIM_ASSERT(kernel_time(k) >= now, "simulated time never goes back");
 }
 
+/* `time jumps`: while an Unload runs, the schedule may move time on to the
+ * next deadline now (a CK_MODULE choice), so a timer, its DPC or a periodic
+ * worker's timeout lands inside the Unload. */
+static void maybe_jump(struct kernel *k)
+{
+	struct sched *s = k->sched;
+	bool unloading = false;
+	for (uint32_t i = 0; i < s->nthreads && !unloading; i++)
+		unloading = s->threads[i].unload_depth > 0;
+	if (!unloading)
+		return;
+	bool periodic_only;
+	uint64_t next = kernel_timers_next(k, &periodic_only), w = waits_next(k);
+	next = w < next ? w : next;
+	if (next != UINT64_MAX && next > kernel_time(k) && choice_chance(k->choice, CK_MODULE, 1, 4))
+		advance_to(k, next);
+}
+
 static void kernel_deadline(struct sched *s, void *ctx)
 {
 	(void)s;
-	fire_due(ctx, false);
+	struct kernel *k = ctx;
+	if (k->time_jumps)
+		maybe_jump(k);
+	fire_due(k, false);
 }
 
 static bool any_blocked(const struct sched *s)
@@ -224,9 +245,54 @@ static bool any_blocked(const struct sched *s)
 	return false;
 }
 
+/* The drain finished and time has moved KERNEL_SETTLED_STALLS_MAX times
+ * since: a thread that only waits for a timeout (a periodic worker nobody
+ * stopped, already reported at its Unload as outstanding work, or one of a
+ * driver that has no Unload) would wake forever. It no longer keeps the run
+ * going, nor counts as blocked for good. */
+static void release_timed_waiters(struct kernel *k)
+{
+	for (uint32_t i = 0; i < k->sched->nthreads && i < SIM_THREADS_MAX; i++) {
+		struct sim_thread *t = &k->sched->threads[i];
+		if (t->state == TS_BLOCKED && k->threads[i].wait.active && k->threads[i].wait.deadline)
+			t->idle_worker = true;
+	}
+}
+
+/* Only timeouts move the run on while some thread is blocked for good (no
+ * timeout: an event never set, a deregistration never completing): after
+ * KERNEL_STALL_STUCK_MAX time moves with the same such threads, no new
+ * untimed wait begun (an event-driven thread that runs on each tick begins
+ * one) and no scenario `sleep` pending, the run is a hang. A periodic worker
+ * beside it would otherwise tick through the step budget and turn an L01 or
+ * L03 (with its cause) into an L02. */
+static bool stuck_on_time(struct kernel *k)
+{
+	struct sched *s = k->sched;
+	uint32_t blocked = 0;
+	bool sleeping = false;
+	for (uint32_t i = 0; i < s->nthreads && i < SIM_THREADS_MAX; i++) {
+		const struct kernel_thread *kt = &k->threads[i];
+		if (s->threads[i].state != TS_BLOCKED || s->threads[i].idle_worker)
+			continue;
+		if (kt->wait.active && kt->wait.deadline)
+			sleeping |= kt->in_sleep;
+		else
+			blocked |= 1u << i;
+	}
+	if (!blocked || sleeping || blocked != k->stall_blocked || k->untimed_waits != k->stall_untimed) {
+		k->stall_blocked = blocked;
+		k->stall_untimed = k->untimed_waits;
+		k->stall_same = 0;
+		return false;
+	}
+	return ++k->stall_same >= KERNEL_STALL_STUCK_MAX;
+}
+
 /* Nothing is runnable. A timed wait, or a timer that may wake a blocked
  * thread, moves simulated time to its deadline. Periodic timers alone fire a
- * bounded number of times, so a thread blocked for good still ends in a hang. */
+ * bounded number of times, so a thread blocked for good still ends in a hang.
+ * Before time moves, the run may start its drain instead (hooks.before_time). */
 static bool kernel_stall(struct sched *s, void *ctx)
 {
 	struct kernel *k = ctx;
@@ -237,6 +303,13 @@ static bool kernel_stall(struct sched *s, void *ctx)
 			return false;
 		if (periodic_only && k->stall_periodic++ >= KERNEL_STALL_PERIODIC_MAX)
 			return false;
+	}
+	int phase = k->hooks.before_time ? k->hooks.before_time(k->hooks.time_ctx) : KERNEL_TIME_PASS;
+	if (phase == KERNEL_TIME_STARTED)
+		return true;
+	if ((phase == KERNEL_TIME_SETTLED && k->stall_settled++ >= KERNEL_SETTLED_STALLS_MAX) || stuck_on_time(k)) {
+		release_timed_waiters(k);
+		return false;
 	}
 	advance_to(k, w < t ? w : t);
 	return fire_due(k, false);
@@ -335,6 +408,10 @@ int kernel_describe_block(const struct kernel *k, const struct scenario *scn, ui
 	}
 	case BLOCK_DELAY:
 		return snprintf(buf, cap, "a delay");
+	case BLOCK_DRIVER_ENTRY: {
+		char nb[8];
+		return snprintf(buf, cap, "DriverEntry of %s never returns", kernel_module_name(k, (uint8_t)t->block_obj, nb));
+	}
 	case BLOCK_DPC_FLUSH:
 		return snprintf(buf, cap, "KeFlushQueuedDpcs with %u DPC(s) queued", k->dpc_len);
 	default:

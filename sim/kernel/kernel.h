@@ -56,6 +56,8 @@
 #define KERNEL_FRAMES_MAX 8            /* nested callbacks / Unload tracked per thread (K01, K02) */
 #define KERNEL_STEP_TIME 100u          /* simulated time per scheduling step: 100 x 100 ns = 10 us */
 #define KERNEL_STALL_PERIODIC_MAX 64u  /* idle firings of periodic timers alone per run (then: a hang) */
+#define KERNEL_SETTLED_STALLS_MAX 8u   /* time moves after the drain finished (leftover periodic work) */
+#define KERNEL_STALL_STUCK_MAX 128u    /* time moves with the same threads blocked for good: a hang */
 #define KERNEL_EPOCH 133485408000000000ull /* KeQuerySystemTime at step 0: 2024-01-01 (100 ns since 1601) */
 #define KERNEL_TICK 156250u            /* KeQueryTimeIncrement: 15.625 ms */
 
@@ -94,6 +96,7 @@ struct kernel_thread {
 	uint8_t critical_region;/* KeEnterCriticalRegion depth */
 	uint8_t depth;          /* frames entered (may exceed KERNEL_FRAMES_MAX: not recorded) */
 	bool unload_exempt;     /* runs an IoQueueWorkItem routine: may finish after Unload (no K06) */
+	bool in_sleep;          /* in a scenario's `sleep` op (kernel_sleep) */
 	const void *blocked_on; /* the lock, mutex or rundown ref it blocks on (hang reports) */
 	struct kernel_frame frames[KERNEL_FRAMES_MAX];
 };
@@ -141,7 +144,17 @@ struct kernel_hooks {
 	 * have made (M18/M19, hosting's guard): its kernel findings are muted. */
 	bool (*mute_reports)(void *ctx, uint8_t thread);
 	void *ctx;
+	/* Nothing is runnable and simulated time is about to move on (a timed
+	 * wait or a timer is due later): the run's phase decides first, so
+	 * time-driven activity never holds off its drain (sim/run/drain.c).
+	 * KERNEL_TIME_PASS: let time pass; KERNEL_TIME_STARTED: the run started
+	 * threads instead (the drain); KERNEL_TIME_SETTLED: the drain finished,
+	 * time passes KERNEL_SETTLED_STALLS_MAX more times at most, then what
+	 * only waits for time no longer keeps the run going. NULL: always pass. */
+	int (*before_time)(void *ctx);
+	void *time_ctx;
 };
+enum { KERNEL_TIME_PASS = 0, KERNEL_TIME_STARTED, KERNEL_TIME_SETTLED };
 
 struct kernel {
 	struct sched *sched;
@@ -154,6 +167,13 @@ struct kernel {
 	uint64_t time_offset;           /* simulated time = time_offset + step * KERNEL_STEP_TIME */
 	uint32_t wait_seq;              /* wait order counter */
 	uint32_t stall_periodic;        /* stall firings of periodic timers alone */
+	uint32_t stall_settled;         /* stall firings after the drain finished */
+	bool time_jumps;                /* the scenario's `time jumps` (set by the run after kernel_init) */
+	uint32_t stall_blocked;         /* threads blocked without a timeout at the last time move (bit per id) */
+	uint32_t stall_same;            /* time moves since that set or untimed_waits last changed */
+	uint32_t untimed_waits;         /* kernel waits without a timeout begun (progress of event-driven threads) */
+	uint32_t stall_untimed;         /* untimed_waits at the last time move */
+	uint64_t sleep_granted;         /* step up to which `sleep` ops grew the step budget (kernel_sleep) */
 	uint32_t thread_ids[SIM_THREADS_MAX]; /* object id of each thread's KTHREAD (0: not yet) */
 	struct kernel_thread threads[SIM_THREADS_MAX];
 	struct kernel_module modules[SCN_MODULES_MAX];
@@ -191,6 +211,11 @@ void kernel_init(struct kernel *k, struct sched *s, struct choice *c, struct ora
  * next timer (advancing simulated time); a periodic timer fires once more at
  * most. True if a thread became runnable. */
 bool kernel_on_idle(struct kernel *k);
+/* A scenario's `sleep` op: block the running thread for INTERVAL (100 ns
+ * units) of simulated time; it moves on when nothing else runs. The step
+ * budget grows by the steps the sleep may take, so work that runs meanwhile
+ * (timers, periodic workers) is not charged to the scenario. */
+void kernel_sleep(struct kernel *k, uint64_t interval);
 /* Module `module` is gone (its Unload returned, or DriverEntry failed): from
  * now on its DPCs, timers, ExQueueWorkItem items and system threads running
  * are K06, and so is a new IoQueueWorkItem. Returns what it left behind:

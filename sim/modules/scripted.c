@@ -4,6 +4,7 @@
 #include "modules/scripted.h"
 
 #include "host/host.h"
+#include "kernel/kernel.h"
 
 #include <string.h>
 
@@ -531,12 +532,12 @@ void scripted_unload(struct scripted_module *m)
 static void run_op(struct scripted_run *r, const struct scn_op *op, uint32_t index)
 {
 	struct sched *s = r->sched;
-	struct scripted_module *m = op->module < r->scn->nmodules ? &r->modules[op->module] : NULL;
+	struct scripted_module *m = op->module < r->scn->nmodules && op->kind != OP_SLEEP ? &r->modules[op->module] : NULL;
 	sched_point(s);
 	struct event e = { .kind = EV_OP, .what = op->kind, .module = m ? m->index : EV_NONE8, .peer = EV_NONE8,
 			   .binding = EV_NONE16, .arg = index };
 	sched_emit(s, &e);
-	if (!m && op->kind != OP_IRQL && op->kind != OP_YIELD)
+	if (!m && op->kind != OP_IRQL && op->kind != OP_YIELD && op->kind != OP_SLEEP)
 		return;
 	if (m && m->cfg->kind == MODULE_DRIVER) {
 		host_op(host_current, op); /* load / unload of a hosted driver */
@@ -554,6 +555,7 @@ static void run_op(struct scripted_run *r, const struct scn_op *op, uint32_t ind
 	case OP_IRQL: sched_set_irql(s, op->arg); break;
 	case OP_MUTATE: op_mutate(m); break;
 	case OP_POLL: op_poll(m); break;
+	case OP_SLEEP: kernel_sleep(kernel_current, (uint64_t)op->arg * 10000u); break; /* ms in 100 ns units */
 	default: break;
 	}
 	s->current->module = EV_NONE8;

@@ -1,5 +1,5 @@
-/* run.c - one run: wire the parts, play the scripted threads, drain, and
- * turn the outcome into findings. */
+/* run.c - one run: wire the parts, play the scripted threads, drain
+ * (drain.c), and turn the outcome into findings. */
 #include "run/run.h"
 
 #include <stdlib.h>
@@ -73,38 +73,6 @@ static void init_choice(struct run_state *st, const struct scenario *s, const st
 		choice_init_bytes(c, s->sched_bytes, s->sched_len, st->choice_log, cap);
 		break;
 	}
-}
-
-/* Nothing can run. First, once every scripted thread finished, the drain
- * phase: the system unloads every driver still loaded, each on its own
- * thread (deregistrations must then finish, or the run hangs). Otherwise the
- * kernel may fire the next timer or timeout (simulated time moves on). Drain
- * goes first so a periodic timer cannot keep a run from ever unloading. */
-static bool scripted_done(const struct run_state *st)
-{
-	for (uint32_t i = 0; i < st->scn->nthreads && i < st->sched.nthreads; i++)
-		if (st->sched.threads[i].state != TS_DONE)
-			return false;
-	return true;
-}
-
-static bool run_on_idle(struct sched *s, void *ctx)
-{
-	struct run_state *st = ctx;
-	if (!st->drain_started && scripted_done(st)) {
-		st->drain_started = true;
-		bool any = false;
-		for (uint32_t i = 0; i < st->scn->nmodules; i++) {
-			struct scripted_module *m = &st->scripted.modules[i];
-			if (m->cfg->kind != MODULE_SCRIPTED || !m->registered || m->unloaded)
-				continue;
-			any |= sched_spawn(s, THREAD_SCRIPT, scripted_drain_thread, m) != NULL;
-		}
-		any |= host_drain(&st->host);
-		if (any)
-			return true;
-	}
-	return kernel_on_idle(&st->kernel);
 }
 
 static size_t append(char *buf, size_t len, const char *text)
@@ -191,6 +159,7 @@ struct run_result run_scenario(struct runner *r, const struct scenario *s, const
 	SIM_ASSERT_LE(s->nmodules, SCN_MODULES_MAX, "a scenario's modules fit the run's tables");
 	st->scn = s;
 	st->drain_started = false;
+	st->drain_first = st->drain_end = 0;
 	st->hang[0] = '\0';
 	for (uint32_t i = 0; i < s->nmodules; i++)
 		st->module_names[i] = s->modules[i].name;
@@ -204,7 +173,7 @@ struct run_result run_scenario(struct runner *r, const struct scenario *s, const
 	bool dfs = src && src->kind == SOURCE_DFS;
 	init_choice(st, s, src, opt->no_choice_log && !dfs ? 0 : SCN_CHOICES_MAX);
 	sched_init(&st->sched, &r->pool, &st->choice, &st->trace, s->steps_max, &st->oracle.stop_requested);
-	st->sched.on_idle = run_on_idle;
+	st->sched.on_idle = drain_on_idle;
 	st->sched.on_idle_ctx = st;
 	nmr_model_init(&st->model, &st->sched, &st->choice, s->registrar, s->fault_num, s->fault_den);
 	nmr_front_init(&st->front, &nmr_model_ops, &st->model, &st->sched);
@@ -214,7 +183,9 @@ struct run_result run_scenario(struct runner *r, const struct scenario *s, const
 	host_run_init(&st->host, &st->sched, s);
 	/* Faults: the same ratio injects NMR failures (F6) and pool failures. */
 	kernel_init(&st->kernel, &st->sched, &st->choice, &st->oracle, s->fault_num, s->fault_den);
-	st->kernel.hooks = (struct kernel_hooks){.mute_reports = guard_mutes_reports, .ctx = &st->guard};
+	st->kernel.time_jumps = s->time_jumps;
+	st->kernel.hooks = (struct kernel_hooks){.mute_reports = guard_mutes_reports, .ctx = &st->guard,
+						 .before_time = drain_before_time, .time_ctx = st};
 	kernel_current = &st->kernel;
 	nmr_front_current = &st->front;
 	scripted_current = &st->scripted;

@@ -68,6 +68,7 @@ struct run_state {
 	const char *module_names[SCN_MODULES_MAX];
 	const struct scenario *scn;
 	bool drain_started;
+	uint8_t drain_first, drain_end; /* thread ids [first, end) the drain spawned (drain.c) */
 	char hang[RUN_HANG_TEXT_MAX];  /* wait-for graph of a hang, empty otherwise */
 };
 
@@ -101,6 +102,11 @@ int runner_init(struct runner *r);
 void runner_fini(struct runner *r);
 struct run_result run_scenario(struct runner *r, const struct scenario *s, const struct run_source *src,
 			       const struct run_options *opt);
+
+/* The end of a run (drain.c): the scheduler's idle hook and the kernel's
+ * before_time hook; ctx is the run_state. */
+bool drain_on_idle(struct sched *s, void *ctx);
+int drain_before_time(void *ctx);
 
 /* Verdict against the scenario's `expect` line: true when it matches (or none). */
 bool run_matches_expect(const struct scenario *s, const struct run_result *res);

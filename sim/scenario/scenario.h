@@ -100,8 +100,15 @@ enum scn_op_kind {
 	OP_POLL,         /* poll M: spin until M's deregistration completed, without waiting */
 	OP_YIELD,        /* yield: a scheduling point */
 	OP_LOAD,         /* load D: run driver D's DriverEntry (drivers only) */
+	OP_SLEEP,        /* sleep Nms: the thread waits N ms of simulated time (arg = N, 1..SCN_SLEEP_MS_MAX) */
 	OP_KIND_COUNT
 };
+
+/* Op kinds the binary form's kind byte names (kind % SCN_OP_BINARY_KINDS);
+ * a sleep is a yield whose module byte is its duration (docs/SCENARIO.md), so
+ * inputs written before sleep existed decode as they did. */
+#define SCN_OP_BINARY_KINDS (OP_LOAD + 1)
+#define SCN_SLEEP_MS_MAX 255
 
 /* Which handle an op passes (arg of deregister, wait, complete). */
 enum scn_handle {
@@ -164,6 +171,7 @@ struct scenario {
 	uint8_t sched;                    /* enum scn_sched */
 	uint8_t pct_depth;                /* PCT depth (1..CHOICE_PCT_DEPTH_MAX) */
 	uint8_t fault_num, fault_den;     /* F6 injection ratio; den 0 = never */
+	uint8_t time_jumps;               /* `time jumps`: the schedule may move time to the next deadline during an Unload */
 	uint32_t steps_max;               /* step budget */
 	uint64_t seed;                    /* SCHED_SEED / SCHED_PCT */
 	struct scn_module modules[SCN_MODULES_MAX];
@@ -256,6 +264,16 @@ bool scn_op_takes_handle(enum scn_op_kind k);
 /* Whether op kind k applies to a module of kind mk (drivers take load and
  * unload; scripted modules all module ops but load). */
 bool scn_op_fits(enum scn_op_kind k, enum scn_module_kind mk);
+
+/* Unloads that can never find their driver loaded, known from the ops alone:
+ * `unload D` of a driver D that no op loads, or that comes before the only
+ * thread loading D does so. Returns the first such op's index and sets *why,
+ * or -1. (Across threads the order is the schedule's: an unload that runs
+ * before the load is a traced no-op, sim/host/host.c.) */
+int scn_unload_unreachable(const struct scenario *s, const char **why);
+/* What the binary form and the mutators do instead of an error: each such
+ * unload becomes a yield on its thread. */
+void scn_unload_unreachable_to_yield(struct scenario *s);
 
 /* The driver table the scenario codec resolves `driver NAME` against
  * (core/images.h: the drivers linked into this binary, sorted by name). */

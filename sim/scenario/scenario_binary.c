@@ -163,7 +163,7 @@ static void decode(struct scenario *s, const uint8_t *data, size_t len, bool dri
 	 * model: the planted-bug registrars exist to test the oracle (text
 	 * scenarios name them), and a fuzzer would otherwise "find" them on
 	 * most inputs. */
-	(void)rd8(&r);
+	s->time_jumps = rd8(&r) & 1u; /* bit 0; the rest is ignored */
 	s->registrar = REGISTRAR_MODEL;
 	s->fault_num = rd8(&r);
 	s->fault_den = rd8(&r);
@@ -205,10 +205,14 @@ static void decode(struct scenario *s, const uint8_t *data, size_t len, bool dri
 	unsigned mod_m = mod8_magic(s->nmodules ? s->nmodules : 1), thread_m = mod8_magic(s->nthreads);
 	for (unsigned i = 0; i < s->nops; i++) {
 		struct scn_op *op = &s->ops[i];
-		enum scn_op_kind k = (enum scn_op_kind)(rd8(&r) % OP_KIND_COUNT);
+		enum scn_op_kind k = (enum scn_op_kind)(rd8(&r) % SCN_OP_BINARY_KINDS);
 		b = rd8(&r);
 		uint8_t mod = rd8(&r);
 		unsigned arg = b >> 3;
+		if (k == OP_YIELD && mod) {
+			k = OP_SLEEP; /* a yield with a duration */
+			arg = mod;
+		}
 		if (scn_op_takes_module(k) && s->nmodules == 0)
 			k = OP_YIELD; /* nothing to name: a harmless scheduling point */
 		uint8_t module = scn_op_takes_module(k) ? (uint8_t)mod8(mod, s->nmodules, mod_m) : 0;
@@ -220,9 +224,10 @@ static void decode(struct scenario *s, const uint8_t *data, size_t len, bool dri
 		op->kind = (uint8_t)k;
 		op->thread = (uint8_t)mod8(b & 7u, s->nthreads, thread_m);
 		op->module = module;
-		op->arg = k == OP_IRQL ? (uint8_t)arg : scn_op_takes_handle(k) ? (uint8_t)(arg % HSEL_COUNT) : 0;
+		op->arg = k == OP_IRQL || k == OP_SLEEP ? (uint8_t)arg : scn_op_takes_handle(k) ? (uint8_t)(arg % HSEL_COUNT) : 0;
 	}
 	sort_ops_by_thread(s);
+	scn_unload_unreachable_to_yield(s);
 
 	if (s->sched == SCHED_SEED || s->sched == SCHED_PCT) {
 		for (unsigned i = 0; i < 8; i++)
@@ -277,7 +282,7 @@ size_t scn_encode_binary(const struct scenario *s, uint8_t *out, size_t cap)
 	wr8(&w, nmodules);
 	wr8(&w, s->nthreads ? s->nthreads - 1u : 0);
 	wr8(&w, (s->workers & 3u) | sched << 2 | (depth - 1u) << 4);
-	wr8(&w, 0); /* registrar: binary inputs always run the model (decode ignores it) */
+	wr8(&w, s->time_jumps ? 1u : 0u); /* registrar: binary inputs always run the model; bit 0: time jumps */
 	wr8(&w, s->fault_num);
 	wr8(&w, s->fault_den);
 	unsigned units = 0;
@@ -306,6 +311,12 @@ size_t scn_encode_binary(const struct scenario *s, uint8_t *out, size_t cap)
 	wr8(&w, nops);
 	for (unsigned i = 0; i < nops; i++) {
 		const struct scn_op *op = &s->ops[i];
+		if (op->kind == OP_SLEEP) {
+			wr8(&w, OP_YIELD);
+			wr8(&w, op->thread & 7u);
+			wr8(&w, op->arg ? op->arg : 1u);
+			continue;
+		}
 		wr8(&w, op->kind);
 		wr8(&w, (op->thread & 7u) | (op->arg & 31u) << 3);
 		wr8(&w, op->module);

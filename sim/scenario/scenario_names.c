@@ -21,6 +21,7 @@ static const char *const op_names[OP_KIND_COUNT] = {
 	[OP_POLL] = "poll",
 	[OP_YIELD] = "yield",
 	[OP_LOAD] = "load",
+	[OP_SLEEP] = "sleep",
 };
 
 static const char *const attach_names[ATTACH_COUNT] = {
@@ -184,10 +185,43 @@ bool scn_op_fits(enum scn_op_kind k, enum scn_module_kind mk)
 
 bool scn_op_takes_module(enum scn_op_kind k)
 {
-	return (unsigned)k < OP_KIND_COUNT && k != OP_IRQL && k != OP_YIELD;
+	return (unsigned)k < OP_KIND_COUNT && k != OP_IRQL && k != OP_YIELD && k != OP_SLEEP;
+}
+
+int scn_unload_unreachable(const struct scenario *s, const char **why)
+{
+	/* Per driver module: threads that load it, and whether the op's own
+	 * thread loaded it yet (ops are grouped by thread, in order). */
+	uint8_t loaders[SCN_MODULES_MAX] = { 0 }, seen[SCN_MODULES_MAX] = { 0 };
+	unsigned nops = s->nops < SCN_OPS_MAX ? s->nops : SCN_OPS_MAX;
+	_Static_assert(SCN_THREADS_MAX <= 8, "a thread mask is a byte");
+	for (unsigned i = 0; i < nops; i++)
+		if (s->ops[i].kind == OP_LOAD && s->ops[i].module < SCN_MODULES_MAX)
+			loaders[s->ops[i].module] |= (uint8_t)(1u << (s->ops[i].thread & 7u));
+	for (unsigned i = 0; i < nops; i++) {
+		const struct scn_op *op = &s->ops[i];
+		if (op->module >= s->nmodules || s->modules[op->module].kind != MODULE_DRIVER)
+			continue;
+		uint8_t self = (uint8_t)(1u << (op->thread & 7u));
+		if (op->kind == OP_LOAD)
+			seen[op->module] |= self;
+		if (op->kind != OP_UNLOAD || (seen[op->module] & self) || (loaders[op->module] & ~self))
+			continue;
+		*why = loaders[op->module] ? "only this thread loads it, later"
+					   : "no op loads it";
+		return (int)i;
+	}
+	return -1;
 }
 
 bool scn_op_takes_handle(enum scn_op_kind k)
 {
 	return k == OP_DEREGISTER || k == OP_WAIT || k == OP_COMPLETE;
+}
+
+void scn_unload_unreachable_to_yield(struct scenario *s)
+{
+	const char *why;
+	for (int bad; (bad = scn_unload_unreachable(s, &why)) >= 0;)
+		s->ops[bad] = (struct scn_op){ .kind = OP_YIELD, .thread = s->ops[bad].thread };
 }

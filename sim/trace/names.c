@@ -81,6 +81,7 @@ const char *block_reason_name(enum block_reason b)
 		[BLOCK_TIMER] = "timer",
 		[BLOCK_DELAY] = "delay",
 		[BLOCK_DPC_FLUSH] = "dpc-flush",
+		[BLOCK_DRIVER_ENTRY] = "driver-entry",
 	};
 	return (unsigned)b < BLOCK_COUNT ? names[b] : "?";
 }
@@ -128,6 +129,7 @@ const char *block_reason_text(enum block_reason b)
 		[BLOCK_RUNDOWN] = "blocks: waiting for rundown release", [BLOCK_THREAD] = "blocks: waiting for thread",
 		[BLOCK_TIMER] = "blocks: waiting for timer", [BLOCK_DELAY] = "blocks: delay",
 		[BLOCK_DPC_FLUSH] = "blocks: flushing queued DPCs",
+		[BLOCK_DRIVER_ENTRY] = "blocks: unload waits for DriverEntry to return",
 	};
 	return (unsigned)b < BLOCK_COUNT ? text[b] : "blocks";
 }

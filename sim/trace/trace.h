@@ -82,6 +82,7 @@ enum block_reason {
 	BLOCK_TIMER,       /* KeWaitFor*Object on a timer (arg = timer id) */
 	BLOCK_DELAY,       /* KeDelayExecutionThread (arg = 0) */
 	BLOCK_DPC_FLUSH,   /* KeFlushQueuedDpcs until the DPC queue drained */
+	BLOCK_DRIVER_ENTRY,/* an unload waits for the driver's DriverEntry to return (arg = module) */
 	BLOCK_COUNT
 };
 
@@ -125,7 +126,7 @@ enum nmr_cb {
 	X(ObReferenceObject) X(ObDereferenceObject) X(ZwClose) \
 	X(DbgPrint) X(RtlAssert) X(KeBugCheckEx) \
 	X(DpcRoutine) X(TimerExpiry) X(WorkItemRoutine) X(SystemThread) X(CallbackReturn) X(UnloadReturn) \
-	X(DriverEntryReturn) \
+	X(DriverEntryReturn) X(UnloadIgnored) \
 	X(ExUuidCreate) X(RtlQueryRegistryValues) \
 	X(ExInitializeLookasideList) X(ExAllocateFromLookasideList) X(ExFreeToLookasideList) X(ExDeleteLookasideList) \
 	X(ExInitializeResourceLite) X(ExDeleteResourceLite) X(ExAcquireResourceExclusiveLite) \
@@ -133,6 +134,16 @@ enum nmr_cb {
 	X(ExAcquireSpinLockExclusive) X(ExAcquireSpinLockShared) X(ExReleaseSpinLockExclusive) \
 	X(ExReleaseSpinLockShared) X(ExTryConvertSharedSpinLockExclusive) X(ExInterlockedList) \
 	X(KeInitializeMutex) X(KeReleaseMutex) X(KeInitializeSemaphore) X(KeReleaseSemaphore)
+
+/* Why an `unload` op did nothing (EV_KERNEL KE_UnloadIgnored, aux). */
+enum unload_ignored {
+	UNLOAD_IGNORED_NOT_LOADED = 1, /* no DriverEntry ran yet (another thread loads it later, or never) */
+	UNLOAD_IGNORED_LOAD_FAILED,    /* DriverEntry failed: the image is gone, Unload is never called */
+	UNLOAD_IGNORED_NO_UNLOAD,      /* DriverEntry set no DriverUnload: the driver cannot be unloaded */
+	UNLOAD_IGNORED_UNLOADING,      /* another thread is in its Unload */
+	UNLOAD_IGNORED_UNLOADED,       /* its Unload returned already */
+	UNLOAD_IGNORED_COUNT
+};
 
 enum ke_api {
 #define KE_API_ENUM(name) KE_##name,

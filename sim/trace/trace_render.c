@@ -76,6 +76,8 @@ static void describe_op(struct sbuf *b, const struct event *e, const struct scen
 	const struct scn_op *op = &s->ops[e->arg];
 	if (op->kind == OP_IRQL)
 		sb_printf(b, " %s", irql_name(op->arg, lv));
+	else if (op->kind == OP_SLEEP)
+		sb_printf(b, " %ums", (unsigned)op->arg);
 	else if (scn_op_takes_handle((enum scn_op_kind)op->kind) && op->arg != HSEL_OWN)
 		sb_printf(b, " handle=%s", scn_handle_name((enum scn_handle)op->arg));
 }
@@ -170,6 +172,17 @@ static void describe_kernel(struct sbuf *b, const struct event *e)
 		sb_printf(b, " #%u", e->arg);
 	if (e->status)
 		sb_printf(b, " = %s", ntstatus_name(e->status, st));
+	if (e->what == KE_UnloadIgnored) {
+		static const char *const why[UNLOAD_IGNORED_COUNT] = {
+			[UNLOAD_IGNORED_NOT_LOADED] = "not loaded",
+			[UNLOAD_IGNORED_LOAD_FAILED] = "its DriverEntry failed",
+			[UNLOAD_IGNORED_NO_UNLOAD] = "no DriverUnload: it cannot be unloaded",
+			[UNLOAD_IGNORED_UNLOADING] = "another thread is unloading it",
+			[UNLOAD_IGNORED_UNLOADED] = "already unloaded",
+		};
+		sb_printf(b, ": %s", e->aux < UNLOAD_IGNORED_COUNT && why[e->aux] ? why[e->aux] : "?");
+		return;
+	}
 	if (e->aux && (e->what == KE_DpcRoutine || e->what == KE_WorkItemRoutine || e->what == KE_SystemThread))
 		sb_printf(b, " (skipped: module unloaded)");
 	else if (e->aux)
