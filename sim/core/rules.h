@@ -16,6 +16,7 @@ enum rule {
 	RULE_R08, RULE_R09, RULE_R10, RULE_R11, RULE_R12,
 	RULE_L01, RULE_L02, RULE_L03,
 	RULE_K07, RULE_K08, RULE_K09, /* appended: numbering of the rules above stays */
+	RULE_L04,
 	RULE_COUNT
 };
 

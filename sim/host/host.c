@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "host/spin.h"
 #include "kernel/kernel.h"
 #include "wdm.h"
 
@@ -88,6 +89,7 @@ void host_run_init(struct host_run *h, struct sched *s, const struct scenario *s
 {
 	table_build();
 	restore_globals();
+	spin_run_init(s);
 	h->sched = s;
 	h->scn = scn;
 	for (uint32_t i = 0; i < SCN_MODULES_MAX; i++) {

@@ -61,19 +61,22 @@ static bool report(int sig)
 		 mname ? mname : "engine code (no module was running: an nmrsim bug)",
 		 t ? trace_thread_name(st->scn, t->id, tname) : "main");
 	/* A crash always counts, whatever the target's rule filter. */
-	st->oracle.rule_mask = 0;
-	st->oracle.last_step = st->sched.step;
-	uint32_t before = st->oracle.nfindings;
-	oracle_report(&st->oracle, RULE_K08, SITE_CRASH, (uint8_t)sig, module, t ? t->id : EV_NONE8, EV_NONE16, 0,
-		      detail);
+	struct oracle *o = &st->oracle;
+	o->rule_mask = 0;
+	o->last_step = st->sched.step;
+	/* The crash ends the run: it is always kept, after every finding the
+	 * run raised before it (the last of a full list makes room). */
+	if (o->nfindings == ORACLE_FINDINGS_MAX)
+		o->nfindings--;
+	oracle_report(o, RULE_K08, SITE_CRASH, (uint8_t)sig, module, t ? t->id : EV_NONE8, EV_NONE16, 0, detail);
 	fflush(stdout);
 	if (crash.mode == CRASH_EXIT) {
 		fprintf(stderr, "\n--- trace up to the crash ---\n");
 		trace_render_text(stderr, &st->trace, st->scn);
 		fprintf(stderr, "\n");
 	}
-	if (st->oracle.nfindings > before)
-		oracle_print_finding(&st->oracle, &st->oracle.findings[st->oracle.nfindings - 1], stderr);
+	for (uint32_t i = 0; i < o->nfindings; i++)
+		oracle_print_finding(o, &o->findings[i], stderr);
 	fflush(stderr);
 	return true;
 }

@@ -125,7 +125,7 @@ enum nmr_cb {
 	X(ObReferenceObject) X(ObDereferenceObject) X(ZwClose) \
 	X(DbgPrint) X(RtlAssert) X(KeBugCheckEx) \
 	X(DpcRoutine) X(TimerExpiry) X(WorkItemRoutine) X(SystemThread) X(CallbackReturn) X(UnloadReturn) \
-	X(DriverEntryReturn)
+	X(DriverEntryReturn) X(DriverSpin) X(DriverEntry)
 
 enum ke_api {
 #define KE_API_ENUM(name) KE_##name,
