@@ -201,6 +201,7 @@ int main(int argc, char **argv)
 	}
 	struct runner r;
 	crash_install(CRASH_EXIT); /* a crashing driver is finding K08, exit 1 */
+	crash_watchdog(CRASH_WATCHDOG_SECONDS); /* a run that never returns: exit 1 */
 	if (runner_init(&r) != 0) {
 		fprintf(stderr, "nmr-explore: cannot set up the engine\n");
 		return EXIT_BAD_INPUT;

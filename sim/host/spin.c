@@ -18,12 +18,15 @@ static struct {
 	uint32_t step;                     /* sched step when the window started */
 	uint8_t thread;                    /* thread that ran then */
 	uint32_t yields;                   /* spin yields this run */
+	uint32_t runs;                     /* runs started in this process (kept across runs) */
 	uint32_t rounds[SIM_THREADS_MAX];  /* consecutive yields of a thread with no progress elsewhere */
 } spin;
 
 void spin_run_init(struct sched *s)
 {
+	uint32_t runs = spin.runs;
 	memset(&spin, 0, sizeof spin);
+	spin.runs = runs + 1;
 	spin.sched = s;
 	spin.left = SPIN_BLOCKS;
 	spin.step = UINT32_MAX;
@@ -33,6 +36,11 @@ void spin_run_init(struct sched *s)
 uint32_t spin_yields(void)
 {
 	return spin.yields;
+}
+
+uint32_t spin_runs(void)
+{
+	return spin.runs;
 }
 
 /* Where the thread spins, for the signature: the innermost callback,

@@ -46,5 +46,7 @@ void nmrsim_spin_point(void);
 
 /* Spin yields made by this run (benchmarks, tests). */
 uint32_t spin_yields(void);
+/* Runs started in this process (the watchdog tells runs apart by it). */
+uint32_t spin_runs(void);
 
 #endif
