@@ -65,11 +65,23 @@ static bool in_stacks(const struct sched *s, uintptr_t lo, uintptr_t hi, enum dr
 	return true;
 }
 
+bool drvmem_static(const void *p, size_t n)
+{
+	uintptr_t lo = (uintptr_t)p, hi = lo + (n ? n : 1);
+	const struct sched *s = host_current ? host_current->sched : NULL;
+	if (s && hi > (uintptr_t)s->pool->region && lo < (uintptr_t)s->pool->region + s->pool->region_bytes)
+		return false;
+	if (kernel_current && hi > (uintptr_t)kernel_current->pool &&
+	    lo < (uintptr_t)kernel_current->pool + KERNEL_POOL_BYTES)
+		return false;
+	return drvmem_check(p, n) == DRVMEM_OK;
+}
+
 int drvmem_stack_thread(const void *p, size_t n)
 {
 	const struct sched *s = host_current ? host_current->sched : NULL;
 	uintptr_t lo = (uintptr_t)p, hi = lo + (n ? n : 1);
-	if (!s || !p)
+	if (!s || !p || hi <= (uintptr_t)s->pool->region || lo >= (uintptr_t)s->pool->region + s->pool->region_bytes)
 		return -1;
 	for (uint32_t i = 0; i < s->pool->count && i < SIM_THREADS_MAX; i++) {
 		const struct fiber *f = &s->pool->fibers[i];

@@ -16,6 +16,7 @@
 #ifndef NMRSIM_DRVMEM_H
 #define NMRSIM_DRVMEM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 enum drvmem_state {
@@ -27,6 +28,9 @@ enum drvmem_state {
 };
 
 enum drvmem_state drvmem_check(const void *p, size_t n);
+/* [p, p+n) is mapped and neither in a simulated stack nor in the pool:
+ * static data (or the engine's), readable as long as the process lives. */
+bool drvmem_static(const void *p, size_t n);
 /* The simulated thread on whose stack [p, p+n) lies, -1 if none. */
 int drvmem_stack_thread(const void *p, size_t n);
 /* "a stack frame that returned", ... */

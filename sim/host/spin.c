@@ -122,7 +122,7 @@ static void spin_yield(struct sched *s, struct sim_thread *t, const void *pc)
 	if (alone && !woke && s->runnable_mask == 1u << t->id && k)
 		spin_forever(s, t, pc, "no other thread can run, nothing can change what it waits for");
 	uint32_t step0 = s->step, yields0 = spin.yields;
-	sched_yield(s);
+	sched_give_way(s);
 	/* Steps other threads made, less the ones that were spin yields too. */
 	bool progress = woke || s->step - step0 - 1u > spin.yields - yields0;
 	if (progress)

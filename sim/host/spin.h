@@ -13,7 +13,7 @@
  *
  * Every SPIN_BLOCKS blocks of driver code the counter checks whether a
  * scheduling point passed meanwhile. If none did, the running thread spins:
- * it gives way (sched_yield: another thread runs, as on a multi-core
+ * it gives way (sched_give_way: another thread runs, as on a multi-core
  * machine), an EV_KERNEL DriverSpin event marks the place in the trace.
  * Block counts depend only on the code and the run, so this is deterministic
  * per binary; a spin waiting for another thread shows the same trace in every

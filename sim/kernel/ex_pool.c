@@ -91,12 +91,18 @@ static uint8_t current_cb(const struct kernel *k, uint32_t *handle)
 void kernel_pool_reset(struct kernel *k)
 {
 	if (k->pool_protected) {
+		/* One call per block made inaccessible; without the records (a
+		 * run that never reached its end) the whole pool. */
+		for (uint32_t i = 0; i < k->nfreed_cleanup; i++)
+			if (k->freed_cleanup[i].bytes)
+				mprotect(k->freed_cleanup[i].payload, k->freed_cleanup[i].bytes, PROT_READ | PROT_WRITE);
 		uintptr_t ps = page_size(), lo = ((uintptr_t)k->pool + ps - 1) & ~(ps - 1);
 		uintptr_t hi = ((uintptr_t)k->pool + KERNEL_POOL_BYTES) & ~(ps - 1);
-		if (hi > lo)
+		if (!k->nfreed_cleanup && hi > lo)
 			mprotect((void *)lo, hi - lo, PROT_READ | PROT_WRITE);
 		k->pool_protected = false;
 	}
+	k->nfreed_cleanup = 0;
 	POOL_UNPOISON(k->pool, k->pool_dirty);
 	k->pool_dirty = 0;
 }
@@ -106,6 +112,12 @@ void kernel_pool_reset(struct kernel *k)
  * padding, never about the trace (addresses are not in it). */
 static bool want_pages(const struct kernel *k, size_t payload)
 {
+#ifdef POOL_ASAN
+	/* Poisoning finds the access already: no pages, no syscalls. */
+	(void)k;
+	(void)payload;
+	return false;
+#endif
 	uint8_t cb = current_cb(k, NULL);
 	if (cb != CB_CLIENT_ATTACH && cb != CB_PROVIDER_ATTACH)
 		return false;
@@ -233,11 +245,13 @@ bool kernel_pool_free(struct kernel *k, enum ke_api api, void *p, uint32_t tag, 
 	POOL_POISON(c, payload);
 	uint32_t handle = 0;
 	uint8_t cb = current_cb(k, &handle);
-	if ((b->kind & POOL_KIND_PAGES) && (cb == CB_CLIENT_CLEANUP || cb == CB_PROVIDER_CLEANUP) &&
-	    k->nfreed_cleanup < KERNEL_FREED_CLEANUP_MAX && mprotect(c, payload, PROT_NONE) == 0) {
-		k->pool_protected = true;
+	if ((cb == CB_CLIENT_CLEANUP || cb == CB_PROVIDER_CLEANUP) && k->nfreed_cleanup < KERNEL_FREED_CLEANUP_MAX) {
+		/* Plain builds: whole pages become inaccessible (sanitizer builds
+		 * have the poison). */
+		bool pages = (b->kind & POOL_KIND_PAGES) && mprotect(c, payload, PROT_NONE) == 0;
+		k->pool_protected |= pages;
 		k->freed_cleanup[k->nfreed_cleanup++] = (struct kernel_freed_cleanup){
-			b->number, kernel_module_now(k), cb, handle, k->sched->step };
+			b->number, kernel_module_now(k), cb, handle, k->sched->step, pages ? (uint32_t)payload : 0, c };
 	}
 	kernel_emit(k, api, b->number, 0, b->bytes);
 	return true;

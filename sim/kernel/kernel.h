@@ -179,6 +179,8 @@ struct kernel {
 		uint8_t cb;             /* enum nmr_cb of that cleanup */
 		uint32_t handle;        /* binding handle of that cleanup */
 		uint32_t step;          /* step of the free */
+		uint32_t bytes;         /* inaccessible bytes from payload */
+		void *payload;          /* page-aligned start */
 	} freed_cleanup[KERNEL_FREED_CLEANUP_MAX];
 	uint32_t nfreed_cleanup;
 	/* Last: never cleared per run (texts are written before they are read,

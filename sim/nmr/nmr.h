@@ -144,6 +144,8 @@ struct nmr_front {
 		int8_t stack_thread;   /* -1: not on a stack */
 		uint8_t stack_depth;
 		uint32_t stack_serial;
+		bool stable;           /* all in static data: readable for the process's life */
+		const void *npi_ptr, *module_ptr; /* the ID pointers as registered */
 		union {
 			NPI_CLIENT_CHARACTERISTICS client;
 			NPI_PROVIDER_CHARACTERISTICS provider;

@@ -100,14 +100,22 @@ static inline uint64_t digest_guid(uint64_t h, const GUID *g)
 	return digest_word(digest_word(h, lo), hi);
 }
 
+static uint32_t chars_digest(enum nmr_role role, const void *chars);
+
 uint32_t nmr_chars_digest(enum nmr_role role, const void *chars)
 {
-	uint64_t h = 0xcbf29ce484222325ull;
 	if (!chars)
 		return 2166136261u;
 	enum drvmem_state st = chars_state(role, chars);
 	if (st != DRVMEM_OK)
 		return 0x0bad0000u | (uint32_t)st; /* not readable: never a real digest's match by design */
+	return chars_digest(role, chars);
+}
+
+/* The digest of characteristics known to be readable. */
+static uint32_t chars_digest(enum nmr_role role, const void *chars)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
 	const NPI_REGISTRATION_INSTANCE *ri = chars_instance(role, chars);
 	const USHORT *vl = chars; /* Version, Length lead both structures */
 	/* Callback and NpiSpecificCharacteristics pointers count by presence
@@ -168,6 +176,11 @@ static void chars_keep(struct nmr_front *f, enum nmr_role role, const void *char
 	if (th < 0 && dri->ModuleId)
 		th = drvmem_stack_thread(dri->ModuleId, sizeof(NPI_MODULEID));
 	c->stack_thread = (int8_t)th;
+	c->npi_ptr = dri->NpiId;
+	c->module_ptr = dri->ModuleId;
+	c->stable = th < 0 && drvmem_static(chars, role == NMR_CLIENT ? sizeof c->chars.client : sizeof c->chars.provider) &&
+		    (!dri->NpiId || drvmem_static(dri->NpiId, sizeof(NPIID))) &&
+		    (!dri->ModuleId || drvmem_static(dri->ModuleId, sizeof(NPI_MODULEID)));
 	c->stack_depth = 0;
 	c->stack_serial = 0;
 	if (th >= 0 && kernel_current) {
@@ -214,6 +227,13 @@ static const void *chars_of(const struct nmr_reg *r)
 		if (f->chars_copy[i].original == r->chars && f->chars_copy[i].module == r->module &&
 		    f->chars_copy[i].role == r->role)
 			c = &f->chars_copy[i];
+	/* Static data (the usual place) stays readable: no checks while the
+	 * ID pointers are the ones registered. */
+	if (c && c->stable) {
+		const NPI_REGISTRATION_INSTANCE *ri = chars_instance(role, r->chars);
+		if (ri->NpiId == c->npi_ptr && ri->ModuleId == c->module_ptr)
+			return r->chars;
+	}
 	enum drvmem_state st = chars_state(role, r->chars);
 	if (st == DRVMEM_OK && c && !stack_frame_live(c))
 		st = DRVMEM_DEAD_STACK;
@@ -324,7 +344,7 @@ static NTSTATUS wait_common(enum nmr_role role, HANDLE h)
 		uint32_t v = nmr_handle_value(h);
 		uint32_t slot = v & 0xffu;
 		if (slot < NMR_REGS_MAX && m->regs[slot].chars && (m->regs[slot].handle == v || m->regs[slot].handle == 0))
-			e.aux = nmr_chars_digest(role, chars_of(&m->regs[slot]));
+			e.aux = chars_digest(role, chars_of(&m->regs[slot]));
 	}
 	sched_emit(s, &e);
 	return st;
@@ -387,7 +407,7 @@ static struct cb_frame cb_enter(struct sched *s, enum nmr_cb cb, const struct nm
 	struct event e = { .kind = EV_CB_ENTER, .what = (uint8_t)cb, .module = self->module,
 			   .peer = peer ? peer->module : EV_NONE8, .binding = slot, .handle = bh,
 			   .reg = self->handle, .arg = arg,
-			   .aux = nmr_chars_digest((enum nmr_role)self->role, chars_of(self)) };
+			   .aux = chars_digest((enum nmr_role)self->role, chars_of(self)) };
 	sched_emit(s, &e);
 	return fr;
 }

@@ -186,7 +186,7 @@ void sched_point(struct sched *s)
 		pick_next(s);
 }
 
-void sched_yield(struct sched *s)
+void sched_give_way(struct sched *s)
 {
 	struct sim_thread *t = s->current;
 	assert(t && t->state == TS_RUNNABLE);
