@@ -22,7 +22,6 @@ void kernel_init(struct kernel *k, struct sched *s, struct choice *c, struct ora
 {
 	/* Everything but the message texts and the pool buffer. */
 	memset(k, 0, offsetof(struct kernel, message_text));
-	kernel_pool_reset(k);
 	k->sched = s;
 	k->choice = c;
 	k->oracle = o;

@@ -48,7 +48,6 @@
 #define KERNEL_HANDLES_MAX 16
 #define KERNEL_MESSAGES_MAX 256
 #endif
-#define KERNEL_FREED_CLEANUP_MAX 16    /* binding contexts freed by cleanup callbacks kept inaccessible per run */
 #define KERNEL_WAIT_OBJECTS_MAX 8      /* objects of one KeWaitForMultipleObjects */
 #define KERNEL_FRAMES_MAX 8            /* nested callbacks / Unload tracked per thread (K01, K02) */
 #define KERNEL_STEP_TIME 100u          /* simulated time per scheduling step: 100 x 100 ns = 10 us */
@@ -170,24 +169,9 @@ struct kernel {
 	uint32_t pool_allocations;      /* blocks handed out this run */
 	size_t pool_used;               /* bump offset into pool */
 	struct trace_messages messages; /* DbgPrint texts for the renderer */
-	/* Pool blocks a cleanup callback freed (binding contexts): their pages
-	 * are inaccessible until the next run, so a later access faults there
-	 * and is reported as M19 (run/crash.c). */
-	struct kernel_freed_cleanup {
-		uint16_t number;        /* pool block number */
-		uint8_t module;         /* module whose cleanup freed it */
-		uint8_t cb;             /* enum nmr_cb of that cleanup */
-		uint32_t handle;        /* binding handle of that cleanup */
-		uint32_t step;          /* step of the free */
-		uint32_t bytes;         /* inaccessible bytes from payload */
-		void *payload;          /* page-aligned start */
-	} freed_cleanup[KERNEL_FREED_CLEANUP_MAX];
-	uint32_t nfreed_cleanup;
 	/* Last: never cleared per run (texts are written before they are read,
 	 * pool blocks are filled when handed out). */
 	char message_text[KERNEL_MESSAGES_MAX][TRACE_MESSAGE_BYTES];
-	size_t pool_dirty;              /* pool bytes handed out since the last reset (poisoned / protected ranges) */
-	bool pool_protected;            /* some pool pages are inaccessible (freed binding contexts) */
 	_Alignas(16) unsigned char pool[KERNEL_POOL_BYTES];
 };
 
@@ -296,14 +280,6 @@ enum kernel_pool_kind { KPOOL_DRIVER = 0, KPOOL_WORKITEM, KPOOL_DEVICE };
  * block's allocation number when there is one. */
 enum kernel_pool_where { KPOOL_NOT_POOL = 0, KPOOL_LIVE, KPOOL_FREED, KPOOL_BAD };
 int kernel_pool_lookup(const struct kernel *k, const void *p, size_t n, uint16_t *number);
-/* Start of a run (kernel_init): the previous run's freed blocks become
- * accessible again (ASan poison, inaccessible pages). */
-void kernel_pool_reset(struct kernel *k);
-/* A fault or sanitizer report at addr: if addr lies in a freed pool block,
- * true and its number; *cleanup = the record of the cleanup callback that
- * freed it, NULL if none did. */
-bool kernel_pool_freed_at(const struct kernel *k, const void *addr, uint16_t *number,
-			  const struct kernel_freed_cleanup **cleanup);
 
 /* Threads (ps_thread.c). */
 uint32_t kernel_system_threads_running(const struct kernel *k, uint8_t module);

@@ -24,7 +24,6 @@
 #endif
 #ifdef CRASH_ASAN
 void __asan_set_death_callback(void (*callback)(void));
-void *__asan_get_report_address(void);
 #endif
 
 static const int fault_signals[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL };
@@ -51,33 +50,8 @@ static const char *signal_name(int sig)
 	}
 }
 
-/* A fault inside freed pool is a use after free at the access: of a binding
- * context its cleanup freed (M19), else of some pool block (K08 with the
- * block). Returns the rule, RULE_K08 with detail untouched if neither. */
-static enum rule classify(struct run_state *st, const void *addr, const char *mname, uint8_t *site_kind,
-			  uint8_t *site, uint32_t *handle, char *detail, size_t cap)
-{
-	uint16_t number;
-	const struct kernel_freed_cleanup *c;
-	if (!addr || !kernel_pool_freed_at(&st->kernel, addr, &number, &c))
-		return RULE_K08;
-	char nb[8];
-	if (c) {
-		*site_kind = SITE_CB;
-		*site = c->cb;
-		*handle = c->handle;
-		snprintf(detail, cap, "%s accessed pool block #%u after %s of %s freed it at step %u (binding 0x%08x)",
-			 mname ? mname : "engine code", number, nmr_cb_name((enum nmr_cb)c->cb),
-			 kernel_module_name(&st->kernel, c->module, nb), c->step, c->handle);
-		return RULE_M19;
-	}
-	snprintf(detail, cap, "%s accessed pool block #%u after it was freed", mname ? mname : "engine code", number);
-	return RULE_K08;
-}
-
-/* Report the crash against the running run; returns false outside a run.
- * addr: the faulting address, NULL if unknown. */
-static bool report(int sig, const void *addr)
+/* Report the crash against the running run; returns false outside a run. */
+static bool report(int sig)
 {
 	struct run_state *st = run_current;
 	if (!st)
@@ -89,9 +63,6 @@ static bool report(int sig, const void *addr)
 	snprintf(detail, sizeof detail, "%s in %s on thread %s", signal_name(sig),
 		 mname ? mname : "engine code (no module was running: an nmrsim bug)",
 		 t ? trace_thread_name(st->scn, t->id, tname) : "main");
-	uint8_t site_kind = SITE_CRASH, site = (uint8_t)sig;
-	uint32_t handle = 0;
-	enum rule rule = classify(st, addr, mname, &site_kind, &site, &handle, detail, sizeof detail);
 	/* A crash always counts, whatever the target's rule filter. */
 	struct oracle *o = &st->oracle;
 	o->rule_mask = 0;
@@ -100,8 +71,7 @@ static bool report(int sig, const void *addr)
 	 * run raised before it (the last of a full list makes room). */
 	if (o->nfindings == ORACLE_FINDINGS_MAX)
 		o->nfindings--;
-	oracle_report(o, rule, (enum finding_site)site_kind, site, module, t ? t->id : EV_NONE8, EV_NONE16, handle,
-		      detail);
+	oracle_report(o, RULE_K08, SITE_CRASH, (uint8_t)sig, module, t ? t->id : EV_NONE8, EV_NONE16, 0, detail);
 	fflush(stdout);
 	if (crash.mode == CRASH_EXIT) {
 		fprintf(stderr, "\n--- trace up to the crash ---\n");
@@ -116,11 +86,11 @@ static bool report(int sig, const void *addr)
 
 static void on_fault(int sig, siginfo_t *info, void *uc)
 {
+	(void)info;
 	(void)uc;
 	if (!crash.busy) {
 		crash.busy = 1;
-		const void *addr = info && (sig == SIGSEGV || sig == SIGBUS) ? info->si_addr : NULL;
-		if (report(sig, addr) && crash.mode == CRASH_EXIT) {
+		if (report(sig) && crash.mode == CRASH_EXIT) {
 			int rc = crash_exit_code ? crash_exit_code() : EXIT_VIOLATION;
 			fflush(stdout);
 			_exit(rc);
@@ -138,7 +108,7 @@ static void on_sanitizer_death(void)
 {
 	if (!crash.busy) {
 		crash.busy = 1;
-		if (report(0, __asan_get_report_address()) && crash.mode == CRASH_EXIT && crash_exit_code) {
+		if (report(0) && crash.mode == CRASH_EXIT && crash_exit_code) {
 			int rc = crash_exit_code();
 			fflush(stdout);
 			_exit(rc);
