@@ -24,6 +24,7 @@
 
 #include "covlog.h"
 #include "fuzz_target.h"
+#include "run/crash.h"
 
 #if defined(FUZZ_ENGINE_LIBFUZZER)
 
@@ -266,6 +267,9 @@ int main(int argc, char **argv)
 {
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
 		return usage();
+	/* No fuzzer, so no per-input timeout: the run watchdog instead. */
+	crash_install(CRASH_EXIT);
+	crash_watchdog(CRASH_WATCHDOG_SECONDS);
 	if (fuzz_target_init() != 0) {
 		fprintf(stderr, "%s: cannot set up the engine (memory)\n", fuzz_target_name);
 		return 2;

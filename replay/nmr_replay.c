@@ -101,6 +101,7 @@ int main(int argc, char **argv)
 		return EXIT_BAD_INPUT;
 
 	crash_install(CRASH_EXIT); /* a crashing driver is finding K08, exit 1 */
+	crash_watchdog(CRASH_WATCHDOG_SECONDS); /* a run that never returns: exit 1 */
 	expect_mode = expect;
 	hash_mode = hash_only;
 	crash_exit_code = crash_verdict;

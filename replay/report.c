@@ -9,7 +9,7 @@ const char *report_verdict(const struct run_result *res)
 		return "clean";
 	for (uint32_t i = 0; i < res->nfindings; i++) {
 		uint8_t r = res->findings[i].rule;
-		if (r == RULE_L01 || r == RULE_L02 || r == RULE_L03)
+		if (r == RULE_L01 || r == RULE_L02 || r == RULE_L03 || r == RULE_L04)
 			return "hang";
 	}
 	return "violation";

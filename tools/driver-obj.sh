@@ -108,5 +108,8 @@ for sec in $("$readelf" -SW "$tmp/combined.o" | sed -n 's/^ *\[ *[0-9]*\] \([^ ]
   esac
 done
 # shellcheck disable=SC2086
-"$objcopy" --redefine-sym DriverEntry=$entry $renames "$tmp/combined.o" "$tmp/renamed.o"
+# Its basic-block instrumentation (-fsanitize-coverage=trace-pc) calls the
+# engine's spin counter (sim/host/spin.h), not libFuzzer's function of that name.
+"$objcopy" --redefine-sym DriverEntry=$entry --redefine-sym __sanitizer_cov_trace_pc=nmrsim_spin_point \
+  $renames "$tmp/combined.o" "$tmp/renamed.o"
 "$objcopy" -G "$entry" "$tmp/renamed.o" "$out"

@@ -489,6 +489,7 @@ int main(int argc, char **argv)
 	struct runner r;
 	crash_install(CRASH_EXIT); /* in the child: a crashing driver is finding K08 (on_crash) */
 	crash_brief = true;        /* the reproducer replays the timeline */
+	crash_watchdog(CRASH_WATCHDOG_SECONDS); /* a run that never returns: exit 1 */
 	if (runner_init(&r) != 0) {
 		fprintf(stderr, "nmr-explore: cannot set up the engine (memory)\n");
 		return EXIT_BAD_INPUT;

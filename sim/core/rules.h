@@ -17,6 +17,7 @@ enum rule {
 	RULE_L01, RULE_L02, RULE_L03,
 	RULE_K07, RULE_K08, RULE_K09, /* appended: numbering of the rules above stays */
 	RULE_K10,
+	RULE_L04,
 	RULE_COUNT
 };
 

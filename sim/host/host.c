@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "host/spin.h"
 #include "kernel/kernel.h"
 #include "wdm.h"
 
@@ -88,6 +89,7 @@ void host_run_init(struct host_run *h, struct sched *s, const struct scenario *s
 {
 	table_build();
 	restore_globals();
+	spin_run_init(s);
 	h->sched = s;
 	h->scn = scn;
 	SIM_ASSERT_LE(scn->nmodules, SCN_MODULES_MAX, "a scenario's modules fit the image table");

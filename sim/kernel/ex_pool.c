@@ -137,6 +137,29 @@ bool kernel_pool_free(struct kernel *k, enum ke_api api, void *p, uint32_t tag, 
 	return true;
 }
 
+int kernel_pool_lookup(const struct kernel *k, const void *p, size_t n, uint16_t *number)
+{
+	const unsigned char *c = p;
+	if (c < k->pool || c >= k->pool + KERNEL_POOL_BYTES)
+		return KPOOL_NOT_POOL;
+	/* Blocks lie one after another from the start (bump allocation). */
+	size_t off = 0;
+	while (off + sizeof(struct kernel_pool_block) <= k->pool_used) {
+		const struct kernel_pool_block *b = (const void *)(k->pool + off);
+		size_t payload = b->bytes ? (b->bytes + 15u) & ~(size_t)15u : 16u;
+		const unsigned char *lo = k->pool + off + sizeof *b, *hi = lo + payload;
+		if (c < hi) {
+			if (number)
+				*number = b->number;
+			if (c < lo || c + n > hi)
+				return KPOOL_BAD;
+			return b->magic == magic_live(k) ? KPOOL_LIVE : KPOOL_FREED;
+		}
+		off += sizeof *b + payload;
+	}
+	return KPOOL_BAD; /* never handed out */
+}
+
 static bool paged(POOL_TYPE type)
 {
 	return (type & 1) != 0; /* PagedPool, PagedPoolCacheAligned, PagedPoolSession */

@@ -443,7 +443,8 @@ void kernel_on_event(void *ctx, const struct event *e)
 		/* fall through */
 	case EV_CB_ENTER: case EV_UNLOAD_ENTER:
 		if (kt->depth < KERNEL_FRAMES_MAX)
-			kt->frames[kt->depth] = (struct kernel_frame){ e->kind, e->what, e->irql, kt->locks_held };
+			kt->frames[kt->depth] = (struct kernel_frame){ e->kind, e->what, e->irql, kt->locks_held,
+								++kt->frames_entered };
 		if (kt->depth < UINT8_MAX)
 			kt->depth++;
 		return;

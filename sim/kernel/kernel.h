@@ -87,6 +87,7 @@ struct kernel_frame {
 	uint8_t what;           /* callback (enum nmr_cb) */
 	uint8_t irql;           /* IRQL at entry */
 	uint8_t locks;          /* locks held at entry */
+	uint32_t serial;        /* frames the thread entered before, + 1: tells a frame from a later one at the same depth */
 };
 
 /* Per simulated thread. */
@@ -95,6 +96,7 @@ struct kernel_thread {
 	uint8_t locks_held;     /* spin locks, push locks, fast mutexes held now */
 	uint8_t critical_region;/* KeEnterCriticalRegion depth */
 	uint8_t depth;          /* frames entered (may exceed KERNEL_FRAMES_MAX: not recorded) */
+	uint32_t frames_entered;/* frames entered this run (serials) */
 	bool unload_exempt;     /* runs an IoQueueWorkItem routine: may finish after Unload (no K06) */
 	bool in_sleep;          /* in a scenario's `sleep` op (kernel_sleep) */
 	const void *blocked_on; /* the lock, mutex or rundown ref it blocks on (hang reports) */
@@ -304,6 +306,12 @@ void *kernel_pool_alloc(struct kernel *k, enum ke_api api, size_t bytes, uint32_
 /* Returns false (after a K05 report) if p is not a live block of that kind. */
 bool kernel_pool_free(struct kernel *k, enum ke_api api, void *p, uint32_t tag, bool check_tag, uint8_t kind);
 enum kernel_pool_kind { KPOOL_DRIVER = 0, KPOOL_WORKITEM, KPOOL_DEVICE };
+/* Where [p, p+n) lies in the pool (the engine reading driver memory it
+ * needs, sim/host/drvmem.h): not in the pool, inside one live block, inside
+ * a freed one, or across a header / beyond what was handed out. *number: the
+ * block's allocation number when there is one. */
+enum kernel_pool_where { KPOOL_NOT_POOL = 0, KPOOL_LIVE, KPOOL_FREED, KPOOL_BAD };
+int kernel_pool_lookup(const struct kernel *k, const void *p, size_t n, uint16_t *number);
 
 /* Threads (ps_thread.c). */
 uint32_t kernel_system_threads_running(const struct kernel *k, uint8_t module);

@@ -116,6 +116,7 @@ int nmr_model_describe_wait(const struct nmr_model *m, uint16_t slot, const char
 			    char *buf, size_t cap);
 
 #define NMR_NPIS_MAX 8
+#define NMR_CHARS_COPIES (NMR_REGS_MAX * 2) /* registrations' characteristics kept per run (oldest reused) */
 
 struct nmr_front {
 	const struct nmr_registrar_ops *ops; /* the registrar under test */
@@ -132,6 +133,28 @@ struct nmr_front {
 		uint8_t client, provider; /* module indices */
 		const void *npi_id;    /* the NPIID */
 	} attaching[SIM_THREADS_MAX];
+	/* Copies of the characteristics taken at NmrRegister* (nmr_api.c): when
+	 * a driver did not keep its own valid (M03), the engine reads these
+	 * instead of a dead stack frame or freed pool. */
+	struct nmr_chars_copy {
+		const void *original;  /* the driver's pointer, NULL: entry unused */
+		uint8_t module, role;
+		/* Characteristics (or IDs) on a thread's stack stay valid only
+		 * while the routine that registered them runs: that thread and
+		 * its callback/DriverEntry/Unload frame (depth and serial). */
+		int8_t stack_thread;   /* -1: not on a stack */
+		uint8_t stack_depth;
+		uint32_t stack_serial;
+		bool stable;           /* all in static data: readable for the process's life */
+		const void *npi_ptr, *module_ptr; /* the ID pointers as registered */
+		union {
+			NPI_CLIENT_CHARACTERISTICS client;
+			NPI_PROVIDER_CHARACTERISTICS provider;
+		} chars;
+		NPIID npi_id;
+		NPI_MODULEID module_id;
+	} chars_copy[NMR_CHARS_COPIES];
+	uint32_t chars_next;       /* next entry to reuse when every one is taken */
 };
 
 extern struct nmr_front *nmr_front_current;

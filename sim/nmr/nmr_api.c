@@ -6,6 +6,8 @@
 #include <assert.h>
 #include <string.h>
 
+#include "host/drvmem.h"
+#include "kernel/kernel.h"
 #include "trace/trace.h"
 
 struct nmr_front *nmr_front_current;
@@ -27,10 +29,26 @@ static const NPI_REGISTRATION_INSTANCE *chars_instance(enum nmr_role role, const
 	return &((const NPI_PROVIDER_CHARACTERISTICS *)chars)->ProviderRegistrationInstance;
 }
 
+/* Whether the engine may read the characteristics and the IDs they point to
+ * (drvmem.h): the first reason it may not, DRVMEM_OK if it may. */
+static enum drvmem_state chars_state(enum nmr_role role, const void *chars)
+{
+	size_t n = role == NMR_CLIENT ? sizeof(NPI_CLIENT_CHARACTERISTICS) : sizeof(NPI_PROVIDER_CHARACTERISTICS);
+	enum drvmem_state st = drvmem_check(chars, n);
+	if (st != DRVMEM_OK)
+		return st;
+	const NPI_REGISTRATION_INSTANCE *ri = chars_instance(role, chars);
+	if (ri->NpiId && (st = drvmem_check(ri->NpiId, sizeof(NPIID))) != DRVMEM_OK)
+		return st;
+	if (ri->ModuleId && (st = drvmem_check(ri->ModuleId, sizeof(NPI_MODULEID))) != DRVMEM_OK)
+		return st;
+	return DRVMEM_OK;
+}
+
 uint32_t nmr_chars_bad(enum nmr_role role, const void *chars)
 {
 	uint32_t bad = 0;
-	if (!chars)
+	if (!chars || chars_state(role, chars) != DRVMEM_OK)
 		return CHARS_BAD_VERSION_BIT | CHARS_BAD_LENGTH_BIT | CHARS_BAD_ATTACH_BIT |
 		       CHARS_BAD_DETACH_BIT | CHARS_BAD_NPIID_BIT | CHARS_BAD_MODULEID_BIT;
 	const NPI_REGISTRATION_INSTANCE *ri = chars_instance(role, chars);
@@ -82,11 +100,22 @@ static inline uint64_t digest_guid(uint64_t h, const GUID *g)
 	return digest_word(digest_word(h, lo), hi);
 }
 
+static uint32_t chars_digest(enum nmr_role role, const void *chars);
+
 uint32_t nmr_chars_digest(enum nmr_role role, const void *chars)
 {
-	uint64_t h = 0xcbf29ce484222325ull;
 	if (!chars)
 		return 2166136261u;
+	enum drvmem_state st = chars_state(role, chars);
+	if (st != DRVMEM_OK)
+		return 0x0bad0000u | (uint32_t)st; /* not readable: never a real digest's match by design */
+	return chars_digest(role, chars);
+}
+
+/* The digest of characteristics known to be readable. */
+static uint32_t chars_digest(enum nmr_role role, const void *chars)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
 	const NPI_REGISTRATION_INSTANCE *ri = chars_instance(role, chars);
 	const USHORT *vl = chars; /* Version, Length lead both structures */
 	/* Callback and NpiSpecificCharacteristics pointers count by presence
@@ -119,6 +148,115 @@ uint8_t nmr_front_npi_index(struct nmr_front *f, const NPIID *npi)
 	return (uint8_t)f->nnpis++;
 }
 
+/* ---- characteristics kept by the engine ---- */
+
+/* At NmrRegister*: keep a copy (with the IDs they point to) for when the
+ * driver does not keep them valid. */
+static void chars_keep(struct nmr_front *f, enum nmr_role role, const void *chars, uint8_t module)
+{
+	if (!chars || chars_state(role, chars) != DRVMEM_OK)
+		return;
+	struct nmr_chars_copy *c = NULL;
+	for (uint32_t i = 0; i < NMR_CHARS_COPIES && !c; i++)
+		if (f->chars_copy[i].original == chars && f->chars_copy[i].module == module &&
+		    f->chars_copy[i].role == role)
+			c = &f->chars_copy[i];
+	for (uint32_t i = 0; i < NMR_CHARS_COPIES && !c; i++)
+		if (!f->chars_copy[i].original)
+			c = &f->chars_copy[i];
+	if (!c)
+		c = &f->chars_copy[f->chars_next++ % NMR_CHARS_COPIES];
+	c->original = chars;
+	c->module = module;
+	c->role = (uint8_t)role;
+	const NPI_REGISTRATION_INSTANCE *dri = chars_instance(role, chars);
+	int th = drvmem_stack_thread(chars, role == NMR_CLIENT ? sizeof c->chars.client : sizeof c->chars.provider);
+	if (th < 0 && dri->NpiId)
+		th = drvmem_stack_thread(dri->NpiId, sizeof(NPIID));
+	if (th < 0 && dri->ModuleId)
+		th = drvmem_stack_thread(dri->ModuleId, sizeof(NPI_MODULEID));
+	c->stack_thread = (int8_t)th;
+	c->npi_ptr = dri->NpiId;
+	c->module_ptr = dri->ModuleId;
+	c->stable = th < 0 && drvmem_static(chars, role == NMR_CLIENT ? sizeof c->chars.client : sizeof c->chars.provider) &&
+		    (!dri->NpiId || drvmem_static(dri->NpiId, sizeof(NPIID))) &&
+		    (!dri->ModuleId || drvmem_static(dri->ModuleId, sizeof(NPI_MODULEID)));
+	c->stack_depth = 0;
+	c->stack_serial = 0;
+	if (th >= 0 && kernel_current) {
+		const struct kernel_thread *kt = &kernel_current->threads[th];
+		c->stack_depth = kt->depth;
+		if (kt->depth > 0 && kt->depth <= KERNEL_FRAMES_MAX)
+			c->stack_serial = kt->frames[kt->depth - 1].serial;
+	}
+	memcpy(&c->chars, chars, role == NMR_CLIENT ? sizeof c->chars.client : sizeof c->chars.provider);
+	NPI_REGISTRATION_INSTANCE *ri = role == NMR_CLIENT ? &c->chars.client.ClientRegistrationInstance
+							   : &c->chars.provider.ProviderRegistrationInstance;
+	if (ri->NpiId) {
+		c->npi_id = *ri->NpiId;
+		ri->NpiId = &c->npi_id;
+	}
+	if (ri->ModuleId) {
+		c->module_id = *ri->ModuleId;
+		ri->ModuleId = &c->module_id;
+	}
+}
+
+/* The characteristics registration r gave NMR, to read now: its own while
+ * they are readable; else M03 (they were not kept valid until the
+ * deregistration wait returned) and the copy taken at registration. */
+/* Characteristics on a stack: the frame that registered them still runs. */
+static bool stack_frame_live(const struct nmr_chars_copy *c)
+{
+	const struct kernel *k = kernel_current;
+	if (c->stack_thread < 0 || !k)
+		return true;
+	const struct kernel_thread *kt = &k->threads[c->stack_thread];
+	if (kt->depth < c->stack_depth)
+		return false;
+	return c->stack_depth == 0 || c->stack_depth > KERNEL_FRAMES_MAX ||
+	       kt->frames[c->stack_depth - 1].serial == c->stack_serial;
+}
+
+static const void *chars_of(const struct nmr_reg *r)
+{
+	enum nmr_role role = (enum nmr_role)r->role;
+	struct nmr_front *f = nmr_front_current;
+	const struct nmr_chars_copy *c = NULL;
+	for (uint32_t i = 0; f && i < NMR_CHARS_COPIES && !c; i++)
+		if (f->chars_copy[i].original == r->chars && f->chars_copy[i].module == r->module &&
+		    f->chars_copy[i].role == r->role)
+			c = &f->chars_copy[i];
+	/* Static data (the usual place) stays readable: no checks while the
+	 * ID pointers are the ones registered. */
+	if (c && c->stable) {
+		const NPI_REGISTRATION_INSTANCE *ri = chars_instance(role, r->chars);
+		if (ri->NpiId == c->npi_ptr && ri->ModuleId == c->module_ptr)
+			return r->chars;
+	}
+	enum drvmem_state st = chars_state(role, r->chars);
+	if (st == DRVMEM_OK && c && !stack_frame_live(c))
+		st = DRVMEM_DEAD_STACK;
+	if (st == DRVMEM_OK)
+		return r->chars;
+	struct kernel *k = kernel_current;
+	if (k && k->oracle) {
+		char detail[160], nb[8];
+		snprintf(detail, sizeof detail,
+			 "characteristics of %s's registration 0x%08x now lie in %s; NMR reads them until the "
+			 "deregistration wait returns", kernel_module_name(k, r->module, nb), r->handle,
+			 drvmem_describe(st));
+		struct sim_thread *t = k->sched->current;
+		k->oracle->last_step = k->sched->step;
+		/* The oracle's own M03 signature: its digest check does not report twice. */
+		oracle_report(k->oracle, RULE_M03, SITE_API, (uint8_t)(API_REGISTER_CLIENT + role), r->module,
+			      t ? t->id : EV_NONE8, EV_NONE16, r->handle, detail);
+	}
+	/* No copy: never readable at all (the model refused the registration)
+	 * or more registrations in this run than copies; NMR would read them. */
+	return c ? (const void *)&c->chars : r->chars;
+}
+
 /* ---- events ---- */
 
 static uint8_t caller_module(const struct sched *s)
@@ -148,8 +286,9 @@ static NTSTATUS register_common(enum nmr_role role, const void *chars, PVOID con
 	enum nmr_api api = role == NMR_CLIENT ? API_REGISTER_CLIENT : API_REGISTER_PROVIDER;
 	sched_point(s);
 	uint8_t npi = EV_NONE8;
-	if (chars)
+	if (chars && chars_state(role, chars) == DRVMEM_OK)
 		npi = nmr_front_npi_index(f, chars_instance(role, chars)->NpiId);
+	chars_keep(f, role, chars, caller_module(s));
 	struct event e = { .kind = EV_API_ENTER, .what = (uint8_t)api, .module = caller_module(s), .peer = npi,
 			   .binding = EV_NONE16, .arg = nmr_chars_bad(role, chars),
 			   .aux = nmr_chars_digest(role, chars) };
@@ -205,7 +344,7 @@ static NTSTATUS wait_common(enum nmr_role role, HANDLE h)
 		uint32_t v = nmr_handle_value(h);
 		uint32_t slot = v & 0xffu;
 		if (slot < NMR_REGS_MAX && m->regs[slot].chars && (m->regs[slot].handle == v || m->regs[slot].handle == 0))
-			e.aux = nmr_chars_digest(role, m->regs[slot].chars);
+			e.aux = chars_digest(role, chars_of(&m->regs[slot]));
 	}
 	sched_emit(s, &e);
 	return st;
@@ -268,7 +407,7 @@ static struct cb_frame cb_enter(struct sched *s, enum nmr_cb cb, const struct nm
 	struct event e = { .kind = EV_CB_ENTER, .what = (uint8_t)cb, .module = self->module,
 			   .peer = peer ? peer->module : EV_NONE8, .binding = slot, .handle = bh,
 			   .reg = self->handle, .arg = arg,
-			   .aux = nmr_chars_digest((enum nmr_role)self->role, self->chars) };
+			   .aux = chars_digest((enum nmr_role)self->role, chars_of(self)) };
 	sched_emit(s, &e);
 	return fr;
 }
@@ -289,9 +428,9 @@ static void cb_exit(struct sched *s, struct cb_frame fr, enum nmr_cb cb, const s
 NTSTATUS nmr_deliver_client_attach(struct sched *s, const struct nmr_reg *client, const struct nmr_reg *provider,
 				   uint16_t slot, uint32_t bh, uint8_t irql, bool *attach_called, NTSTATUS *attach_status)
 {
-	const NPI_CLIENT_CHARACTERISTICS *cc = client->chars;
-	const NPI_PROVIDER_CHARACTERISTICS *pc = provider->chars;
 	struct cb_frame fr = cb_enter(s, CB_CLIENT_ATTACH, client, provider, slot, bh, irql, provider->npi);
+	const NPI_CLIENT_CHARACTERISTICS *cc = chars_of(client);
+	const NPI_PROVIDER_CHARACTERISTICS *pc = chars_of(provider);
 	struct nmr_front *f = nmr_front_current;
 	struct nmr_attaching *a = f && s->current ? &f->attaching[s->current->id] : NULL;
 	struct nmr_attaching saved = a ? *a : (struct nmr_attaching){ 0 };
@@ -310,13 +449,13 @@ NTSTATUS nmr_deliver_provider_attach(struct sched *s, const struct nmr_reg *clie
 				     uint16_t slot, uint32_t bh, PVOID cbc, const void *cdisp, PVOID *pbc,
 				     const void **pdisp, bool *outputs_written)
 {
-	const NPI_CLIENT_CHARACTERISTICS *cc = client->chars;
-	const NPI_PROVIDER_CHARACTERISTICS *pc = provider->chars;
 	/* Sentinels tell whether the provider wrote its outputs (M13). */
 	static const char sentinel;
 	PVOID ctx = (PVOID)&sentinel;
 	const void *disp = &sentinel;
 	struct cb_frame fr = cb_enter(s, CB_PROVIDER_ATTACH, provider, client, slot, bh, PASSIVE_LEVEL, client->npi);
+	const NPI_CLIENT_CHARACTERISTICS *cc = chars_of(client);
+	const NPI_PROVIDER_CHARACTERISTICS *pc = chars_of(provider);
 	/* The provider gets a guarded copy of the client's table. */
 	if (nmr_front_current && nmr_front_current->guard)
 		cdisp = guard_wrap(nmr_front_current->guard, cc->ClientRegistrationInstance.NpiId, 0, cdisp, bh, slot,
@@ -324,9 +463,12 @@ NTSTATUS nmr_deliver_provider_attach(struct sched *s, const struct nmr_reg *clie
 	NTSTATUS st = pc->ProviderAttachClient(nmr_handle_make(bh), provider->context,
 					       (PNPI_REGISTRATION_INSTANCE)&cc->ClientRegistrationInstance, cbc, cdisp,
 					       &ctx, &disp);
-	*outputs_written = ctx != (PVOID)&sentinel && disp != (const void *)&sentinel;
-	*pbc = *outputs_written ? ctx : NULL;
-	*pdisp = *outputs_written ? disp : NULL;
+	/* NMR hands the client exactly what the provider wrote; an output it
+	 * did not write stays NULL (M13 either way). */
+	bool wrote_ctx = ctx != (PVOID)&sentinel, wrote_disp = disp != (const void *)&sentinel;
+	*outputs_written = wrote_ctx && wrote_disp;
+	*pbc = wrote_ctx ? ctx : NULL;
+	*pdisp = wrote_disp ? disp : NULL;
 	cb_exit(s, fr, CB_PROVIDER_ATTACH, provider, client, slot, bh, st, *outputs_written, 0);
 	return st;
 }
@@ -337,10 +479,11 @@ NTSTATUS nmr_deliver_detach(struct sched *s, enum nmr_role side, const struct nm
 	enum nmr_cb cb = side == NMR_CLIENT ? CB_CLIENT_DETACH : CB_PROVIDER_DETACH;
 	struct cb_frame fr = cb_enter(s, cb, self, peer, slot, bh, irql, 0);
 	NTSTATUS st;
+	const void *chars = chars_of(self);
 	if (side == NMR_CLIENT)
-		st = ((const NPI_CLIENT_CHARACTERISTICS *)self->chars)->ClientDetachProvider(ctx);
+		st = ((const NPI_CLIENT_CHARACTERISTICS *)chars)->ClientDetachProvider(ctx);
 	else
-		st = ((const NPI_PROVIDER_CHARACTERISTICS *)self->chars)->ProviderDetachClient(ctx);
+		st = ((const NPI_PROVIDER_CHARACTERISTICS *)chars)->ProviderDetachClient(ctx);
 	cb_exit(s, fr, cb, self, peer, slot, bh, st, 0, 0);
 	return st;
 }
@@ -349,9 +492,10 @@ void nmr_deliver_cleanup(struct sched *s, enum nmr_role side, const struct nmr_r
 			 uint16_t slot, uint32_t bh, void *ctx, uint8_t irql)
 {
 	enum nmr_cb cb = side == NMR_CLIENT ? CB_CLIENT_CLEANUP : CB_PROVIDER_CLEANUP;
+	const void *chars = chars_of(self);
 	void (*fn)(PVOID) = side == NMR_CLIENT
-		? ((const NPI_CLIENT_CHARACTERISTICS *)self->chars)->ClientCleanupBindingContext
-		: ((const NPI_PROVIDER_CHARACTERISTICS *)self->chars)->ProviderCleanupBindingContext;
+		? ((const NPI_CLIENT_CHARACTERISTICS *)chars)->ClientCleanupBindingContext
+		: ((const NPI_PROVIDER_CHARACTERISTICS *)chars)->ProviderCleanupBindingContext;
 	/* A NULL cleanup callback still marks the cleanup point (arg = 1), so
 	 * the oracle's cleanup accounting does not depend on the module having one. */
 	struct cb_frame fr = cb_enter(s, cb, self, peer, slot, bh, irql, fn == NULL);

@@ -9,6 +9,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sys/time.h>
+
+#include "host/spin.h"
 #include "run/run.h"
 #include "trace/names.h"
 
@@ -52,19 +55,23 @@ static bool report(int sig)
 		 mname ? mname : "engine code (no module was running: an nmrsim bug)",
 		 t ? trace_thread_name(st->scn, t->id, tname) : "main");
 	/* A crash always counts, whatever the target's rule filter. */
-	st->oracle.rule_mask = 0;
-	st->oracle.last_step = st->sched.step;
-	uint32_t before = st->oracle.nfindings;
-	oracle_report(&st->oracle, RULE_K08, SITE_CRASH, (uint8_t)sig, module, t ? t->id : EV_NONE8, EV_NONE16, 0,
-		      detail);
+	struct oracle *o = &st->oracle;
+	o->rule_mask = 0;
+	o->last_step = st->sched.step;
+	/* The crash ends the run: it is always kept, after every finding the
+	 * run raised before it (the last of a full list makes room). */
+	if (o->nfindings == ORACLE_FINDINGS_MAX)
+		o->nfindings--;
+	oracle_report(o, RULE_K08, SITE_CRASH, (uint8_t)sig, module, t ? t->id : EV_NONE8, EV_NONE16, 0, detail);
 	fflush(stdout);
 	if (crash.mode == CRASH_EXIT && !crash_brief) {
 		fprintf(stderr, "\n--- trace up to the crash ---\n");
 		trace_render_text(stderr, &st->trace, st->scn);
 		fprintf(stderr, "\n");
 	}
-	if (st->oracle.nfindings > before && !crash_brief)
-		oracle_print_finding(&st->oracle, &st->oracle.findings[st->oracle.nfindings - 1], stderr);
+	if (!crash_brief)
+		for (uint32_t i = 0; i < o->nfindings; i++)
+			oracle_print_finding(o, &o->findings[i], stderr);
 	fflush(stderr);
 	return true;
 }
@@ -101,6 +108,70 @@ static void on_sanitizer_death(void)
 	}
 }
 #endif
+
+/* ---- watchdog: the last resort against a run that never returns ---- */
+
+static struct {
+	unsigned seconds;     /* 0: off */
+	uint32_t run, step;   /* what the last tick saw */
+	unsigned still;       /* ticks the same run stood at the same step */
+} dog;
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	struct run_state *st = run_current;
+	if (!st || crash.busy) {
+		dog.still = 0;
+		return;
+	}
+	uint32_t run = spin_runs(), step = st->sched.step;
+	if (run != dog.run || step != dog.step) {
+		dog.run = run;
+		dog.step = step;
+		dog.still = 0;
+		return;
+	}
+	if (++dog.still < dog.seconds)
+		return;
+	crash.busy = 1;
+	struct sim_thread *t = st->sched.current;
+	uint8_t module = t ? t->module : EV_NONE8;
+	const char *mname = module < st->scn->nmodules ? st->scn->modules[module].name : "engine code";
+	char tname[32];
+	fflush(stdout);
+	if (crash.mode == CRASH_EXIT) {
+		fprintf(stderr, "\n--- trace up to the watchdog ---\n");
+		trace_render_text(stderr, &st->trace, st->scn);
+	}
+	for (uint32_t i = 0; i < st->oracle.nfindings; i++)
+		oracle_print_finding(&st->oracle, &st->oracle.findings[i], stderr);
+	fprintf(stderr,
+		"watchdog: the run stood at step %u for %u s of wall-clock time in %s on thread %s; not a rule "
+		"finding (it depends on the machine): code without the spin instrumentation runs without end "
+		"(sim/host/spin.h), or an nmrsim bug\nverdict: watchdog\n",
+		step, dog.still, mname, t ? trace_thread_name(st->scn, t->id, tname) : "main");
+	fflush(stderr);
+	_exit(EXIT_VIOLATION);
+}
+
+void crash_watchdog(unsigned seconds)
+{
+	const char *env = getenv("NMRSIM_WATCHDOG");
+	if (env && *env)
+		seconds = (unsigned)strtoul(env, NULL, 10);
+	dog.seconds = seconds;
+	if (!seconds)
+		return;
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_alarm;
+	sa.sa_flags = SA_ONSTACK | SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, NULL);
+	struct itimerval tick = { { 1, 0 }, { 1, 0 } };
+	setitimer(ITIMER_REAL, &tick, NULL);
+}
 
 void crash_install(enum crash_mode mode)
 {

@@ -23,6 +23,16 @@ enum crash_mode { CRASH_EXIT = 0, CRASH_CHAIN };
 /* Install once per process, after the fuzzer/sanitizer runtimes set theirs. */
 void crash_install(enum crash_mode mode);
 
+/* Last resort, for tools that run without a fuzzer (which has its own
+ * per-input timeout): a run that stands at the same scheduling step for
+ * `seconds` of wall-clock time (driver code built without the spin
+ * instrumentation, an nmrsim bug) prints the trace, the findings so far and
+ * "verdict: watchdog" (no rule: it depends on the machine), then exits 1.
+ * NMRSIM_WATCHDOG=N in the environment overrides seconds (0: off). Uses
+ * SIGALRM and ITIMER_REAL. Needs crash_install's alternate stack. */
+void crash_watchdog(unsigned seconds);
+#define CRASH_WATCHDOG_SECONDS 30u
+
 /* CRASH_EXIT: after the report, the process exits with what this returns
  * (default EXIT_VIOLATION), e.g. nmr-replay --expect checks the verdict. */
 extern int (*crash_exit_code)(void);

@@ -205,6 +205,40 @@ void sched_point(struct sched *s)
 		pick_next(s);
 }
 
+void sched_give_way(struct sched *s)
+{
+	struct sim_thread *t = s->current;
+	assert(t && t->state == TS_RUNNABLE);
+	uint32_t others = s->runnable_mask & ~(1u << t->id);
+	if (!others) {
+		sched_point(s);
+		return;
+	}
+	if (++s->step > s->steps_max)
+		end_run(s, OUTCOME_BUDGET);
+	if (s->step >= s->deadline_step && s->on_deadline)
+		s->on_deadline(s, s->hook_ctx);
+	if (s->stop_flag && *s->stop_flag)
+		end_run(s, OUTCOME_STOPPED);
+	/* The deadline hook may have woken more threads. */
+	others = s->runnable_mask & ~(1u << t->id);
+	uint8_t *ids = s->pick_ids;
+	uint32_t n = 0;
+	for (uint32_t mask = others; mask; mask &= mask - 1)
+		ids[n++] = (uint8_t)__builtin_ctz(mask);
+	/* Not a preemption the search chooses (current_first = false): the
+	 * running thread cannot go on usefully until another one ran. */
+	uint32_t k = n == 1 ? 0 : choice_thread(s->choice, ids, n, false);
+	struct sim_thread *next = &s->threads[ids[k]];
+	struct event e = { .kind = EV_SWITCH, .module = next->module, .peer = EV_NONE8, .binding = EV_NONE16,
+			   .arg = t->id };
+	e.step = s->step;
+	e.thread = next->id;
+	e.irql = next->irql;
+	trace_emit(s->trace, &e);
+	switch_to(s, next->fiber, next);
+}
+
 void sched_block(struct sched *s, enum block_reason reason, uint16_t obj)
 {
 	struct sim_thread *t = s->current;

@@ -98,6 +98,11 @@ enum sched_outcome sched_run(struct sched *s);
 
 /* A scheduling point on the running thread. */
 void sched_point(struct sched *s);
+/* A scheduling point at which the running thread gives way: the next thread
+ * is chosen among the others (when one can run), as if it ran on another
+ * processor meanwhile. Driver code that spins without calling the kernel
+ * reaches the scheduler through this (sim/host/spin.h). */
+void sched_give_way(struct sched *s);
 /* Block the running thread until sched_wake; a scheduling point. */
 void sched_block(struct sched *s, enum block_reason reason, uint16_t obj);
 void sched_wake(struct sched *s, struct sim_thread *t);

@@ -126,7 +126,7 @@ enum nmr_cb {
 	X(ObReferenceObject) X(ObDereferenceObject) X(ZwClose) \
 	X(DbgPrint) X(RtlAssert) X(KeBugCheckEx) \
 	X(DpcRoutine) X(TimerExpiry) X(WorkItemRoutine) X(SystemThread) X(CallbackReturn) X(UnloadReturn) \
-	X(DriverEntryReturn) X(UnloadIgnored) \
+	X(DriverEntryReturn) X(UnloadIgnored) X(DriverSpin) X(DriverEntry) \
 	X(ExUuidCreate) X(RtlQueryRegistryValues) \
 	X(ExInitializeLookasideList) X(ExAllocateFromLookasideList) X(ExFreeToLookasideList) X(ExDeleteLookasideList) \
 	X(ExInitializeResourceLite) X(ExDeleteResourceLite) X(ExAcquireResourceExclusiveLite) \
