@@ -208,7 +208,7 @@ void sched_point(struct sched *s)
 void sched_give_way(struct sched *s)
 {
 	struct sim_thread *t = s->current;
-	assert(t && t->state == TS_RUNNABLE);
+	SIM_ASSERT(t && t->state == TS_RUNNABLE, "a thread gives way only while it runs");
 	uint32_t others = s->runnable_mask & ~(1u << t->id);
 	if (!others) {
 		sched_point(s);
