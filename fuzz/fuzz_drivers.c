@@ -5,7 +5,8 @@
  * yours with -Ddrivers=... / tools/nmrsim-build), the ops load and unload
  * them on scripted threads, and the trailing bytes are the choice stream
  * (interleavings, NMR freedoms F1-F6, pool and NMR allocation failures).
- * The drivers are the system under test: every rule counts.
+ * The drivers are the system under test: every rule counts, unless
+ * NMRSIM_FUZZ_RULES narrows them (e.g. "M,K" to set the L rules aside).
  *
  * Replay a crash file: nmr-replay --drivers FILE */
 #include <stdio.h>
@@ -30,6 +31,8 @@ int fuzz_target_init(void)
 	options.stop_on_first = true;
 	options.keep_events = 1; /* reports need no timeline */
 	options.no_choice_log = true; /* nor a choice log */
+	if (!fuzz_rules_from_env(NULL, &options.rule_mask))
+		return -1;
 	if (image_count() == 0)
 		fprintf(stderr, "fuzz_drivers: no driver linked into this binary; every input is empty\n");
 	return runner_init(&runner);

@@ -42,30 +42,46 @@ static bool no_abort;
  * libFuzzer lets LLVMFuzzerInitialize rewrite argc/argv for this. */
 __attribute__((weak)) const char *const *fuzz_default_flags(void);
 
+/* libFuzzer's own entry points, weak: present only when libFuzzer is the
+ * engine (OSS-Fuzz may drive LLVMFuzzerInitialize from another engine,
+ * whose flags are not libFuzzer's). */
+__attribute__((weak)) size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max_size);
+
+/* Flags every target adds under libFuzzer unless the user gave them: a
+ * finding or a timeout exits 1, as everywhere in nmrsim (libFuzzer's own
+ * defaults are 77, which Meson and CI scripts read as "skipped", and 70);
+ * -timeout=10: an input still running after 10 s is a timeout-* artifact
+ * (libFuzzer's default waits 20 minutes); spinning driver code ends long
+ * before as L04 (sim/host/spin.h). */
+static const char *const engine_flags[] = { "-error_exitcode=1", "-timeout_exitcode=1", "-timeout=10", NULL };
+
 #define FUZZ_ARGS_MAX 256
+
+/* Append the flags of DEFAULTS the command line lacks to args[*n]. */
+static void add_flags(char **args, int *n, int argc, char **argv, const char *const *defaults)
+{
+	for (const char *const *d = defaults; d && *d; d++) {
+		const char *eq = strchr(*d, '=');
+		size_t name_len = eq ? (size_t)(eq - *d) + 1 : strlen(*d);
+		bool given = false;
+		for (int i = 1; i < argc; i++)
+			given |= !strncmp(argv[i], *d, name_len);
+		if (given || *n + 1 >= FUZZ_ARGS_MAX)
+			continue;
+		args[(*n)++] = (char *)*d;
+		fprintf(stderr, "INFO: %s: %s by default (give the flag to override)\n", fuzz_target_name, *d);
+	}
+}
 
 static void add_default_flags(int *argc, char ***argv)
 {
 	static char *args[FUZZ_ARGS_MAX];
-	const char *const *defaults = fuzz_default_flags ? fuzz_default_flags() : NULL;
-	if (!defaults || *argc < 1)
+	if (!LLVMFuzzerMutate || *argc < 1 || *argc >= FUZZ_ARGS_MAX)
 		return;
 	int n = *argc;
-	if (n >= FUZZ_ARGS_MAX)
-		return;
 	memcpy(args, *argv, (size_t)n * sizeof args[0]);
-	for (const char *const *d = defaults; *d; d++) {
-		const char *eq = strchr(*d, '=');
-		size_t name_len = eq ? (size_t)(eq - *d) + 1 : strlen(*d);
-		bool given = false;
-		for (int i = 1; i < *argc; i++)
-			given |= !strncmp((*argv)[i], *d, name_len);
-		if (given || n + 1 >= FUZZ_ARGS_MAX)
-			continue;
-		args[n++] = (char *)*d;
-		fprintf(stderr, "INFO: %s: %s by default (structure-aware mutator; give the flag to override)\n",
-			fuzz_target_name, *d);
-	}
+	add_flags(args, &n, *argc, *argv, engine_flags);
+	add_flags(args, &n, *argc, *argv, fuzz_default_flags ? fuzz_default_flags() : NULL);
 	args[n] = NULL;
 	*argc = n;
 	*argv = args;

@@ -36,19 +36,14 @@ int fuzz_target_init(void)
 	 * before AFL++'s fork server, so no input sees the one-time path
 	 * (AFL++ stability). */
 	(void)scn_driver_count();
-	bool ok;
 	options.stop_on_first = true;
 	options.keep_events = 1; /* reports need no timeline */
 	options.no_choice_log = true; /* nor a choice log */
 	/* NMRSIM_FUZZ_RULES narrows the counted rules (fuzz/canary.sh counts
 	 * only the canary's R08,R10, so an unrelated registrar bug cannot
 	 * hide it); default: every R rule. */
-	const char *rules = getenv("NMRSIM_FUZZ_RULES");
-	options.rule_mask = rule_mask_parse(rules && rules[0] ? rules : "R", &ok);
-	if (!ok || options.rule_mask == 0) {
-		fprintf(stderr, "fuzz_scenario: bad NMRSIM_FUZZ_RULES '%s'\n", rules ? rules : "");
+	if (!fuzz_rules_from_env("R", &options.rule_mask))
 		return -1;
-	}
 	return runner_init(&runner);
 }
 

@@ -35,10 +35,7 @@ size_t LLVMFuzzerCustomCrossOver(const uint8_t *data1, size_t size1, const uint8
  * by -minimize_crash=1 or tools/nmr-minimize, corpora by -merge=1. */
 const char *const *fuzz_default_flags(void)
 {
-	/* -timeout=10: an input still running after 10 s is a timeout-*
-	 * artifact (libFuzzer's default waits 20 minutes); spinning driver code
-	 * ends long before as L04 (sim/host/spin.h). */
-	static const char *const flags[] = { "-reduce_inputs=0", "-timeout=10", NULL };
+	static const char *const flags[] = { "-reduce_inputs=0", NULL };
 	return LLVMFuzzerMutate ? flags : NULL; /* libFuzzer's flags, not another engine's */
 }
 
