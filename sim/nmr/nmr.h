@@ -125,6 +125,14 @@ struct nmr_front {
 	GUID npis[NMR_NPIS_MAX];   /* NPIIDs seen, in first-seen order (event NPI index) */
 	uint32_t nnpis;
 	struct guard *guard;       /* dispatch guarding (guard.h), may be NULL */
+	/* While NmrRegister* reads the caller's characteristics with no driver
+	 * code in between, one check of their memory serves every read. */
+	struct {
+		bool on;                /* inside that stretch */
+		const void *chars;      /* checked (NULL: none yet) */
+		uint8_t role;
+		uint8_t state;          /* enum drvmem_state of that check */
+	} chars_memo;
 	/* Per thread: the client attach callback it is delivering, so that
 	 * NmrClientAttachProvider can wrap the provider's dispatch table. */
 	struct nmr_attaching {

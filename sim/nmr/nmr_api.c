@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "host/drvmem.h"
+#include "host/host.h"
 #include "kernel/kernel.h"
 #include "trace/trace.h"
 
@@ -31,7 +32,7 @@ static const NPI_REGISTRATION_INSTANCE *chars_instance(enum nmr_role role, const
 
 /* Whether the engine may read the characteristics and the IDs they point to
  * (drvmem.h): the first reason it may not, DRVMEM_OK if it may. */
-static enum drvmem_state chars_state(enum nmr_role role, const void *chars)
+static enum drvmem_state chars_check(enum nmr_role role, const void *chars)
 {
 	size_t n = role == NMR_CLIENT ? sizeof(NPI_CLIENT_CHARACTERISTICS) : sizeof(NPI_PROVIDER_CHARACTERISTICS);
 	enum drvmem_state st = drvmem_check(chars, n);
@@ -43,6 +44,19 @@ static enum drvmem_state chars_state(enum nmr_role role, const void *chars)
 	if (ri->ModuleId && (st = drvmem_check(ri->ModuleId, sizeof(NPI_MODULEID))) != DRVMEM_OK)
 		return st;
 	return DRVMEM_OK;
+}
+
+static enum drvmem_state chars_state(enum nmr_role role, const void *chars)
+{
+	struct nmr_front *f = nmr_front_current;
+	if (!f || !f->chars_memo.on)
+		return chars_check(role, chars);
+	if (f->chars_memo.chars != chars || f->chars_memo.role != (uint8_t)role) {
+		f->chars_memo.chars = chars;
+		f->chars_memo.role = (uint8_t)role;
+		f->chars_memo.state = (uint8_t)chars_check(role, chars);
+	}
+	return (enum drvmem_state)f->chars_memo.state;
 }
 
 uint32_t nmr_chars_bad(enum nmr_role role, const void *chars)
@@ -178,9 +192,16 @@ static void chars_keep(struct nmr_front *f, enum nmr_role role, const void *char
 	c->stack_thread = (int8_t)th;
 	c->npi_ptr = dri->NpiId;
 	c->module_ptr = dri->ModuleId;
-	c->stable = th < 0 && drvmem_static(chars, role == NMR_CLIENT ? sizeof c->chars.client : sizeof c->chars.provider) &&
-		    (!dri->NpiId || drvmem_static(dri->NpiId, sizeof(NPIID))) &&
-		    (!dri->ModuleId || drvmem_static(dri->ModuleId, sizeof(NPI_MODULEID)));
+	/* A scripted module's characteristics are the engine's own memory, valid
+	 * for the whole run: read without checks (fuzz_scenario's hot path); a
+	 * hosted driver's are read without checks only from its static data. */
+	bool engine_owned = !(host_current && module < host_current->scn->nmodules &&
+			      host_current->scn->modules[module].kind == MODULE_DRIVER);
+	c->stable = th < 0 &&
+		    (engine_owned ||
+		     (drvmem_static(chars, role == NMR_CLIENT ? sizeof c->chars.client : sizeof c->chars.provider) &&
+		      (!dri->NpiId || drvmem_static(dri->NpiId, sizeof(NPIID))) &&
+		      (!dri->ModuleId || drvmem_static(dri->ModuleId, sizeof(NPI_MODULEID)))));
 	c->stack_depth = 0;
 	c->stack_serial = 0;
 	if (th >= 0 && kernel_current) {
@@ -285,6 +306,8 @@ static NTSTATUS register_common(enum nmr_role role, const void *chars, PVOID con
 	struct sched *s = f->sched;
 	enum nmr_api api = role == NMR_CLIENT ? API_REGISTER_CLIENT : API_REGISTER_PROVIDER;
 	sched_point(s);
+	f->chars_memo.on = true; /* until the model runs: no driver code before */
+	f->chars_memo.chars = NULL;
 	uint8_t npi = EV_NONE8;
 	if (chars && chars_state(role, chars) == DRVMEM_OK)
 		npi = nmr_front_npi_index(f, chars_instance(role, chars)->NpiId);
@@ -292,6 +315,7 @@ static NTSTATUS register_common(enum nmr_role role, const void *chars, PVOID con
 	struct event e = { .kind = EV_API_ENTER, .what = (uint8_t)api, .module = caller_module(s), .peer = npi,
 			   .binding = EV_NONE16, .arg = nmr_chars_bad(role, chars),
 			   .aux = nmr_chars_digest(role, chars) };
+	f->chars_memo.on = false;
 	sched_emit(s, &e);
 	NTSTATUS st = STATUS_INVALID_PARAMETER;
 	/* The model writes the caller's variable itself: when it writes it,
