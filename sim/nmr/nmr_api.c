@@ -3,9 +3,9 @@
  * every crossing is an event. */
 #include "nmr/nmr.h"
 
-#include <assert.h>
 #include <string.h>
 
+#include "core/assert.h"
 #include "host/drvmem.h"
 #include "host/host.h"
 #include "kernel/kernel.h"
@@ -294,7 +294,7 @@ static void api_event(struct sched *s, enum ev_kind kind, enum nmr_api api, uint
 
 static struct nmr_front *front(void)
 {
-	assert(nmr_front_current && "Nmr* called outside a simulation run");
+	SIM_ASSERT(nmr_front_current != NULL, "Nmr* routines are called inside a simulation run");
 	return nmr_front_current;
 }
 

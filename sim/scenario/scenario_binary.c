@@ -11,9 +11,10 @@
  */
 #include "scenario/scenario.h"
 
-#include <assert.h>
 #include <stddef.h>
 #include <string.h>
+
+#include "core/assert.h"
 
 #define STEPS_UNIT 256u
 #define STEPS_UNITS_MAX (SCN_STEPS_MAX / STEPS_UNIT) /* 39062: stays within the text form's range */
@@ -39,7 +40,7 @@ struct rd {
 
 static inline uint8_t rd8(struct rd *r)
 {
-	assert(r->pos < HEAD_BYTES_MAX);
+	SIM_ASSERT_LT(r->pos, HEAD_BYTES_MAX, "the decoder reads within the header bytes");
 	return r->buf[r->pos++];
 }
 
