@@ -9,7 +9,9 @@
  * coverage), and the check (NULL: coverage only). Adding a rule is one check
  * function in its family's file (rules_m.c module obligations, rules_r.c
  * registrar guarantees), under a comment quoting its row of CONTRACTS.md,
- * and one row in the list of each event it is decided at.
+ * and one row in the list of each event it is decided at (an event without
+ * a list yet: a new list, and RUN(o, list, &v) in that event's intake case
+ * in oracle.c, where the view is resolved and before the shadow moves).
  *
  * A check may record what its rule decided where other checks read it: M03
  * digest_flagged (report a changed digest once), M11/M12/M13 tainted (the

@@ -1,10 +1,13 @@
 /* oracle.c - the oracle's core: the rule tables and the event intake.
  *
- * Each event goes through the shadow (shadow.h) in two halves around the
- * rule checks: intake_resolve finds the registration, binding and thread
- * frames it concerns; the rows listed for the event below run in order (a
- * row: rule, coverage, check); then intake_apply moves the shadow on. The
- * checks live by family: rules_m.c
+ * Each event goes through the shadow (shadow.h) in one pass, by the intake
+ * of its kind: it finds the registration, binding and thread frames the
+ * event concerns, runs the rows listed for the event below in order (a row:
+ * rule, coverage, check), then moves the shadow on. Which list runs at which
+ * event is the RUN(...) line in the intake case of that event; the lists are
+ * constant, so each RUN compiles to direct calls of its checks (the table
+ * walk with indirect calls and a second pass over the event cost a fuzzing
+ * run a tenth of its instructions). The checks live by family: rules_m.c
  * (module obligations M01-M21) and rules_r.c (registrar guarantees R01-R12).
  * The kernel-primitive rules K01-K09 are decided by the kernel shim, which
  * owns that state, and the liveness rules L01-L03 by the run, which sees every
@@ -133,101 +136,38 @@ static const struct oracle_rule_row at_end[] = { /* per live binding */
 	ROW(RULE_R07, NO_TOUCH, check_r07_end),
 };
 
-struct row_list {
-	const struct oracle_rule_row *row;
-	uint32_t n;
-};
-
-#define LIST(a) { a, sizeof a / sizeof a[0] }
-#define WHAT_MAX ((unsigned)API_COUNT) /* per-`what` lists: enum nmr_api or enum nmr_cb */
-_Static_assert((unsigned)CB_COUNT <= WHAT_MAX, "a list per callback");
-
-/* Per event kind: the rows for any event of the kind, then those of its `what`. */
-static const struct {
-	struct row_list any;
-	struct row_list what[WHAT_MAX];
-} tables[ORACLE_AT_END + 1] = {
-	[EV_API_ENTER].what = {
-		[API_REGISTER_CLIENT] = LIST(register_enter), [API_REGISTER_PROVIDER] = LIST(register_enter),
-		[API_DEREGISTER_CLIENT] = LIST(deregister_enter), [API_DEREGISTER_PROVIDER] = LIST(deregister_enter),
-		[API_WAIT_CLIENT] = LIST(wait_enter), [API_WAIT_PROVIDER] = LIST(wait_enter),
-		[API_CLIENT_ATTACH_PROVIDER] = LIST(attach_provider_enter),
-		[API_CLIENT_DETACH_COMPLETE] = LIST(complete_enter), [API_PROVIDER_DETACH_COMPLETE] = LIST(complete_enter),
-	},
-	[EV_API_EXIT].what = {
-		[API_DEREGISTER_CLIENT] = LIST(deregister_exit), [API_DEREGISTER_PROVIDER] = LIST(deregister_exit),
-		[API_WAIT_CLIENT] = LIST(wait_exit), [API_WAIT_PROVIDER] = LIST(wait_exit),
-	},
-	[EV_CB_ENTER] = {
-		.any = LIST(callback_enter),
-		.what = {
-			[CB_CLIENT_ATTACH] = LIST(client_attach_enter), [CB_PROVIDER_ATTACH] = LIST(provider_attach_enter),
-			[CB_CLIENT_DETACH] = LIST(detach_enter), [CB_PROVIDER_DETACH] = LIST(detach_enter),
-			[CB_CLIENT_CLEANUP] = LIST(cleanup_enter), [CB_PROVIDER_CLEANUP] = LIST(cleanup_enter),
-		},
-	},
-	[EV_CB_EXIT].what = {
-		[CB_CLIENT_ATTACH] = LIST(client_attach_exit), [CB_PROVIDER_ATTACH] = LIST(provider_attach_exit),
-		[CB_CLIENT_DETACH] = LIST(detach_exit), [CB_PROVIDER_DETACH] = LIST(detach_exit),
-	},
-	[EV_CALL_ENTER].any = LIST(call_enter),
-	[EV_BLOCK].any = LIST(block),
-	[EV_UNLOAD_EXIT].any = LIST(unload_exit),
-	[EV_DEREG_COMPLETE].any = LIST(dereg_complete),
-	[ORACLE_AT_END].any = LIST(at_end),
-};
-
 /* The event kinds some row or the shadow acts on; the rest (switches,
  * choices, kernel routines, ...) only count. */
 #define KINDS_OBSERVED (BIT(EV_THREAD_START) | BIT(EV_API_ENTER) | BIT(EV_API_EXIT) | BIT(EV_CB_ENTER) | \
 			BIT(EV_CB_EXIT) | BIT(EV_CALL_ENTER) | BIT(EV_BLOCK) | BIT(EV_UNLOAD_EXIT) | \
 			BIT(EV_DEREG_COMPLETE))
-/* ... and those the shadow moves on by after the checks. */
-#define KINDS_APPLIED (BIT(EV_API_ENTER) | BIT(EV_API_EXIT) | BIT(EV_CB_ENTER) | BIT(EV_CB_EXIT) | \
-		       BIT(EV_DEREG_COMPLETE))
 _Static_assert(EV_KIND_COUNT <= 32, "KINDS_OBSERVED holds one bit per event kind");
 
-/* Coverage bits are gathered in a register and stored once: no check reads
- * rules_touched, and the order of the bits does not matter. */
-static inline uint64_t run_list(struct oracle *o, struct row_list list, const struct oracle_view *v)
+/* ---- intake: an event through the shadow, in one pass ---- */
+
+/* The rows of a list, in order. The lists are constant and this is inlined
+ * where a list is named, so the loop unrolls into direct calls of the checks
+ * and one constant coverage mask. Coverage bits are gathered in a register
+ * and stored once: no check reads rules_touched, and the order of the bits
+ * does not matter. */
+#define RUN(o, list, v) run_list((o), (list), sizeof(list) / sizeof((list)[0]), (v))
+
+static inline __attribute__((always_inline)) void run_list(struct oracle *o, const struct oracle_rule_row *row,
+							   uint32_t n, const struct oracle_view *v)
 {
 	uint64_t touched = 0;
-	for (uint32_t i = 0; i < list.n; i++) {
-		touched |= list.row[i].touch;
-		if (list.row[i].check)
-			list.row[i].check(o, v);
+#pragma GCC unroll 16
+	for (uint32_t i = 0; i < n; i++) {
+		touched |= row[i].touch;
+		if (row[i].check)
+			row[i].check(o, v);
 	}
-	return touched;
-}
-
-static inline void run_rows(struct oracle *o, unsigned kind, unsigned what, const struct oracle_view *v)
-{
-	assert(kind <= ORACLE_AT_END);
-	uint64_t touched = run_list(o, tables[kind].any, v);
-	if (what < WHAT_MAX)
-		touched |= run_list(o, tables[kind].what[what], v);
 	o->rules_touched |= touched;
 }
 
-/* ---- intake: an event through the shadow ---- */
-
-static void view_reg(struct oracle *o, struct oracle_view *v, int ri)
+/* The view of event e before its kind's fields are resolved. */
+static inline void view_init(struct oracle_view *v, const struct event *e, struct oracle_thread *t)
 {
-	assert(ri == NO_INDEX || (uint32_t)ri < o->nregs);
-	v->ri = ri;
-	v->r = ri != NO_INDEX ? &o->regs[ri] : NULL;
-}
-
-static void view_binding(struct oracle *o, struct oracle_view *v, uint32_t handle)
-{
-	int bi = shadow_binding_find(o, handle);
-	assert(bi == NO_INDEX || (uint32_t)bi < o->nbindings);
-	v->b = bi != NO_INDEX ? &o->bindings[bi] : NULL;
-}
-
-static bool intake_resolve(struct oracle *o, const struct event *e, struct oracle_view *v)
-{
-	struct oracle_thread *t = e->thread < SIM_THREADS_MAX ? &o->threads[e->thread] : NULL;
 	v->e = e;
 	v->t = t;
 	v->f = NULL;
@@ -236,125 +176,87 @@ static bool intake_resolve(struct oracle *o, const struct event *e, struct oracl
 	v->b = NULL;
 	v->side = 0;
 	v->hung = false;
-	switch (e->kind) {
-	case EV_THREAD_START:
-		if (t)
-			memset(t, 0, sizeof *t);
-		return false;
-	case EV_API_ENTER:
-		v->f = api_push(t, e, &v->scratch);
-		switch (e->what) {
-		case API_REGISTER_CLIENT:
-		case API_REGISTER_PROVIDER:
-			v->f->npi = e->peer;
-			v->f->digest = e->aux;
-			break;
-		case API_DEREGISTER_CLIENT:
-		case API_DEREGISTER_PROVIDER:
-		case API_WAIT_CLIENT:
-		case API_WAIT_PROVIDER:
-			v->side = e->what & 1u; /* the role: client APIs are even */
-			view_reg(o, v, shadow_reg_find(o, e->handle));
-			break;
-		case API_CLIENT_DETACH_COMPLETE:
-		case API_PROVIDER_DETACH_COMPLETE:
-			v->side = e->what - API_CLIENT_DETACH_COMPLETE;
-			view_binding(o, v, e->handle);
-			break;
-		default:
-			break;
-		}
-		return true;
-	case EV_API_EXIT:
-		v->f = api_pop(t, e->what);
-		v->r = frame_reg(o, v->f);
-		return true;
-	case EV_CB_ENTER: {
-		if (e->what >= CB_COUNT)
-			return false;
-		v->side = e->what & 1u; /* client callbacks are even, provider odd */
-		int ri = shadow_reg_find(o, e->reg);
-		if (ri == NO_INDEX && e->reg)
-			ri = shadow_reg_from_inflight(o, e, v->side);
-		view_reg(o, v, ri);
-		view_binding(o, v, e->handle);
-		if (e->what == CB_CLIENT_ATTACH) {
-			int pi = shadow_reg_current(o, e->peer, 1);
-			v->peer = pi != NO_INDEX ? &o->regs[pi] : NULL;
-		}
-		return true;
-	}
-	case EV_CB_EXIT:
-		if (e->what >= CB_COUNT)
-			return false;
-		v->side = e->what & 1u;
-		v->cb_index = cb_pop(t, e->what, e->handle);
-		assert(v->cb_index == NO_INDEX || (t && v->cb_index < ORACLE_CB_DEPTH_MAX));
-		view_binding(o, v, e->handle);
-		return true;
-	case EV_CALL_ENTER:
-		view_binding(o, v, e->handle);
-		if (!v->b)
-			return false;
-		if (e->module == v->b->client_module)
-			v->side = 0;
-		else if (e->module == v->b->provider_module)
-			v->side = 1;
-		else
-			return false; /* neither side's module: nothing to judge */
-		return true;
-	case EV_DEREG_COMPLETE:
-		view_reg(o, v, shadow_reg_find(o, e->reg));
-		return true;
-	case EV_BLOCK:
-	case EV_UNLOAD_EXIT:
-		return true;
-	default:
-		return false;
+}
+
+static inline void view_reg(struct oracle *o, struct oracle_view *v, int ri)
+{
+	assert(ri == NO_INDEX || (uint32_t)ri < o->nregs);
+	v->ri = ri;
+	v->r = ri != NO_INDEX ? &o->regs[ri] : NULL;
+}
+
+static inline void view_binding(struct oracle *o, struct oracle_view *v, uint32_t handle)
+{
+	int bi = shadow_binding_find(o, handle);
+	assert(bi == NO_INDEX || (uint32_t)bi < o->nbindings);
+	v->b = bi != NO_INDEX ? &o->bindings[bi] : NULL;
+}
+
+/* Each intake below resolves the event against the shadow (the view), runs
+ * the rows of its event in order, then moves the shadow on: the checks judge
+ * the state as it stood before the event. */
+
+/* Deregister or wait entered: the frame records a live registration of that
+ * role, deregister moves it to DEREGISTERING. Deregister takes a live
+ * registration; wait one deregistered and not waited for (M04, M06, M07
+ * judged the others). */
+static inline void apply_dereg_wait_enter(struct oracle_view *v, bool dereg)
+{
+	struct oracle_reg *r = v->r;
+	if (!r || r->role != v->side || r->state == REG_WAIT_RETURNED ||
+	    (dereg ? r->state != REG_REGISTERED : r->state == REG_REGISTERED))
+		return;
+	v->f->valid = true;
+	v->f->reg_index = (uint16_t)v->ri;
+	v->f->reg_seq = r->seq;
+	if (dereg) {
+		reg_advance(r, REG_DEREGISTERING);
+		r->step_deregistered = v->e->step;
 	}
 }
 
-/* Moving the shadow on by the event v was resolved for, after the checks. */
-
-static void apply_api_enter(struct oracle *o, struct oracle_view *v)
+static inline void intake_api_enter(struct oracle *o, const struct event *e, struct oracle_thread *t, unsigned what)
 {
-	const struct event *e = v->e;
-	struct oracle_api_frame *f = v->f;
-	struct oracle_reg *r = v->r;
-	struct oracle_thread *t = v->t;
-	switch (e->what) {
+	struct oracle_view v;
+	view_init(&v, e, t);
+	v.f = api_push(t, e, &v.scratch);
+	switch (what) {
+	case API_REGISTER_CLIENT:
+	case API_REGISTER_PROVIDER:
+		v.f->npi = e->peer;
+		v.f->digest = e->aux;
+		RUN(o, register_enter, &v);
+		break;
 	case API_DEREGISTER_CLIENT:
 	case API_DEREGISTER_PROVIDER:
-	case API_WAIT_CLIENT:
-	case API_WAIT_PROVIDER: {
-		bool dereg = e->what <= API_DEREGISTER_PROVIDER;
-		/* Deregister takes a live registration; wait one deregistered
-		 * and not waited for (M04, M06, M07 judged the others). */
-		if (!r || r->role != v->side || r->state == REG_WAIT_RETURNED ||
-		    (dereg ? r->state != REG_REGISTERED : r->state == REG_REGISTERED))
-			break;
-		f->valid = true;
-		f->reg_index = (uint16_t)v->ri;
-		f->reg_seq = r->seq;
-		if (dereg) {
-			reg_advance(r, REG_DEREGISTERING);
-			r->step_deregistered = e->step;
-		}
+		v.side = what & 1u; /* the role: client APIs are even */
+		view_reg(o, &v, shadow_reg_find(o, e->handle));
+		RUN(o, deregister_enter, &v);
+		apply_dereg_wait_enter(&v, true);
 		break;
-	}
+	case API_WAIT_CLIENT:
+	case API_WAIT_PROVIDER:
+		v.side = what & 1u;
+		view_reg(o, &v, shadow_reg_find(o, e->handle));
+		RUN(o, wait_enter, &v);
+		apply_dereg_wait_enter(&v, false);
+		break;
 	case API_CLIENT_ATTACH_PROVIDER: {
+		RUN(o, attach_provider_enter, &v);
 		int top = shadow_cb_top(t);
 		if (top == NO_INDEX || t->cb[top] != CB_CLIENT_ATTACH)
 			break; /* M11 */
 		t->attach_called[top] = true;
 		t->attach_returned[top] = false;
-		f->cb_index = (uint8_t)top;
+		v.f->cb_index = (uint8_t)top;
 		break;
 	}
 	case API_CLIENT_DETACH_COMPLETE:
 	case API_PROVIDER_DETACH_COMPLETE: {
-		struct oracle_binding *b = v->b;
-		unsigned side = v->side;
+		unsigned side = v.side = what - API_CLIENT_DETACH_COMPLETE;
+		view_binding(o, &v, e->handle);
+		RUN(o, complete_enter, &v);
+		struct oracle_binding *b = v.b;
 		/* The registrar acts on a Complete made by the other side's module
 		 * all the same (the API names the side): follow it, so later checks
 		 * judge the registrar on what it was told. A Complete after cleanup
@@ -376,86 +278,127 @@ static void apply_api_enter(struct oracle *o, struct oracle_view *v)
 	}
 }
 
-static void apply_api_exit(struct oracle *o, struct oracle_view *v)
+/* NmrRegister* returned: a new registration, unless it failed (forget one a
+ * callback created early) or a callback reached it first (F1). */
+static inline void apply_register_exit(struct oracle *o, const struct event *e, const struct oracle_api_frame *f)
 {
-	const struct event *e = v->e;
-	struct oracle_api_frame *f = v->f;
-	struct oracle_reg *r = v->r;
-	switch (e->what) {
+	unsigned role = e->what - API_REGISTER_CLIENT;
+	if (e->status != ST_SUCCESS || e->handle == 0) {
+		int early = f && f->handle ? shadow_reg_find(o, f->handle) : NO_INDEX;
+		if (early != NO_INDEX && o->regs[early].module == e->module)
+			o->regs[early].state = REG_FREE;
+		return;
+	}
+	int ri = shadow_reg_find(o, e->handle);
+	if (ri != NO_INDEX && o->regs[ri].module == e->module && o->regs[ri].role == role &&
+	    o->regs[ri].state != REG_WAIT_RETURNED)
+		return; /* created when a callback reached it before the return (F1) */
+	shadow_reg_create(o, e->handle, e->module, role, f ? f->npi : EV_NONE8, f ? f->digest : 0, f != NULL, e->step);
+}
+
+static inline void intake_api_exit(struct oracle *o, const struct event *e, struct oracle_thread *t, unsigned what)
+{
+	struct oracle_api_frame *f = api_pop(t, (uint8_t)what);
+	switch (what) {
 	case API_REGISTER_CLIENT:
-	case API_REGISTER_PROVIDER: {
-		unsigned role = e->what - API_REGISTER_CLIENT;
-		if (e->status != ST_SUCCESS || e->handle == 0) {
-			int early = f && f->handle ? shadow_reg_find(o, f->handle) : NO_INDEX;
-			if (early != NO_INDEX && o->regs[early].module == e->module)
-				o->regs[early].state = REG_FREE;
-			break;
-		}
-		int ri = shadow_reg_find(o, e->handle);
-		if (ri != NO_INDEX && o->regs[ri].module == e->module && o->regs[ri].role == role &&
-		    o->regs[ri].state != REG_WAIT_RETURNED)
-			break; /* created when a callback reached it before the return (F1) */
-		shadow_reg_create(o, e->handle, e->module, role, f ? f->npi : EV_NONE8, f ? f->digest : 0, f != NULL, e->step);
+	case API_REGISTER_PROVIDER:
+		apply_register_exit(o, e, f);
+		break;
+	case API_DEREGISTER_CLIENT:
+	case API_DEREGISTER_PROVIDER: {
+		struct oracle_view v;
+		view_init(&v, e, t);
+		v.f = f;
+		v.r = frame_reg(o, f);
+		RUN(o, deregister_exit, &v);
+		if (v.r && v.r->state == REG_DEREGISTERING)
+			reg_advance(v.r, REG_DEREGISTERED);
 		break;
 	}
-	case API_DEREGISTER_CLIENT:
-	case API_DEREGISTER_PROVIDER:
-		if (r && r->state == REG_DEREGISTERING)
-			reg_advance(r, REG_DEREGISTERED);
-		break;
 	case API_WAIT_CLIENT:
-	case API_WAIT_PROVIDER:
+	case API_WAIT_PROVIDER: {
+		struct oracle_view v;
+		view_init(&v, e, t);
+		v.f = f;
+		struct oracle_reg *r = v.r = frame_reg(o, f);
+		RUN(o, wait_exit, &v);
 		if (!r || r->state == REG_WAIT_RETURNED || e->status != ST_SUCCESS)
 			break;
 		reg_advance(r, REG_WAIT_RETURNED);
 		r->step_wait = e->step;
 		break;
-	case API_CLIENT_ATTACH_PROVIDER: {
-		struct oracle_thread *t = v->t;
+	}
+	case API_CLIENT_ATTACH_PROVIDER:
 		if (f && t && f->cb_index < t->depth && f->cb_index < ORACLE_CB_DEPTH_MAX &&
 		    t->cb[f->cb_index] == CB_CLIENT_ATTACH) {
 			t->attach_status[f->cb_index] = e->status;
 			t->attach_returned[f->cb_index] = true;
 		}
 		break;
-	}
 	default:
 		break;
 	}
 }
 
-static void apply_cb_enter(struct oracle *o, struct oracle_view *v)
+/* An attach callback entered: a new binding, unless the other side's attach
+ * came first; this side's module, registration and attach state. */
+static void apply_attach_enter(struct oracle *o, const struct oracle_view *v)
 {
 	const struct event *e = v->e;
 	struct oracle_binding *b = v->b;
 	unsigned side = v->side;
-	switch (e->what) {
-	case CB_CLIENT_ATTACH:
-	case CB_PROVIDER_ATTACH:
-		/* A new binding, unless the other side's attach came first. */
-		if ((!b || b->attach_cb[side] != ACB_NONE) && e->handle) {
-			uint32_t peer_reg = 0;
-			if (side == 0) {
-				peer_reg = v->peer ? v->peer->handle : 0;
-			} else {
-				int ci = shadow_reg_current(o, e->peer, 0);
-				peer_reg = ci != NO_INDEX ? o->regs[ci].handle : 0;
-			}
-			b = shadow_binding_create(o, e->handle, e->binding);
-			if (b) {
-				*(side ? &b->client_module : &b->provider_module) = e->peer;
-				*(side ? &b->client_reg : &b->provider_reg) = peer_reg;
-			}
+	if ((!b || b->attach_cb[side] != ACB_NONE) && e->handle) {
+		uint32_t peer_reg = 0;
+		if (side == 0) {
+			peer_reg = v->peer ? v->peer->handle : 0;
+		} else {
+			int ci = shadow_reg_current(o, e->peer, 0);
+			peer_reg = ci != NO_INDEX ? o->regs[ci].handle : 0;
 		}
+		b = shadow_binding_create(o, e->handle, e->binding);
 		if (b) {
-			*(side ? &b->provider_module : &b->client_module) = e->module;
-			*(side ? &b->provider_reg : &b->client_reg) = e->reg;
-			b->attach_cb[side] = ACB_RUNNING;
-			binding_update_attach(b);
+			*(side ? &b->client_module : &b->provider_module) = e->peer;
+			*(side ? &b->client_reg : &b->provider_reg) = peer_reg;
 		}
+	}
+	if (b) {
+		*(side ? &b->provider_module : &b->client_module) = e->module;
+		*(side ? &b->provider_reg : &b->client_reg) = e->reg;
+		b->attach_cb[side] = ACB_RUNNING;
+		binding_update_attach(b);
+	}
+}
+
+static inline void intake_cb_enter(struct oracle *o, const struct event *e, struct oracle_thread *t, unsigned what)
+{
+	if (what >= CB_COUNT)
+		return;
+	struct oracle_view v;
+	view_init(&v, e, t);
+	unsigned side = v.side = what & 1u; /* client callbacks are even, provider odd */
+	int ri = shadow_reg_find(o, e->reg);
+	if (ri == NO_INDEX && e->reg)
+		ri = shadow_reg_from_inflight(o, e, side);
+	view_reg(o, &v, ri);
+	view_binding(o, &v, e->handle);
+	struct oracle_binding *b = v.b;
+	if (what == CB_CLIENT_ATTACH) {
+		int pi = shadow_reg_current(o, e->peer, 1);
+		v.peer = pi != NO_INDEX ? &o->regs[pi] : NULL;
+	}
+	RUN(o, callback_enter, &v);
+	switch (what) {
+	case CB_CLIENT_ATTACH:
+		RUN(o, client_attach_enter, &v);
+		apply_attach_enter(o, &v);
+		break;
+	case CB_PROVIDER_ATTACH:
+		RUN(o, provider_attach_enter, &v);
+		apply_attach_enter(o, &v);
 		break;
 	case CB_CLIENT_DETACH:
 	case CB_PROVIDER_DETACH:
+		RUN(o, detach_enter, &v);
 		if (!b)
 			break;
 		count_up(&b->detach_calls[side]);
@@ -464,6 +407,7 @@ static void apply_cb_enter(struct oracle *o, struct oracle_view *v)
 		break;
 	case CB_CLIENT_CLEANUP:
 	case CB_PROVIDER_CLEANUP:
+		RUN(o, cleanup_enter, &v);
 		if (!b)
 			break;
 		count_up(&b->cleanup_calls[side]);
@@ -473,25 +417,41 @@ static void apply_cb_enter(struct oracle *o, struct oracle_view *v)
 	default:
 		break;
 	}
-	cb_push(v->t, e);
+	cb_push(t, e);
 }
 
-static void apply_cb_exit(struct oracle_view *v)
+static inline void apply_attach_exit(struct oracle_binding *b, const struct event *e, unsigned side)
 {
-	const struct event *e = v->e;
-	struct oracle_binding *b = v->b;
-	unsigned side = v->side;
 	if (!b)
 		return;
-	switch (e->what) {
+	b->attach_cb[side] = e->status == ST_SUCCESS ? ACB_OK : ACB_FAILED;
+	binding_update_attach(b);
+}
+
+static inline void intake_cb_exit(struct oracle *o, const struct event *e, struct oracle_thread *t, unsigned what)
+{
+	if (what >= CB_COUNT)
+		return;
+	struct oracle_view v;
+	view_init(&v, e, t);
+	unsigned side = v.side = what & 1u;
+	v.cb_index = cb_pop(t, (uint8_t)what, e->handle);
+	assert(v.cb_index == NO_INDEX || (t && v.cb_index < ORACLE_CB_DEPTH_MAX));
+	view_binding(o, &v, e->handle);
+	struct oracle_binding *b = v.b;
+	switch (what) {
 	case CB_CLIENT_ATTACH:
+		RUN(o, client_attach_exit, &v);
+		apply_attach_exit(b, e, side);
+		break;
 	case CB_PROVIDER_ATTACH:
-		b->attach_cb[side] = e->status == ST_SUCCESS ? ACB_OK : ACB_FAILED;
-		binding_update_attach(b);
+		RUN(o, provider_attach_exit, &v);
+		apply_attach_exit(b, e, side);
 		break;
 	case CB_CLIENT_DETACH:
 	case CB_PROVIDER_DETACH:
-		if (b->side_state[side] != SIDE_DETACHING)
+		RUN(o, detach_exit, &v);
+		if (!b || b->side_state[side] != SIDE_DETACHING)
 			break;
 		if (!b->complete_early[side] && e->status == ST_PENDING)
 			side_advance(b, side, SIDE_PENDING);
@@ -504,20 +464,21 @@ static void apply_cb_exit(struct oracle_view *v)
 	}
 }
 
-static void intake_apply(struct oracle *o, struct oracle_view *v, unsigned kind)
+/* A dispatch call: judged on the side of the calling module only. */
+static inline void intake_call_enter(struct oracle *o, const struct event *e, struct oracle_thread *t)
 {
-	switch (kind) {
-	case EV_API_ENTER: apply_api_enter(o, v); break;
-	case EV_API_EXIT: apply_api_exit(o, v); break;
-	case EV_CB_ENTER: apply_cb_enter(o, v); break;
-	case EV_CB_EXIT: apply_cb_exit(v); break;
-	case EV_DEREG_COMPLETE:
-		if (v->r)
-			v->r->dereg_complete = true;
-		break;
-	default:
-		break;
-	}
+	struct oracle_view v;
+	view_init(&v, e, t);
+	view_binding(o, &v, e->handle);
+	if (!v.b)
+		return;
+	if (e->module == v.b->client_module)
+		v.side = 0;
+	else if (e->module == v.b->provider_module)
+		v.side = 1;
+	else
+		return; /* neither side's module: nothing to judge */
+	RUN(o, call_enter, &v);
 }
 
 /* ---- entry points ---- */
@@ -545,12 +506,36 @@ static inline void take_event(struct oracle *o, const struct event *e)
 	o->last_step = e->step;
 	if (kind >= 32 || !((KINDS_OBSERVED >> kind) & 1u))
 		return;
+	struct oracle_thread *t = e->thread < SIM_THREADS_MAX ? &o->threads[e->thread] : NULL;
 	struct oracle_view v;
-	if (!intake_resolve(o, e, &v))
-		return;
-	run_rows(o, kind, what, &v);
-	if ((KINDS_APPLIED >> kind) & 1u)
-		intake_apply(o, &v, kind);
+	switch (kind) {
+	case EV_THREAD_START:
+		if (t)
+			memset(t, 0, sizeof *t);
+		break;
+	case EV_API_ENTER: intake_api_enter(o, e, t, what); break;
+	case EV_API_EXIT: intake_api_exit(o, e, t, what); break;
+	case EV_CB_ENTER: intake_cb_enter(o, e, t, what); break;
+	case EV_CB_EXIT: intake_cb_exit(o, e, t, what); break;
+	case EV_CALL_ENTER: intake_call_enter(o, e, t); break;
+	case EV_BLOCK:
+		view_init(&v, e, t);
+		RUN(o, block, &v);
+		break;
+	case EV_UNLOAD_EXIT:
+		view_init(&v, e, t);
+		RUN(o, unload_exit, &v);
+		break;
+	case EV_DEREG_COMPLETE:
+		view_init(&v, e, t);
+		view_reg(o, &v, shadow_reg_find(o, e->reg));
+		RUN(o, dereg_complete, &v);
+		if (v.r)
+			v.r->dereg_complete = true;
+		break;
+	default:
+		break;
+	}
 }
 
 void oracle_on_event(struct oracle *o, const struct event *e)
@@ -571,6 +556,6 @@ void oracle_finish(struct oracle *o, bool hung)
 			continue;
 		struct oracle_view v = { .e = NULL, .b = &o->bindings[i], .ri = NO_INDEX, .cb_index = NO_INDEX,
 					 .hung = hung };
-		run_rows(o, ORACLE_AT_END, 0, &v);
+		RUN(o, at_end, &v);
 	}
 }

@@ -18,10 +18,9 @@
  * not recorded: checks that need the innermost frame skip while it is
  * unknown. Events of a thread id >= SIM_THREADS_MAX have no thread shadow.
  *
- * One event goes through the shadow in two halves around the rule checks
- * (oracle.c's intake): resolve finds what it concerns (and pushes or pops the
- * thread's frames), the checks judge it against the state as it stood, then
- * apply moves the state on. The lookups and frame operations that run at
+ * One event goes through the shadow in one pass (oracle.c's intake): it
+ * finds what the event concerns (and pushes or pops the thread's frames),
+ * the checks judge it against the state as it stood, then the state moves on. The lookups and frame operations that run at
  * every event are inline here; creating and recycling entries is in
  * shadow.c. The state machines only move forward
  * (asserted): a registration REGISTERED -> DEREGISTERING -> DEREGISTERED ->
@@ -65,7 +64,7 @@ enum oracle_side_state {
 };
 
 /* One event resolved against the shadow: what the rule checks read. Only
- * the fields of the event's kind are set (oracle.c, intake_resolve). */
+ * the fields of the event's kind are set (oracle.c, the intake of each kind). */
 struct oracle_view {
 	const struct event *e;
 	struct oracle_thread *t;      /* the event's thread, NULL beyond SIM_THREADS_MAX */
