@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# compare_rev.sh - speed of the current tree against a git revision, both
+# measured in one invocation (no pass/fail; prints a table).
+#
+#   bench/compare_rev.sh [--quick] [REV]      (REV default 72e1eb1, the
+#                                              engine before issue 10)
+#
+# Builds REV (git archive into a temp dir) and the current source tree (as
+# it is, uncommitted edits included) with the same compiler and options
+# (meson, -Dbuildtype=debugoptimized -Db_ndebug=false: the project's default,
+# -O2 with its assertions on), then on each:
+#   fuzz_scenario  the standalone target (-Dfuzzing_engine=none) over the
+#                  current tree's fuzz seeds (build/fuzz/seeds_fuzz_scenario,
+#                  the same bytes for both), PASSES passes in one process;
+#                  exec/s = runs / CPU seconds (user + sys: the machine may be
+#                  shared), best of ROUNDS rounds, the two revisions
+#                  alternating round by round;
+#   callgrind      if valgrind is installed: instructions per run of the
+#                  whole process and of run_scenario (inclusive), 3 passes;
+#                  deterministic, unlike the clock on a loaded machine;
+#   bench_switch   ns per fiber_switch (its own best of 5 rounds) with
+#                  SWITCHES switches per round, and under callgrind the
+#                  instructions of fiber_switch per switch.
+# --quick: fewer passes and rounds (a smoke run of the script).
+set -uo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+quick=0
+[ "${1:-}" = "--quick" ] && { quick=1; shift; }
+rev=${1:-72e1eb1}
+passes=$([ $quick = 1 ] && echo 20 || echo 200)
+rounds=$([ $quick = 1 ] && echo 2 || echo 5)
+switches=$([ $quick = 1 ] && echo 200000 || echo 2000000)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+opts=(-Dbuildtype=debugoptimized -Db_ndebug=false -Dfuzzing_engine=none)
+
+die() { echo "compare_rev: $*" >&2; exit 2; }
+
+git -C "$root" rev-parse --verify -q "$rev^{commit}" >/dev/null || die "unknown revision '$rev'"
+mkdir -p "$work/rev"
+git -C "$root" archive "$rev" | tar -x -C "$work/rev" || die "cannot extract $rev"
+
+build() { # SRC BUILDDIR
+	meson setup "$2" "$1" "${opts[@]}" >"$2.log" 2>&1 || { cat "$2.log" >&2; return 1; }
+	ninja -C "$2" fuzz/fuzz_scenario bench/bench_switch >>"$2.log" 2>&1 || { tail -20 "$2.log" >&2; return 1; }
+}
+echo "building $rev and the current tree (${opts[*]}) ..." >&2
+build "$work/rev" "$work/b-rev" || die "build of $rev failed"
+build "$root" "$work/b-cur" || die "build of the current tree failed"
+ninja -C "$work/b-cur" fuzz/seeds_fuzz_scenario >>"$work/b-cur.log" 2>&1 || die "seeds of the current tree failed"
+seeds=$work/b-cur/fuzz/seeds_fuzz_scenario
+nseeds=$(find "$seeds" -maxdepth 1 -type f | wc -l)
+[ "$nseeds" -gt 0 ] || die "no seeds in $seeds"
+
+args=()
+for ((i = 0; i < passes; i++)); do args+=("$seeds"); done
+
+# exec/s of one round: PASSES passes over the seeds in one process.
+rate() { # BIN
+	/usr/bin/time -f "%U %S" -o "$work/time" "$1" "${args[@]}" >/dev/null 2>"$work/out" ||
+		[ $? = 1 ] || { cat "$work/out" >&2; echo 0; return; }
+	python3 -c 'import sys; u, s = map(float, open(sys.argv[1]).read().split()[-2:]); n = int(sys.argv[2]); print(int(n / (u + s)) if u + s > 0 else 0)' \
+		"$work/time" $((passes * nseeds))
+}
+best_rev=0 best_cur=0
+for ((r = 0; r < rounds; r++)); do
+	x=$(rate "$work/b-rev/fuzz/fuzz_scenario"); [ "$x" -gt "$best_rev" ] && best_rev=$x
+	x=$(rate "$work/b-cur/fuzz/fuzz_scenario"); [ "$x" -gt "$best_cur" ] && best_cur=$x
+done
+
+# Instructions per run under callgrind (3 passes over the seeds).
+cg_fuzz() { # BIN -> "total run_scenario" per run
+	valgrind --tool=callgrind --callgrind-out-file="$work/cg.out" "$1" "$seeds" "$seeds" "$seeds" >/dev/null 2>&1
+	local total inc
+	total=$(callgrind_annotate "$work/cg.out" 2>/dev/null | sed -n 's/^ *\([0-9,]*\) .*PROGRAM TOTALS.*/\1/p' | tr -d ,)
+	inc=$(callgrind_annotate --inclusive=yes "$work/cg.out" 2>/dev/null |
+	      sed -n 's/^ *\([0-9,]*\) .*:run_scenario \[.*/\1/p' | head -1 | tr -d ,)
+	echo "$((total / (3 * nseeds))) $((${inc:-0} / (3 * nseeds)))"
+}
+# fiber_switch instructions per switch: the self cost of fiber_switch and
+# the assembly swap under callgrind, over its 5 fiber rounds of SWITCHES/100.
+cg_switch() { # BIN
+	local n=$((switches / 100))
+	valgrind --tool=callgrind --callgrind-out-file="$work/cgs.out" "$1" "$n" >/dev/null 2>&1
+	callgrind_annotate "$work/cgs.out" 2>/dev/null | python3 -c '
+import re, sys
+n = int(sys.argv[1]) // 2 * 2
+ir = 0
+for line in sys.stdin:
+    m = re.match(r"\s*([\d,]+) .*:(fiber_switch|nmrsim_fiber_swap)\S* \[", line)
+    if m:
+        ir += int(m.group(1).replace(",", ""))
+print("%.1f" % (ir / (5 * n)))' "$n"
+}
+ns_switch() { # BIN -> ns per fiber_switch
+	"$1" "$switches" 2>/dev/null | sed -n 's/^fiber_switch[^:]*: *\([0-9.]*\) ns.*/\1/p'
+}
+
+pct() { python3 -c 'import sys; a, b = float(sys.argv[1]), float(sys.argv[2]); print("%+.1f%%" % (100 * (b - a) / a) if a else "-")' "$1" "$2"; }
+
+sw_rev=$(ns_switch "$work/b-rev/bench/bench_switch")
+sw_cur=$(ns_switch "$work/b-cur/bench/bench_switch")
+
+echo
+echo "compare_rev: $rev vs current tree ($(git -C "$root" rev-parse --short HEAD)$(git -C "$root" diff --quiet HEAD -- 2>/dev/null || echo '+edits'))"
+echo "fuzz_scenario: $nseeds seeds x $passes passes, best of $rounds rounds; bench_switch: $switches switches/round"
+printf '%-44s %14s %14s %9s\n' "measure" "$rev" "current" "change"
+printf '%-44s %14s %14s %9s\n' "fuzz_scenario exec/s (CPU time, higher=better)" "$best_rev" "$best_cur" "$(pct "$best_rev" "$best_cur")"
+printf '%-44s %14s %14s %9s\n' "fiber_switch ns/switch (lower=better)" "$sw_rev" "$sw_cur" "$(pct "$sw_rev" "$sw_cur")"
+if command -v valgrind >/dev/null && command -v callgrind_annotate >/dev/null; then
+	read -r tot_rev inc_rev < <(cg_fuzz "$work/b-rev/fuzz/fuzz_scenario")
+	read -r tot_cur inc_cur < <(cg_fuzz "$work/b-cur/fuzz/fuzz_scenario")
+	printf '%-44s %14s %14s %9s\n' "fuzz_scenario instructions/run (process)" "$tot_rev" "$tot_cur" "$(pct "$tot_rev" "$tot_cur")"
+	printf '%-44s %14s %14s %9s\n' "fuzz_scenario instructions/run (run_scenario)" "$inc_rev" "$inc_cur" "$(pct "$inc_rev" "$inc_cur")"
+	cs_rev=$(cg_switch "$work/b-rev/bench/bench_switch")
+	cs_cur=$(cg_switch "$work/b-cur/bench/bench_switch")
+	printf '%-44s %14s %14s %9s\n' "fiber_switch instructions/switch" "$cs_rev" "$cs_cur" "$(pct "$cs_rev" "$cs_cur")"
+else
+	echo "(valgrind not installed: no instruction counts)"
+fi
