@@ -3,6 +3,7 @@
  * every crossing is an event. */
 #include "nmr/nmr.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #include "core/assert.h"
@@ -15,7 +16,14 @@ struct nmr_front *nmr_front_current;
 
 void nmr_front_init(struct nmr_front *f, const struct nmr_registrar_ops *ops, void *impl, struct sched *s)
 {
-	memset(f, 0, sizeof(*f));
+	/* Per run: the copies of characteristics are only read where
+	 * `original` matches, and chars_keep writes every field it reads, so
+	 * only their `original` is cleared (the copies were most of a run's
+	 * setup stores). */
+	memset(f, 0, offsetof(struct nmr_front, chars_copy));
+	for (uint32_t i = 0; i < NMR_CHARS_COPIES; i++)
+		f->chars_copy[i].original = NULL;
+	f->chars_next = 0;
 	f->ops = ops;
 	f->impl = impl;
 	f->sched = s;

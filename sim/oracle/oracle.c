@@ -490,7 +490,8 @@ void oracle_init(struct oracle *o, const char *const *module_names, uint32_t nmo
 	memset(o, 0, offsetof(struct oracle, regs));
 	o->nregs = 0;
 	o->nbindings = 0;
-	memset(o->threads, 0, sizeof o->threads);
+	for (uint32_t i = 0; i < SIM_THREADS_MAX; i++)
+		shadow_thread_reset(&o->threads[i]);
 	memset(&o->nfindings, 0, sizeof *o - offsetof(struct oracle, nfindings));
 	o->module_names = module_names;
 	o->nmodules = module_names ? nmodules : 0;
@@ -511,7 +512,7 @@ static inline void take_event(struct oracle *o, const struct event *e)
 	switch (kind) {
 	case EV_THREAD_START:
 		if (t)
-			memset(t, 0, sizeof *t);
+			shadow_thread_reset(t);
 		break;
 	case EV_API_ENTER: intake_api_enter(o, e, t, what); break;
 	case EV_API_EXIT: intake_api_exit(o, e, t, what); break;

@@ -155,6 +155,15 @@ static inline void count_up(uint8_t *n)
 		(*n)++;
 }
 
+/* A thread's shadow with no frames: every frame field is read only below
+ * depth or api_depth and written by the push that raises them, so the two
+ * depths are all a (re)started thread needs (not its whole ~300 bytes). */
+static inline void shadow_thread_reset(struct oracle_thread *t)
+{
+	t->depth = 0;
+	t->api_depth = 0;
+}
+
 static inline int shadow_cb_top(const struct oracle_thread *t)
 {
 	if (!t || t->depth == 0 || t->depth > ORACLE_CB_DEPTH_MAX)
