@@ -27,7 +27,7 @@ int fuzz_target_init(void)
 	/* The hosted-driver table is built lazily on first use: build it now,
 	 * before AFL++'s fork server, so no input sees the one-time path
 	 * (AFL++ stability). */
-	(void)scn_driver_count();
+	(void)image_count();
 	return 0;
 }
 

@@ -189,7 +189,7 @@ static void random_module(struct rng *r, struct scn_module *m)
 /* A driver not yet in the scenario, from a random one on; -1 if all are. */
 static int free_driver(struct rng *r, const struct scenario *s)
 {
-	return scn_driver_unused(s, s->nmodules, below(r, scn_driver_count()));
+	return scn_driver_unused(s, s->nmodules, below(r, image_count()));
 }
 
 /* s->modules[nmodules] is filled in: count it, and insert an op of `kind`

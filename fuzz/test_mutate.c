@@ -83,7 +83,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	const char *dir = argv[1 + drivers];
-	if (drivers && scn_driver_count() == 0) {
+	if (drivers && image_count() == 0) {
 		fprintf(stderr, "test_mutate: --drivers, but no driver is linked into this binary\n");
 		return 2;
 	}

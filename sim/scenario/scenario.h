@@ -275,15 +275,8 @@ int scn_unload_unreachable(const struct scenario *s, const char **why);
  * unload becomes a yield on its thread. */
 void scn_unload_unreachable_to_yield(struct scenario *s);
 
-/* The driver table the scenario codec resolves `driver NAME` against
- * (core/images.h: the drivers linked into this binary, sorted by name). */
-static inline unsigned scn_driver_count(void) { return image_count(); }
-static inline const char *scn_driver_name(unsigned index)
-{
-	const struct image_rec *d = image_get(index);
-	return d ? d->name : "?";
-}
-static inline int scn_driver_find(const char *name) { return image_find(name); } /* index, or -1 */
+/* `driver NAME` resolves against core/images.h (image_count, image_get,
+ * image_find: the drivers linked into this binary, sorted by name). */
 /* The first linked driver, from `want` on (wrapping), that none of
  * s->modules[0, nmodules) is: a driver image loads once. -1 if none. */
 int scn_driver_unused(const struct scenario *s, unsigned nmodules, unsigned want);

@@ -71,7 +71,7 @@ static void sort_ops_by_thread(struct scenario *s)
 
 int scn_driver_unused(const struct scenario *s, unsigned nmodules, unsigned want)
 {
-	unsigned n = scn_driver_count();
+	unsigned n = image_count();
 	for (unsigned k = 0; k < n; k++) {
 		unsigned d = (want + k) % n;
 		bool used = false;
@@ -88,7 +88,8 @@ void scn_module_set_driver(struct scn_module *m, unsigned d)
 	memset(m, 0, sizeof *m);
 	m->kind = MODULE_DRIVER;
 	m->driver = (uint8_t)d;
-	const char *name = scn_driver_name(d);
+	const struct image_rec *img = image_get(d);
+	const char *name = img ? img->name : "?";
 	memcpy(m->name, name, strnlen(name, SCN_NAME_MAX - 1)); /* NUL from the memset */
 }
 
@@ -147,7 +148,7 @@ static void decode(struct scenario *s, const uint8_t *data, size_t len, bool dri
 	memset(r.buf + head, 0, HEAD_BYTES_MAX - head);
 	r.pos = 0;
 	init_but_choices(s);
-	unsigned ndrivers = scn_driver_count();
+	unsigned ndrivers = image_count();
 
 	s->nmodules = (uint8_t)(rd8(&r) % (SCN_MODULES_MAX + 1));
 	if (drivers_only && s->nmodules > ndrivers)

@@ -278,14 +278,14 @@ static int d_driver(struct parser *p, char **tok, int n)
 		return stx_fail(p, "bad driver name '%s' (expected [A-Za-z_][A-Za-z0-9_-]*, < %d bytes)", stx_quote(b, tok[1]), SCN_NAME_MAX);
 	if (stx_find_module(s, tok[1]) >= 0)
 		return stx_fail(p, "duplicate module '%s'", tok[1]);
-	int d = scn_driver_find(tok[1]);
+	int d = image_find(tok[1]);
 	if (d < 0) {
 		char list[160] = "";
 		size_t len = 0;
-		for (unsigned i = 0; i < scn_driver_count() && len < sizeof list - 40; i++)
-			len += (size_t)snprintf(list + len, sizeof list - len, "%s%s", i ? ", " : "", scn_driver_name(i));
+		for (unsigned i = 0; i < image_count() && len < sizeof list - 40; i++)
+			len += (size_t)snprintf(list + len, sizeof list - len, "%s%s", i ? ", " : "", image_get(i)->name);
 		return stx_fail(p, "unknown driver '%s' (linked into this binary: %s)", stx_quote(b, tok[1]),
-			    scn_driver_count() ? list : "none; build with -Ddrivers=... or tools/nmrsim-build");
+			    image_count() ? list : "none; build with -Ddrivers=... or tools/nmrsim-build");
 	}
 	if (s->nmodules >= SCN_MODULES_MAX)
 		return stx_fail(p, "too many modules (max %d)", SCN_MODULES_MAX);
