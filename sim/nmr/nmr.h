@@ -126,9 +126,13 @@ struct nmr_front {
 	uint32_t nnpis;
 	struct guard *guard;       /* dispatch guarding (guard.h), may be NULL */
 	/* While NmrRegister* reads the caller's characteristics with no driver
-	 * code in between, one check of their memory serves every read. */
+	 * code in between, one check of their memory serves every read: the
+	 * front's and the registrar's own at its start. Driver code runs only in
+	 * a callback (cb_enter ends the stretch) or on another thread, after a
+	 * scheduling point (the step moves on). */
 	struct {
 		bool on;                /* inside that stretch */
+		uint32_t step;          /* the scheduler's step it began at */
 		const void *chars;      /* checked (NULL: none yet) */
 		uint8_t role;
 		uint8_t state;          /* enum drvmem_state of that check */

@@ -57,7 +57,7 @@ static enum drvmem_state chars_check(enum nmr_role role, const void *chars)
 static enum drvmem_state chars_state(enum nmr_role role, const void *chars)
 {
 	struct nmr_front *f = nmr_front_current;
-	if (!f || !f->chars_memo.on)
+	if (!f || !f->chars_memo.on || f->chars_memo.step != f->sched->step)
 		return chars_check(role, chars);
 	if (f->chars_memo.chars != chars || f->chars_memo.role != (uint8_t)role) {
 		f->chars_memo.chars = chars;
@@ -116,9 +116,12 @@ static inline uint64_t digest_word(uint64_t h, uint64_t w)
 
 static inline uint64_t digest_guid(uint64_t h, const GUID *g)
 {
-	uint64_t lo = (uint64_t)g->Data1 | (uint64_t)g->Data2 << 32 | (uint64_t)g->Data3 << 48, hi = 0;
-	for (int i = 0; i < 8; i++)
-		hi |= (uint64_t)g->Data4[i] << (8 * i);
+	uint64_t lo = (uint64_t)g->Data1 | (uint64_t)g->Data2 << 32 | (uint64_t)g->Data3 << 48;
+	/* Data4 little-endian, written out: compilers make this one load (the
+	 * loop form stayed eight, and the digest runs at every callback). */
+	const unsigned char *d = g->Data4;
+	uint64_t hi = (uint64_t)d[0] | (uint64_t)d[1] << 8 | (uint64_t)d[2] << 16 | (uint64_t)d[3] << 24 |
+		      (uint64_t)d[4] << 32 | (uint64_t)d[5] << 40 | (uint64_t)d[6] << 48 | (uint64_t)d[7] << 56;
 	return digest_word(digest_word(h, lo), hi);
 }
 
@@ -247,6 +250,30 @@ static bool stack_frame_live(const struct nmr_chars_copy *c)
 	       kt->frames[c->stack_depth - 1].serial == c->stack_serial;
 }
 
+/* chars_of when they are not readable: M03, and what NMR would read
+ * instead. Out of line: chars_of runs at every callback, this almost never. */
+static __attribute__((noinline, cold)) const void *chars_unreadable(const struct nmr_reg *r, const struct nmr_chars_copy *c,
+								      enum drvmem_state st)
+{
+	enum nmr_role role = (enum nmr_role)r->role;
+	struct kernel *k = kernel_current;
+	if (k && k->oracle) {
+		char detail[160], nb[8];
+		snprintf(detail, sizeof detail,
+			 "characteristics of %s's registration 0x%08x now lie in %s; NMR reads them until the "
+			 "deregistration wait returns", kernel_module_name(k, r->module, nb), r->handle,
+			 drvmem_describe(st));
+		struct sim_thread *t = k->sched->current;
+		k->oracle->last_step = k->sched->step;
+		/* The oracle's own M03 signature: its digest check does not report twice. */
+		oracle_report(k->oracle, RULE_M03, SITE_API, (uint8_t)(API_REGISTER_CLIENT + role), r->module,
+			      t ? t->id : EV_NONE8, EV_NONE16, r->handle, detail);
+	}
+	/* No copy: never readable at all (the model refused the registration)
+	 * or more registrations in this run than copies; NMR would read them. */
+	return c ? (const void *)&c->chars : r->chars;
+}
+
 static const void *chars_of(const struct nmr_reg *r)
 {
 	enum nmr_role role = (enum nmr_role)r->role;
@@ -268,22 +295,7 @@ static const void *chars_of(const struct nmr_reg *r)
 		st = DRVMEM_DEAD_STACK;
 	if (st == DRVMEM_OK)
 		return r->chars;
-	struct kernel *k = kernel_current;
-	if (k && k->oracle) {
-		char detail[160], nb[8];
-		snprintf(detail, sizeof detail,
-			 "characteristics of %s's registration 0x%08x now lie in %s; NMR reads them until the "
-			 "deregistration wait returns", kernel_module_name(k, r->module, nb), r->handle,
-			 drvmem_describe(st));
-		struct sim_thread *t = k->sched->current;
-		k->oracle->last_step = k->sched->step;
-		/* The oracle's own M03 signature: its digest check does not report twice. */
-		oracle_report(k->oracle, RULE_M03, SITE_API, (uint8_t)(API_REGISTER_CLIENT + role), r->module,
-			      t ? t->id : EV_NONE8, EV_NONE16, r->handle, detail);
-	}
-	/* No copy: never readable at all (the model refused the registration)
-	 * or more registrations in this run than copies; NMR would read them. */
-	return c ? (const void *)&c->chars : r->chars;
+	return chars_unreadable(r, c, st);
 }
 
 /* ---- events ---- */
@@ -314,7 +326,8 @@ static NTSTATUS register_common(enum nmr_role role, const void *chars, PVOID con
 	struct sched *s = f->sched;
 	enum nmr_api api = role == NMR_CLIENT ? API_REGISTER_CLIENT : API_REGISTER_PROVIDER;
 	sched_point(s);
-	f->chars_memo.on = true; /* until the model runs: no driver code before */
+	f->chars_memo.on = true; /* until driver code can run (nmr.h) */
+	f->chars_memo.step = s->step;
 	f->chars_memo.chars = NULL;
 	uint8_t npi = EV_NONE8;
 	if (chars && chars_state(role, chars) == DRVMEM_OK)
@@ -323,13 +336,13 @@ static NTSTATUS register_common(enum nmr_role role, const void *chars, PVOID con
 	struct event e = { .kind = EV_API_ENTER, .what = (uint8_t)api, .module = caller_module(s), .peer = npi,
 			   .binding = EV_NONE16, .arg = nmr_chars_bad(role, chars),
 			   .aux = nmr_chars_digest(role, chars) };
-	f->chars_memo.on = false;
 	sched_emit(s, &e);
 	NTSTATUS st = STATUS_INVALID_PARAMETER;
 	/* The model writes the caller's variable itself: when it writes it,
 	 * before or after attach callbacks, is freedom F1. */
 	if (handle)
 		st = f->ops->register_module(f->impl, role, chars, context, handle, caller_module(s), npi);
+	f->chars_memo.on = false;
 	api_event(s, EV_API_EXIT, api, NT_SUCCESS(st) && handle ? nmr_handle_value(*handle) : 0, st);
 	return st;
 }
@@ -432,6 +445,8 @@ static struct cb_frame cb_enter(struct sched *s, enum nmr_cb cb, const struct nm
 {
 	struct sim_thread *t = s->current;
 	struct cb_frame fr = { t->module, t->irql };
+	if (nmr_front_current)
+		nmr_front_current->chars_memo.on = false; /* driver code runs next */
 	/* A callback never lowers the IRQL its thread already runs at. */
 	if (irql > t->irql)
 		sched_set_irql(s, irql);
