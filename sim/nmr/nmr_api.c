@@ -182,12 +182,12 @@ static void chars_keep(struct nmr_front *f, enum nmr_role role, const void *char
 	if (!chars || chars_state(role, chars) != DRVMEM_OK)
 		return;
 	struct nmr_chars_copy *c = NULL;
+	/* This registration's copy, else the first unused one: entries are
+	 * taken in order and never given back within a run, so none matches
+	 * past the first unused. */
 	for (uint32_t i = 0; i < NMR_CHARS_COPIES && !c; i++)
-		if (f->chars_copy[i].original == chars && f->chars_copy[i].module == module &&
-		    f->chars_copy[i].role == role)
-			c = &f->chars_copy[i];
-	for (uint32_t i = 0; i < NMR_CHARS_COPIES && !c; i++)
-		if (!f->chars_copy[i].original)
+		if (!f->chars_copy[i].original || (f->chars_copy[i].original == chars &&
+						   f->chars_copy[i].module == module && f->chars_copy[i].role == role))
 			c = &f->chars_copy[i];
 	if (!c)
 		c = &f->chars_copy[f->chars_next++ % NMR_CHARS_COPIES];
