@@ -40,9 +40,8 @@ struct oracle_rule_row {
 #define BIT(x) (1u << (x))
 
 /* The rows of a list run in order, which is the order of the findings one
- * event makes. ORACLE_AT_END: the list run per live binding at oracle_finish
- * (v->b, v->hung). */
-#define ORACLE_AT_END EV_KIND_COUNT
+ * event makes. oracle.c's at_end: the list run per live binding at
+ * oracle_finish (v->b, v->hung). */
 
 static inline void oracle_touch(struct oracle *o, enum rule r)
 {

@@ -12,7 +12,7 @@
  * The kernel-primitive rules K01-K09 are decided by the kernel shim, which
  * owns that state, and the liveness rules L01-L03 by the run, which sees every
  * thread blocked or the budget spent; both report through oracle_report().
- * oracle_finish runs the ORACLE_AT_END rows once per live binding. Findings
+ * oracle_finish runs the at_end rows once per live binding. Findings
  * and their reports are in report.c.
  *
  * Rule coverage (rules_touched), a bit set when the run reaches a state in
