@@ -8,12 +8,17 @@
 # - its correct twin f1_provider_good and the bundled correct examples
 #   (their scenarios and the starter scenario of all three) give no M23.
 #
-# usage: test_freedoms.sh SOURCE_ROOT NMR_EXPLORE_KERNEL NMR_REPLAY_KERNEL NMR_EXPLORE
+# - nmr-campaign --freedoms (explore engine) lists the advisory after the
+#   bugs, exit 0.
+#
+# usage: test_freedoms.sh SOURCE_ROOT NMR_EXPLORE_KERNEL NMR_REPLAY_KERNEL NMR_EXPLORE NMR_TRIAGE_KERNEL NMR_RULECOV_KERNEL
 set -u
-root=${1:?usage: test_freedoms.sh SOURCE_ROOT NMR_EXPLORE_KERNEL NMR_REPLAY_KERNEL NMR_EXPLORE}
+root=${1:?usage: test_freedoms.sh SOURCE_ROOT NMR_EXPLORE_KERNEL NMR_REPLAY_KERNEL NMR_EXPLORE NMR_TRIAGE_KERNEL NMR_RULECOV_KERNEL}
 explore_k=${2:?}
 replay_k=${3:?}
 explore=${4:?}
+triage_k=${5:?}
+rulecov_k=${6:?}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fails=0
@@ -62,5 +67,17 @@ done
 "$root/tools/starter-scenario.sh" "$tmp/examples.nmr" good_provider guide_client inflight_client > "$tmp/examples.nmr"
 check_clean "$explore" starter-random --runs 300 "$tmp/examples.nmr"
 check_clean "$explore" starter-pct --strategy pct --runs 300 "$tmp/examples.nmr"
+
+# The campaign: a build folder whose tools link the test drivers.
+fb=$tmp/build
+mkdir -p "$fb/tools" "$fb/replay"
+ln -s "$explore_k" "$fb/tools/nmr-explore"; ln -s "$triage_k" "$fb/tools/nmr-triage"
+ln -s "$rulecov_k" "$fb/tools/nmr-rulecov"; ln -s "$replay_k" "$fb/replay/nmr-replay"
+"$root/tools/nmr-campaign" --engine explore --build "$fb" --dir "$tmp/camp" --duration 3s --workers 1 --freedoms 1 \
+  --chunk-runs 100 --quiet "$root/corpus/kernel/F1-dependence.nmr" > "$tmp/camp.txt" 2>&1
+rc=$?
+[ $rc -eq 0 ] || fail "campaign: exit $rc: $(tail -5 "$tmp/camp.txt")"
+grep -q '^\[A1\] M23 f1_provider F1 ' "$tmp/camp.txt" || fail "campaign: no advisory: $(cat "$tmp/camp.txt")"
+grep -q 'replay: .*advisories/chunk-.*-b.nmrt' "$tmp/camp.txt" || fail "campaign: no reproducer listed"
 echo "test_freedoms: $fails failure(s)"
 [ "$fails" -eq 0 ]

@@ -92,6 +92,7 @@ struct campaign {
 /* The parent's view. */
 static struct {
 	const char *out_dir;
+	const char *adv_dir;        /* M23 reproducers and their text (--advisories; default out_dir) */
 	const char *file;           /* scenario being explored */
 	const struct scenario *scn;
 	struct runner *runner;
@@ -191,6 +192,19 @@ static bool on_finding(void *ctx, const struct run_result *res, const struct run
 	return true;
 }
 
+/* One advisory block: signature, the freedom, each run's option, outcome and replay command. */
+static void print_advisory(FILE *out, const struct distinct *d, uint32_t number)
+{
+	fprintf(out, "[A%u] %s  (M23 %s, advisory: depends on %s)\n    hits %" PRIu64 ", first at run %" PRIu64
+		", scenario %s\n", number, d->signature, rule_info(RULE_M23)->name, d->freedom, d->hits, d->first_run,
+		d->scenario);
+	for (int k = 0; k < 2; k++) {
+		fprintf(out, "    %c: %s -> %s\n", 'a' + k, d->option[k], d->what[k]);
+		if ((k ? d->trace_b : d->trace)[0])
+			fprintf(out, "       replay: %s %s\n", replay_cmd, k ? d->trace_b : d->trace);
+	}
+}
+
 /* Write one run of a freedom dependence as a trace file; false if it failed. */
 static bool write_run(const struct run_result *res, const char *path)
 {
@@ -237,12 +251,20 @@ static bool on_dependence(void *ctx, const struct freedom_dependence *fd, uint64
 	d->advisory = true;
 	char name[128];
 	file_safe(name, sizeof name, sig);
-	snprintf(d->trace, sizeof d->trace, "%s/%03u-%s-a.nmrt", ex.out_dir, c->nfound, name);
-	snprintf(d->trace_b, sizeof d->trace_b, "%s/%03u-%s-b.nmrt", ex.out_dir, c->nfound, name);
+	snprintf(d->trace, sizeof d->trace, "%s/%03u-%s-a.nmrt", ex.adv_dir, c->nfound, name);
+	snprintf(d->trace_b, sizeof d->trace_b, "%s/%03u-%s-b.nmrt", ex.adv_dir, c->nfound, name);
 	if (!write_run(&fd->a, d->trace))
 		d->trace[0] = '\0';
 	if (!write_run(&fd->b, d->trace_b))
 		d->trace_b[0] = '\0';
+	/* The advisory as the summary prints it, for nmr-campaign's report. */
+	char text[600];
+	snprintf(text, sizeof text, "%s/%03u-%s.txt", ex.adv_dir, c->nfound, name);
+	FILE *f = fopen(text, "w");
+	if (!f || (print_advisory(f, d, 1), fclose(f)) != 0) {
+		fprintf(stderr, "%snmr-explore: cannot write %s: %s\n", ex.tty ? "\r\033[K" : "", text, strerror(errno));
+		c->write_errors++;
+	}
 	if (!ex.quiet)
 		fprintf(stderr, "%snew advisory %u: %s  (%s, run %" PRIu64 ")\n", ex.tty ? "\r\033[K" : "", c->nfound, sig,
 			ex.file, run_index);
@@ -504,6 +526,7 @@ static void usage(FILE *out)
 		"  --freedoms N    after every N-th clean run, flip each of its freedom decisions (F1-F5) in a\n"
 		"                  differential run and report a module whose outcome changes (advisory M23,\n"
 		"                  two reproducers); advisories do not change the exit status\n"
+		"  --advisories DIR where M23 reproducers go (default: --out)\n"
 		"A crashing driver (K08) does not stop the exploration: its run's reproducer is written\n"
 		"and the next run goes on in a new worker process.\n"
 		"exit: 0 no finding, 1 findings, 2 bad input or usage, or a failure to do the job\n",
@@ -534,6 +557,7 @@ int main(int argc, char **argv)
 		else if (opts_u32(&o, "--depth", 1, CHOICE_PCT_DEPTH_MAX, &cfg.pct_depth)) ;
 		else if (opts_u32(&o, "--bound", 0, 64, &cfg.preempt_bound)) ;
 		else if (opts_str(&o, "--out", &ex.out_dir)) ;
+		else if (opts_str(&o, "--advisories", &ex.adv_dir)) ;
 		else if (opts_flag(&o, "--quiet")) ex.quiet = true;
 		else if (opts_u64(&o, "--freedoms", 1, RUNS_MAX, &cfg.freedoms_every)) ;
 		else if (nfiles < FILES_MAX) files[nfiles++] = opts_operand(&o);
@@ -554,6 +578,12 @@ int main(int argc, char **argv)
 	char err[600];
 	if (input_make_dir(ex.out_dir, err, sizeof err) != 0) {
 		fprintf(stderr, "nmr-explore: --out %s\n", err);
+		return EXIT_BAD_INPUT;
+	}
+	if (!ex.adv_dir)
+		ex.adv_dir = ex.out_dir;
+	else if (cfg.freedoms_every && input_make_dir(ex.adv_dir, err, sizeof err) != 0) {
+		fprintf(stderr, "nmr-explore: --advisories %s\n", err);
 		return EXIT_BAD_INPUT;
 	}
 	ex.c = mmap(NULL, sizeof(struct campaign), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -638,14 +668,8 @@ int main(int argc, char **argv)
 		const struct distinct *d = &c->found[i];
 		if (!d->advisory)
 			continue;
-		printf("\n[A%u] %s  (M23 %s, advisory: depends on %s)\n    hits %" PRIu64 ", first at run %" PRIu64
-		       ", scenario %s\n", ++number, d->signature, rule_info(RULE_M23)->name, d->freedom, d->hits,
-		       d->first_run, d->scenario);
-		for (int k = 0; k < 2; k++) {
-			printf("    %c: %s -> %s\n", 'a' + k, d->option[k], d->what[k]);
-			if ((k ? d->trace_b : d->trace)[0])
-				printf("       replay: %s %s\n", replay_cmd, k ? d->trace_b : d->trace);
-		}
+		printf("\n");
+		print_advisory(stdout, d, ++number);
 	}
 	if (c->dropped)
 		printf("warning: more than %u signatures; %u finding(s) were not grouped\n", DISTINCT_MAX, c->dropped);
