@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "run/crash.h"
+#include "annotate.h"
 #include "input.h"
 #include "opts.h"
 #include "report.h"
@@ -26,6 +27,8 @@ static void usage(FILE *out)
 		"  --seed N        schedule from a seeded PRNG instead of the file's schedule\n"
 		"  --pct N:D       PCT schedule with seed N and depth D\n"
 		"  --quiet         no timeline on standard output\n"
+		"  --plain         timeline without names read from this executable (kernel objects by driver\n"
+		"                  symbol or pool block, each driver call's source line, dispatch return values)\n"
 		"  --expect        exit 0 if the file's `expect` line matches the verdict, 1 if not\n"
 		"  --hash          print only the trace hash\n"
 		"  --rules SPEC    count only these rules as findings (\"R\", \"M04,K\", \"all\"; default all)\n"
@@ -52,7 +55,7 @@ int main(int argc, char **argv)
 {
 	const char *path = NULL, *timeline = NULL, *record = NULL;
 	enum input_mode mode = INPUT_AUTO;
-	bool quiet = false, expect = false, hash_only = false;
+	bool quiet = false, expect = false, hash_only = false, plain = false;
 	struct run_source src = { .kind = SOURCE_SCENARIO };
 	struct run_options opt = { 0 };
 	struct opts o;
@@ -67,6 +70,7 @@ int main(int argc, char **argv)
 			return EXIT_CLEAN;
 		}
 		else if (opts_flag(&o, "--quiet")) quiet = true;
+		else if (opts_flag(&o, "--plain")) plain = true;
 		else if (opts_flag(&o, "--expect")) expect = true;
 		else if (opts_flag(&o, "--hash")) hash_only = true;
 		else if (opts_str(&o, "--timeline", &timeline)) ;
@@ -115,7 +119,12 @@ int main(int argc, char **argv)
 		printf("%016" PRIx64 "\n", res.hash);
 	} else {
 		if (!quiet) {
-			trace_render_text(stdout, &r.st->trace, &scn);
+			/* Names looked up now, after the run: the trace and its hash never see them. */
+			struct annotate an;
+			annotate_init(&an, &r.st->kernel, &r.st->trace);
+			struct trace_annotator hooks = annotate_hooks(&an);
+			trace_render_text_annotated(stdout, &r.st->trace, &scn, plain ? NULL : &hooks);
+			annotate_fini(&an);
 			printf("\n");
 		}
 		report_print(stdout, &r, &res);

@@ -7,7 +7,7 @@
 
 #include "trace/names.h"
 
-#define RUN_ARENA_BYTES (sizeof(struct run_state) + sizeof(struct event) * TRACE_EVENTS_MAX + \
+#define RUN_ARENA_BYTES (sizeof(struct run_state) + (sizeof(struct event) + sizeof(struct trace_note)) * TRACE_EVENTS_MAX + \
 			 sizeof(struct choice_rec) * SCN_CHOICES_MAX + 4096)
 
 struct run_state *run_current;
@@ -24,7 +24,8 @@ int runner_init(struct runner *r)
 	r->st = arena_alloc(&r->arena, sizeof(struct run_state));
 	r->st->events = arena_alloc(&r->arena, sizeof(struct event) * TRACE_EVENTS_MAX);
 	r->st->choice_log = arena_alloc(&r->arena, sizeof(struct choice_rec) * SCN_CHOICES_MAX);
-	if (!r->st || !r->st->events || !r->st->choice_log) {
+	r->st->notes = arena_alloc(&r->arena, sizeof(struct trace_note) * TRACE_EVENTS_MAX);
+	if (!r->st || !r->st->events || !r->st->choice_log || !r->st->notes) {
 		runner_fini(r);
 		return -1;
 	}
@@ -186,6 +187,7 @@ struct run_result run_scenario(struct runner *r, const struct scenario *s, const
 	} else {
 		trace_init(&st->trace, st->events, keep, oracle_observe, &st->oracle);
 	}
+	st->trace.notes = st->notes;
 	/* DFS extends the log of the previous schedule: it always keeps one. */
 	bool dfs = src && src->kind == SOURCE_DFS;
 	init_choice(st, s, src, opt->no_choice_log && !dfs ? 0 : SCN_CHOICES_MAX);

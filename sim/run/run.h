@@ -68,6 +68,7 @@ struct run_state {
 	struct guard guard;
 	struct kernel kernel;
 	struct event *events;          /* TRACE_EVENTS_MAX */
+	struct trace_note *notes;      /* TRACE_EVENTS_MAX: beside the kept events (trace.h) */
 	struct choice_rec *choice_log; /* SCN_CHOICES_MAX */
 	const char *module_names[SCN_MODULES_MAX];
 	const struct scenario *scn;
