@@ -115,16 +115,15 @@ int main(int argc, char **argv)
 		return EXIT_BAD_INPUT;
 	}
 	struct run_result res = run_scenario(&r, &scn, &src, &opt);
+	/* Names looked up after the run, for the timelines: the trace and its hash never see them. */
+	struct annotate an;
+	annotate_init(&an, &r.st->kernel, &r.st->trace);
+	struct trace_annotator hooks = annotate_hooks(&an);
 	if (hash_only) {
 		printf("%016" PRIx64 "\n", res.hash);
 	} else {
 		if (!quiet) {
-			/* Names looked up now, after the run: the trace and its hash never see them. */
-			struct annotate an;
-			annotate_init(&an, &r.st->kernel, &r.st->trace);
-			struct trace_annotator hooks = annotate_hooks(&an);
 			trace_render_text_annotated(stdout, &r.st->trace, &scn, plain ? NULL : &hooks);
-			annotate_fini(&an);
 			printf("\n");
 		}
 		report_print(stdout, &r, &res);
@@ -137,7 +136,7 @@ int main(int argc, char **argv)
 	}
 	if (timeline) {
 		FILE *f = fopen(timeline, "wb");
-		bool bad = !f || trace_render_perfetto(f, &r.st->trace, &scn) != 0 || fflush(f) != 0 || ferror(f);
+		bool bad = !f || trace_render_perfetto_annotated(f, &r.st->trace, &scn, plain ? NULL : &hooks) != 0 || fflush(f) != 0 || ferror(f);
 		if (f && fclose(f) != 0)
 			bad = true;
 		if (bad) {
@@ -163,6 +162,7 @@ int main(int argc, char **argv)
 	}
 	if (!hash_only && !expect && rc != EXIT_BAD_INPUT)
 		printf("replay: nmr-replay%s %s\n", mode == INPUT_DRIVERS ? " --drivers" : mode == INPUT_BINARY ? " --binary" : "", path);
+	annotate_fini(&an);
 	runner_fini(&r);
 	return opts_exit(&o, rc);
 }

@@ -6,6 +6,7 @@
 # - each driver call with its source line (the line of the call in the
 #   driver's source, checked against the source);
 # - a dispatch call's return value (STATUS_SUCCESS of good_provider's Send);
+# - the same in the Perfetto timeline (--timeline);
 # - --plain: the plain timeline (#N), same exit; no nm/addr2line on PATH: no
 #   symbol names or source lines (what the engine knows stays: pool blocks);
 # - the trace hash is the same either way (names are render-time only).
@@ -38,6 +39,12 @@ a=$(line_of good_provider.c 'Binding = ExAllocatePool2(')
 k=$(line_of good_provider.c 'KeAcquireSpinLock(&Binding->Lock')
 grep -q "KeAcquireSpinLock in pool block #[0-9]* 'GdPv' +0x[0-9a-f]* allocated at good_provider.c:$a (#[0-9]*)  \[good_provider.c:$k\]" "$tmp/gp.txt" ||
   fail "the pool-resident spin lock by block, tag and allocation line $a: $(grep KeAcquireSpinLock "$tmp/gp.txt" | head -2)"
+
+# The Perfetto timeline carries the same: names in the text, "source" and "returned" args.
+"$replay" --quiet --timeline "$tmp/t.json" "$cad" > /dev/null 2>&1
+grep -q '"name":"KeSetEvent StopEvent (#[0-9]*)"' "$tmp/t.json" || fail "Perfetto: no object name"
+grep -q "\"source\":\"bug_call_after_detach.c:$n\"" "$tmp/t.json" || fail "Perfetto: no source arg"
+grep -q '"returned":"STATUS_SUCCESS"' "$tmp/t.json" || fail "Perfetto: no dispatch return value"
 
 # Plain: numbers, no lines; without the binutils: the same, same verdict.
 "$replay" --plain "$cad" > "$tmp/plain.txt" 2>&1

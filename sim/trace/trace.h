@@ -295,6 +295,10 @@ void trace_render_text_annotated(FILE *out, const struct trace *t, const struct 
  * viewer). Loads in ui.perfetto.dev and chrome://tracing. Returns 0, or -1 on
  * write error. */
 int trace_render_perfetto(FILE *out, const struct trace *t, const struct scenario *s);
+/* The same with an annotator: object names in instants' text, args "source"
+ * (the driver call's line) and "returned" (a dispatch call's status). */
+int trace_render_perfetto_annotated(FILE *out, const struct trace *t, const struct scenario *s,
+				    const struct trace_annotator *an);
 
 /* One line: "events N, trace hash 0123456789abcdef" (hash as 16 hex digits). */
 void trace_render_summary(FILE *out, const struct trace *t);

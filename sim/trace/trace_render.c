@@ -286,16 +286,22 @@ static uint32_t kept_count(const struct trace *t)
 
 /* The driver's source line of an event's call, when the event is a hosted
  * driver's own call and the annotator knows the line. */
+static bool site_text(const struct event *e, const struct scenario *s, const struct trace_note *note,
+		      const struct trace_annotator *an, char *where, size_t cap)
+{
+	if (!an || !an->site || !note || !note->site || !s || e->module >= s->nmodules || e->module >= SCN_MODULES_MAX ||
+	    s->modules[e->module].kind != MODULE_DRIVER)
+		return false;
+	if (e->kind != EV_API_ENTER && e->kind != EV_KERNEL && e->kind != EV_CALL_ENTER)
+		return false;
+	return an->site(an->ctx, note->site, where, cap);
+}
+
 static void describe_site(struct sbuf *b, const struct event *e, const struct scenario *s,
 			  const struct trace_note *note, const struct trace_annotator *an)
 {
 	char where[160];
-	if (!an || !an->site || !note || !note->site || !s || e->module >= s->nmodules || e->module >= SCN_MODULES_MAX ||
-	    s->modules[e->module].kind != MODULE_DRIVER)
-		return;
-	if (e->kind != EV_API_ENTER && e->kind != EV_KERNEL && e->kind != EV_CALL_ENTER)
-		return;
-	if (an->site(an->ctx, note->site, where, sizeof where))
+	if (site_text(e, s, note, an, where, sizeof where))
 		sb_printf(b, "  [%s]", where);
 }
 
@@ -344,6 +350,8 @@ struct jw {
 	bool first_event; /* no comma before the next event */
 	bool first_arg;   /* no comma before the next arg */
 	const struct trace *trace; /* for debug print texts */
+	const struct trace_annotator *an; /* names and source lines, may be NULL */
+	const struct trace_note *note;    /* the note of the event being written, may be NULL */
 };
 
 static void jw_str(struct jw *w, const char *str)
@@ -426,6 +434,12 @@ static void jw_event_args(struct jw *w, const struct event *e, const struct scen
 		jw_arg_u(w, "allocations", e->aux);
 		jw_arg_u(w, "work_items", e->arg);
 	}
+	char where[160];
+	if (site_text(e, s, w->note, w->an, where, sizeof where))
+		jw_arg_str(w, "source", where);
+	if (e->kind == EV_CALL_EXIT && w->an && w->note && w->note->has_value &&
+	    ntstatus_name((int32_t)w->note->value, st) != st)
+		jw_arg_str(w, "returned", ntstatus_name((int32_t)w->note->value, st));
 }
 
 /* Slice name (sets its category) of an enter or exit event. */
@@ -467,7 +481,7 @@ static void jw_instant(struct jw *w, const struct event *e, const struct scenari
 	char text[512];
 	struct sbuf b = { text, sizeof text, 0 };
 	text[0] = '\0';
-	describe(&b, e, s, w->trace, NULL, NULL);
+	describe(&b, e, s, w->trace, w->note, w->an);
 	jw_begin(w, text, ev_kind_name((enum ev_kind)e->kind), "i", e->step, e->thread + 1u);
 	jw_event_args(w, e, s);
 	jw_end(w);
@@ -510,9 +524,15 @@ static void jw_slice_event(struct jw *w, struct thread_slices *ts, const struct 
 
 int trace_render_perfetto(FILE *out, const struct trace *t, const struct scenario *s)
 {
+	return trace_render_perfetto_annotated(out, t, s, NULL);
+}
+
+int trace_render_perfetto_annotated(FILE *out, const struct trace *t, const struct scenario *s,
+				    const struct trace_annotator *an)
+{
 	struct thread_slices open[RENDER_THREADS];
 	bool seen[RENDER_THREADS] = { false };
-	struct jw w = { out, true, true, t };
+	struct jw w = { out, true, true, t, an, NULL };
 	uint32_t kept = kept_count(t), last_ts = 0;
 	char name[32];
 
@@ -538,11 +558,13 @@ int trace_render_perfetto(FILE *out, const struct trace *t, const struct scenari
 		const struct event *e = &t->events[i];
 		if (e->step > last_ts)
 			last_ts = e->step;
+		w.note = t->notes ? &t->notes[i] : NULL;
 		if (is_enter(e->kind) || is_exit(e->kind))
 			jw_slice_event(&w, &open[e->thread], e, s);
 		else
 			jw_instant(&w, e, s);
 	}
+	w.note = NULL;
 	/* Slices still open (a hang, or the log was truncated) end at the last step. */
 	for (unsigned i = 0; i < RENDER_THREADS; i++)
 		while (open[i].n)
