@@ -34,6 +34,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "advisories.h"
 #include "report.h"
 #include "target.h"
 #include "run/crash.h"
@@ -53,12 +54,6 @@ struct distinct {
 	uint64_t first_run;    /* run index (over the campaign) of its first sighting */
 	int32_t follows;       /* -1: a root cause (first finding of some run); else the root it followed */
 	bool crash;            /* K08: a run that killed the process */
-	bool advisory;         /* M23: a freedom dependence (two runs), not a violation */
-	char trace_b[512];     /* M23: the other run's trace file */
-	char what[2][96];      /* M23: the module's outcome in each */
-	char option[2][64];    /* M23: the freedom's option in each */
-	char detail[160];      /* M23: the finding's text */
-	char freedom[32];      /* M23: "F1 attach-during-register" */
 };
 
 /* Shared between the parent and the exploring child (MAP_SHARED): the child
@@ -73,8 +68,6 @@ struct campaign {
 	uint64_t steps;             /* steps of finished batches */
 	uint64_t batch_steps;
 	uint64_t crashes;           /* runs that crashed */
-	uint64_t freedom_runs;      /* differential runs (--freedoms) of finished batches */
-	uint64_t freedom_points;    /* decision points they checked */
 	volatile uint64_t at;       /* index of the run in progress (within the file) */
 	volatile int stop;          /* --time reached or Ctrl-C: no further run */
 	int file_index;             /* the file in progress */
@@ -85,6 +78,7 @@ struct campaign {
 	bool crashed;               /* the child recorded a crash and exits CHILD_CRASHED */
 	bool dfs_more;              /* DFS: a schedule follows the crashed one */
 	bool exhausted, truncated;  /* DFS figures of the last batch */
+	struct advisories adv;      /* --freedoms: M23 (advisories.h) */
 	uint16_t dfs_next[SCN_CHOICES_MAX]; /* DFS: where the next child starts */
 	uint32_t dfs_next_len;
 };
@@ -192,82 +186,14 @@ static bool on_finding(void *ctx, const struct run_result *res, const struct run
 	return true;
 }
 
-/* One advisory block: signature, the freedom, each run's option, outcome and replay command. */
-static void print_advisory(FILE *out, const struct distinct *d, uint32_t number)
-{
-	fprintf(out, "[A%u] %s  (M23 %s, advisory: depends on %s)\n    hits %" PRIu64 ", first at run %" PRIu64
-		", scenario %s\n", number, d->signature, rule_info(RULE_M23)->name, d->freedom, d->hits, d->first_run,
-		d->scenario);
-	for (int k = 0; k < 2; k++) {
-		fprintf(out, "    %c: %s -> %s\n", 'a' + k, d->option[k], d->what[k]);
-		if ((k ? d->trace_b : d->trace)[0])
-			fprintf(out, "       replay: %s %s\n", replay_cmd, k ? d->trace_b : d->trace);
-	}
-}
-
-/* Write one run of a freedom dependence as a trace file; false if it failed. */
-static bool write_run(const struct run_result *res, const char *path)
-{
-	report_make_trace(&trace_scn, ex.scn, res);
-	trace_scn.expect = EXPECT_NONE;
-	if (input_write_trace(&trace_scn, path) == 0)
-		return true;
-	fprintf(stderr, "%snmr-explore: cannot write %s: %s\n", ex.tty ? "\r\033[K" : "", path, strerror(errno));
-	ex.c->write_errors++;
-	return false;
-}
-
-/* A freedom dependence (M23, advisory): counted by signature; the first
- * sighting writes both runs (-a and -b) as reproducers. */
+/* A freedom dependence (M23, advisory): counted apart from the bugs. */
 static bool on_dependence(void *ctx, const struct freedom_dependence *fd, uint64_t run_index)
 {
 	(void)ctx;
 	struct campaign *c = ex.c;
-	char sig[128];
-	oracle_signature(&ex.runner->st->oracle, &fd->finding, sig, sizeof sig);
-	struct distinct *d = lookup(sig);
-	if (d) {
-		d->hits++;
-		return true;
-	}
-	if (c->nfound == DISTINCT_MAX) {
-		c->dropped++;
-		return true;
-	}
-	d = &c->found[c->nfound++];
-	memset(d, 0, sizeof(*d));
-	snprintf(d->signature, sizeof d->signature, "%s", sig);
-	snprintf(d->scenario, sizeof d->scenario, "%s", ex.file);
-	snprintf(d->detail, sizeof d->detail, "%s", fd->finding.detail);
-	snprintf(d->what[0], sizeof d->what[0], "%s", fd->what_a);
-	snprintf(d->what[1], sizeof d->what[1], "%s", fd->what_b);
-	char ob[24];
-	snprintf(d->option[0], sizeof d->option[0], "%s", choice_option_text((enum choice_kind)fd->kind, fd->value_a, ob));
-	snprintf(d->option[1], sizeof d->option[1], "%s", choice_option_text((enum choice_kind)fd->kind, fd->value_b, ob));
-	snprintf(d->freedom, sizeof d->freedom, "%s", choice_freedom_name((enum choice_kind)fd->kind));
-	d->hits = 1;
-	d->first_run = c->runs_before - c->file_runs + run_index;
-	d->follows = -1;
-	d->advisory = true;
-	char name[128];
-	file_safe(name, sizeof name, sig);
-	snprintf(d->trace, sizeof d->trace, "%s/%03u-%s-a.nmrt", ex.adv_dir, c->nfound, name);
-	snprintf(d->trace_b, sizeof d->trace_b, "%s/%03u-%s-b.nmrt", ex.adv_dir, c->nfound, name);
-	if (!write_run(&fd->a, d->trace))
-		d->trace[0] = '\0';
-	if (!write_run(&fd->b, d->trace_b))
-		d->trace_b[0] = '\0';
-	/* The advisory as the summary prints it, for nmr-campaign's report. */
-	char text[600];
-	snprintf(text, sizeof text, "%s/%03u-%s.txt", ex.adv_dir, c->nfound, name);
-	FILE *f = fopen(text, "w");
-	if (!f || (print_advisory(f, d, 1), fclose(f)) != 0) {
-		fprintf(stderr, "%snmr-explore: cannot write %s: %s\n", ex.tty ? "\r\033[K" : "", text, strerror(errno));
-		c->write_errors++;
-	}
-	if (!ex.quiet)
-		fprintf(stderr, "%snew advisory %u: %s  (%s, run %" PRIu64 ")\n", ex.tty ? "\r\033[K" : "", c->nfound, sig,
-			ex.file, run_index);
+	struct advisory_where w = { .dir = ex.adv_dir, .file = ex.file, .scn = ex.scn, .oracle = &ex.runner->st->oracle,
+				    .replay_cmd = replay_cmd, .tty = ex.tty, .quiet = ex.quiet };
+	advisories_add(&c->adv, &w, fd, c->runs_before - c->file_runs + run_index);
 	return true;
 }
 
@@ -331,7 +257,7 @@ static uint32_t roots(void)
 {
 	uint32_t n = 0;
 	for (uint32_t i = 0; i < ex.c->nfound; i++)
-		n += owner(i) == (int32_t)i && !ex.c->found[i].advisory;
+		n += owner(i) == (int32_t)i;
 	return n;
 }
 
@@ -414,8 +340,8 @@ static _Noreturn void child(struct explore_config cfg, const char *const *files,
 		/* journal the batch: the parent reads these after the child ends */
 		c->runs_before += st.runs;
 		c->steps += st.steps;
-		c->freedom_runs += st.freedoms.runs;
-		c->freedom_points += st.freedoms.points;
+		c->adv.runs += st.freedoms.runs;
+		c->adv.points += st.freedoms.points;
 		c->file_runs += st.runs;
 		c->batch_runs = c->batch_steps = 0;
 		c->exhausted = st.exhausted;
@@ -638,18 +564,15 @@ int main(int argc, char **argv)
 	       !c->stop ? "" : stop_signal == SIGALRM ? ", stopped at --time" : ", interrupted");
 	if (c->crashes)
 		printf("%" PRIu64 " run(s) crashed (K08); each was recorded and the exploration went on\n", c->crashes);
-	uint32_t advisories = 0;
-	for (uint32_t i = 0; i < c->nfound; i++)
-		advisories += c->found[i].advisory;
 	if (cfg.freedoms_every)
 		printf("freedoms: %" PRIu64 " decision points of every %" PRIu64 ". clean run flipped in %" PRIu64
-		       " differential runs (%.2f per explored run)\n", c->freedom_points, cfg.freedoms_every,
-		       c->freedom_runs, c->runs_before ? (double)c->freedom_runs / (double)c->runs_before : 0.0);
-	printf("%u distinct bug(s) (root causes), %u signature(s)\n", roots(), c->nfound - advisories);
+		       " differential runs (%.2f per explored run)\n", c->adv.points, cfg.freedoms_every, c->adv.runs,
+		       c->runs_before ? (double)c->adv.runs / (double)c->runs_before : 0.0);
+	printf("%u distinct bug(s) (root causes), %u signature(s)\n", roots(), c->nfound);
 	uint32_t number = 0;
 	for (uint32_t i = 0; i < c->nfound; i++) {
 		const struct distinct *d = &c->found[i];
-		if (owner(i) != (int32_t)i || d->advisory)
+		if (owner(i) != (int32_t)i)
 			continue;
 		printf("\n[%u] %s%s\n    hits %" PRIu64 ", first at run %" PRIu64 ", scenario %s\n", ++number, d->signature,
 		       d->crash ? "  (crash)" : "", d->hits, d->first_run, d->scenario);
@@ -660,22 +583,21 @@ int main(int argc, char **argv)
 				printf("    then: %s  (%" PRIu64 " hits)%s%s\n", c->found[k].signature, c->found[k].hits,
 				       c->found[k].trace[0] ? "  replay: " : "", c->found[k].trace);
 	}
-	if (advisories)
+	if (c->adv.n)
 		printf("\n%u advisory(ies) (M23 freedom dependence: correct under one freedom of NMR, not another)\n",
-		       advisories);
-	number = 0;
-	for (uint32_t i = 0; i < c->nfound; i++) {
-		const struct distinct *d = &c->found[i];
-		if (!d->advisory)
-			continue;
+		       c->adv.n);
+	for (uint32_t i = 0; i < c->adv.n; i++) {
 		printf("\n");
-		print_advisory(stdout, d, ++number);
+		advisory_print(stdout, &c->adv.list[i], i + 1, replay_cmd);
 	}
+	if (c->adv.dropped)
+		printf("warning: more than %u advisories; %u were not listed\n", ADVISORIES_MAX, c->adv.dropped);
 	if (c->dropped)
 		printf("warning: more than %u signatures; %u finding(s) were not grouped\n", DISTINCT_MAX, c->dropped);
 	runner_fini(&r);
 	/* Advisories (M23) do not make a run fail: the drivers broke no rule. */
-	int rc = c->nfound > advisories ? EXIT_VIOLATION : EXIT_CLEAN;
+	int rc = c->nfound ? EXIT_VIOLATION : EXIT_CLEAN;
+	c->write_errors += c->adv.write_errors;
 	if (c->write_errors) {
 		fprintf(stderr, "nmr-explore: %u trace file(s) could not be written to %s: findings without a reproducer\n",
 			c->write_errors, ex.out_dir);
