@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "run/crash.h"
+#include "annotate.h"
 #include "input.h"
 #include "opts.h"
 #include "report.h"
@@ -26,6 +27,8 @@ static void usage(FILE *out)
 		"  --seed N        schedule from a seeded PRNG instead of the file's schedule\n"
 		"  --pct N:D       PCT schedule with seed N and depth D\n"
 		"  --quiet         no timeline on standard output\n"
+		"  --plain         timeline without names read from this executable (kernel objects by driver\n"
+		"                  symbol or pool block, each driver call's source line, dispatch return values)\n"
 		"  --expect        exit 0 if the file's `expect` line matches the verdict, 1 if not\n"
 		"  --hash          print only the trace hash\n"
 		"  --rules SPEC    count only these rules as findings (\"R\", \"M04,K\", \"all\"; default all)\n"
@@ -52,7 +55,7 @@ int main(int argc, char **argv)
 {
 	const char *path = NULL, *timeline = NULL, *record = NULL;
 	enum input_mode mode = INPUT_AUTO;
-	bool quiet = false, expect = false, hash_only = false;
+	bool quiet = false, expect = false, hash_only = false, plain = false;
 	struct run_source src = { .kind = SOURCE_SCENARIO };
 	struct run_options opt = { 0 };
 	struct opts o;
@@ -67,6 +70,7 @@ int main(int argc, char **argv)
 			return EXIT_CLEAN;
 		}
 		else if (opts_flag(&o, "--quiet")) quiet = true;
+		else if (opts_flag(&o, "--plain")) plain = true;
 		else if (opts_flag(&o, "--expect")) expect = true;
 		else if (opts_flag(&o, "--hash")) hash_only = true;
 		else if (opts_str(&o, "--timeline", &timeline)) ;
@@ -111,11 +115,15 @@ int main(int argc, char **argv)
 		return EXIT_BAD_INPUT;
 	}
 	struct run_result res = run_scenario(&r, &scn, &src, &opt);
+	/* Names looked up after the run, for the timelines: the trace and its hash never see them. */
+	struct annotate an;
+	annotate_init(&an, &r.st->kernel, &r.st->trace);
+	struct trace_annotator hooks = annotate_hooks(&an);
 	if (hash_only) {
 		printf("%016" PRIx64 "\n", res.hash);
 	} else {
 		if (!quiet) {
-			trace_render_text(stdout, &r.st->trace, &scn);
+			trace_render_text_annotated(stdout, &r.st->trace, &scn, plain ? NULL : &hooks);
 			printf("\n");
 		}
 		report_print(stdout, &r, &res);
@@ -128,7 +136,7 @@ int main(int argc, char **argv)
 	}
 	if (timeline) {
 		FILE *f = fopen(timeline, "wb");
-		bool bad = !f || trace_render_perfetto(f, &r.st->trace, &scn) != 0 || fflush(f) != 0 || ferror(f);
+		bool bad = !f || trace_render_perfetto_annotated(f, &r.st->trace, &scn, plain ? NULL : &hooks) != 0 || fflush(f) != 0 || ferror(f);
 		if (f && fclose(f) != 0)
 			bad = true;
 		if (bad) {
@@ -154,6 +162,7 @@ int main(int argc, char **argv)
 	}
 	if (!hash_only && !expect && rc != EXIT_BAD_INPUT)
 		printf("replay: nmr-replay%s %s\n", mode == INPUT_DRIVERS ? " --drivers" : mode == INPUT_BINARY ? " --binary" : "", path);
+	annotate_fini(&an);
 	runner_fini(&r);
 	return opts_exit(&o, rc);
 }

@@ -412,6 +412,92 @@ static void test_perfetto(void)
 	}
 }
 
+/* A fake annotator: object 3 is "g_StopEvent", every site is "drv.c:<addr>". */
+static bool fake_site(void *ctx, uintptr_t addr, char *buf, size_t cap)
+{
+	(void)ctx;
+	snprintf(buf, cap, "drv.c:%u", (unsigned)addr);
+	return true;
+}
+
+static bool fake_object(void *ctx, unsigned module, uint32_t id, char *buf, size_t cap)
+{
+	(void)ctx;
+	(void)module;
+	if (id != 3)
+		return false;
+	snprintf(buf, cap, "g_StopEvent");
+	return true;
+}
+
+/* Annotated timelines (item 7): names and lines from notes, never from the
+ * events, so the hash is the same with or without them; a dispatch return
+ * shown only as a named status; lines only for a hosted driver's calls. */
+static void test_annotated(void)
+{
+	static struct scenario s2;
+	memcpy(&s2, &scn, sizeof s2);
+	s2.modules[0].kind = MODULE_DRIVER; /* C0 is a hosted driver, P1 scripted */
+	struct event es[6], store[8];
+	struct trace_note notes[8];
+	struct trace t, plain;
+	es[0] = ev(1, EV_KERNEL, 0, KE_KeSetEvent, 0);
+	es[0].arg = 3;
+	es[1] = ev(2, EV_KERNEL, 0, KE_KeSetEvent, 0);
+	es[1].arg = 4;
+	es[2] = ev(3, EV_CALL_ENTER, 0, 0, 0);
+	es[2].peer = 1;
+	es[2].binding = 0;
+	es[3] = ev(4, EV_CALL_EXIT, 0, 0, 0);
+	es[3].peer = 1;
+	es[3].binding = 0;
+	es[4] = ev(5, EV_CALL_EXIT, 0, 0, 0);
+	es[4].peer = 1;
+	es[4].binding = 0;
+	es[5] = ev(6, EV_KERNEL, 0, KE_KeSetEvent, 1);
+	trace_init(&t, store, 8, NULL, NULL);
+	t.notes = notes;
+	trace_init(&plain, NULL, 0, NULL, NULL);
+	for (unsigned i = 0; i < 6; i++) {
+		trace_emit(&t, &es[i]);
+		trace_emit(&plain, &es[i]);
+		struct trace_note *n = trace_last_note(&t);
+		CHECK(n != NULL && n->site == 0 && !n->has_value);
+		n->site = 100 + i;
+		if (i == 3)
+			*n = (struct trace_note){ .site = 0, .value = 0xC00002B9u, .has_value = true };
+		if (i == 4)
+			*n = (struct trace_note){ .site = 0, .value = 0x12345678u, .has_value = true }; /* not a status */
+	}
+	CHECK(t.hash == plain.hash);
+	struct trace_annotator an = { .site = fake_site, .object = fake_object, .ctx = NULL };
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	if (!f)
+		abort();
+	trace_render_text_annotated(f, &t, &s2, &an);
+	fclose(f);
+	static const char *const want[] = {
+		"KeSetEvent g_StopEvent (#3)  [drv.c:100]\n",
+		"KeSetEvent #4  [drv.c:101]\n",
+		"call P1 dispatch (binding #0)  [drv.c:102]\n",
+		"return from P1 dispatch (binding #0) = STATUS_NOINTERFACE\n",
+		"return from P1 dispatch (binding #0)\n",
+		"KeSetEvent\n", /* module P1 is scripted: no line */
+	};
+	for (unsigned i = 0; i < sizeof want / sizeof want[0]; i++)
+		if (!strstr(buf, want[i])) {
+			fprintf(stderr, "missing in annotated render: %s\n%s", want[i], buf);
+			CHECK(0);
+		}
+	free(buf);
+	buf = render(0, &t); /* no annotator: as before */
+	CHECK(strstr(buf, "g_StopEvent") == NULL && strstr(buf, "drv.c") == NULL && strstr(buf, "NOINTERFACE") == NULL);
+	CHECK(strstr(buf, "KeSetEvent #3\n") != NULL);
+	free(buf);
+}
+
 int main(void)
 {
 	test_hash();
@@ -420,5 +506,6 @@ int main(void)
 	test_names();
 	test_text();
 	test_perfetto();
+	test_annotated();
 	return check_exit();
 }

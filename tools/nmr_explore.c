@@ -34,6 +34,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "advisories.h"
 #include "report.h"
 #include "target.h"
 #include "run/crash.h"
@@ -77,6 +78,7 @@ struct campaign {
 	bool crashed;               /* the child recorded a crash and exits CHILD_CRASHED */
 	bool dfs_more;              /* DFS: a schedule follows the crashed one */
 	bool exhausted, truncated;  /* DFS figures of the last batch */
+	struct advisories adv;      /* --freedoms: M23 (advisories.h) */
 	uint16_t dfs_next[SCN_CHOICES_MAX]; /* DFS: where the next child starts */
 	uint32_t dfs_next_len;
 };
@@ -84,6 +86,7 @@ struct campaign {
 /* The parent's view. */
 static struct {
 	const char *out_dir;
+	const char *adv_dir;        /* M23 reproducers and their text (--advisories; default out_dir) */
 	const char *file;           /* scenario being explored */
 	const struct scenario *scn;
 	struct runner *runner;
@@ -180,6 +183,17 @@ static bool on_finding(void *ctx, const struct run_result *res, const struct run
 	(void)ctx;
 	(void)src;
 	record(res, run_index, false);
+	return true;
+}
+
+/* A freedom dependence (M23, advisory): counted apart from the bugs. */
+static bool on_dependence(void *ctx, const struct freedom_dependence *fd, uint64_t run_index)
+{
+	(void)ctx;
+	struct campaign *c = ex.c;
+	struct advisory_where w = { .dir = ex.adv_dir, .file = ex.file, .scn = ex.scn, .oracle = &ex.runner->st->oracle,
+				    .replay_cmd = replay_cmd, .tty = ex.tty, .quiet = ex.quiet };
+	advisories_add(&c->adv, &w, fd, c->runs_before - c->file_runs + run_index);
 	return true;
 }
 
@@ -303,6 +317,9 @@ static _Noreturn void child(struct explore_config cfg, const char *const *files,
 {
 	struct campaign *c = ex.c;
 	crash_exit_code = on_crash;
+	/* A run that never returns: exit 1. In the child only: interval timers
+	 * are not inherited across fork, and the parent's SIGALRM is --time's. */
+	crash_watchdog(CRASH_WATCHDOG_SECONDS);
 	for (int f = c->file_index; f < nfiles && !c->stop; f++) {
 		if (f != c->file_index) { /* a fresh file */
 			c->file_index = f;
@@ -323,6 +340,8 @@ static _Noreturn void child(struct explore_config cfg, const char *const *files,
 		/* journal the batch: the parent reads these after the child ends */
 		c->runs_before += st.runs;
 		c->steps += st.steps;
+		c->adv.runs += st.freedoms.runs;
+		c->adv.points += st.freedoms.points;
 		c->file_runs += st.runs;
 		c->batch_runs = c->batch_steps = 0;
 		c->exhausted = st.exhausted;
@@ -430,6 +449,10 @@ static void usage(FILE *out)
 		"  --bound B       DFS preemption bound, 0..64 (default 2)\n"
 		"  --out DIR       where trace files of findings go (default out/explore)\n"
 		"  --quiet         no progress line\n"
+		"  --freedoms N    after every N-th clean run, flip each of its freedom decisions (F1-F5) in a\n"
+		"                  differential run and report a module whose outcome changes (advisory M23,\n"
+		"                  two reproducers); advisories do not change the exit status\n"
+		"  --advisories DIR where M23 reproducers go (default: --out)\n"
 		"A crashing driver (K08) does not stop the exploration: its run's reproducer is written\n"
 		"and the next run goes on in a new worker process.\n"
 		"exit: 0 no finding, 1 findings, 2 bad input or usage, or a failure to do the job\n",
@@ -460,7 +483,9 @@ int main(int argc, char **argv)
 		else if (opts_u32(&o, "--depth", 1, CHOICE_PCT_DEPTH_MAX, &cfg.pct_depth)) ;
 		else if (opts_u32(&o, "--bound", 0, 64, &cfg.preempt_bound)) ;
 		else if (opts_str(&o, "--out", &ex.out_dir)) ;
+		else if (opts_str(&o, "--advisories", &ex.adv_dir)) ;
 		else if (opts_flag(&o, "--quiet")) ex.quiet = true;
+		else if (opts_u64(&o, "--freedoms", 1, RUNS_MAX, &cfg.freedoms_every)) ;
 		else if (nfiles < FILES_MAX) files[nfiles++] = opts_operand(&o);
 		else opts_fail(&o, "more than %d files", FILES_MAX);
 	}
@@ -481,6 +506,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "nmr-explore: --out %s\n", err);
 		return EXIT_BAD_INPUT;
 	}
+	if (!ex.adv_dir)
+		ex.adv_dir = ex.out_dir;
+	else if (cfg.freedoms_every && input_make_dir(ex.adv_dir, err, sizeof err) != 0) {
+		fprintf(stderr, "nmr-explore: --advisories %s\n", err);
+		return EXIT_BAD_INPUT;
+	}
 	ex.c = mmap(NULL, sizeof(struct campaign), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (ex.c == MAP_FAILED) {
 		fprintf(stderr, "nmr-explore: cannot set up shared memory: %s\n", strerror(errno));
@@ -489,7 +520,6 @@ int main(int argc, char **argv)
 	struct runner r;
 	crash_install(CRASH_EXIT); /* in the child: a crashing driver is finding K08 (on_crash) */
 	crash_brief = true;        /* the reproducer replays the timeline */
-	crash_watchdog(CRASH_WATCHDOG_SECONDS); /* a run that never returns: exit 1 */
 	if (runner_init(&r) != 0) {
 		fprintf(stderr, "nmr-explore: cannot set up the engine (memory)\n");
 		return EXIT_BAD_INPUT;
@@ -503,6 +533,7 @@ int main(int argc, char **argv)
 	cfg.at = &ex.c->at;
 	cfg.stop = &ex.c->stop;
 	cfg.on_finding = on_finding;
+	cfg.on_dependence = on_dependence;
 	cfg.on_progress = on_progress;
 	/* --time and Ctrl-C end the exploration after the run in progress,
 	 * with the summary (the child inherits the handlers; Ctrl-C reaches
@@ -533,6 +564,10 @@ int main(int argc, char **argv)
 	       !c->stop ? "" : stop_signal == SIGALRM ? ", stopped at --time" : ", interrupted");
 	if (c->crashes)
 		printf("%" PRIu64 " run(s) crashed (K08); each was recorded and the exploration went on\n", c->crashes);
+	if (cfg.freedoms_every)
+		printf("freedoms: %" PRIu64 " decision points of every %" PRIu64 ". clean run flipped in %" PRIu64
+		       " differential runs (%.2f per explored run)\n", c->adv.points, cfg.freedoms_every, c->adv.runs,
+		       c->runs_before ? (double)c->adv.runs / (double)c->runs_before : 0.0);
 	printf("%u distinct bug(s) (root causes), %u signature(s)\n", roots(), c->nfound);
 	uint32_t number = 0;
 	for (uint32_t i = 0; i < c->nfound; i++) {
@@ -548,10 +583,21 @@ int main(int argc, char **argv)
 				printf("    then: %s  (%" PRIu64 " hits)%s%s\n", c->found[k].signature, c->found[k].hits,
 				       c->found[k].trace[0] ? "  replay: " : "", c->found[k].trace);
 	}
+	if (c->adv.n)
+		printf("\n%u advisory(ies) (M23 freedom dependence: correct under one freedom of NMR, not another)\n",
+		       c->adv.n);
+	for (uint32_t i = 0; i < c->adv.n; i++) {
+		printf("\n");
+		advisory_print(stdout, &c->adv.list[i], i + 1, replay_cmd);
+	}
+	if (c->adv.dropped)
+		printf("warning: more than %u advisories; %u were not listed\n", ADVISORIES_MAX, c->adv.dropped);
 	if (c->dropped)
 		printf("warning: more than %u signatures; %u finding(s) were not grouped\n", DISTINCT_MAX, c->dropped);
 	runner_fini(&r);
+	/* Advisories (M23) do not make a run fail: the drivers broke no rule. */
 	int rc = c->nfound ? EXIT_VIOLATION : EXIT_CLEAN;
+	c->write_errors += c->adv.write_errors;
 	if (c->write_errors) {
 		fprintf(stderr, "nmr-explore: %u trace file(s) could not be written to %s: findings without a reproducer\n",
 			c->write_errors, ex.out_dir);

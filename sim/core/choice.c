@@ -9,6 +9,7 @@
  */
 #include "core/choice.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "core/assert.h"
@@ -359,6 +360,44 @@ static const char *const kind_names[CK_KIND_COUNT] = {
 	[CK_POOL_FAULT] = "pool",
 	[CK_MODULE] = "module",
 };
+
+const char *choice_freedom_name(enum choice_kind kind)
+{
+	static const char *const names[] = {
+		[CK_F1_ATTACH] = "F1 attach-during-register", [CK_F2_ORDER] = "F2 detach-order",
+		[CK_F3_IRQL] = "F3 callback-irql", [CK_F4_CLEANUP] = "F4 cleanup-timing",
+		[CK_F5_THREAD] = "F5 callback-thread", [CK_F6_FAULT] = "F6 insufficient-resources",
+	};
+	return kind >= CK_F1_ATTACH && kind <= CK_F6_FAULT ? names[kind] : "?";
+}
+
+const char *choice_option_text(enum choice_kind kind, uint32_t v, char buf[24])
+{
+	static const char *const f1[] = { "attach inside NmrRegister* (handle written first)",
+					  "attach inside NmrRegister* before the handle is written",
+					  "attach later on an NMR worker" };
+	switch (kind) {
+	case CK_F1_ATTACH:
+		if (v < 3)
+			return f1[v];
+		break;
+	case CK_F2_ORDER:
+		snprintf(buf, 24, "detach order %u", v);
+		return buf;
+	case CK_F3_IRQL:
+		return v ? "callback at DISPATCH_LEVEL" : "callback at PASSIVE_LEVEL";
+	case CK_F4_CLEANUP:
+		return v ? "cleanup later on an NMR worker" : "cleanup inside the call that ended detach";
+	case CK_F5_THREAD:
+		return v ? "detach on an NMR worker" : "detach on the caller's thread";
+	case CK_F6_FAULT:
+		return v ? "STATUS_INSUFFICIENT_RESOURCES" : "no fault";
+	default:
+		break;
+	}
+	snprintf(buf, 24, "option %u", v);
+	return buf;
+}
 
 const char *choice_kind_name(enum choice_kind kind)
 {

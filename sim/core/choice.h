@@ -126,6 +126,11 @@ uint64_t choice_splitmix64(uint64_t *state);
 uint64_t choice_prng_next(uint64_t s[4]);
 
 const char *choice_kind_name(enum choice_kind kind);
+/* The freedoms F1-F6 as CONTRACTS.md names them: "F1 attach-during-register";
+ * and what option v of freedom `kind` does ("attach later on an NMR worker").
+ * Other kinds: "?" / "option N" (buf holds 24 bytes). */
+const char *choice_freedom_name(enum choice_kind kind);
+const char *choice_option_text(enum choice_kind kind, uint32_t v, char buf[24]);
 /* Parses a choice_kind_name(); returns -1 if unknown. */
 int choice_kind_parse(const char *name);
 

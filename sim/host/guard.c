@@ -62,6 +62,7 @@ __asm__(
 	"  movdqu %xmm0, 64(%rsp)\n  movdqu %xmm1, 80(%rsp)\n  movdqu %xmm2, 96(%rsp)\n  movdqu %xmm3, 112(%rsp)\n"
 	"  movdqu %xmm4, 128(%rsp)\n  movdqu %xmm5, 144(%rsp)\n  movdqu %xmm6, 160(%rsp)\n  movdqu %xmm7, 176(%rsp)\n"
 	"  mov %r11d, %edi\n"
+	"  mov 8(%rbp), %rsi\n" /* the caller's return address: its call site (timeline notes) */
 	"  call nmrsim_guard_enter\n"
 	"  mov %rax, %r11\n"
 	"  mov 16(%rbp), %r10\n  mov %r10, 0(%rsp)\n  mov 24(%rbp), %r10\n  mov %r10, 8(%rsp)\n"
@@ -76,6 +77,7 @@ __asm__(
 	"  mov %rax, 192(%rsp)\n  mov %rdx, 200(%rsp)\n"
 	"  movdqu %xmm0, 64(%rsp)\n  movdqu %xmm1, 80(%rsp)\n"
 	"  mov 248(%rsp), %rdi\n"
+	"  mov 192(%rsp), %rsi\n" /* the function's rax (timeline notes) */
 	"  call nmrsim_guard_exit\n"
 	"  mov 192(%rsp), %rax\n  mov 200(%rsp), %rdx\n"
 	"  movdqu 64(%rsp), %xmm0\n  movdqu 80(%rsp), %xmm1\n"
@@ -94,8 +96,8 @@ static long guard_gone_stub(void)
 /* Called by trampoline k on the calling simulated thread: report the call
  * (a scheduling point), attribute the thread to the callee while the call
  * runs, and return the function to call. */
-__attribute__((visibility("hidden"), used)) const void *nmrsim_guard_enter(uint32_t k);
-const void *nmrsim_guard_enter(uint32_t k)
+__attribute__((visibility("hidden"), used)) const void *nmrsim_guard_enter(uint32_t k, uintptr_t site);
+const void *nmrsim_guard_enter(uint32_t k, uintptr_t site)
 {
 	struct guard *g = guard_last;
 	SIM_ASSERT(g != NULL, "a trampoline runs only after guard_init");
@@ -111,6 +113,9 @@ const void *nmrsim_guard_enter(uint32_t k)
 	struct event e = { .kind = EV_CALL_ENTER, .module = t->caller, .peer = t->peer, .binding = t->slot,
 			   .handle = t->binding, .arg = k % GUARD_FNS_MAX };
 	sched_emit(s, &e);
+	struct trace_note *note = trace_last_note(s->trace);
+	if (note)
+		note->site = site;
 	uint8_t *depth = &g->depth[th->id];
 	if (*depth < GUARD_DEPTH_MAX)
 		g->saved_module[th->id][*depth] = th->module;
@@ -127,8 +132,8 @@ const void *nmrsim_guard_enter(uint32_t k)
 }
 
 /* Called by trampoline k when the real function returned. */
-__attribute__((visibility("hidden"), used)) void nmrsim_guard_exit(uint32_t k);
-void nmrsim_guard_exit(uint32_t k)
+__attribute__((visibility("hidden"), used)) void nmrsim_guard_exit(uint32_t k, uint64_t ret);
+void nmrsim_guard_exit(uint32_t k, uint64_t ret)
 {
 	struct guard *g = guard_last;
 	SIM_ASSERT(g != NULL, "a trampoline runs only after guard_init");
@@ -146,6 +151,12 @@ void nmrsim_guard_exit(uint32_t k)
 	struct event e = { .kind = EV_CALL_EXIT, .module = t->caller, .peer = t->peer, .binding = t->slot,
 			   .handle = t->binding, .arg = k % GUARD_FNS_MAX };
 	sched_emit(s, &e);
+	/* Not in the event: a VOID function leaves eax undefined (no hash may see it). */
+	struct trace_note *note = trace_last_note(s->trace);
+	if (note) {
+		note->value = (uint32_t)ret;
+		note->has_value = true;
+	}
 }
 #endif
 

@@ -41,7 +41,7 @@ static uint32_t push_lock_id(struct kernel *k, enum ke_api api, PEX_PUSH_LOCK l)
 	if (l->Value || l->Reserved1 || l->Reserved2)
 		kernel_report(k, RULE_K09, api, 0, "%s on a push lock that was not initialised in this run", ke_api_name(api));
 	l->Value = 0;
-	l->Reserved1 = kernel_new_id(k);
+	l->Reserved1 = kernel_new_id(k, l);
 	l->Reserved2 = k->generation;
 	return l->Reserved1;
 }
@@ -50,7 +50,7 @@ VOID ExInitializePushLock(PEX_PUSH_LOCK PushLock)
 {
 	struct kernel *k = kernel_get();
 	PushLock->Value = 0;
-	PushLock->Reserved1 = kernel_new_id(k);
+	PushLock->Reserved1 = kernel_new_id(k, PushLock);
 	PushLock->Reserved2 = k->generation;
 }
 
@@ -119,7 +119,7 @@ static uint32_t mutex_id(struct kernel *k, enum ke_api api, PFAST_MUTEX m)
 	m->Count = 1;
 	m->Owner = 0;
 	m->Contention = 0;
-	m->Reserved1 = kernel_new_id(k);
+	m->Reserved1 = kernel_new_id(k, m);
 	m->Reserved2 = k->generation;
 	return m->Reserved1;
 }
@@ -131,7 +131,7 @@ VOID ExInitializeFastMutex(PFAST_MUTEX FastMutex)
 	FastMutex->Owner = 0;
 	FastMutex->Contention = 0;
 	FastMutex->OldIrql = 0;
-	FastMutex->Reserved1 = kernel_new_id(k);
+	FastMutex->Reserved1 = kernel_new_id(k, FastMutex);
 	FastMutex->Reserved2 = k->generation;
 }
 

@@ -19,7 +19,7 @@ static void init(PLOOKASIDE_LIST_EX l, uint8_t kind, PVOID allocate, PVOID free_
 	kernel_check_irql_max(k, api, kind == LL_PAGED ? APC_LEVEL : DISPATCH_LEVEL);
 	kernel_enter(k, api);
 	memset(l, 0, sizeof *l);
-	l->Reserved1 = kernel_new_id(k);
+	l->Reserved1 = kernel_new_id(k, l);
 	l->Reserved2 = k->generation;
 	l->Kind = kind;
 	l->Type = kind == LL_PAGED ? PagedPool : kind == LL_NPAGED ? NonPagedPoolNx : type;

@@ -56,6 +56,28 @@ void *kernel_pool_alloc(struct kernel *k, enum ke_api api, size_t bytes, uint32_
 	return p;
 }
 
+bool kernel_pool_block_of(const struct kernel *k, const void *addr, uint32_t *number, uint32_t *tag, uint32_t *offset)
+{
+	const unsigned char *p = addr;
+	if (p < k->pool || p >= k->pool + k->pool_used)
+		return false;
+	for (size_t at = 0; at < k->pool_used;) {
+		const struct kernel_pool_block *b = (const void *)(k->pool + at);
+		size_t payload = b->bytes ? (b->bytes + 15u) & ~(size_t)15u : 16u;
+		const unsigned char *lo = (const unsigned char *)(b + 1);
+		if (p >= lo && p < lo + payload) {
+			if (b->kind != KPOOL_DRIVER)
+				return false; /* the kernel's own (a work item, a device): not the driver's allocation */
+			*number = b->number;
+			*tag = b->tag;
+			*offset = (uint32_t)(p - lo);
+			return true;
+		}
+		at += sizeof *b + payload;
+	}
+	return false;
+}
+
 /* Timers, DPCs and work items queued inside freed memory would fire on
  * garbage: they are K09 and forgotten. */
 static void forget_queued(struct kernel *k, enum ke_api api, const unsigned char *lo, const unsigned char *hi)

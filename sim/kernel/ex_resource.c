@@ -19,7 +19,7 @@ static uint32_t resource_id(struct kernel *k, enum ke_api api, PERESOURCE r)
 		return r->Reserved1;
 	kernel_report(k, RULE_K09, api, 0, "%s on a resource that was not initialised in this run", ke_api_name(api));
 	memset(r, 0, sizeof *r);
-	r->Reserved1 = kernel_new_id(k);
+	r->Reserved1 = kernel_new_id(k, r);
 	r->Reserved2 = k->generation;
 	return r->Reserved1;
 }
@@ -45,7 +45,7 @@ static NTSTATUS init(enum ke_api api, PERESOURCE r)
 		kernel_report(k, RULE_K10, api, r->Reserved1, "%s of resource #%u while it is held", ke_api_name(api),
 			      r->Reserved1);
 	memset(r, 0, sizeof *r);
-	r->Reserved1 = kernel_new_id(k);
+	r->Reserved1 = kernel_new_id(k, r);
 	r->Reserved2 = k->generation;
 	kernel_emit(k, api, r->Reserved1, 0, 0);
 	return STATUS_SUCCESS;

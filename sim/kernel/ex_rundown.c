@@ -18,7 +18,7 @@ static uint32_t rundown_id(struct kernel *k, enum ke_api api, PEX_RUNDOWN_REF r)
 		kernel_report(k, RULE_K09, api, 0, "%s on a rundown ref that was not initialised in this run",
 			      ke_api_name(api));
 	r->Count = 0;
-	r->Reserved1 = kernel_new_id(k);
+	r->Reserved1 = kernel_new_id(k, r);
 	r->Reserved2 = k->generation;
 	r->Reserved3 = RD_ACTIVE;
 	r->Reserved4 = 0;
@@ -39,7 +39,7 @@ VOID ExInitializeRundownProtection(PEX_RUNDOWN_REF RunRef)
 			      RunRef->Reserved1, (unsigned)RunRef->Count,
 			      RunRef->Reserved3 == RD_WAITING ? ", a wait in progress" : "");
 	RunRef->Count = 0;
-	RunRef->Reserved1 = kernel_new_id(k);
+	RunRef->Reserved1 = kernel_new_id(k, RunRef);
 	RunRef->Reserved2 = k->generation;
 	RunRef->Reserved3 = RD_ACTIVE;
 	RunRef->Reserved4 = 0;

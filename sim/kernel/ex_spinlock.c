@@ -18,7 +18,7 @@
 static uint16_t xl_id(struct kernel *k, PEX_SPIN_LOCK l)
 {
 	if (XL_ID(*l) == 0) {
-		uint32_t id = kernel_new_id(k) & 0xffffu;
+		uint32_t id = kernel_new_id(k, (const void *)l) & 0xffffu;
 		*l = XL_MAKE(id ? id : 1u, XL_SHARED(*l), XL_OWNER(*l));
 	}
 	return XL_ID(*l);

@@ -132,7 +132,7 @@ PIO_WORKITEM IoAllocateWorkItem(PDEVICE_OBJECT DeviceObject)
 	struct _IO_WORKITEM *w = kernel_pool_alloc(k, api, sizeof *w, 0x6B726F57u /* "Work" */, true, KPOOL_WORKITEM);
 	if (!w)
 		return NULL;
-	w->id = kernel_new_id(k);
+	w->id = kernel_new_id(k, w);
 	w->generation = k->generation;
 	w->device = DeviceObject;
 	w->module = kernel_module_now(k);
@@ -246,7 +246,7 @@ NTSTATUS IoCreateDevice(PDRIVER_OBJECT DriverObject, ULONG DeviceExtensionSize, 
 	d->DeviceType = DeviceType;
 	d->StackSize = 1;
 	d->DeviceExtension = DeviceExtensionSize ? (void *)(d + 1) : NULL;
-	d->Reserved1 = kernel_new_id(k);
+	d->Reserved1 = kernel_new_id(k, d);
 	d->Reserved2 = k->generation;
 	if (DriverObject) {
 		d->NextDevice = DriverObject->DeviceObject;

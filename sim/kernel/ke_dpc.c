@@ -34,7 +34,7 @@ static void init_dpc(PRKDPC Dpc, PKDEFERRED_ROUTINE routine, PVOID context, bool
 	memset(Dpc, 0, sizeof *Dpc);
 	Dpc->Type = KOBJ_DPC;
 	Dpc->Importance = MediumImportance;
-	Dpc->Reserved1 = kernel_new_id(k);
+	Dpc->Reserved1 = kernel_new_id(k, Dpc);
 	Dpc->Reserved2 = k->generation;
 	Dpc->Reserved3 = kernel_module_now(k);
 	Dpc->Threaded = threaded;

@@ -15,7 +15,7 @@ static void init_header(struct kernel *k, DISPATCHER_HEADER *h, enum kobj_type t
 	memset(h, 0, sizeof *h);
 	h->Type = (UCHAR)type;
 	h->SignalState = state;
-	h->Reserved1 = kernel_new_id(k);
+	h->Reserved1 = kernel_new_id(k, h);
 	h->Reserved2 = k->generation;
 	h->Reserved3 = kernel_module_now(k);
 }

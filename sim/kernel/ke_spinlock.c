@@ -27,7 +27,7 @@ static uint32_t lock_id(struct kernel *k, enum ke_api api, PKSPIN_LOCK lock)
 		return LOCK_ID(v);
 	if (v != 0)
 		kernel_report(k, RULE_K09, api, 0, "%s on a spin lock that was not initialised in this run", ke_api_name(api));
-	uint32_t id = kernel_new_id(k) & 0xffffffu;
+	uint32_t id = kernel_new_id(k, lock) & 0xffffffu;
 	*lock = LOCK_MAKE(id, 0, k->generation);
 	return id;
 }
@@ -85,7 +85,7 @@ static void release(struct kernel *k, enum ke_api api, PKSPIN_LOCK lock)
 VOID KeInitializeSpinLock(PKSPIN_LOCK SpinLock)
 {
 	struct kernel *k = kernel_get();
-	*SpinLock = LOCK_MAKE(kernel_new_id(k), 0, k->generation);
+	*SpinLock = LOCK_MAKE(kernel_new_id(k, SpinLock), 0, k->generation);
 }
 
 static KIRQL acquire_raise(struct kernel *k, enum ke_api api, PKSPIN_LOCK lock)

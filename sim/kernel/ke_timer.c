@@ -41,7 +41,7 @@ VOID KeInitializeTimerEx(PKTIMER Timer, TIMER_TYPE Type)
 			      "KeInitializeTimer on timer #%u while it is set", Timer->Header.Reserved1);
 	memset(Timer, 0, sizeof *Timer);
 	Timer->Header.Type = Type == SynchronizationTimer ? KOBJ_TIMER_SYNCHRONIZATION : KOBJ_TIMER_NOTIFICATION;
-	Timer->Header.Reserved1 = kernel_new_id(k);
+	Timer->Header.Reserved1 = kernel_new_id(k, Timer);
 	Timer->Header.Reserved2 = k->generation;
 	Timer->Header.Reserved3 = kernel_module_now(k);
 }

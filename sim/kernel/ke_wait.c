@@ -31,7 +31,7 @@ bool kernel_dispatcher_check(struct kernel *k, enum ke_api api, DISPATCHER_HEADE
 		h->Type = KOBJ_EVENT_NOTIFICATION;
 	if (h->SignalState != 0 && h->SignalState != 1)
 		h->SignalState = 0;
-	h->Reserved1 = kernel_new_id(k);
+	h->Reserved1 = kernel_new_id(k, h);
 	h->Reserved2 = k->generation;
 	h->Reserved3 = kernel_module_now(k);
 	return true;
@@ -170,7 +170,7 @@ VOID KeInitializeEvent(PRKEVENT Event, EVENT_TYPE Type, BOOLEAN State)
 	memset(h, 0, sizeof *h);
 	h->Type = Type == SynchronizationEvent ? KOBJ_EVENT_SYNCHRONIZATION : KOBJ_EVENT_NOTIFICATION;
 	h->SignalState = State ? 1 : 0;
-	h->Reserved1 = kernel_new_id(k);
+	h->Reserved1 = kernel_new_id(k, h);
 	h->Reserved2 = k->generation;
 	h->Reserved3 = kernel_module_now(k);
 }

@@ -47,12 +47,15 @@ void kernel_fini(struct kernel *k)
 	(void)k;
 }
 
-struct kernel *kernel_get(void)
+struct kernel *kernel_get_at(uintptr_t site)
 {
 	if (!kernel_current || !kernel_current->sched->current) {
 		fprintf(stderr, "nmrsim: a WDK kernel routine was called outside a simulated thread of a run\n");
 		abort();
 	}
+	uint8_t t = kernel_current->sched->current->id;
+	if (t < SIM_THREADS_MAX)
+		kernel_current->threads[t].site = site;
 	return kernel_current;
 }
 
@@ -71,11 +74,18 @@ uint64_t kernel_due_time(const struct kernel *k, LONGLONG timeout)
 	return abs > KERNEL_EPOCH ? abs - KERNEL_EPOCH : 0;
 }
 
-uint32_t kernel_new_id(struct kernel *k)
+uint32_t kernel_new_id(struct kernel *k, const void *obj)
 {
 	if (k->next_id < UINT32_MAX)
 		k->next_id++;
+	if (k->next_id < KERNEL_OBJECT_NAMES_MAX)
+		k->object_addr[k->next_id] = obj;
 	return k->next_id;
+}
+
+const void *kernel_object_address(const struct kernel *k, uint32_t id)
+{
+	return id && id <= k->next_id && id < KERNEL_OBJECT_NAMES_MAX ? k->object_addr[id] : NULL;
 }
 
 const char *kernel_module_name(const struct kernel *k, uint8_t module, char buf[8])
@@ -113,6 +123,11 @@ void kernel_emit(struct kernel *k, enum ke_api api, uint32_t obj, int32_t status
 	struct event e = { .kind = EV_KERNEL, .what = (uint8_t)api, .module = kernel_module_now(k), .peer = EV_NONE8,
 			   .binding = EV_NONE16, .arg = obj, .status = status, .aux = aux };
 	sched_emit(k->sched, &e);
+	struct trace_note *note = trace_last_note(k->sched->trace);
+	if (note && e.thread < SIM_THREADS_MAX) {
+		note->site = k->threads[e.thread].site;
+		k->threads[e.thread].site = 0; /* one routine, one site: not for a later helper's event */
+	}
 }
 
 bool kernel_check_irql_max(struct kernel *k, enum ke_api api, uint8_t max)

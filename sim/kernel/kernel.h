@@ -44,6 +44,7 @@
 #define KERNEL_WORK_MAX 4             /* work items queued at once */
 #define KERNEL_HANDLES_MAX 4          /* open thread handles */
 #define KERNEL_MESSAGES_MAX 8         /* DbgPrint texts kept */
+#define KERNEL_OBJECT_NAMES_MAX 64    /* object addresses kept for timeline names */
 #else
 #define KERNEL_POOL_BYTES (1024 * 1024)
 #define KERNEL_TIMERS_MAX 32
@@ -51,6 +52,7 @@
 #define KERNEL_WORK_MAX 32
 #define KERNEL_HANDLES_MAX 16
 #define KERNEL_MESSAGES_MAX 256
+#define KERNEL_OBJECT_NAMES_MAX 1024
 #endif
 #define KERNEL_WAIT_OBJECTS_MAX 8      /* objects of one KeWaitForMultipleObjects */
 #define KERNEL_FRAMES_MAX 8            /* nested callbacks / Unload tracked per thread (K01, K02) */
@@ -100,6 +102,7 @@ struct kernel_thread {
 	bool unload_exempt;     /* runs an IoQueueWorkItem routine: may finish after Unload (no K06) */
 	bool in_sleep;          /* in a scenario's `sleep` op (kernel_sleep) */
 	const void *blocked_on; /* the lock, mutex or rundown ref it blocks on (hang reports) */
+	uintptr_t site;         /* the driver's call site of the routine it is in (kernel_get), 0 once noted */
 	struct kernel_frame frames[KERNEL_FRAMES_MAX];
 };
 
@@ -197,6 +200,7 @@ struct kernel {
 	/* Last: never cleared per run (texts are written before they are read,
 	 * pool blocks are filled when handed out). */
 	char message_text[KERNEL_MESSAGES_MAX][TRACE_MESSAGE_BYTES];
+	const void *object_addr[KERNEL_OBJECT_NAMES_MAX]; /* object id -> its address (render-time names; ids <= next_id) */
 	_Alignas(16) unsigned char pool[KERNEL_POOL_BYTES];
 };
 
@@ -241,7 +245,11 @@ uint64_t kernel_time(const struct kernel *k);
 /* ---- shared by the routine files ---- */
 
 /* The running kernel; aborts with a message if no run is active. */
-struct kernel *kernel_get(void);
+struct kernel *kernel_get_at(uintptr_t site);
+/* The run's kernel, from a WDK routine's first line. A macro: the return
+ * address is the routine's, so the driver's call site, kept per thread for
+ * the routine's event (a timeline note; never in the trace). */
+#define kernel_get() kernel_get_at((uintptr_t)__builtin_return_address(0))
 static inline struct sim_thread *kernel_thread_now(struct kernel *k) { return k->sched->current; }
 static inline uint8_t kernel_module_now(struct kernel *k)
 {
@@ -268,7 +276,15 @@ void kernel_enter(struct kernel *k, enum ke_api api);
 void kernel_check_alive(struct kernel *k, enum ke_api api);
 void kernel_emit(struct kernel *k, enum ke_api api, uint32_t obj, int32_t status, uint32_t aux);
 
-uint32_t kernel_new_id(struct kernel *k);
+/* A new object id; obj is the object's address (kept for timeline names only). */
+uint32_t kernel_new_id(struct kernel *k, const void *obj);
+/* Render time: the address of object `id` of the last run, NULL if unknown;
+ * the live or freed pool block a driver allocated that holds addr (its
+ * allocation number, tag and the offset of addr in it), false if addr is
+ * not in such a block. */
+const void *kernel_object_address(const struct kernel *k, uint32_t id);
+bool kernel_pool_block_of(const struct kernel *k, const void *addr, uint32_t *number, uint32_t *tag,
+			  uint32_t *offset);
 static inline bool kernel_obj_live(const struct kernel *k, uint32_t id, uint32_t generation)
 {
 	return generation == k->generation && id != 0 && id <= k->next_id;

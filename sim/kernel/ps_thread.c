@@ -31,7 +31,7 @@ static KTHREAD *thread_object(struct kernel *k, uint8_t tid)
 	if (o->Header.Reserved2 != k->generation) {
 		memset(o, 0, sizeof *o);
 		o->Header.Type = KOBJ_THREAD;
-		o->Header.Reserved1 = kernel_new_id(k);
+		o->Header.Reserved1 = kernel_new_id(k, o);
 		o->Header.Reserved2 = k->generation;
 		o->Header.Reserved3 = EV_NONE8;
 	}

@@ -53,7 +53,7 @@ NTSTATUS ExUuidCreate(UUID *Uuid)
 	struct kernel *k = kernel_get();
 	kernel_check_irql_max(k, KE_ExUuidCreate, PASSIVE_LEVEL);
 	kernel_enter(k, KE_ExUuidCreate);
-	uint32_t n = kernel_new_id(k);
+	uint32_t n = kernel_new_id(k, NULL);
 	/* A version-4 layout whose bits come from the run's counter, not a clock. */
 	Uuid->Data1 = 0x6e6d7273u ^ (n * 0x9e3779b9u);
 	Uuid->Data2 = (uint16_t)(n >> 16);

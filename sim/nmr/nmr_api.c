@@ -312,6 +312,15 @@ static void api_event(struct sched *s, enum ev_kind kind, enum nmr_api api, uint
 	sched_emit(s, &e);
 }
 
+/* The driver's call site on the enter event just emitted (timeline notes, not hashed). */
+static void note_site(struct sched *s, uintptr_t site)
+{
+	struct trace_note *note = trace_last_note(s->trace);
+	if (note)
+		note->site = site;
+}
+#define CALL_SITE ((uintptr_t)__builtin_return_address(0))
+
 static struct nmr_front *front(void)
 {
 	SIM_ASSERT(nmr_front_current != NULL, "Nmr* routines are called inside a simulation run");
@@ -320,7 +329,7 @@ static struct nmr_front *front(void)
 
 /* ---- the entry points ---- */
 
-static NTSTATUS register_common(enum nmr_role role, const void *chars, PVOID context, PHANDLE handle)
+static NTSTATUS register_common(enum nmr_role role, const void *chars, PVOID context, PHANDLE handle, uintptr_t site)
 {
 	struct nmr_front *f = front();
 	struct sched *s = f->sched;
@@ -337,6 +346,7 @@ static NTSTATUS register_common(enum nmr_role role, const void *chars, PVOID con
 			   .binding = EV_NONE16, .arg = nmr_chars_bad(role, chars),
 			   .aux = nmr_chars_digest(role, chars) };
 	sched_emit(s, &e);
+	note_site(s, site);
 	NTSTATUS st = STATUS_INVALID_PARAMETER;
 	/* The model writes the caller's variable itself: when it writes it,
 	 * before or after attach callbacks, is freedom F1. */
@@ -349,36 +359,38 @@ static NTSTATUS register_common(enum nmr_role role, const void *chars, PVOID con
 
 NTSTATUS NmrRegisterClient(const NPI_CLIENT_CHARACTERISTICS *ClientCharacteristics, PVOID ClientContext, PHANDLE NmrClientHandle)
 {
-	return register_common(NMR_CLIENT, ClientCharacteristics, ClientContext, NmrClientHandle);
+	return register_common(NMR_CLIENT, ClientCharacteristics, ClientContext, NmrClientHandle, CALL_SITE);
 }
 
 NTSTATUS NmrRegisterProvider(const NPI_PROVIDER_CHARACTERISTICS *ProviderCharacteristics, PVOID ProviderContext, PHANDLE NmrProviderHandle)
 {
-	return register_common(NMR_PROVIDER, ProviderCharacteristics, ProviderContext, NmrProviderHandle);
+	return register_common(NMR_PROVIDER, ProviderCharacteristics, ProviderContext, NmrProviderHandle, CALL_SITE);
 }
 
-static NTSTATUS deregister_common(enum nmr_role role, HANDLE h)
+static NTSTATUS deregister_common(enum nmr_role role, HANDLE h, uintptr_t site)
 {
 	struct nmr_front *f = front();
 	struct sched *s = f->sched;
 	enum nmr_api api = role == NMR_CLIENT ? API_DEREGISTER_CLIENT : API_DEREGISTER_PROVIDER;
 	sched_point(s);
 	api_event(s, EV_API_ENTER, api, nmr_handle_value(h), 0);
+	note_site(s, site);
 	NTSTATUS st = f->ops->deregister(f->impl, role, h);
 	api_event(s, EV_API_EXIT, api, nmr_handle_value(h), st);
 	return st;
 }
 
-NTSTATUS NmrDeregisterClient(HANDLE NmrClientHandle) { return deregister_common(NMR_CLIENT, NmrClientHandle); }
-NTSTATUS NmrDeregisterProvider(HANDLE NmrProviderHandle) { return deregister_common(NMR_PROVIDER, NmrProviderHandle); }
+NTSTATUS NmrDeregisterClient(HANDLE NmrClientHandle) { return deregister_common(NMR_CLIENT, NmrClientHandle, CALL_SITE); }
+NTSTATUS NmrDeregisterProvider(HANDLE NmrProviderHandle) { return deregister_common(NMR_PROVIDER, NmrProviderHandle, CALL_SITE); }
 
-static NTSTATUS wait_common(enum nmr_role role, HANDLE h)
+static NTSTATUS wait_common(enum nmr_role role, HANDLE h, uintptr_t site)
 {
 	struct nmr_front *f = front();
 	struct sched *s = f->sched;
 	enum nmr_api api = role == NMR_CLIENT ? API_WAIT_CLIENT : API_WAIT_PROVIDER;
 	sched_point(s);
 	api_event(s, EV_API_ENTER, api, nmr_handle_value(h), 0);
+	note_site(s, site);
 	NTSTATUS st = f->ops->wait(f->impl, role, h);
 	struct event e = { .kind = EV_API_EXIT, .what = (uint8_t)api, .module = caller_module(s), .peer = EV_NONE8,
 			   .binding = EV_NONE16, .handle = nmr_handle_value(h), .status = st };
@@ -395,8 +407,8 @@ static NTSTATUS wait_common(enum nmr_role role, HANDLE h)
 	return st;
 }
 
-NTSTATUS NmrWaitForClientDeregisterComplete(HANDLE NmrClientHandle) { return wait_common(NMR_CLIENT, NmrClientHandle); }
-NTSTATUS NmrWaitForProviderDeregisterComplete(HANDLE NmrProviderHandle) { return wait_common(NMR_PROVIDER, NmrProviderHandle); }
+NTSTATUS NmrWaitForClientDeregisterComplete(HANDLE NmrClientHandle) { return wait_common(NMR_CLIENT, NmrClientHandle, CALL_SITE); }
+NTSTATUS NmrWaitForProviderDeregisterComplete(HANDLE NmrProviderHandle) { return wait_common(NMR_PROVIDER, NmrProviderHandle, CALL_SITE); }
 
 NTSTATUS NmrClientAttachProvider(HANDLE NmrBindingHandle, PVOID ClientBindingContext, CONST VOID *ClientDispatch,
 				 PVOID *ProviderBindingContext, CONST VOID **ProviderDispatch)
@@ -405,6 +417,7 @@ NTSTATUS NmrClientAttachProvider(HANDLE NmrBindingHandle, PVOID ClientBindingCon
 	struct sched *s = f->sched;
 	sched_point(s);
 	api_event(s, EV_API_ENTER, API_CLIENT_ATTACH_PROVIDER, nmr_handle_value(NmrBindingHandle), 0);
+	note_site(s, CALL_SITE);
 	NTSTATUS st = STATUS_INVALID_PARAMETER;
 	if (ProviderBindingContext && ProviderDispatch)
 		st = f->ops->client_attach_provider(f->impl, NmrBindingHandle, ClientBindingContext, ClientDispatch,
@@ -419,19 +432,20 @@ NTSTATUS NmrClientAttachProvider(HANDLE NmrBindingHandle, PVOID ClientBindingCon
 	return st;
 }
 
-static void complete_common(enum nmr_role role, HANDLE b)
+static void complete_common(enum nmr_role role, HANDLE b, uintptr_t site)
 {
 	struct nmr_front *f = front();
 	struct sched *s = f->sched;
 	enum nmr_api api = role == NMR_CLIENT ? API_CLIENT_DETACH_COMPLETE : API_PROVIDER_DETACH_COMPLETE;
 	sched_point(s);
 	api_event(s, EV_API_ENTER, api, nmr_handle_value(b), 0);
+	note_site(s, site);
 	f->ops->detach_complete(f->impl, role, b);
 	api_event(s, EV_API_EXIT, api, nmr_handle_value(b), 0);
 }
 
-VOID NmrClientDetachProviderComplete(HANDLE NmrBindingHandle) { complete_common(NMR_CLIENT, NmrBindingHandle); }
-VOID NmrProviderDetachClientComplete(HANDLE NmrBindingHandle) { complete_common(NMR_PROVIDER, NmrBindingHandle); }
+VOID NmrClientDetachProviderComplete(HANDLE NmrBindingHandle) { complete_common(NMR_CLIENT, NmrBindingHandle, CALL_SITE); }
+VOID NmrProviderDetachClientComplete(HANDLE NmrBindingHandle) { complete_common(NMR_PROVIDER, NmrBindingHandle, CALL_SITE); }
 
 /* ---- callback delivery (used by the model) ---- */
 

@@ -42,6 +42,7 @@ enum finding_site {
 	SITE_HANG,     /* liveness: site = enum block_reason of the first blocked thread, or 0 */
 	SITE_CRASH,    /* module code crashed: site = signal number (SIGSEGV, ...; 0 = sanitizer report) */
 	SITE_KERNEL,   /* a kernel-shim routine: site = enum ke_api */
+	SITE_FREEDOM,  /* across runs (advisory M23): site = enum choice_kind of the freedom */
 };
 
 struct finding {

@@ -18,6 +18,13 @@ const char *oracle_mod_name(const struct oracle *o, uint8_t m, char buf[8])
 	return buf;
 }
 
+/* "F1".."F6": the signature's site of a freedom dependence (M23). */
+static const char *choice_freedom_short(uint8_t kind)
+{
+	static const char *const f[] = { "?", "F1", "F2", "F3", "F4", "F5", "F6" };
+	return kind < sizeof f / sizeof f[0] ? f[kind] : "?";
+}
+
 static const char *site_name(uint8_t kind, uint8_t site)
 {
 	switch (kind) {
@@ -29,6 +36,7 @@ static const char *site_name(uint8_t kind, uint8_t site)
 	case SITE_HANG: return block_reason_name((enum block_reason)site);
 	case SITE_CRASH: return crash_signal_name(site);
 	case SITE_KERNEL: return ke_api_name((enum ke_api)site);
+	case SITE_FREEDOM: return choice_freedom_short(site);
 	default: return "?";
 	}
 }

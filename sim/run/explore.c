@@ -5,6 +5,39 @@
 /* The DFS prefix of the next run; one per process (explorations do not nest). */
 static uint16_t dfs_prefix[SCN_CHOICES_MAX];
 
+/* The differential runs of one explored run, relayed with its index. */
+struct freedom_relay {
+	const struct explore_config *cfg;
+	uint64_t run_index;
+	bool go_on;
+};
+
+static bool relay_dependence(void *ctx, const struct freedom_dependence *d)
+{
+	struct freedom_relay *x = ctx;
+	if (x->cfg->on_dependence && !x->cfg->on_dependence(x->cfg->ctx, d, x->run_index))
+		x->go_on = false;
+	return x->go_on;
+}
+
+static void relay_finding(void *ctx, const struct run_result *res)
+{
+	struct freedom_relay *x = ctx;
+	if (x->cfg->on_finding && !x->cfg->on_finding(x->cfg->ctx, res, NULL, x->run_index))
+		x->go_on = false;
+}
+
+static bool check_freedoms(struct runner *r, const struct scenario *s, const struct explore_config *cfg,
+			   const struct run_options *opt, const struct run_result *res, uint64_t i,
+			   struct explore_stats *st)
+{
+	struct freedom_relay x = { .cfg = cfg, .run_index = i, .go_on = true };
+	struct freedom_config fc = { .opt = *opt, .points_max = cfg->freedom_points, .on_dependence = relay_dependence,
+				     .on_finding = relay_finding, .ctx = &x };
+	freedoms_check(r, s, res->choices, res->nchoices, &fc, &st->freedoms);
+	return x.go_on;
+}
+
 struct explore_stats explore_run(struct runner *r, const struct scenario *s, const struct explore_config *cfg)
 {
 	struct explore_stats st = { 0 };
@@ -45,14 +78,19 @@ struct explore_stats explore_run(struct runner *r, const struct scenario *s, con
 			cfg->on_progress(cfg->ctx, &st);
 		if (!go_on)
 			break;
+		bool more = true;
 		if (cfg->strategy == EXPLORE_DFS) {
 			if (res.nchoices >= SCN_CHOICES_MAX)
 				st.truncated = true;
-			if (!choice_dfs_next(res.choices, res.nchoices, dfs_prefix, &prefix_len)) {
-				st.exhausted = true;
-				break;
-			}
+			more = choice_dfs_next(res.choices, res.nchoices, dfs_prefix, &prefix_len);
+			st.exhausted = !more;
 		}
+		/* After the DFS step: the differential runs reuse the choice log. */
+		if (cfg->freedoms_every && !res.nfindings && i % cfg->freedoms_every == 0 &&
+		    !check_freedoms(r, s, cfg, &opt, &res, i, &st))
+			break;
+		if (!more)
+			break;
 	}
 	if (cfg->on_progress)
 		cfg->on_progress(cfg->ctx, &st);

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "run/freedoms.h"
 #include "run/run.h"
 
 enum explore_strategy { EXPLORE_RANDOM = 0, EXPLORE_PCT, EXPLORE_DFS };
@@ -18,12 +19,15 @@ struct explore_stats {
 	uint64_t runs_with_findings;
 	bool exhausted;         /* DFS: every schedule within the bound was run */
 	bool truncated;         /* DFS: some run had more choices than the log holds */
+	struct freedom_stats freedoms; /* differential runs (freedoms_every) */
 };
 
 /* Called for each run with findings. Return false to stop exploring. */
 typedef bool (*explore_finding_fn)(void *ctx, const struct run_result *res, const struct run_source *src,
 				   uint64_t run_index);
 /* Called every `progress_every` runs (and at the end). */
+/* Called for each freedom dependence (M23) the differential runs found. */
+typedef bool (*explore_dependence_fn)(void *ctx, const struct freedom_dependence *d, uint64_t run_index);
 typedef void (*explore_progress_fn)(void *ctx, const struct explore_stats *st);
 
 struct explore_config {
@@ -42,6 +46,9 @@ struct explore_config {
 	uint32_t dfs_start_len;
 	volatile uint64_t *at;         /* if set: index of the run in progress */
 	volatile const int *stop;      /* if set and nonzero: no further run (a time limit) */
+	uint64_t freedoms_every; /* 0: none; N: the differential check (freedoms.h) after every N-th clean run */
+	uint32_t freedom_points; /* decision points per checked run (0: FREEDOM_POINTS_MAX) */
+	explore_dependence_fn on_dependence;
 	explore_finding_fn on_finding;
 	explore_progress_fn on_progress;
 	void *ctx;

@@ -7,7 +7,7 @@
 
 #include "trace/names.h"
 
-#define RUN_ARENA_BYTES (sizeof(struct run_state) + sizeof(struct event) * TRACE_EVENTS_MAX + \
+#define RUN_ARENA_BYTES (sizeof(struct run_state) + (sizeof(struct event) + sizeof(struct trace_note)) * TRACE_EVENTS_MAX + \
 			 sizeof(struct choice_rec) * SCN_CHOICES_MAX + 4096)
 
 struct run_state *run_current;
@@ -24,7 +24,8 @@ int runner_init(struct runner *r)
 	r->st = arena_alloc(&r->arena, sizeof(struct run_state));
 	r->st->events = arena_alloc(&r->arena, sizeof(struct event) * TRACE_EVENTS_MAX);
 	r->st->choice_log = arena_alloc(&r->arena, sizeof(struct choice_rec) * SCN_CHOICES_MAX);
-	if (!r->st || !r->st->events || !r->st->choice_log) {
+	r->st->notes = arena_alloc(&r->arena, sizeof(struct trace_note) * TRACE_EVENTS_MAX);
+	if (!r->st || !r->st->events || !r->st->choice_log || !r->st->notes) {
 		runner_fini(r);
 		return -1;
 	}
@@ -54,6 +55,9 @@ static void init_choice(struct run_state *st, const struct scenario *s, const st
 		return;
 	case SOURCE_DFS:
 		choice_init_dfs(c, src->prefix, src->prefix_len, src->preempt_bound, st->choice_log, cap);
+		return;
+	case SOURCE_REPLAY:
+		choice_init_replay(c, src->choices, src->nchoices, st->choice_log, cap);
 		return;
 	default:
 		break;
@@ -148,6 +152,14 @@ static void report_hang(struct run_state *st, enum sched_outcome outcome)
 		      first->module, first->id, EV_NONE16, 0, detail);
 }
 
+/* The observer of a run that also records its outcome (run_options.outcome). */
+static void observe_with_outcome(void *ctx, const struct event *e)
+{
+	struct run_state *st = ctx;
+	oracle_observe(&st->oracle, e);
+	outcome_on_event(st->outcome, e);
+}
+
 struct run_result run_scenario(struct runner *r, const struct scenario *s, const struct run_source *src,
 			       const struct run_options *opt)
 {
@@ -168,7 +180,14 @@ struct run_result run_scenario(struct runner *r, const struct scenario *s, const
 	oracle_init(&st->oracle, st->module_names, s->nmodules, opt->stop_on_first);
 	st->oracle.scenario = s; /* thread names in reports */
 	st->oracle.rule_mask = opt->rule_mask;
-	trace_init(&st->trace, st->events, keep, oracle_observe, &st->oracle);
+	st->outcome = opt->outcome;
+	if (st->outcome) {
+		outcome_init(st->outcome, s->nmodules);
+		trace_init(&st->trace, st->events, keep, observe_with_outcome, st);
+	} else {
+		trace_init(&st->trace, st->events, keep, oracle_observe, &st->oracle);
+	}
+	st->trace.notes = st->notes;
 	/* DFS extends the log of the previous schedule: it always keeps one. */
 	bool dfs = src && src->kind == SOURCE_DFS;
 	init_choice(st, s, src, opt->no_choice_log && !dfs ? 0 : SCN_CHOICES_MAX);

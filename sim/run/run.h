@@ -22,12 +22,13 @@
 #include "scenario/scenario.h"
 #include "sched/sched.h"
 #include "modules/scripted.h"
+#include "run/outcome.h"
 #include "trace/trace.h"
 
 /* Where the choices come from; SOURCE_SCENARIO uses the scenario's own
  * schedule line (bytes, seed, pct or replay). */
 struct run_source {
-	enum { SOURCE_SCENARIO = 0, SOURCE_BYTES, SOURCE_PRNG, SOURCE_PCT, SOURCE_DFS } kind;
+	enum { SOURCE_SCENARIO = 0, SOURCE_BYTES, SOURCE_PRNG, SOURCE_PCT, SOURCE_DFS, SOURCE_REPLAY } kind;
 	const uint8_t *bytes;    /* SOURCE_BYTES */
 	size_t bytes_len;
 	uint64_t seed;           /* SOURCE_PRNG, SOURCE_PCT */
@@ -35,6 +36,8 @@ struct run_source {
 	const uint16_t *prefix;  /* SOURCE_DFS */
 	uint32_t prefix_len;
 	uint32_t preempt_bound;
+	const struct choice_rec *choices; /* SOURCE_REPLAY: a choice log (past its end: option 0) */
+	uint32_t nchoices;
 };
 
 struct run_options {
@@ -43,6 +46,7 @@ struct run_options {
 	uint64_t rule_mask;      /* bit per enum rule that counts as a finding; 0 = every rule */
 	bool no_choice_log;      /* do not log the choices taken (fuzzing: nothing records a trace file;
 				  * result.choices is then empty; not with SOURCE_DFS, which needs them) */
+	struct run_outcome *outcome; /* if set: filled with the run's visible outcome (outcome.h) */
 };
 
 /* Parse a rule filter: comma separated rule IDs ("M04"), letters ("R" = every
@@ -64,9 +68,11 @@ struct run_state {
 	struct guard guard;
 	struct kernel kernel;
 	struct event *events;          /* TRACE_EVENTS_MAX */
+	struct trace_note *notes;      /* TRACE_EVENTS_MAX: beside the kept events (trace.h) */
 	struct choice_rec *choice_log; /* SCN_CHOICES_MAX */
 	const char *module_names[SCN_MODULES_MAX];
 	const struct scenario *scn;
+	struct run_outcome *outcome;   /* run_options.outcome */
 	bool drain_started;
 	uint8_t drain_first, drain_end; /* thread ids [first, end) the drain spawned (drain.c) */
 	char hang[RUN_HANG_TEXT_MAX];  /* wait-for graph of a hang, empty otherwise */

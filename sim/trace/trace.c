@@ -18,6 +18,7 @@ void trace_init(struct trace *t, struct event *storage, uint32_t cap, trace_obse
 	t->observe = observe;
 	t->observe_ctx = ctx;
 	t->messages = NULL;
+	t->notes = NULL;
 }
 
 uint32_t trace_message_add(struct trace *t, const char *text)
@@ -91,8 +92,11 @@ void trace_emit(struct trace *t, const struct event *e)
 	h = hash_word(h, w3);
 	t->hash = h;
 
-	if (t->count < t->events_cap)
+	if (t->count < t->events_cap) {
 		t->events[t->count] = *e;
+		if (t->notes)
+			t->notes[t->count] = (struct trace_note){ 0 };
+	}
 	if (t->count != UINT32_MAX)
 		t->count++;
 

@@ -225,8 +225,20 @@ struct trace_messages {
 	uint32_t count;                    /* prints seen (may exceed cap: not kept) */
 };
 
+/* What a timeline can say beside an event but a trace must not hold:
+ * addresses (the driver's call site, an object's address) and values that
+ * may be undefined (the eax of a VOID dispatch function). Kept per kept
+ * event when the run provides storage; never hashed, never in trace files;
+ * rendered only through a trace_annotator (symbols, source lines). */
+struct trace_note {
+	uintptr_t site;        /* return address of the driver's call (API, kernel routine, dispatch), 0 if unknown */
+	uint32_t value;        /* EV_CALL_EXIT: eax after the dispatch function returned */
+	bool has_value;
+};
+
 struct trace {
 	struct event *events;  /* first events_cap events */
+	struct trace_note *notes; /* per kept event, or NULL (set after trace_init) */
 	uint32_t events_cap;   /* capacity */
 	uint32_t count;        /* events appended (may exceed events_cap) */
 	uint64_t hash;         /* over every event (see the top of this file) */
@@ -236,6 +248,20 @@ struct trace {
 };
 
 void trace_init(struct trace *t, struct event *storage, uint32_t cap, trace_observer_fn observe, void *ctx);
+
+/* Note on the last event appended (if it was kept and notes are on). */
+static inline struct trace_note *trace_last_note(struct trace *t)
+{
+	return t->notes && t->count && t->count <= t->events_cap ? &t->notes[t->count - 1] : NULL;
+}
+
+/* Render-time names for what notes point at (replay/annotate.c): each
+ * fills buf and returns true, or returns false when it does not know. */
+struct trace_annotator {
+	bool (*site)(void *ctx, uintptr_t addr, char *buf, size_t cap);      /* "client.c:123" */
+	bool (*object)(void *ctx, unsigned module, uint32_t id, char *buf, size_t cap); /* "g_StopEvent" */
+	void *ctx;
+};
 /* Append (hash, keep, feed the observer). Hot path: no allocation, no formatting. */
 void trace_emit(struct trace *t, const struct event *e);
 
@@ -257,6 +283,10 @@ const char *trace_thread_name(const struct scenario *s, unsigned thread, char bu
  * with nesting shown by indentation per thread, statuses by name, and a note
  * when the log was truncated (events beyond events_cap). Deterministic text. */
 void trace_render_text(FILE *out, const struct trace *t, const struct scenario *s);
+/* The same with what an annotator knows: kernel objects by name, each
+ * driver call's source line, dispatch return values (NULL: as above). */
+void trace_render_text_annotated(FILE *out, const struct trace *t, const struct scenario *s,
+				 const struct trace_annotator *an);
 
 /* Chrome/Perfetto trace-event JSON ({"traceEvents":[...]}): one track (tid)
  * per simulated thread with thread_name metadata, "B"/"E" duration slices for
@@ -265,6 +295,10 @@ void trace_render_text(FILE *out, const struct trace *t, const struct scenario *
  * viewer). Loads in ui.perfetto.dev and chrome://tracing. Returns 0, or -1 on
  * write error. */
 int trace_render_perfetto(FILE *out, const struct trace *t, const struct scenario *s);
+/* The same with an annotator: object names in instants' text, args "source"
+ * (the driver call's line) and "returned" (a dispatch call's status). */
+int trace_render_perfetto_annotated(FILE *out, const struct trace *t, const struct scenario *s,
+				    const struct trace_annotator *an);
 
 /* One line: "events N, trace hash 0123456789abcdef" (hash as 16 hex digits). */
 void trace_render_summary(FILE *out, const struct trace *t);

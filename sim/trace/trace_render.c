@@ -164,11 +164,23 @@ static void describe_finding(struct sbuf *b, const struct event *e, const struct
 		sb_printf(b, ", binding #%u", e->binding);
 }
 
-static void describe_kernel(struct sbuf *b, const struct event *e)
+/* Routines whose arg is a pool allocation number, not an object id. */
+static bool arg_is_block(unsigned api)
 {
-	char st[16];
+	return api == KE_ExAllocatePool2 || api == KE_ExAllocatePoolWithTag || api == KE_ExAllocatePoolZero ||
+	       api == KE_ExFreePoolWithTag || api == KE_ExFreePool || api == KE_ExAllocateFromLookasideList ||
+	       api == KE_ExFreeToLookasideList;
+}
+
+static void describe_kernel(struct sbuf *b, const struct event *e, const struct trace_annotator *an)
+{
+	char st[16], name[160];
 	sb_printf(b, "%s", ke_api_name((enum ke_api)e->what));
-	if (e->arg)
+	if (e->arg && arg_is_block(e->what))
+		sb_printf(b, " block #%u", e->arg);
+	else if (e->arg && an && an->object && an->object(an->ctx, e->module, e->arg, name, sizeof name))
+		sb_printf(b, " %s (#%u)", name, e->arg);
+	else if (e->arg)
 		sb_printf(b, " #%u", e->arg);
 	if (e->status)
 		sb_printf(b, " = %s", ntstatus_name(e->status, st));
@@ -190,7 +202,8 @@ static void describe_kernel(struct sbuf *b, const struct event *e)
 }
 
 /* One event as a line of text (without step, thread, IRQL or indentation). */
-static void describe(struct sbuf *b, const struct event *e, const struct scenario *s, const struct trace *tr)
+static void describe(struct sbuf *b, const struct event *e, const struct scenario *s, const struct trace *tr,
+		     const struct trace_note *note, const struct trace_annotator *an)
 {
 	char m[NAME_BYTES], t[32], i0[8], i1[8];
 	switch (e->kind) {
@@ -216,6 +229,11 @@ static void describe(struct sbuf *b, const struct event *e, const struct scenari
 			  module_name(s, e->peer, m));
 		describe_binding(b, e->binding);
 		sb_printf(b, ")");
+		/* eax of the function: shown only as a known NTSTATUS (a VOID
+		 * function leaves eax undefined; a named status is what it returned). */
+		if (e->kind == EV_CALL_EXIT && an && note && note->has_value &&
+		    ntstatus_name((int32_t)note->value, m) != m)
+			sb_printf(b, " = %s", ntstatus_name((int32_t)note->value, m));
 		break;
 	case EV_IRQL: sb_printf(b, "IRQL %s -> %s", irql_name(e->arg, i0), irql_name(e->irql, i1)); break;
 	case EV_UNLOAD_ENTER: sb_printf(b, "Unload(%s) starts", module_name(s, e->module, m)); break;
@@ -239,10 +257,12 @@ static void describe(struct sbuf *b, const struct event *e, const struct scenari
 			sb_printf(b, "debug print #%u", e->arg);
 		break;
 	}
-	case EV_KERNEL: describe_kernel(b, e); break;
+	case EV_KERNEL: describe_kernel(b, e, an); break;
 	case EV_FINDING: describe_finding(b, e, s); break;
 	case EV_LOAD_ENTER: sb_printf(b, "DriverEntry(%s) starts", module_name(s, e->module, m)); break;
-	case EV_LOAD_EXIT: sb_printf(b, "DriverEntry(%s) returns 0x%08x", module_name(s, e->module, m), (unsigned)e->status); break;
+	case EV_LOAD_EXIT:
+		sb_printf(b, "DriverEntry(%s) returns %s", module_name(s, e->module, m), ntstatus_name(e->status, t));
+		break;
 	default: sb_printf(b, "event kind %u", e->kind); break;
 	}
 }
@@ -264,7 +284,34 @@ static uint32_t kept_count(const struct trace *t)
 	return t->count < t->events_cap ? t->count : t->events_cap;
 }
 
+/* The driver's source line of an event's call, when the event is a hosted
+ * driver's own call and the annotator knows the line. */
+static bool site_text(const struct event *e, const struct scenario *s, const struct trace_note *note,
+		      const struct trace_annotator *an, char *where, size_t cap)
+{
+	if (!an || !an->site || !note || !note->site || !s || e->module >= s->nmodules || e->module >= SCN_MODULES_MAX ||
+	    s->modules[e->module].kind != MODULE_DRIVER)
+		return false;
+	if (e->kind != EV_API_ENTER && e->kind != EV_KERNEL && e->kind != EV_CALL_ENTER)
+		return false;
+	return an->site(an->ctx, note->site, where, cap);
+}
+
+static void describe_site(struct sbuf *b, const struct event *e, const struct scenario *s,
+			  const struct trace_note *note, const struct trace_annotator *an)
+{
+	char where[160];
+	if (site_text(e, s, note, an, where, sizeof where))
+		sb_printf(b, "  [%s]", where);
+}
+
 void trace_render_text(FILE *out, const struct trace *t, const struct scenario *s)
+{
+	trace_render_text_annotated(out, t, s, NULL);
+}
+
+void trace_render_text_annotated(FILE *out, const struct trace *t, const struct scenario *s,
+				 const struct trace_annotator *an)
 {
 	uint16_t depth[RENDER_THREADS] = { 0 };
 	uint32_t kept = kept_count(t);
@@ -278,7 +325,9 @@ void trace_render_text(FILE *out, const struct trace *t, const struct scenario *
 		line[0] = '\0';
 		if (is_exit(e->kind) && *d)
 			(*d)--;
-		describe(&b, e, s, t);
+		const struct trace_note *note = t->notes ? &t->notes[i] : NULL;
+		describe(&b, e, s, t, note, an);
+		describe_site(&b, e, s, note, an);
 		unsigned indent = *d < RENDER_INDENT_MAX ? *d : RENDER_INDENT_MAX;
 		fprintf(out, "%6u %-13s %-9s %*s%s\n", e->step, trace_thread_name(s, e->thread, tn),
 			irql_name(e->irql, ib), (int)(indent * 2), "", line);
@@ -301,6 +350,8 @@ struct jw {
 	bool first_event; /* no comma before the next event */
 	bool first_arg;   /* no comma before the next arg */
 	const struct trace *trace; /* for debug print texts */
+	const struct trace_annotator *an; /* names and source lines, may be NULL */
+	const struct trace_note *note;    /* the note of the event being written, may be NULL */
 };
 
 static void jw_str(struct jw *w, const char *str)
@@ -383,6 +434,12 @@ static void jw_event_args(struct jw *w, const struct event *e, const struct scen
 		jw_arg_u(w, "allocations", e->aux);
 		jw_arg_u(w, "work_items", e->arg);
 	}
+	char where[160];
+	if (site_text(e, s, w->note, w->an, where, sizeof where))
+		jw_arg_str(w, "source", where);
+	if (e->kind == EV_CALL_EXIT && w->an && w->note && w->note->has_value &&
+	    ntstatus_name((int32_t)w->note->value, st) != st)
+		jw_arg_str(w, "returned", ntstatus_name((int32_t)w->note->value, st));
 }
 
 /* Slice name (sets its category) of an enter or exit event. */
@@ -424,7 +481,7 @@ static void jw_instant(struct jw *w, const struct event *e, const struct scenari
 	char text[512];
 	struct sbuf b = { text, sizeof text, 0 };
 	text[0] = '\0';
-	describe(&b, e, s, w->trace);
+	describe(&b, e, s, w->trace, w->note, w->an);
 	jw_begin(w, text, ev_kind_name((enum ev_kind)e->kind), "i", e->step, e->thread + 1u);
 	jw_event_args(w, e, s);
 	jw_end(w);
@@ -467,9 +524,15 @@ static void jw_slice_event(struct jw *w, struct thread_slices *ts, const struct 
 
 int trace_render_perfetto(FILE *out, const struct trace *t, const struct scenario *s)
 {
+	return trace_render_perfetto_annotated(out, t, s, NULL);
+}
+
+int trace_render_perfetto_annotated(FILE *out, const struct trace *t, const struct scenario *s,
+				    const struct trace_annotator *an)
+{
 	struct thread_slices open[RENDER_THREADS];
 	bool seen[RENDER_THREADS] = { false };
-	struct jw w = { out, true, true, t };
+	struct jw w = { out, true, true, t, an, NULL };
 	uint32_t kept = kept_count(t), last_ts = 0;
 	char name[32];
 
@@ -495,11 +558,13 @@ int trace_render_perfetto(FILE *out, const struct trace *t, const struct scenari
 		const struct event *e = &t->events[i];
 		if (e->step > last_ts)
 			last_ts = e->step;
+		w.note = t->notes ? &t->notes[i] : NULL;
 		if (is_enter(e->kind) || is_exit(e->kind))
 			jw_slice_event(&w, &open[e->thread], e, s);
 		else
 			jw_instant(&w, e, s);
 	}
+	w.note = NULL;
 	/* Slices still open (a hang, or the log was truncated) end at the last step. */
 	for (unsigned i = 0; i < RENDER_THREADS; i++)
 		while (open[i].n)
