@@ -168,6 +168,8 @@ struct run_result run_scenario(struct runner *r, const struct scenario *s, const
 	oracle_init(&st->oracle, st->module_names, s->nmodules, opt->stop_on_first);
 	st->oracle.scenario = s; /* thread names in reports */
 	st->oracle.rule_mask = opt->rule_mask;
+	st->oracle.suppress = opt->suppress;
+	st->oracle.advisories_fail = opt->advisories_fail;
 	trace_init(&st->trace, st->events, keep, oracle_observe, &st->oracle);
 	/* DFS extends the log of the previous schedule: it always keeps one. */
 	bool dfs = src && src->kind == SOURCE_DFS;
@@ -232,6 +234,8 @@ struct run_result run_scenario(struct runner *r, const struct scenario *s, const
 		.hash = st->trace.hash,
 		.nfindings = st->oracle.nfindings,
 		.findings = st->oracle.findings,
+		.nfailing = oracle_failing(&st->oracle),
+		.nsuppressed = st->oracle.suppressed,
 		.rules_touched = st->oracle.rules_touched,
 		.rules_violated = st->oracle.rules_violated,
 		.diverged = st->choice.diverged,
