@@ -51,6 +51,8 @@ static void usage(FILE *out)
 		"  --min-runs N     runs the minimiser may spend per bug (default 50000)\n"
 		"  --prune N        delete crash files beyond N per signature (keeps the best and the first)\n"
 		"  --quiet          no per-bug summary on standard output\n"
+		"  --suppress FILE  set aside the findings FILE matches (docs/FINDINGS.md; else $NMRSIM_SUPPRESS)\n"
+		"  --advisories-fail  advisories (e.g. M22) count as bugs (else $NMRSIM_ADVISORIES_FAIL=1)\n"
 		"exit: 0 no finding, 1 findings, 2 bad usage, an unreadable input or an unwritable report\n");
 }
 
@@ -140,6 +142,9 @@ int main(int argc, char **argv)
 	printf("nmr-triage: %u input(s) (%u replayed, %u from state, %u unreadable%s), %u distinct bug(s) (root causes), %u signature(s) in %.2f s "
 	       "(minimising %.2f s)\n",
 	       live, replayed, reused, unreadable, pruned ? ", pruned some" : "", nroots, nbugs, secs, msecs);
+	if (suppressed_total || advisories_total)
+		printf("set aside: %u finding(s) suppressed, %u advisor%s not counted (in the inputs replayed)\n",
+		       suppressed_total, advisories_total, advisories_total == 1 ? "y" : "ies");
 	if (pruned)
 		printf("pruned %u duplicate crash file(s)\n", pruned);
 	if (sigs_dropped)

@@ -54,6 +54,9 @@ extern struct tsig sigs[SIGS_MAX];
 extern uint32_t nsigs;
 extern uint32_t sigs_dropped;
 extern uint32_t replayed, reused, errors; /* errors: inputs and folders that could not be read */
+/* Findings of the inputs replayed this time that the suppressions set aside,
+ * and advisories not counted (--advisories-fail counts them): in the summary. */
+extern uint32_t suppressed_total, advisories_total;
 /* Root causes by first sighting, each followed by its follow-ons (labelled "N.k"). */
 extern char labels[SIGS_MAX][16];
 

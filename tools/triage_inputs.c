@@ -17,6 +17,7 @@ struct tsig sigs[SIGS_MAX];
 uint32_t nsigs;
 uint32_t sigs_dropped;
 uint32_t replayed, reused, errors;
+uint32_t suppressed_total, advisories_total;
 
 /* Path -> file index (open addressing), for the state file. */
 static int32_t *path_index;

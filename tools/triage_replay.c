@@ -24,6 +24,7 @@ struct replay_result {
 	uint32_t nops, nchoices;
 	bool text, error, crashed;
 	uint8_t nsigs;
+	uint32_t nsuppressed, nadvisories; /* set aside: counted in the summary, not grouped */
 	char sig[FILE_SIGS_MAX][TGT_SIG_MAX]; /* the run's root cause first */
 	char err[600];
 };
@@ -52,6 +53,8 @@ static void keep_sigs(struct replay_result *r)
 {
 	uint32_t root = tgt_root(outc.res.findings, outc.index, outc.ncounted);
 	r->nsigs = 0;
+	r->nsuppressed = outc.res.nsuppressed;
+	r->nadvisories = outc.nadvisories;
 	for (uint32_t n = 0; n < outc.ncounted && r->nsigs < FILE_SIGS_MAX; n++) {
 		uint32_t i = n == 0 ? root : n <= root ? n - 1 : n;
 		snprintf(r->sig[r->nsigs++], TGT_SIG_MAX, "%s", outc.sig[i]);
@@ -151,6 +154,8 @@ apply:
 		t->nops = r->nops;
 		t->nchoices = r->nchoices;
 		replayed++;
+		suppressed_total += r->nsuppressed;
+		advisories_total += r->nadvisories;
 		for (uint32_t i = 0; i < r->nsigs && t->nsigs < FILE_SIGS_MAX; i++) {
 			int s = sig_lookup(r->sig[i], true);
 			if (s >= 0)
