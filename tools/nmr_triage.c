@@ -143,7 +143,7 @@ int main(int argc, char **argv)
 	       "(minimising %.2f s)\n",
 	       live, replayed, reused, unreadable, pruned ? ", pruned some" : "", nroots, nbugs, secs, msecs);
 	if (suppressed_total || advisories_total)
-		printf("set aside: %u finding(s) suppressed, %u advisor%s not counted (in the inputs replayed)\n",
+		printf("set aside: %u finding(s) suppressed, %u advisor%s not counted\n",
 		       suppressed_total, advisories_total, advisories_total == 1 ? "y" : "ies");
 	if (pruned)
 		printf("pruned %u duplicate crash file(s)\n", pruned);

@@ -24,6 +24,8 @@ struct tfile {
 	int64_t mtime;           /* seconds */
 	int64_t size;
 	uint32_t nops, nchoices;
+	uint32_t nsuppressed;    /* findings of its run the suppressions set aside */
+	uint32_t nadvisories;    /* advisories of its run, not counted */
 	uint8_t nsigs;
 	uint16_t sigs[FILE_SIGS_MAX]; /* indices into sigs[] */
 	bool text;
@@ -54,8 +56,9 @@ extern struct tsig sigs[SIGS_MAX];
 extern uint32_t nsigs;
 extern uint32_t sigs_dropped;
 extern uint32_t replayed, reused, errors; /* errors: inputs and folders that could not be read */
-/* Findings of the inputs replayed this time that the suppressions set aside,
- * and advisories not counted (--advisories-fail counts them): in the summary. */
+/* Findings of the inputs that the suppressions set aside, and advisories not
+ * counted (--advisories-fail counts them), over the inputs on disk
+ * (group()): in the summary, never silently lost. */
 extern uint32_t suppressed_total, advisories_total;
 /* Root causes by first sighting, each followed by its follow-ons (labelled "N.k"). */
 extern char labels[SIGS_MAX][16];

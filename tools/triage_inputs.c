@@ -102,7 +102,7 @@ int sig_lookup(const char *sig, bool add)
 }
 
 /* ---- the state file ----
- * F <TAB> mtime <TAB> size <TAB> nops <TAB> nchoices <TAB> flags <TAB> path <TAB> sig|sig|...
+ * F <TAB> mtime <TAB> size <TAB> nops <TAB> nchoices <TAB> flags <TAB> path <TAB> sig|sig|... [<TAB> suppressed <TAB> advisories]
  * M <TAB> signature <TAB> source path <TAB> minimised path <TAB> ops before <TAB> ops after <TAB> runs */
 
 static char *next_field(char **p)
@@ -137,6 +137,7 @@ void state_load(void)
 		if (!strcmp(tag, "F")) {
 			char *mt = next_field(&p), *sz = next_field(&p), *no = next_field(&p), *nc = next_field(&p),
 			     *fl = next_field(&p), *path = next_field(&p), *sl = next_field(&p);
+			char *ns = next_field(&p), *na = next_field(&p); /* absent in older state files */
 			if (!path || !sl)
 				continue;
 			struct tfile *t = file_add(path);
@@ -148,6 +149,8 @@ void state_load(void)
 			t->error = strchr(fl, 'e') != NULL;
 			t->crashed = strchr(fl, 'c') != NULL;
 			t->cached = true;
+			t->nsuppressed = ns ? (uint32_t)strtoul(ns, NULL, 10) : 0;
+			t->nadvisories = na ? (uint32_t)strtoul(na, NULL, 10) : 0;
 			for (char *s = sl; *s && t->nsigs < FILE_SIGS_MAX;) {
 				char *bar = strchr(s, '|');
 				if (bar)
@@ -195,7 +198,7 @@ int state_save(void)
 			t->text ? "t" : "", t->error ? "e" : "", t->crashed ? "c" : "", t->path);
 		for (uint32_t k = 0; k < t->nsigs; k++)
 			fprintf(f, "%s%s", k ? "|" : "", sigs[t->sigs[k]].sig);
-		fprintf(f, "\n");
+		fprintf(f, "\t%u\t%u\n", t->nsuppressed, t->nadvisories);
 	}
 	for (uint32_t i = 0; i < nsigs; i++)
 		if (sigs[i].min_path[0] && sigs[i].hits)
@@ -287,6 +290,7 @@ void consider(const char *path, const struct stat *st)
 	t->seen = true;
 	t->cached = false;
 	t->nsigs = 0;
+	t->nsuppressed = t->nadvisories = 0;
 	t->mtime = (int64_t)st->st_mtime;
 	t->size = (int64_t)st->st_size;
 	pending_add((uint32_t)(t - files));

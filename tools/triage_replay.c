@@ -154,8 +154,8 @@ apply:
 		t->nops = r->nops;
 		t->nchoices = r->nchoices;
 		replayed++;
-		suppressed_total += r->nsuppressed;
-		advisories_total += r->nadvisories;
+		t->nsuppressed = r->nsuppressed;
+		t->nadvisories = r->nadvisories;
 		for (uint32_t i = 0; i < r->nsigs && t->nsigs < FILE_SIGS_MAX; i++) {
 			int s = sig_lookup(r->sig[i], true);
 			if (s >= 0)
@@ -184,10 +184,13 @@ void group(void)
 		sigs[s].hits = sigs[s].roots = 0;
 		sigs[s].best = sigs[s].first_file = sigs[s].follows = -1;
 	}
+	suppressed_total = advisories_total = 0;
 	for (uint32_t i = 0; i < nfiles; i++) {
 		struct tfile *t = &files[i];
 		if (!t->seen)
 			continue;
+		suppressed_total += t->nsuppressed;
+		advisories_total += t->nadvisories;
 		for (uint32_t k = 0; k < t->nsigs; k++) {
 			struct tsig *s = &sigs[t->sigs[k]];
 			s->hits++;

@@ -62,7 +62,7 @@ int write_report(uint32_t *order, uint32_t nbugs, uint32_t nroots, double secs)
 	fprintf(txt, "nmrsim triage report (%s)\n%u input(s), target %s, %u distinct bug(s) (root causes), %u signature(s)%s\n",
 		now, live, tgt_kind_name(opt.kind), nroots, nbugs, errors ? " (some inputs unreadable)" : "");
 	if (suppressed_total || advisories_total)
-		fprintf(txt, "set aside: %u finding(s) suppressed, %u advisor%s not counted (in the inputs replayed)\n",
+		fprintf(txt, "set aside: %u finding(s) suppressed, %u advisor%s not counted\n",
 			suppressed_total, advisories_total, advisories_total == 1 ? "y" : "ies");
 	fputs(html_head, html);
 	fprintf(html, "<h1>nmrsim triage report</h1>\n<p>%s &middot; %u input(s), target <code>%s</code> &middot; "
