@@ -77,6 +77,8 @@ if [ -x "$RK" ] && [ -x "$EK" ] && [ -x "$TK" ]; then
 	row 0 "1 advisory (not counted" "$EK" --runs 10 --out exa1 "$adv"
 	row 1 "1 distinct bug" "$EK" --runs 10 --out exa2 --advisories-fail "$adv"
 	row 0 "1 advisory not counted" "$TK" --out tra1 "$adv"
+	grep -q "advisory (not counted): M22" out.log && grep -q "^advisories (not counted" tra1/report.txt ||
+		{ echo "FAIL: triage does not list the advisory apart" >&2; fail=1; }
 	row 1 "1 distinct bug" "$TK" --out tra2 --no-minimize --advisories-fail "$adv"
 	! grep -q "M02" out.log || { echo "FAIL: M22's driver reported M02" >&2; fail=1; }
 fi

@@ -147,6 +147,10 @@ int main(int argc, char **argv)
 		       suppressed_total, advisories_total, advisories_total == 1 ? "y" : "ies");
 	if (pruned)
 		printf("pruned %u duplicate crash file(s)\n", pruned);
+	for (uint32_t s = 0; s < nsigs && !opt.quiet; s++)
+		if (sigs[s].hits && triage_advisory(&sigs[s]))
+			printf("advisory (not counted): %s  (%u hit%s)  e.g. %s\n", sigs[s].sig, sigs[s].hits,
+			       sigs[s].hits == 1 ? "" : "s", files[sigs[s].best].path);
 	if (sigs_dropped)
 		printf("warning: more than %u signatures; the rest were not grouped\n", SIGS_MAX);
 	if (!opt.quiet)

@@ -176,20 +176,21 @@ static void name_findings(struct runner *r, const struct scenario *s, uint64_t m
 	out->ncounted = 0;
 	out->nadvisories = 0;
 	bool generic = generated_names(s);
-	for (uint32_t i = 0; i < out->res.nfindings && out->ncounted < ORACLE_FINDINGS_MAX; i++) {
-		const struct finding *f = &out->res.findings[i];
-		if (mask && !((mask >> f->rule) & 1u) && f->rule != RULE_K08) /* a crash always counts */
-			continue;
-		if (!oracle_finding_fails(&r->st->oracle, f)) {
-			out->nadvisories++; /* reported by the tools apart, never a bug to group */
-			continue;
+	/* The counted findings, then the advisories not counted (listed apart). */
+	for (int pass = 0; pass < 2; pass++)
+		for (uint32_t i = 0; i < out->res.nfindings && out->ncounted + out->nadvisories < ORACLE_FINDINGS_MAX; i++) {
+			const struct finding *f = &out->res.findings[i];
+			if (mask && !((mask >> f->rule) & 1u) && f->rule != RULE_K08) /* a crash always counts */
+				continue;
+			if (oracle_finding_fails(&r->st->oracle, f) != (pass == 0))
+				continue;
+			uint32_t k = out->ncounted + out->nadvisories;
+			*(pass == 0 ? &out->ncounted : &out->nadvisories) += 1;
+			out->index[k] = (uint8_t)i;
+			oracle_signature(&r->st->oracle, f, out->sig[k], TGT_SIG_MAX);
+			if (generic)
+				strip_index(out->sig[k]);
 		}
-		uint32_t k = out->ncounted++;
-		out->index[k] = (uint8_t)i;
-		oracle_signature(&r->st->oracle, f, out->sig[k], TGT_SIG_MAX);
-		if (generic)
-			strip_index(out->sig[k]);
-	}
 }
 
 void tgt_run(struct runner *r, const struct scenario *s, uint64_t mask, struct tgt_outcome *out)

@@ -37,7 +37,8 @@ struct tgt_outcome {
 	struct run_result res;                         /* the run (findings valid until the next run) */
 	uint32_t ncounted;                             /* findings that count under the rule mask (advisories
 							* only with --advisories-fail) */
-	uint32_t nadvisories;                          /* advisories in the mask, not counted */
+	uint32_t nadvisories;                          /* advisories in the mask, not counted: after them in
+							* index[] and sig[] (listed apart by the tools) */
 	uint8_t index[ORACLE_FINDINGS_MAX];            /* their index in res.findings */
 	char sig[ORACLE_FINDINGS_MAX][TGT_SIG_MAX];    /* their signatures */
 };

@@ -92,6 +92,9 @@ void walk(const char *dir);
 void consider(const char *path, const struct stat *st);
 
 /* triage_replay.c: replaying (in a child process), grouping, pruning, minimising */
+/* Whether s is an advisory not counted (--advisories-fail counts them):
+ * listed apart, never a bug, a root or a follow-on. */
+bool triage_advisory(const struct tsig *s);
 void pending_add(uint32_t f);
 bool replay_pending(void);
 void group(void);

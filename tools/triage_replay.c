@@ -59,6 +59,9 @@ static void keep_sigs(struct replay_result *r)
 		uint32_t i = n == 0 ? root : n <= root ? n - 1 : n;
 		snprintf(r->sig[r->nsigs++], TGT_SIG_MAX, "%s", outc.sig[i]);
 	}
+	/* then the advisories not counted: listed apart, never a root */
+	for (uint32_t n = 0; n < outc.nadvisories && r->nsigs < FILE_SIGS_MAX; n++)
+		snprintf(r->sig[r->nsigs++], TGT_SIG_MAX, "%s", outc.sig[outc.ncounted + n]);
 }
 
 static int on_crash(void)
@@ -194,8 +197,11 @@ void group(void)
 		for (uint32_t k = 0; k < t->nsigs; k++) {
 			struct tsig *s = &sigs[t->sigs[k]];
 			s->hits++;
-			/* a file's first signature is its run's root cause */
-			if (k == 0)
+			/* a file's first signature is its run's root cause; an
+			 * advisory not counted is neither root nor follow-on */
+			if (triage_advisory(s))
+				;
+			else if (k == 0)
 				s->roots++;
 			else if (s->follows < 0)
 				s->follows = t->sigs[0];
@@ -208,6 +214,11 @@ void group(void)
 			}
 		}
 	}
+}
+
+bool triage_advisory(const struct tsig *s)
+{
+	return rule_is_advisory((enum rule)s->rule) && !findings_opts.advisories_fail;
 }
 
 /* Whether signature s is counted as a bug of its own: the root cause of
@@ -234,7 +245,7 @@ uint32_t order_bugs(uint32_t *order, uint32_t *n)
 {
 	uint32_t roots[SIGS_MAX], nr = 0, follow[SIGS_MAX], nf = 0;
 	for (uint32_t s = 0; s < nsigs; s++)
-		if (sigs[s].hits)
+		if (sigs[s].hits && !triage_advisory(&sigs[s]))
 			*(is_root(&sigs[s]) ? &roots[nr++] : &follow[nf++]) = s;
 	if (nr)
 		qsort(roots, nr, sizeof(roots[0]), by_first_seen);

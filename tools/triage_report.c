@@ -179,6 +179,30 @@ int write_report(uint32_t *order, uint32_t nbugs, uint32_t nroots, double secs)
 		fprintf(txt, "\nno findings\n");
 		fprintf(html, "<p>No findings.</p>\n");
 	}
+	/* Advisories apart: against the documentation's letter, accepted by
+	 * Windows (docs/FINDINGS.md); --advisories-fail makes them bugs above. */
+	bool any = false;
+	for (uint32_t i = 0; i < nsigs; i++) {
+		const struct tsig *s = &sigs[i];
+		if (!s->hits || !triage_advisory(s))
+			continue;
+		if (!any) {
+			fprintf(txt, "\nadvisories (not counted; --advisories-fail counts them):\n");
+			fprintf(html, "<h2>Advisories</h2>\n<p>Not counted (<code>--advisories-fail</code> counts them).</p>\n<ul>\n");
+			any = true;
+		}
+		fprintf(txt, "  %s  (%s %s; %u file(s), e.g. %s)\n", s->sig, rule_info(s->rule)->id, rule_info(s->rule)->name,
+			s->hits, files[s->best].path);
+		fprintf(html, "<li><code>");
+		html_text(html, s->sig);
+		fprintf(html, "</code> &mdash; ");
+		html_text(html, rule_info(s->rule)->contract);
+		fprintf(html, " (%u file(s), e.g. <code>", s->hits);
+		html_text(html, files[s->best].path);
+		fprintf(html, "</code>)</li>\n");
+	}
+	if (any)
+		fprintf(html, "</ul>\n");
 	fprintf(html, "</body></html>\n");
 	int rc = 0;
 	if (fflush(txt) != 0 || ferror(txt) || fflush(html) != 0 || ferror(html)) {
