@@ -31,8 +31,8 @@ int fuzz_target_init(void)
 	options.stop_on_first = true;
 	options.keep_events = 1; /* reports need no timeline */
 	options.no_choice_log = true; /* nor a choice log */
-	if (!fuzz_rules_from_env(NULL, &options.rule_mask))
-		return -1;
+	if (!fuzz_rules_from_env(NULL, &options.rule_mask) || !fuzz_findings_setup(&options))
+		return FUZZ_INIT_BAD_OPTION;
 	if (image_count() == 0)
 		fprintf(stderr, "fuzz_drivers: no driver linked into this binary; every input is empty\n");
 	return runner_init(&runner);

@@ -26,6 +26,42 @@
 #include "fuzz_target.h"
 #include "run/crash.h"
 
+struct fuzz_options fuzz_options;
+unsigned long fuzz_suppressed, fuzz_advisories;
+
+/* Whether a is a target option (fuzz_target.h); consumed into fuzz_options. */
+static bool target_option(const char *a)
+{
+	if (!strncmp(a, "--rules=", 8))
+		fuzz_options.rules = a + 8;
+	else if (!strncmp(a, "--suppress=", 11))
+		fuzz_options.suppress = a + 11;
+	else if (!strcmp(a, "--advisories-fail"))
+		fuzz_options.advisories_fail = true;
+	else
+		return false;
+	return true;
+}
+
+/* Suppressed findings and advisories are counted, never silently lost. */
+static void print_set_aside(void)
+{
+	if (fuzz_suppressed || fuzz_advisories)
+		fprintf(stderr, "%s: %lu finding(s) suppressed, %lu advisor%s not counted\n", fuzz_target_name,
+			fuzz_suppressed, fuzz_advisories, fuzz_advisories == 1 ? "y" : "ies");
+}
+
+/* fuzz_target_init, or exit 2 (a bad option: its message is printed). */
+static void target_init(void)
+{
+	int rc = fuzz_target_init();
+	if (rc == 0)
+		return;
+	if (rc != FUZZ_INIT_BAD_OPTION)
+		fprintf(stderr, "%s: cannot set up the engine (memory)\n", fuzz_target_name);
+	exit(2);
+}
+
 #if defined(FUZZ_ENGINE_LIBFUZZER)
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -90,13 +126,18 @@ static void add_default_flags(int *argc, char ***argv)
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	add_default_flags(argc, argv);
+	/* libFuzzer ignores flags that start with "--": they are the target's. */
+	for (int i = 1; i < *argc; i++)
+		if (!strncmp((*argv)[i], "--", 2) && !target_option((*argv)[i])) {
+			fprintf(stderr, "%s: unknown option '%s' (--rules=SPEC, --suppress=FILE, --advisories-fail)\n",
+				fuzz_target_name, (*argv)[i]);
+			exit(2);
+		}
 	const char *env = getenv("NMRSIM_FUZZ_NO_ABORT");
 	no_abort = env && env[0] == '1';
 	covlog_init();
-	if (fuzz_target_init() != 0) {
-		fprintf(stderr, "%s: cannot set up the engine (memory)\n", fuzz_target_name);
-		abort();
-	}
+	target_init();
+	atexit(print_set_aside);
 	return 0;
 }
 
@@ -197,10 +238,8 @@ static int run_paths(int argc, char **argv)
 	int worst = 0;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
-		if (a[0] == '-' && a[1] == '-') {
-			fprintf(stderr, "%s: unknown option '%s'\n", fuzz_target_name, a);
-			return 2;
-		}
+		if (a[0] == '-' && a[1] == '-')
+			continue; /* a target option (take_options) */
 		if (a[0] == '-')
 			continue; /* libFuzzer-style flags (-runs=N): accepted and ignored */
 		struct stat st;
@@ -216,13 +255,34 @@ static int run_paths(int argc, char **argv)
 	}
 	free(file_buf);
 	fprintf(stderr, "%s: %u input(s), %u finding(s)\n", fuzz_target_name, inputs, findings);
+	print_set_aside();
 	return worst;
+}
+
+/* Consume the target options; false (message printed) on an unknown one. */
+static bool take_options(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (!strncmp(argv[i], "--", 2) && !target_option(argv[i])) {
+			fprintf(stderr, "%s: unknown option '%s'\n", fuzz_target_name, argv[i]);
+			return false;
+		}
+	return true;
+}
+
+/* Whether argv has a file operand (not an option or a libFuzzer-style flag). */
+static bool have_files(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (argv[i][0] != '-')
+			return true;
+	return false;
 }
 
 static int usage(void)
 {
 	fprintf(stderr,
-		"usage: %s FILE|DIR...\n"
+		"usage: %s [--rules=SPEC] [--suppress=FILE] [--advisories-fail] FILE|DIR...\n"
 		"  runs each input (files of a DIR one level deep, in name order)\n"
 		"exit: 0 no finding, 1 a counted finding, 2 usage or unreadable input\n",
 		fuzz_target_name);
@@ -250,11 +310,10 @@ int main(int argc, char **argv)
 {
 	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
 		return usage();
-	if (fuzz_target_init() != 0) {
-		fprintf(stderr, "%s: cannot set up the engine (memory)\n", fuzz_target_name);
+	if (!take_options(argc, argv))
 		return 2;
-	}
-	if (argc > 1)
+	target_init();
+	if (have_files(argc, argv))
 		return run_paths(argc, argv);
 	covlog_init();
 	/* As under libFuzzer: for coverage benchmarks only (a finding that
@@ -286,10 +345,11 @@ int main(int argc, char **argv)
 	/* No fuzzer, so no per-input timeout: the run watchdog instead. */
 	crash_install(CRASH_EXIT);
 	crash_watchdog(CRASH_WATCHDOG_SECONDS);
-	if (fuzz_target_init() != 0) {
-		fprintf(stderr, "%s: cannot set up the engine (memory)\n", fuzz_target_name);
+	if (!take_options(argc, argv))
 		return 2;
-	}
+	target_init();
+	if (!have_files(argc, argv))
+		return usage();
 	return run_paths(argc, argv);
 }
 

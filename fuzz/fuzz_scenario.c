@@ -42,8 +42,8 @@ int fuzz_target_init(void)
 	/* NMRSIM_FUZZ_RULES narrows the counted rules (fuzz/canary.sh counts
 	 * only the canary's R08,R10, so an unrelated registrar bug cannot
 	 * hide it); default: every R rule. */
-	if (!fuzz_rules_from_env("R", &options.rule_mask))
-		return -1;
+	if (!fuzz_rules_from_env("R", &options.rule_mask) || !fuzz_findings_setup(&options))
+		return FUZZ_INIT_BAD_OPTION;
 	return runner_init(&runner);
 }
 

@@ -9,6 +9,7 @@
 
 #include "run/crash.h"
 #include "annotate.h"
+#include "findings.h"
 #include "input.h"
 #include "opts.h"
 #include "report.h"
@@ -32,6 +33,8 @@ static void usage(FILE *out)
 		"  --expect        exit 0 if the file's `expect` line matches the verdict, 1 if not\n"
 		"  --hash          print only the trace hash\n"
 		"  --rules SPEC    count only these rules as findings (\"R\", \"M04,K\", \"all\"; default all)\n"
+		"  --suppress FILE set aside the findings FILE matches (docs/FINDINGS.md; else $NMRSIM_SUPPRESS)\n"
+		"  --advisories-fail  advisories (e.g. M22) count as findings (else $NMRSIM_ADVISORIES_FAIL=1)\n"
 		"exit: 0 clean, 1 violation found, 2 bad input or usage\n");
 }
 
@@ -73,6 +76,7 @@ int main(int argc, char **argv)
 		else if (opts_flag(&o, "--plain")) plain = true;
 		else if (opts_flag(&o, "--expect")) expect = true;
 		else if (opts_flag(&o, "--hash")) hash_only = true;
+		else if (findings_option(&o)) ;
 		else if (opts_str(&o, "--timeline", &timeline)) ;
 		else if (opts_str(&o, "--record", &record)) ;
 		else if (opts_str(&o, "--rules", &v)) {
@@ -101,6 +105,8 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_BAD_INPUT;
 	}
+	findings_setup("nmr-replay");
+	findings_apply(&opt);
 	if (input_load_mode(&scn, path, mode) != 0)
 		return EXIT_BAD_INPUT;
 
@@ -128,7 +134,7 @@ int main(int argc, char **argv)
 		}
 		report_print(stdout, &r, &res);
 	}
-	int rc = res.nfindings ? EXIT_VIOLATION : EXIT_CLEAN;
+	int rc = res.nfailing ? EXIT_VIOLATION : EXIT_CLEAN;
 	if (scn.has_hash && src.kind == SOURCE_SCENARIO && scn.hash != res.hash) {
 		fprintf(stderr, "%s: trace diverged: recorded hash %016" PRIx64 ", replay gave %016" PRIx64 "\n",
 			path, scn.hash, res.hash);

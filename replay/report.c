@@ -5,7 +5,7 @@
 
 const char *report_verdict(const struct run_result *res)
 {
-	if (res->nfindings == 0)
+	if (res->nfailing == 0)
 		return "clean";
 	for (uint32_t i = 0; i < res->nfindings; i++) {
 		uint8_t r = res->findings[i].rule;
@@ -17,11 +17,24 @@ const char *report_verdict(const struct run_result *res)
 
 void report_print(FILE *out, const struct runner *r, const struct run_result *res)
 {
-	fprintf(out, "verdict: %s (%u finding%s, %u steps, %u switches, %u events, trace hash %016" PRIx64 ")\n",
-		report_verdict(res), res->nfindings, res->nfindings == 1 ? "" : "s", res->steps, res->switches,
+	const struct oracle *o = &r->st->oracle;
+	uint32_t advisories = res->nfindings - res->nfailing;
+	fprintf(out, "verdict: %s (%u finding%s, ", report_verdict(res), res->nfailing, res->nfailing == 1 ? "" : "s");
+	if (advisories)
+		fprintf(out, "%u advisor%s, ", advisories, advisories == 1 ? "y" : "ies");
+	if (res->nsuppressed)
+		fprintf(out, "%u suppressed, ", res->nsuppressed);
+	fprintf(out, "%u steps, %u switches, %u events, trace hash %016" PRIx64 ")\n", res->steps, res->switches,
 		res->events, res->hash);
 	for (uint32_t i = 0; i < res->nfindings; i++)
-		oracle_print_finding(&r->st->oracle, &res->findings[i], out);
+		if (oracle_finding_fails(o, &res->findings[i]))
+			oracle_print_finding(o, &res->findings[i], out);
+	/* Advisories apart: reported, not counted (docs/FINDINGS.md). */
+	if (advisories)
+		fprintf(out, "advisories (not counted; --advisories-fail counts them):\n");
+	for (uint32_t i = 0; i < res->nfindings; i++)
+		if (!oracle_finding_fails(o, &res->findings[i]))
+			oracle_print_finding(o, &res->findings[i], out);
 	if (res->hang && res->hang[0])
 		fprintf(out, "%s\n", res->hang);
 	if (res->diverged)

@@ -4,6 +4,7 @@
  * through the scheduler's and the registrar model's public entry points on
  * deliberately corrupted state) and must die by SIGABRT with
  *   nmrsim: invariant failed: <name> (<expression>) at <file>:<line>
+ *   signature: invariant <name> <file>   (campaigns group crash files on it)
  * on stderr. A consistent state must not abort. This file is compiled with
  * NDEBUG (tests/meson.build): the invariants do not depend on it. Crash
  * handling (run/crash.c) is installed in the children: an engine invariant
@@ -80,7 +81,8 @@ static void expect_invariant(const char *what, void (*fn)(void), const char *nam
 	char want[512];
 	snprintf(want, sizeof want, "nmrsim: invariant failed: %s (%s", name, expr);
 	bool ok = o.signalled && o.signal == SIGABRT && strstr(o.err, want) && strstr(o.err, " at ") &&
-		  strstr(o.err, "not a finding against the driver") && !strstr(o.err, "K08");
+		  strstr(o.err, "not a finding against the driver") && !strstr(o.err, "K08") &&
+		  strstr(o.err, "signature: invariant ");
 	CHECK(ok);
 	if (!ok)
 		fprintf(stderr, "  %s: signalled %d signal %d exit %d, output:\n%s\n  wanted: %s\n", what, o.signalled,

@@ -6,9 +6,11 @@
  * format. Events follow the per-kind field use of trace.h. */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "oracle/oracle.h"
+#include "oracle/suppress.h"
 #include "scenario/scenario.h"
 
 #define ST_SUCCESS 0
@@ -400,13 +402,92 @@ static void test_m01_m02(void)
 	reset(false);
 	s = reg_full(T1, P0, ROLE_PROVIDER, 0, HP0, 0, CHARS_BAD_ATTACH_BIT | CHARS_BAD_NPIID_BIT, digest_of(P0));
 	EXPECT_ONLY(RULE_M02, P0, s);
-	CHECK(detail_has(RULE_M02, "attach callback NULL"));
-	CHECK(detail_has(RULE_M02, "NpiId NULL"));
+	CHECK(detail_has(RULE_M02, "ProviderAttachClient NULL"));
+	CHECK(detail_has(RULE_M02, "ProviderRegistrationInstance.NpiId NULL"));
 	CHECK(detail_has(RULE_M02, "NmrRegisterProvider"));
 	CHECK_EQ_U(find(RULE_M02)->thread, T1);
 	reset(false);
 	reg_full(T1, P0, ROLE_PROVIDER, 0, HP0, 0, 0, digest_of(P0));
 	EXPECT_CLEAN();
+
+	/* With the front's note, a reason names field and value. */
+	reset(false);
+	O.chars_note = (struct oracle_chars_note){ .valid = true, .length = 4, .length_min = 64, .ri_size = 40,
+						   .ri_size_min = 40 };
+	s = reg_full(T0, C0, ROLE_CLIENT, 0, HC0, 0, CHARS_BAD_LENGTH_BIT, digest_of(C0));
+	EXPECT_ONLY(RULE_M02, C0, s);
+	CHECK(detail_has(RULE_M02, "NPI_CLIENT_CHARACTERISTICS.Length = 4 (the structure is 64 bytes)"));
+	CHECK(!detail_has(RULE_M02, "Size"));
+}
+
+/* M22: the registration instance's Version is an advisory of its own, not
+ * M02 (it was reported as "Length/Size too small"), named with its value;
+ * an advisory does not stop a stop_on_first run unless advisories fail. */
+static void test_m22(void)
+{
+	reset(true);
+	O.chars_note = (struct oracle_chars_note){ .valid = true, .length = 64, .length_min = 64, .ri_version = 1,
+						   .ri_size = 40, .ri_size_min = 40 };
+	uint32_t s = reg_full(T0, C0, ROLE_CLIENT, 0, HC0, 0, CHARS_BAD_RI_VERSION_BIT, digest_of(C0));
+	EXPECT_ONLY(RULE_M22, C0, s);
+	CHECK(detail_has(RULE_M22, "ClientRegistrationInstance.Version = 1"));
+	CHECK(!find(RULE_M02));
+	CHECK(!O.stop_requested);
+	CHECK_EQ_U(oracle_failing(&O), 0);
+	CHECK(rule_is_advisory(RULE_M22) && !rule_is_advisory(RULE_M02));
+	/* without the note (a trace replayed into the oracle): the field only */
+	reset(false);
+	reg_full(T1, P0, ROLE_PROVIDER, 0, HP0, 0, CHARS_BAD_RI_VERSION_BIT, digest_of(P0));
+	CHECK(detail_has(RULE_M22, "ProviderRegistrationInstance.Version != 0"));
+	/* asked to: it fails and stops the run */
+	reset(true);
+	O.advisories_fail = true;
+	reg_full(T0, C0, ROLE_CLIENT, 0, HC0, 0, CHARS_BAD_RI_VERSION_BIT, digest_of(C0));
+	CHECK(O.stop_requested);
+	CHECK_EQ_U(oracle_failing(&O), 1);
+}
+
+/* Suppressions: a matched finding is counted, not kept, and does not stop
+ * the run; the others stay. */
+static void test_suppress(void)
+{
+	static struct suppress sup;
+	char path[] = "/tmp/nmrsim-test-suppress-XXXXXX", err[300];
+	int fd = mkstemp(path);
+	CHECK(fd >= 0);
+	FILE *f = fdopen(fd, "w");
+	fputs("# set aside\nrule:M0[1] module:C*\nsignature:M02 P0 NmrRegister*  \n", f);
+	fclose(f);
+	CHECK_EQ_U(suppress_load(&sup, path, err, sizeof err), 0);
+	CHECK_EQ_U(sup.n, 2);
+	reset(true);
+	O.suppress = &sup;
+	reg_full(T0, C0, ROLE_CLIENT, 0, HC0, 2, 0, digest_of(C0));                    /* M01 C0: suppressed */
+	reg_full(T1, P0, ROLE_PROVIDER, 0, HP0, 0, CHARS_BAD_ATTACH_BIT, digest_of(P0)); /* M02 P0: suppressed */
+	CHECK_EQ_U(O.suppressed, 2);
+	CHECK_EQ_U(O.nfindings, 0);
+	CHECK(!O.stop_requested);
+	reg_full(T1, P0, ROLE_PROVIDER, 0, HP0, 2, 0, digest_of(P0));                  /* M01 P0: kept */
+	CHECK(find(RULE_M01) && find(RULE_M01)->module == P0);
+	CHECK(O.stop_requested);
+	/* malformed files: file:line: reason */
+	f = fopen(path, "w");
+	fputs("rule:M22\n\nbogus:M22\n", f);
+	fclose(f);
+	CHECK(suppress_load(&sup, path, err, sizeof err) == -1);
+	CHECK(strstr(err, ":3: unknown key") != NULL);
+	f = fopen(path, "w");
+	fputs("rule:M2\n", f);
+	fclose(f);
+	CHECK(suppress_load(&sup, path, err, sizeof err) == -1);
+	CHECK(strstr(err, ":1: unknown rule ID") != NULL);
+	f = fopen(path, "w");
+	fputs("module:\n", f);
+	fclose(f);
+	CHECK(suppress_load(&sup, path, err, sizeof err) == -1);
+	CHECK(strstr(err, ":1: empty pattern") != NULL);
+	unlink(path);
+	CHECK(suppress_load(&sup, path, err, sizeof err) == -1);
 }
 
 static void test_m03(void)
@@ -1445,6 +1526,8 @@ int main(void)
 {
 	test_correct();
 	test_m01_m02();
+	test_m22();
+	test_suppress();
 	test_m03();
 	test_m04_m05();
 	test_m06_m09();

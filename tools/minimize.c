@@ -457,7 +457,9 @@ int min_minimize(struct runner *r, const struct scenario *in, const struct min_c
 	tgt_run(r, m.cand, m.mask, &m.out);
 	m.runs++;
 	if (m.out.ncounted == 0) {
-		snprintf(err, errcap, "no counted finding to keep (the run is clean under the rule filter)");
+		snprintf(err, errcap, "no counted finding to keep (the run is clean under the rule filter; %u suppressed, "
+			 "%u advisor%s not counted)", m.out.res.nsuppressed, m.out.nadvisories,
+			 m.out.nadvisories == 1 ? "y" : "ies");
 		free(m.cand);
 		return -1;
 	}

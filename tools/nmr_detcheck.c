@@ -115,6 +115,7 @@ static void usage(FILE *out)
 		"  --sample N   check N inputs, evenly spaced over the sorted list (default: all)\n"
 		"  --target T   how binary inputs decode: scenario (default) or drivers\n"
 		"  --rules S    which findings count (default as the target)\n"
+		"  --suppress FILE, --advisories-fail  as nmr-replay (docs/FINDINGS.md)\n"
 		"  --verbose    print every input's hash\n"
 		"exit: 0 every trace hash identical, 1 some input differs, 2 bad usage or an unreadable input\n");
 }

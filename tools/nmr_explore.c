@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "advisories.h"
+#include "findings.h"
 #include "report.h"
 #include "target.h"
 #include "run/crash.h"
@@ -54,6 +55,7 @@ struct distinct {
 	uint64_t first_run;    /* run index (over the campaign) of its first sighting */
 	int32_t follows;       /* -1: a root cause (first finding of some run); else the root it followed */
 	bool crash;            /* K08: a run that killed the process */
+	bool advisory;         /* an advisory not counted (listed apart, never a root) */
 };
 
 /* Shared between the parent and the exploring child (MAP_SHARED): the child
@@ -68,6 +70,7 @@ struct campaign {
 	uint64_t steps;             /* steps of finished batches */
 	uint64_t batch_steps;
 	uint64_t crashes;           /* runs that crashed */
+	uint64_t suppressed;        /* findings set aside by suppressions, over all runs */
 	volatile uint64_t at;       /* index of the run in progress (within the file) */
 	volatile int stop;          /* --time reached or Ctrl-C: no further run */
 	int file_index;             /* the file in progress */
@@ -134,17 +137,31 @@ static struct distinct *lookup(const char *sig)
 static void record(const struct run_result *res, uint64_t run_index, bool crashed)
 {
 	struct campaign *c = ex.c;
-	uint32_t first = tgt_root(res->findings, NULL, res->nfindings);
+	const struct oracle *o = &ex.runner->st->oracle;
+	c->suppressed += res->nsuppressed;
+	/* The findings that count first (the root among them), then the
+	 * advisories: an advisory is never a run's root cause. */
+	uint8_t idx[ORACLE_FINDINGS_MAX];
+	uint32_t nf = 0, nall = 0;
+	for (uint32_t i = 0; i < res->nfindings && i < ORACLE_FINDINGS_MAX; i++)
+		if (oracle_finding_fails(o, &res->findings[i]))
+			idx[nf++] = (uint8_t)i;
+	nall = nf;
+	for (uint32_t i = 0; i < res->nfindings && i < ORACLE_FINDINGS_MAX; i++)
+		if (!oracle_finding_fails(o, &res->findings[i]))
+			idx[nall++] = (uint8_t)i;
+	uint32_t first = nf ? tgt_root(res->findings, idx, nf) : 0;
 	int32_t root = -1;
 	/* the root first, so its follow-ons can point at it */
-	for (uint32_t n = 0; n < res->nfindings; n++) {
-		uint32_t i = n == 0 ? first : n <= first ? n - 1 : n;
+	for (uint32_t n = 0; n < nall; n++) {
+		bool advisory = n >= nf;
+		uint32_t i = advisory ? idx[n] : idx[n == 0 ? first : n <= first ? n - 1 : n];
 		char sig[128];
 		oracle_signature(&ex.runner->st->oracle, &res->findings[i], sig, sizeof sig);
 		struct distinct *d = lookup(sig);
 		if (d) {
 			d->hits++;
-			if (n == 0)
+			if (n == 0 || advisory)
 				d->follows = -1; /* the root of this run: a bug of its own */
 		} else if (c->nfound == DISTINCT_MAX) {
 			c->dropped++;
@@ -156,7 +173,8 @@ static void record(const struct run_result *res, uint64_t run_index, bool crashe
 			snprintf(d->scenario, sizeof d->scenario, "%s", ex.file);
 			d->hits = 1;
 			d->first_run = c->runs_before - c->file_runs + run_index; /* run_index counts within the file */
-			d->follows = n == 0 ? -1 : root;
+			d->follows = n == 0 || advisory ? -1 : root;
+			d->advisory = advisory;
 			d->crash = crashed && res->findings[i].rule == RULE_K08;
 			char name[128];
 			file_safe(name, sizeof name, sig);
@@ -170,8 +188,9 @@ static void record(const struct run_result *res, uint64_t run_index, bool crashe
 				d->trace[0] = '\0';
 			}
 			if (!ex.quiet)
-				fprintf(stderr, "%snew finding %u: %s  (%s, run %" PRIu64 "%s)\n", ex.tty ? "\r\033[K" : "",
-					c->nfound, sig, ex.file, run_index, d->crash ? ", crashed" : "");
+				fprintf(stderr, "%snew %s %u: %s  (%s, run %" PRIu64 "%s)\n", ex.tty ? "\r\033[K" : "",
+					advisory ? "advisory" : "finding", c->nfound, sig, ex.file, run_index,
+					d->crash ? ", crashed" : "");
 		}
 		if (n == 0)
 			root = (int32_t)(d - c->found);
@@ -210,6 +229,8 @@ static int on_crash(void)
 		.hash = st->trace.hash,
 		.nfindings = st->oracle.nfindings,
 		.findings = st->oracle.findings,
+		.nfailing = oracle_failing(&st->oracle),
+		.nsuppressed = st->oracle.suppressed,
 		.choices = st->choice_log,
 		.nchoices = st->choice.log_len,
 	};
@@ -257,7 +278,15 @@ static uint32_t roots(void)
 {
 	uint32_t n = 0;
 	for (uint32_t i = 0; i < ex.c->nfound; i++)
-		n += owner(i) == (int32_t)i;
+		n += !ex.c->found[i].advisory && owner(i) == (int32_t)i;
+	return n;
+}
+
+static uint32_t advisories(void)
+{
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < ex.c->nfound; i++)
+		n += ex.c->found[i].advisory;
 	return n;
 }
 
@@ -453,6 +482,9 @@ static void usage(FILE *out)
 		"                  differential run and report a module whose outcome changes (advisory M23,\n"
 		"                  two reproducers); advisories do not change the exit status\n"
 		"  --advisories DIR where M23 reproducers go (default: --out)\n"
+		"  --rules SPEC    findings that count: all (default), M, K, R, L, rule IDs, comma separated\n"
+		"  --suppress FILE set aside the findings FILE matches (docs/FINDINGS.md; else $NMRSIM_SUPPRESS)\n"
+		"  --advisories-fail  advisories (e.g. M22) count as findings (else $NMRSIM_ADVISORIES_FAIL=1)\n"
 		"A crashing driver (K08) does not stop the exploration: its run's reproducer is written\n"
 		"and the next run goes on in a new worker process.\n"
 		"exit: 0 no finding, 1 findings, 2 bad input or usage, or a failure to do the job\n",
@@ -468,7 +500,7 @@ int main(int argc, char **argv)
 	tgt_find_replay(replay_cmd, sizeof replay_cmd, argv[0]);
 	ex.out_dir = "out/explore";
 	struct opts o;
-	const char *strategy;
+	const char *strategy, *rules;
 	opts_init(&o, "nmr-explore", argc, argv, usage);
 	while (opts_next(&o)) {
 		if (opts_str(&o, "--strategy", &strategy)) {
@@ -486,6 +518,13 @@ int main(int argc, char **argv)
 		else if (opts_str(&o, "--advisories", &ex.adv_dir)) ;
 		else if (opts_flag(&o, "--quiet")) ex.quiet = true;
 		else if (opts_u64(&o, "--freedoms", 1, RUNS_MAX, &cfg.freedoms_every)) ;
+		else if (opts_str(&o, "--rules", &rules)) {
+			if (!tgt_rules_parse(rules, &cfg.rule_mask))
+				opts_fail(&o, "--rules: bad rule list '%s' (rule IDs, letters M K R L, or all)", rules);
+			if (cfg.rule_mask == tgt_mask_all())
+				cfg.rule_mask = 0;
+		}
+		else if (findings_option(&o)) ;
 		else if (nfiles < FILES_MAX) files[nfiles++] = opts_operand(&o);
 		else opts_fail(&o, "more than %d files", FILES_MAX);
 	}
@@ -493,6 +532,9 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_BAD_INPUT;
 	}
+	findings_setup("nmr-explore");
+	cfg.suppress = findings_opts.loaded ? &findings_opts.sup : NULL;
+	cfg.advisories_fail = findings_opts.advisories_fail;
 	if (cfg.runs_max == 0 && cfg.strategy != EXPLORE_DFS && ex.time_limit == 0)
 		opts_fail(&o, "--runs 0 means 'until exhausted', which only --strategy dfs has; give --time to run until a "
 			      "deadline");
@@ -568,11 +610,17 @@ int main(int argc, char **argv)
 		printf("freedoms: %" PRIu64 " decision points of every %" PRIu64 ". clean run flipped in %" PRIu64
 		       " differential runs (%.2f per explored run)\n", c->adv.points, cfg.freedoms_every, c->adv.runs,
 		       c->runs_before ? (double)c->adv.runs / (double)c->runs_before : 0.0);
-	printf("%u distinct bug(s) (root causes), %u signature(s)\n", roots(), c->nfound);
+	uint32_t nadv = advisories();
+	printf("%u distinct bug(s) (root causes), %u signature(s)", roots(), c->nfound - nadv);
+	if (nadv)
+		printf(", %u advisor%s (not counted; --advisories-fail counts them)", nadv, nadv == 1 ? "y" : "ies");
+	if (c->suppressed)
+		printf(", %" PRIu64 " finding(s) suppressed", c->suppressed);
+	printf("\n");
 	uint32_t number = 0;
 	for (uint32_t i = 0; i < c->nfound; i++) {
 		const struct distinct *d = &c->found[i];
-		if (owner(i) != (int32_t)i)
+		if (d->advisory || owner(i) != (int32_t)i)
 			continue;
 		printf("\n[%u] %s%s\n    hits %" PRIu64 ", first at run %" PRIu64 ", scenario %s\n", ++number, d->signature,
 		       d->crash ? "  (crash)" : "", d->hits, d->first_run, d->scenario);
@@ -582,6 +630,13 @@ int main(int argc, char **argv)
 			if (k != i && owner(k) == (int32_t)i)
 				printf("    then: %s  (%" PRIu64 " hits)%s%s\n", c->found[k].signature, c->found[k].hits,
 				       c->found[k].trace[0] ? "  replay: " : "", c->found[k].trace);
+	}
+	if (nadv)
+		printf("\nadvisories (not counted):\n");
+	for (uint32_t i = 0; i < c->nfound; i++) {
+		const struct distinct *d = &c->found[i];
+		if (d->advisory)
+			printf("  %s  (%" PRIu64 " hits)%s%s\n", d->signature, d->hits, d->trace[0] ? "  replay: " : "", d->trace);
 	}
 	if (c->adv.n)
 		printf("\n%u advisory(ies) (M23 freedom dependence: correct under one freedom of NMR, not another)\n",
@@ -595,8 +650,8 @@ int main(int argc, char **argv)
 	if (c->dropped)
 		printf("warning: more than %u signatures; %u finding(s) were not grouped\n", DISTINCT_MAX, c->dropped);
 	runner_fini(&r);
-	/* Advisories (M23) do not make a run fail: the drivers broke no rule. */
-	int rc = c->nfound ? EXIT_VIOLATION : EXIT_CLEAN;
+	/* Advisories (M22, M23) do not make a run fail unless --advisories-fail. */
+	int rc = c->nfound > nadv ? EXIT_VIOLATION : EXIT_CLEAN;
 	c->write_errors += c->adv.write_errors;
 	if (c->write_errors) {
 		fprintf(stderr, "nmr-explore: %u trace file(s) could not be written to %s: findings without a reproducer\n",

@@ -25,6 +25,8 @@ static void usage(FILE *out)
 		"  -o, --out FILE     write the result there (default: standard output)\n"
 		"  --runs-max N       stop shrinking after N runs (default 200000)\n"
 		"  --verbose          one line per round on standard error\n"
+		"  --suppress FILE    set aside the findings FILE matches (docs/FINDINGS.md; else $NMRSIM_SUPPRESS)\n"
+		"  --advisories-fail  advisories (e.g. M22) can be kept (else $NMRSIM_ADVISORIES_FAIL=1)\n"
 		"exit: 1 signature kept (result written), 0 no counted finding, 2 bad input or usage\n");
 }
 

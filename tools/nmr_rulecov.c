@@ -121,6 +121,7 @@ static void usage(FILE *out)
 		"  PATH        corpus files or directories (recursive): binary inputs, .nmr, .nmrt\n"
 		"  --target T  how binary inputs decode: scenario (default) or drivers\n"
 		"  --rules S   which findings count in the `found` column (default as the target)\n"
+		"  --suppress FILE, --advisories-fail  as nmr-replay (docs/FINDINGS.md)\n"
 		"  --json      machine-readable output\n"
 		"exit: 0 figures printed, 2 bad usage or an input that could not be read\n");
 }

@@ -76,11 +76,12 @@ bool tgt_option(struct opts *o, enum tgt_kind *kind, uint64_t *mask, bool *rules
 		*rules_given = true;
 		return true;
 	}
-	return false;
+	return findings_option(o);
 }
 
 bool tgt_kind_usable(const char *tool, enum tgt_kind k)
 {
+	findings_setup(tool); /* a bad suppression file exits 2 before any work */
 	if (k != TARGET_DRIVERS || tgt_have_drivers())
 		return true;
 	fprintf(stderr, "%s: this build has no hosted drivers (--target drivers)\n", tool);
@@ -173,17 +174,23 @@ static void strip_index(char *sig)
 static void name_findings(struct runner *r, const struct scenario *s, uint64_t mask, struct tgt_outcome *out)
 {
 	out->ncounted = 0;
+	out->nadvisories = 0;
 	bool generic = generated_names(s);
-	for (uint32_t i = 0; i < out->res.nfindings && out->ncounted < ORACLE_FINDINGS_MAX; i++) {
-		const struct finding *f = &out->res.findings[i];
-		if (mask && !((mask >> f->rule) & 1u) && f->rule != RULE_K08) /* a crash always counts */
-			continue;
-		uint32_t k = out->ncounted++;
-		out->index[k] = (uint8_t)i;
-		oracle_signature(&r->st->oracle, f, out->sig[k], TGT_SIG_MAX);
-		if (generic)
-			strip_index(out->sig[k]);
-	}
+	/* The counted findings, then the advisories not counted (listed apart). */
+	for (int pass = 0; pass < 2; pass++)
+		for (uint32_t i = 0; i < out->res.nfindings && out->ncounted + out->nadvisories < ORACLE_FINDINGS_MAX; i++) {
+			const struct finding *f = &out->res.findings[i];
+			if (mask && !((mask >> f->rule) & 1u) && f->rule != RULE_K08) /* a crash always counts */
+				continue;
+			if (oracle_finding_fails(&r->st->oracle, f) != (pass == 0))
+				continue;
+			uint32_t k = out->ncounted + out->nadvisories;
+			*(pass == 0 ? &out->ncounted : &out->nadvisories) += 1;
+			out->index[k] = (uint8_t)i;
+			oracle_signature(&r->st->oracle, f, out->sig[k], TGT_SIG_MAX);
+			if (generic)
+				strip_index(out->sig[k]);
+		}
 }
 
 void tgt_run(struct runner *r, const struct scenario *s, uint64_t mask, struct tgt_outcome *out)
@@ -192,6 +199,7 @@ void tgt_run(struct runner *r, const struct scenario *s, uint64_t mask, struct t
 	/* The engine drops other rules' findings itself, so they cannot crowd
 	 * the counted ones out of the oracle's fixed table. */
 	opt.rule_mask = mask == tgt_mask_all() ? 0 : mask;
+	findings_apply(&opt);
 	out->res = run_scenario(r, s, NULL, &opt);
 	name_findings(r, s, mask, out);
 }
@@ -202,6 +210,8 @@ void tgt_crashed(struct runner *r, const struct scenario *s, uint64_t mask, stru
 	memset(&out->res, 0, sizeof out->res);
 	out->res.nfindings = st->oracle.nfindings;
 	out->res.findings = st->oracle.findings;
+	out->res.nfailing = oracle_failing(&st->oracle);
+	out->res.nsuppressed = st->oracle.suppressed;
 	out->res.choices = st->choice_log;
 	out->res.nchoices = st->choice.log_len;
 	out->res.hash = st->trace.hash;

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "run/run.h"
+#include "findings.h"
 #include "input.h"
 #include "opts.h"
 
@@ -34,7 +35,10 @@ enum tgt_kind { TARGET_SCENARIO = 0, TARGET_DRIVERS };
 /* The counted findings of one run, by signature, in the order found. */
 struct tgt_outcome {
 	struct run_result res;                         /* the run (findings valid until the next run) */
-	uint32_t ncounted;                             /* findings that count under the rule mask */
+	uint32_t ncounted;                             /* findings that count under the rule mask (advisories
+							* only with --advisories-fail) */
+	uint32_t nadvisories;                          /* advisories in the mask, not counted: after them in
+							* index[] and sig[] (listed apart by the tools) */
 	uint8_t index[ORACLE_FINDINGS_MAX];            /* their index in res.findings */
 	char sig[ORACLE_FINDINGS_MAX][TGT_SIG_MAX];    /* their signatures */
 };
@@ -56,11 +60,14 @@ uint64_t tgt_mask_group(char letter);
 uint64_t tgt_default_mask(enum tgt_kind k, bool text);
 
 /* The options every tool over fuzz inputs takes: true when the current
- * argument is `--target T` or `--rules SPEC` (consumed; --rules also sets
- * *rules_given); a bad value exits 2 (opts.h). */
+ * argument is `--target T`, `--rules SPEC` (consumed; --rules also sets
+ * *rules_given), or one of findings.h (--suppress FILE, --advisories-fail);
+ * a bad value exits 2 (opts.h). */
 bool tgt_option(struct opts *o, enum tgt_kind *kind, uint64_t *mask, bool *rules_given);
 /* false, with "<tool>: this build has no hosted drivers", when k is the
- * drivers target and this build hosts none. */
+ * drivers target and this build hosts none. Also loads the suppressions
+ * (findings_setup: a bad file exits 2), so every tool calls it after its
+ * options. */
 bool tgt_kind_usable(const char *tool, enum tgt_kind k);
 
 /* Whether a path names a text input (.nmr, .nmrt). */

@@ -13,8 +13,12 @@ static const char *short_path(const char *file)
 	return p ? p : file;
 }
 
-static _Noreturn void die(void)
+/* A signature line as findings have (oracle_signature), so a campaign's
+ * crash files that hit one invariant group under it: "invariant <name>
+ * <file>" (no line number: it moves with unrelated edits). */
+static _Noreturn void die(const char *name, const char *file)
 {
+	fprintf(stderr, "signature: invariant %s %s\n", name, short_path(file));
 	fputs("nmrsim: this is a bug in the nmrsim engine, not a finding against the driver under test\n", stderr);
 	fflush(stderr);
 	abort();
@@ -24,7 +28,7 @@ _Noreturn void sim_assert_fail(const char *name, const char *expr, const char *f
 {
 	fflush(stdout);
 	fprintf(stderr, "nmrsim: invariant failed: %s (%s) at %s:%d\n", name, expr, short_path(file), line);
-	die();
+	die(name, file);
 }
 
 _Noreturn void sim_assert_fail_values(const char *name, const char *expr, uintmax_t a, const char *op, uintmax_t b,
@@ -33,5 +37,5 @@ _Noreturn void sim_assert_fail_values(const char *name, const char *expr, uintma
 	fflush(stdout);
 	fprintf(stderr, "nmrsim: invariant failed: %s (%s; %" PRIuMAX " %s %" PRIuMAX " is false) at %s:%d\n", name, expr, a,
 		op, b, short_path(file), line);
-	die();
+	die(name, file);
 }

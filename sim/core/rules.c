@@ -51,7 +51,8 @@ static const struct rule_info rule_table[RULE_COUNT] = {
 	[RULE_K09] = { "K09", "object-misuse", "A kernel object (event, timer, DPC, work item, lock, mutex, rundown ref, handle) is used only after its Initialize routine, while its memory is live, and in a state its routine allows." },
 	[RULE_K10] = { "K10", "resource-misuse", "Executive resources (ERESOURCE): acquired with normal kernel APCs disabled (a critical region or APC_LEVEL), released only by a holder, not deleted or reinitialised while held." },
 	[RULE_L04] = { "L04", "runs-without-end", "Driver code must call a kernel routine or return: a loop that calls none and waits for memory no other thread can still change runs without end." },
-	[RULE_M23] = { "M23", "freedom-dependence", "Advisory: a module's visible outcome (DriverEntry status, bindings formed, Unload) must not depend on a freedom F1-F5 the documentation leaves to NMR." },
+	[RULE_M22] = { "M22", "instance-version", "NPI_REGISTRATION_INSTANCE.Version should be 0; Windows registers and binds a module with another value, and shipped drivers set their own NPI version there (advisory).", RULE_ADVISORY },
+	[RULE_M23] = { "M23", "freedom-dependence", "Advisory: a module's visible outcome (DriverEntry status, bindings formed, Unload) must not depend on a freedom F1-F5 the documentation leaves to NMR.", RULE_ADVISORY },
 };
 
 const struct rule_info *rule_info(enum rule r)

@@ -4,6 +4,7 @@
 #ifndef NMRSIM_RULES_H
 #define NMRSIM_RULES_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 enum rule {
@@ -18,18 +19,36 @@ enum rule {
 	RULE_K07, RULE_K08, RULE_K09, /* appended: numbering of the rules above stays */
 	RULE_K10,
 	RULE_L04,
-	RULE_M23,     /* advisory (severity class: branch sev): freedom dependence, found by differential runs */
+	RULE_M22,     /* advisory: registration-instance Version != 0 */
+	RULE_M23,     /* advisory: freedom dependence, found by differential runs */
 	RULE_COUNT
+};
+_Static_assert(RULE_COUNT <= 64, "rule masks hold one bit per rule in 64 bits");
+
+/* A rule's class (docs/FINDINGS.md). Zero is a violation, so a table row
+ * that names no class is one. */
+enum rule_severity {
+	RULE_VIOLATION = 0, /* breaks the contract: exit 1, fuzzers keep the input */
+	RULE_ADVISORY,      /* against the letter of the documentation, accepted by
+			     * Windows and seen in shipped drivers: reported and
+			     * listed apart, counted only when asked (--advisories-fail) */
 };
 
 struct rule_info {
 	const char *id;       /* "M04" */
 	const char *name;     /* "deregister-handle" */
 	const char *contract; /* one line quoting/summarising the contract */
+	uint8_t severity;     /* enum rule_severity */
 };
 
 const struct rule_info *rule_info(enum rule r);
 /* "M04" or "M04 deregister-handle" -> RULE_M04; RULE_NONE if unknown. */
 enum rule rule_parse(const char *text);
+
+/* Whether rule r is an advisory (enum rule_severity). */
+static inline bool rule_is_advisory(enum rule r)
+{
+	return rule_info(r)->severity == RULE_ADVISORY;
+}
 
 #endif

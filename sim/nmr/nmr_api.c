@@ -95,8 +95,12 @@ uint32_t nmr_chars_bad(enum nmr_role role, const void *chars)
 		if (!p->ProviderDetachClient)
 			bad |= CHARS_BAD_DETACH_BIT;
 	}
-	if (ri->Version != 0 || ri->Size < sizeof(*ri))
+	if (ri->Size < sizeof(*ri))
 		bad |= CHARS_BAD_LENGTH_BIT;
+	/* Not M02: documented as 0, but Windows binds a module whatever its
+	 * instance's Version (drivers put their NPI's version there): M22. */
+	if (ri->Version != 0)
+		bad |= CHARS_BAD_RI_VERSION_BIT;
 	if (!ri->NpiId)
 		bad |= CHARS_BAD_NPIID_BIT;
 	if (!ri->ModuleId)
@@ -329,6 +333,23 @@ static struct nmr_front *front(void)
 
 /* ---- the entry points ---- */
 
+/* The values behind the malformed-field bits, for the oracle's reasons
+ * (struct oracle_chars_note); only for characteristics it may read. */
+static void chars_note(struct oracle *o, enum nmr_role role, const void *chars)
+{
+	const USHORT *vl = chars; /* Version, Length lead both structures */
+	const NPI_REGISTRATION_INSTANCE *ri = chars_instance(role, chars);
+	o->chars_note = (struct oracle_chars_note){
+		.valid = true,
+		.version = vl[0],
+		.length = vl[1],
+		.length_min = role == NMR_CLIENT ? sizeof(NPI_CLIENT_CHARACTERISTICS) : sizeof(NPI_PROVIDER_CHARACTERISTICS),
+		.ri_version = ri->Version,
+		.ri_size = ri->Size,
+		.ri_size_min = sizeof(NPI_REGISTRATION_INSTANCE),
+	};
+}
+
 static NTSTATUS register_common(enum nmr_role role, const void *chars, PVOID context, PHANDLE handle, uintptr_t site)
 {
 	struct nmr_front *f = front();
@@ -345,8 +366,13 @@ static NTSTATUS register_common(enum nmr_role role, const void *chars, PVOID con
 	struct event e = { .kind = EV_API_ENTER, .what = (uint8_t)api, .module = caller_module(s), .peer = npi,
 			   .binding = EV_NONE16, .arg = nmr_chars_bad(role, chars),
 			   .aux = nmr_chars_digest(role, chars) };
+	struct oracle *o = kernel_current ? kernel_current->oracle : NULL;
+	if (o && e.arg && chars && chars_state(role, chars) == DRVMEM_OK)
+		chars_note(o, role, chars);
 	sched_emit(s, &e);
 	note_site(s, site);
+	if (o)
+		o->chars_note.valid = false;
 	NTSTATUS st = STATUS_INVALID_PARAMETER;
 	/* The model writes the caller's variable itself: when it writes it,
 	 * before or after attach callbacks, is freedom F1. */

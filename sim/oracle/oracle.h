@@ -119,6 +119,22 @@ struct oracle_thread {
 	} api[ORACLE_API_DEPTH_MAX];
 };
 
+/* The numeric fields of the characteristics an NmrRegister* passes, noted by
+ * the registrar front just before its EV_API_ENTER: the event says which
+ * fields are malformed (enum chars_bad), this says their values, so M02 and
+ * M22 name field and value. Not part of the trace (a trace replayed into
+ * the oracle has none: the reasons then name the field only). */
+struct oracle_chars_note {
+	bool valid;           /* set for the next EV_API_ENTER of a register only */
+	uint16_t version;     /* NPI_*_CHARACTERISTICS.Version */
+	uint16_t length;      /* NPI_*_CHARACTERISTICS.Length */
+	uint16_t length_min;  /* sizeof the characteristics structure */
+	uint16_t ri_version;  /* NPI_REGISTRATION_INSTANCE.Version */
+	uint32_t ri_size;     /* NPI_REGISTRATION_INSTANCE.Size */
+	uint32_t ri_size_min; /* sizeof (NPI_REGISTRATION_INSTANCE) */
+};
+
+struct suppress;
 struct scenario;
 
 struct oracle {
@@ -127,6 +143,9 @@ struct oracle {
 	uint32_t nmodules;              /* entries in module_names */
 	bool stop_on_first;             /* set stop_requested at the first finding (fuzzing) */
 	uint64_t rule_mask;             /* bit per enum rule that counts as a finding; 0 = all (set after init) */
+	const struct suppress *suppress;/* findings it matches are counted in `suppressed`, not kept (set after init) */
+	bool advisories_fail;           /* advisories stop a stop_on_first run and fail it like violations (set after init) */
+	struct oracle_chars_note chars_note; /* see above */
 	bool stop_requested;            /* the run should stop now */
 	struct oracle_reg regs[ORACLE_REGS_MAX];
 	uint32_t nregs;
@@ -146,6 +165,7 @@ struct oracle {
 	uint32_t regs_dropped;          /* registrations not tracked: shadow full of unfinished ones */
 	uint32_t bindings_dropped;      /* bindings not tracked (same) */
 	uint32_t bindings_recycled;     /* finished bindings forgotten to make room */
+	uint32_t suppressed;            /* findings matched by the suppressions (deduplicated by signature) */
 };
 
 /* Rule coverage: did this run reach a state in which rule r is checked? */
@@ -174,7 +194,14 @@ void oracle_finish(struct oracle *o, bool hung);
 /* "M04 C0 NmrDeregisterClient" - rule + where; what campaigns deduplicate on. */
 void oracle_signature(const struct oracle *o, const struct finding *f, char *buf, size_t cap);
 
-/* Print one finding as the report block:
+/* Whether finding f fails its run: a violation, or an advisory when
+ * o->advisories_fail. */
+bool oracle_finding_fails(const struct oracle *o, const struct finding *f);
+/* The kept findings that fail the run (oracle_finding_fails). */
+uint32_t oracle_failing(const struct oracle *o);
+
+/* Print one finding as the report block ("advisory" in place of
+ * "violation" for an advisory rule):
  *   violation M04 deregister-handle at step 17, thread T0, module C0, handle 0x...
  *     contract: <rule_info()->contract>
  *     what: <detail>

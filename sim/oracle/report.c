@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "oracle/check.h"
+#include "oracle/suppress.h"
 #include "trace/names.h"
 
 const char *oracle_mod_name(const struct oracle *o, uint8_t m, char buf[8])
@@ -41,7 +42,19 @@ static const char *site_name(uint8_t kind, uint8_t site)
 	}
 }
 
-/* Dedup and count; returns the slot to fill, or NULL (duplicate or full). */
+/* Whether the suppressions set aside this finding. */
+static bool suppressed(const struct oracle *o, enum rule rule, uint8_t site_kind, uint8_t site, uint8_t module)
+{
+	if (!o->suppress)
+		return false;
+	char nb[8], sig[160];
+	const char *id = rule_info(rule)->id, *mod = oracle_mod_name(o, module, nb), *where = site_name(site_kind, site);
+	snprintf(sig, sizeof sig, "%s %s %s", id, mod, where);
+	return suppress_match(o->suppress, id, mod, where, sig);
+}
+
+/* Dedup and count; returns the slot to fill, or NULL (duplicate, suppressed
+ * or full). */
 static struct finding *finding_add(struct oracle *o, enum rule rule, uint8_t site_kind, uint8_t site, uint8_t module)
 {
 	uint32_t key = (uint32_t)rule | (uint32_t)module << 8 | (uint32_t)site_kind << 16 | (uint32_t)site << 24;
@@ -59,8 +72,14 @@ static struct finding *finding_add(struct oracle *o, enum rule rule, uint8_t sit
 	if (o->nsignatures < ORACLE_SIGNATURES_MAX)
 		o->signatures[o->nsignatures++] = key;
 	oracle_touch(o, rule);
+	if (suppressed(o, rule, site_kind, site, module)) {
+		o->suppressed++;
+		return NULL;
+	}
 	o->findings_total++;
-	if (o->stop_on_first)
+	/* An advisory does not end a fuzzing run unless asked: the input goes on
+	 * to what else it does. */
+	if (o->stop_on_first && (!rule_is_advisory(rule) || o->advisories_fail))
 		o->stop_requested = true;
 	if (o->nfindings >= ORACLE_FINDINGS_MAX)
 		return NULL;
@@ -122,13 +141,26 @@ void oracle_signature(const struct oracle *o, const struct finding *f, char *buf
 		 site_name(f->site_kind, f->site));
 }
 
+bool oracle_finding_fails(const struct oracle *o, const struct finding *f)
+{
+	return !rule_is_advisory((enum rule)f->rule) || o->advisories_fail;
+}
+
+uint32_t oracle_failing(const struct oracle *o)
+{
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < o->nfindings; i++)
+		n += oracle_finding_fails(o, &o->findings[i]);
+	return n;
+}
+
 void oracle_print_finding(const struct oracle *o, const struct finding *f, FILE *out)
 {
 	const struct rule_info *ri = rule_info((enum rule)f->rule);
 	char nb[8], tb[32], sig[96];
 	const char *thread = f->thread == EV_NONE8 ? "-" : trace_thread_name(o->scenario, f->thread, tb);
-	fprintf(out, "violation %s %s at step %u, thread %s, module %s", ri->id, ri->name, f->step, thread,
-		oracle_mod_name(o, f->module, nb));
+	fprintf(out, "%s %s %s at step %u, thread %s, module %s", ri->severity == RULE_ADVISORY ? "advisory" : "violation",
+		ri->id, ri->name, f->step, thread, oracle_mod_name(o, f->module, nb));
 	if (f->binding != EV_NONE16)
 		fprintf(out, ", binding #%u", (unsigned)f->binding);
 	if (f->handle)

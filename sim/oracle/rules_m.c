@@ -1,4 +1,4 @@
-/* rules_m.c - module obligations M01-M21 (CONTRACTS.md "Module obligations"):
+/* rules_m.c - module obligations M01-M22 (CONTRACTS.md "Module obligations"; M22 an advisory):
  * a client or provider module broke the contract. One check per rule (two
  * where a rule is decided at two kinds of event), each under the contract
  * row it checks; oracle.c's tables say at which events each runs.
@@ -49,18 +49,80 @@ void check_m01(struct oracle *o, const struct oracle_view *v)
 
 /* M02 register-characteristics: Characteristics malformed: Version != 0,
  * Length/Size smaller than the structure, a NULL attach or detach callback,
- * NULL `NpiId` or `ModuleId`. (The registrar front reports them as bits.) */
+ * NULL `NpiId` or `ModuleId`. (The registrar front reports them as bits, and
+ * notes the values, struct oracle_chars_note.) Each reason names the field,
+ * and its value when the note has it. The registration instance's Version
+ * is M22's, an advisory. */
+static void m02_reasons(const struct oracle *o, uint32_t bad, bool client, char *buf, size_t cap)
+{
+	const struct oracle_chars_note *n = o->chars_note.valid ? &o->chars_note : NULL;
+	const char *chars = client ? "NPI_CLIENT_CHARACTERISTICS" : "NPI_PROVIDER_CHARACTERISTICS";
+	const char *ri = client ? "ClientRegistrationInstance" : "ProviderRegistrationInstance";
+	size_t len = 0;
+	buf[0] = '\0';
+#define REASON(...) \
+	do { \
+		if (len < cap) \
+			len += (size_t)snprintf(buf + len, cap - len, "%s", len ? ", " : ""); \
+		if (len < cap) \
+			len += (size_t)snprintf(buf + len, cap - len, __VA_ARGS__); \
+	} while (0)
+	if (bad & CHARS_BAD_VERSION_BIT) {
+		if (n)
+			REASON("%s.Version = %u (must be 0)", chars, n->version);
+		else
+			REASON("%s.Version != 0", chars);
+	}
+	if (bad & CHARS_BAD_LENGTH_BIT) {
+		if (n && n->length < n->length_min)
+			REASON("%s.Length = %u (the structure is %u bytes)", chars, n->length, n->length_min);
+		if (n && n->ri_size < n->ri_size_min)
+			REASON("%s.Size = %u (the structure is %u bytes)", ri, n->ri_size, n->ri_size_min);
+		if (!n || (n->length >= n->length_min && n->ri_size >= n->ri_size_min))
+			REASON("%s.Length or %s.Size smaller than its structure", chars, ri);
+	}
+	if (bad & CHARS_BAD_ATTACH_BIT)
+		REASON("%s NULL", client ? "ClientAttachProvider" : "ProviderAttachClient");
+	if (bad & CHARS_BAD_DETACH_BIT)
+		REASON("%s NULL", client ? "ClientDetachProvider" : "ProviderDetachClient");
+	if (bad & CHARS_BAD_NPIID_BIT)
+		REASON("%s.NpiId NULL", ri);
+	if (bad & CHARS_BAD_MODULEID_BIT)
+		REASON("%s.ModuleId NULL", ri);
+	if (bad >> CHARS_BAD_BITS)
+		REASON("bits 0x%x", bad >> CHARS_BAD_BITS << CHARS_BAD_BITS);
+#undef REASON
+}
+
 void check_m02(struct oracle *o, const struct oracle_view *v)
 {
 	const struct event *e = v->e;
-	char buf[96];
+	char buf[200];
 	char nb[8];
-	if (!e->arg)
+	uint32_t bad = e->arg & ~(uint32_t)CHARS_BAD_RI_VERSION_BIT;
+	if (!bad)
 		return;
-	chars_bad_text(e->arg, buf, sizeof buf);
+	m02_reasons(o, bad, e->what == API_REGISTER_CLIENT, buf, sizeof buf);
 	oracle_reportf(o, e, RULE_M02, SITE_API, e->what, e->module, EV_NONE16, 0,
 		       "%s by %s: characteristics malformed: %s", nmr_api_name((enum nmr_api)e->what), oracle_mod_name(o, e->module, nb),
 		       buf);
+}
+
+/* M22 instance-version (advisory): NPI_REGISTRATION_INSTANCE.Version is
+ * documented as 0, but Windows registers and binds a module with another
+ * value, and shipped drivers put their own NPI's version there. */
+void check_m22(struct oracle *o, const struct oracle_view *v)
+{
+	const struct event *e = v->e;
+	char nb[8], value[16] = "!= 0";
+	if (!(e->arg & CHARS_BAD_RI_VERSION_BIT))
+		return;
+	if (o->chars_note.valid)
+		snprintf(value, sizeof value, "= %u", o->chars_note.ri_version);
+	oracle_reportf(o, e, RULE_M22, SITE_API, e->what, e->module, EV_NONE16, 0,
+		       "%s by %s: %s.Version %s (documented as 0; Windows registers and binds it)",
+		       nmr_api_name((enum nmr_api)e->what), oracle_mod_name(o, e->module, nb),
+		       e->what == API_REGISTER_CLIENT ? "ClientRegistrationInstance" : "ProviderRegistrationInstance", value);
 }
 
 /* M03 characteristics-changed: The characteristics, the registration

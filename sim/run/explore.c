@@ -41,7 +41,8 @@ static bool check_freedoms(struct runner *r, const struct scenario *s, const str
 struct explore_stats explore_run(struct runner *r, const struct scenario *s, const struct explore_config *cfg)
 {
 	struct explore_stats st = { 0 };
-	struct run_options opt = { .stop_on_first = cfg->stop_on_first, .keep_events = 1 };
+	struct run_options opt = { .stop_on_first = cfg->stop_on_first, .keep_events = 1, .rule_mask = cfg->rule_mask,
+				   .suppress = cfg->suppress, .advisories_fail = cfg->advisories_fail };
 	struct run_source src = { 0 };
 	uint32_t prefix_len = 0;
 	if (cfg->dfs_start) {
@@ -69,8 +70,8 @@ struct explore_stats explore_run(struct runner *r, const struct scenario *s, con
 		st.runs++;
 		st.steps += res.steps;
 		bool go_on = true;
-		if (res.nfindings) {
-			st.runs_with_findings++;
+		if (res.nfindings || res.nsuppressed) {
+			st.runs_with_findings += res.nfindings != 0;
 			if (cfg->on_finding)
 				go_on = cfg->on_finding(cfg->ctx, &res, &src, i);
 		}

@@ -22,7 +22,7 @@ struct explore_stats {
 	struct freedom_stats freedoms; /* differential runs (freedoms_every) */
 };
 
-/* Called for each run with findings. Return false to stop exploring. */
+/* Called for each run with findings or suppressed ones. Return false to stop exploring. */
 typedef bool (*explore_finding_fn)(void *ctx, const struct run_result *res, const struct run_source *src,
 				   uint64_t run_index);
 /* Called every `progress_every` runs (and at the end). */
@@ -38,6 +38,9 @@ struct explore_config {
 	uint64_t runs_max;      /* stop after this many runs (DFS: 0 = until exhausted) */
 	uint64_t progress_every;/* runs between progress calls (0: never) */
 	bool stop_on_first;     /* end each run at its first finding */
+	uint64_t rule_mask;     /* rules that count (run_options), 0: every rule */
+	const struct suppress *suppress; /* findings set aside (run_options), NULL: none */
+	bool advisories_fail;   /* advisories fail runs (run_options) */
 	/* Restart after a crash (nmr-explore runs batches in a child process):
 	 * the runs continue at index first_run (RANDOM / PCT: seed + first_run;
 	 * runs_max stays the index bound), DFS at the prefix dfs_start. */

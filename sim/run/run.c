@@ -181,6 +181,8 @@ struct run_result run_scenario(struct runner *r, const struct scenario *s, const
 	st->oracle.scenario = s; /* thread names in reports */
 	st->oracle.rule_mask = opt->rule_mask;
 	st->outcome = opt->outcome;
+	st->oracle.suppress = opt->suppress;
+	st->oracle.advisories_fail = opt->advisories_fail;
 	if (st->outcome) {
 		outcome_init(st->outcome, s->nmodules);
 		trace_init(&st->trace, st->events, keep, observe_with_outcome, st);
@@ -251,6 +253,8 @@ struct run_result run_scenario(struct runner *r, const struct scenario *s, const
 		.hash = st->trace.hash,
 		.nfindings = st->oracle.nfindings,
 		.findings = st->oracle.findings,
+		.nfailing = oracle_failing(&st->oracle),
+		.nsuppressed = st->oracle.suppressed,
 		.rules_touched = st->oracle.rules_touched,
 		.rules_violated = st->oracle.rules_violated,
 		.diverged = st->choice.diverged,

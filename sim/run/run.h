@@ -47,6 +47,8 @@ struct run_options {
 	bool no_choice_log;      /* do not log the choices taken (fuzzing: nothing records a trace file;
 				  * result.choices is then empty; not with SOURCE_DFS, which needs them) */
 	struct run_outcome *outcome; /* if set: filled with the run's visible outcome (outcome.h) */
+	const struct suppress *suppress; /* findings set aside (oracle/suppress.h), NULL: none */
+	bool advisories_fail;    /* advisory findings fail the run (and stop it with stop_on_first) */
 };
 
 /* Parse a rule filter: comma separated rule IDs ("M04"), letters ("R" = every
@@ -93,6 +95,8 @@ struct run_result {
 	uint64_t hash;                 /* trace hash */
 	uint32_t nfindings;
 	const struct finding *findings;/* the oracle's, valid until the next run */
+	uint32_t nfailing;             /* of them, those that fail the run (oracle_failing: not advisories, unless asked) */
+	uint32_t nsuppressed;          /* findings the suppressions set aside (not in findings) */
 	uint64_t rules_touched;        /* rule coverage bits */
 	uint64_t rules_violated;       /* rules violated, counted by rule_mask or not */
 	bool diverged;                 /* a replayed choice log did not fit */

@@ -185,15 +185,16 @@ static const struct {
 	const char *key;
 	const char *text;
 } chars_bad_names[CHARS_BAD_BITS] = {
-	{ "version", "Version != 0" },
-	{ "length", "Length/Size too small" },
+	{ "version", "characteristics Version != 0" },
+	{ "length", "characteristics Length or registration instance Size smaller than its structure" },
 	{ "attach", "attach callback NULL" },
 	{ "detach", "detach callback NULL" },
-	{ "npiid", "NpiId NULL" },
-	{ "moduleid", "ModuleId NULL" },
+	{ "npiid", "registration instance NpiId NULL" },
+	{ "moduleid", "registration instance ModuleId NULL" },
+	{ "instance-version", "registration instance Version != 0" },
 };
 
-_Static_assert(CHARS_BAD_MODULEID_BIT == 1u << (CHARS_BAD_BITS - 1), "one name per enum chars_bad bit");
+_Static_assert(CHARS_BAD_RI_VERSION_BIT == 1u << (CHARS_BAD_BITS - 1), "one name per enum chars_bad bit");
 
 const char *chars_bad_key(unsigned i)
 {

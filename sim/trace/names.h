@@ -33,7 +33,7 @@ const char *irql_level_name(unsigned irql, char buf[8]);
 const char *crash_signal_name(int sig);
 
 /* Malformations of characteristics (enum chars_bad, bit i = 1u << i). */
-#define CHARS_BAD_BITS 6
+#define CHARS_BAD_BITS 7
 /* Short key of bit i for the timeline ("version"), NULL beyond CHARS_BAD_BITS. */
 const char *chars_bad_key(unsigned i);
 /* "Version != 0, NpiId NULL" for the bits set; unknown bits as "bits 0x..". */

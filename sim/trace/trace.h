@@ -212,6 +212,9 @@ enum chars_bad {
 	CHARS_BAD_VERSION_BIT = 1u << 0, CHARS_BAD_LENGTH_BIT = 1u << 1,
 	CHARS_BAD_ATTACH_BIT = 1u << 2, CHARS_BAD_DETACH_BIT = 1u << 3,
 	CHARS_BAD_NPIID_BIT = 1u << 4, CHARS_BAD_MODULEID_BIT = 1u << 5,
+	/* NPI_REGISTRATION_INSTANCE.Version != 0: the advisory M22, not M02 (a
+	 * bit of its own so runs without it keep their events and hashes) */
+	CHARS_BAD_RI_VERSION_BIT = 1u << 6,
 };
 
 /* Fed every event as it is appended (the run installs the oracle's). */

@@ -6,6 +6,12 @@
 #include <ntddk.h>
 #include "../../examples/example_npi.h"
 
+/* The registration instance's Version: 0 as documented (a build may set
+ * its NPI version there, as shipped drivers do: m22_versioned_provider.c). */
+#ifndef PROVIDER_INSTANCE_VERSION
+#define PROVIDER_INSTANCE_VERSION 0
+#endif
+
 DRIVER_INITIALIZE DriverEntry;
 static DRIVER_UNLOAD DriverUnload;
 static NPI_PROVIDER_ATTACH_CLIENT_FN ProviderAttachClient;
@@ -107,7 +113,8 @@ static VOID DriverUnload(PDRIVER_OBJECT DriverObject)
 static const NPI_PROVIDER_CHARACTERISTICS ProviderCharacteristics = {
     0, sizeof(NPI_PROVIDER_CHARACTERISTICS),
     ProviderAttachClient, ProviderDetachClient, ProviderCleanupBindingContext,
-    { 0, sizeof(NPI_REGISTRATION_INSTANCE), (PNPIID)&NPI_EXAMPLE_ID, (PNPI_MODULEID)&ProviderModuleId, 0, NULL }
+    { PROVIDER_INSTANCE_VERSION, sizeof(NPI_REGISTRATION_INSTANCE), (PNPIID)&NPI_EXAMPLE_ID,
+      (PNPI_MODULEID)&ProviderModuleId, 0, NULL }
 };
 
 _Use_decl_annotations_
