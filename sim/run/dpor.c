@@ -31,9 +31,12 @@ void dpor_init(struct dpor *d, uint32_t preempt_bound)
 	d->bound = preempt_bound;
 }
 
+/* Threads of the run being analysed: clocks above the highest id stay 0. */
+static uint32_t nt;
+
 static void join(uint32_t *dst, const uint32_t *src)
 {
-	for (uint32_t t = 0; t < SIM_THREADS_MAX; t++)
+	for (uint32_t t = 0; t < nt; t++)
 		if (src[t] > dst[t])
 			dst[t] = src[t];
 }
@@ -71,6 +74,11 @@ static void analyse(struct dpor *d, const struct por_step *steps, uint32_t n)
 {
 	struct vc_state *v = &vcs;
 	memset(v, 0, sizeof(*v));
+	nt = 0;
+	for (uint32_t j = 0; j < n; j++)
+		if (steps[j].thread >= nt)
+			nt = steps[j].thread + 1u;
+	SIM_ASSERT_LE(nt, SIM_THREADS_MAX, "a step's thread is a thread id");
 	uint32_t pending[SIM_THREADS_MAX][SIM_THREADS_MAX]; /* a waker's clock, joined at the woken's next step */
 	uint32_t has_pending = 0;
 	for (uint32_t j = 0; j < n; j++) {
@@ -92,7 +100,7 @@ static void analyse(struct dpor *d, const struct por_step *steps, uint32_t n)
 			best = s_;                                                                   \
 	} while (0)
 		if (wild) {
-			for (uint32_t t = 0; t < SIM_THREADS_MAX; t++)
+			for (uint32_t t = 0; t < nt; t++)
 				CANDIDATE(v->last_of[t]);
 		} else {
 			CANDIDATE(v->wild_last);
