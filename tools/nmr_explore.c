@@ -295,6 +295,10 @@ static volatile sig_atomic_t stop_signal; /* SIGALRM (--time) or SIGINT (Ctrl-C)
 
 static void on_stop_signal(int sig)
 {
+	/* In the parent SIGALRM is also the watchdog's 1 s tick (crash_watchdog,
+	 * armed before the handlers): only the end of --time stops. */
+	if (sig == SIGALRM && !(ex.time_limit > 0 && elapsed() >= ex.time_limit))
+		return;
 	stop_signal = sig;
 	if (ex.c)
 		ex.c->stop = 1;
@@ -306,6 +310,9 @@ static _Noreturn void child(struct explore_config cfg, const char *const *files,
 {
 	struct campaign *c = ex.c;
 	crash_exit_code = on_crash;
+	/* A child inherits no interval timer and the parent's SIGALRM handler:
+	 * arm the watchdog for the runs here. */
+	crash_watchdog(CRASH_WATCHDOG_SECONDS);
 	for (int f = c->file_index; f < nfiles && !c->stop; f++) {
 		if (f != c->file_index) { /* a fresh file */
 			c->file_index = f;
