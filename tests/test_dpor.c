@@ -4,7 +4,9 @@
  *    corpus scenarios with bugs, in fewer schedules;
  *  - two threads that touch nothing in common: one schedule instead of
  *    hundreds;
- *  - the same exploration twice: the same schedules in the same order. */
+ *  - the same exploration twice: the same schedules in the same order;
+ *  - under the preemption bound, a race whose reversal the bound forbids
+ *    is reversed at the last context switch before it (bounded POR). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -176,6 +178,39 @@ static void deterministic(struct runner *r, const char *root)
 	CHECK_EQ_U(runs[0], runs[1]);
 }
 
+/* The bound's conservative backtrack point, on a hand-made run at bound 0:
+ * T0 runs two steps (the second one touching X), finishes, T1 then touches
+ * X. Reversing the race at T0's second step would preempt T0 (over the
+ * bound); the search must instead try T1 at the run's first choice, where
+ * starting T1 costs no preemption. Without the conservative point the tree
+ * would be exhausted after one run. */
+static void bound_conservative(void)
+{
+	static struct dpor d;
+	dpor_init(&d, 0);
+	struct choice_rec log[2] = {
+		{ .kind = CK_THREAD, .n = 2, .value = 0 },
+		{ .kind = CK_THREAD, .pad = CHOICE_REC_FORCED, .n = 2, .value = 0 },
+	};
+	struct por_step steps[3];
+	memset(steps, 0, sizeof steps);
+	steps[0] = (struct por_step){ .pos = 0, .options = 3, .thread = 0, .first = 0xff, .flags = POR_SWITCH };
+	steps[1] = (struct por_step){ .pos = 1, .options = 3, .thread = 0, .first = 0, .flags = 0 };
+	steps[2] = (struct por_step){ .pos = POR_NO_CHOICE, .options = 2, .thread = 1, .first = 0xff, .flags = POR_SWITCH };
+	uint32_t x = por_bucket(POR_KEY(POR_KFAM, 1));
+	steps[1].fp[x >> 6] |= 1ull << (x & 63);
+	steps[2].fp[x >> 6] |= 1ull << (x & 63);
+	struct sched_por por = { .steps = steps, .cap = 3, .n = 3 };
+	dpor_after_run(&d, log, 2, 0, &por);
+	uint16_t prefix[2];
+	uint32_t len = 0;
+	bool more = dpor_next(&d, log, 2, prefix, &len);
+	CHECK(more);
+	CHECK_EQ_U(len, 1);
+	CHECK_EQ_U(prefix[0], 1); /* T1 first */
+	CHECK_EQ_U(d.races, 1);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -185,6 +220,7 @@ int main(int argc, char **argv)
 	static struct runner r;
 	if (runner_init(&r) != 0)
 		return 1;
+	bound_conservative();
 	independent(&r);
 	deterministic(&r, argv[1]);
 	same_findings(&r, argv[1]);
