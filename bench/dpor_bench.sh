@@ -18,8 +18,6 @@ explore=$build/tools/nmr-explore
 [ -x "$explore" ] || { echo "dpor_bench: no $explore (build first)" >&2; exit 2; }
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-# The watchdog's 1 s tick must not end the search (--time owns SIGALRM here).
-export NMRSIM_WATCHDOG=0
 
 scenarios=(
 	corpus/examples/inflight-detach.nmr   # scripted: T0 provider, T1 client, 1 NMR worker
