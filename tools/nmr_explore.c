@@ -84,6 +84,7 @@ struct campaign {
 	struct advisories adv;      /* --freedoms: M23 (advisories.h) */
 	uint16_t dfs_next[SCN_CHOICES_MAX]; /* DFS: where the next child starts */
 	uint32_t dfs_next_len;
+	struct dpor dpor;           /* DFS --por: the tree, kept across children */
 };
 
 /* The parent's view. */
@@ -102,6 +103,7 @@ static struct {
 	bool tty;
 	bool quiet;
 	enum explore_strategy strategy;
+	const struct explore_config *cfg;
 	uint64_t seed;
 } ex;
 
@@ -236,8 +238,9 @@ static int on_crash(void)
 	};
 	record(&res, c->at, true);
 	c->crashes++;
-	if (ex.strategy == EXPLORE_DFS)
-		c->dfs_more = choice_dfs_next(st->choice_log, st->choice.log_len, c->dfs_next, &c->dfs_next_len);
+	if (ex.strategy == EXPLORE_DFS) /* a crashed run's steps are not analysed (por NULL) */
+		c->dfs_more = explore_dfs_next(ex.cfg, st->choice_log, st->choice.log_len, st->choice.prefix_len, NULL,
+					       c->dfs_next, &c->dfs_next_len);
 	c->crashed = true;
 	fflush(stderr);
 	return CHILD_CRASHED;
@@ -335,6 +338,10 @@ static volatile sig_atomic_t stop_signal; /* SIGALRM (--time) or SIGINT (Ctrl-C)
 
 static void on_stop_signal(int sig)
 {
+	/* In the parent SIGALRM is also the watchdog's 1 s tick (crash_watchdog,
+	 * armed before the handlers): only the end of --time stops. */
+	if (sig == SIGALRM && !(ex.time_limit > 0 && elapsed() >= ex.time_limit))
+		return;
 	stop_signal = sig;
 	if (ex.c)
 		ex.c->stop = 1;
@@ -476,6 +483,8 @@ static void usage(FILE *out)
 		"  --seed N        first seed (default 1)\n"
 		"  --depth D       PCT depth, 1..%d (default 3)\n"
 		"  --bound B       DFS preemption bound, 0..64 (default 2)\n"
+		"  --por           DFS with partial-order reduction: one schedule per order of dependent steps\n"
+		"                  (within the bound), far fewer schedules for the same findings\n"
 		"  --out DIR       where trace files of findings go (default out/explore)\n"
 		"  --quiet         no progress line\n"
 		"  --freedoms N    after every N-th clean run, flip each of its freedom decisions (F1-F5) in a\n"
@@ -525,6 +534,7 @@ int main(int argc, char **argv)
 				cfg.rule_mask = 0;
 		}
 		else if (findings_option(&o)) ;
+		else if (opts_flag(&o, "--por")) cfg.por = true;
 		else if (nfiles < FILES_MAX) files[nfiles++] = opts_operand(&o);
 		else opts_fail(&o, "more than %d files", FILES_MAX);
 	}
@@ -569,6 +579,10 @@ int main(int argc, char **argv)
 	ex.runner = &r;
 	ex.tty = isatty(2) && !ex.quiet;
 	ex.strategy = cfg.strategy;
+	if (cfg.por && cfg.strategy != EXPLORE_DFS)
+		opts_fail(&o, "--por reduces the bounded exhaustive search: give --strategy dfs");
+	cfg.por_state = &ex.c->dpor;
+	ex.cfg = &cfg;
 	ex.seed = cfg.seed;
 	ex.nfiles = nfiles;
 	ex.runs_planned = cfg.runs_max * (uint64_t)nfiles;

@@ -29,6 +29,7 @@ static uint32_t magic_live(const struct kernel *k) { return POOL_MAGIC ^ k->gene
 
 void *kernel_pool_alloc(struct kernel *k, enum ke_api api, size_t bytes, uint32_t tag, bool zero, uint8_t kind)
 {
+	kernel_por(k, KFAM_POOL);
 	if (k->pool_fault_den && choice_chance(k->choice, CK_POOL_FAULT, k->pool_fault_num, k->pool_fault_den)) {
 		struct event e = { .kind = EV_CHOICE, .what = CK_POOL_FAULT, .module = kernel_module_now(k),
 				   .peer = EV_NONE8, .binding = EV_NONE16, .arg = 1 };
@@ -118,6 +119,7 @@ static void forget_queued(struct kernel *k, enum ke_api api, const unsigned char
 
 bool kernel_pool_free(struct kernel *k, enum ke_api api, void *p, uint32_t tag, bool check_tag, uint8_t kind)
 {
+	kernel_por(k, KFAM_POOL);
 	unsigned char *c = p;
 	kernel_touch(k, RULE_K05);
 	if (!c) {

@@ -54,6 +54,7 @@ static void worker_thread(struct sched *s, void *arg)
 	struct kernel_thread *kt = &k->threads[t->id];
 	char nb[8];
 	for (;;) {
+		kernel_por(k, KFAM_WORK); /* the queue is read in the step that resumed here */
 		if (k->work_len == 0) {
 			t->idle_worker = true;
 			sched_block(s, BLOCK_WORK, EV_NONE16);
@@ -108,6 +109,7 @@ static void worker_thread(struct sched *s, void *arg)
 
 bool kernel_work_queue(struct kernel *k, const struct kernel_work *w)
 {
+	kernel_por(k, KFAM_WORK);
 	if (k->work_len == KERNEL_WORK_MAX)
 		return false;
 	if (!k->io_worker)

@@ -78,6 +78,7 @@ static void dpc_thread(struct sched *s, void *arg)
 	struct kernel_thread *kt = &k->threads[t->id];
 	sched_set_irql(s, DISPATCH_LEVEL);
 	for (;;) {
+		kernel_por(k, KFAM_DPC); /* the queue is read in the step that resumed here */
 		if (k->dpc_len == 0) {
 			wake_flushers(k);
 			t->idle_worker = true;
@@ -125,6 +126,7 @@ static void dpc_thread(struct sched *s, void *arg)
 
 bool kernel_dpc_queue(struct kernel *k, PKDPC dpc, uint8_t module)
 {
+	kernel_por(k, KFAM_DPC);
 	if (dpc->Inserted || k->dpc_len == KERNEL_DPCS_MAX)
 		return false;
 	/* The DPC runs for the module that initialised it, else the one queueing it. */

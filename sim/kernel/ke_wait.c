@@ -17,6 +17,7 @@ static bool type_valid(UCHAR type)
 
 bool kernel_dispatcher_check(struct kernel *k, enum ke_api api, DISPATCHER_HEADER *h)
 {
+	kernel_por(k, KFAM_DISP);
 	kernel_touch(k, RULE_K09);
 	if (!h) {
 		kernel_report(k, RULE_K09, api, 0, "%s on a NULL object", ke_api_name(api));
@@ -132,6 +133,7 @@ static bool satisfiable(const struct kernel *k, const struct kernel_wait *w)
 
 void kernel_dispatcher_signalled(struct kernel *k, DISPATCHER_HEADER *h)
 {
+	kernel_por(k, KFAM_DISP);
 	/* Satisfy waiters in wait order while the object stays signalled. */
 	while (signalled(h)) {
 		int best = -1;

@@ -61,6 +61,8 @@ struct kernel *kernel_get_at(uintptr_t site)
 
 uint64_t kernel_time(const struct kernel *k)
 {
+	/* Time is the step count: whoever reads it depends on every step. */
+	sched_touch_wild(k->sched);
 	return k->time_offset + (uint64_t)k->sched->step * KERNEL_STEP_TIME;
 }
 
@@ -76,6 +78,7 @@ uint64_t kernel_due_time(const struct kernel *k, LONGLONG timeout)
 
 uint32_t kernel_new_id(struct kernel *k, const void *obj)
 {
+	sched_touch(k->sched, POR_KEY(POR_IDS, 1)); /* ids are handed out in order */
 	if (k->next_id < UINT32_MAX)
 		k->next_id++;
 	if (k->next_id < KERNEL_OBJECT_NAMES_MAX)
@@ -157,10 +160,68 @@ void kernel_check_alive(struct kernel *k, enum ke_api api)
 		      t->kind == THREAD_SYSTEM ? "a system thread" : "a helper thread", ke_api_name(api));
 }
 
+/* What a routine's family is for the reduced search; 0: only the calling
+ * thread's state (IRQL, critical region). Routines whose effect depends on
+ * simulated time read it through kernel_time, which makes the step wild;
+ * the dispatcher, pool, DPC and work queues touch their key where they are
+ * read or written (kernel_dispatcher_*, kernel_pool_*, kernel_*_queue). */
+static int por_family(enum ke_api api)
+{
+	switch (api) {
+	case KE_KeRaiseIrql: case KE_KeLowerIrql: case KE_KeRaiseIrqlToDpcLevel:
+	case KE_KeEnterCriticalRegion: case KE_KeLeaveCriticalRegion:
+		return 0;
+	case KE_KeInitializeSpinLock: case KE_KeAcquireSpinLock: case KE_KeReleaseSpinLock:
+	case KE_KeAcquireSpinLockAtDpcLevel: case KE_KeReleaseSpinLockFromDpcLevel:
+	case KE_KeTryToAcquireSpinLockAtDpcLevel: case KE_KeAcquireInStackQueuedSpinLock:
+	case KE_KeReleaseInStackQueuedSpinLock: case KE_KeAcquireInStackQueuedSpinLockAtDpcLevel:
+	case KE_KeReleaseInStackQueuedSpinLockFromDpcLevel: case KE_ExAcquireSpinLockExclusive:
+	case KE_ExAcquireSpinLockShared: case KE_ExReleaseSpinLockExclusive: case KE_ExReleaseSpinLockShared:
+	case KE_ExTryConvertSharedSpinLockExclusive: case KE_ExInterlockedList:
+		return KFAM_SPIN;
+	case KE_ExInitializePushLock: case KE_ExAcquirePushLockExclusive: case KE_ExAcquirePushLockShared:
+	case KE_ExReleasePushLockExclusive: case KE_ExReleasePushLockShared: case KE_ExReleasePushLock:
+	case KE_ExInitializeFastMutex: case KE_ExAcquireFastMutex: case KE_ExReleaseFastMutex:
+	case KE_ExTryToAcquireFastMutex: case KE_ExInitializeResourceLite: case KE_ExDeleteResourceLite:
+	case KE_ExAcquireResourceExclusiveLite: case KE_ExAcquireResourceSharedLite: case KE_ExReleaseResourceLite:
+	case KE_ExConvertExclusiveToSharedLite:
+		return KFAM_LOCK;
+	case KE_KeInitializeEvent: case KE_KeSetEvent: case KE_KeClearEvent: case KE_KeResetEvent:
+	case KE_KeReadStateEvent: case KE_KePulseEvent: case KE_KeWaitForSingleObject:
+	case KE_KeWaitForMultipleObjects: case KE_KeInitializeMutex: case KE_KeReleaseMutex:
+	case KE_KeInitializeSemaphore: case KE_KeReleaseSemaphore:
+		return KFAM_DISP;
+	case KE_ExInitializeRundownProtection: case KE_ExAcquireRundownProtection: case KE_ExReleaseRundownProtection:
+	case KE_ExWaitForRundownProtectionRelease: case KE_ExReInitializeRundownProtection: case KE_ExRundownCompleted:
+		return KFAM_RUNDOWN;
+	case KE_ExAllocatePool2: case KE_ExAllocatePoolWithTag: case KE_ExAllocatePoolZero: case KE_ExFreePoolWithTag:
+	case KE_ExFreePool: case KE_IoCreateDevice: case KE_IoDeleteDevice: case KE_IoAllocateWorkItem:
+	case KE_IoFreeWorkItem: case KE_ExInitializeLookasideList: case KE_ExAllocateFromLookasideList:
+	case KE_ExFreeToLookasideList: case KE_ExDeleteLookasideList:
+		return KFAM_POOL;
+	case KE_IoQueueWorkItem: case KE_ExQueueWorkItem:
+		return KFAM_WORK;
+	case KE_KeInitializeDpc: case KE_KeInsertQueueDpc: case KE_KeRemoveQueueDpc:
+		return KFAM_DPC;
+	case KE_DbgPrint: case KE_ExUuidCreate: case KE_RtlQueryRegistryValues:
+		return KFAM_MISC;
+	default:
+		return -1; /* timers, threads and handles, DPC flushes, bug checks: everything */
+	}
+}
+
 void kernel_enter(struct kernel *k, enum ke_api api)
 {
 	kernel_check_alive(k, api);
 	sched_point(k->sched);
+	/* The routine's body belongs to the step that begins here. */
+	if (k->sched->por) {
+		int f = por_family(api);
+		if (f < 0)
+			sched_touch_wild(k->sched);
+		else if (f > 0)
+			kernel_por(k, (enum kernel_por_family)f);
+	}
 }
 
 uint32_t kernel_locks_held(const struct kernel *k, uint8_t thread)

@@ -272,6 +272,14 @@ bool kernel_check_irql_max(struct kernel *k, enum ke_api api, uint8_t max);
 /* The entry of a routine: a scheduling point, and K06 if a helper thread of
  * an unloaded module runs its code. */
 void kernel_enter(struct kernel *k, enum ke_api api);
+/* Footprint families of the reduced search (sched/por_log.h): objects of a
+ * family share one key (finer keys would need every routine to name its
+ * object; a shared key only costs reduction). */
+enum kernel_por_family { KFAM_SPIN = 1, KFAM_LOCK, KFAM_DISP, KFAM_RUNDOWN, KFAM_POOL, KFAM_WORK, KFAM_DPC, KFAM_MISC };
+static inline void kernel_por(struct kernel *k, enum kernel_por_family f)
+{
+	sched_touch(k->sched, POR_KEY(POR_KFAM, f));
+}
 /* K06 check alone (after a wait returns into module code). */
 void kernel_check_alive(struct kernel *k, enum ke_api api);
 void kernel_emit(struct kernel *k, enum ke_api api, uint32_t obj, int32_t status, uint32_t aux);

@@ -67,6 +67,7 @@ static void queue_work(struct scripted_run *r, struct scripted_work w)
 		return; /* full: the item is lost, like a failed IoAllocateWorkItem */
 	SIM_ASSERT_LT(r->work_len, SCRIPTED_WORK_MAX, "a queued module work item takes a slot of the queue");
 	SIM_ASSERT_LT(r->work_head, SCRIPTED_WORK_MAX, "the module work queue's head is inside the queue");
+	sched_touch(r->sched, POR_KEY(POR_QUEUE, 0));
 	r->work[(r->work_head + r->work_len) % SCRIPTED_WORK_MAX] = w;
 	r->work_len++;
 	struct sim_thread *t = r->sys_worker;
@@ -86,6 +87,7 @@ void scripted_sys_worker(struct sched *s, void *arg)
 {
 	struct scripted_run *r = arg;
 	for (;;) {
+		sched_touch(s, POR_KEY(POR_QUEUE, 0)); /* the queue is read in the step that resumed here */
 		if (r->work_len == 0) {
 			s->current->idle_worker = true;
 			sched_block(s, BLOCK_WORK, EV_NONE16);

@@ -16,6 +16,7 @@ void nmr_model_queue_work(struct nmr_model *m, struct nmr_work w)
 		return;
 	}
 	SIM_ASSERT_LT(m->queue_head, NMR_WORK_MAX, "the work queue's head is inside the queue");
+	sched_touch(m->sched, POR_KEY(POR_NMR, 0));
 	m->queue[(m->queue_head + m->queue_len) % NMR_WORK_MAX] = w;
 	m->queue_len++;
 	for (uint32_t i = 0; i < m->nworkers; i++) {
@@ -61,6 +62,7 @@ void nmr_model_worker(struct sched *s, void *model)
 	struct nmr_model *m = model;
 	SIM_ASSERT_LE(m->nworkers, NMR_WORKERS_MAX, "NMR workers fit their table");
 	for (;;) {
+		sched_touch(s, POR_KEY(POR_NMR, 0)); /* the queue is read in the step that resumed here */
 		if (m->queue_len == 0) {
 			s->current->idle_worker = true;
 			sched_block(s, BLOCK_WORK, EV_NONE16);

@@ -2,8 +2,25 @@
 
 #include <string.h>
 
-/* The DFS prefix of the next run; one per process (explorations do not nest). */
+/* The DFS prefix of the next run and the reduced search's tree; one per
+ * process (explorations do not nest). */
 static uint16_t dfs_prefix[SCN_CHOICES_MAX];
+static struct dpor own_dpor;
+
+static struct dpor *dpor_of(const struct explore_config *cfg)
+{
+	return cfg->por_state ? cfg->por_state : &own_dpor;
+}
+
+bool explore_dfs_next(const struct explore_config *cfg, const struct choice_rec *log, uint32_t nlog,
+		      uint32_t prefix_len, const struct sched_por *por, uint16_t *prefix, uint32_t *next_len)
+{
+	if (!cfg->por)
+		return choice_dfs_next(log, nlog, prefix, next_len);
+	struct dpor *d = dpor_of(cfg);
+	dpor_after_run(d, log, nlog, prefix_len, por);
+	return dpor_next(d, log, nlog, prefix, next_len);
+}
 
 /* The differential runs of one explored run, relayed with its index. */
 struct freedom_relay {
@@ -48,6 +65,8 @@ struct explore_stats explore_run(struct runner *r, const struct scenario *s, con
 	if (cfg->dfs_start) {
 		prefix_len = cfg->dfs_start_len < SCN_CHOICES_MAX ? cfg->dfs_start_len : SCN_CHOICES_MAX;
 		memcpy(dfs_prefix, cfg->dfs_start, sizeof(uint16_t) * prefix_len);
+	} else if (cfg->strategy == EXPLORE_DFS && cfg->por) {
+		dpor_init(dpor_of(cfg), cfg->preempt_bound); /* a fresh tree; a restart keeps it */
 	}
 	for (uint64_t i = cfg->first_run; cfg->runs_max == 0 || i < cfg->runs_max; i++) {
 		if (cfg->stop && *cfg->stop)
@@ -60,7 +79,7 @@ struct explore_stats explore_run(struct runner *r, const struct scenario *s, con
 			break;
 		case EXPLORE_DFS:
 			src = (struct run_source){ .kind = SOURCE_DFS, .prefix = dfs_prefix, .prefix_len = prefix_len,
-						   .preempt_bound = cfg->preempt_bound };
+						   .preempt_bound = cfg->preempt_bound, .por = cfg->por };
 			break;
 		default:
 			src = (struct run_source){ .kind = SOURCE_PRNG, .seed = cfg->seed + i };
@@ -83,7 +102,7 @@ struct explore_stats explore_run(struct runner *r, const struct scenario *s, con
 		if (cfg->strategy == EXPLORE_DFS) {
 			if (res.nchoices >= SCN_CHOICES_MAX)
 				st.truncated = true;
-			more = choice_dfs_next(res.choices, res.nchoices, dfs_prefix, &prefix_len);
+			more = explore_dfs_next(cfg, res.choices, res.nchoices, prefix_len, res.por, dfs_prefix, &prefix_len);
 			st.exhausted = !more;
 		}
 		/* After the DFS step: the differential runs reuse the choice log. */

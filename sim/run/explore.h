@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "run/freedoms.h"
+#include "run/dpor.h"
 #include "run/run.h"
 
 enum explore_strategy { EXPLORE_RANDOM = 0, EXPLORE_PCT, EXPLORE_DFS };
@@ -35,6 +36,8 @@ struct explore_config {
 	uint64_t seed;          /* RANDOM / PCT: run i uses seed + i */
 	uint32_t pct_depth;     /* PCT */
 	uint32_t preempt_bound; /* DFS */
+	bool por;               /* DFS: partial-order reduction (run/dpor.h) */
+	struct dpor *por_state; /* its tree (NULL: the module's own); a restart (dfs_start) continues it */
 	uint64_t runs_max;      /* stop after this many runs (DFS: 0 = until exhausted) */
 	uint64_t progress_every;/* runs between progress calls (0: never) */
 	bool stop_on_first;     /* end each run at its first finding */
@@ -56,6 +59,12 @@ struct explore_config {
 	explore_progress_fn on_progress;
 	void *ctx;
 };
+
+/* DFS: after a run from a prefix of prefix_len values (choices log/nlog,
+ * step log por, NULL if the run was not finished: a crash), the prefix of
+ * the next run; false when every schedule within the bound was run. */
+bool explore_dfs_next(const struct explore_config *cfg, const struct choice_rec *log, uint32_t nlog,
+		      uint32_t prefix_len, const struct sched_por *por, uint16_t *prefix, uint32_t *next_len);
 
 struct explore_stats explore_run(struct runner *r, const struct scenario *s, const struct explore_config *cfg);
 

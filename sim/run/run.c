@@ -8,7 +8,7 @@
 #include "trace/names.h"
 
 #define RUN_ARENA_BYTES (sizeof(struct run_state) + (sizeof(struct event) + sizeof(struct trace_note)) * TRACE_EVENTS_MAX + \
-			 sizeof(struct choice_rec) * SCN_CHOICES_MAX + 4096)
+			 sizeof(struct choice_rec) * SCN_CHOICES_MAX + sizeof(struct por_step) * RUN_POR_STEPS + 4096)
 
 struct run_state *run_current;
 
@@ -25,7 +25,8 @@ int runner_init(struct runner *r)
 	r->st->events = arena_alloc(&r->arena, sizeof(struct event) * TRACE_EVENTS_MAX);
 	r->st->choice_log = arena_alloc(&r->arena, sizeof(struct choice_rec) * SCN_CHOICES_MAX);
 	r->st->notes = arena_alloc(&r->arena, sizeof(struct trace_note) * TRACE_EVENTS_MAX);
-	if (!r->st || !r->st->events || !r->st->choice_log || !r->st->notes) {
+	r->st->por_steps = arena_alloc(&r->arena, sizeof(struct por_step) * RUN_POR_STEPS);
+	if (!r->st || !r->st->events || !r->st->choice_log || !r->st->notes || !r->st->por_steps) {
 		runner_fini(r);
 		return -1;
 	}
@@ -195,6 +196,14 @@ struct run_result run_scenario(struct runner *r, const struct scenario *s, const
 	init_choice(st, s, src, opt->no_choice_log && !dfs ? 0 : SCN_CHOICES_MAX);
 	sched_init(&st->sched, &r->pool, &st->choice, &st->trace, s->steps_max, &st->oracle.stop_requested);
 	st->sched.on_idle = drain_on_idle;
+	if (dfs && src->por) {
+		uint32_t hosted = 0;
+		for (uint32_t i = 0; i < s->nmodules && i < 32; i++)
+			if (s->modules[i].kind == MODULE_DRIVER)
+				hosted |= 1u << i;
+		por_log_init(&st->por, st->por_steps, RUN_POR_STEPS, hosted);
+		st->sched.por = &st->por;
+	}
 	st->sched.on_idle_ctx = st;
 	nmr_model_init(&st->model, &st->sched, &st->choice, s->registrar, s->fault_num, s->fault_den);
 	nmr_front_init(&st->front, &nmr_model_ops, &st->model, &st->sched);
@@ -260,6 +269,7 @@ struct run_result run_scenario(struct runner *r, const struct scenario *s, const
 		.diverged = st->choice.diverged,
 		.choices = st->choice_log,
 		.nchoices = st->choice.log_len,
+		.por = st->sched.por,
 		.hang = st->hang,
 	};
 	return res;

@@ -38,6 +38,7 @@ struct run_source {
 	uint32_t preempt_bound;
 	const struct choice_rec *choices; /* SOURCE_REPLAY: a choice log (past its end: option 0) */
 	uint32_t nchoices;
+	bool por;                /* SOURCE_DFS: log each step's footprint (sched/por_log.h) for the reduced search */
 };
 
 struct run_options {
@@ -57,6 +58,11 @@ struct run_options {
 uint64_t rule_mask_parse(const char *spec, bool *ok);
 
 #define RUN_HANG_TEXT_MAX 1024
+#ifdef NMRSIM_TINY
+#define RUN_POR_STEPS 256        /* steps whose footprint a run logs (more: that run is not reduced) */
+#else
+#define RUN_POR_STEPS 8192
+#endif
 
 struct run_state {
 	struct sched sched;
@@ -72,6 +78,8 @@ struct run_state {
 	struct event *events;          /* TRACE_EVENTS_MAX */
 	struct trace_note *notes;      /* TRACE_EVENTS_MAX: beside the kept events (trace.h) */
 	struct choice_rec *choice_log; /* SCN_CHOICES_MAX */
+	struct sched_por por;          /* the step log, when the source asks for it */
+	struct por_step *por_steps;    /* RUN_POR_STEPS */
 	const char *module_names[SCN_MODULES_MAX];
 	const struct scenario *scn;
 	struct run_outcome *outcome;   /* run_options.outcome */
@@ -102,6 +110,7 @@ struct run_result {
 	bool diverged;                 /* a replayed choice log did not fit */
 	const struct choice_rec *choices; /* choices taken (for trace files) */
 	uint32_t nchoices;
+	const struct sched_por *por;   /* the step log (SOURCE_DFS with por), else NULL */
 	const char *hang;              /* wait-for graph text, "" if none */
 };
 

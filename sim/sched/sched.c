@@ -69,6 +69,10 @@ struct sim_thread *sched_spawn_at(struct sched *s, uint8_t id, enum sim_thread_k
 	fiber_start(t->fiber, thread_entry, t);
 	SIM_ASSERT(t->fiber->arg == t, "a thread's pooled fiber belongs to that thread");
 	s->runnable_mask |= 1u << t->id;
+	if (s->por) {
+		por_log_woke(s->por, id);
+		por_log_touch(s->por, POR_KEY(POR_IDS, 0)); /* engine ids are handed out in order */
+	}
 	if (s->nthreads <= id)
 		s->nthreads = id + 1u;
 	SIM_ASSERT_LE(s->nthreads, SIM_THREADS_MAX, "thread count within the thread table");
@@ -85,6 +89,8 @@ void sched_emit(struct sched *s, struct event *e)
 		e->thread = EV_NONE8;
 	}
 	trace_emit(s->trace, e);
+	if (s->por)
+		por_log_event(s->por, e);
 	if (s->on_event)
 		s->on_event(s->hook_ctx, e);
 }
@@ -137,6 +143,21 @@ static bool blocked_for_good(const struct sched *s)
 	return false;
 }
 
+/* A pick began a step (por_log.h): where its choice is in the log, what it
+ * could have picked. Only with the reduced search on. */
+static void por_begin(struct sched *s, const uint8_t *ids, uint32_t n, bool cur_first, uint32_t k)
+{
+	const struct choice *c = s->choice;
+	/* Logged when every choice so far was (the log was not full). */
+	uint32_t pos = n > 1 && c->log_len == c->count ? c->log_len - 1 : POR_NO_CHOICE;
+	uint32_t preempted = c->preemptions - (cur_first && k != 0 ? 1u : 0u);
+	uint8_t next = ids[k];
+	por_log_begin(s->por, ids, n, cur_first, next, s->threads[next].module, pos, preempted);
+	/* A timer or timeout due at a step count: that step depends on every other. */
+	if (s->deadline_step != UINT32_MAX)
+		por_log_wild(s->por);
+}
+
 /* Pick the next thread among the runnable ones (option 0: the running one,
  * when it can go on) and switch to it. */
 static void pick_next(struct sched *s)
@@ -158,14 +179,18 @@ static void pick_next(struct sched *s)
 				ids[n++] = id;
 		}
 		if (n == 0) {
-			if (s->on_stall && s->on_stall(s, s->hook_ctx))
+			if (s->on_stall && s->on_stall(s, s->hook_ctx)) {
+				sched_touch_wild(s); /* time moved: what runs next depends on every step */
 				continue;
+			}
 			if (blocked_for_good(s)) {
 				end_run(s, OUTCOME_DEADLOCK);
 				return;
 			}
-			if (s->on_idle && s->on_idle(s, s->on_idle_ctx))
+			if (s->on_idle && s->on_idle(s, s->on_idle_ctx)) {
+				sched_touch_wild(s); /* the drain starts once nothing else runs */
 				continue;
+			}
 			end_run(s, OUTCOME_DONE);
 			return;
 		}
@@ -176,6 +201,8 @@ static void pick_next(struct sched *s)
 		 * choice stream asserts k < n. */
 		struct sim_thread *next = &s->threads[ids[k]];
 		SIM_ASSERT(next->state == TS_RUNNABLE, "runnable set matches thread states");
+		if (s->por)
+			por_begin(s, ids, n, cur_first, k);
 		if (next != cur) {
 			struct event e = { .kind = EV_SWITCH, .module = next->module, .peer = EV_NONE8,
 					   .binding = EV_NONE16, .arg = cur ? cur->id : EV_NONE8 };
@@ -210,6 +237,8 @@ void sched_give_way(struct sched *s)
 	struct sim_thread *t = s->current;
 	SIM_ASSERT(t && t->state == TS_RUNNABLE, "a thread gives way only while it runs");
 	uint32_t others = s->runnable_mask & ~(1u << t->id);
+	/* The spinning thread waits for memory another thread writes. */
+	sched_touch_wild(s);
 	if (!others) {
 		sched_point(s);
 		return;
@@ -230,6 +259,8 @@ void sched_give_way(struct sched *s)
 	 * running thread cannot go on usefully until another one ran. */
 	uint32_t k = n == 1 ? 0 : choice_thread(s->choice, ids, n, false);
 	struct sim_thread *next = &s->threads[ids[k]];
+	if (s->por)
+		por_begin(s, ids, n, false, k);
 	struct event e = { .kind = EV_SWITCH, .module = next->module, .peer = EV_NONE8, .binding = EV_NONE16,
 			   .arg = t->id };
 	e.step = s->step;
@@ -273,6 +304,8 @@ void sched_wake(struct sched *s, struct sim_thread *t)
 	SIM_ASSERT(!(s->runnable_mask & (1u << t->id)), "a blocked thread is not in the runnable set");
 	SIM_ASSERT_LT(t->id, s->nthreads, "a woken thread is one of this scheduler's");
 	bool was_idle = t->block_reason == BLOCK_WORK;
+	if (s->por)
+		por_log_woke(s->por, t->id);
 	t->state = TS_RUNNABLE;
 	t->block_reason = BLOCK_NONE;
 	t->idle_worker = false;

@@ -20,6 +20,7 @@
 #include "core/choice.h"
 #include "core/config.h"
 #include "core/fiber.h"
+#include "sched/por_log.h"
 #include "trace/trace.h"
 
 enum sim_thread_state { TS_UNUSED = 0, TS_RUNNABLE, TS_BLOCKED, TS_DONE };
@@ -83,6 +84,8 @@ struct sched {
 	void (*on_event)(void *ctx, const struct event *e);
 	void *hook_ctx;
 	uint32_t deadline_step;
+	/* The reduced exhaustive search's step log (por_log.h); NULL: off. */
+	struct sched_por *por;
 };
 
 void sched_init(struct sched *s, struct fiber_pool *pool, struct choice *c, struct trace *t,
@@ -111,6 +114,18 @@ _Noreturn void sched_exit(struct sched *s);
 /* The whole run ends now with OUTCOME_HALTED (a bug check). Called on a
  * simulated thread; never returns. */
 _Noreturn void sched_halt(struct sched *s);
+
+/* Footprint of the running step (por_log.h); nothing when the log is off. */
+static inline void sched_touch(struct sched *s, uint32_t key)
+{
+	if (s->por)
+		por_log_touch(s->por, key);
+}
+static inline void sched_touch_wild(struct sched *s)
+{
+	if (s->por)
+		por_log_wild(s->por);
+}
 
 /* Emit an event stamped with the running thread, its IRQL and the step. */
 void sched_emit(struct sched *s, struct event *e);

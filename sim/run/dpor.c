@@ -1,0 +1,221 @@
+/* dpor.c - partial-order reduction for the bounded exhaustive search
+ * (dpor.h): the choice tree's nodes, the race analysis of a run, the next
+ * prefix. */
+#include "run/dpor.h"
+
+#include <string.h>
+
+#include "core/assert.h"
+
+_Static_assert(SIM_THREADS_MAX <= 32, "thread sets are 32-bit masks");
+
+/* Vector clocks of one run's analysis. A step's stamp is its index + 1;
+ * vc[t] is the stamp of the latest step of thread t known to happen
+ * before. Every step touching a bucket is ordered with the previous one,
+ * so the last toucher's clock stands for them all. */
+struct vc_state {
+	uint32_t thread_vc[SIM_THREADS_MAX][SIM_THREADS_MAX];  /* what each thread's next step knows */
+	uint32_t bucket_vc[POR_BUCKETS][SIM_THREADS_MAX];
+	uint32_t bucket_last[POR_BUCKETS];
+	uint32_t wild_vc[SIM_THREADS_MAX];
+	uint32_t wild_last;
+	uint32_t last_of[SIM_THREADS_MAX];                    /* stamp of each thread's latest step */
+};
+
+/* One analysis at a time per process, like the exploration itself. */
+static struct vc_state vcs;
+
+void dpor_init(struct dpor *d, uint32_t preempt_bound)
+{
+	memset(d, 0, sizeof(*d));
+	d->bound = preempt_bound;
+}
+
+/* Threads of the run being analysed: clocks above the highest id stay 0. */
+static uint32_t nt;
+
+static void join(uint32_t *dst, const uint32_t *src)
+{
+	for (uint32_t t = 0; t < nt; t++)
+		if (src[t] > dst[t])
+			dst[t] = src[t];
+}
+
+/* Try thread p at the choice that began step st (every candidate if p was
+ * not one: something p waits for must then run first). */
+static void add_backtrack(struct dpor *d, const struct por_step *st, uint8_t p)
+{
+	if (st->pos == POR_NO_CHOICE || st->pos >= SCN_CHOICES_MAX)
+		return; /* no choice there: nothing else could run */
+	struct dpor_node *n = &d->nodes[st->pos];
+	if (!n->options)
+		return; /* a plain node tries every option anyway */
+	n->backtrack |= (n->options >> p & 1u) ? 1u << p : n->options;
+}
+
+/* Step i races with a later step of thread p. */
+static void race(struct dpor *d, const struct por_step *steps, uint32_t i, uint8_t p)
+{
+	d->races++;
+	add_backtrack(d, &steps[i], p);
+	if (steps[i].flags & POR_SWITCH)
+		return; /* a switch already: trying p there costs what the switch cost */
+	/* Trying p at i preempts the thread running there, which the bound may
+	 * forbid; at the last context switch before i it costs no more than
+	 * the switch made there (bounded POR's conservative backtracking). */
+	for (uint32_t k = i; k-- > 0;)
+		if ((steps[k].flags & POR_SWITCH) && steps[k].pos != POR_NO_CHOICE) {
+			add_backtrack(d, &steps[k], p);
+			return;
+		}
+}
+
+static void analyse(struct dpor *d, const struct por_step *steps, uint32_t n)
+{
+	struct vc_state *v = &vcs;
+	memset(v, 0, sizeof(*v));
+	nt = 0;
+	for (uint32_t j = 0; j < n; j++)
+		if (steps[j].thread >= nt)
+			nt = steps[j].thread + 1u;
+	SIM_ASSERT_LE(nt, SIM_THREADS_MAX, "a step's thread is a thread id");
+	uint32_t pending[SIM_THREADS_MAX][SIM_THREADS_MAX]; /* a waker's clock, joined at the woken's next step */
+	uint32_t has_pending = 0;
+	for (uint32_t j = 0; j < n; j++) {
+		const struct por_step *st = &steps[j];
+		uint8_t p = st->thread;
+		SIM_ASSERT_LT(p, SIM_THREADS_MAX, "a step's thread is a thread id");
+		uint32_t *V = v->thread_vc[p];
+		if (has_pending >> p & 1u) {
+			join(V, pending[p]);
+			has_pending &= ~(1u << p);
+		}
+		bool wild = st->flags & POR_WILD;
+		/* The latest dependent step of another thread not known to happen before. */
+		uint32_t best = 0;
+#define CANDIDATE(stamp)                                                                             \
+	do {                                                                                         \
+		uint32_t s_ = (stamp);                                                               \
+		if (s_ > best && steps[s_ - 1].thread != p && V[steps[s_ - 1].thread] < s_) \
+			best = s_;                                                                   \
+	} while (0)
+		if (wild) {
+			for (uint32_t t = 0; t < nt; t++)
+				CANDIDATE(v->last_of[t]);
+		} else {
+			CANDIDATE(v->wild_last);
+			for (uint32_t w = 0; w < POR_WORDS; w++)
+				for (uint64_t bits = st->fp[w]; bits; bits &= bits - 1)
+					CANDIDATE(v->bucket_last[w * 64 + (uint32_t)__builtin_ctzll(bits)]);
+		}
+#undef CANDIDATE
+		if (best)
+			race(d, steps, best - 1, p);
+		/* Step j happens after what it depends on. */
+		if (wild) {
+			join(V, v->last_of);
+		} else {
+			join(V, v->wild_vc);
+			for (uint32_t w = 0; w < POR_WORDS; w++)
+				for (uint64_t bits = st->fp[w]; bits; bits &= bits - 1)
+					join(V, v->bucket_vc[w * 64 + (uint32_t)__builtin_ctzll(bits)]);
+		}
+		uint32_t stamp = j + 1;
+		V[p] = stamp;
+		v->last_of[p] = stamp;
+		if (wild) {
+			v->wild_last = stamp;
+			memcpy(v->wild_vc, V, sizeof(v->wild_vc));
+		}
+		for (uint32_t w = 0; w < POR_WORDS; w++)
+			for (uint64_t bits = st->fp[w]; bits; bits &= bits - 1) {
+				uint32_t b = w * 64 + (uint32_t)__builtin_ctzll(bits);
+				v->bucket_last[b] = stamp;
+				memcpy(v->bucket_vc[b], V, sizeof(v->bucket_vc[b]));
+			}
+		/* Whom it woke runs after it: not a race, an order. */
+		for (uint32_t m = st->woke; m; m &= m - 1) {
+			uint32_t q = (uint32_t)__builtin_ctz(m);
+			if (q >= SIM_THREADS_MAX)
+				continue;
+			if (!(has_pending >> q & 1u))
+				memset(pending[q], 0, sizeof(pending[q]));
+			join(pending[q], V);
+			has_pending |= 1u << q;
+		}
+	}
+}
+
+void dpor_after_run(struct dpor *d, const struct choice_rec *log, uint32_t nlog, uint32_t prefix_len,
+		    const struct sched_por *por)
+{
+	SIM_ASSERT_LE(nlog, SCN_CHOICES_MAX, "the choice log fits the tree");
+	for (uint32_t i = prefix_len; i < nlog; i++)
+		d->nodes[i] = (struct dpor_node){ .first = 0xffu };
+	if (!por || por->overflow) {
+		/* Not analysed: every choice of the run tries every option. Its
+		 * new choices are plain nodes; the ones it shares with earlier
+		 * runs get every candidate. */
+		d->plain_runs++;
+		for (uint32_t i = 0; i < prefix_len && i < nlog; i++)
+			d->nodes[i].backtrack |= d->nodes[i].options;
+		return;
+	}
+	for (uint32_t j = 0; j < por->n; j++) {
+		const struct por_step *st = &por->steps[j];
+		if (st->pos == POR_NO_CHOICE || st->pos < prefix_len || st->pos >= nlog)
+			continue;
+		SIM_ASSERT(log[st->pos].kind == CK_THREAD, "a step's choice is a thread choice");
+		struct dpor_node *n = &d->nodes[st->pos];
+		n->options = st->options;
+		n->backtrack = n->done = 1u << st->thread;
+		n->first = st->first;
+		n->preemptions = st->preemptions;
+	}
+	analyse(d, por->steps, por->n);
+}
+
+/* The option index of thread t at node n (the scheduler's order: the
+ * running thread first when it could go on, then by id). */
+static uint16_t option_of(const struct dpor_node *n, uint8_t t)
+{
+	if (n->first != 0xffu) {
+		if (t == n->first)
+			return 0;
+		uint32_t others = n->options & ~(1u << n->first);
+		return (uint16_t)(1 + __builtin_popcount(others & ((1u << t) - 1u)));
+	}
+	return (uint16_t)__builtin_popcount(n->options & ((1u << t) - 1u));
+}
+
+bool dpor_next(struct dpor *d, const struct choice_rec *log, uint32_t nlog, uint16_t *prefix, uint32_t *prefix_len)
+{
+	for (uint32_t i = nlog; i-- > 0;) {
+		const struct choice_rec *r = &log[i];
+		struct dpor_node *n = &d->nodes[i];
+		uint16_t value;
+		if (r->kind == CK_THREAD && n->options) {
+			uint32_t todo = n->backtrack & ~n->done & n->options;
+			/* Within the bound: another thread than the running one is a preemption. */
+			if (n->first != 0xffu && n->preemptions >= d->bound)
+				todo &= 1u << n->first;
+			if (!todo)
+				continue;
+			uint8_t t = (uint8_t)__builtin_ctz(todo);
+			n->done |= 1u << t;
+			value = option_of(n, t);
+			SIM_ASSERT_LT(value, r->n, "a backtrack thread is one of the choice's options");
+		} else {
+			if ((r->pad & CHOICE_REC_FORCED) || (uint32_t)r->value + 1 >= r->n)
+				continue;
+			value = (uint16_t)(r->value + 1);
+		}
+		for (uint32_t k = 0; k < i; k++)
+			prefix[k] = log[k].value;
+		prefix[i] = value;
+		*prefix_len = i + 1;
+		return true;
+	}
+	*prefix_len = 0;
+	return false;
+}

@@ -1,0 +1,68 @@
+/* dpor.h - the bounded exhaustive search with partial-order reduction.
+ *
+ * Stateless dynamic partial-order reduction (Flanagan & Godefroid, POPL
+ * 2005) over the choice tree of explore.c's DFS, with the preemption bound
+ * kept sound by bounded POR's conservative backtracking (Coons, Musuvathi,
+ * McKinley, OOPSLA 2013). A run is replayed from a prefix of choice values
+ * as in the plain DFS; after it, its step log (sched/por_log.h) tells which
+ * thread choices of the run need another thread tried:
+ *
+ *  - for each step j of thread p, the latest earlier step i of another
+ *    thread that is dependent on j (footprints meet, or either is wild) and
+ *    does not happen before j (vector clocks over the run: program order
+ *    plus dependent pairs) is a race: at the choice that began i, p joins
+ *    the backtrack set (every candidate of that choice if p was not one);
+ *  - bound: if step i continued the thread that ran before it, trying p at
+ *    i may be a preemption the bound forbids while trying p at the last
+ *    earlier context switch costs no more than the switch already made
+ *    there; so p joins the backtrack set of that switch's choice too.
+ *
+ * Every thread choice of a run starts with its backtrack set = the thread it
+ * took; a choice whose set holds an untried thread, feasible within the bound,
+ * is a branch; every other kind of choice (freedoms, faults, module
+ * timing) is tried with every value, as in the plain DFS. The next prefix
+ * is the deepest branch, as choice_dfs_next. A run whose step log
+ * overflowed, or that crashed, is not analysed: every choice it made gets
+ * every option (plain DFS below its prefix), which is sound.
+ *
+ * State: struct dpor, fixed size (one node per choice-log position), owned
+ * by the caller (nmr-explore keeps it in memory shared with its worker
+ * process, so a crashing driver does not lose the tree). */
+#ifndef NMRSIM_DPOR_H
+#define NMRSIM_DPOR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/choice.h"
+#include "core/config.h"
+#include "sched/por_log.h"
+
+struct dpor_node {
+	uint32_t options;    /* thread choice: candidate threads (bit per id); 0: a plain node */
+	uint32_t backtrack;  /* threads to try here */
+	uint32_t done;       /* threads tried here */
+	uint8_t first;       /* option 0 when it was the running thread, else 0xff */
+	uint8_t preemptions; /* taken before this choice */
+};
+
+struct dpor {
+	uint32_t bound;                       /* the preemption bound */
+	uint64_t races;                       /* races found (statistics) */
+	uint64_t plain_runs;                  /* runs not analysed (overflow or crash) */
+	struct dpor_node nodes[SCN_CHOICES_MAX];
+};
+
+void dpor_init(struct dpor *d, uint32_t preempt_bound);
+
+/* After a run from a prefix of prefix_len values: record its new choices
+ * and its races. por: its step log, NULL (or overflowed) when the run could
+ * not be analysed. */
+void dpor_after_run(struct dpor *d, const struct choice_rec *log, uint32_t nlog, uint32_t prefix_len,
+		    const struct sched_por *por);
+
+/* The prefix of the next run, deepest branch first; false when the tree
+ * within the bound is exhausted. prefix must hold nlog entries. */
+bool dpor_next(struct dpor *d, const struct choice_rec *log, uint32_t nlog, uint16_t *prefix, uint32_t *prefix_len);
+
+#endif

@@ -1,0 +1,79 @@
+/* por_log.c - the per-step footprint log of the reduced search (por_log.h). */
+#include "sched/por_log.h"
+
+#include <string.h>
+
+#include "core/assert.h"
+#include "trace/trace.h"
+
+void por_log_init(struct sched_por *p, struct por_step *steps, uint32_t cap, uint32_t hosted_modules)
+{
+	SIM_ASSERT(steps != NULL && cap > 0, "a step log has storage");
+	p->steps = steps;
+	p->cap = cap;
+	p->n = 0;
+	p->overflow = false;
+	p->woken = 0;
+	p->hosted = hosted_modules;
+}
+
+void por_log_begin(struct sched_por *p, const uint8_t *ids, uint32_t n, bool cur_first, uint8_t next,
+		   uint8_t module, uint32_t pos, uint32_t preemptions)
+{
+	if (p->n == p->cap) {
+		p->overflow = true;
+		return; /* the last step grows instead: its footprint stays a superset */
+	}
+	SIM_ASSERT(n >= 1, "a pick has a candidate");
+	struct por_step *st = &p->steps[p->n];
+	uint8_t prev = p->n ? p->steps[p->n - 1].thread : 0xffu;
+	memset(st, 0, sizeof(*st));
+	for (uint32_t i = 0; i < n; i++)
+		st->options |= 1u << ids[i];
+	st->thread = next;
+	st->first = cur_first ? ids[0] : 0xffu;
+	st->flags = prev != next ? POR_SWITCH : 0;
+	st->pos = pos;
+	st->preemptions = (uint8_t)(preemptions < 255 ? preemptions : 255);
+	p->n++;
+	/* The first step after a wake or a spawn reads what the waker wrote. */
+	if (p->woken >> next & 1u) {
+		p->woken &= ~(1u << next);
+		por_log_touch(p, POR_KEY(POR_THREAD, next));
+	}
+	/* Resuming returns into the code of the module it runs for. */
+	if (module != 0xffu)
+		por_log_module(p, module);
+}
+
+void por_log_event(struct sched_por *p, const struct event *e)
+{
+	switch (e->kind) {
+	case EV_API_ENTER:
+	case EV_API_EXIT:
+	case EV_CB_ENTER:
+	case EV_CB_EXIT:
+	case EV_CALL_ENTER:
+	case EV_CALL_EXIT:
+	case EV_DEREG_COMPLETE:
+	case EV_CHOICE:
+	case EV_MUTATE:
+	case EV_LOAD_ENTER:
+	case EV_LOAD_EXIT:
+	case EV_UNLOAD_ENTER:
+	case EV_UNLOAD_EXIT:
+		por_log_touch(p, POR_KEY(POR_NMR, 0));
+		break;
+	case EV_KERNEL:
+	case EV_DPRINT:
+		break;
+	default:
+		/* Scheduling and op-start events name a module without touching
+		 * its state; code of a hosted driver still ran. */
+		if (e->module < 32 && (p->hosted >> e->module & 1u))
+			por_log_touch(p, POR_KEY(POR_DRVCODE, 0));
+		return;
+	}
+	if (e->module != EV_NONE8)
+		por_log_module(p, e->module);
+}

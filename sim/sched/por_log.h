@@ -1,0 +1,128 @@
+/* por_log.h - what each step of a run touches, for partial-order reduction.
+ *
+ * A step is what one thread does from a pick of the scheduler (pick_next or
+ * sched_give_way choosing it) to the next pick: the rest of the API call it
+ * was stopped in, driver or module code, the start of its next call. The
+ * bounded exhaustive search with reduction (sim/run/dpor.c) needs, per
+ * step: the thread, the choice that started it (its position in the choice
+ * log, the threads it could have picked, whether picking another would have
+ * been a preemption) and its footprint: the shared things it read or wrote.
+ *
+ * A footprint is a set of keys (class << 24 | id) hashed into
+ * POR_BUCKETS bits; two steps are dependent when their bit sets meet or
+ * either is POR_WILD (it may depend on anything: simulated time, a spinning
+ * driver, the end of the run). A hash collision only adds a dependence, so
+ * it costs reduction, never soundness. Keys:
+ *   THREAD(t)  waking or spawning thread t, and t's first step after it;
+ *   NMR        the registrar's state (registrations, bindings, its work queue);
+ *   MODULE(m)  module m's state (a scripted module's, a driver's load state);
+ *   KFAM(f)    a family of kernel objects (kernel/kernel.c: kernel_por_api);
+ *   QUEUE(q)   a helper thread's work queue (DPC, I/O work, module work);
+ *   DRVCODE    driver memory as a whole: any step that ran a hosted
+ *              driver's code, until memory accesses are instrumented;
+ *   MEM(a)     one driver memory location (the slot for instrumented
+ *              accesses: sched_touch(s, POR_KEY(POR_MEM, hash of address))).
+ *
+ * Off (s->por == NULL) outside the reduced search: the hot path pays one
+ * predictable branch per pick and per touch. The log is caller storage
+ * (run arena), fixed capacity; a run with more steps sets `overflow` and the
+ * search falls back to trying every option of that run's choices. */
+#ifndef NMRSIM_POR_LOG_H
+#define NMRSIM_POR_LOG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define POR_WORDS 2                     /* footprint bits: 64 x POR_WORDS buckets */
+#define POR_BUCKETS (64 * POR_WORDS)
+#define POR_NO_CHOICE UINT32_MAX        /* a pick with one candidate: no choice logged */
+
+enum por_class {
+	POR_THREAD = 1, POR_NMR, POR_MODULE, POR_KFAM, POR_QUEUE, POR_DRVCODE, POR_MEM, POR_IDS,
+};
+#define POR_KEY(cls, id) ((uint32_t)(cls) << 24 | ((uint32_t)(id) & 0xffffffu))
+
+enum por_step_flags {
+	POR_WILD = 1,   /* dependent on every step */
+	POR_SWITCH = 2, /* another thread than the previous step's (the run's first step too) */
+};
+
+struct por_step {
+	uint64_t fp[POR_WORDS];   /* footprint buckets */
+	uint32_t pos;             /* choice-log index of the thread choice that began it, or POR_NO_CHOICE */
+	uint32_t options;         /* threads the pick could take (bit per id) */
+	uint32_t woke;            /* threads this step woke or spawned: their next step happens after it */
+	uint8_t thread;           /* the thread picked */
+	uint8_t first;            /* option 0 when it was the running thread (picking another preempts it), else 0xff */
+	uint8_t flags;            /* enum por_step_flags */
+	uint8_t preemptions;      /* preemptions taken before this pick (saturates at 255) */
+};
+
+struct sched_por {
+	struct por_step *steps;   /* caller storage */
+	uint32_t cap, n;
+	bool overflow;            /* a step did not fit: the run's footprints are incomplete */
+	uint32_t woken;           /* threads woken or spawned since their last step (bit per id) */
+	uint32_t hosted;          /* modules whose code is a hosted driver's (bit per module index) */
+};
+
+static inline uint32_t por_bucket(uint32_t key)
+{
+	/* murmur3's finaliser: every key bit moves every bucket bit */
+	key ^= key >> 16;
+	key *= 0x85ebca6bu;
+	key ^= key >> 13;
+	key *= 0xc2b2ae35u;
+	key ^= key >> 16;
+	return key & (POR_BUCKETS - 1u);
+}
+_Static_assert(POR_BUCKETS == 128, "por_bucket yields 7 bits");
+
+/* Start a run's log (storage of cap steps). */
+void por_log_init(struct sched_por *p, struct por_step *steps, uint32_t cap, uint32_t hosted_modules);
+
+/* Called by the scheduler at a pick: thread `next` begins a step. ids/n are
+ * the candidates (ids[0] is the running thread when cur_first), pos the
+ * choice-log index of the choice (POR_NO_CHOICE if none was logged). */
+void por_log_begin(struct sched_por *p, const uint8_t *ids, uint32_t n, bool cur_first, uint8_t next,
+		   uint8_t module, uint32_t pos, uint32_t preemptions);
+
+static inline void por_log_touch(struct sched_por *p, uint32_t key)
+{
+	if (p->n == 0)
+		return; /* before the first pick: setting up the run */
+	uint32_t b = por_bucket(key);
+	p->steps[p->n - 1].fp[b >> 6] |= 1ull << (b & 63);
+}
+
+/* The running step wakes or spawns thread t. */
+static inline void por_log_woke(struct sched_por *p, uint8_t t)
+{
+	por_log_touch(p, POR_KEY(POR_THREAD, t));
+	p->woken |= 1u << t;
+	if (p->n)
+		p->steps[p->n - 1].woke |= 1u << t;
+}
+
+static inline void por_log_wild(struct sched_por *p)
+{
+	if (p->n)
+		p->steps[p->n - 1].flags |= POR_WILD;
+}
+
+/* An event of the running step names module m (EV_NONE8 = none). */
+static inline void por_log_module(struct sched_por *p, uint8_t module)
+{
+	if (module >= 32)
+		return;
+	por_log_touch(p, POR_KEY(POR_MODULE, module));
+	if (p->hosted >> module & 1u)
+		por_log_touch(p, POR_KEY(POR_DRVCODE, 0));
+}
+
+/* An event of the running step (sched_emit): its module, and the
+ * registrar's state for NMR API calls, callbacks, dispatch calls, freedoms. */
+struct event;
+void por_log_event(struct sched_por *p, const struct event *e);
+
+#endif
