@@ -51,6 +51,7 @@ static const struct rule_info rule_table[RULE_COUNT] = {
 	[RULE_K09] = { "K09", "object-misuse", "A kernel object (event, timer, DPC, work item, lock, mutex, rundown ref, handle) is used only after its Initialize routine, while its memory is live, and in a state its routine allows." },
 	[RULE_K10] = { "K10", "resource-misuse", "Executive resources (ERESOURCE): acquired with normal kernel APCs disabled (a critical region or APC_LEVEL), released only by a holder, not deleted or reinitialised while held." },
 	[RULE_L04] = { "L04", "runs-without-end", "Driver code must call a kernel routine or return: a loop that calls none and waits for memory no other thread can still change runs without end." },
+	[RULE_R13] = { "R13", "registrar-error-answer", "NMR refuses an invalid, stale, wrong-role or repeated NmrDeregister*, NmrWaitFor*DeregisterComplete or Nmr*DetachComplete: an error status (Wait: STATUS_INVALID_PARAMETER), and no callback or deregistration completion inside the call." },
 };
 
 const struct rule_info *rule_info(enum rule r)

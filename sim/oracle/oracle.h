@@ -110,6 +110,7 @@ struct oracle_thread {
 		uint8_t irql;      /* the caller's IRQL at the call */
 		uint8_t cb_index;  /* ClientAttachProvider: callback frame it was recorded on, EV_NONE8 if none */
 		bool valid;        /* deregister/wait: the handle was a registration of that role (shadow.c) */
+		uint8_t refused;   /* deregister/wait/Complete: why NMR must refuse it (R13, rules_r.c), 0 if not */
 		uint8_t reg_state; /* deregister/wait: shadow state at enter */
 		uint16_t reg_index;/* deregister/wait: shadow registration index, EV_NONE16 if none */
 		uint32_t reg_seq;  /* ... its seq (guards against recycling) */
