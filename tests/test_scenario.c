@@ -231,10 +231,10 @@ static void test_rich(void)
 	CHECK_EQ_U(A.nthreads, 2);
 	CHECK(strcmp(A.thread_names[0], "T0") == 0 && strcmp(A.thread_names[1], "main") == 0);
 	static const struct scn_op want[] = {
-		{ OP_REGISTER, 0, 0, 0 }, { OP_REGISTER, 1, 1, 0 }, { OP_CALL, 1, 1, 0 },
-		{ OP_DEREGISTER, 1, 1, HSEL_STALE }, { OP_WAIT, 1, 1, HSEL_GARBAGE }, { OP_COMPLETE, 1, 0, HSEL_BINDING },
-		{ OP_IRQL, 1, 0, SCN_IRQL_DISPATCH }, { OP_ATTACH, 1, 1, 0 }, { OP_MUTATE, 1, 0, 0 },
-		{ OP_POLL, 1, 2, 0 }, { OP_UNLOAD, 1, 0, 0 }, { OP_YIELD, 1, 0, 0 },
+		{ OP_REGISTER, 0, 0, 0, 0 }, { OP_REGISTER, 1, 1, 0, 0 }, { OP_CALL, 1, 1, 0, 0 },
+		{ OP_DEREGISTER, 1, 1, HSEL_STALE, 0 }, { OP_WAIT, 1, 1, HSEL_GARBAGE, 0 }, { OP_COMPLETE, 1, 0, HSEL_BINDING, 0 },
+		{ OP_IRQL, 1, 0, SCN_IRQL_DISPATCH, 0 }, { OP_ATTACH, 1, 1, 0, 0 }, { OP_MUTATE, 1, 0, 0, 0 },
+		{ OP_POLL, 1, 2, 0, 0 }, { OP_UNLOAD, 1, 0, 0, 0 }, { OP_YIELD, 1, 0, 0, 0 },
 	};
 	CHECK_EQ_U(A.nops, sizeof want / sizeof want[0]);
 	CHECK(memcmp(A.ops, want, sizeof want) == 0);
