@@ -5,7 +5,7 @@
  * values as the registrar returned them), so it checks any registrar put
  * behind the function table, not just the model.
  *
- * Rules it checks from events: M01-M21 and R01-R12 (see the per-kind field
+ * Rules it checks from events: M01-M21 and R01-R13 (see the per-kind field
  * use in trace.h). The scheduler reports the liveness rules L01-L03 through
  * oracle_report(), because only it knows that every thread is blocked or that
  * the budget ran out. oracle_finish() runs the end-of-run checks (M17 for a
