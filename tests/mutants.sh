@@ -1,5 +1,5 @@
 #!/bin/sh
-# mutants.sh REPLAY CORPUS - the test suite's scenarios against two planted
+# mutants.sh REPLAY CORPUS [KERNEL_REPLAY] - the test suite's scenarios against two planted
 # registrar bugs (issue 13 items 4 and 5), run with `nmr-replay --registrar`
 # (the registrar model with one planted bug, sim/nmr/nmr_model.c; no build).
 #
@@ -11,7 +11,10 @@
 #   with two or three detaches PENDING, completed in every order): each of
 #   them but the one completing in pending order must fail its
 #   `expect clean` under it, and pass under the model. So the ordinary
-#   suite catches this bug, not only the fuzzers.
+#   suite catches this bug, not only the fuzzers. With KERNEL_REPLAY (the
+#   replay tool linking tests/drivers/), the same in WDK-driver form:
+#   corpus/kernel/pending-lifo.nmr (a client completing its detaches at
+#   Unload, newest first) passes under the model and fails under the bug.
 # deregister-again: a repeated NmrDeregister* of one handle answers
 #   STATUS_PENDING instead of an error. Only R13 may catch it: every
 #   scenario of the corpus that runs the model (rules, examples, seeds,
@@ -19,7 +22,7 @@
 #   apart from R13 findings, and at least one (rules/R13-good) gains R13.
 #
 # Passes iff all of that holds; prints what differs otherwise.
-replay=$1; corpus=$2
+replay=$1; corpus=$2; kreplay=$3
 fail=0
 
 rules_of() { # REGISTRAR FILE -> the rule IDs reported, one line
@@ -43,6 +46,17 @@ for group in pending2 pending3; do
 		fail=1
 	fi
 done
+
+if [ -n "$kreplay" ]; then
+	f=$corpus/kernel/pending-lifo.nmr
+	"$kreplay" --quiet --expect "$f" >/dev/null 2>&1 || { echo "mutants.sh: $f fails under the model" >&2; fail=1; }
+	if "$kreplay" --quiet --expect --registrar complete-wrong-binding "$f" >/dev/null 2>&1; then
+		echo "mutants.sh: $f passes under complete-wrong-binding (must fail)" >&2
+		fail=1
+	else
+		echo "complete-wrong-binding: caught by kernel/pending-lifo (WDK drivers)"
+	fi
+fi
 
 gained=0; checked=0
 for f in "$corpus"/rules/*.nmr "$corpus"/examples/*.nmr "$corpus"/seeds/*.nmr "$corpus"/regress/*.nmr; do
