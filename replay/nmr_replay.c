@@ -35,6 +35,8 @@ static void usage(FILE *out)
 		"  --rules SPEC    count only these rules as findings (\"R\", \"M04,K\", \"all\"; default all)\n"
 		"  --suppress FILE set aside the findings FILE matches (docs/FINDINGS.md; else $NMRSIM_SUPPRESS)\n"
 		"  --advisories-fail  advisories (e.g. M22) count as findings (else $NMRSIM_ADVISORIES_FAIL=1)\n"
+		"  --registrar R   run under registrar R instead of the file's (model, or a planted bug:\n"
+		"                  docs/SCENARIO.md#registrars; tests/mutants.sh)\n"
 		"exit: 0 clean, 1 violation found, 2 bad input or usage\n");
 }
 
@@ -59,6 +61,7 @@ int main(int argc, char **argv)
 	const char *path = NULL, *timeline = NULL, *record = NULL;
 	enum input_mode mode = INPUT_AUTO;
 	bool quiet = false, expect = false, hash_only = false, plain = false;
+	int registrar = -1; /* --registrar: replaces the input's */
 	struct run_source src = { .kind = SOURCE_SCENARIO };
 	struct run_options opt = { 0 };
 	struct opts o;
@@ -85,6 +88,11 @@ int main(int argc, char **argv)
 			if (!ok)
 				opts_fail(&o, "--rules: bad rule list '%s' (rule IDs, letters M K R L, or all)", v);
 		}
+		else if (opts_str(&o, "--registrar", &v)) {
+			registrar = scn_registrar_parse(v);
+			if (registrar < 0)
+				opts_fail(&o, "--registrar: unknown registrar '%s' (model or a mutant of docs/SCENARIO.md)", v);
+		}
 		else if (opts_u64(&o, "--seed", 0, UINT64_MAX, &src.seed)) src.kind = SOURCE_PRNG;
 		else if (opts_str(&o, "--pct", &v)) {
 			/* N:D - seed N, depth D (default 3) */
@@ -109,6 +117,8 @@ int main(int argc, char **argv)
 	findings_apply(&opt);
 	if (input_load_mode(&scn, path, mode) != 0)
 		return EXIT_BAD_INPUT;
+	if (registrar >= 0)
+		scn.registrar = (uint8_t)registrar;
 
 	crash_install(CRASH_EXIT); /* a crashing driver is finding K08, exit 1 */
 	crash_watchdog(CRASH_WATCHDOG_SECONDS); /* a run that never returns: exit 1 */

@@ -594,7 +594,7 @@ static void test_m06_m09(void)
 	reg(C0, ROLE_CLIENT, 0, HC0);
 	dereg(T0, C0, ROLE_CLIENT, HC0, ST_PENDING);
 	wait_ok(C0, ROLE_CLIENT, HC0);
-	s = wait_ok(C0, ROLE_CLIENT, HC0);
+	s = wait_full(T0, C0, ROLE_CLIENT, HC0, 0, ST_INVALID_PARAMETER, digest_of(C0));
 	EXPECT_ONLY(RULE_M07, C0, s);
 	CHECK(detail_has(RULE_M07, "wait already returned"));
 	reset(false);
@@ -1278,6 +1278,114 @@ static void test_r09_r10_r11_r12(void)
 	EXPECT_CLEAN();
 }
 
+/* R13: the registrar's answer to a call it must refuse. */
+static void test_r13(void)
+{
+	/* a second NmrDeregisterClient of one handle answered PENDING */
+	reset(false);
+	reg(C0, ROLE_CLIENT, 0, HC0);
+	dereg(T0, C0, ROLE_CLIENT, HC0, ST_PENDING);
+	uint32_t s = dereg(T0, C0, ROLE_CLIENT, HC0, ST_PENDING);
+	EXPECT(RULE_M04, C0, s);
+	EXPECT(RULE_R13, C0, s + 1);
+	CHECK_EQ_U(O.findings_total, 2);
+	CHECK(detail_has(RULE_R13, "already deregistered returned STATUS_PENDING"));
+	CHECK(oracle_rule_touched(&O, RULE_R13));
+	/* ... answered SUCCESS; a binding handle, the other role's, NULL answered PENDING */
+	reset(false);
+	reg(C0, ROLE_CLIENT, 0, HC0);
+	dereg(T0, C0, ROLE_CLIENT, HC0, ST_PENDING);
+	s = dereg(T0, C0, ROLE_CLIENT, HC0, ST_SUCCESS);
+	EXPECT(RULE_R13, C0, s + 1);
+	reset(false);
+	setup_pair();
+	s = dereg(T0, P0, ROLE_PROVIDER, HB0, ST_PENDING);
+	EXPECT(RULE_R13, P0, s + 1);
+	CHECK(detail_has(RULE_R13, "a binding handle"));
+	reset(false);
+	setup_pair();
+	s = dereg(T0, C0, ROLE_CLIENT, HP0, ST_PENDING);
+	EXPECT(RULE_R13, C0, s + 1);
+	reset(false);
+	s = dereg(T0, C0, ROLE_CLIENT, 0, ST_PENDING);
+	EXPECT(RULE_R13, C0, s + 1);
+	/* twin: every one of them refused with an error status: M04 alone */
+	reset(false);
+	setup_pair();
+	dereg(T0, C0, ROLE_CLIENT, HC0, ST_PENDING);
+	dereg(T0, C0, ROLE_CLIENT, HC0, ST_INVALID_PARAMETER);
+	dereg(T0, P0, ROLE_PROVIDER, HB0, ST_UNSUCCESSFUL);
+	dereg(T0, P0, ROLE_PROVIDER, HC0, ST_INVALID_PARAMETER);
+	dereg(T0, P0, ROLE_PROVIDER, GARBAGE, ST_INVALID_PARAMETER);
+	CHECK(find(RULE_M04) != NULL);
+	CHECK(find(RULE_R13) == NULL);
+	CHECK(oracle_rule_touched(&O, RULE_R13));
+	/* not judged: an unknown handle while an NmrRegister* is in flight (F1) */
+	reset(false);
+	api_enter(T1, API_REGISTER_CLIENT, C1, 0, 0);
+	s = dereg(T0, C0, ROLE_CLIENT, GARBAGE, ST_PENDING);
+	EXPECT_ONLY(RULE_M04, C0, s);
+
+	/* Wait before Deregister answered SUCCESS; the other role's answered UNSUCCESSFUL */
+	reset(false);
+	reg(C0, ROLE_CLIENT, 0, HC0);
+	s = wait_full(T0, C0, ROLE_CLIENT, HC0, 0, ST_SUCCESS, digest_of(C0));
+	EXPECT(RULE_M06, C0, s);
+	EXPECT(RULE_R13, C0, s + 1);
+	CHECK(detail_has(RULE_R13, "not deregistered yet returned STATUS_SUCCESS, not STATUS_INVALID_PARAMETER"));
+	reset(false);
+	setup_pair();
+	s = wait_full(T0, P0, ROLE_PROVIDER, HC0, 0, ST_UNSUCCESSFUL, 0);
+	EXPECT(RULE_M07, P0, s);
+	EXPECT(RULE_R13, P0, s + 1);
+	/* twin: STATUS_INVALID_PARAMETER */
+	reset(false);
+	reg(C0, ROLE_CLIENT, 0, HC0);
+	s = wait_full(T0, C0, ROLE_CLIENT, HC0, 0, ST_INVALID_PARAMETER, digest_of(C0));
+	EXPECT_ONLY(RULE_M06, C0, s);
+
+	/* a refused Complete (a garbage handle) that cleans up a binding inside the call */
+	reset(false);
+	setup_pair();
+	detach(W0, 0, &B0, ST_SUCCESS);
+	detach(W0, 1, &B0, ST_PENDING);
+	api_enter(T0, API_PROVIDER_DETACH_COMPLETE, P0, GARBAGE, 0);
+	s = cleanup(T0, 0, &B0);
+	EXPECT(RULE_M16, P0, s - 1);
+	EXPECT(RULE_R13, P0, s);
+	CHECK(detail_has(RULE_R13, "delivered ClientCleanupBindingContext to C0 inside the call"));
+	/* a refused Complete (detach not delivered yet) that completes a deregistration inside the call */
+	reset(false);
+	setup_pair();
+	api_enter(T0, API_CLIENT_DETACH_COMPLETE, C0, HB0, 0);
+	s = dereg_complete(C0, HC0);
+	EXPECT(RULE_M15, C0, s - 1);
+	EXPECT(RULE_R13, C0, s);
+	/* twin: the same cleanup inside the right Complete */
+	reset(false);
+	setup_pair();
+	detach(W0, 0, &B0, ST_SUCCESS);
+	detach(W0, 1, &B0, ST_PENDING);
+	api_enter(T0, API_PROVIDER_DETACH_COMPLETE, P0, HB0, 0);
+	cleanup(T0, 0, &B0);
+	cleanup(T0, 1, &B0);
+	api_exit(T0, API_PROVIDER_DETACH_COMPLETE, P0, HB0, 0, 0);
+	oracle_finish(&O, false);
+	EXPECT_CLEAN();
+	/* twin: a refused Complete with no effect, then the right one */
+	reset(false);
+	setup_pair();
+	detach(W0, 0, &B0, ST_SUCCESS);
+	detach(W0, 1, &B0, ST_PENDING);
+	s = complete(T0, 1, P0, GARBAGE);
+	complete(T0, 1, P0, HB0);
+	cleanup(T0, 0, &B0);
+	cleanup(T0, 1, &B0);
+	oracle_finish(&O, false);
+	EXPECT_ONLY(RULE_M16, P0, s);
+	CHECK(find(RULE_R13) == NULL);
+}
+
 /* ---- findings machinery ---- */
 
 static void test_dedup_stop(void)
@@ -1297,7 +1405,7 @@ static void test_dedup_stop(void)
 	reset(true);
 	reg(C0, ROLE_CLIENT, 0, HC0);
 	CHECK(!O.stop_requested);
-	wait_ok(C0, ROLE_CLIENT, HC0);
+	wait_full(T0, C0, ROLE_CLIENT, HC0, 0, ST_INVALID_PARAMETER, digest_of(C0));
 	CHECK(O.stop_requested);
 	CHECK_EQ_U(O.findings_total, 1);
 
@@ -1540,6 +1648,7 @@ int main(void)
 	test_r04_r05_r06();
 	test_r07_r08();
 	test_r09_r10_r11_r12();
+	test_r13();
 	test_dedup_stop();
 	test_capacity();
 	test_format();

@@ -231,10 +231,10 @@ static void test_rich(void)
 	CHECK_EQ_U(A.nthreads, 2);
 	CHECK(strcmp(A.thread_names[0], "T0") == 0 && strcmp(A.thread_names[1], "main") == 0);
 	static const struct scn_op want[] = {
-		{ OP_REGISTER, 0, 0, 0 }, { OP_REGISTER, 1, 1, 0 }, { OP_CALL, 1, 1, 0 },
-		{ OP_DEREGISTER, 1, 1, HSEL_STALE }, { OP_WAIT, 1, 1, HSEL_GARBAGE }, { OP_COMPLETE, 1, 0, HSEL_BINDING },
-		{ OP_IRQL, 1, 0, SCN_IRQL_DISPATCH }, { OP_ATTACH, 1, 1, 0 }, { OP_MUTATE, 1, 0, 0 },
-		{ OP_POLL, 1, 2, 0 }, { OP_UNLOAD, 1, 0, 0 }, { OP_YIELD, 1, 0, 0 },
+		{ OP_REGISTER, 0, 0, 0, 0 }, { OP_REGISTER, 1, 1, 0, 0 }, { OP_CALL, 1, 1, 0, 0 },
+		{ OP_DEREGISTER, 1, 1, HSEL_STALE, 0 }, { OP_WAIT, 1, 1, HSEL_GARBAGE, 0 }, { OP_COMPLETE, 1, 0, HSEL_BINDING, 0 },
+		{ OP_IRQL, 1, 0, SCN_IRQL_DISPATCH, 0 }, { OP_ATTACH, 1, 1, 0, 0 }, { OP_MUTATE, 1, 0, 0, 0 },
+		{ OP_POLL, 1, 2, 0, 0 }, { OP_UNLOAD, 1, 0, 0, 0 }, { OP_YIELD, 1, 0, 0, 0 },
 	};
 	CHECK_EQ_U(A.nops, sizeof want / sizeof want[0]);
 	CHECK(memcmp(A.ops, want, sizeof want) == 0);
@@ -381,6 +381,10 @@ static const struct bad bad_texts[] = {
 	{ "client C\ncall C handle=own\n", 2, "'call' takes no handle=" },
 	{ "client C\nderegister C handle=bogus\n", 2, "bad value 'bogus' for handle" },
 	{ "client C\nwait C handle=own x\n", 2, "extra token 'x' after 'wait'" },
+	{ "client C\nprovider P\ncomplete C peer=X\n", 3, "peer=X: not a scripted module of the other role than 'C'" },
+	{ "client C\nclient D\ncomplete C peer=D\n", 3, "peer=D: not a scripted module of the other role" },
+	{ "client C\nprovider P\nwait C peer=P\n", 3, "extra token 'peer=P' after 'wait'" },
+	{ "client C\nprovider P\ncomplete C peer=P peer=P\n", 3, "extra token 'peer=P' after 'complete'" },
 	{ "irql\n", 1, "missing level for 'irql'" },
 	{ "sleep\n", 1, "missing duration for 'sleep'" },
 	{ "time leaps\n", 1, "bad value 'leaps' for time (expected steps|jumps)" },
@@ -456,6 +460,28 @@ static void test_errors(void)
 
 /* sleep: text, print, binary (a yield whose module byte is the duration,
  * so inputs from before sleep decode as they did). */
+/* complete M [handle=SEL] peer=N: parsed, printed, carried in the struct only
+ * (the binary form completes the first PENDING detach). */
+static void test_complete_peer(void)
+{
+	CHECK(parse(&A, "provider P1\nprovider P2\nclient C detach=op\ncomplete C peer=P2\ncomplete C handle=stale peer=P1\n"
+			"complete C\n") == 0);
+	CHECK_EQ_U(A.nops, 3);
+	CHECK_EQ_U(A.ops[0].kind, OP_COMPLETE);
+	CHECK_EQ_U(A.ops[0].peer, 2);
+	CHECK_EQ_U(A.ops[0].arg, HSEL_OWN);
+	CHECK_EQ_U(A.ops[1].peer, 1);
+	CHECK_EQ_U(A.ops[1].arg, HSEL_STALE);
+	CHECK_EQ_U(A.ops[2].peer, 0);
+	CHECK(print_fixpoint(&A));
+	scn_print_text(&A, text_a, sizeof text_a);
+	CHECK(strstr(text_a, "  complete C peer=P2\n  complete C handle=stale peer=P1\n  complete C\n") != NULL);
+	size_t n = scn_encode_binary(&A, bin_a, sizeof bin_a);
+	scn_decode_binary(&B, bin_a, n);
+	CHECK_EQ_U(B.ops[0].peer, 0);
+	CHECK_EQ_U(B.ops[1].arg, HSEL_STALE);
+}
+
 static void test_sleep(void)
 {
 	const char *text = "thread T0\n  sleep 20ms\n  yield\n  sleep 1ms\n  sleep 255ms\n";
@@ -793,6 +819,7 @@ int main(void)
 	test_values();
 	test_schedules();
 	test_errors();
+	test_complete_peer();
 	test_sleep();
 	test_unload_unreachable();
 	test_bytes();

@@ -112,7 +112,7 @@ touched=${line#rules touched: }
 touched=${touched%/*}
 [ -n "$line" ] && [ "$touched" -ge 30 ] || bad "rule coverage of corpus/rules too low: '$line'"
 grep -qE '^F2 +detach order +[1-9]' "$tmp/cov.txt" || bad "F2 not exercised by corpus/rules"
-"$tools"/nmr-rulecov --json "$src/corpus/examples" | python3 -c 'import json,sys; j=json.load(sys.stdin); assert j["inputs"]==8 and "M04" in j["rules"] and "F1" in j["freedoms"]' \
+"$tools"/nmr-rulecov --json "$src/corpus/examples" | python3 -c 'import json,sys; j=json.load(sys.stdin); assert j["inputs"]==16 and "M04" in j["rules"] and "F1" in j["freedoms"]' \
 	|| bad "nmr-rulecov --json"
 echo "rulecov: $line"
 

@@ -200,7 +200,7 @@ static unsigned build_events(struct event *es)
 	scn.modules[1].role = ROLE_PROVIDER;
 	strcpy(scn.thread_names[0], "T0");
 	strcpy(scn.thread_names[1], "T1");
-	scn.ops[3] = (struct scn_op){ OP_DEREGISTER, 0, 0, HSEL_OWN };
+	scn.ops[3] = (struct scn_op){ OP_DEREGISTER, 0, 0, HSEL_OWN, 0 };
 
 	es[n++] = ev(1, EV_THREAD_START, 0, THREAD_SCRIPT, EV_NONE8);
 	e = ev(2, EV_SWITCH, 0, 0, EV_NONE8); e.arg = 1; es[n++] = e;

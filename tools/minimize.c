@@ -79,7 +79,8 @@ static void remove_thread(struct scenario *s, uint32_t t)
 static bool module_used(const struct scenario *s, uint32_t mod)
 {
 	for (uint32_t i = 0; i < s->nops; i++)
-		if (scn_op_takes_module((enum scn_op_kind)s->ops[i].kind) && s->ops[i].module == mod)
+		if ((scn_op_takes_module((enum scn_op_kind)s->ops[i].kind) && s->ops[i].module == mod) ||
+		    s->ops[i].peer == mod + 1)
 			return true;
 	return false;
 }
@@ -92,6 +93,8 @@ static void remove_module(struct scenario *s, uint32_t mod)
 			op->module = 0;
 		else if (op->module > mod)
 			op->module--;
+		if (op->peer > mod + 1)
+			op->peer--;
 	}
 	memmove(&s->modules[mod], &s->modules[mod + 1], sizeof(s->modules[0]) * (s->nmodules - mod - 1));
 	s->nmodules--;

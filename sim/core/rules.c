@@ -53,6 +53,7 @@ static const struct rule_info rule_table[RULE_COUNT] = {
 	[RULE_L04] = { "L04", "runs-without-end", "Driver code must call a kernel routine or return: a loop that calls none and waits for memory no other thread can still change runs without end." },
 	[RULE_M22] = { "M22", "instance-version", "NPI_REGISTRATION_INSTANCE.Version should be 0; Windows registers and binds a module with another value, and shipped drivers set their own NPI version there (advisory).", RULE_ADVISORY },
 	[RULE_M23] = { "M23", "freedom-dependence", "Advisory: a module's visible outcome (DriverEntry status, bindings formed, Unload) must not depend on a freedom F1-F5 the documentation leaves to NMR.", RULE_ADVISORY },
+	[RULE_R13] = { "R13", "registrar-error-answer", "NMR refuses an invalid, stale, wrong-role or repeated NmrDeregister*, NmrWaitFor*DeregisterComplete or Nmr*DetachComplete: an error status (Wait: STATUS_INVALID_PARAMETER), and no callback or deregistration completion inside the call." },
 };
 
 const struct rule_info *rule_info(enum rule r)

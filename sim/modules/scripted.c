@@ -59,6 +59,17 @@ static void binding_release(struct scripted_binding *b)
 	b->owner->allocations--;
 }
 
+/* The scripted module whose registration instance this is (its ModuleId),
+ * EV_NONE8 for any other module: `complete M peer=N` picks bindings by it. */
+static uint8_t scripted_module_of(const struct scripted_run *r, const NPI_REGISTRATION_INSTANCE *ri)
+{
+	for (uint8_t i = 0; ri && ri->ModuleId && i < r->scn->nmodules; i++)
+		if (r->scn->modules[i].kind == MODULE_SCRIPTED &&
+		    memcmp(&r->modules[i].module_id.Guid, &ri->ModuleId->Guid, sizeof(GUID)) == 0)
+			return i;
+	return EV_NONE8;
+}
+
 /* ---- module work items (the system worker) ---- */
 
 static void queue_work(struct scripted_run *r, struct scripted_work w)
@@ -118,7 +129,6 @@ void scripted_sys_worker(struct sched *s, void *arg)
 static NTSTATUS client_attach(HANDLE bh, PVOID ClientContext, PNPI_REGISTRATION_INSTANCE ProviderRegistrationInstance)
 {
 	struct scripted_module *m = ClientContext;
-	(void)ProviderRegistrationInstance;
 	switch (m->cfg->attach) {
 	case ATTACH_DECLINE:
 		return STATUS_NOINTERFACE;
@@ -148,6 +158,7 @@ static NTSTATUS client_attach(HANDLE bh, PVOID ClientContext, PNPI_REGISTRATION_
 	}
 	b->peer_context = pctx;
 	b->peer_dispatch = pdisp;
+	b->peer_module = scripted_module_of(m->run, ProviderRegistrationInstance);
 	b->attached = true;
 	return STATUS_SUCCESS;
 }
@@ -157,7 +168,6 @@ static NTSTATUS provider_attach(HANDLE bh, PVOID ProviderContext, PNPI_REGISTRAT
 				CONST VOID **ProviderDispatch)
 {
 	struct scripted_module *m = ProviderContext;
-	(void)ClientRegistrationInstance;
 	switch (m->cfg->attach) {
 	case ATTACH_DECLINE:
 		return STATUS_NOINTERFACE;
@@ -173,6 +183,7 @@ static NTSTATUS provider_attach(HANDLE bh, PVOID ProviderContext, PNPI_REGISTRAT
 		return STATUS_INSUFFICIENT_RESOURCES;
 	b->peer_context = ClientBindingContext;
 	b->peer_dispatch = ClientDispatch;
+	b->peer_module = scripted_module_of(m->run, ClientRegistrationInstance);
 	b->attached = true;
 	*ProviderBindingContext = b;
 	*ProviderDispatch = &dispatch_table;
@@ -379,36 +390,42 @@ static NTSTATUS op_wait(struct scripted_module *m, uint8_t sel)
 	return st;
 }
 
-static struct scripted_binding *first_pending(const struct scripted_module *m)
+/* Whether b is a binding with module `peer` (1 + index; 0: any). */
+static bool binding_with(const struct scripted_binding *b, uint8_t peer)
+{
+	return peer == 0 || b->peer_module == peer - 1;
+}
+
+static struct scripted_binding *first_pending(const struct scripted_module *m, uint8_t peer)
 {
 	for (uint32_t i = 0; i < m->nbindings; i++)
-		if (m->bindings[i]->pending)
+		if (m->bindings[i]->pending && binding_with(m->bindings[i], peer))
 			return m->bindings[i];
 	return NULL;
 }
 
-static bool detach_may_come(const struct scripted_module *m)
+static bool detach_may_come(const struct scripted_module *m, uint8_t peer)
 {
 	for (uint32_t i = 0; i < m->nbindings; i++) {
 		const struct scripted_binding *b = m->bindings[i];
-		if (b->attached && !b->detach_done && !b->cleaned)
+		if (b->attached && !b->detach_done && !b->cleaned && binding_with(b, peer))
 			return true;
 	}
 	return false;
 }
 
-static void op_complete(struct scripted_module *m, uint8_t sel)
+static void op_complete(struct scripted_module *m, uint8_t sel, uint8_t peer)
 {
-	struct scripted_binding *target = first_pending(m);
+	struct scripted_binding *target = first_pending(m, peer);
 	if (sel == HSEL_OWN) {
 		/* A correct module completes only a detach it pended: it waits
 		 * (polling, as a module's own worker would) until one pends, and
 		 * calls nothing when no detach can come any more. */
 		while (!target) {
-			if (!detach_may_come(m))
+			if (!detach_may_come(m, peer))
 				return;
 			sched_point(m->run->sched);
-			target = first_pending(m);
+			target = first_pending(m, peer);
 		}
 	}
 	if (!target)
@@ -551,7 +568,7 @@ static void run_op(struct scripted_run *r, const struct scn_op *op, uint32_t ind
 	case OP_DEREGISTER: (void)op_deregister(m, op->arg); break;
 	case OP_WAIT: (void)op_wait(m, op->arg); break;
 	case OP_UNLOAD: scripted_unload(m); break;
-	case OP_COMPLETE: op_complete(m, op->arg); break;
+	case OP_COMPLETE: op_complete(m, op->arg, op->peer); break;
 	case OP_CALL: op_call(m); break;
 	case OP_ATTACH: op_attach(m); break;
 	case OP_IRQL: sched_set_irql(s, op->arg); break;

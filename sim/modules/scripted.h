@@ -32,6 +32,7 @@ struct scripted_binding {
 	bool pending;                  /* detach returned PENDING, Complete owed */
 	bool cleaned;                  /* cleanup callback ran */
 	uint8_t inflight;              /* dispatch calls in progress */
+	uint8_t peer_module;           /* the scripted module on the other side, EV_NONE8 if not one */
 };
 
 struct scripted_module {

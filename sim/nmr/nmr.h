@@ -72,6 +72,7 @@ struct nmr_binding {
 	uint8_t reg[2];        /* registration slots: [NMR_CLIENT], [NMR_PROVIDER] */
 	uint8_t side[2];       /* enum nmr_side_state per side */
 	bool completed_early[2]; /* Complete arrived while the detach callback still ran */
+	uint32_t pending_since[2]; /* when each side's detach returned PENDING (nmr_model.pending_clock) */
 	bool cleaned[2];       /* cleanup delivered for that side */
 	void *context[2];      /* binding contexts: client's, provider's */
 	const void *dispatch[2]; /* dispatch tables: client's, provider's */
@@ -102,6 +103,7 @@ struct nmr_model {
 	uint32_t queue_head, queue_len;
 	struct sim_thread *workers[NMR_WORKERS_MAX];
 	uint32_t dropped_work;     /* deliveries dropped because the queue was full */
+	uint32_t pending_clock;    /* detaches that returned PENDING so far (orders them) */
 };
 
 extern const struct nmr_registrar_ops nmr_model_ops;

@@ -96,6 +96,7 @@ void nmr_model_detach_side(struct nmr_model *m, struct nmr_binding *b, enum nmr_
 	 * finishes a PENDING at once. */
 	if (st == STATUS_PENDING && !b->completed_early[side]) {
 		b->side[side] = SIDE_PENDING;
+		b->pending_since[side] = ++m->pending_clock;
 		return;
 	}
 	b->side[side] = SIDE_DETACHED;

@@ -152,6 +152,8 @@ static NTSTATUS model_deregister(void *impl, enum nmr_role role, HANDLE h)
 {
 	struct nmr_model *m = impl;
 	struct nmr_reg *r = reg_of(m, role, h);
+	if (m->mutant == MUTANT_DEREGISTER_AGAIN && r && r->state != REG_ACTIVE)
+		return STATUS_PENDING; /* planted bug: a repeated call answered as if it were the first */
 	if (!r || r->state != REG_ACTIVE)
 		return STATUS_INVALID_PARAMETER;
 	r->state = REG_DEREGISTERING;
@@ -275,6 +277,22 @@ static NTSTATUS model_client_attach_provider(void *impl, HANDLE bh, PVOID cbc, c
 	return st;
 }
 
+/* Planted bug: a Complete finishes the binding of the caller's registration
+ * whose side has been PENDING longest, not the one it names (a registrar
+ * keeping a FIFO of pending detaches per registration). Right whenever a
+ * module completes in the order its detaches pended, as work items do. */
+static struct nmr_binding *complete_wrong_binding(struct nmr_model *m, struct nmr_binding *b, enum nmr_role side)
+{
+	struct nmr_binding *oldest = b;
+	for (uint32_t i = 0; i < NMR_BINDINGS_MAX; i++) {
+		struct nmr_binding *o = &m->bindings[i];
+		if (o->state == BIND_DETACHING && o->reg[side] == b->reg[side] && o->side[side] == SIDE_PENDING &&
+		    o->pending_since[side] < oldest->pending_since[side])
+			oldest = o;
+	}
+	return oldest;
+}
+
 static void model_detach_complete(void *impl, enum nmr_role side, HANDLE bh)
 {
 	struct nmr_model *m = impl;
@@ -288,6 +306,8 @@ static void model_detach_complete(void *impl, enum nmr_role side, HANDLE bh)
 	}
 	if (b->side[side] != SIDE_PENDING)
 		return; /* M15 */
+	if (m->mutant == MUTANT_COMPLETE_WRONG)
+		b = complete_wrong_binding(m, b, side);
 	NMR_MODEL_ASSERT(m, b->state == BIND_DETACHING, "a side is PENDING only while its binding detaches");
 	b->side[side] = SIDE_DETACHED;
 	nmr_model_maybe_cleanup(m, b);

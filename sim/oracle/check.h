@@ -98,5 +98,8 @@ void check_r10(struct oracle *o, const struct oracle_view *v);
 void check_r10_wait(struct oracle *o, const struct oracle_view *v);
 void check_r11(struct oracle *o, const struct oracle_view *v);
 void check_r12(struct oracle *o, const struct oracle_view *v);
+void check_r13_enter(struct oracle *o, const struct oracle_view *v);
+void check_r13_exit(struct oracle *o, const struct oracle_view *v);
+void check_r13_inside(struct oracle *o, const struct oracle_view *v);
 
 #endif

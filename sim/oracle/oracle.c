@@ -8,7 +8,7 @@
  * constant, so each RUN compiles to direct calls of its checks (the table
  * walk with indirect calls and a second pass over the event cost a fuzzing
  * run a tenth of its instructions). The checks live by family: rules_m.c
- * (module obligations M01-M21) and rules_r.c (registrar guarantees R01-R12).
+ * (module obligations M01-M22) and rules_r.c (registrar guarantees R01-R13).
  * The kernel-primitive rules K01-K09 are decided by the kernel shim, which
  * owns that state, and the liveness rules L01-L03 by the run, which sees every
  * thread blocked or the budget spent; both report through oracle_report().
@@ -17,7 +17,7 @@
  *
  * Rule coverage (rules_touched), a bit set when the run reaches a state in
  * which the rule is evaluated on something real (rows with touch, and the
- * conditional touches of M03 M17 M18 R08 R10 R11 in their checks):
+ * conditional touches of M03 M17 M18 R08 R10 R11 R13 in their checks):
  *   M01 M02  any NmrRegister*            M04 M05  any NmrDeregister*
  *   M06-M09  any wait                    M03  a digest compared (callback or wait exit)
  *   M10 R05 R12  any detach callback     M11  any NmrClientAttachProvider
@@ -28,6 +28,7 @@
  *   R01 R02  any client attach           R03  any attach callback
  *   R04  any EV_DEREG_COMPLETE           R08 R10  a wait returned SUCCESS
  *   R09  any callback                    R11  a deregister of a live handle returned
+ *   R13  a deregister, wait or Complete NMR must refuse
  * and every rule a finding (also from oracle_report) is made for.
  */
 #include "oracle/oracle.h"
@@ -52,12 +53,14 @@ static const struct oracle_rule_row register_enter[] = {
 static const struct oracle_rule_row deregister_enter[] = {
 	ROW(RULE_M05, TOUCH, check_m05),
 	ROW(RULE_M04, TOUCH, check_m04),
+	ROW(RULE_R13, NO_TOUCH, check_r13_enter),
 };
 static const struct oracle_rule_row wait_enter[] = {
 	ROW(RULE_M08, TOUCH, check_m08),
 	ROW(RULE_M09, TOUCH, check_m09),
 	ROW(RULE_M07, TOUCH, check_m07),
 	ROW(RULE_M06, TOUCH, check_m06),
+	ROW(RULE_R13, NO_TOUCH, check_r13_enter),
 };
 static const struct oracle_rule_row attach_provider_enter[] = {
 	ROW(RULE_M11, TOUCH, check_m11),
@@ -66,16 +69,19 @@ static const struct oracle_rule_row complete_enter[] = {
 	ROW(RULE_M16, TOUCH, check_m16),
 	ROW(RULE_M19, NO_TOUCH, check_m19_complete),
 	ROW(RULE_M15, TOUCH, check_m15_complete),
+	ROW(RULE_R13, NO_TOUCH, check_r13_enter),
 };
 
 /* NMR API returned (EV_API_EXIT). */
 static const struct oracle_rule_row deregister_exit[] = {
 	ROW(RULE_R11, NO_TOUCH, check_r11),
+	ROW(RULE_R13, NO_TOUCH, check_r13_exit),
 };
 static const struct oracle_rule_row wait_exit[] = {
 	ROW(RULE_M03, NO_TOUCH, check_m03),
 	ROW(RULE_R08, NO_TOUCH, check_r08),
 	ROW(RULE_R10, NO_TOUCH, check_r10_wait),
+	ROW(RULE_R13, NO_TOUCH, check_r13_exit),
 };
 
 /* Callback delivered (EV_CB_ENTER, what = enum nmr_cb): any, then per callback. */
@@ -83,6 +89,7 @@ static const struct oracle_rule_row callback_enter[] = {
 	ROW(RULE_R09, TOUCH, check_r09),
 	ROW(RULE_M03, NO_TOUCH, check_m03),
 	ROW(RULE_R10, NO_TOUCH, check_r10),
+	ROW(RULE_R13, NO_TOUCH, check_r13_inside),
 };
 static const struct oracle_rule_row client_attach_enter[] = {
 	ROW(RULE_R01, TOUCH, check_r01),
@@ -131,6 +138,7 @@ static const struct oracle_rule_row unload_exit[] = {
 };
 static const struct oracle_rule_row dereg_complete[] = {
 	ROW(RULE_R04, TOUCH, check_r04),
+	ROW(RULE_R13, NO_TOUCH, check_r13_inside),
 };
 static const struct oracle_rule_row at_end[] = { /* per live binding */
 	ROW(RULE_M17, NO_TOUCH, check_m17_end),

@@ -5,7 +5,7 @@
  * values as the registrar returned them), so it checks any registrar put
  * behind the function table, not just the model.
  *
- * Rules it checks from events: M01-M21 and R01-R12 (see the per-kind field
+ * Rules it checks from events: M01-M21 and R01-R13 (see the per-kind field
  * use in trace.h). The scheduler reports the liveness rules L01-L03 through
  * oracle_report(), because only it knows that every thread is blocked or that
  * the budget ran out. oracle_finish() runs the end-of-run checks (M17 for a
@@ -111,6 +111,7 @@ struct oracle_thread {
 		uint8_t irql;      /* the caller's IRQL at the call */
 		uint8_t cb_index;  /* ClientAttachProvider: callback frame it was recorded on, EV_NONE8 if none */
 		bool valid;        /* deregister/wait: the handle was a registration of that role (shadow.c) */
+		uint8_t refused;   /* deregister/wait/Complete: why NMR must refuse it (R13, rules_r.c), 0 if not */
 		uint8_t reg_state; /* deregister/wait: shadow state at enter */
 		uint16_t reg_index;/* deregister/wait: shadow registration index, EV_NONE16 if none */
 		uint32_t reg_seq;  /* ... its seq (guards against recycling) */

@@ -1,4 +1,4 @@
-/* rules_r.c - registrar guarantees R01-R12 (CONTRACTS.md "Registrar
+/* rules_r.c - registrar guarantees R01-R13 (CONTRACTS.md "Registrar
  * guarantees"): checked against the engine's registrar model, or any
  * registrar behind the function table. One check per rule (two where a rule
  * is decided at two kinds of event), each under the contract row it checks;
@@ -19,6 +19,8 @@
 
 #include "oracle/check.h"
 #include "trace/names.h"
+
+#define ST_INVALID_PARAMETER ((int32_t)0xC000000Du)
 
 /* R12's condition: the attach callbacks that must have returned before a
  * callback of that side (the provider side also waits for its own). */
@@ -277,4 +279,157 @@ void check_r12(struct oracle *o, const struct oracle_view *v)
 	oracle_reportf(o, e, RULE_R12, SITE_CB, e->what, e->module, b->slot, e->handle,
 		       "%s of %s for binding #%u while %s had not returned", cn, oracle_mod_name(o, e->module, nb), b->slot,
 		       attach_unreturned(b->attach_cb[0]) ? "ClientAttachProvider" : "ProviderAttachClient");
+}
+
+/* R13 registrar-error-answer: NMR refuses an invalid, stale, wrong-role or
+ * repeated `NmrDeregister*`, `NmrWaitFor*DeregisterComplete` or
+ * `Nmr*DetachComplete` with the documented error status and changes no
+ * state. The module's side of such a call is M04 / M06 / M07 / M15 / M16;
+ * R13 is the registrar's answer to it, so both may come from one call.
+ *
+ * Decided at the call's entry (check_r13_enter records why in the API frame)
+ * and judged by what follows inside the call:
+ *   NmrDeregister*  returns an error status (not SUCCESS, not PENDING: the
+ *                   page says "Other status codes: An error occurred");
+ *   NmrWaitFor*     returns STATUS_INVALID_PARAMETER (the page's answer
+ *                   before Deregister or for an invalid handle);
+ *   all three       deliver no callback and complete no deregistration on the
+ *                   calling thread while the call runs (Complete is VOID:
+ *                   this is the only way its refusal shows; an effect the
+ *                   registrar defers shows later as R04, R05 or R06).
+ * Only what the shadow knows is judged: an unknown handle is not judged while
+ * an NmrRegister* is in flight (F1 may have written a handle the oracle has
+ * not seen) or once the shadow dropped or recycled entries. */
+
+enum r13_reason {
+	R13_NONE = 0, R13_NULL, R13_OTHER_ROLE, R13_WAITED, R13_DEREGISTERED, R13_NOT_DEREGISTERED,
+	R13_BINDING_HANDLE, R13_UNKNOWN_REG, R13_REG_HANDLE, R13_UNKNOWN_BINDING, R13_ATTACH_FAILED,
+	R13_CLEANED, R13_NOT_DETACHING, R13_SECOND_EARLY, R13_DETACHED, R13_REASONS
+};
+
+static const char *const r13_reasons[R13_REASONS] = {
+	[R13_NONE] = "-",
+	[R13_NULL] = "a NULL handle",
+	[R13_OTHER_ROLE] = "the other role's registration handle",
+	[R13_WAITED] = "a registration whose wait already returned",
+	[R13_DEREGISTERED] = "a registration already deregistered",
+	[R13_NOT_DEREGISTERED] = "a registration not deregistered yet",
+	[R13_BINDING_HANDLE] = "a binding handle",
+	[R13_UNKNOWN_REG] = "a handle NmrRegister* never returned (or one long finished)",
+	[R13_REG_HANDLE] = "a registration handle",
+	[R13_UNKNOWN_BINDING] = "a handle no attach callback received",
+	[R13_ATTACH_FAILED] = "a binding whose attach failed",
+	[R13_CLEANED] = "a binding whose side was cleaned up",
+	[R13_NOT_DETACHING] = "a binding whose side's detach callback was not delivered",
+	[R13_SECOND_EARLY] = "a second Complete while the detach callback runs",
+	[R13_DETACHED] = "a binding whose side's detach already completed",
+};
+
+/* An NmrRegister* on some thread has not returned (or frames were not
+ * recorded): its handle may be in the caller's hands already (F1). */
+static bool r13_register_in_flight(const struct oracle *o)
+{
+	for (unsigned t = 0; t < SIM_THREADS_MAX; t++) {
+		const struct oracle_thread *th = &o->threads[t];
+		if (th->api_depth > ORACLE_API_DEPTH_MAX)
+			return true;
+		for (unsigned j = 0; j < th->api_depth; j++)
+			if (th->api[j].api <= API_REGISTER_PROVIDER)
+				return true;
+	}
+	return false;
+}
+
+static enum r13_reason r13_reg_refusal(const struct oracle *o, const struct oracle_view *v, bool dereg)
+{
+	const struct oracle_reg *r = v->r;
+	uint32_t h = v->e->handle;
+	if (!h)
+		return R13_NULL;
+	if (r) {
+		if (r->role != v->side)
+			return R13_OTHER_ROLE;
+		if (r->state == REG_WAIT_RETURNED)
+			return R13_WAITED;
+		if (dereg && r->state != REG_REGISTERED)
+			return R13_DEREGISTERED;
+		if (!dereg && r->state == REG_REGISTERED)
+			return R13_NOT_DEREGISTERED;
+		return R13_NONE;
+	}
+	if (shadow_binding_find(o, h) != NO_INDEX)
+		return R13_BINDING_HANDLE;
+	return o->regs_dropped || r13_register_in_flight(o) ? R13_NONE : R13_UNKNOWN_REG;
+}
+
+static enum r13_reason r13_complete_refusal(const struct oracle *o, const struct oracle_view *v)
+{
+	const struct oracle_binding *b = v->b;
+	unsigned side = v->side;
+	uint32_t h = v->e->handle;
+	if (!h)
+		return R13_NULL;
+	if (!b) {
+		if (shadow_reg_find(o, h) != NO_INDEX)
+			return R13_REG_HANDLE;
+		return o->bindings_dropped || o->bindings_recycled ? R13_NONE : R13_UNKNOWN_BINDING;
+	}
+	if (b->attach_state == BATT_FAILED)
+		return R13_ATTACH_FAILED;
+	if (b->cleanup_calls[side])
+		return R13_CLEANED;
+	switch (b->side_state[side]) {
+	case SIDE_ATTACHED: return R13_NOT_DETACHING;
+	case SIDE_DETACHING: return b->complete_early[side] ? R13_SECOND_EARLY : R13_NONE;
+	case SIDE_PENDING: return R13_NONE;
+	default: return R13_DETACHED;
+	}
+}
+
+/* At the entry of a deregister, wait or Complete: whether NMR must refuse it. */
+void check_r13_enter(struct oracle *o, const struct oracle_view *v)
+{
+	unsigned api = v->e->what;
+	enum r13_reason why = api >= API_CLIENT_DETACH_COMPLETE ? r13_complete_refusal(o, v)
+								 : r13_reg_refusal(o, v, api <= API_DEREGISTER_PROVIDER);
+	if (why == R13_NONE)
+		return;
+	oracle_touch(o, RULE_R13);
+	if (v->f)
+		v->f->refused = (uint8_t)why;
+}
+
+/* At the return of a refused deregister or wait: the status. */
+void check_r13_exit(struct oracle *o, const struct oracle_view *v)
+{
+	const struct event *e = v->e;
+	const struct oracle_api_frame *f = v->f;
+	char sb[16];
+	if (!f || !f->refused || f->refused >= R13_REASONS)
+		return;
+	bool dereg = e->what <= API_DEREGISTER_PROVIDER;
+	if (dereg ? e->status < 0 : e->status == ST_INVALID_PARAMETER)
+		return;
+	oracle_reportf(o, e, RULE_R13, SITE_API, e->what, e->module, EV_NONE16, e->handle,
+		       "%s(0x%08x) with %s returned %s, not %s", nmr_api_name((enum nmr_api)e->what), e->handle,
+		       r13_reasons[f->refused], ntstatus_name(e->status, sb),
+		       dereg ? "an error status" : "STATUS_INVALID_PARAMETER");
+}
+
+/* A callback delivered, or a deregistration completed, on a thread whose
+ * innermost NMR call is one NMR must refuse: the refused call changed state. */
+void check_r13_inside(struct oracle *o, const struct oracle_view *v)
+{
+	const struct event *e = v->e;
+	const struct oracle_thread *t = v->t;
+	if (!t || t->api_depth == 0 || t->api_depth > ORACLE_API_DEPTH_MAX)
+		return;
+	const struct oracle_api_frame *f = &t->api[t->api_depth - 1];
+	if (!f->refused || f->refused >= R13_REASONS)
+		return;
+	char nb[8];
+	const char *what = e->kind == EV_CB_ENTER ? nmr_cb_name((enum nmr_cb)e->what) : "the completion of a deregistration";
+	oracle_reportf(o, e, RULE_R13, SITE_API, f->api, f->module, e->kind == EV_CB_ENTER ? e->binding : EV_NONE16,
+		       f->handle, "%s(0x%08x) with %s delivered %s to %s inside the call", nmr_api_name((enum nmr_api)f->api),
+		       f->handle, r13_reasons[f->refused], what, oracle_mod_name(o, e->module, nb));
 }

@@ -92,7 +92,7 @@ enum scn_op_kind {
 	OP_DEREGISTER,   /* deregister M [handle=SEL] */
 	OP_WAIT,         /* wait M [handle=SEL] */
 	OP_UNLOAD,       /* unload M: run M's Unload routine */
-	OP_COMPLETE,     /* complete M [handle=SEL]: Complete M's PENDING (op-mode) detaches */
+	OP_COMPLETE,     /* complete M [handle=SEL] [peer=N]: Complete M's PENDING (op-mode) detaches */
 	OP_CALL,         /* call M: one dispatch call on M's first binding */
 	OP_ATTACH,       /* attach M: NmrClientAttachProvider outside a callback (M11) */
 	OP_IRQL,         /* irql LEVEL: raise or lower this thread's IRQL */
@@ -131,6 +131,7 @@ struct scn_op {
 	uint8_t thread; /* scripted thread index < nthreads */
 	uint8_t module; /* module index < nmodules (ignored by irql, yield) */
 	uint8_t arg;    /* enum scn_handle, or the IRQL for OP_IRQL */
+	uint8_t peer;   /* complete: 1 + the module whose binding's PENDING detach to complete (`peer=`), 0: the first PENDING (not in the binary form) */
 };
 
 enum scn_sched {
@@ -157,6 +158,8 @@ enum scn_registrar {
 	MUTANT_LATE_CALLBACK,    /* R10 */
 	MUTANT_DEREG_SUCCESS,    /* R11 */
 	MUTANT_DETACH_EARLY,     /* R12 */
+	MUTANT_DEREGISTER_AGAIN, /* R13: a second NmrDeregister* of one handle answers PENDING */
+	MUTANT_COMPLETE_WRONG,   /* R06 (multi-pending tests): Complete finishes the side's longest-PENDING binding of that registration */
 	REGISTRAR_COUNT
 };
 

@@ -85,6 +85,8 @@ static const char *const registrar_names[REGISTRAR_COUNT] = {
 	[MUTANT_LATE_CALLBACK] = "late-callback",
 	[MUTANT_DEREG_SUCCESS] = "deregister-success",
 	[MUTANT_DETACH_EARLY] = "detach-early",
+	[MUTANT_DEREGISTER_AGAIN] = "deregister-again",
+	[MUTANT_COMPLETE_WRONG] = "complete-wrong-binding",
 };
 
 static const char *const sched_names[SCHED_COUNT] = {

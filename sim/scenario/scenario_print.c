@@ -59,6 +59,8 @@ static void print_op(struct out *o, const struct scenario *s, const struct scn_o
 		put(o, " %.*s", SCN_NAME_MAX - 1, op->module < s->nmodules ? s->modules[op->module].name : "?");
 	if (scn_op_takes_handle(k) && op->arg != HSEL_OWN)
 		put(o, " handle=%s", scn_handle_name((enum scn_handle)op->arg));
+	if (k == OP_COMPLETE && op->peer && op->peer <= s->nmodules)
+		put(o, " peer=%.*s", SCN_NAME_MAX - 1, s->modules[op->peer - 1].name);
 	if (k == OP_IRQL)
 		put(o, " %s", scn_irql_name(op->arg));
 	if (k == OP_SLEEP)

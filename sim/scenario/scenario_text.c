@@ -53,6 +53,14 @@ static int op_line(struct parser *p, enum scn_op_kind kind, char **tok, int n)
 				return -1;
 			used = 3;
 		}
+		if (kind == OP_COMPLETE && n > used && strncmp(tok[used], "peer=", 5) == 0) {
+			int q = stx_find_module(s, tok[used] + 5);
+			if (q < 0 || s->modules[q].kind != MODULE_SCRIPTED || s->modules[q].role == s->modules[m].role)
+				return stx_fail(p, "peer=%s: not a scripted module of the other role than '%s'",
+						stx_quote(b, tok[used] + 5), tok[1]);
+			op.peer = (uint8_t)(q + 1);
+			used++;
+		}
 	} else if (kind == OP_SLEEP) {
 		uint64_t ms = 0;
 		size_t len = n < 2 ? 0 : strlen(tok[1]);

@@ -80,6 +80,8 @@ static void describe_op(struct sbuf *b, const struct event *e, const struct scen
 		sb_printf(b, " %ums", (unsigned)op->arg);
 	else if (scn_op_takes_handle((enum scn_op_kind)op->kind) && op->arg != HSEL_OWN)
 		sb_printf(b, " handle=%s", scn_handle_name((enum scn_handle)op->arg));
+	if (op->kind == OP_COMPLETE && op->peer)
+		sb_printf(b, " peer=%s", module_name(s, (uint8_t)(op->peer - 1), m));
 }
 
 static void describe_api(struct sbuf *b, const struct event *e, const struct scenario *s)
