@@ -28,6 +28,9 @@ struct explore_stats explore_run(struct runner *r, const struct scenario *s, con
 			src = (struct run_source){ .kind = SOURCE_DFS, .prefix = dfs_prefix, .prefix_len = prefix_len,
 						   .preempt_bound = cfg->preempt_bound };
 			break;
+		case EXPLORE_SWARM:
+			src = (struct run_source){ .kind = SOURCE_SWARM, .seed = cfg->seed + i };
+			break;
 		default:
 			src = (struct run_source){ .kind = SOURCE_PRNG, .seed = cfg->seed + i };
 			break;

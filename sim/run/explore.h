@@ -10,7 +10,9 @@
 
 #include "run/run.h"
 
-enum explore_strategy { EXPLORE_RANDOM = 0, EXPLORE_PCT, EXPLORE_DFS };
+/* EXPLORE_SWARM: seeded random under a swarm configuration each run draws
+ * from its own seed (choice_init_swarm). */
+enum explore_strategy { EXPLORE_RANDOM = 0, EXPLORE_PCT, EXPLORE_DFS, EXPLORE_SWARM };
 
 struct explore_stats {
 	uint64_t runs;          /* runs made */
@@ -28,7 +30,7 @@ typedef void (*explore_progress_fn)(void *ctx, const struct explore_stats *st);
 
 struct explore_config {
 	enum explore_strategy strategy;
-	uint64_t seed;          /* RANDOM / PCT: run i uses seed + i */
+	uint64_t seed;          /* RANDOM / PCT / SWARM: run i uses seed + i */
 	uint32_t pct_depth;     /* PCT */
 	uint32_t preempt_bound; /* DFS */
 	uint64_t runs_max;      /* stop after this many runs (DFS: 0 = until exhausted) */

@@ -55,6 +55,12 @@ static void init_choice(struct run_state *st, const struct scenario *s, const st
 	case SOURCE_DFS:
 		choice_init_dfs(c, src->prefix, src->prefix_len, src->preempt_bound, st->choice_log, cap);
 		return;
+	case SOURCE_SWARM:
+		choice_init_swarm(c, src->seed, st->choice_log, cap);
+		return;
+	case SOURCE_SWARM_BYTES:
+		choice_init_swarm_bytes(c, src->bytes, src->bytes_len, st->choice_log, cap);
+		return;
 	default:
 		break;
 	}

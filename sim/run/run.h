@@ -27,10 +27,11 @@
 /* Where the choices come from; SOURCE_SCENARIO uses the scenario's own
  * schedule line (bytes, seed, pct or replay). */
 struct run_source {
-	enum { SOURCE_SCENARIO = 0, SOURCE_BYTES, SOURCE_PRNG, SOURCE_PCT, SOURCE_DFS } kind;
-	const uint8_t *bytes;    /* SOURCE_BYTES */
+	enum { SOURCE_SCENARIO = 0, SOURCE_BYTES, SOURCE_PRNG, SOURCE_PCT, SOURCE_DFS, SOURCE_SWARM,
+	       SOURCE_SWARM_BYTES } kind; /* SWARM: choice_init_swarm from seed; SWARM_BYTES: from bytes */
+	const uint8_t *bytes;    /* SOURCE_BYTES, SOURCE_SWARM_BYTES */
 	size_t bytes_len;
-	uint64_t seed;           /* SOURCE_PRNG, SOURCE_PCT */
+	uint64_t seed;           /* SOURCE_PRNG, SOURCE_PCT, SOURCE_SWARM */
 	uint32_t pct_depth;      /* SOURCE_PCT */
 	const uint16_t *prefix;  /* SOURCE_DFS */
 	uint32_t prefix_len;
