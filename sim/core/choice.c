@@ -138,6 +138,23 @@ void choice_init_replay(struct choice *c, const struct choice_rec *recs, uint32_
 	c->replay_len = recs ? len : 0;
 }
 
+void choice_set_prefix(struct choice *c, const uint16_t *prefix, uint32_t len)
+{
+	SIM_ASSERT(c->mode == CHOICE_PRNG || c->mode == CHOICE_SWARM, "a forced prefix leads a PRNG or swarm source");
+	c->prefix = prefix;
+	c->prefix_len = prefix ? len : 0;
+}
+
+/* PRNG / SWARM under choice_set_prefix: the prefix's value for this choice.
+ * prefix_len is 0 otherwise (and DFS reads its prefix in from_dfs). */
+static inline bool from_prefix(const struct choice *c, uint32_t n, uint32_t *v)
+{
+	if (c->count >= c->prefix_len || c->mode == CHOICE_DFS)
+		return false;
+	*v = c->prefix[c->count] < n ? c->prefix[c->count] : n - 1;
+	return true;
+}
+
 /* ---- swarm configurations ---- */
 
 /* One byte of the swarm source: the PRNG's top byte, or the next input byte
@@ -311,7 +328,9 @@ uint32_t choice_pick(struct choice *c, enum choice_kind kind, uint32_t n)
 	if (n <= 1)
 		return 0;
 	uint8_t flags = 0;
-	uint32_t v = source(c, kind, n, &flags);
+	uint32_t v;
+	if (!from_prefix(c, n, &v))
+		v = source(c, kind, n, &flags);
 	record(c, kind, n, v, flags);
 	return v;
 }
@@ -322,6 +341,10 @@ bool choice_chance(struct choice *c, enum choice_kind kind, uint32_t num, uint32
 		return false;
 	uint8_t flags = 0;
 	uint32_t v;
+	if (from_prefix(c, 2, &v)) {
+		record(c, kind, 2, v, flags);
+		return v != 0;
+	}
 	switch (c->mode) {
 	case CHOICE_BYTES: /* exhausted: false */
 		v = c->bytes_pos < c->bytes_len && c->bytes[c->bytes_pos++] % den >= (num >= den ? 0 : den - num);
@@ -408,6 +431,12 @@ uint32_t choice_thread(struct choice *c, const uint8_t *ids, uint32_t n, bool cu
 		return 0;
 	uint8_t flags = 0;
 	uint32_t v;
+	if (from_prefix(c, n, &v)) {
+		if (current_first && v != 0)
+			c->preemptions++;
+		record(c, CK_THREAD, n, v, flags);
+		return v;
+	}
 	if (c->mode == CHOICE_PCT) {
 		v = pct_thread(c, ids, n, current_first);
 	} else if (c->mode == CHOICE_SWARM) {

@@ -76,7 +76,7 @@ struct choice {
 	uint32_t pct_prio[CHOICE_THREADS_MAX];     /* priority per thread id (higher runs first); 0 = unassigned */
 	uint32_t pct_next_prio;    /* next fresh priority to hand a newly seen thread */
 	uint32_t thread_choices;   /* thread choices made so far (PCT step counter) */
-	/* CHOICE_DFS */
+	/* CHOICE_DFS, and PRNG / SWARM with choice_set_prefix */
 	const uint16_t *prefix;    /* values to take for the first prefix_len logged choices */
 	uint32_t prefix_len;       /* their count */
 	uint32_t preempt_bound;    /* max preemptions (thread choices != option 0 while option 0 was the current thread) */
@@ -115,6 +115,12 @@ void choice_init_dfs(struct choice *c, const uint16_t *prefix, uint32_t prefix_l
 void choice_init_swarm(struct choice *c, uint64_t seed, struct choice_rec *log, uint32_t log_cap);
 void choice_init_swarm_bytes(struct choice *c, const uint8_t *bytes, size_t len, struct choice_rec *log, uint32_t log_cap);
 void choice_init_replay(struct choice *c, const struct choice_rec *recs, uint32_t len, struct choice_rec *log, uint32_t log_cap);
+
+/* PRNG and SWARM sources: take the first len choices from prefix (a value
+ * past a choice's options is lowered to its last), then go on as the source
+ * would (coverage-guided exploration replays a saved run up to a changed
+ * choice). prefix is not copied. */
+void choice_set_prefix(struct choice *c, const uint16_t *prefix, uint32_t len);
 
 /* A value in [0, n). n >= 1; n == 1 returns 0 and is not logged. n <= 65535. */
 uint32_t choice_pick(struct choice *c, enum choice_kind kind, uint32_t n);

@@ -11,8 +11,12 @@
 #include "run/run.h"
 
 /* EXPLORE_SWARM: seeded random under a swarm configuration each run draws
- * from its own seed (choice_init_swarm). */
-enum explore_strategy { EXPLORE_RANDOM = 0, EXPLORE_PCT, EXPLORE_DFS, EXPLORE_SWARM };
+ * from its own seed (choice_init_swarm).
+ * EXPLORE_COVER: swarm runs guided by interleaving coverage (interleave.h):
+ * a run that shows a new feature is kept; most later runs replay a kept
+ * run's choices up to a point, change that one choice and go on at random
+ * (a fuzzer over schedules, without one). Deterministic for a seed. */
+enum explore_strategy { EXPLORE_RANDOM = 0, EXPLORE_PCT, EXPLORE_DFS, EXPLORE_SWARM, EXPLORE_COVER };
 
 struct explore_stats {
 	uint64_t runs;          /* runs made */
@@ -30,7 +34,7 @@ typedef void (*explore_progress_fn)(void *ctx, const struct explore_stats *st);
 
 struct explore_config {
 	enum explore_strategy strategy;
-	uint64_t seed;          /* RANDOM / PCT / SWARM: run i uses seed + i */
+	uint64_t seed;          /* RANDOM / PCT / SWARM / COVER: run i uses seed + i */
 	uint32_t pct_depth;     /* PCT */
 	uint32_t preempt_bound; /* DFS */
 	uint64_t runs_max;      /* stop after this many runs (DFS: 0 = until exhausted) */

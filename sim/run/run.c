@@ -47,6 +47,8 @@ static void init_choice(struct run_state *st, const struct scenario *s, const st
 		return;
 	case SOURCE_PRNG:
 		choice_init_prng(c, src->seed, st->choice_log, cap);
+		if (src->prefix_len)
+			choice_set_prefix(c, src->prefix, src->prefix_len);
 		return;
 	case SOURCE_PCT:
 		choice_init_pct(c, src->seed, src->pct_depth, s->steps_max < 4096 ? s->steps_max : 4096,
@@ -57,6 +59,8 @@ static void init_choice(struct run_state *st, const struct scenario *s, const st
 		return;
 	case SOURCE_SWARM:
 		choice_init_swarm(c, src->seed, st->choice_log, cap);
+		if (src->prefix_len)
+			choice_set_prefix(c, src->prefix, src->prefix_len);
 		return;
 	case SOURCE_SWARM_BYTES:
 		choice_init_swarm_bytes(c, src->bytes, src->bytes_len, st->choice_log, cap);
@@ -79,6 +83,15 @@ static void init_choice(struct run_state *st, const struct scenario *s, const st
 		choice_init_bytes(c, s->sched_bytes, s->sched_len, st->choice_log, cap);
 		break;
 	}
+}
+
+/* The trace observer when interleaving features are asked for: the oracle
+ * first (it may stop the run), then the features. */
+static void observe_with_features(void *ctx, const struct event *e)
+{
+	struct run_state *st = ctx;
+	oracle_observe(&st->oracle, e);
+	interleave_event(&st->interleave, e);
 }
 
 static size_t append(char *buf, size_t len, const char *text)
@@ -174,7 +187,12 @@ struct run_result run_scenario(struct runner *r, const struct scenario *s, const
 	oracle_init(&st->oracle, st->module_names, s->nmodules, opt->stop_on_first);
 	st->oracle.scenario = s; /* thread names in reports */
 	st->oracle.rule_mask = opt->rule_mask;
-	trace_init(&st->trace, st->events, keep, oracle_observe, &st->oracle);
+	if (opt->interleave_map) {
+		interleave_init(&st->interleave, opt->interleave_map, opt->interleave_slots);
+		trace_init(&st->trace, st->events, keep, observe_with_features, st);
+	} else {
+		trace_init(&st->trace, st->events, keep, oracle_observe, &st->oracle);
+	}
 	/* DFS extends the log of the previous schedule: it always keeps one. */
 	bool dfs = src && src->kind == SOURCE_DFS;
 	init_choice(st, s, src, opt->no_choice_log && !dfs ? 0 : SCN_CHOICES_MAX);
@@ -244,6 +262,7 @@ struct run_result run_scenario(struct runner *r, const struct scenario *s, const
 		.choices = st->choice_log,
 		.nchoices = st->choice.log_len,
 		.hang = st->hang,
+		.interleave_features = opt->interleave_map ? st->interleave.features : 0,
 	};
 	return res;
 }

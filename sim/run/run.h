@@ -22,6 +22,7 @@
 #include "scenario/scenario.h"
 #include "sched/sched.h"
 #include "modules/scripted.h"
+#include "run/interleave.h"
 #include "trace/trace.h"
 
 /* Where the choices come from; SOURCE_SCENARIO uses the scenario's own
@@ -33,7 +34,7 @@ struct run_source {
 	size_t bytes_len;
 	uint64_t seed;           /* SOURCE_PRNG, SOURCE_PCT, SOURCE_SWARM */
 	uint32_t pct_depth;      /* SOURCE_PCT */
-	const uint16_t *prefix;  /* SOURCE_DFS */
+	const uint16_t *prefix;  /* SOURCE_DFS; SOURCE_PRNG / SOURCE_SWARM: forced first choices (choice_set_prefix) */
 	uint32_t prefix_len;
 	uint32_t preempt_bound;
 };
@@ -44,6 +45,8 @@ struct run_options {
 	uint64_t rule_mask;      /* bit per enum rule that counts as a finding; 0 = every rule */
 	bool no_choice_log;      /* do not log the choices taken (fuzzing: nothing records a trace file;
 				  * result.choices is then empty; not with SOURCE_DFS, which needs them) */
+	uint8_t *interleave_map; /* if set: count the run's interleaving features into it (interleave.h) */
+	uint32_t interleave_slots; /* its size in bytes */
 };
 
 /* Parse a rule filter: comma separated rule IDs ("M04"), letters ("R" = every
@@ -64,6 +67,7 @@ struct run_state {
 	struct host_run host;
 	struct guard guard;
 	struct kernel kernel;
+	struct interleave interleave;  /* features, when run_options.interleave_map is set */
 	struct event *events;          /* TRACE_EVENTS_MAX */
 	struct choice_rec *choice_log; /* SCN_CHOICES_MAX */
 	const char *module_names[SCN_MODULES_MAX];
@@ -94,6 +98,7 @@ struct run_result {
 	const struct choice_rec *choices; /* choices taken (for trace files) */
 	uint32_t nchoices;
 	const char *hang;              /* wait-for graph text, "" if none */
+	uint32_t interleave_features;  /* features counted (0 without a map) */
 };
 
 /* The run in progress (crash reports), NULL between runs. */
