@@ -5,11 +5,13 @@
 #include <stdlib.h>
 
 #include "covlog.h"
+#include "feedback.h"
 #include "fuzz_target.h"
 
 int fuzz_run_report(struct runner *r, const struct scenario *s, const struct run_options *opt, const char *replay)
 {
 	struct run_result res = run_scenario(r, s, NULL, opt);
+	fuzz_feedback_after_run(opt);
 	fuzz_last_cov.touched = res.rules_touched;
 	fuzz_last_cov.violated = res.rules_violated;
 	if (res.nfindings == 0)

@@ -70,7 +70,10 @@ static void init_choice(struct run_state *st, const struct scenario *s, const st
 	}
 	switch (s->sched) {
 	case SCHED_SEED:
-		choice_init_prng(c, s->seed, st->choice_log, cap);
+		if (s->swarm)
+			choice_init_swarm(c, s->seed, st->choice_log, cap);
+		else
+			choice_init_prng(c, s->seed, st->choice_log, cap);
 		break;
 	case SCHED_PCT:
 		choice_init_pct(c, s->seed, s->pct_depth, s->steps_max < 4096 ? s->steps_max : 4096,
@@ -80,7 +83,10 @@ static void init_choice(struct run_state *st, const struct scenario *s, const st
 		choice_init_replay(c, s->choices, s->nchoices, st->choice_log, cap);
 		break;
 	default:
-		choice_init_bytes(c, s->sched_bytes, s->sched_len, st->choice_log, cap);
+		if (s->swarm)
+			choice_init_swarm_bytes(c, s->sched_bytes, s->sched_len, st->choice_log, cap);
+		else
+			choice_init_bytes(c, s->sched_bytes, s->sched_len, st->choice_log, cap);
 		break;
 	}
 }
