@@ -15,7 +15,8 @@
  * bound) and the line says how many. A driver that crashes (a use after
  * free the oracle did not see first) is finding K08, as under nmr-explore:
  * each measurement runs in a child process. Exit 0, or 2 on bad usage or input;
- * a false positive on a twin is printed and makes the exit status 1. */
+ * a false positive on a twin, or a case that no strategy found within the
+ * budget, is printed and makes the exit status 1. */
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -237,6 +238,7 @@ int main(int argc, char **argv)
 	for (int c = argi; c < argc; c++, ncases++) {
 		if (load_case(&bug_scn, argv[c], false) != 0 || load_case(&twin_scn, argv[c], true) != 0)
 			return 2;
+		bool found = false;
 		for (unsigned k = 0; k < nstrategies; k++) {
 			const struct strategy *st = strategies[k];
 			unsigned n = st->kind == EXPLORE_DFS ? 1 : seeds, misses = 0;
@@ -256,6 +258,7 @@ int main(int argc, char **argv)
 						rule = f.rule;
 				}
 			}
+			found |= misses < n;
 			uint64_t med = median_u64(runs, n), max = runs[n - 1];
 			double med_s = median_double(secs, n), max_s = secs[n - 1];
 			case_median[k][ncases] = med;
@@ -273,6 +276,10 @@ int main(int argc, char **argv)
 			       st->name, medtxt, maxtxt, misses, n, med_s, max_s, rule == RULE_NONE ? "-" : rule_info(rule)->id,
 			       fp ? rule_info(f.rule)->id : "none");
 			fflush(stdout);
+		}
+		if (!found) {
+			printf("%-26s no strategy found its bug in %" PRIu64 " runs\n", case_name(argv[c]), budget);
+			status = 1;
 		}
 	}
 	printf("\nsummary over %u cases (median of the per-case medians; a miss counts as the budget)\n", ncases);
