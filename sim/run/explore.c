@@ -60,8 +60,16 @@ static struct run_source cover_source(uint64_t seed)
 	memcpy(cover.prefix, k->values, sizeof(uint16_t) * cut);
 	uint32_t n = k->options[cut];
 	cover.prefix[cut] = (uint16_t)((k->values[cut] + 1 + cover_below(n > 1 ? n - 1 : 1)) % (n ? n : 1));
+	/* Half the time the rest of the kept run follows the changed choice
+	 * (where its values still fit), so the change is tried in the context
+	 * that made the run interesting; else fresh choices follow it. */
+	uint32_t len = cut + 1;
+	if (cover_below(2) == 0) {
+		memcpy(cover.prefix + cut + 1, k->values + cut + 1, sizeof(uint16_t) * (k->len - cut - 1));
+		len = k->len;
+	}
 	src.prefix = cover.prefix;
-	src.prefix_len = cut + 1;
+	src.prefix_len = len;
 	return src;
 }
 
