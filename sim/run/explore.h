@@ -13,9 +13,10 @@
 /* EXPLORE_SWARM: seeded random under a swarm configuration each run draws
  * from its own seed (choice_init_swarm).
  * EXPLORE_COVER: swarm runs guided by interleaving coverage (interleave.h):
- * a run that shows a new feature is kept; most later runs replay a kept
- * run's choices up to a point, change that one choice and go on at random
- * (a fuzzer over schedules, without one). Deterministic for a seed. */
+ * a run that shows a new feature is kept; three runs in four replay a kept
+ * run's choices up to a point, change that one choice, and go on with the
+ * kept run's remaining choices or at random (a fuzzer over schedules,
+ * without one). Deterministic for a seed. */
 enum explore_strategy { EXPLORE_RANDOM = 0, EXPLORE_PCT, EXPLORE_DFS, EXPLORE_SWARM, EXPLORE_COVER };
 
 struct explore_stats {
