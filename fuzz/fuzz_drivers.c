@@ -11,6 +11,7 @@
  * Replay a crash file: nmr-replay --drivers FILE */
 #include <stdio.h>
 
+#include "feedback.h"
 #include "fuzz_run.h"
 #include "fuzz_target.h"
 #include "core/images.h" /* image_count */
@@ -31,7 +32,7 @@ int fuzz_target_init(void)
 	options.stop_on_first = true;
 	options.keep_events = 1; /* reports need no timeline */
 	options.no_choice_log = true; /* nor a choice log */
-	if (!fuzz_rules_from_env(NULL, &options.rule_mask) || !fuzz_findings_setup(&options))
+	if (!fuzz_feedback_setup(&options) || !fuzz_rules_from_env(NULL, &options.rule_mask) || !fuzz_findings_setup(&options))
 		return FUZZ_INIT_BAD_OPTION;
 	if (image_count() == 0)
 		fprintf(stderr, "fuzz_drivers: no driver linked into this binary; every input is empty\n");

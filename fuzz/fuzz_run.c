@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "covlog.h"
+#include "feedback.h"
 #include "fuzz_target.h"
 #include "oracle/suppress.h"
 
@@ -28,6 +29,7 @@ static bool first_sight(const char *sig)
 int fuzz_run_report(struct runner *r, const struct scenario *s, const struct run_options *opt, const char *replay)
 {
 	struct run_result res = run_scenario(r, s, NULL, opt);
+	fuzz_feedback_after_run(opt);
 	fuzz_last_cov.touched = res.rules_touched;
 	fuzz_last_cov.violated = res.rules_violated;
 	fuzz_suppressed += res.nsuppressed;

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "feedback.h"
 #include "fuzz_run.h"
 #include "fuzz_target.h"
 #include "run/run.h"
@@ -42,7 +43,7 @@ int fuzz_target_init(void)
 	/* NMRSIM_FUZZ_RULES narrows the counted rules (fuzz/canary.sh counts
 	 * only the canary's R08,R10, so an unrelated registrar bug cannot
 	 * hide it); default: every R rule. */
-	if (!fuzz_rules_from_env("R", &options.rule_mask) || !fuzz_findings_setup(&options))
+	if (!fuzz_feedback_setup(&options) || !fuzz_rules_from_env("R", &options.rule_mask) || !fuzz_findings_setup(&options))
 		return FUZZ_INIT_BAD_OPTION;
 	return runner_init(&runner);
 }

@@ -297,6 +297,8 @@ static void mutate_env(struct rng *r, struct scenario *s)
 		s->seed = rng_next(r);
 		if (chance(r, 1, 4)) /* time jumps during Unloads (docs/SCENARIO.md) */
 			s->time_jumps ^= 1u;
+		else if (chance(r, 1, 3)) /* a swarm configuration drawn from the schedule */
+			s->swarm ^= 1u;
 		break;
 	default: /* step budget: the default, or short (hangs sooner) */
 		s->steps_max = chance(r, 1, 2) ? STEPS_DEFAULT : 256u * (1u + below(r, 32));

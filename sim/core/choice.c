@@ -67,7 +67,7 @@ static void init_common(struct choice *c, enum choice_mode mode, struct choice_r
 	c->mode = mode;
 	c->log = log;
 	c->log_cap = log ? log_cap : 0;
-	SIM_ASSERT((unsigned)mode <= CHOICE_REPLAY, "a choice source is one of the five modes");
+	SIM_ASSERT((unsigned)mode <= CHOICE_SWARM, "a choice source is one of the six modes");
 	c->preempt_bound = UINT32_MAX; /* unbounded unless DFS says otherwise */
 }
 
@@ -139,6 +139,116 @@ void choice_init_replay(struct choice *c, const struct choice_rec *recs, uint32_
 	c->replay_len = recs ? len : 0;
 }
 
+void choice_set_prefix(struct choice *c, const uint16_t *prefix, uint32_t len)
+{
+	SIM_ASSERT(c->mode == CHOICE_PRNG || c->mode == CHOICE_SWARM, "a forced prefix leads a PRNG or swarm source");
+	c->prefix = prefix;
+	c->prefix_len = prefix ? len : 0;
+}
+
+/* PRNG / SWARM under choice_set_prefix: the prefix's value for this choice.
+ * prefix_len is 0 otherwise (and DFS reads its prefix in from_dfs). */
+static inline bool from_prefix(const struct choice *c, uint32_t n, uint32_t *v)
+{
+	if (c->count >= c->prefix_len || c->mode == CHOICE_DFS)
+		return false;
+	*v = c->prefix[c->count] < n ? c->prefix[c->count] : n - 1;
+	return true;
+}
+
+/* ---- swarm configurations ---- */
+
+/* One byte of the swarm source: the PRNG's top byte, or the next input byte
+ * (0 past the end: no surprise). */
+static uint32_t swarm_u8(struct choice *c)
+{
+	if (!c->swarm_bytes)
+		return (uint32_t)(choice_prng_next(c->prng) >> 56);
+	return c->bytes_pos < c->bytes_len ? c->bytes[c->bytes_pos++] : 0;
+}
+
+/* True with chance/256; never for chance 0 and a zero byte. */
+static bool swarm_hit(struct choice *c, uint32_t chance)
+{
+	return chance != 0 && swarm_u8(c) >= 256 - chance;
+}
+
+/* A value in [1, n), n >= 2: the option a surprising decision takes. */
+static uint32_t swarm_other(struct choice *c, uint32_t n)
+{
+	if (!c->swarm_bytes)
+		return 1 + prng_bounded(c->prng, n - 1);
+	return 1 + swarm_u8(c) % (n - 1);
+}
+
+/* The configuration: one byte per setting, its low two bits picking one of
+ * four levels, so every level is equally likely from a seed and a fuzzer
+ * reaches each by flipping a bit. The levels span "never" to "almost
+ * always" rather than being fitted to any one bug. */
+static void swarm_config(struct choice *c)
+{
+	static const uint8_t switch_levels[4] = { 0, 128, 32, 4 };    /* preempt: uniform, 1/2, 1/8, 1/64 */
+	static const uint8_t kind_levels[4] = { 128, 0, 16, 240 };    /* F1-F5: half, off, 1/16, 15/16 */
+	static const uint8_t scale_levels[4] = { 4, 0, 1, 16 };       /* F6, pool, time: x1, off, x1/4, x4 */
+	c->swarm_switch = switch_levels[swarm_u8(c) & 3];
+	for (int k = CK_F1_ATTACH; k <= CK_F5_THREAD; k++)
+		c->swarm_kind[k] = kind_levels[swarm_u8(c) & 3];
+	c->swarm_scale[CK_F6_FAULT] = scale_levels[swarm_u8(c) & 3];
+	c->swarm_scale[CK_POOL_FAULT] = scale_levels[swarm_u8(c) & 3];
+	c->swarm_scale[CK_MODULE] = scale_levels[swarm_u8(c) & 3];
+}
+
+void choice_init_swarm(struct choice *c, uint64_t seed, struct choice_rec *log, uint32_t log_cap)
+{
+	init_common(c, CHOICE_SWARM, log, log_cap);
+	seed_prng(c->prng, seed);
+	swarm_config(c);
+}
+
+void choice_init_swarm_bytes(struct choice *c, const uint8_t *bytes, size_t len, struct choice_rec *log, uint32_t log_cap)
+{
+	init_common(c, CHOICE_SWARM, log, log_cap);
+	c->swarm_bytes = true;
+	c->bytes = bytes;
+	c->bytes_len = bytes ? len : 0;
+	swarm_config(c);
+}
+
+/* choice_pick under a swarm configuration. Kinds without a setting
+ * (CK_MODULE picks, and any kind added later) are uniform. */
+static uint32_t swarm_pick(struct choice *c, enum choice_kind kind, uint32_t n)
+{
+	if (kind >= CK_F1_ATTACH && kind <= CK_F5_THREAD)
+		return swarm_hit(c, c->swarm_kind[kind]) ? swarm_other(c, n) : 0;
+	if (!c->swarm_bytes)
+		return prng_bounded(c->prng, n);
+	return swarm_u8(c) % n;
+}
+
+/* choice_chance: the caller's num/den scaled by the run's setting (at most
+ * one half), decided on a 256 scale. */
+static bool swarm_chance(struct choice *c, enum choice_kind kind, uint32_t num, uint32_t den)
+{
+	uint32_t scale = kind < CK_KIND_COUNT && c->swarm_scale[kind] ? c->swarm_scale[kind] : 0;
+	if (kind == CK_THREAD || kind > CK_MODULE)
+		scale = 4;
+	uint64_t chance = ((uint64_t)num * scale * 256) / ((uint64_t)den * 4);
+	if (chance > 128)
+		chance = 128;
+	if (chance == 0 && scale != 0)
+		chance = 1;
+	return swarm_hit(c, (uint32_t)chance);
+}
+
+/* choice_thread: keep the running thread unless the run's preemption chance
+ * hits; a choice without the running thread among the options is uniform. */
+static uint32_t swarm_thread(struct choice *c, uint32_t n, bool current_first)
+{
+	if (!current_first || c->swarm_switch == 0) /* level 0: uniform, as plain random */
+		return c->swarm_bytes ? swarm_u8(c) % n : prng_bounded(c->prng, n);
+	return swarm_hit(c, c->swarm_switch) ? swarm_other(c, n) : 0;
+}
+
 /* ---- the hot path ---- */
 
 static inline void record(struct choice *c, enum choice_kind kind, uint32_t n, uint32_t v, uint8_t flags)
@@ -208,6 +318,8 @@ static inline uint32_t source(struct choice *c, enum choice_kind kind, uint32_t 
 		return from_dfs(c, n);
 	case CHOICE_REPLAY:
 		return from_replay(c, kind, n, flags);
+	case CHOICE_SWARM:
+		return swarm_pick(c, kind, n);
 	}
 	return 0;
 }
@@ -217,7 +329,9 @@ uint32_t choice_pick(struct choice *c, enum choice_kind kind, uint32_t n)
 	if (n <= 1)
 		return 0;
 	uint8_t flags = 0;
-	uint32_t v = source(c, kind, n, &flags);
+	uint32_t v;
+	if (!from_prefix(c, n, &v))
+		v = source(c, kind, n, &flags);
 	record(c, kind, n, v, flags);
 	return v;
 }
@@ -228,6 +342,10 @@ bool choice_chance(struct choice *c, enum choice_kind kind, uint32_t num, uint32
 		return false;
 	uint8_t flags = 0;
 	uint32_t v;
+	if (from_prefix(c, 2, &v)) {
+		record(c, kind, 2, v, flags);
+		return v != 0;
+	}
 	switch (c->mode) {
 	case CHOICE_BYTES: /* exhausted: false */
 		v = c->bytes_pos < c->bytes_len && c->bytes[c->bytes_pos++] % den >= (num >= den ? 0 : den - num);
@@ -236,6 +354,9 @@ bool choice_chance(struct choice *c, enum choice_kind kind, uint32_t num, uint32
 	case CHOICE_PRNG:
 	case CHOICE_PCT:
 		v = prng_bounded(c->prng, den) < num;
+		break;
+	case CHOICE_SWARM:
+		v = swarm_chance(c, kind, num, den);
 		break;
 	default:
 		v = source(c, kind, 2, &flags);
@@ -311,8 +432,16 @@ uint32_t choice_thread(struct choice *c, const uint8_t *ids, uint32_t n, bool cu
 		return 0;
 	uint8_t flags = 0;
 	uint32_t v;
+	if (from_prefix(c, n, &v)) {
+		if (current_first && v != 0)
+			c->preemptions++;
+		record(c, CK_THREAD, n, v, flags);
+		return v;
+	}
 	if (c->mode == CHOICE_PCT) {
 		v = pct_thread(c, ids, n, current_first);
+	} else if (c->mode == CHOICE_SWARM) {
+		v = swarm_thread(c, n, current_first);
 	} else if (c->mode == CHOICE_DFS && current_first && c->preemptions >= c->preempt_bound) {
 		/* Bound reached: keep running the current thread. Logged (so the
 		 * run replays exactly) but flagged as no branch for DFS. */

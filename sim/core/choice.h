@@ -27,6 +27,7 @@ enum choice_mode {
 	CHOICE_PCT,     /* PCT: random priorities, depth-1 change points; PRNG for non-thread choices */
 	CHOICE_DFS,     /* bounded exhaustive search: follow a prefix, then 0; preemption bound */
 	CHOICE_REPLAY,  /* a recorded log; past its end -> 0 */
+	CHOICE_SWARM,   /* swarm: a per-run configuration, then biased choices (PRNG or bytes) */
 };
 
 /* What a choice decides. Stable numbers: they appear in trace files. */
@@ -75,7 +76,7 @@ struct choice {
 	uint32_t pct_prio[CHOICE_THREADS_MAX];     /* priority per thread id (higher runs first); 0 = unassigned */
 	uint32_t pct_next_prio;    /* next fresh priority to hand a newly seen thread */
 	uint32_t thread_choices;   /* thread choices made so far (PCT step counter) */
-	/* CHOICE_DFS */
+	/* CHOICE_DFS, and PRNG / SWARM with choice_set_prefix */
 	const uint16_t *prefix;    /* values to take for the first prefix_len logged choices */
 	uint32_t prefix_len;       /* their count */
 	uint32_t preempt_bound;    /* max preemptions (thread choices != option 0 while option 0 was the current thread) */
@@ -84,6 +85,14 @@ struct choice {
 	const struct choice_rec *replay;  /* recorded log (not owned) */
 	uint32_t replay_len;       /* its length */
 	bool diverged;             /* replay: a recorded n or kind differed from the one asked */
+	/* CHOICE_SWARM: this run's configuration (choice_swarm_config), drawn
+	 * first from the same source as the choices (PRNG seed or input bytes).
+	 * Chances are out of 256; a decision is "surprising" when the source's
+	 * byte u >= 256 - chance, so a zero byte (an exhausted input) is none. */
+	bool swarm_bytes;          /* the source is bytes/bytes_len, else prng */
+	uint8_t swarm_switch;      /* chance that a thread choice preempts the running thread */
+	uint8_t swarm_kind[CK_KIND_COUNT]; /* F1-F5: chance of a non-default option (0: freedom off) */
+	uint8_t swarm_scale[CK_KIND_COUNT]; /* F6, pool, module: the caller's chance times scale/4 (0: off) */
 	/* the log of every choice taken (all modes) */
 	struct choice_rec *log;    /* caller-provided storage */
 	uint32_t log_cap;          /* its capacity */
@@ -96,7 +105,22 @@ void choice_init_bytes(struct choice *c, const uint8_t *bytes, size_t len, struc
 void choice_init_prng(struct choice *c, uint64_t seed, struct choice_rec *log, uint32_t log_cap);
 void choice_init_pct(struct choice *c, uint64_t seed, uint32_t depth, uint32_t steps, struct choice_rec *log, uint32_t log_cap);
 void choice_init_dfs(struct choice *c, const uint16_t *prefix, uint32_t prefix_len, uint32_t preempt_bound, struct choice_rec *log, uint32_t log_cap);
+/* Swarm testing (Groce et al., ISSTA 2012) over the choice stream: the run
+ * first draws its configuration (which freedoms are on and how often they
+ * are taken, fault and time-jump rates scaled, how often the running thread
+ * is preempted), then every choice follows it. From a seed (the explorer) or
+ * from the leading bytes of an input (the fuzzers); either way the
+ * configuration is part of the stream, so the same seed or input gives the
+ * same run. */
+void choice_init_swarm(struct choice *c, uint64_t seed, struct choice_rec *log, uint32_t log_cap);
+void choice_init_swarm_bytes(struct choice *c, const uint8_t *bytes, size_t len, struct choice_rec *log, uint32_t log_cap);
 void choice_init_replay(struct choice *c, const struct choice_rec *recs, uint32_t len, struct choice_rec *log, uint32_t log_cap);
+
+/* PRNG and SWARM sources: take the first len choices from prefix (a value
+ * past a choice's options is lowered to its last), then go on as the source
+ * would (coverage-guided exploration replays a saved run up to a changed
+ * choice). prefix is not copied. */
+void choice_set_prefix(struct choice *c, const uint16_t *prefix, uint32_t len);
 
 /* A value in [0, n). n >= 1; n == 1 returns 0 and is not logged. n <= 65535. */
 uint32_t choice_pick(struct choice *c, enum choice_kind kind, uint32_t n);

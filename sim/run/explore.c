@@ -55,6 +55,95 @@ static bool check_freedoms(struct runner *r, const struct scenario *s, const str
 	return x.go_on;
 }
 
+/* ---- EXPLORE_COVER: the kept runs and the coverage seen (one per process) ---- */
+
+#define COVER_SLOTS 4096        /* interleaving feature map */
+#define COVER_KEPT_MAX 512      /* runs kept */
+#define COVER_CHOICES_MAX 1024  /* choices kept per run (a change point lies within them) */
+
+struct cover_run {
+	uint16_t values[COVER_CHOICES_MAX]; /* its choices */
+	uint16_t options[COVER_CHOICES_MAX];/* how many options each had */
+	uint32_t len;
+};
+
+static struct {
+	uint8_t seen[COVER_SLOTS];  /* per slot: the count buckets seen (bit per bucket) */
+	uint8_t map[COVER_SLOTS];   /* this run's counters */
+	struct cover_run kept[COVER_KEPT_MAX];
+	uint32_t nkept;
+	uint64_t prng[4];           /* which run to change and where */
+	uint16_t prefix[COVER_CHOICES_MAX];
+} cover;
+
+/* AFL's count buckets: 1, 2, 3, 4-7, 8-15, 16-31, 32-127, 128+. */
+static uint8_t bucket(uint8_t n)
+{
+	return n == 0 ? 0 : n < 4 ? (uint8_t)(1u << (n - 1)) : n < 8 ? 8 : n < 16 ? 16 : n < 32 ? 32 : n < 128 ? 64 : 128;
+}
+
+static void cover_start(uint64_t seed)
+{
+	memset(cover.seen, 0, sizeof cover.seen);
+	cover.nkept = 0;
+	uint64_t sm = seed ^ 0x636f766572ull; /* "cover": apart from the runs' own seeds */
+	for (int i = 0; i < 4; i++)
+		cover.prng[i] = choice_splitmix64(&sm);
+}
+
+static uint32_t cover_below(uint32_t n)
+{
+	return (uint32_t)((choice_prng_next(cover.prng) >> 32) % n);
+}
+
+/* The source of run i: a fresh swarm run one time in four (and until a run
+ * was kept), else a kept run changed at one choice. */
+static struct run_source cover_source(uint64_t seed)
+{
+	struct run_source src = { .kind = SOURCE_SWARM, .seed = seed };
+	if (cover.nkept == 0 || cover_below(4) == 0)
+		return src;
+	const struct cover_run *k = &cover.kept[cover_below(cover.nkept)];
+	if (k->len == 0)
+		return src;
+	uint32_t cut = cover_below(k->len);
+	memcpy(cover.prefix, k->values, sizeof(uint16_t) * cut);
+	uint32_t n = k->options[cut];
+	cover.prefix[cut] = (uint16_t)((k->values[cut] + 1 + cover_below(n > 1 ? n - 1 : 1)) % (n ? n : 1));
+	/* Half the time the rest of the kept run follows the changed choice
+	 * (where its values still fit), so the change is tried in the context
+	 * that made the run interesting; else fresh choices follow it. */
+	uint32_t len = cut + 1;
+	if (cover_below(2) == 0) {
+		memcpy(cover.prefix + cut + 1, k->values + cut + 1, sizeof(uint16_t) * (k->len - cut - 1));
+		len = k->len;
+	}
+	src.prefix = cover.prefix;
+	src.prefix_len = len;
+	return src;
+}
+
+/* Keep the run if it showed a feature count bucket not seen before. */
+static void cover_learn(const struct run_result *res)
+{
+	bool fresh = false;
+	for (uint32_t i = 0; i < COVER_SLOTS; i++) {
+		uint8_t b = bucket(cover.map[i]);
+		if (b & ~cover.seen[i]) {
+			cover.seen[i] |= b;
+			fresh = true;
+		}
+	}
+	if (!fresh || res->nchoices == 0)
+		return;
+	struct cover_run *k = &cover.kept[cover.nkept < COVER_KEPT_MAX ? cover.nkept++ : cover_below(COVER_KEPT_MAX)];
+	k->len = res->nchoices < COVER_CHOICES_MAX ? res->nchoices : COVER_CHOICES_MAX;
+	for (uint32_t i = 0; i < k->len; i++) {
+		k->values[i] = res->choices[i].value;
+		k->options[i] = res->choices[i].n;
+	}
+}
+
 struct explore_stats explore_run(struct runner *r, const struct scenario *s, const struct explore_config *cfg)
 {
 	struct explore_stats st = { 0 };
@@ -62,6 +151,11 @@ struct explore_stats explore_run(struct runner *r, const struct scenario *s, con
 				   .suppress = cfg->suppress, .advisories_fail = cfg->advisories_fail };
 	struct run_source src = { 0 };
 	uint32_t prefix_len = 0;
+	if (cfg->strategy == EXPLORE_COVER) {
+		cover_start(cfg->seed);
+		opt.interleave_map = cover.map;
+		opt.interleave_slots = COVER_SLOTS;
+	}
 	if (cfg->dfs_start) {
 		prefix_len = cfg->dfs_start_len < SCN_CHOICES_MAX ? cfg->dfs_start_len : SCN_CHOICES_MAX;
 		memcpy(dfs_prefix, cfg->dfs_start, sizeof(uint16_t) * prefix_len);
@@ -81,6 +175,13 @@ struct explore_stats explore_run(struct runner *r, const struct scenario *s, con
 			src = (struct run_source){ .kind = SOURCE_DFS, .prefix = dfs_prefix, .prefix_len = prefix_len,
 						   .preempt_bound = cfg->preempt_bound, .por = cfg->por };
 			break;
+		case EXPLORE_SWARM:
+			src = (struct run_source){ .kind = SOURCE_SWARM, .seed = cfg->seed + i };
+			break;
+		case EXPLORE_COVER:
+			src = cover_source(cfg->seed + i);
+			memset(cover.map, 0, sizeof cover.map);
+			break;
 		default:
 			src = (struct run_source){ .kind = SOURCE_PRNG, .seed = cfg->seed + i };
 			break;
@@ -88,6 +189,8 @@ struct explore_stats explore_run(struct runner *r, const struct scenario *s, con
 		struct run_result res = run_scenario(r, s, &src, &opt);
 		st.runs++;
 		st.steps += res.steps;
+		if (cfg->strategy == EXPLORE_COVER)
+			cover_learn(&res);
 		bool go_on = true;
 		if (res.nfindings || res.nsuppressed) {
 			st.runs_with_findings += res.nfindings != 0;

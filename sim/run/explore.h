@@ -12,7 +12,14 @@
 #include "run/dpor.h"
 #include "run/run.h"
 
-enum explore_strategy { EXPLORE_RANDOM = 0, EXPLORE_PCT, EXPLORE_DFS };
+/* EXPLORE_SWARM: seeded random under a swarm configuration each run draws
+ * from its own seed (choice_init_swarm).
+ * EXPLORE_COVER: swarm runs guided by interleaving coverage (interleave.h):
+ * a run that shows a new feature is kept; three runs in four replay a kept
+ * run's choices up to a point, change that one choice, and go on with the
+ * kept run's remaining choices or at random (a fuzzer over schedules,
+ * without one). Deterministic for a seed. */
+enum explore_strategy { EXPLORE_RANDOM = 0, EXPLORE_PCT, EXPLORE_DFS, EXPLORE_SWARM, EXPLORE_COVER };
 
 struct explore_stats {
 	uint64_t runs;          /* runs made */
@@ -33,7 +40,7 @@ typedef void (*explore_progress_fn)(void *ctx, const struct explore_stats *st);
 
 struct explore_config {
 	enum explore_strategy strategy;
-	uint64_t seed;          /* RANDOM / PCT: run i uses seed + i */
+	uint64_t seed;          /* RANDOM / PCT / SWARM / COVER: run i uses seed + i */
 	uint32_t pct_depth;     /* PCT */
 	uint32_t preempt_bound; /* DFS */
 	bool por;               /* DFS: partial-order reduction (run/dpor.h) */

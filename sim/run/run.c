@@ -49,6 +49,8 @@ static void init_choice(struct run_state *st, const struct scenario *s, const st
 		return;
 	case SOURCE_PRNG:
 		choice_init_prng(c, src->seed, st->choice_log, cap);
+		if (src->prefix_len)
+			choice_set_prefix(c, src->prefix, src->prefix_len);
 		return;
 	case SOURCE_PCT:
 		choice_init_pct(c, src->seed, src->pct_depth, s->steps_max < 4096 ? s->steps_max : 4096,
@@ -60,12 +62,23 @@ static void init_choice(struct run_state *st, const struct scenario *s, const st
 	case SOURCE_REPLAY:
 		choice_init_replay(c, src->choices, src->nchoices, st->choice_log, cap);
 		return;
+	case SOURCE_SWARM:
+		choice_init_swarm(c, src->seed, st->choice_log, cap);
+		if (src->prefix_len)
+			choice_set_prefix(c, src->prefix, src->prefix_len);
+		return;
+	case SOURCE_SWARM_BYTES:
+		choice_init_swarm_bytes(c, src->bytes, src->bytes_len, st->choice_log, cap);
+		return;
 	default:
 		break;
 	}
 	switch (s->sched) {
 	case SCHED_SEED:
-		choice_init_prng(c, s->seed, st->choice_log, cap);
+		if (s->swarm)
+			choice_init_swarm(c, s->seed, st->choice_log, cap);
+		else
+			choice_init_prng(c, s->seed, st->choice_log, cap);
 		break;
 	case SCHED_PCT:
 		choice_init_pct(c, s->seed, s->pct_depth, s->steps_max < 4096 ? s->steps_max : 4096,
@@ -75,7 +88,10 @@ static void init_choice(struct run_state *st, const struct scenario *s, const st
 		choice_init_replay(c, s->choices, s->nchoices, st->choice_log, cap);
 		break;
 	default:
-		choice_init_bytes(c, s->sched_bytes, s->sched_len, st->choice_log, cap);
+		if (s->swarm)
+			choice_init_swarm_bytes(c, s->sched_bytes, s->sched_len, st->choice_log, cap);
+		else
+			choice_init_bytes(c, s->sched_bytes, s->sched_len, st->choice_log, cap);
 		break;
 	}
 }
@@ -153,12 +169,18 @@ static void report_hang(struct run_state *st, enum sched_outcome outcome)
 		      first->module, first->id, EV_NONE16, 0, detail);
 }
 
-/* The observer of a run that also records its outcome (run_options.outcome). */
-static void observe_with_outcome(void *ctx, const struct event *e)
+/* The trace observer of a run that asks for more than the findings: the
+ * oracle first (it may stop the run), then the outcome (run_options.outcome)
+ * and the interleaving features (run_options.interleave_map). A plain run
+ * observes with oracle_observe alone. */
+static void observe_with_extras(void *ctx, const struct event *e)
 {
 	struct run_state *st = ctx;
 	oracle_observe(&st->oracle, e);
-	outcome_on_event(st->outcome, e);
+	if (st->outcome)
+		outcome_on_event(st->outcome, e);
+	if (st->interleave.map)
+		interleave_event(&st->interleave, e);
 }
 
 struct run_result run_scenario(struct runner *r, const struct scenario *s, const struct run_source *src,
@@ -184,12 +206,15 @@ struct run_result run_scenario(struct runner *r, const struct scenario *s, const
 	st->outcome = opt->outcome;
 	st->oracle.suppress = opt->suppress;
 	st->oracle.advisories_fail = opt->advisories_fail;
-	if (st->outcome) {
+	st->interleave.map = NULL;
+	if (st->outcome)
 		outcome_init(st->outcome, s->nmodules);
-		trace_init(&st->trace, st->events, keep, observe_with_outcome, st);
-	} else {
+	if (opt->interleave_map)
+		interleave_init(&st->interleave, opt->interleave_map, opt->interleave_slots);
+	if (st->outcome || opt->interleave_map)
+		trace_init(&st->trace, st->events, keep, observe_with_extras, st);
+	else
 		trace_init(&st->trace, st->events, keep, oracle_observe, &st->oracle);
-	}
 	st->trace.notes = st->notes;
 	/* DFS extends the log of the previous schedule: it always keeps one. */
 	bool dfs = src && src->kind == SOURCE_DFS;
@@ -271,6 +296,7 @@ struct run_result run_scenario(struct runner *r, const struct scenario *s, const
 		.nchoices = st->choice.log_len,
 		.por = st->sched.por,
 		.hang = st->hang,
+		.interleave_features = opt->interleave_map ? st->interleave.features : 0,
 	};
 	return res;
 }

@@ -23,17 +23,19 @@
 #include "sched/sched.h"
 #include "modules/scripted.h"
 #include "run/outcome.h"
+#include "run/interleave.h"
 #include "trace/trace.h"
 
 /* Where the choices come from; SOURCE_SCENARIO uses the scenario's own
  * schedule line (bytes, seed, pct or replay). */
 struct run_source {
-	enum { SOURCE_SCENARIO = 0, SOURCE_BYTES, SOURCE_PRNG, SOURCE_PCT, SOURCE_DFS, SOURCE_REPLAY } kind;
-	const uint8_t *bytes;    /* SOURCE_BYTES */
+	enum { SOURCE_SCENARIO = 0, SOURCE_BYTES, SOURCE_PRNG, SOURCE_PCT, SOURCE_DFS, SOURCE_REPLAY, SOURCE_SWARM,
+	       SOURCE_SWARM_BYTES } kind; /* SWARM: choice_init_swarm from seed; SWARM_BYTES: from bytes */
+	const uint8_t *bytes;    /* SOURCE_BYTES, SOURCE_SWARM_BYTES */
 	size_t bytes_len;
-	uint64_t seed;           /* SOURCE_PRNG, SOURCE_PCT */
+	uint64_t seed;           /* SOURCE_PRNG, SOURCE_PCT, SOURCE_SWARM */
 	uint32_t pct_depth;      /* SOURCE_PCT */
-	const uint16_t *prefix;  /* SOURCE_DFS */
+	const uint16_t *prefix;  /* SOURCE_DFS; SOURCE_PRNG / SOURCE_SWARM: forced first choices (choice_set_prefix) */
 	uint32_t prefix_len;
 	uint32_t preempt_bound;
 	const struct choice_rec *choices; /* SOURCE_REPLAY: a choice log (past its end: option 0) */
@@ -50,6 +52,8 @@ struct run_options {
 	struct run_outcome *outcome; /* if set: filled with the run's visible outcome (outcome.h) */
 	const struct suppress *suppress; /* findings set aside (oracle/suppress.h), NULL: none */
 	bool advisories_fail;    /* advisory findings fail the run (and stop it with stop_on_first) */
+	uint8_t *interleave_map; /* if set: count the run's interleaving features into it (interleave.h) */
+	uint32_t interleave_slots; /* its size in bytes */
 };
 
 /* Parse a rule filter: comma separated rule IDs ("M04"), letters ("R" = every
@@ -75,6 +79,7 @@ struct run_state {
 	struct host_run host;
 	struct guard guard;
 	struct kernel kernel;
+	struct interleave interleave;  /* features, when run_options.interleave_map is set */
 	struct event *events;          /* TRACE_EVENTS_MAX */
 	struct trace_note *notes;      /* TRACE_EVENTS_MAX: beside the kept events (trace.h) */
 	struct choice_rec *choice_log; /* SCN_CHOICES_MAX */
@@ -112,6 +117,7 @@ struct run_result {
 	uint32_t nchoices;
 	const struct sched_por *por;   /* the step log (SOURCE_DFS with por), else NULL */
 	const char *hang;              /* wait-for graph text, "" if none */
+	uint32_t interleave_features;  /* features counted (0 without a map) */
 };
 
 /* The run in progress (crash reports), NULL between runs. */

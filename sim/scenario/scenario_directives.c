@@ -48,6 +48,20 @@ static int d_time(struct parser *p, char **tok, int n)
 	return 0;
 }
 
+/* `swarm on`: the scenario's own schedule (bytes or seed) first draws a
+ * swarm configuration from its stream, then every choice follows it
+ * (choice_init_swarm*). A recorded trace replays its choices either way. */
+static int d_swarm(struct parser *p, char **tok, int n)
+{
+	char b[QUOTE_MAX + 4];
+	if (stx_once(p, SEEN_SWARM, "swarm") || stx_nargs(p, tok, n, 1, 1))
+		return -1;
+	if (strcmp(tok[1], "on") != 0 && strcmp(tok[1], "off") != 0)
+		return stx_fail(p, "bad value '%s' for swarm (expected on|off)", stx_quote(b, tok[1]));
+	p->s->swarm = tok[1][1] == 'n';
+	return 0;
+}
+
 static int d_faults(struct parser *p, char **tok, int n)
 {
 	uint64_t num = 0, den = 0;
@@ -305,7 +319,7 @@ static const struct {
 	const char *kw;
 	int (*fn)(struct parser *, char **, int);
 } directives[] = {
-	{ "steps", d_steps }, { "workers", d_workers }, { "time", d_time }, { "faults", d_faults },
+	{ "steps", d_steps }, { "workers", d_workers }, { "time", d_time }, { "swarm", d_swarm }, { "faults", d_faults },
 	{ "registrar", d_registrar }, { "schedule", d_schedule }, { "choices", d_choices },
 	{ "hash", d_hash }, { "expect", d_expect }, { "provider", d_module },
 	{ "client", d_module }, { "driver", d_driver }, { "thread", d_thread },

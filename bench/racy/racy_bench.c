@@ -1,0 +1,298 @@
+/* racy_bench - runs and seconds to the first finding, per exploration
+ * strategy, on the racy-bug benchmark (bench/racy/README.md), and false
+ * positives on the correct twins. Prints figures; nothing passes or fails on
+ * time.
+ *
+ *   racy-bench [--seeds N] [--budget RUNS] [--twin-runs RUNS]
+ *              [--strategies random,pct,dfs,swarm,cover] CASE.nmr...
+ *
+ * A case file names its buggy driver as rNN_bug; the twin is the same
+ * scenario with every `_bug` driver replaced by its `_fix` build. Each
+ * randomised strategy runs each case from N seeds (the explorer's seed s:
+ * run i uses s * 2^32 + i, so seeds do not overlap); DFS is deterministic
+ * and runs once. A seed that finds nothing within the budget is a miss;
+ * medians count a miss as the budget (so a median with misses is a lower
+ * bound) and the line says how many. A driver that crashes (a use after
+ * free the oracle did not see first) is finding K08, as under nmr-explore:
+ * each measurement runs in a child process. Exit 0, or 2 on bad usage or input;
+ * a false positive on a twin, or a case that no strategy found within the
+ * budget, is printed and makes the exit status 1. */
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "input.h"
+#include "run/crash.h"
+#include "run/explore.h"
+
+#define CASES_MAX 32
+#define SEEDS_MAX 64
+#define STRATEGIES_MAX 8
+
+struct strategy {
+	const char *name;
+	enum explore_strategy kind;
+};
+
+static const struct strategy strategies_all[] = {
+	{ "random", EXPLORE_RANDOM },
+	{ "pct", EXPLORE_PCT },
+	{ "dfs", EXPLORE_DFS },
+	{ "swarm", EXPLORE_SWARM },
+	{ "cover", EXPLORE_COVER },
+};
+#define STRATEGIES_ALL (sizeof strategies_all / sizeof strategies_all[0])
+
+struct first {
+	uint64_t run;    /* index of the first run with a finding; UINT64_MAX: none */
+	enum rule rule;  /* its first finding */
+};
+
+#define CHILD_CRASHED 3
+
+/* Written by the measuring child, read by the parent after it ended. */
+struct shared {
+	volatile uint64_t at;  /* the run in progress */
+	struct first first;
+};
+static struct shared *shm;
+
+static int crashed_exit(void)
+{
+	return CHILD_CRASHED;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static bool on_finding(void *ctx, const struct run_result *res, const struct run_source *src, uint64_t i)
+{
+	(void)src;
+	struct first *f = ctx;
+	f->run = i;
+	f->rule = res->findings[0].rule;
+	return false;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Lower median of n sorted values. */
+static uint64_t median_u64(uint64_t *v, unsigned n)
+{
+	qsort(v, n, sizeof *v, cmp_u64);
+	return v[(n - 1) / 2];
+}
+
+static double median_double(double *v, unsigned n)
+{
+	qsort(v, n, sizeof *v, cmp_double);
+	return v[(n - 1) / 2];
+}
+
+static struct explore_config config_for(const struct strategy *st, uint64_t seed, uint64_t budget)
+{
+	return (struct explore_config){ .strategy = st->kind, .seed = seed << 32, .pct_depth = 3,
+					.preempt_bound = 2, .runs_max = budget, .stop_on_first = true };
+}
+
+/* Load path's text; with twin, every "_bug" becomes "_fix" first. */
+static int load_case(struct scenario *s, const char *path, bool twin)
+{
+	struct input_buf buf = { 0 };
+	char err[512];
+	if (input_read(&buf, path, err, sizeof err) != 0) {
+		fprintf(stderr, "racy-bench: %s\n", err);
+		return -1;
+	}
+	for (char *p = (char *)buf.data; twin && (p = strstr(p, "_bug")) != NULL; p += 4)
+		memcpy(p, "_fix", 4);
+	struct scn_error e;
+	scn_init(s);
+	int rc = scn_parse_text(s, (const char *)buf.data, buf.len, path, &e);
+	if (rc != 0)
+		fprintf(stderr, "%s:%u: %s\n", path, e.line, e.reason);
+	input_buf_free(&buf);
+	return rc;
+}
+
+static const char *case_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	return slash ? slash + 1 : path;
+}
+
+static struct scenario bug_scn, twin_scn;
+static struct runner runner;
+
+/* One exploration in a child process: the index and rule of its first
+ * finding (run UINT64_MAX: none in cfg->runs_max runs). */
+static struct first measure(const struct scenario *s, struct explore_config cfg)
+{
+	shm->at = 0;
+	shm->first = (struct first){ .run = UINT64_MAX };
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		crash_brief = true;
+		crash_exit_code = crashed_exit;
+		crash_install(CRASH_EXIT);
+		cfg.at = &shm->at;
+		cfg.on_finding = on_finding;
+		cfg.ctx = &shm->first;
+		explore_run(&runner, s, &cfg);
+		_exit(0);
+	}
+	int status = 0;
+	if (pid < 0 || waitpid(pid, &status, 0) != pid) {
+		perror("racy-bench: fork");
+		exit(2);
+	}
+	if (WIFEXITED(status) && WEXITSTATUS(status) == CHILD_CRASHED)
+		return (struct first){ .run = shm->at, .rule = RULE_K08 };
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		fprintf(stderr, "racy-bench: a measuring process died (status %d)\n", status);
+		exit(2);
+	}
+	return shm->first;
+}
+
+int main(int argc, char **argv)
+{
+	unsigned seeds = 8;
+	uint64_t budget = 200000, twin_runs = 20000;
+	const struct strategy *strategies[STRATEGIES_MAX];
+	unsigned nstrategies = 0;
+	int argi = 1;
+	for (; argi < argc && argv[argi][0] == '-'; argi++) {
+		const char *a = argv[argi], *v = argi + 1 < argc ? argv[argi + 1] : NULL;
+		if (!v) {
+			fprintf(stderr, "racy-bench: %s needs a value\n", a);
+			return 2;
+		}
+		argi++;
+		if (!strcmp(a, "--seeds"))
+			seeds = (unsigned)strtoul(v, NULL, 10);
+		else if (!strcmp(a, "--budget"))
+			budget = strtoull(v, NULL, 10);
+		else if (!strcmp(a, "--twin-runs"))
+			twin_runs = strtoull(v, NULL, 10);
+		else if (!strcmp(a, "--strategies")) {
+			char list[256];
+			snprintf(list, sizeof list, "%s", v);
+			for (char *tok = strtok(list, ","); tok; tok = strtok(NULL, ",")) {
+				unsigned k = 0;
+				while (k < STRATEGIES_ALL && strcmp(strategies_all[k].name, tok))
+					k++;
+				if (k == STRATEGIES_ALL || nstrategies == STRATEGIES_MAX) {
+					fprintf(stderr, "racy-bench: --strategies: unknown or too many: '%s'\n", tok);
+					return 2;
+				}
+				strategies[nstrategies++] = &strategies_all[k];
+			}
+		} else {
+			fprintf(stderr, "racy-bench: unknown option %s\n", a);
+			return 2;
+		}
+	}
+	if (seeds == 0 || seeds > SEEDS_MAX || budget == 0 || argi >= argc || argc - argi > CASES_MAX) {
+		fprintf(stderr, "usage: racy-bench [--seeds 1..%d] [--budget RUNS] [--twin-runs RUNS] "
+				"[--strategies random,pct,dfs,swarm,cover] CASE.nmr... (at most %d)\n", SEEDS_MAX, CASES_MAX);
+		return 2;
+	}
+	if (nstrategies == 0)
+		for (unsigned k = 0; k < STRATEGIES_ALL; k++)
+			strategies[nstrategies++] = &strategies_all[k];
+
+	shm = mmap(NULL, sizeof *shm, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (shm == MAP_FAILED || runner_init(&runner) != 0)
+		return 2;
+	/* Per strategy: each case's median runs (a miss counts as the budget). */
+	static uint64_t case_median[STRATEGIES_MAX][CASES_MAX];
+	static uint64_t misses_total[STRATEGIES_MAX], fp_total[STRATEGIES_MAX];
+	unsigned ncases = 0;
+	int status = 0;
+	printf("racy-bench: %u seeds, budget %" PRIu64 " runs per seed, twins %" PRIu64 " runs per strategy\n",
+	       seeds, budget, twin_runs);
+	printf("%-26s %-7s %10s %10s %6s %9s %9s %-5s %s\n", "case", "strategy", "median", "max", "misses",
+	       "med s", "max s", "rule", "twin FP");
+	for (int c = argi; c < argc; c++, ncases++) {
+		if (load_case(&bug_scn, argv[c], false) != 0 || load_case(&twin_scn, argv[c], true) != 0)
+			return 2;
+		bool found = false;
+		for (unsigned k = 0; k < nstrategies; k++) {
+			const struct strategy *st = strategies[k];
+			unsigned n = st->kind == EXPLORE_DFS ? 1 : seeds, misses = 0;
+			uint64_t runs[SEEDS_MAX];
+			double secs[SEEDS_MAX];
+			enum rule rule = RULE_NONE;
+			for (unsigned i = 0; i < n; i++) {
+				double t0 = now();
+				struct first f = measure(&bug_scn, config_for(st, i + 1, budget));
+				secs[i] = now() - t0;
+				if (f.run == UINT64_MAX) {
+					misses++;
+					runs[i] = budget;
+				} else {
+					runs[i] = f.run;
+					if (rule == RULE_NONE)
+						rule = f.rule;
+				}
+			}
+			found |= misses < n;
+			uint64_t med = median_u64(runs, n), max = runs[n - 1];
+			double med_s = median_double(secs, n), max_s = secs[n - 1];
+			case_median[k][ncases] = med;
+			misses_total[k] += misses;
+			/* The twin: the same strategy, seed 1, twin_runs runs. */
+			struct first f = measure(&twin_scn, config_for(st, 1, twin_runs));
+			bool fp = f.run != UINT64_MAX;
+			fp_total[k] += fp;
+			if (fp)
+				status = 1;
+			char medtxt[32], maxtxt[32];
+			snprintf(medtxt, sizeof medtxt, "%s%" PRIu64, misses * 2 > n ? ">=" : "", med);
+			snprintf(maxtxt, sizeof maxtxt, "%s%" PRIu64, misses ? ">=" : "", max);
+			printf("%-26s %-7s %10s %10s %3u/%-2u %9.3f %9.3f %-5s %s\n", k == 0 ? case_name(argv[c]) : "",
+			       st->name, medtxt, maxtxt, misses, n, med_s, max_s, rule == RULE_NONE ? "-" : rule_info(rule)->id,
+			       fp ? rule_info(f.rule)->id : "none");
+			fflush(stdout);
+		}
+		if (!found) {
+			printf("%-26s no strategy found its bug in %" PRIu64 " runs\n", case_name(argv[c]), budget);
+			status = 1;
+		}
+	}
+	printf("\nsummary over %u cases (median of the per-case medians; a miss counts as the budget)\n", ncases);
+	for (unsigned k = 0; k < nstrategies; k++) {
+		uint64_t v[CASES_MAX];
+		memcpy(v, case_median[k], sizeof(uint64_t) * ncases);
+		double lr = 0;
+		for (unsigned i = 0; i < ncases; i++)
+			lr += log((double)(case_median[k][i] + 1) / (double)(case_median[0][i] + 1));
+		printf("%-7s median %8" PRIu64 "  misses %3" PRIu64 "  twins with a finding %" PRIu64
+		       "  geomean runs vs %s: %.3fx\n", strategies[k]->name, median_u64(v, ncases), misses_total[k],
+		       fp_total[k], strategies[0]->name, exp(lr / ncases));
+	}
+	runner_fini(&runner);
+	return status;
+}
