@@ -29,7 +29,7 @@ static const struct rule_info rule_table[RULE_COUNT] = {
 	[RULE_K02] = { "K02", "spinlock-misuse", "Spin locks: no recursive acquire, release only when held, at the right IRQL, none held when a callback or Unload returns." },
 	[RULE_K03] = { "K03", "wait-at-dispatch", "No wait with a non-zero timeout at DISPATCH_LEVEL or above." },
 	[RULE_K04] = { "K04", "rundown-misuse", "Rundown protection: no more releases than acquires, one wait, no re-initialisation in use." },
-	[RULE_K05] = { "K05", "pool-misuse", "Pool: no double free, no free of foreign memory, the tag on free matches." },
+	[RULE_K05] = { "K05", "pool-misuse", "Pool: no double free, no free of foreign memory, the tag on free matches, no access to a freed block." },
 	[RULE_K06] = { "K06", "work-after-unload", "No module code runs after its Unload returned (DPCs, timers, work items, system threads)." },
 	[RULE_R01] = { "R01", "attach-npi", "NMR offers a client only providers of the NPI it registered for." },
 	[RULE_R02] = { "R02", "attach-duplicate", "NMR offers a client/provider pair at most one binding at a time." },
@@ -51,6 +51,7 @@ static const struct rule_info rule_table[RULE_COUNT] = {
 	[RULE_K09] = { "K09", "object-misuse", "A kernel object (event, timer, DPC, work item, lock, mutex, rundown ref, handle) is used only after its Initialize routine, while its memory is live, and in a state its routine allows." },
 	[RULE_K10] = { "K10", "resource-misuse", "Executive resources (ERESOURCE): acquired with normal kernel APCs disabled (a critical region or APC_LEVEL), released only by a holder, not deleted or reinitialised while held." },
 	[RULE_L04] = { "L04", "runs-without-end", "Driver code must call a kernel routine or return: a loop that calls none and waits for memory no other thread can still change runs without end." },
+	[RULE_K11] = { "K11", "data-race", "Two accesses of driver memory from different threads, at least one a write, are ordered by synchronisation (a lock, an event or wait, an interlocked operation, rundown, queueing of work, NMR's callback order)." },
 };
 
 const struct rule_info *rule_info(enum rule r)

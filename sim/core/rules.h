@@ -18,6 +18,7 @@ enum rule {
 	RULE_K07, RULE_K08, RULE_K09, /* appended: numbering of the rules above stays */
 	RULE_K10,
 	RULE_L04,
+	RULE_K11,
 	RULE_COUNT
 };
 

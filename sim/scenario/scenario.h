@@ -172,6 +172,7 @@ struct scenario {
 	uint8_t pct_depth;                /* PCT depth (1..CHOICE_PCT_DEPTH_MAX) */
 	uint8_t fault_num, fault_den;     /* F6 injection ratio; den 0 = never */
 	uint8_t time_jumps;               /* `time jumps`: the schedule may move time to the next deadline during an Unload */
+	uint8_t races;                    /* `races on`: data races in hosted driver memory are K11 (sim/kernel/race.h) */
 	uint32_t steps_max;               /* step budget */
 	uint64_t seed;                    /* SCHED_SEED / SCHED_PCT */
 	struct scn_module modules[SCN_MODULES_MAX];

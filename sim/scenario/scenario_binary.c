@@ -164,7 +164,9 @@ static void decode(struct scenario *s, const uint8_t *data, size_t len, bool dri
 	 * model: the planted-bug registrars exist to test the oracle (text
 	 * scenarios name them), and a fuzzer would otherwise "find" them on
 	 * most inputs. */
-	s->time_jumps = rd8(&r) & 1u; /* bit 0; the rest is ignored */
+	uint8_t env = rd8(&r);
+	s->time_jumps = env & 1u; /* bit 0 */
+	s->races = (env >> 1) & 1u; /* bit 1; the rest is ignored */
 	s->registrar = REGISTRAR_MODEL;
 	s->fault_num = rd8(&r);
 	s->fault_den = rd8(&r);
@@ -283,7 +285,8 @@ size_t scn_encode_binary(const struct scenario *s, uint8_t *out, size_t cap)
 	wr8(&w, nmodules);
 	wr8(&w, s->nthreads ? s->nthreads - 1u : 0);
 	wr8(&w, (s->workers & 3u) | sched << 2 | (depth - 1u) << 4);
-	wr8(&w, s->time_jumps ? 1u : 0u); /* registrar: binary inputs always run the model; bit 0: time jumps */
+	/* registrar: binary inputs always run the model; bit 0: time jumps, bit 1: races */
+	wr8(&w, (s->time_jumps ? 1u : 0u) | (s->races ? 2u : 0u));
 	wr8(&w, s->fault_num);
 	wr8(&w, s->fault_den);
 	unsigned units = 0;
