@@ -115,17 +115,16 @@ static void freed_access(struct kernel *k, const void *p, uint8_t state, bool wr
 
 /* K11: the access at pc races with the earlier one. */
 static void race_found(struct kernel *k, struct sim_thread *t, const struct race_slot *e, bool write,
-		       const void *pc, const char *what)
+		       const void *pc, const char *what, uint8_t kind, uint8_t site, const char *routine)
 {
-	uint8_t kind, site;
-	const char *routine;
-	kernel_code_site(k, t, &kind, &site, &routine);
 	char a[64], b[64], tn[32], en[32], nb[8], detail[600];
 	code_at(pc, a, sizeof a);
 	code_at(e->pc, b, sizeof b);
 	/* The earlier access's routine: by its recorded site. */
 	const char *eroutine = e->site_kind == SITE_CB ? nmr_cb_name((enum nmr_cb)e->site) :
-			       e->site_kind == SITE_UNLOAD ? "Unload" : ke_api_name((enum ke_api)e->site);
+			       e->site_kind == SITE_UNLOAD ? "Unload" :
+			       e->site == KE_DpcRoutine ? "a DPC routine" : e->site == KE_WorkItemRoutine ? "a work item routine" :
+			       e->site == KE_SystemThread ? "a system thread" : "DriverEntry";
 	snprintf(detail, sizeof detail, "%s %s by %s in %s at %s (step %u) and %s by %s in %s at %s (step %u), unordered",
 		 what, write ? "write" : "read", trace_thread_name(k->oracle->scenario, t->id, tn), routine, a,
 		 k->sched->step, e->write ? "write" : "read", trace_thread_name(k->oracle->scenario, e->thread, en),
@@ -143,10 +142,13 @@ static void race_check(struct kernel *k, enum race_region region, uintptr_t off,
 	if (!t)
 		return;
 	kernel_touch(k, RULE_K11);
+	uint8_t kind, site;
+	const char *routine;
+	kernel_code_site(k, t, &kind, &site, &routine);
 	while (size) {
 		unsigned in = (unsigned)(off & 7u), n = 8u - in < size ? 8u - in : size;
 		struct race_conflict c = race_access(&k->race, race_key(region, off - in), in, n, write, t->id,
-						     k->sched->step, pc, 0, 0);
+						     k->sched->step, pc, kind, site);
 		if (c.found) {
 			char what[48];
 			uint16_t number = 0;
@@ -156,7 +158,7 @@ static void race_check(struct kernel *k, enum race_region region, uintptr_t off,
 			} else {
 				snprintf(what, sizeof what, "driver global (+0x%lx):", (unsigned long)off);
 			}
-			race_found(k, t, &c.earlier, write, pc, what);
+			race_found(k, t, &c.earlier, write, pc, what, kind, site, routine);
 		}
 		off += n;
 		size -= n;
