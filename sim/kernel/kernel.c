@@ -24,8 +24,13 @@ void kernel_init(struct kernel *k, struct sched *s, struct choice *c, struct ora
 	SIM_ASSERT(s->trace != NULL, "the kernel's messages go to the run's trace");
 	/* Everything but the message texts and the pool buffer. */
 	memset(k, 0, offsetof(struct kernel, message_text));
-	memset(k->pool_granule, 0, (k->pool_marked + 15u) / 16u);
+	/* The granule marks of the previous run (a kernel that never ran may
+	 * hold anything there: then all of them). */
+	size_t marked = k->pool_marked <= KERNEL_POOL_BYTES ? k->pool_marked : KERNEL_POOL_BYTES;
+	memset(k->pool_granule, 0, (marked + 15u) / 16u);
 	k->pool_marked = 0;
+	/* Off until the run asks (sim/host/memaccess.h). */
+	race_init(&k->race, false);
 	k->sched = s;
 	k->choice = c;
 	k->oracle = o;
