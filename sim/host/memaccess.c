@@ -26,6 +26,10 @@ static struct {
 	bool races;              /* race detection on this run */
 	struct kernel *k;
 	uint64_t accesses;       /* accesses delivered (process) */
+	/* K11 signatures (module, site) reported this run: a racy loop formats
+	 * its report once, not at every iteration (the oracle keeps one anyway). */
+	uint32_t raced[ORACLE_FINDINGS_MAX];
+	uint32_t nraced;
 } mem;
 
 void memaccess_run_init(struct kernel *k, bool races)
@@ -38,6 +42,7 @@ void memaccess_run_init(struct kernel *k, bool races)
 	mem.bss = (uintptr_t)__start_nmrsim_drvbss;
 	mem.bss_bytes = __start_nmrsim_drvbss ? (uintptr_t)(__stop_nmrsim_drvbss - __start_nmrsim_drvbss) : 0;
 	mem.races = races;
+	mem.nraced = 0;
 	race_init(&k->race, races);
 }
 
@@ -117,6 +122,12 @@ static void freed_access(struct kernel *k, const void *p, uint8_t state, bool wr
 static void race_found(struct kernel *k, struct sim_thread *t, const struct race_slot *e, bool write,
 		       const void *pc, const char *what, uint8_t kind, uint8_t site, const char *routine)
 {
+	uint32_t key = (uint32_t)t->module | (uint32_t)kind << 8 | (uint32_t)site << 16;
+	for (uint32_t i = 0; i < mem.nraced; i++)
+		if (mem.raced[i] == key)
+			return;
+	if (mem.nraced < ORACLE_FINDINGS_MAX)
+		mem.raced[mem.nraced++] = key;
 	char a[64], b[64], tn[32], en[32], nb[8], detail[600];
 	code_at(pc, a, sizeof a);
 	code_at(e->pc, b, sizeof b);

@@ -439,14 +439,20 @@ static uint8_t enter_kind_of(uint8_t exit_kind)
 }
 
 /* Happens-before from events (race.h): NMR is one sync object, acquired
- * when an Nmr* call or a callback starts and released when it ends (the
- * registrar's lock orders its state changes and the callbacks it delivers
- * after them); a driver's DriverEntry returning is visible to its Unload
- * (the I/O manager serialises them). */
+ * and released when an Nmr* call starts and when it returns (a worker may
+ * deliver the callbacks a call causes before the call returns), acquired
+ * when a callback starts and released when it returns (the registrar's lock
+ * orders its state changes and the callbacks it delivers after them); a
+ * driver's DriverEntry returning is visible to its Unload (the I/O manager
+ * serialises them). */
 static void race_on_event(struct kernel *k, const struct event *e)
 {
 	switch (e->kind) {
-	case EV_API_ENTER: case EV_CB_ENTER:
+	case EV_API_ENTER:
+		race_acquire(&k->race, e->thread, &race_nmr_object);
+		race_release(&k->race, e->thread, &race_nmr_object);
+		return;
+	case EV_CB_ENTER:
 		race_acquire(&k->race, e->thread, &race_nmr_object);
 		return;
 	case EV_API_EXIT:
