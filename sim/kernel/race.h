@@ -23,7 +23,7 @@
  *
  * Per 8-byte granule of driver memory up to RACE_SLOTS recent accesses are
  * kept (thread, its clock, the bytes touched, read/write, site), in a table
- * of RACE_GRANULES_MAX granules keyed by a deterministic location key
+ * of RACE_GRANULES_MAX granules (per process) keyed by a deterministic location key
  * (region and offset, never an address). Two accesses conflict when they
  * touch a common byte from different threads and one is a write; they race
  * when the earlier one does not happen before the later one. The first race
@@ -111,7 +111,9 @@ struct race {
 	struct race_vc threads[SIM_THREADS_MAX];
 	const void *sync_obj[RACE_SYNC_MAX];
 	struct race_vc sync[RACE_SYNC_MAX];
-	struct race_granule granules[RACE_GRANULES_MAX]; /* not cleared per run (generation) */
+	/* The granule table is race.c's (one run at a time per process, like
+	 * the spin counter): untouched memory until a run detects races, so a
+	 * run that does not pays nothing for it, not even at the arena's start. */
 };
 
 /* The NMR registrar's sync object (kernel_on_event uses it). */
