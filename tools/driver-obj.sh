@@ -107,6 +107,12 @@ for sec in $("$readelf" -SW "$tmp/combined.o" | sed -n 's/^ *\[ *[0-9]*\] \([^ ]
     .bss|.bss.*) renames="$renames --rename-section $sec=nmrsim_drvbss" ;;
   esac
 done
+# Its memory-access instrumentation (-fsanitize=thread, no runtime linked)
+# calls the engine's access checks (sim/host/memaccess.h): every __tsan_*
+# entry point becomes nmrsim_tsan_*, in this object only.
+for sym in $("$readelf" -sW "$tmp/combined.o" | awk '$7 == "UND" && $8 ~ /^__tsan_/ { print $8 }' | sort -u); do
+  renames="$renames --redefine-sym $sym=nmrsim_${sym#__}"
+done
 # shellcheck disable=SC2086
 # Its basic-block instrumentation (-fsanitize-coverage=trace-pc) calls the
 # engine's spin counter (sim/host/spin.h), not libFuzzer's function of that name.

@@ -600,9 +600,11 @@ int main(int argc, char **argv)
 	 * shared flag). */
 	struct sigaction sa = { .sa_handler = on_stop_signal };
 	sigemptyset(&sa.sa_mask);
-	sigaction(SIGALRM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL); /* SIGTERM stays fatal: nmr-campaign ends a chunk with it */
 	if (ex.time_limit > 0) {
+		/* Only with --time: without it SIGALRM is the watchdog's 1-second
+		 * tick (crash_watchdog above), which must not end the exploration. */
+		sigaction(SIGALRM, &sa, NULL);
 		struct itimerval it = { .it_value = { .tv_sec = (time_t)ex.time_limit,
 						      .tv_usec = (suseconds_t)((ex.time_limit - (double)(time_t)ex.time_limit) * 1e6) } };
 		setitimer(ITIMER_REAL, &it, NULL);

@@ -29,7 +29,7 @@ static const struct rule_info rule_table[RULE_COUNT] = {
 	[RULE_K02] = { "K02", "spinlock-misuse", "Spin locks: no recursive acquire, release only when held, at the right IRQL, none held when a callback or Unload returns." },
 	[RULE_K03] = { "K03", "wait-at-dispatch", "No wait with a non-zero timeout at DISPATCH_LEVEL or above." },
 	[RULE_K04] = { "K04", "rundown-misuse", "Rundown protection: no more releases than acquires, one wait, no re-initialisation in use." },
-	[RULE_K05] = { "K05", "pool-misuse", "Pool: no double free, no free of foreign memory, the tag on free matches." },
+	[RULE_K05] = { "K05", "pool-misuse", "Pool: no double free, no free of foreign memory, the tag on free matches, no access to a freed block." },
 	[RULE_K06] = { "K06", "work-after-unload", "No module code runs after its Unload returned (DPCs, timers, work items, system threads)." },
 	[RULE_R01] = { "R01", "attach-npi", "NMR offers a client only providers of the NPI it registered for." },
 	[RULE_R02] = { "R02", "attach-duplicate", "NMR offers a client/provider pair at most one binding at a time." },
@@ -54,6 +54,7 @@ static const struct rule_info rule_table[RULE_COUNT] = {
 	[RULE_M22] = { "M22", "instance-version", "NPI_REGISTRATION_INSTANCE.Version should be 0; Windows registers and binds a module with another value, and shipped drivers set their own NPI version there (advisory).", RULE_ADVISORY },
 	[RULE_M23] = { "M23", "freedom-dependence", "Advisory: a module's visible outcome (DriverEntry status, bindings formed, Unload) must not depend on a freedom F1-F5 the documentation leaves to NMR.", RULE_ADVISORY },
 	[RULE_R13] = { "R13", "registrar-error-answer", "NMR refuses an invalid, stale, wrong-role or repeated NmrDeregister*, NmrWaitFor*DeregisterComplete or Nmr*DetachComplete: an error status (Wait: STATUS_INVALID_PARAMETER), and no callback or deregistration completion inside the call." },
+	[RULE_K11] = { "K11", "data-race", "Two accesses of driver memory from different threads, at least one a write, are ordered by synchronisation (a lock, an event or wait, an interlocked operation, rundown, queueing of work, NMR's callback order)." },
 };
 
 const struct rule_info *rule_info(enum rule r)

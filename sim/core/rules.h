@@ -22,6 +22,7 @@ enum rule {
 	RULE_M22,     /* advisory: registration-instance Version != 0 */
 	RULE_M23,     /* advisory: freedom dependence, found by differential runs */
 	RULE_R13,
+	RULE_K11,
 	RULE_COUNT
 };
 _Static_assert(RULE_COUNT <= 64, "rule masks hold one bit per rule in 64 bits");

@@ -43,37 +43,6 @@ uint32_t spin_runs(void)
 	return spin.runs;
 }
 
-/* Where the thread spins, for the signature: the innermost callback,
- * DriverEntry or Unload it runs, else the kind of routine its thread runs. */
-static void spin_site(const struct kernel *k, const struct sim_thread *t, uint8_t *kind, uint8_t *site,
-		      const char **name)
-{
-	const struct kernel_thread *kt = &k->threads[t->id];
-	if (kt->depth > 0 && kt->depth <= KERNEL_FRAMES_MAX) {
-		const struct kernel_frame *f = &kt->frames[kt->depth - 1];
-		if (f->kind == EV_CB_ENTER) {
-			*kind = SITE_CB;
-			*site = f->what;
-			*name = nmr_cb_name((enum nmr_cb)f->what);
-			return;
-		}
-		if (f->kind == EV_UNLOAD_ENTER) {
-			*kind = SITE_UNLOAD;
-			*site = 0;
-			*name = "Unload";
-			return;
-		}
-	}
-	enum ke_api api = t->kind == THREAD_DPC ? KE_DpcRoutine : t->kind == THREAD_IO_WORKER ? KE_WorkItemRoutine :
-			  t->kind == THREAD_SYSTEM ? KE_SystemThread : KE_DriverEntry;
-	if (kt->depth > 0 && kt->depth <= KERNEL_FRAMES_MAX && kt->frames[kt->depth - 1].kind == EV_LOAD_ENTER)
-		api = KE_DriverEntry;
-	*kind = SITE_KERNEL;
-	*site = (uint8_t)api;
-	*name = api == KE_DpcRoutine ? "a DPC routine" : api == KE_WorkItemRoutine ? "a work item routine" :
-		api == KE_SystemThread ? "a system thread" : "DriverEntry";
-}
-
 /* The spin never ends: report it where it is and end the run (the system
  * would hang there). pc: an address inside the loop, printed relative to
  * its binary (addr2line -e BINARY -f OFFSET), never hashed. */
@@ -82,7 +51,7 @@ _Noreturn static void spin_forever(struct sched *s, struct sim_thread *t, const 
 	struct kernel *k = kernel_current;
 	uint8_t kind, site;
 	const char *routine;
-	spin_site(k, t, &kind, &site, &routine);
+	kernel_code_site(k, t, &kind, &site, &routine);
 	char where[96] = "";
 	Dl_info info;
 	if (dladdr(pc, &info) && info.dli_fname) {

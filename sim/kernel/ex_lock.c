@@ -75,6 +75,7 @@ static void push_acquire(enum ke_api api, PEX_PUSH_LOCK l, bool exclusive)
 	}
 	l->Value = exclusive ? PL_MAKE(self, 0) : PL_MAKE(0, PL_SHARED(l->Value) + 1u);
 	held(k, +1);
+	kernel_sync_acquire(k, l);
 	kernel_emit(k, api, id, 0, 0);
 }
 
@@ -96,6 +97,7 @@ static void push_release(enum ke_api api, PEX_PUSH_LOCK l, int mode /* 1 exclusi
 		kernel_report(k, RULE_K02, api, id, "%s of push lock #%u, which is not held shared", ke_api_name(api), id);
 		return;
 	}
+	kernel_sync_release(k, l);
 	l->Value = mode == 1 ? 0 : PL_MAKE(0, PL_SHARED(v) - 1u);
 	held(k, -1);
 	kernel_emit(k, api, id, 0, 0);
@@ -156,6 +158,7 @@ static bool mutex_acquire(enum ke_api api, PFAST_MUTEX m, bool raise, bool try_o
 	}
 	m->Owner = self;
 	m->Count = 0;
+	kernel_sync_acquire(k, m);
 	m->OldIrql = t->irql;
 	if (raise && t->irql < APC_LEVEL)
 		sched_set_irql(k->sched, APC_LEVEL);
@@ -177,6 +180,7 @@ static void mutex_release(enum ke_api api, PFAST_MUTEX m, bool lower)
 	if (lower && t->irql != APC_LEVEL)
 		kernel_report(k, RULE_K02, api, id, "%s of fast mutex #%u at IRQL %u; it is held at APC_LEVEL",
 			      ke_api_name(api), id, t->irql);
+	kernel_sync_release(k, m);
 	m->Owner = 0;
 	m->Count = 1;
 	held(k, -1);

@@ -27,6 +27,51 @@ _Static_assert(sizeof(struct kernel_pool_block) == 16, "pool payloads stay 16-by
 
 static uint32_t magic_live(const struct kernel *k) { return POOL_MAGIC ^ k->generation; }
 
+static size_t payload_of(const struct kernel_pool_block *b)
+{
+	return b->bytes ? (b->bytes + 15u) & ~(size_t)15u : 16u;
+}
+
+/* Granule states of [p, p + payload) (payload a multiple of 16). */
+static void mark(struct kernel *k, const unsigned char *p, size_t payload, uint8_t state)
+{
+	size_t off = (size_t)(p - k->pool);
+	SIM_ASSERT_LE(off + payload, KERNEL_POOL_BYTES, "marked granules lie inside the pool");
+	memset(&k->pool_granule[off / 16u], state, payload / 16u);
+	if (off + payload > k->pool_marked)
+		k->pool_marked = off + payload;
+}
+
+void kernel_pool_mark(struct kernel *k, const void *p, uint8_t state)
+{
+	const unsigned char *c = p;
+	if (c < k->pool + sizeof(struct kernel_pool_block) || c >= k->pool + k->pool_used)
+		return;
+	size_t off = (size_t)(c - k->pool) & ~(size_t)15u;
+	/* Back to the block's first granule: headers are KPG_NONE. */
+	while (off >= 16u && k->pool_granule[off / 16u - 1u] != KPG_NONE)
+		off -= 16u;
+	const struct kernel_pool_block *b = (const void *)(k->pool + off - sizeof *b);
+	mark(k, k->pool + off, payload_of(b), state);
+}
+
+/* The cleanup callback thread t runs now (the oracle's view): its enum
+ * nmr_cb and binding handle; CB_COUNT if t runs none. */
+static uint8_t cleanup_now(const struct kernel *k, uint32_t *handle)
+{
+	const struct sim_thread *t = k->sched->current;
+	if (!t || !k->oracle || t->id >= SIM_THREADS_MAX)
+		return CB_COUNT;
+	const struct oracle_thread *ot = &k->oracle->threads[t->id];
+	if (ot->depth == 0 || ot->depth > ORACLE_CB_DEPTH_MAX)
+		return CB_COUNT;
+	uint8_t cb = ot->cb[ot->depth - 1];
+	if (cb != CB_CLIENT_CLEANUP && cb != CB_PROVIDER_CLEANUP)
+		return CB_COUNT;
+	*handle = ot->cb_handle[ot->depth - 1];
+	return cb;
+}
+
 void *kernel_pool_alloc(struct kernel *k, enum ke_api api, size_t bytes, uint32_t tag, bool zero, uint8_t kind)
 {
 	kernel_por(k, KFAM_POOL);
@@ -51,6 +96,9 @@ void *kernel_pool_alloc(struct kernel *k, enum ke_api api, size_t bytes, uint32_
 					 kind };
 	unsigned char *p = (unsigned char *)(b + 1);
 	memset(p, zero ? 0 : POOL_FILL_NEW, payload);
+	/* Work items and devices are the kernel's objects: driver code that
+	 * touches them after the free is not checked at the access. */
+	mark(k, p, payload, kind == KPOOL_DRIVER ? KPG_LIVE : KPG_QUIET);
 	if (module < SCN_MODULES_MAX)
 		k->modules[module].allocations++;
 	kernel_emit(k, api, b->number, 0, (uint32_t)bytes);
@@ -154,9 +202,21 @@ bool kernel_pool_free(struct kernel *k, enum ke_api api, void *p, uint32_t tag, 
 	b->magic = ~magic_live(k);
 	if (b->module < SCN_MODULES_MAX && k->modules[b->module].allocations)
 		k->modules[b->module].allocations--;
-	size_t payload = b->bytes ? (b->bytes + 15u) & ~(size_t)15u : 16u;
+	size_t payload = payload_of(b);
 	forget_queued(k, api, c, c + payload);
 	memset(c, POOL_FILL_FREED, payload);
+	/* The block is never handed out again this run (bump allocation): it
+	 * stays as quarantined as it can be, and driver code's later accesses
+	 * are found at the access. One freed by a cleanup callback is recorded
+	 * for M19. */
+	uint32_t handle = 0;
+	uint8_t cb = cleanup_now(k, &handle), state = kind == KPOOL_DRIVER ? KPG_FREED : KPG_QUIET;
+	if (cb != CB_COUNT && state == KPG_FREED && k->nfreed_cleanup < KERNEL_FREED_CLEANUP_MAX) {
+		k->freed_cleanup[k->nfreed_cleanup] = (struct kernel_freed_cleanup){ b->number, kernel_module_now(k), cb,
+										       handle, k->sched->step };
+		state = (uint8_t)(KPG_CLEANUP + k->nfreed_cleanup++);
+	}
+	mark(k, c, payload, state);
 	kernel_emit(k, api, b->number, 0, b->bytes);
 	return true;
 }
@@ -170,7 +230,7 @@ int kernel_pool_lookup(const struct kernel *k, const void *p, size_t n, uint16_t
 	size_t off = 0;
 	while (off + sizeof(struct kernel_pool_block) <= k->pool_used) {
 		const struct kernel_pool_block *b = (const void *)(k->pool + off);
-		size_t payload = b->bytes ? (b->bytes + 15u) & ~(size_t)15u : 16u;
+		size_t payload = payload_of(b);
 		const unsigned char *lo = k->pool + off + sizeof *b, *hi = lo + payload;
 		if (c < hi) {
 			if (number)

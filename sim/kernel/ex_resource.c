@@ -114,6 +114,7 @@ static BOOLEAN acquire(enum ke_api api, PERESOURCE r, bool exclusive, BOOLEAN wa
 		if (r->SharedBy[t->id] < UINT8_MAX)
 			r->SharedBy[t->id]++;
 	}
+	kernel_sync_acquire(k, r);
 	kernel_emit(k, api, id, 0, 0);
 	return TRUE;
 }
@@ -158,6 +159,7 @@ VOID ExReleaseResourceLite(PERESOURCE Resource)
 			      ke_api_name(api), id, held_by_anyone(Resource) ? "other threads hold it" : "it is free");
 		return;
 	}
+	kernel_sync_release(k, Resource);
 	kernel_emit(k, api, id, 0, 0);
 	wake(k, id);
 	kernel_enter(k, api);

@@ -77,6 +77,8 @@ VOID ExReleaseRundownProtectionEx(PEX_RUNDOWN_REF RunRef, ULONG Count)
 	} else {
 		RunRef->Count -= Count;
 	}
+	/* The protected work is visible to the thread waiting for the release. */
+	kernel_sync_release(k, RunRef);
 	kernel_emit(k, api, id, 0, (uint32_t)RunRef->Count);
 	if (RunRef->Count == 0 && RunRef->Reserved3 == RD_WAITING) {
 		struct sched *s = k->sched;
@@ -115,6 +117,7 @@ VOID ExWaitForRundownProtectionRelease(PEX_RUNDOWN_REF RunRef)
 	while (RunRef->Count > 0 && kernel_obj_live(k, RunRef->Reserved1, RunRef->Reserved2) && RunRef->Reserved1 == id)
 		sched_block(k->sched, BLOCK_RUNDOWN, (uint16_t)id);
 	kernel_check_alive(k, api);
+	kernel_sync_acquire(k, RunRef);
 	RunRef->Reserved3 = RD_DONE;
 	kernel_emit(k, api, id, STATUS_SUCCESS, 0);
 }

@@ -52,6 +52,7 @@ static void acquire(struct kernel *k, enum ke_api api, PEX_SPIN_LOCK l, bool exc
 	}
 	*l = exclusive ? XL_MAKE(id, 0, self) : XL_MAKE(id, XL_SHARED(*l) + 1u, 0);
 	held(k, +1);
+	kernel_sync_acquire(k, (const void *)l);
 	kernel_emit(k, api, id, 0, 0);
 }
 
@@ -68,6 +69,7 @@ static bool release(struct kernel *k, enum ke_api api, PEX_SPIN_LOCK l, bool exc
 			      id, exclusive ? "exclusively by this thread" : "shared", "");
 		return false;
 	}
+	kernel_sync_release(k, (const void *)l);
 	*l = exclusive ? XL_MAKE(id, 0, 0) : XL_MAKE(id, XL_SHARED(*l) - 1u, 0);
 	held(k, -1);
 	kernel_emit(k, api, id, 0, 0);
@@ -179,12 +181,19 @@ LOGICAL ExTryConvertSharedSpinLockExclusive(PEX_SPIN_LOCK SpinLock)
  * around the operation); each is a scheduling point before the operation,
  * which is then atomic, as the spin lock makes it. ---- */
 
-static void list_point(void) { kernel_enter(kernel_get(), KE_ExInterlockedList); }
+/* A scheduling point, and the list's lock taken and released around the
+ * operation (happens-before, race.h). */
+static void list_point(PVOID lock)
+{
+	struct kernel *k = kernel_get();
+	kernel_enter(k, KE_ExInterlockedList);
+	kernel_sync_acquire(k, lock);
+	kernel_sync_release(k, lock);
+}
 
 PLIST_ENTRY ExInterlockedInsertHeadList(PLIST_ENTRY ListHead, PLIST_ENTRY ListEntry, PKSPIN_LOCK Lock)
 {
-	(void)Lock;
-	list_point();
+	list_point(Lock);
 	PLIST_ENTRY first = IsListEmpty(ListHead) ? NULL : ListHead->Flink;
 	InsertHeadList(ListHead, ListEntry);
 	return first;
@@ -192,8 +201,7 @@ PLIST_ENTRY ExInterlockedInsertHeadList(PLIST_ENTRY ListHead, PLIST_ENTRY ListEn
 
 PLIST_ENTRY ExInterlockedInsertTailList(PLIST_ENTRY ListHead, PLIST_ENTRY ListEntry, PKSPIN_LOCK Lock)
 {
-	(void)Lock;
-	list_point();
+	list_point(Lock);
 	PLIST_ENTRY last = IsListEmpty(ListHead) ? NULL : ListHead->Blink;
 	InsertTailList(ListHead, ListEntry);
 	return last;
@@ -201,22 +209,19 @@ PLIST_ENTRY ExInterlockedInsertTailList(PLIST_ENTRY ListHead, PLIST_ENTRY ListEn
 
 PLIST_ENTRY ExInterlockedRemoveHeadList(PLIST_ENTRY ListHead, PKSPIN_LOCK Lock)
 {
-	(void)Lock;
-	list_point();
+	list_point(Lock);
 	return IsListEmpty(ListHead) ? NULL : RemoveHeadList(ListHead);
 }
 
 PSINGLE_LIST_ENTRY ExInterlockedPopEntryList(PSINGLE_LIST_ENTRY ListHead, PKSPIN_LOCK Lock)
 {
-	(void)Lock;
-	list_point();
+	list_point(Lock);
 	return PopEntryList(ListHead);
 }
 
 PSINGLE_LIST_ENTRY ExInterlockedPushEntryList(PSINGLE_LIST_ENTRY ListHead, PSINGLE_LIST_ENTRY ListEntry, PKSPIN_LOCK Lock)
 {
-	(void)Lock;
-	list_point();
+	list_point(Lock);
 	PSINGLE_LIST_ENTRY first = ListHead->Next;
 	PushEntryList(ListHead, ListEntry);
 	return first;

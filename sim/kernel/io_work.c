@@ -78,6 +78,7 @@ static void worker_thread(struct sched *s, void *arg)
 			continue;
 		}
 		kernel_emit(k, KE_WorkItemRoutine, w.id, 0, 0);
+		kernel_sync_acquire(k, w.item);
 		uint8_t locks = kt->locks_held;
 		kt->unload_exempt = w.kind != KWORK_EX;
 		if (w.kind == KWORK_EX) {
@@ -117,6 +118,8 @@ bool kernel_work_queue(struct kernel *k, const struct kernel_work *w)
 	SIM_ASSERT_LT(k->work_len, KERNEL_WORK_MAX, "a queued work item takes a slot of the work queue");
 	k->work[(k->work_head + k->work_len) % KERNEL_WORK_MAX] = *w;
 	k->work_len++;
+	/* What the queueing thread did is visible to the routine. */
+	kernel_sync_release(k, w->item);
 	struct sim_thread *t = k->io_worker;
 	if (t && t->state == TS_BLOCKED && t->idle_worker)
 		sched_wake(k->sched, t);

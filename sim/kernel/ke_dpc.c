@@ -104,6 +104,7 @@ static void dpc_thread(struct sched *s, void *arg)
 			kernel_emit(k, KE_DpcRoutine, d->Reserved1, 0, 1);
 		} else {
 			kernel_emit(k, KE_DpcRoutine, d->Reserved1, 0, 0);
+			kernel_sync_acquire(k, d);
 			uint8_t locks = kt->locks_held;
 			uint32_t id = d->Reserved1;
 			d->DeferredRoutine(d, d->DeferredContext, d->SystemArgument1, d->SystemArgument2);
@@ -134,6 +135,7 @@ bool kernel_dpc_queue(struct kernel *k, PKDPC dpc, uint8_t module)
 		dpc->Reserved3 = module;
 	if (!k->dpc_thread)
 		k->dpc_thread = sched_spawn_at(k->sched, SIM_THREAD_DPC, THREAD_DPC, dpc_thread, k);
+	kernel_sync_release(k, dpc);
 	SIM_ASSERT_LT(k->dpc_len, KERNEL_DPCS_MAX, "a queued DPC takes a slot of the DPC queue");
 	dpc->Inserted = 1;
 	k->dpcs[(k->dpc_head + k->dpc_len) % KERNEL_DPCS_MAX] = dpc;

@@ -50,6 +50,7 @@ static void acquire(struct kernel *k, enum ke_api api, PKSPIN_LOCK lock)
 	*lock = LOCK_MAKE(id, self, k->generation);
 	if (k->threads[t->id].locks_held < UINT8_MAX)
 		k->threads[t->id].locks_held++;
+	kernel_sync_acquire(k, lock);
 	kernel_emit(k, api, id, 0, 0);
 }
 
@@ -70,6 +71,7 @@ static void release(struct kernel *k, enum ke_api api, PKSPIN_LOCK lock)
 			      ke_api_name(api), id, owner ? "another thread holds it" : "it is free");
 		return;
 	}
+	kernel_sync_release(k, lock);
 	*lock = LOCK_MAKE(id, 0, k->generation);
 	if (k->threads[t->id].locks_held)
 		k->threads[t->id].locks_held--;
@@ -163,6 +165,7 @@ BOOLEAN KeTryToAcquireSpinLockAtDpcLevel(PKSPIN_LOCK SpinLock)
 	*SpinLock = LOCK_MAKE(id, t->id + 1u, k->generation);
 	if (k->threads[t->id].locks_held < UINT8_MAX)
 		k->threads[t->id].locks_held++;
+	kernel_sync_acquire(k, SpinLock);
 	kernel_emit(k, api, id, 0, 0);
 	return TRUE;
 }

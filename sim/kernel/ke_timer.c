@@ -89,6 +89,10 @@ BOOLEAN KeSetTimerEx(PKTIMER Timer, LARGE_INTEGER DueTime, LONG Period, PKDPC Dp
 	Timer->DueTime.QuadPart = DueTime.QuadPart == 0 ? kernel_time(k) : kernel_due_time(k, DueTime.QuadPart);
 	Timer->Period = Period > 0 ? Period : 0;
 	Timer->Dpc = Dpc;
+	/* The setter's work is visible to the timer's DPC and its waiters. */
+	kernel_sync_release(k, Timer);
+	if (Dpc)
+		kernel_sync_release(k, Dpc);
 	SIM_ASSERT_LT(k->ntimers, KERNEL_TIMERS_MAX, "a set timer takes a slot of the timer table");
 	k->timers[k->ntimers++] = Timer;
 	kernel_deadline_update(k);

@@ -134,6 +134,8 @@ static bool satisfiable(const struct kernel *k, const struct kernel_wait *w)
 void kernel_dispatcher_signalled(struct kernel *k, DISPATCHER_HEADER *h)
 {
 	kernel_por(k, KFAM_DISP);
+	/* What the signalling thread did before is visible to the waiters. */
+	kernel_sync_release(k, h);
 	/* Satisfy waiters in wait order while the object stays signalled. */
 	while (signalled(h)) {
 		int best = -1;
@@ -295,6 +297,9 @@ static NTSTATUS block_in_wait(struct kernel *k, enum ke_api api, enum block_reas
 	kernel_emit(k, api, obj, STATUS_PENDING, 0);
 	while (w->active)
 		sched_block(k->sched, reason, (uint16_t)obj);
+	if (w->status != STATUS_TIMEOUT)
+		for (uint32_t i = 0; i < w->count; i++)
+			kernel_sync_acquire(k, w->objects[i]);
 	kernel_check_alive(k, api);
 	kernel_emit(k, api, obj, w->status, 0);
 	return w->status;
@@ -328,6 +333,8 @@ static NTSTATUS wait_objects(struct kernel *k, enum ke_api api, ULONG count, PVO
 	w->all = all;
 	int32_t status;
 	if (try_satisfy(k, w, &status)) {
+		for (uint32_t i = 0; i < w->count; i++)
+			kernel_sync_acquire(k, w->objects[i]);
 		w->count = 0;
 		kernel_emit(k, api, w->ids[0], status, 0);
 		return status;

@@ -24,6 +24,13 @@ void kernel_init(struct kernel *k, struct sched *s, struct choice *c, struct ora
 	SIM_ASSERT(s->trace != NULL, "the kernel's messages go to the run's trace");
 	/* Everything but the message texts and the pool buffer. */
 	memset(k, 0, offsetof(struct kernel, message_text));
+	/* The granule marks of the previous run (a kernel that never ran may
+	 * hold anything there: then all of them). */
+	size_t marked = k->pool_marked <= KERNEL_POOL_BYTES ? k->pool_marked : KERNEL_POOL_BYTES;
+	memset(k->pool_granule, 0, (marked + 15u) / 16u);
+	k->pool_marked = 0;
+	/* Off until the run asks (sim/host/memaccess.h). */
+	race_init(&k->race, false);
 	k->sched = s;
 	k->choice = c;
 	k->oracle = o;
@@ -507,11 +514,50 @@ static uint8_t enter_kind_of(uint8_t exit_kind)
 	}
 }
 
+/* Happens-before from events (race.h): NMR is one sync object, acquired
+ * and released when an Nmr* call starts and when it returns (a worker may
+ * deliver the callbacks a call causes before the call returns), acquired
+ * when a callback starts and released when it returns (the registrar's lock
+ * orders its state changes and the callbacks it delivers after them); a
+ * driver's DriverEntry returning is visible to its Unload (the I/O manager
+ * serialises them). */
+static void race_on_event(struct kernel *k, const struct event *e)
+{
+	switch (e->kind) {
+	case EV_API_ENTER:
+		race_acquire(&k->race, e->thread, &race_nmr_object);
+		race_release(&k->race, e->thread, &race_nmr_object);
+		return;
+	case EV_CB_ENTER:
+		race_acquire(&k->race, e->thread, &race_nmr_object);
+		return;
+	case EV_API_EXIT:
+		race_release(&k->race, e->thread, &race_nmr_object);
+		race_acquire(&k->race, e->thread, &race_nmr_object);
+		return;
+	case EV_CB_EXIT:
+		race_release(&k->race, e->thread, &race_nmr_object);
+		return;
+	case EV_LOAD_EXIT:
+		if (e->module < SCN_MODULES_MAX)
+			race_release(&k->race, e->thread, &k->modules[e->module]);
+		return;
+	case EV_UNLOAD_ENTER:
+		if (e->module < SCN_MODULES_MAX)
+			race_acquire(&k->race, e->thread, &k->modules[e->module]);
+		return;
+	default:
+		return;
+	}
+}
+
 void kernel_on_event(void *ctx, const struct event *e)
 {
 	struct kernel *k = ctx;
 	if (e->thread >= SIM_THREADS_MAX)
 		return;
+	if (k->race.on)
+		race_on_event(k, e);
 	struct kernel_thread *kt = &k->threads[e->thread];
 	switch (e->kind) {
 	case EV_LOAD_ENTER:
@@ -556,4 +602,33 @@ void kernel_on_event(void *ctx, const struct event *e)
 			 kernel_module_name(k, e->module, nb), e->irql, f->irql);
 		oracle_report(k->oracle, RULE_K01, SITE_KERNEL, (uint8_t)site, e->module, e->thread, EV_NONE16, 0, detail);
 	}
+}
+
+void kernel_code_site(const struct kernel *k, const struct sim_thread *t, uint8_t *kind, uint8_t *site,
+		      const char **name)
+{
+	const struct kernel_thread *kt = &k->threads[t->id];
+	if (kt->depth > 0 && kt->depth <= KERNEL_FRAMES_MAX) {
+		const struct kernel_frame *f = &kt->frames[kt->depth - 1];
+		if (f->kind == EV_CB_ENTER) {
+			*kind = SITE_CB;
+			*site = f->what;
+			*name = nmr_cb_name((enum nmr_cb)f->what);
+			return;
+		}
+		if (f->kind == EV_UNLOAD_ENTER) {
+			*kind = SITE_UNLOAD;
+			*site = 0;
+			*name = "Unload";
+			return;
+		}
+	}
+	enum ke_api api = t->kind == THREAD_DPC ? KE_DpcRoutine : t->kind == THREAD_IO_WORKER ? KE_WorkItemRoutine :
+			  t->kind == THREAD_SYSTEM ? KE_SystemThread : KE_DriverEntry;
+	if (kt->depth > 0 && kt->depth <= KERNEL_FRAMES_MAX && kt->frames[kt->depth - 1].kind == EV_LOAD_ENTER)
+		api = KE_DriverEntry;
+	*kind = SITE_KERNEL;
+	*site = (uint8_t)api;
+	*name = api == KE_DpcRoutine ? "a DPC routine" : api == KE_WorkItemRoutine ? "a work item routine" :
+		api == KE_SystemThread ? "a system thread" : "DriverEntry";
 }

@@ -31,6 +31,7 @@
 #include "core/assert.h"
 #include "core/choice.h"
 #include "core/config.h"
+#include "kernel/race.h"
 #include "oracle/oracle.h"
 #include "sched/sched.h"
 #include "trace/trace.h"
@@ -54,6 +55,7 @@
 #define KERNEL_MESSAGES_MAX 256
 #define KERNEL_OBJECT_NAMES_MAX 1024
 #endif
+#define KERNEL_FREED_CLEANUP_MAX 32    /* pool blocks freed by cleanup callbacks remembered per run (M19 at the access) */
 #define KERNEL_WAIT_OBJECTS_MAX 8      /* objects of one KeWaitForMultipleObjects */
 #define KERNEL_FRAMES_MAX 8            /* nested callbacks / Unload tracked per thread (K01, K02) */
 #define KERNEL_STEP_TIME 100u          /* simulated time per scheduling step: 100 x 100 ns = 10 us */
@@ -197,10 +199,25 @@ struct kernel {
 	uint32_t pool_allocations;      /* blocks handed out this run */
 	size_t pool_used;               /* bump offset into pool */
 	struct trace_messages messages; /* DbgPrint texts for the renderer */
+	/* Pool blocks a cleanup callback freed (binding contexts, most likely):
+	 * a later access by driver code is M19 at the access (sim/host/memaccess.h). */
+	struct kernel_freed_cleanup {
+		uint16_t number;        /* pool block number */
+		uint8_t module;         /* module whose cleanup freed it */
+		uint8_t cb;             /* enum nmr_cb of that cleanup */
+		uint32_t handle;        /* binding handle of that cleanup */
+		uint32_t step;          /* step of the free */
+	} freed_cleanup[KERNEL_FREED_CLEANUP_MAX];
+	uint32_t nfreed_cleanup;
 	/* Last: never cleared per run (texts are written before they are read,
 	 * pool blocks are filled when handed out). */
 	char message_text[KERNEL_MESSAGES_MAX][TRACE_MESSAGE_BYTES];
 	const void *object_addr[KERNEL_OBJECT_NAMES_MAX]; /* object id -> its address (render-time names; ids <= next_id) */
+	/* What each 16-byte granule of the pool holds (enum kernel_pool_granule),
+	 * for checks at driver code's accesses; cleared per run up to pool_marked. */
+	size_t pool_marked;             /* bytes of pool whose granules were marked since the last clear */
+	struct race race;               /* happens-before and access history (race.h) */
+	uint8_t pool_granule[KERNEL_POOL_BYTES / 16];
 	_Alignas(16) unsigned char pool[KERNEL_POOL_BYTES];
 };
 
@@ -262,6 +279,20 @@ static inline void kernel_touch(struct kernel *k, enum rule rule)
 {
 	if (k->oracle)
 		k->oracle->rules_touched |= 1ull << (unsigned)rule;
+}
+
+/* Happens-before (race.h) on obj for the running thread: a lock taken, a
+ * wait that returned (acquire); a lock released, an object signalled, work
+ * queued (release). Nothing unless the run detects races. */
+static inline void kernel_sync_acquire(struct kernel *k, const void *obj)
+{
+	if (k->race.on && k->sched->current)
+		race_acquire(&k->race, k->sched->current->id, obj);
+}
+static inline void kernel_sync_release(struct kernel *k, const void *obj)
+{
+	if (k->race.on && k->sched->current)
+		race_release(&k->race, k->sched->current->id, obj);
 }
 
 /* Report a K-rule finding at routine `api` about object `obj` (0 if none). */
@@ -336,6 +367,13 @@ enum kernel_pool_kind { KPOOL_DRIVER = 0, KPOOL_WORKITEM, KPOOL_DEVICE };
  * block's allocation number when there is one. */
 enum kernel_pool_where { KPOOL_NOT_POOL = 0, KPOOL_LIVE, KPOOL_FREED, KPOOL_BAD };
 int kernel_pool_lookup(const struct kernel *k, const void *p, size_t n, uint16_t *number);
+/* Granule states: not handed out or a header; a live payload; freed and
+ * already reported (or not driver memory); freed; freed by the cleanup
+ * callback recorded at freed_cleanup[state - KPG_CLEANUP]. */
+enum kernel_pool_granule { KPG_NONE = 0, KPG_LIVE, KPG_QUIET, KPG_FREED, KPG_CLEANUP };
+/* Mark every granule of the block holding payload p as `state` (a finding
+ * made at an access quiets the block for the rest of the run). */
+void kernel_pool_mark(struct kernel *k, const void *p, uint8_t state);
 
 /* Threads (ps_thread.c). */
 uint32_t kernel_system_threads_running(const struct kernel *k, uint8_t module);
@@ -344,6 +382,12 @@ uint32_t kernel_thread_object_id(struct kernel *k, uint8_t thread);
 /* The DbgPrint formatter (ke_debug.c): WDK conversions, pointers as "<ptr>";
  * writes at most cap - 1 characters and a terminator, returns the length. */
 size_t kernel_vformat(char *buf, size_t cap, const char *fmt, va_list ap);
+
+/* Where driver code on thread t runs, for a finding's signature (spins,
+ * accesses): the innermost callback, DriverEntry or Unload it runs, else the
+ * kind of routine its thread runs; *kind is an enum finding_site. */
+void kernel_code_site(const struct kernel *k, const struct sim_thread *t, uint8_t *kind, uint8_t *site,
+		      const char **name);
 
 /* Frames of callbacks / Unload, from events (kernel.c): K01 and K02 at their return. */
 void kernel_on_event(void *ctx, const struct event *e);

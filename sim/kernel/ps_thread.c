@@ -90,6 +90,7 @@ static void system_thread(struct sched *s, void *arg)
 		terminate(k, st, STATUS_SUCCESS);
 	}
 	kernel_emit(k, KE_SystemThread, kernel_thread_object_id(k, s->current->id), 0, 0);
+	kernel_sync_acquire(k, st);
 	st->routine(st->context);
 	/* Returning from the start routine ends the thread like PsTerminateSystemThread. */
 	kernel_check_alive(k, KE_SystemThread);
@@ -147,6 +148,8 @@ NTSTATUS PsCreateSystemThread(PHANDLE ThreadHandle, ULONG DesiredAccess, POBJECT
 		return STATUS_INSUFFICIENT_RESOURCES;
 	}
 	t->module = module;
+	/* The creator's work is visible to the new thread. */
+	kernel_sync_release(k, st);
 	SIM_ASSERT_LT((unsigned)h, KERNEL_HANDLES_MAX, "a new handle takes a slot of the handle table");
 	k->handles[h] = (struct kernel_handle){ true, tid, module };
 	if (module < SCN_MODULES_MAX)

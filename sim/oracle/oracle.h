@@ -55,7 +55,7 @@ struct finding {
 	uint32_t handle;     /* handle concerned, 0 if none */
 	uint32_t step;       /* trace step */
 	uint32_t event;      /* index of the triggering event in the trace */
-	char detail[160];    /* one line: what happened, in the run's terms */
+	char detail[256];    /* one line: what happened, in the run's terms */
 };
 
 /* Shadow state: one per registration the oracle has seen. */

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "host/memaccess.h"
 #include "trace/names.h"
 
 #define RUN_ARENA_BYTES (sizeof(struct run_state) + (sizeof(struct event) + sizeof(struct trace_note)) * TRACE_EVENTS_MAX + \
@@ -239,6 +240,7 @@ struct run_result run_scenario(struct runner *r, const struct scenario *s, const
 	/* Faults: the same ratio injects NMR failures (F6) and pool failures. */
 	kernel_init(&st->kernel, &st->sched, &st->choice, &st->oracle, s->fault_num, s->fault_den);
 	st->kernel.time_jumps = s->time_jumps;
+	memaccess_run_init(&st->kernel, s->races || memaccess_races_env());
 	st->kernel.hooks = (struct kernel_hooks){.mute_reports = guard_mutes_reports, .ctx = &st->guard,
 						 .before_time = drain_before_time, .time_ctx = st};
 	kernel_current = &st->kernel;

@@ -167,7 +167,8 @@ static void decode(struct scenario *s, const uint8_t *data, size_t len, bool dri
 	 * most inputs. */
 	uint8_t env = rd8(&r);
 	s->time_jumps = env & 1u;   /* bit 0 */
-	s->swarm = (env >> 1) & 1u; /* bit 1; the rest is ignored */
+	s->swarm = (env >> 1) & 1u; /* bit 1 */
+	s->races = (env >> 2) & 1u; /* bit 2; the rest is ignored */
 	s->registrar = REGISTRAR_MODEL;
 	s->fault_num = rd8(&r);
 	s->fault_den = rd8(&r);
@@ -286,8 +287,8 @@ size_t scn_encode_binary(const struct scenario *s, uint8_t *out, size_t cap)
 	wr8(&w, nmodules);
 	wr8(&w, s->nthreads ? s->nthreads - 1u : 0);
 	wr8(&w, (s->workers & 3u) | sched << 2 | (depth - 1u) << 4);
-	/* registrar: binary inputs always run the model; bit 0: time jumps, bit 1: swarm */
-	wr8(&w, (s->time_jumps ? 1u : 0u) | (s->swarm ? 2u : 0u));
+	/* registrar: binary inputs always run the model; bit 0: time jumps, bit 1: swarm, bit 2: races */
+	wr8(&w, (s->time_jumps ? 1u : 0u) | (s->swarm ? 2u : 0u) | (s->races ? 4u : 0u));
 	wr8(&w, s->fault_num);
 	wr8(&w, s->fault_den);
 	unsigned units = 0;

@@ -62,6 +62,20 @@ static int d_swarm(struct parser *p, char **tok, int n)
 	return 0;
 }
 
+/* `races on`: hosted driver code's accesses to its globals and pool are
+ * checked for data races (K11, sim/kernel/race.h); `races off` is the
+ * default (NMRSIM_RACES=1 turns it on for every run of a process). */
+static int d_races(struct parser *p, char **tok, int n)
+{
+	char b[QUOTE_MAX + 4];
+	if (stx_once(p, SEEN_RACES, "races") || stx_nargs(p, tok, n, 1, 1))
+		return -1;
+	if (strcmp(tok[1], "on") != 0 && strcmp(tok[1], "off") != 0)
+		return stx_fail(p, "bad value '%s' for races (expected on|off)", stx_quote(b, tok[1]));
+	p->s->races = tok[1][1] == 'n';
+	return 0;
+}
+
 static int d_faults(struct parser *p, char **tok, int n)
 {
 	uint64_t num = 0, den = 0;
@@ -319,7 +333,7 @@ static const struct {
 	const char *kw;
 	int (*fn)(struct parser *, char **, int);
 } directives[] = {
-	{ "steps", d_steps }, { "workers", d_workers }, { "time", d_time }, { "swarm", d_swarm }, { "faults", d_faults },
+	{ "steps", d_steps }, { "workers", d_workers }, { "time", d_time }, { "swarm", d_swarm }, { "races", d_races }, { "faults", d_faults },
 	{ "registrar", d_registrar }, { "schedule", d_schedule }, { "choices", d_choices },
 	{ "hash", d_hash }, { "expect", d_expect }, { "provider", d_module },
 	{ "client", d_module }, { "driver", d_driver }, { "thread", d_thread },
