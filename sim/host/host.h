@@ -62,5 +62,7 @@ bool host_drain(struct host_run *h);
 /* Whether module `module` is a driver whose image is gone (its Unload
  * returned, or its DriverEntry failed): its code would no longer be mapped. */
 bool host_gone(const struct host_run *h, uint8_t module);
+/* Whether module `module` of the run is a hosted driver (not scripted). */
+bool host_is_driver(const struct host_run *h, uint8_t module);
 
 #endif

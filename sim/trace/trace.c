@@ -132,3 +132,11 @@ const char *trace_thread_name(const struct scenario *s, unsigned thread, char bu
 	}
 	return buf;
 }
+
+void trace_annotate_last(struct trace *t, int32_t status, uint32_t aux)
+{
+	if (t->count == 0 || t->count > t->events_cap)
+		return; /* not kept */
+	t->events[t->count - 1].status = status;
+	t->events[t->count - 1].aux = aux;
+}

@@ -164,9 +164,9 @@ static void describe_finding(struct sbuf *b, const struct event *e, const struct
 		sb_printf(b, ", binding #%u", e->binding);
 }
 
-static void describe_kernel(struct sbuf *b, const struct event *e)
+static void describe_kernel(struct sbuf *b, const struct event *e, const struct scenario *s)
 {
-	char st[16];
+	char st[16], m[NAME_BYTES], m2[NAME_BYTES];
 	sb_printf(b, "%s", ke_api_name((enum ke_api)e->what));
 	if (e->arg)
 		sb_printf(b, " #%u", e->arg);
@@ -181,6 +181,19 @@ static void describe_kernel(struct sbuf *b, const struct event *e)
 			[UNLOAD_IGNORED_UNLOADED] = "already unloaded",
 		};
 		sb_printf(b, ": %s", e->aux < UNLOAD_IGNORED_COUNT && why[e->aux] ? why[e->aux] : "?");
+		return;
+	}
+	if (e->what == KE_DispatchUnguarded) {
+		static const char *const why[GUARD_REFUSED_COUNT] = {
+			[GUARD_REFUSED_EXTENT] = "it is not in a driver's static data, its size is unknown",
+			[GUARD_REFUSED_SIZE] = "it is larger than a guarded copy may be",
+			[GUARD_REFUSED_FOREIGN_CODE] = "it holds a function pointer into code outside the hosted drivers",
+			[GUARD_REFUSED_CAPACITY] = "the run's guarded tables are spent",
+			[GUARD_REFUSED_ALIGN] = "it is not pointer-aligned",
+		};
+		sb_printf(b, ": %s's dispatch table handed to %s unguarded (calls through it are not checked): %s",
+			  module_name(s, e->peer, m), module_name(s, e->module, m2),
+			  e->aux < GUARD_REFUSED_COUNT && why[e->aux] ? why[e->aux] : "?");
 		return;
 	}
 	if (e->aux && (e->what == KE_DpcRoutine || e->what == KE_WorkItemRoutine || e->what == KE_SystemThread))
@@ -216,6 +229,11 @@ static void describe(struct sbuf *b, const struct event *e, const struct scenari
 			  module_name(s, e->peer, m));
 		describe_binding(b, e->binding);
 		sb_printf(b, ")");
+		/* The return value as an NTSTATUS when it is a known one (a
+		 * dispatch function's type is not known: a VOID function leaves
+		 * whatever its code left in the register). Not hashed. */
+		if (e->kind == EV_CALL_EXIT && e->aux == 1 && ntstatus_name(e->status, t) != t)
+			sb_printf(b, " = %s", ntstatus_name(e->status, t));
 		break;
 	case EV_IRQL: sb_printf(b, "IRQL %s -> %s", irql_name(e->arg, i0), irql_name(e->irql, i1)); break;
 	case EV_UNLOAD_ENTER: sb_printf(b, "Unload(%s) starts", module_name(s, e->module, m)); break;
@@ -239,7 +257,7 @@ static void describe(struct sbuf *b, const struct event *e, const struct scenari
 			sb_printf(b, "debug print #%u", e->arg);
 		break;
 	}
-	case EV_KERNEL: describe_kernel(b, e); break;
+	case EV_KERNEL: describe_kernel(b, e, s); break;
 	case EV_FINDING: describe_finding(b, e, s); break;
 	case EV_LOAD_ENTER: sb_printf(b, "DriverEntry(%s) starts", module_name(s, e->module, m)); break;
 	case EV_LOAD_EXIT: sb_printf(b, "DriverEntry(%s) returns 0x%08x", module_name(s, e->module, m), (unsigned)e->status); break;
