@@ -205,29 +205,81 @@ static const struct guard_shape_rec *shape_of(const void *npi_id)
 }
 
 #ifdef GUARD_TRAMPOLINES
-/* A declared shape's copy: n function pointers from byte off, the bytes
- * before them copied (wherever the table lies: the shape is the user's word). */
-static const void *wrap_shape(struct guard *g, uint16_t index, const void *table, size_t off, size_t n)
+/* n function pointers from byte off of `copy` (a copy) take trampolines;
+ * ordinals from `ordinal`. */
+static void shape_fns(struct guard *g, uint16_t index, unsigned char *copy, size_t off, size_t n, uint16_t ordinal)
 {
-	size_t bytes = (off + n * sizeof(void *) + 15u) & ~(size_t)15u;
-	if (bytes > GUARD_COPY_BYTES - g->copy_used || n > GUARD_FNS_MAX - g->nfns)
-		return NULL;
-	unsigned char *copy = g->copies + g->copy_used;
-	g->copy_used += (uint32_t)bytes;
-	memcpy(copy, table, off + n * sizeof(void *));
 	for (size_t i = 0; i < n; i++) {
 		void *fn;
 		memcpy(&fn, copy + off + i * sizeof(void *), sizeof fn);
 		if (!fn)
 			continue; /* a missing function stays missing */
 		uint32_t k = g->nfns++;
-		g->fns[k] = (struct guard_fn){ NULL, fn, index, (uint16_t)i };
+		SIM_ASSERT_LT(k, GUARD_FNS_MAX, "a wrapped function has a trampoline");
+		g->fns[k] = (struct guard_fn){ NULL, fn, index, (uint16_t)(ordinal + i) };
 		void *tramp = nmrsim_guard_tramps + 16 * k;
 		memcpy(copy + off + i * sizeof(void *), &tramp, sizeof tramp);
+	}
+}
+
+static unsigned char *copy_take(struct guard *g, size_t bytes)
+{
+	bytes = (bytes + 15u) & ~(size_t)15u;
+	if (bytes > GUARD_COPY_BYTES - g->copy_used)
+		return NULL;
+	unsigned char *c = g->copies + g->copy_used;
+	g->copy_used += (uint32_t)bytes;
+	return c;
+}
+
+/* A declared shape's copy (wherever the table lies: the shape is the
+ * user's word): its functions, and those of its nested table if declared,
+ * the bytes before them copied. */
+static const void *wrap_shape(struct guard *g, uint16_t index, const void *table, const struct guard_shape_rec *r,
+			      int side)
+{
+	size_t off = r->off[side], n = r->n[side], via = r->via[side], noff = r->noff[side], nn = r->nn[side];
+	bool nested = via != 0xffffu;
+	size_t len = off + n * sizeof(void *);
+	if (nested && via + sizeof(void *) > len)
+		len = via + sizeof(void *);
+	if (n + nn > GUARD_FNS_MAX - g->nfns)
+		return NULL;
+	uint32_t used0 = g->copy_used;
+	unsigned char *copy = copy_take(g, len);
+	if (!copy)
+		return NULL;
+	memcpy(copy, table, len);
+	shape_fns(g, index, copy, off, n, 0);
+	const void *inner;
+	memcpy(&inner, copy + (nested ? via : 0), sizeof inner);
+	if (nested && inner) {
+		unsigned char *sub = copy_take(g, noff + nn * sizeof(void *));
+		if (!sub) {
+			g->copy_used = used0;
+			return NULL;
+		}
+		memcpy(sub, inner, noff + nn * sizeof(void *));
+		shape_fns(g, index, sub, noff, nn, (uint16_t)n);
+		memcpy(copy + via, &sub, sizeof sub);
 	}
 	return copy;
 }
 #endif
+
+/* Whether a record declares side `side` (dispatch-shapes.sh checks the
+ * rest; these bounds keep a hand-made record from overrunning a copy). */
+static bool shape_valid(const struct guard_shape_rec *r, int side)
+{
+	bool nested = r->via[side] != 0xffffu;
+	if (r->n[side] == 0 && !nested)
+		return false;
+	if (r->n[side] > 16 || r->off[side] % sizeof(void *) || r->off[side] + r->n[side] * sizeof(void *) > GUARD_OBJECT_BYTES)
+		return false;
+	return !nested || (r->via[side] % sizeof(void *) == 0 && r->via[side] < GUARD_OBJECT_BYTES && r->nn[side] <= 16 &&
+			   r->noff[side] % sizeof(void *) == 0 &&
+			   r->noff[side] + r->nn[side] * sizeof(void *) <= GUARD_OBJECT_BYTES);
+}
 
 /* One line in the trace: this table goes to the peer as it is. */
 static void unguarded(struct guard *g, enum guard_refusal why, uint32_t binding, uint16_t slot, uint8_t caller,
@@ -248,9 +300,9 @@ const void *guard_wrap(struct guard *g, const void *npi_id, int which, const voi
 	if (!table || guard_disabled)
 		return table;
 	const struct guard_shape_rec *shape = npi_id ? shape_of(npi_id) : NULL;
-	size_t off = shape ? shape->off[which & 1] : 0, n = shape ? shape->n[which & 1] : 0;
-	if (shape && (n == 0 || n > 16 || off % sizeof(void *) || off + n * sizeof(void *) > GUARD_OBJECT_BYTES))
-		shape = NULL;
+	int side = which & 1;
+	if (shape && !shape_valid(shape, side))
+		shape = NULL; /* this side undeclared: walked */
 	/* Without a shape only a hosted driver's table is walked (a scripted
 	 * module's is the engine's own, and it makes no late calls of its own). */
 	if (!shape && !host_is_driver(host_current, peer))
@@ -261,7 +313,7 @@ const void *guard_wrap(struct guard *g, const void *npi_id, int which, const voi
 	}
 	uint16_t index = (uint16_t)g->ntables;
 	enum guard_refusal why = GUARD_REFUSED_CAPACITY;
-	const void *copy = shape ? wrap_shape(g, index, table, off, n)
+	const void *copy = shape ? wrap_shape(g, index, table, shape, side)
 				 : guard_walk(g, index, table, (const unsigned char *)nmrsim_guard_tramps, &why);
 	if (!copy) {
 		unguarded(g, why, binding, slot, caller, peer);

@@ -28,7 +28,9 @@
  * A declared shape still wins where given: -Ddispatch=GUID:client=OFF+N:provider=OFF+N
  * (tools/dispatch-shapes.sh writes a record per NPI into the section
  * `nmrsim_shapes`): N function pointers from byte OFF, wherever the table
- * lies. On a CPU without trampolines (x86-64 only for now), tables are
+ * lies; a side may add PTR>OFF+N (after a comma, or alone): the word at byte
+ * PTR points to a nested table with N function pointers from its byte OFF
+ * (a pointer to an array of functions, one table of a table of tables). On a CPU without trampolines (x86-64 only for now), tables are
  * handed out unwrapped: the rest works.
  */
 #ifndef NMRSIM_GUARD_H
@@ -52,7 +54,9 @@
 /* The build's record of one NPI's table shapes (plain C types: generated). */
 struct guard_shape_rec {
 	uint8_t npi_id[16];        /* the NPIID GUID as laid out in memory */
-	uint16_t off[2], n[2];     /* [0] client's dispatch table, [1] provider's */
+	uint16_t off[2], n[2];     /* [0] client's dispatch table, [1] provider's: n functions from byte off */
+	uint16_t via[2];           /* byte offset of a pointer to a nested table, 0xffff if none */
+	uint16_t noff[2], nn[2];   /* the nested table's: nn functions from byte noff */
 };
 
 /* One table handed out guarded. */
