@@ -8,7 +8,8 @@
  * DriverEntry, ClientAttachProvider, ...) link into one binary; a record
  * {name, entry} is placed in the `nmrsim_drivers` section; its writable
  * data (.data*, except .data.rel.ro) and .bss move to the sections
- * `nmrsim_drvdata` and `nmrsim_drvbss`. The engine finds drivers through the
+ * `nmrsim_drvdata` and `nmrsim_drvbss` (its code and constants to
+ * `nmrsim_drvtext`, `nmrsim_drvconst`, `nmrsim_drvrelro`: drvsyms.h). The engine finds drivers through the
  * linker's __start_/__stop_ symbols of those sections, and restores every
  * driver global before each run (data from a snapshot taken before any driver
  * ran, bss zeroed), so a persistent fuzzing loop starts each run with freshly

@@ -15,6 +15,11 @@ Abstract:
     clients read. (All four tables are in every provider: the walk must
     hand out the one the provider returns.)
 
+    With LAYOUT_PROVIDER_IN_POOL defined to 1 it hands out the flat table
+    from its binding context (pool) instead: the engine cannot know the
+    table's size there and hands it out unguarded, saying so in the
+    timeline (DispatchUnguarded).
+
     Its detach is deferred, as providers that must finish outstanding work
     first do: ProviderDetachClient returns STATUS_PENDING and an I/O work
     item completes the detach a little later (NmrProviderDetachClientComplete).
@@ -39,7 +44,12 @@ static IO_WORKITEM_ROUTINE ProviderCompleteDetachWorker;
 static LAYOUT_SEND_FN ProviderSend;
 static LAYOUT_QUERY_FN ProviderQuery;
 
+#ifndef LAYOUT_PROVIDER_IN_POOL
+#define LAYOUT_PROVIDER_IN_POOL 0
+#endif
+
 typedef struct _PROVIDER_BINDING {
+    LAYOUT_FLAT_DISPATCH Dispatch;      // LAYOUT_PROVIDER_IN_POOL: the table handed out
     HANDLE NmrBindingHandle;
     PIO_WORKITEM CompleteWorkItem;      // completes a deferred detach
     ULONG Total;
@@ -132,7 +142,10 @@ static NTSTATUS ProviderAttachClient(HANDLE NmrBindingHandle, PVOID ProviderCont
     Binding->Total = 0;
     *ProviderBindingContext = Binding;
     switch (Npi) {
-    case 0: *ProviderDispatch = &FlatDispatch; break;
+    case 0:
+        Binding->Dispatch = FlatDispatch;
+        *ProviderDispatch = LAYOUT_PROVIDER_IN_POOL ? (CONST VOID *)&Binding->Dispatch : &FlatDispatch;
+        break;
     case 1: *ProviderDispatch = &ArrayDispatch; break;
     case 2: *ProviderDispatch = &TablesDispatch; break;
     default: *ProviderDispatch = &MixedDispatch; break;
