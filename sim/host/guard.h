@@ -23,7 +23,9 @@
  * cannot copy faithfully is handed out as it is, with one EV_KERNEL
  * KE_DispatchUnguarded event saying why (enum guard_refusal). A trampoline
  * calls what the original table's slot holds at the time of the call, so a
- * driver that changes its own (writable) table is followed.
+ * driver that changes its own (writable) table is followed. Not detected:
+ * data words of a writable top-level table changed after attach (by its
+ * owner, or by the peer in its copy) - the copy keeps the attach-time value.
  *
  * A declared shape still wins where given: -Ddispatch=GUID:client=OFF+N:provider=OFF+N
  * (tools/dispatch-shapes.sh writes a record per NPI into the section
