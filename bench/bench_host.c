@@ -1,7 +1,10 @@
 /* bench_host - hosted drivers against scripted modules on comparable
  * scenarios, under seeded random schedules: runs/s and steps/s of each and
- * the ratio (the hosting overhead). Figures only; nothing passes or fails on
- * time.
+ * the ratio (the hosting overhead); then the hosted scenario again with
+ * dispatch guarding off (guard_disabled): the cost of guarding (walked
+ * tables, trampolines, call events). Without guarding a run has fewer
+ * scheduling points, so schedules differ: compare time per run and per step.
+ * Figures only; nothing passes or fails on time.
  *
  *   bench_host HOSTED.nmr SCRIPTED.nmr [SECONDS] */
 #include <inttypes.h>
@@ -9,6 +12,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "host/guard.h"
 #include "input.h"
 #include "run/run.h"
 
@@ -63,6 +67,14 @@ int main(int argc, char **argv)
 	       argv[2], s.runs_per_s, s.steps_per_s, s.steps_per_run, s.findings);
 	printf("hosting cost: %.2fx the scripted time per run, %.2fx per step (target: <= 2x)\n",
 	       s.runs_per_s / h.runs_per_s, s.steps_per_s / h.steps_per_s);
+	guard_disabled = true;
+	struct figures u = measure(&r, &hosted, seconds);
+	guard_disabled = false;
+	printf("unguarded %-39s %9.0f runs/s %11.0f steps/s %6.1f steps/run (%" PRIu64 " runs with findings)\n",
+	       argv[1], u.runs_per_s, u.steps_per_s, u.steps_per_run, u.findings);
+	printf("guarding cost: %.1f us per run guarded vs %.1f us unguarded (%.2fx), %.0f vs %.0f ns per step\n",
+	       1e6 / h.runs_per_s, 1e6 / u.runs_per_s, u.runs_per_s / h.runs_per_s, 1e9 / h.steps_per_s,
+	       1e9 / u.steps_per_s);
 	runner_fini(&r);
 	return 0;
 }

@@ -10,8 +10,8 @@ Abstract:
     returns STATUS_SUCCESS but leaves the binding published, so the sender
     thread keeps calling the provider's Send through a binding whose detach
     already completed. nmrsim hands the client a guarded copy of the
-    provider's dispatch table (the Example NPI's shape is declared in
-    examples/meson.build), so every such call is reported: M18
+    provider's dispatch table (the engine walks the table: no shape is
+    declared), so every such call is reported: M18
     call-after-detach.
 
     The window is a race: the call must start after the detach returned and

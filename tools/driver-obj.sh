@@ -99,12 +99,20 @@ if ! "$readelf" -sW "$tmp/combined.o" | awk '$5 == "GLOBAL" && $7 != "UND" && $8
   exit 1
 fi
 
+# 4. Moves its code to `nmrsim_drvtext` and its read-only data (.rodata*
+#    except merged strings and constants, .data.rel.ro*) to `nmrsim_drvconst`
+#    and `nmrsim_drvrelro`: the engine tells a pointer into hosted driver
+#    code (a function pointer in a dispatch table) or a driver's constant
+#    table from anything else by these ranges (sim/host/drvsyms.h).
 renames=""
-for sec in $("$readelf" -SW "$tmp/combined.o" | sed -n 's/^ *\[ *[0-9]*\] \([^ ]*\) .*/\1/p'); do
+for sec in $("$readelf" -SW "$tmp/combined.o" | sed -n 's/^ *\[ *[0-9]*\] \([^ ]*\) *[A-Z_]* *[0-9a-f]* [0-9a-f]* [0-9a-f]* [0-9a-f]* *\([A-Za-z]*\) .*/\1:\2/p'); do
+  flags=${sec##*:}; sec=${sec%:*}
   case $sec in
-    .data.rel.ro|.data.rel.ro.*) ;;
+    .data.rel.ro|.data.rel.ro.*) renames="$renames --rename-section $sec=nmrsim_drvrelro" ;;
     .data|.data.*) renames="$renames --rename-section $sec=nmrsim_drvdata" ;;
     .bss|.bss.*) renames="$renames --rename-section $sec=nmrsim_drvbss" ;;
+    .text|.text.*) renames="$renames --rename-section $sec=nmrsim_drvtext" ;;
+    .rodata|.rodata.*) case $flags in *M*) ;; *) renames="$renames --rename-section $sec=nmrsim_drvconst" ;; esac ;;
   esac
 done
 # Its memory-access instrumentation (-fsanitize=thread, no runtime linked)

@@ -1,5 +1,6 @@
 /* guard.c - wrapped dispatch tables (see guard.h): shape lookup, per-binding
- * copies, and the x86-64 trampolines that report a call and then jump to
+ * copies of declared shapes (guard_walk.c copies the others), and the
+ * x86-64 trampolines that report a call and then jump to
  * the real function with every argument register (and the stack) as the
  * caller left them. */
 #include "host/guard.h"
@@ -15,13 +16,14 @@ extern const struct guard_shape_rec __start_nmrsim_shapes[] __attribute__((weak)
 extern const struct guard_shape_rec __stop_nmrsim_shapes[] __attribute__((weak));
 
 struct guard *guard_current;
+bool guard_disabled;
 /* The trampolines find their table through this, which stays valid between
  * runs (the tables live in the runner's arena). */
 static struct guard *guard_last;
 
 #if defined(__x86_64__) && !defined(NMRSIM_NO_GUARD)
 #define GUARD_TRAMPOLINES 1
-_Static_assert(GUARD_TABLES_MAX * GUARD_FNS_MAX == 1024, "the assembly below makes 1024 trampolines");
+_Static_assert(GUARD_FNS_MAX == 1024, "the assembly below makes 1024 trampolines");
 
 /* Trampoline k (16 bytes each): r11d = k, then the common part, which
  * calls the real function (so the return is seen too):
@@ -34,8 +36,8 @@ _Static_assert(GUARD_TABLES_MAX * GUARD_FNS_MAX == 1024, "the assembly below mak
  *      registers and call the function: it sees its arguments exactly as
  *      the caller passed them (dispatch functions of up to 6 integer and 8
  *      vector register arguments plus 8 stack slots);
- *   4. save the return registers (rax rdx xmm0 xmm1), nmrsim_guard_exit(k)
- *      (the return event, attribution back), restore them and return.
+ *   4. save the return registers (rax rdx xmm0 xmm1), nmrsim_guard_exit(k,
+ *      rax) (the return event, attribution back), restore them and return.
  * r10 and r11 are scratch in the SysV ABI and carry no argument. Frame
  * (256 bytes above rsp after the push of rbp, rsp = 0 mod 16 at the calls):
  *   0..63 stack args, 64..191 xmm0-7, 192 rdi 200 rsi 208 rdx 216 rcx
@@ -93,17 +95,27 @@ static long guard_gone_stub(void)
 	return 0;
 }
 
-/* Called by trampoline k on the calling simulated thread: report the call
- * (a scheduling point), attribute the thread to the callee while the call
- * runs, and return the function to call. */
+/* The function trampoline k stands for, as the original table holds it now
+ * (driver memory: read unchecked, see guard_walk.c). */
+__attribute__((no_sanitize("address"), no_sanitize("undefined")))
+static const void *fn_of(const struct guard_fn *f)
+{
+	return f->orig ? *(const void *const volatile *)f->orig : f->fn;
+}
+
+/* Called by trampoline k on the calling simulated thread (its caller's call
+ * site in `site`): report the call (a scheduling point), attribute the thread
+ * to the callee while the call runs, and return the function to call. */
 __attribute__((visibility("hidden"), used)) const void *nmrsim_guard_enter(uint32_t k, uintptr_t site);
 const void *nmrsim_guard_enter(uint32_t k, uintptr_t site)
 {
 	struct guard *g = guard_last;
 	SIM_ASSERT(g != NULL, "a trampoline runs only after guard_init");
-	SIM_ASSERT_LT(k, GUARD_TABLES_MAX * GUARD_FNS_MAX, "a trampoline index names a guard table slot");
-	struct guard_table *t = &g->tables[k / GUARD_FNS_MAX];
-	const void *fn = t->fns[k % GUARD_FNS_MAX];
+	SIM_ASSERT_LT(k, GUARD_FNS_MAX, "a trampoline index names a wrapped function");
+	const struct guard_fn *f = &g->fns[k];
+	SIM_ASSERT_LT(f->table, GUARD_TABLES_MAX, "a wrapped function belongs to a guarded table");
+	const struct guard_table *t = &g->tables[f->table];
+	const void *fn = fn_of(f);
 	struct sched *s = g->sched;
 	if (guard_current != g || !s || !s->current)
 		return fn;
@@ -111,7 +123,7 @@ const void *nmrsim_guard_enter(uint32_t k, uintptr_t site)
 	struct sim_thread *th = s->current;
 	SIM_ASSERT_LT(th->id, SIM_THREADS_MAX, "guarded call depths are kept per thread id");
 	struct event e = { .kind = EV_CALL_ENTER, .module = t->caller, .peer = t->peer, .binding = t->slot,
-			   .handle = t->binding, .arg = k % GUARD_FNS_MAX };
+			   .handle = t->binding, .arg = f->ordinal };
 	sched_emit(s, &e);
 	struct trace_note *note = trace_last_note(s->trace);
 	if (note)
@@ -120,14 +132,16 @@ const void *nmrsim_guard_enter(uint32_t k, uintptr_t site)
 	if (*depth < GUARD_DEPTH_MAX)
 		g->saved_module[th->id][*depth] = th->module;
 	if (*depth < GUARD_DEPTH_MAX)
-		g->call_table[th->id][*depth] = (uint8_t)(k / GUARD_FNS_MAX);
+		g->call_table[th->id][*depth] = (uint8_t)f->table;
 	(*depth)++;
 	/* A call into a driver whose image is gone would jump into unmapped
 	 * code: the call is the caller's bug (M18/M19 just reported), so it is
 	 * not run, and the callee is not charged with what it cannot do. */
 	if (host_gone(host_current, t->peer))
 		return (const void *)guard_gone_stub;
-	th->module = t->peer; /* the callee's code runs now */
+	fn = fn_of(f); /* the table's owner may have changed it while the call switched */
+	if (fn)        /* a cleared slot faults in the caller's call, as it would unguarded */
+		th->module = t->peer; /* the callee's code runs now */
 	return fn;
 }
 
@@ -137,8 +151,9 @@ void nmrsim_guard_exit(uint32_t k, uint64_t ret)
 {
 	struct guard *g = guard_last;
 	SIM_ASSERT(g != NULL, "a trampoline runs only after guard_init");
-	SIM_ASSERT_LT(k, GUARD_TABLES_MAX * GUARD_FNS_MAX, "a trampoline index names a guard table slot");
-	struct guard_table *t = &g->tables[k / GUARD_FNS_MAX];
+	SIM_ASSERT_LT(k, GUARD_FNS_MAX, "a trampoline index names a wrapped function");
+	const struct guard_fn *f = &g->fns[k];
+	const struct guard_table *t = &g->tables[f->table];
 	struct sched *s = g->sched;
 	if (guard_current != g || !s || !s->current)
 		return;
@@ -149,7 +164,7 @@ void nmrsim_guard_exit(uint32_t k, uint64_t ret)
 		th->module = *depth < GUARD_DEPTH_MAX ? g->saved_module[th->id][*depth] : t->caller;
 	}
 	struct event e = { .kind = EV_CALL_EXIT, .module = t->caller, .peer = t->peer, .binding = t->slot,
-			   .handle = t->binding, .arg = k % GUARD_FNS_MAX };
+			   .handle = t->binding, .arg = f->ordinal };
 	sched_emit(s, &e);
 	/* Not in the event: a VOID function leaves eax undefined (no hash may see it). */
 	struct trace_note *note = trace_last_note(s->trace);
@@ -177,6 +192,8 @@ void guard_init(struct guard *g, struct sched *s)
 {
 	g->sched = s;
 	g->ntables = 0;
+	g->nfns = 0;
+	g->copy_used = 0;
 	g->unwrapped = 0;
 	memset(g->depth, 0, sizeof g->depth);
 
@@ -191,40 +208,126 @@ static const struct guard_shape_rec *shape_of(const void *npi_id)
 	return NULL;
 }
 
+#ifdef GUARD_TRAMPOLINES
+/* n function pointers from byte off of `copy` (a copy) take trampolines;
+ * ordinals from `ordinal`. */
+static void shape_fns(struct guard *g, uint16_t index, unsigned char *copy, size_t off, size_t n, uint16_t ordinal)
+{
+	for (size_t i = 0; i < n; i++) {
+		void *fn;
+		memcpy(&fn, copy + off + i * sizeof(void *), sizeof fn);
+		if (!fn)
+			continue; /* a missing function stays missing */
+		uint32_t k = g->nfns++;
+		SIM_ASSERT_LT(k, GUARD_FNS_MAX, "a wrapped function has a trampoline");
+		g->fns[k] = (struct guard_fn){ NULL, fn, index, (uint16_t)(ordinal + i) };
+		void *tramp = nmrsim_guard_tramps + 16 * k;
+		memcpy(copy + off + i * sizeof(void *), &tramp, sizeof tramp);
+	}
+}
+
+static unsigned char *copy_take(struct guard *g, size_t bytes)
+{
+	bytes = (bytes + 15u) & ~(size_t)15u;
+	if (bytes > GUARD_COPY_BYTES - g->copy_used)
+		return NULL;
+	unsigned char *c = g->copies + g->copy_used;
+	g->copy_used += (uint32_t)bytes;
+	return c;
+}
+
+/* A declared shape's copy (wherever the table lies: the shape is the
+ * user's word): its functions, and those of its nested table if declared,
+ * the bytes before them copied. */
+static const void *wrap_shape(struct guard *g, uint16_t index, const void *table, const struct guard_shape_rec *r,
+			      int side)
+{
+	size_t off = r->off[side], n = r->n[side], via = r->via[side], noff = r->noff[side], nn = r->nn[side];
+	bool nested = via != 0xffffu;
+	size_t len = off + n * sizeof(void *);
+	if (nested && via + sizeof(void *) > len)
+		len = via + sizeof(void *);
+	if (n + nn > GUARD_FNS_MAX - g->nfns)
+		return NULL;
+	uint32_t used0 = g->copy_used;
+	unsigned char *copy = copy_take(g, len);
+	if (!copy)
+		return NULL;
+	memcpy(copy, table, len);
+	shape_fns(g, index, copy, off, n, 0);
+	const void *inner;
+	memcpy(&inner, copy + (nested ? via : 0), sizeof inner);
+	if (nested && inner) {
+		unsigned char *sub = copy_take(g, noff + nn * sizeof(void *));
+		if (!sub) {
+			g->copy_used = used0;
+			return NULL;
+		}
+		memcpy(sub, inner, noff + nn * sizeof(void *));
+		shape_fns(g, index, sub, noff, nn, (uint16_t)n);
+		memcpy(copy + via, &sub, sizeof sub);
+	}
+	return copy;
+}
+#endif
+
+/* Whether a record declares side `side` (dispatch-shapes.sh checks the
+ * rest; these bounds keep a hand-made record from overrunning a copy). */
+static bool shape_valid(const struct guard_shape_rec *r, int side)
+{
+	bool nested = r->via[side] != 0xffffu;
+	if (r->n[side] == 0 && !nested)
+		return false;
+	if (r->n[side] > 16 || r->off[side] % sizeof(void *) || r->off[side] + r->n[side] * sizeof(void *) > GUARD_OBJECT_BYTES)
+		return false;
+	return !nested || (r->via[side] % sizeof(void *) == 0 && r->via[side] < GUARD_OBJECT_BYTES && r->nn[side] <= 16 &&
+			   r->noff[side] % sizeof(void *) == 0 &&
+			   r->noff[side] + r->nn[side] * sizeof(void *) <= GUARD_OBJECT_BYTES);
+}
+
+/* One line in the trace: this table goes to the peer as it is. */
+static void unguarded(struct guard *g, enum guard_refusal why, uint32_t binding, uint16_t slot, uint8_t caller,
+		      uint8_t owner)
+{
+	g->unwrapped++;
+	if (!g->sched || !g->sched->current)
+		return;
+	struct event e = { .kind = EV_KERNEL, .what = KE_DispatchUnguarded, .module = caller, .peer = owner,
+			   .binding = slot, .handle = binding, .aux = why };
+	sched_emit(g->sched, &e);
+}
+
 const void *guard_wrap(struct guard *g, const void *npi_id, int which, const void *table, uint32_t binding,
 		       uint16_t slot, uint8_t caller, uint8_t peer)
 {
 #ifdef GUARD_TRAMPOLINES
-	const struct guard_shape_rec *shape = table && npi_id ? shape_of(npi_id) : NULL;
-	if (!shape)
+	if (!table || guard_disabled)
 		return table;
-	size_t off = shape->off[which & 1], n = shape->n[which & 1];
-	if (n == 0 || n > GUARD_FNS_MAX || off % sizeof(void *) || off + n * sizeof(void *) > GUARD_TABLE_BYTES)
+	const struct guard_shape_rec *shape = npi_id ? shape_of(npi_id) : NULL;
+	int side = which & 1;
+	if (shape && !shape_valid(shape, side))
+		shape = NULL; /* this side undeclared: walked */
+	/* Without a shape only a hosted driver's table is walked (a scripted
+	 * module's is the engine's own, and it makes no late calls of its own). */
+	if (!shape && !host_is_driver(host_current, peer))
 		return table;
 	if (g->ntables >= GUARD_TABLES_MAX) {
-		g->unwrapped++;
+		unguarded(g, GUARD_REFUSED_CAPACITY, binding, slot, caller, peer);
 		return table;
 	}
-	uint32_t index = g->ntables++;
-	SIM_ASSERT_LT(index, GUARD_TABLES_MAX, "a wrapped table takes a slot of the guard table");
-	struct guard_table *t = &g->tables[index];
-	t->binding = binding;
-	t->slot = slot;
-	t->caller = caller;
-	t->peer = peer;
-	memset(t->copy, 0, sizeof t->copy);
-	memcpy(t->copy, table, off + n * sizeof(void *));
-	for (size_t i = 0; i < n; i++) {
-		void *fn;
-		memcpy(&fn, t->copy + off + i * sizeof(void *), sizeof fn);
-		t->fns[i] = fn;
-		if (!fn)
-			continue; /* a missing function stays missing */
-		SIM_ASSERT_LT(i, GUARD_FNS_MAX, "a wrapped function has a trampoline");
-		void *tramp = nmrsim_guard_tramps + 16 * (index * GUARD_FNS_MAX + i);
-		memcpy(t->copy + off + i * sizeof(void *), &tramp, sizeof tramp);
+	uint16_t index = (uint16_t)g->ntables;
+	enum guard_refusal why = GUARD_REFUSED_CAPACITY;
+	const void *copy = shape ? wrap_shape(g, index, table, shape, side)
+				 : guard_walk(g, index, table, (const unsigned char *)nmrsim_guard_tramps, &why);
+	if (!copy) {
+		unguarded(g, why, binding, slot, caller, peer);
+		return table;
 	}
-	return t->copy;
+	if (copy == table)
+		return table; /* no function of a hosted driver in it: nothing to guard */
+	g->ntables++;
+	g->tables[index] = (struct guard_table){ binding, slot, caller, peer };
+	return copy;
 #else
 	(void)g; (void)npi_id; (void)which; (void)binding; (void)slot; (void)caller; (void)peer;
 	return table;

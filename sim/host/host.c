@@ -106,6 +106,11 @@ bool host_gone(const struct host_run *h, uint8_t module)
 	       (h->images[module].state == HOST_UNLOADED || h->images[module].state == HOST_FAILED);
 }
 
+bool host_is_driver(const struct host_run *h, uint8_t module)
+{
+	return h && module < h->scn->nmodules && h->scn->modules[module].kind == MODULE_DRIVER;
+}
+
 /* DriverEntry and DriverUnload are called at PASSIVE_LEVEL. One that
  * returned raised was reported (K01) by the kernel shim at its exit event;
  * the system goes on at PASSIVE. */

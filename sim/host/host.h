@@ -8,7 +8,8 @@
  * DriverEntry, ClientAttachProvider, ...) link into one binary; a record
  * {name, entry} is placed in the `nmrsim_drivers` section; its writable
  * data (.data*, except .data.rel.ro) and .bss move to the sections
- * `nmrsim_drvdata` and `nmrsim_drvbss`. The engine finds drivers through the
+ * `nmrsim_drvdata` and `nmrsim_drvbss` (its code and constants to
+ * `nmrsim_drvtext`, `nmrsim_drvconst`, `nmrsim_drvrelro`: drvsyms.h). The engine finds drivers through the
  * linker's __start_/__stop_ symbols of those sections, and restores every
  * driver global before each run (data from a snapshot taken before any driver
  * ran, bss zeroed), so a persistent fuzzing loop starts each run with freshly
@@ -62,5 +63,7 @@ bool host_drain(struct host_run *h);
 /* Whether module `module` is a driver whose image is gone (its Unload
  * returned, or its DriverEntry failed): its code would no longer be mapped. */
 bool host_gone(const struct host_run *h, uint8_t module);
+/* Whether module `module` of the run is a hosted driver (not scripted). */
+bool host_is_driver(const struct host_run *h, uint8_t module);
 
 #endif

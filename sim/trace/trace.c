@@ -136,3 +136,4 @@ const char *trace_thread_name(const struct scenario *s, unsigned thread, char bu
 	}
 	return buf;
 }
+

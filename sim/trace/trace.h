@@ -133,7 +133,8 @@ enum nmr_cb {
 	X(ExAcquireResourceSharedLite) X(ExReleaseResourceLite) X(ExConvertExclusiveToSharedLite) \
 	X(ExAcquireSpinLockExclusive) X(ExAcquireSpinLockShared) X(ExReleaseSpinLockExclusive) \
 	X(ExReleaseSpinLockShared) X(ExTryConvertSharedSpinLockExclusive) X(ExInterlockedList) \
-	X(KeInitializeMutex) X(KeReleaseMutex) X(KeInitializeSemaphore) X(KeReleaseSemaphore)
+	X(KeInitializeMutex) X(KeReleaseMutex) X(KeInitializeSemaphore) X(KeReleaseSemaphore) \
+	X(DispatchUnguarded)
 
 /* Why an `unload` op did nothing (EV_KERNEL KE_UnloadIgnored, aux). */
 enum unload_ignored {
@@ -143,6 +144,19 @@ enum unload_ignored {
 	UNLOAD_IGNORED_UNLOADING,      /* another thread is in its Unload */
 	UNLOAD_IGNORED_UNLOADED,       /* its Unload returned already */
 	UNLOAD_IGNORED_COUNT
+};
+
+/* Why a dispatch table was handed to the peer as it is, without guarding
+ * (EV_KERNEL KE_DispatchUnguarded, aux; sim/host/guard.h): calls through it
+ * are not seen (no M18/M19 for them). module = the module handed the table,
+ * peer = its owner, binding, handle = the binding. */
+enum guard_refusal {
+	GUARD_REFUSED_EXTENT = 1,   /* not inside a driver's static object: its size is unknown */
+	GUARD_REFUSED_SIZE,         /* larger than a guarded copy may be */
+	GUARD_REFUSED_FOREIGN_CODE, /* a function pointer into code outside the hosted drivers */
+	GUARD_REFUSED_CAPACITY,     /* the run's guarded tables or trampolines are spent */
+	GUARD_REFUSED_ALIGN,        /* not pointer-aligned */
+	GUARD_REFUSED_COUNT
 };
 
 enum ke_api {
@@ -177,7 +191,9 @@ enum ke_api {
  *                written. Client attach: arg=1 if NmrClientAttachProvider was
  *                called (inside this callback), aux=the status it returned.
  * EV_CALL_ENTER  module=caller, peer=callee module, handle=binding handle,
- *  / EV_CALL_EXIT binding=slot.
+ *  / EV_CALL_EXIT binding=slot, arg=the function's ordinal in the guarded
+ *                table (walk order); the returned value is in the event's
+ *                trace_note (never hashed: a VOID function leaves rax undefined).
  * EV_DEREG_COMPLETE  module, reg=registration handle.
  * EV_UNLOAD_ENTER / EV_UNLOAD_EXIT  module; exit: aux=outstanding
  *                allocations of the module (M21), arg=outstanding work items.
@@ -267,6 +283,11 @@ struct trace_annotator {
 };
 /* Append (hash, keep, feed the observer). Hot path: no allocation, no formatting. */
 void trace_emit(struct trace *t, const struct event *e);
+
+/* Details the timeline shows but the hash leaves out, set on the event just
+ * emitted (if the log kept it): values that may differ between two builds
+ * of the same run, such as what a VOID dispatch function leaves in the
+ * return register (EV_CALL_EXIT: status = the returned value, aux = 1). */
 
 struct scenario;
 struct finding;

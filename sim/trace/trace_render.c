@@ -174,9 +174,10 @@ static bool arg_is_block(unsigned api)
 	       api == KE_ExFreeToLookasideList;
 }
 
-static void describe_kernel(struct sbuf *b, const struct event *e, const struct trace_annotator *an)
+static void describe_kernel(struct sbuf *b, const struct event *e, const struct scenario *s,
+			    const struct trace_annotator *an)
 {
-	char st[16], name[160];
+	char st[16], name[160], m[NAME_BYTES], m2[NAME_BYTES];
 	sb_printf(b, "%s", ke_api_name((enum ke_api)e->what));
 	if (e->arg && arg_is_block(e->what))
 		sb_printf(b, " block #%u", e->arg);
@@ -195,6 +196,19 @@ static void describe_kernel(struct sbuf *b, const struct event *e, const struct 
 			[UNLOAD_IGNORED_UNLOADED] = "already unloaded",
 		};
 		sb_printf(b, ": %s", e->aux < UNLOAD_IGNORED_COUNT && why[e->aux] ? why[e->aux] : "?");
+		return;
+	}
+	if (e->what == KE_DispatchUnguarded) {
+		static const char *const why[GUARD_REFUSED_COUNT] = {
+			[GUARD_REFUSED_EXTENT] = "it is not in a driver's static data, its size is unknown",
+			[GUARD_REFUSED_SIZE] = "it is larger than a guarded copy may be",
+			[GUARD_REFUSED_FOREIGN_CODE] = "it holds a function pointer into code outside the hosted drivers",
+			[GUARD_REFUSED_CAPACITY] = "the run's guarded tables are spent",
+			[GUARD_REFUSED_ALIGN] = "it is not pointer-aligned",
+		};
+		sb_printf(b, ": %s's dispatch table handed to %s unguarded (calls through it are not checked): %s",
+			  module_name(s, e->peer, m), module_name(s, e->module, m2),
+			  e->aux < GUARD_REFUSED_COUNT && why[e->aux] ? why[e->aux] : "?");
 		return;
 	}
 	if (e->aux && (e->what == KE_DpcRoutine || e->what == KE_WorkItemRoutine || e->what == KE_SystemThread))
@@ -259,7 +273,7 @@ static void describe(struct sbuf *b, const struct event *e, const struct scenari
 			sb_printf(b, "debug print #%u", e->arg);
 		break;
 	}
-	case EV_KERNEL: describe_kernel(b, e, an); break;
+	case EV_KERNEL: describe_kernel(b, e, s, an); break;
 	case EV_FINDING: describe_finding(b, e, s); break;
 	case EV_LOAD_ENTER: sb_printf(b, "DriverEntry(%s) starts", module_name(s, e->module, m)); break;
 	case EV_LOAD_EXIT:

@@ -1,0 +1,44 @@
+/* drvsyms.h - what an address in hosted driver memory is: driver code, a
+ * driver's constant or writable data object (and where that object ends),
+ * or code outside the hosted drivers.
+ *
+ * Dispatch guarding (guard.h) walks a table a driver hands to its peer
+ * without being told its shape: a word pointing into driver code is a
+ * function pointer, a word pointing into a driver's constant object is a
+ * nested table (or constant data), anything else is data. It needs:
+ * - the ranges of driver code and data: tools/driver-obj.sh moves every
+ *   hosted driver's .text* to `nmrsim_drvtext`, its .rodata* (not merged
+ *   strings or constants) to `nmrsim_drvconst`, its .data.rel.ro* to
+ *   `nmrsim_drvrelro`, its writable data to `nmrsim_drvdata` and
+ *   `nmrsim_drvbss`; the linker's __start_/__stop_ symbols bound them;
+ * - the extent of each data object: the symbol sizes of the executable's
+ *   symbol table (read once per process from /proc/self/exe; a stripped
+ *   executable has none, and every extent is then unknown);
+ * - the code of everything else mapped executable (the engine, libc): the
+ *   PF_X segments of every loaded object (dl_iterate_phdr), once.
+ * Answers depend on the binary only, never on where it was loaded: no
+ * address reaches a trace. */
+#ifndef NMRSIM_DRVSYMS_H
+#define NMRSIM_DRVSYMS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum drvsyms_kind {
+	DRVSYMS_OTHER = 0,   /* not driver memory, not code (pool, stack, engine data, a small integer) */
+	DRVSYMS_CODE,        /* hosted driver code */
+	DRVSYMS_CONST,       /* a hosted driver's read-only data (.rodata, .data.rel.ro) */
+	DRVSYMS_DATA,        /* a hosted driver's writable globals (.data, .bss) */
+	DRVSYMS_OTHER_CODE,  /* executable code outside the hosted drivers (engine, libraries) */
+};
+
+#define DRVSYMS_OBJECTS_MAX 4096 /* driver data objects whose extent is known; the rest are unknown */
+
+enum drvsyms_kind drvsyms_classify(const void *p);
+/* Bytes from p to the end of the driver data object containing p, 0 when p
+ * is in no known object (no symbol table, an anonymous constant). */
+size_t drvsyms_extent(const void *p);
+/* Whether the executable's symbol table was read (extents can be known). */
+bool drvsyms_have_symbols(void);
+
+#endif

@@ -1,0 +1,5 @@
+/* layout_tables_good.c - a client of the Layout NPI with the tables dispatch
+ * layout (layout_npi.h) that says goodbye to the provider in its detach callback: correct. */
+#define LAYOUT_CLIENT_NPI 2
+#define LAYOUT_CLIENT_LATE 0
+#include "layout_client.h"

@@ -1,0 +1,5 @@
+/* layout_tables_late.c - a client of the Layout NPI with the tables dispatch
+ * layout (layout_npi.h) that says goodbye to the provider from its Unload after NmrDeregisterClient, its detach completed: M18. */
+#define LAYOUT_CLIENT_NPI 2
+#define LAYOUT_CLIENT_LATE 1
+#include "layout_client.h"
