@@ -340,8 +340,11 @@ void kernel_mutex_acquired(DISPATCHER_HEADER *h, uint8_t thread);
 /* End thread t's wait with status (timeout, or satisfied). */
 void kernel_wait_end(struct kernel *k, uint8_t thread, int32_t status);
 
-/* Time (kernel.c). */
+/* Time (kernel_clock.c). */
 void kernel_deadline_update(struct kernel *k);
+/* The scheduler hooks of simulated time (kernel_clock.c), installed by kernel_init. */
+bool kernel_stall(struct sched *s, void *ctx);
+void kernel_deadline(struct sched *s, void *ctx);
 /* Absolute simulated time of a WDK timeout (negative: relative; positive: absolute system time). */
 uint64_t kernel_due_time(const struct kernel *k, LONGLONG timeout);
 
