@@ -34,18 +34,26 @@ static int d_workers(struct parser *p, char **tok, int n)
 	return 0;
 }
 
+/* A directive that may appear once with one of two words: `*out` = 1 for
+ * `yes`, 0 for `no`. */
+static int two_words(struct parser *p, char **tok, int n, unsigned seen, const char *kw, const char *no,
+		     const char *yes, uint8_t *out)
+{
+	char b[QUOTE_MAX + 4];
+	if (stx_once(p, seen, kw) || stx_nargs(p, tok, n, 1, 1))
+		return -1;
+	if (strcmp(tok[1], yes) != 0 && strcmp(tok[1], no) != 0)
+		return stx_fail(p, "bad value '%s' for %s (expected %s|%s)", stx_quote(b, tok[1]), kw, no, yes);
+	*out = strcmp(tok[1], yes) == 0;
+	return 0;
+}
+
 /* `time jumps`: while an Unload runs, the schedule may move simulated time
  * to the next deadline at any scheduling point (a choice), so timer-driven
  * work overlaps the unload. `time steps` is the default. */
 static int d_time(struct parser *p, char **tok, int n)
 {
-	char b[QUOTE_MAX + 4];
-	if (stx_once(p, SEEN_TIME, "time") || stx_nargs(p, tok, n, 1, 1))
-		return -1;
-	if (strcmp(tok[1], "jumps") != 0 && strcmp(tok[1], "steps") != 0)
-		return stx_fail(p, "bad value '%s' for time (expected steps|jumps)", stx_quote(b, tok[1]));
-	p->s->time_jumps = tok[1][0] == 'j';
-	return 0;
+	return two_words(p, tok, n, SEEN_TIME, "time", "steps", "jumps", &p->s->time_jumps);
 }
 
 /* `swarm on`: the scenario's own schedule (bytes or seed) first draws a
@@ -53,13 +61,7 @@ static int d_time(struct parser *p, char **tok, int n)
  * (choice_init_swarm*). A recorded trace replays its choices either way. */
 static int d_swarm(struct parser *p, char **tok, int n)
 {
-	char b[QUOTE_MAX + 4];
-	if (stx_once(p, SEEN_SWARM, "swarm") || stx_nargs(p, tok, n, 1, 1))
-		return -1;
-	if (strcmp(tok[1], "on") != 0 && strcmp(tok[1], "off") != 0)
-		return stx_fail(p, "bad value '%s' for swarm (expected on|off)", stx_quote(b, tok[1]));
-	p->s->swarm = tok[1][1] == 'n';
-	return 0;
+	return two_words(p, tok, n, SEEN_SWARM, "swarm", "off", "on", &p->s->swarm);
 }
 
 /* `races on`: hosted driver code's accesses to its globals and pool are
@@ -67,13 +69,7 @@ static int d_swarm(struct parser *p, char **tok, int n)
  * default (NMRSIM_RACES=1 turns it on for every run of a process). */
 static int d_races(struct parser *p, char **tok, int n)
 {
-	char b[QUOTE_MAX + 4];
-	if (stx_once(p, SEEN_RACES, "races") || stx_nargs(p, tok, n, 1, 1))
-		return -1;
-	if (strcmp(tok[1], "on") != 0 && strcmp(tok[1], "off") != 0)
-		return stx_fail(p, "bad value '%s' for races (expected on|off)", stx_quote(b, tok[1]));
-	p->s->races = tok[1][1] == 'n';
-	return 0;
+	return two_words(p, tok, n, SEEN_RACES, "races", "off", "on", &p->s->races);
 }
 
 static int d_faults(struct parser *p, char **tok, int n)
