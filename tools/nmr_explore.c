@@ -34,216 +34,23 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "advisories.h"
+#include "explore_tool.h"
 #include "findings.h"
 #include "report.h"
 #include "target.h"
 #include "run/crash.h"
 #include "run/explore.h"
 
-#define DISTINCT_MAX 256
-#define FILES_MAX 256
-#define RUNS_MAX 1000000000000ull   /* 10^12: beyond a year at 30k runs/s */
-#define TIME_MAX_S (30.0 * 86400)   /* --time: at most 30 days */
-#define CHILD_CRASHED 3             /* a child's exit status after a recorded crash */
+struct explore_tool ex;
 
-struct distinct {
-	char signature[128];   /* rule + where */
-	char trace[512];       /* the trace file written for it */
-	char scenario[256];    /* the file it came from */
-	uint64_t hits;         /* runs that reported it */
-	uint64_t first_run;    /* run index (over the campaign) of its first sighting */
-	int32_t follows;       /* -1: a root cause (first finding of some run); else the root it followed */
-	bool crash;            /* K08: a run that killed the process */
-	bool advisory;         /* an advisory not counted (listed apart, never a root) */
-};
+static struct scenario scn;
+char replay_cmd[1024] = "nmr-replay";
 
-/* Shared between the parent and the exploring child (MAP_SHARED): the child
- * writes, the parent reads what a dead child left. */
-struct campaign {
-	struct distinct found[DISTINCT_MAX];
-	uint32_t nfound;
-	uint32_t dropped;           /* findings beyond DISTINCT_MAX */
-	uint32_t write_errors;      /* trace files that could not be written */
-	uint64_t runs_before;       /* runs of previous files and batches */
-	uint64_t batch_runs;        /* runs of the child's batch (last progress) */
-	uint64_t steps;             /* steps of finished batches */
-	uint64_t batch_steps;
-	uint64_t crashes;           /* runs that crashed */
-	uint64_t suppressed;        /* findings set aside by suppressions, over all runs */
-	volatile uint64_t at;       /* index of the run in progress (within the file) */
-	volatile int stop;          /* --time reached or Ctrl-C: no further run */
-	int file_index;             /* the file in progress */
-	uint64_t from;              /* its first run in this child */
-	bool dfs_resume;            /* DFS: start at dfs_next, not the root */
-	uint64_t file_runs;         /* runs of the file in progress, over children */
-	int files_done;
-	bool crashed;               /* the child recorded a crash and exits CHILD_CRASHED */
-	bool dfs_more;              /* DFS: a schedule follows the crashed one */
-	bool exhausted, truncated;  /* DFS figures of the last batch */
-	struct advisories adv;      /* --freedoms: M23 (advisories.h) */
-	uint16_t dfs_next[SCN_CHOICES_MAX]; /* DFS: where the next child starts */
-	uint32_t dfs_next_len;
-	struct dpor dpor;           /* DFS --por: the tree, kept across children */
-};
-
-/* The parent's view. */
-static struct {
-	const char *out_dir;
-	const char *adv_dir;        /* M23 reproducers and their text (--advisories; default out_dir) */
-	const char *file;           /* scenario being explored */
-	const struct scenario *scn;
-	struct runner *runner;
-	struct campaign *c;         /* shared */
-	uint64_t runs_planned;
-	int nfiles;
-	double time_limit;          /* 0: none */
-	struct timespec start;
-	double last_line;           /* when the last progress line was printed */
-	bool tty;
-	bool quiet;
-	enum explore_strategy strategy;
-	const struct explore_config *cfg;
-	uint64_t seed;
-} ex;
-
-static struct scenario trace_scn, scn;
-static char replay_cmd[1024] = "nmr-replay";
-
-static double elapsed(void)
+double elapsed(void)
 {
 	struct timespec now;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	return (double)(now.tv_sec - ex.start.tv_sec) + (double)(now.tv_nsec - ex.start.tv_nsec) / 1e9;
-}
-
-static void file_safe(char *dst, size_t cap, const char *src)
-{
-	size_t n = 0;
-	for (; *src && n + 1 < cap; src++)
-		dst[n++] = (*src >= 'A' && *src <= 'Z') || (*src >= 'a' && *src <= 'z') || (*src >= '0' && *src <= '9') ? *src : '_';
-	dst[n] = '\0';
-}
-
-static struct distinct *lookup(const char *sig)
-{
-	struct campaign *c = ex.c;
-	for (uint32_t k = 0; k < c->nfound; k++)
-		if (!strcmp(c->found[k].signature, sig))
-			return &c->found[k];
-	return NULL;
-}
-
-/* Count the findings of one run (res: a finished run, or the state a crash
- * left); a new signature gets a trace file that replays this run. */
-static void record(const struct run_result *res, uint64_t run_index, bool crashed)
-{
-	struct campaign *c = ex.c;
-	const struct oracle *o = &ex.runner->st->oracle;
-	c->suppressed += res->nsuppressed;
-	/* The findings that count first (the root among them), then the
-	 * advisories: an advisory is never a run's root cause. */
-	uint8_t idx[ORACLE_FINDINGS_MAX];
-	uint32_t nf = 0, nall = 0;
-	for (uint32_t i = 0; i < res->nfindings && i < ORACLE_FINDINGS_MAX; i++)
-		if (oracle_finding_fails(o, &res->findings[i]))
-			idx[nf++] = (uint8_t)i;
-	nall = nf;
-	for (uint32_t i = 0; i < res->nfindings && i < ORACLE_FINDINGS_MAX; i++)
-		if (!oracle_finding_fails(o, &res->findings[i]))
-			idx[nall++] = (uint8_t)i;
-	uint32_t first = nf ? tgt_root(res->findings, idx, nf) : 0;
-	int32_t root = -1;
-	/* the root first, so its follow-ons can point at it */
-	for (uint32_t n = 0; n < nall; n++) {
-		bool advisory = n >= nf;
-		uint32_t i = advisory ? idx[n] : idx[n == 0 ? first : n <= first ? n - 1 : n];
-		char sig[128];
-		oracle_signature(&ex.runner->st->oracle, &res->findings[i], sig, sizeof sig);
-		struct distinct *d = lookup(sig);
-		if (d) {
-			d->hits++;
-			if (n == 0 || advisory)
-				d->follows = -1; /* the root of this run: a bug of its own */
-		} else if (c->nfound == DISTINCT_MAX) {
-			c->dropped++;
-			continue;
-		} else {
-			d = &c->found[c->nfound++];
-			memset(d, 0, sizeof(*d));
-			snprintf(d->signature, sizeof d->signature, "%s", sig);
-			snprintf(d->scenario, sizeof d->scenario, "%s", ex.file);
-			d->hits = 1;
-			d->first_run = c->runs_before - c->file_runs + run_index; /* run_index counts within the file */
-			d->follows = n == 0 || advisory ? -1 : root;
-			d->advisory = advisory;
-			d->crash = crashed && res->findings[i].rule == RULE_K08;
-			char name[128];
-			file_safe(name, sizeof name, sig);
-			snprintf(d->trace, sizeof d->trace, "%s/%03u-%s.nmrt", ex.out_dir, c->nfound, name);
-			report_make_trace(&trace_scn, ex.scn, res);
-			trace_scn.expect = EXPECT_NONE;
-			if (input_write_trace(&trace_scn, d->trace) != 0) {
-				fprintf(stderr, "%snmr-explore: cannot write %s: %s\n", ex.tty ? "\r\033[K" : "", d->trace,
-					strerror(errno));
-				c->write_errors++;
-				d->trace[0] = '\0';
-			}
-			if (!ex.quiet)
-				fprintf(stderr, "%snew %s %u: %s  (%s, run %" PRIu64 "%s)\n", ex.tty ? "\r\033[K" : "",
-					advisory ? "advisory" : "finding", c->nfound, sig, ex.file, run_index,
-					d->crash ? ", crashed" : "");
-		}
-		if (n == 0)
-			root = (int32_t)(d - c->found);
-	}
-}
-
-static bool on_finding(void *ctx, const struct run_result *res, const struct run_source *src, uint64_t run_index)
-{
-	(void)ctx;
-	(void)src;
-	record(res, run_index, false);
-	return true;
-}
-
-/* A freedom dependence (M23, advisory): counted apart from the bugs. */
-static bool on_dependence(void *ctx, const struct freedom_dependence *fd, uint64_t run_index)
-{
-	(void)ctx;
-	struct campaign *c = ex.c;
-	struct advisory_where w = { .dir = ex.adv_dir, .file = ex.file, .scn = ex.scn, .oracle = &ex.runner->st->oracle,
-				    .replay_cmd = replay_cmd, .tty = ex.tty, .quiet = ex.quiet };
-	advisories_add(&c->adv, &w, fd, c->runs_before - c->file_runs + run_index);
-	return true;
-}
-
-/* In the child, from the crash handler (run/crash.h), after the K08
- * finding is reported: record the run as it stands, note where the next
- * child starts, and leave. */
-static int on_crash(void)
-{
-	struct campaign *c = ex.c;
-	struct run_state *st = run_current;
-	if (!st)
-		return EXIT_BAD_INPUT;
-	struct run_result res = {
-		.hash = st->trace.hash,
-		.nfindings = st->oracle.nfindings,
-		.findings = st->oracle.findings,
-		.nfailing = oracle_failing(&st->oracle),
-		.nsuppressed = st->oracle.suppressed,
-		.choices = st->choice_log,
-		.nchoices = st->choice.log_len,
-	};
-	record(&res, c->at, true);
-	c->crashes++;
-	if (ex.strategy == EXPLORE_DFS) /* a crashed run's steps are not analysed (por NULL) */
-		c->dfs_more = explore_dfs_next(ex.cfg, st->choice_log, st->choice.log_len, st->choice.prefix_len, NULL,
-					       c->dfs_next, &c->dfs_next_len);
-	c->crashed = true;
-	fflush(stderr);
-	return CHILD_CRASHED;
 }
 
 static void fmt_time(char *buf, size_t cap, double secs)
@@ -261,36 +68,6 @@ static void fmt_count(char *buf, size_t cap, double n)
 	else if (n >= 1e6) snprintf(buf, cap, "%.1fM", n / 1e6);
 	else if (n >= 1e3) snprintf(buf, cap, "%.1fk", n / 1e3);
 	else snprintf(buf, cap, "%.0f", n);
-}
-
-/* The root that signature i is listed under: itself when it is a root
- * cause of its own, else the run's root it followed, or an earlier root
- * that is the same defect at another stage (tgt_same_defect). */
-static int32_t owner(uint32_t i)
-{
-	const struct distinct *f = ex.c->found;
-	if (f[i].follows >= 0)
-		return owner((uint32_t)f[i].follows);
-	for (uint32_t j = 0; j < i; j++)
-		if (f[j].follows < 0 && owner(j) == (int32_t)j && tgt_same_defect(f[j].signature, f[i].signature))
-			return (int32_t)j;
-	return (int32_t)i;
-}
-
-static uint32_t roots(void)
-{
-	uint32_t n = 0;
-	for (uint32_t i = 0; i < ex.c->nfound; i++)
-		n += !ex.c->found[i].advisory && owner(i) == (int32_t)i;
-	return n;
-}
-
-static uint32_t advisories(void)
-{
-	uint32_t n = 0;
-	for (uint32_t i = 0; i < ex.c->nfound; i++)
-		n += ex.c->found[i].advisory;
-	return n;
 }
 
 /* The campaign's line: [elapsed / limit] runs done/planned (rate) bugs. */
@@ -319,7 +96,7 @@ static void progress_line(bool force)
 		fmt_count(plan, sizeof plan, (double)ex.runs_planned);
 	fmt_count(rate, sizeof rate, t > 0 ? (double)runs / t : 0);
 	fprintf(stderr, "%s[%s%s] runs %s%s%s (%s/s)  distinct bugs %u  crashes %" PRIu64 "  now: %s%s%s",
-		ex.tty ? "\r\033[K" : "", el, lim, done, plan[0] ? "/" : "", plan, rate, roots(), c->crashes, ex.file,
+		ex.tty ? "\r\033[K" : "", el, lim, done, plan[0] ? "/" : "", plan, rate, found_roots(), c->crashes, ex.file,
 		left, ex.tty ? "" : "\n");
 	fflush(stderr);
 }
@@ -629,45 +406,7 @@ int main(int argc, char **argv)
 		printf("freedoms: %" PRIu64 " decision points of every %" PRIu64 ". clean run flipped in %" PRIu64
 		       " differential runs (%.2f per explored run)\n", c->adv.points, cfg.freedoms_every, c->adv.runs,
 		       c->runs_before ? (double)c->adv.runs / (double)c->runs_before : 0.0);
-	uint32_t nadv = advisories();
-	printf("%u distinct bug(s) (root causes), %u signature(s)", roots(), c->nfound - nadv);
-	if (nadv)
-		printf(", %u advisor%s (not counted; --advisories-fail counts them)", nadv, nadv == 1 ? "y" : "ies");
-	if (c->suppressed)
-		printf(", %" PRIu64 " finding(s) suppressed", c->suppressed);
-	printf("\n");
-	uint32_t number = 0;
-	for (uint32_t i = 0; i < c->nfound; i++) {
-		const struct distinct *d = &c->found[i];
-		if (d->advisory || owner(i) != (int32_t)i)
-			continue;
-		printf("\n[%u] %s%s\n    hits %" PRIu64 ", first at run %" PRIu64 ", scenario %s\n", ++number, d->signature,
-		       d->crash ? "  (crash)" : "", d->hits, d->first_run, d->scenario);
-		if (d->trace[0])
-			printf("    replay: %s %s\n", replay_cmd, d->trace);
-		for (uint32_t k = 0; k < c->nfound; k++)
-			if (k != i && owner(k) == (int32_t)i)
-				printf("    then: %s  (%" PRIu64 " hits)%s%s\n", c->found[k].signature, c->found[k].hits,
-				       c->found[k].trace[0] ? "  replay: " : "", c->found[k].trace);
-	}
-	if (nadv)
-		printf("\nadvisories (not counted):\n");
-	for (uint32_t i = 0; i < c->nfound; i++) {
-		const struct distinct *d = &c->found[i];
-		if (d->advisory)
-			printf("  %s  (%" PRIu64 " hits)%s%s\n", d->signature, d->hits, d->trace[0] ? "  replay: " : "", d->trace);
-	}
-	if (c->adv.n)
-		printf("\n%u advisory(ies) (M23 freedom dependence: correct under one freedom of NMR, not another)\n",
-		       c->adv.n);
-	for (uint32_t i = 0; i < c->adv.n; i++) {
-		printf("\n");
-		advisory_print(stdout, &c->adv.list[i], i + 1, replay_cmd);
-	}
-	if (c->adv.dropped)
-		printf("warning: more than %u advisories; %u were not listed\n", ADVISORIES_MAX, c->adv.dropped);
-	if (c->dropped)
-		printf("warning: more than %u signatures; %u finding(s) were not grouped\n", DISTINCT_MAX, c->dropped);
+	uint32_t nadv = found_print();
 	runner_fini(&r);
 	/* Advisories (M22, M23) do not make a run fail unless --advisories-fail. */
 	int rc = c->nfound > nadv ? EXIT_VIOLATION : EXIT_CLEAN;
