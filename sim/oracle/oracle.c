@@ -361,7 +361,7 @@ static void apply_attach_enter(struct oracle *o, const struct oracle_view *v)
 		if (side == 0) {
 			peer_reg = v->peer ? v->peer->handle : 0;
 		} else {
-			int ci = shadow_reg_current(o, e->peer, 0);
+			int ci = shadow_reg_offered(o, e->peer, 0, (uint8_t)e->arg);
 			peer_reg = ci != NO_INDEX ? o->regs[ci].handle : 0;
 		}
 		b = shadow_binding_create(o, e->handle, e->binding);
@@ -392,7 +392,7 @@ static inline void intake_cb_enter(struct oracle *o, const struct event *e, stru
 	view_binding(o, &v, e->handle);
 	struct oracle_binding *b = v.b;
 	if (what == CB_CLIENT_ATTACH) {
-		int pi = shadow_reg_current(o, e->peer, 1);
+		int pi = shadow_reg_offered(o, e->peer, 1, (uint8_t)e->arg);
 		v.peer = pi != NO_INDEX ? &o->regs[pi] : NULL;
 	}
 	RUN(o, callback_enter, &v);

@@ -20,6 +20,28 @@ int shadow_reg_current(const struct oracle *o, uint8_t module, unsigned role)
 	return best != NO_INDEX ? best : best_done;
 }
 
+/* The registration of `module` an attach callback names as the other side:
+ * the module's current registration of that role and NPI (the event's arg:
+ * a driver may register one provider per NPI, or a client of each), else
+ * its current one of that role. */
+int shadow_reg_offered(const struct oracle *o, uint8_t module, unsigned role, uint8_t npi)
+{
+	int best = NO_INDEX, best_done = NO_INDEX;
+	for (uint32_t i = 0; npi != EV_NONE8 && i < o->nregs; i++) {
+		const struct oracle_reg *r = &o->regs[i];
+		if (r->state == REG_FREE || r->module != module || r->role != role || r->npi != npi)
+			continue;
+		int *slot = r->state == REG_WAIT_RETURNED ? &best_done : &best;
+		if (*slot == NO_INDEX || o->regs[*slot].seq < r->seq)
+			*slot = (int)i;
+	}
+	if (best != NO_INDEX)
+		return best;
+	if (best_done != NO_INDEX)
+		return best_done;
+	return shadow_reg_current(o, module, role);
+}
+
 int shadow_reg_create(struct oracle *o, uint32_t handle, uint8_t module, unsigned role, uint8_t npi,
 		      uint32_t digest, bool digest_known, uint32_t step)
 {

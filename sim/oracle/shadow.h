@@ -83,6 +83,8 @@ struct oracle_view {
 
 /* The module's current registration of that role: the newest not finished, else the newest. */
 int shadow_reg_current(const struct oracle *o, uint8_t module, unsigned role);
+/* The other side's registration an attach callback names: of that NPI when the module has one. */
+int shadow_reg_offered(const struct oracle *o, uint8_t module, unsigned role, uint8_t npi);
 /* A new registration (REG_REGISTERED); its index, or NO_INDEX when the shadow is full of unfinished ones. */
 int shadow_reg_create(struct oracle *o, uint32_t handle, uint8_t module, unsigned role, uint8_t npi,
 		      uint32_t digest, bool digest_known, uint32_t step);
