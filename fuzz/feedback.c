@@ -15,9 +15,19 @@ __attribute__((section("__libfuzzer_extra_counters"), used))
 static uint8_t feedback_map[FUZZ_FEEDBACK_SLOTS];
 
 #if defined(FUZZ_ENGINE_AFL)
-/* AFL++'s runtime (afl-compiler-rt); weak so a plain compiler links too. */
-extern uint8_t *__afl_area_ptr __attribute__((weak));
-extern uint32_t __afl_map_size __attribute__((weak));
+/* AFL++'s runtime (afl-compiler-rt), always linked by afl-clang-fast.
+ * __afl_area_ptr is read in asm, never declared here: afl-clang-fast's pass
+ * declares that name in every module it instruments, and with a declaration
+ * of ours beside it the pass's own global is renamed (`__afl_area_ptr.4`,
+ * undefined at link). x86-64, as the fibers and guard trampolines are. */
+extern uint32_t __afl_map_size;
+
+static uint8_t *afl_area(void)
+{
+	uint8_t *area;
+	__asm__("movq __afl_area_ptr(%%rip), %0" : "=r"(area));
+	return area;
+}
 #endif
 
 bool fuzz_feedback_setup(struct run_options *opt)
@@ -40,8 +50,8 @@ void fuzz_feedback_after_run(const struct run_options *opt)
 	if (!opt->interleave_map)
 		return;
 #if defined(FUZZ_ENGINE_AFL)
-	uint8_t *area = &__afl_area_ptr ? __afl_area_ptr : NULL;
-	uint32_t size = &__afl_map_size && __afl_map_size ? __afl_map_size : 65536;
+	uint8_t *area = afl_area();
+	uint32_t size = __afl_map_size ? __afl_map_size : 65536;
 	for (uint32_t i = 0; area && i < FUZZ_FEEDBACK_SLOTS; i++)
 		if (feedback_map[i]) {
 			/* Spread over the map (odd multiplier): a feature is an edge
