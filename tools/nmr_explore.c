@@ -115,10 +115,9 @@ static volatile sig_atomic_t stop_signal; /* SIGALRM (--time) or SIGINT (Ctrl-C)
 
 static void on_stop_signal(int sig)
 {
-	/* In the parent SIGALRM is also the watchdog's 1 s tick (crash_watchdog,
-	 * armed before the handlers): only the end of --time stops. */
-	if (sig == SIGALRM && !(ex.time_limit > 0 && elapsed() >= ex.time_limit))
-		return;
+	/* SIGALRM reaches this handler only in the parent and only from --time's
+	 * timer: the watchdog's 1 s tick is the child's (crash_watchdog in
+	 * child(), which installs its own handler). */
 	stop_signal = sig;
 	if (ex.c)
 		ex.c->stop = 1;
@@ -379,8 +378,8 @@ int main(int argc, char **argv)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL); /* SIGTERM stays fatal: nmr-campaign ends a chunk with it */
 	if (ex.time_limit > 0) {
-		/* Only with --time: without it SIGALRM is the watchdog's 1-second
-		 * tick (crash_watchdog above), which must not end the exploration. */
+		/* Only with --time (the parent arms no watchdog; the child's
+		 * crash_watchdog replaces this handler with its own). */
 		sigaction(SIGALRM, &sa, NULL);
 		struct itimerval it = { .it_value = { .tv_sec = (time_t)ex.time_limit,
 						      .tv_usec = (suseconds_t)((ex.time_limit - (double)(time_t)ex.time_limit) * 1e6) } };

@@ -6,12 +6,14 @@
 #include <assert.h>
 #include <string.h>
 
-int shadow_reg_current(const struct oracle *o, uint8_t module, unsigned role)
+/* The module's newest registration of that role (and NPI, unless
+ * EV_NONE8) that is not finished, else its newest finished one. */
+static int reg_newest(const struct oracle *o, uint8_t module, unsigned role, uint8_t npi)
 {
 	int best = NO_INDEX, best_done = NO_INDEX;
 	for (uint32_t i = 0; i < o->nregs; i++) {
 		const struct oracle_reg *r = &o->regs[i];
-		if (r->state == REG_FREE || r->module != module || r->role != role)
+		if (r->state == REG_FREE || r->module != module || r->role != role || (npi != EV_NONE8 && r->npi != npi))
 			continue;
 		int *slot = r->state == REG_WAIT_RETURNED ? &best_done : &best;
 		if (*slot == NO_INDEX || o->regs[*slot].seq < r->seq)
@@ -20,26 +22,19 @@ int shadow_reg_current(const struct oracle *o, uint8_t module, unsigned role)
 	return best != NO_INDEX ? best : best_done;
 }
 
+int shadow_reg_current(const struct oracle *o, uint8_t module, unsigned role)
+{
+	return reg_newest(o, module, role, EV_NONE8);
+}
+
 /* The registration of `module` an attach callback names as the other side:
  * the module's current registration of that role and NPI (the event's arg:
  * a driver may register one provider per NPI, or a client of each), else
  * its current one of that role. */
 int shadow_reg_offered(const struct oracle *o, uint8_t module, unsigned role, uint8_t npi)
 {
-	int best = NO_INDEX, best_done = NO_INDEX;
-	for (uint32_t i = 0; npi != EV_NONE8 && i < o->nregs; i++) {
-		const struct oracle_reg *r = &o->regs[i];
-		if (r->state == REG_FREE || r->module != module || r->role != role || r->npi != npi)
-			continue;
-		int *slot = r->state == REG_WAIT_RETURNED ? &best_done : &best;
-		if (*slot == NO_INDEX || o->regs[*slot].seq < r->seq)
-			*slot = (int)i;
-	}
-	if (best != NO_INDEX)
-		return best;
-	if (best_done != NO_INDEX)
-		return best_done;
-	return shadow_reg_current(o, module, role);
+	int i = npi != EV_NONE8 ? reg_newest(o, module, role, npi) : NO_INDEX;
+	return i != NO_INDEX ? i : reg_newest(o, module, role, EV_NONE8);
 }
 
 int shadow_reg_create(struct oracle *o, uint32_t handle, uint8_t module, unsigned role, uint8_t npi,
