@@ -111,16 +111,18 @@ static bool note(void *ctx, const struct run_result *res, const struct run_sourc
 	return true;
 }
 
-/* The coverage-guided explorer and swarm: the same seed, the same runs. */
+/* The coverage-guided explorer, swarm and partial order sampling: the same
+ * seed, the same runs. */
 static void test_explore_deterministic(void)
 {
 	static const char buggy[] = "provider P detach=async\nclient C detach=never\n"
 				    "thread T0\n  register P\n  register C\n  unload C\nthread T1\n  unload P\n";
 	struct scn_error err;
 	CHECK(scn_parse_text(&scn, buggy, strlen(buggy), "buggy", &err) == 0);
-	for (int k = 0; k < 2; k++) {
+	static const enum explore_strategy strategies[] = { EXPLORE_SWARM, EXPLORE_COVER, EXPLORE_POS };
+	for (int k = 0; k < 3; k++) {
 		struct seen a = { 0 }, b = { 0 };
-		struct explore_config cfg = { .strategy = k ? EXPLORE_COVER : EXPLORE_SWARM, .seed = 9, .runs_max = 300,
+		struct explore_config cfg = { .strategy = strategies[k], .seed = 9, .runs_max = 300,
 					      .on_finding = note, .ctx = &a };
 		struct explore_stats s1 = explore_run(&runner, &scn, &cfg);
 		cfg.ctx = &b;

@@ -4,7 +4,7 @@
  * time.
  *
  *   racy-bench [--seeds N] [--budget RUNS] [--twin-runs RUNS]
- *              [--strategies random,pct,dfs,swarm,cover] CASE.nmr...
+ *              [--strategies random,pct,dfs,swarm,cover,pos] CASE.nmr...
  *
  * A case file names its buggy driver as rNN_bug; the twin is the same
  * scenario with every `_bug` driver replaced by its `_fix` build. Each
@@ -33,7 +33,7 @@
 
 #define CASES_MAX 32
 #define SEEDS_MAX 64
-#define STRATEGIES_MAX 8
+#define STRATEGIES_MAX 12
 
 struct strategy {
 	const char *name;
@@ -46,6 +46,7 @@ static const struct strategy strategies_all[] = {
 	{ "dfs", EXPLORE_DFS },
 	{ "swarm", EXPLORE_SWARM },
 	{ "cover", EXPLORE_COVER },
+	{ "pos", EXPLORE_POS },
 };
 #define STRATEGIES_ALL (sizeof strategies_all / sizeof strategies_all[0])
 
@@ -216,7 +217,7 @@ int main(int argc, char **argv)
 	}
 	if (seeds == 0 || seeds > SEEDS_MAX || budget == 0 || argi >= argc || argc - argi > CASES_MAX) {
 		fprintf(stderr, "usage: racy-bench [--seeds 1..%d] [--budget RUNS] [--twin-runs RUNS] "
-				"[--strategies random,pct,dfs,swarm,cover] CASE.nmr... (at most %d)\n", SEEDS_MAX, CASES_MAX);
+				"[--strategies random,pct,dfs,swarm,cover,pos] CASE.nmr... (at most %d)\n", SEEDS_MAX, CASES_MAX);
 		return 2;
 	}
 	if (nstrategies == 0)

@@ -67,7 +67,7 @@ static void init_common(struct choice *c, enum choice_mode mode, struct choice_r
 	c->mode = mode;
 	c->log = log;
 	c->log_cap = log ? log_cap : 0;
-	SIM_ASSERT((unsigned)mode <= CHOICE_SWARM, "a choice source is one of the six modes");
+	SIM_ASSERT((unsigned)mode <= CHOICE_POS, "a choice source is one of the seven modes");
 	c->preempt_bound = UINT32_MAX; /* unbounded unless DFS says otherwise */
 }
 
@@ -91,6 +91,13 @@ void choice_init_prng(struct choice *c, uint64_t seed, struct choice_rec *log, u
 {
 	init_common(c, CHOICE_PRNG, log, log_cap);
 	seed_prng(c->prng, seed);
+}
+
+void choice_init_pos(struct choice *c, uint64_t seed, struct choice_rec *log, uint32_t log_cap)
+{
+	init_common(c, CHOICE_POS, log, log_cap);
+	seed_prng(c->prng, seed);
+	c->pos_last = 0xff;
 }
 
 void choice_init_pct(struct choice *c, uint64_t seed, uint32_t depth, uint32_t steps, struct choice_rec *log, uint32_t log_cap)
@@ -313,6 +320,7 @@ static inline uint32_t source(struct choice *c, enum choice_kind kind, uint32_t 
 		return from_bytes(c, n);
 	case CHOICE_PRNG:
 	case CHOICE_PCT:
+	case CHOICE_POS:
 		return prng_bounded(c->prng, n);
 	case CHOICE_DFS:
 		return from_dfs(c, n);
@@ -353,6 +361,7 @@ bool choice_chance(struct choice *c, enum choice_kind kind, uint32_t num, uint32
 		break;
 	case CHOICE_PRNG:
 	case CHOICE_PCT:
+	case CHOICE_POS:
 		v = prng_bounded(c->prng, den) < num;
 		break;
 	case CHOICE_SWARM:
@@ -442,6 +451,8 @@ uint32_t choice_thread(struct choice *c, const uint8_t *ids, uint32_t n, bool cu
 		v = pct_thread(c, ids, n, current_first);
 	} else if (c->mode == CHOICE_SWARM) {
 		v = swarm_thread(c, n, current_first);
+	} else if (c->mode == CHOICE_POS) {
+		v = choice_pos_thread(c, ids, n, current_first);
 	} else if (c->mode == CHOICE_DFS && current_first && c->preemptions >= c->preempt_bound) {
 		/* Bound reached: keep running the current thread. Logged (so the
 		 * run replays exactly) but flagged as no branch for DFS. */

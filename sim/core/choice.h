@@ -28,6 +28,7 @@ enum choice_mode {
 	CHOICE_DFS,     /* bounded exhaustive search: follow a prefix, then 0; preemption bound */
 	CHOICE_REPLAY,  /* a recorded log; past its end -> 0 */
 	CHOICE_SWARM,   /* swarm: a per-run configuration, then biased choices (PRNG or bytes) */
+	CHOICE_POS,     /* partial order sampling: a random priority per pending step (choice_pos.c); PRNG otherwise */
 };
 
 /* What a choice decides. Stable numbers: they appear in trace files. */
@@ -93,6 +94,11 @@ struct choice {
 	uint8_t swarm_switch;      /* chance that a thread choice preempts the running thread */
 	uint8_t swarm_kind[CK_KIND_COUNT]; /* F1-F5: chance of a non-default option (0: freedom off) */
 	uint8_t swarm_scale[CK_KIND_COUNT]; /* F6, pool, module: the caller's chance times scale/4 (0: off) */
+	/* CHOICE_POS (choice_pos.c) */
+	uint32_t pos_prio[CHOICE_THREADS_MAX]; /* priority of each thread's pending step; 0: draw one */
+	uint64_t pos_redraw;       /* threads whose pending step is new since the last thread choice (bit per id;
+				    * the scheduler's conflict mask, sched/por_log.h), redrawn at the next one */
+	uint8_t pos_last;          /* the thread the last thread choice picked, 0xff: none */
 	/* the log of every choice taken (all modes) */
 	struct choice_rec *log;    /* caller-provided storage */
 	uint32_t log_cap;          /* its capacity */
@@ -114,6 +120,17 @@ void choice_init_dfs(struct choice *c, const uint16_t *prefix, uint32_t prefix_l
  * same run. */
 void choice_init_swarm(struct choice *c, uint64_t seed, struct choice_rec *log, uint32_t log_cap);
 void choice_init_swarm_bytes(struct choice *c, const uint8_t *bytes, size_t len, struct choice_rec *log, uint32_t log_cap);
+/* Partial order sampling (Yuan, Yang, Gu; CAV 2018): every pending step
+ * (what a runnable thread does next) carries a random priority and the
+ * highest runs. The thread that just ran has a new pending step and draws a
+ * new priority; so does every thread in pos_redraw (a thread woken, or one
+ * whose pending step conflicts with the step just run). A thread that lost
+ * a draw keeps its priority, so once another thread takes over it tends to
+ * run for a while: random walk's exponentially unlikely long stretches of
+ * one thread become likely. Non-thread choices are the PRNG's, as
+ * CHOICE_PRNG. */
+void choice_init_pos(struct choice *c, uint64_t seed, struct choice_rec *log, uint32_t log_cap);
+uint32_t choice_pos_thread(struct choice *c, const uint8_t *ids, uint32_t n, bool current_first);
 void choice_init_replay(struct choice *c, const struct choice_rec *recs, uint32_t len, struct choice_rec *log, uint32_t log_cap);
 
 /* PRNG and SWARM sources: take the first len choices from prefix (a value

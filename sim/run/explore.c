@@ -178,6 +178,9 @@ struct explore_stats explore_run(struct runner *r, const struct scenario *s, con
 		case EXPLORE_SWARM:
 			src = (struct run_source){ .kind = SOURCE_SWARM, .seed = cfg->seed + i };
 			break;
+		case EXPLORE_POS:
+			src = (struct run_source){ .kind = SOURCE_POS, .seed = cfg->seed + i, .por = true };
+			break;
 		case EXPLORE_COVER:
 			src = cover_source(cfg->seed + i);
 			memset(cover.map, 0, sizeof cover.map);

@@ -18,8 +18,12 @@
  * a run that shows a new feature is kept; three runs in four replay a kept
  * run's choices up to a point, change that one choice, and go on with the
  * kept run's remaining choices or at random (a fuzzer over schedules,
- * without one). Deterministic for a seed. */
-enum explore_strategy { EXPLORE_RANDOM = 0, EXPLORE_PCT, EXPLORE_DFS, EXPLORE_SWARM, EXPLORE_COVER };
+ * without one). Deterministic for a seed.
+ * EXPLORE_POS: partial order sampling (choice_init_pos), run i from seed +
+ * i, priorities redrawn where step footprints conflict (sched/por_log.h).
+ * The racy-bug benchmark did not support it over random (docs/FUZZING.md):
+ * kept as a strategy to choose, not in the campaign's mix. */
+enum explore_strategy { EXPLORE_RANDOM = 0, EXPLORE_PCT, EXPLORE_DFS, EXPLORE_SWARM, EXPLORE_COVER, EXPLORE_POS };
 
 struct explore_stats {
 	uint64_t runs;          /* runs made */

@@ -71,6 +71,9 @@ static void init_choice(struct run_state *st, const struct scenario *s, const st
 	case SOURCE_SWARM_BYTES:
 		choice_init_swarm_bytes(c, src->bytes, src->bytes_len, st->choice_log, cap);
 		return;
+	case SOURCE_POS:
+		choice_init_pos(c, src->seed, st->choice_log, cap);
+		return;
 	default:
 		break;
 	}
@@ -222,12 +225,14 @@ struct run_result run_scenario(struct runner *r, const struct scenario *s, const
 	init_choice(st, s, src, opt->no_choice_log && !dfs ? 0 : SCN_CHOICES_MAX);
 	sched_init(&st->sched, &r->pool, &st->choice, &st->trace, s->steps_max, &st->oracle.stop_requested);
 	st->sched.on_idle = drain_on_idle;
-	if (dfs && src->por) {
+	bool pos = src && src->kind == SOURCE_POS;
+	if ((dfs || pos) && src->por) {
 		uint32_t hosted = 0;
 		for (uint32_t i = 0; i < s->nmodules && i < 32; i++)
 			if (s->modules[i].kind == MODULE_DRIVER)
 				hosted |= 1u << i;
 		por_log_init(&st->por, st->por_steps, RUN_POR_STEPS, hosted);
+		st->por.sample = pos;
 		st->sched.por = &st->por;
 	}
 	st->sched.on_idle_ctx = st;

@@ -30,17 +30,19 @@
  * schedule line (bytes, seed, pct or replay). */
 struct run_source {
 	enum { SOURCE_SCENARIO = 0, SOURCE_BYTES, SOURCE_PRNG, SOURCE_PCT, SOURCE_DFS, SOURCE_REPLAY, SOURCE_SWARM,
-	       SOURCE_SWARM_BYTES } kind; /* SWARM: choice_init_swarm from seed; SWARM_BYTES: from bytes */
+	       SOURCE_SWARM_BYTES, SOURCE_POS } kind; /* SWARM: choice_init_swarm from seed; SWARM_BYTES: from bytes;
+						      * POS: choice_init_pos from seed */
 	const uint8_t *bytes;    /* SOURCE_BYTES, SOURCE_SWARM_BYTES */
 	size_t bytes_len;
-	uint64_t seed;           /* SOURCE_PRNG, SOURCE_PCT, SOURCE_SWARM */
+	uint64_t seed;           /* SOURCE_PRNG, SOURCE_PCT, SOURCE_SWARM, SOURCE_POS */
 	uint32_t pct_depth;      /* SOURCE_PCT */
 	const uint16_t *prefix;  /* SOURCE_DFS; SOURCE_PRNG / SOURCE_SWARM: forced first choices (choice_set_prefix) */
 	uint32_t prefix_len;
 	uint32_t preempt_bound;
 	const struct choice_rec *choices; /* SOURCE_REPLAY: a choice log (past its end: option 0) */
 	uint32_t nchoices;
-	bool por;                /* SOURCE_DFS: log each step's footprint (sched/por_log.h) for the reduced search */
+	bool por;                /* SOURCE_DFS: log each step's footprint (sched/por_log.h) for the reduced search;
+				  * SOURCE_POS: and redraw the priorities of threads in conflict with a step */
 };
 
 struct run_options {

@@ -15,6 +15,48 @@ void por_log_init(struct sched_por *p, struct por_step *steps, uint32_t cap, uin
 	p->overflow = false;
 	p->woken = 0;
 	p->hosted = hosted_modules;
+	p->sample = false;
+	p->conflicts = 0;
+	p->have_last = 0;
+}
+
+/* Threads whose latest closed step meets step st (st's own thread too). */
+static uint32_t conflicts_of(const struct sched_por *p, const struct por_step *st)
+{
+	uint32_t m = 1u << st->thread;
+	bool wild = st->flags & POR_WILD;
+	for (uint32_t rest = p->have_last & ~m; rest; rest &= rest - 1) {
+		unsigned t = (unsigned)__builtin_ctz(rest);
+		bool meet = wild;
+		for (int w = 0; w < POR_WORDS && !meet; w++)
+			meet = (st->fp[w] & p->last_fp[t][w]) != 0;
+		if (meet)
+			m |= 1u << t;
+	}
+	return m;
+}
+
+uint32_t por_log_conflicts(struct sched_por *p)
+{
+	uint32_t m = p->conflicts;
+	if (p->n)
+		m |= conflicts_of(p, &p->steps[p->n - 1]);
+	p->conflicts = 0;
+	return m;
+}
+
+/* Closing step st (a pick began the next): keep its footprint as its
+ * thread's latest; a pick without a choice hands its conflicts on. */
+static void sample_close(struct sched_por *p, const struct por_step *st, uint32_t next_pos)
+{
+	if (next_pos == POR_NO_CHOICE)
+		p->conflicts |= conflicts_of(p, st);
+	_Static_assert(sizeof p->have_last * 8 >= 32, "a thread bit per id");
+	if (st->thread >= 32)
+		return;
+	for (int w = 0; w < POR_WORDS; w++)
+		p->last_fp[st->thread][w] = (st->flags & POR_WILD) ? ~0ull : st->fp[w];
+	p->have_last |= 1u << st->thread;
 }
 
 void por_log_begin(struct sched_por *p, const uint8_t *ids, uint32_t n, bool cur_first, uint8_t next,
@@ -25,6 +67,8 @@ void por_log_begin(struct sched_por *p, const uint8_t *ids, uint32_t n, bool cur
 		return; /* the last step grows instead: its footprint stays a superset */
 	}
 	SIM_ASSERT(n >= 1, "a pick has a candidate");
+	if (p->sample && p->n)
+		sample_close(p, &p->steps[p->n - 1], pos);
 	struct por_step *st = &p->steps[p->n];
 	uint8_t prev = p->n ? p->steps[p->n - 1].thread : 0xffu;
 	memset(st, 0, sizeof(*st));

@@ -64,6 +64,12 @@ struct sched_por {
 	bool overflow;            /* a step did not fit: the run's footprints are incomplete */
 	uint32_t woken;           /* threads woken or spawned since their last step (bit per id) */
 	uint32_t hosted;          /* modules whose code is a hosted driver's (bit per module index) */
+	/* Partial order sampling (core/choice.h, CHOICE_POS): which threads'
+	 * pending steps conflict with the steps run since the last choice. */
+	bool sample;              /* keep the fields below (off for the reduced search) */
+	uint32_t conflicts;       /* threads in conflict with a step closed without a choice */
+	uint32_t have_last;       /* threads with a closed step (bit per id) */
+	uint64_t last_fp[32][POR_WORDS]; /* footprint of each thread's latest closed step (wild: all ones) */
 };
 
 static inline uint32_t por_bucket(uint32_t key)
@@ -95,11 +101,17 @@ static inline void por_log_touch(struct sched_por *p, uint32_t key)
 	p->steps[p->n - 1].fp[b >> 6] |= 1ull << (b & 63);
 }
 
+/* Partial order sampling: the threads whose pending step is new or
+ * conflicts with a step run since the last call (the running step, steps
+ * closed without a choice, threads woken or spawned), then forget them. */
+uint32_t por_log_conflicts(struct sched_por *p);
+
 /* The running step wakes or spawns thread t. */
 static inline void por_log_woke(struct sched_por *p, uint8_t t)
 {
 	por_log_touch(p, POR_KEY(POR_THREAD, t));
 	p->woken |= 1u << t;
+	p->conflicts |= 1u << t; /* sampling: its pending step is a new one */
 	if (p->n)
 		p->steps[p->n - 1].woke |= 1u << t;
 }

@@ -194,6 +194,8 @@ static void pick_next(struct sched *s)
 			end_run(s, OUTCOME_DONE);
 			return;
 		}
+		if (n > 1 && s->por && s->por->sample) /* partial order sampling: redraw what conflicts */
+			s->choice->pos_redraw |= por_log_conflicts(s->por);
 		uint32_t k = n == 1 ? 0 : choice_thread(s->choice, ids, n, cur_first);
 		/* The runnable set against the thread states: checked on the thread
 		 * picked (here) and where a bit changes (block, wake, finish), not
@@ -257,6 +259,8 @@ void sched_give_way(struct sched *s)
 		ids[n++] = (uint8_t)__builtin_ctz(mask);
 	/* Not a preemption the search chooses (current_first = false): the
 	 * running thread cannot go on usefully until another one ran. */
+	if (n > 1 && s->por && s->por->sample)
+		s->choice->pos_redraw |= por_log_conflicts(s->por);
 	uint32_t k = n == 1 ? 0 : choice_thread(s->choice, ids, n, false);
 	struct sim_thread *next = &s->threads[ids[k]];
 	if (s->por)
