@@ -96,6 +96,7 @@ static const char *const cases[] = {
 	"r01_send_after_detach", "r02_complete_vs_detach", "r03_lost_completion", "r04_cleanup_vs_workitem",
 	"r05_dpc_after_unload", "r06_thread_start_race", "r07_rundown_release", "r08_attach_fail_leak",
 	"r09_lock_on_pending", "r10_wait_in_detach", "r11_lock_order", "r12_deferred_indicate", "r13_double_queue",
+	"r14_send_alloc_fail", "r15_last_out_twice",
 };
 
 #define TWIN_RUNS 2000   /* POS runs on each correct twin: none may have a finding */
