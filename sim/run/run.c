@@ -232,7 +232,8 @@ struct run_result run_scenario(struct runner *r, const struct scenario *s, const
 			if (s->modules[i].kind == MODULE_DRIVER)
 				hosted |= 1u << i;
 		por_log_init(&st->por, st->por_steps, RUN_POR_STEPS, hosted);
-		st->por.sample = pos;
+		if (pos)
+			por_log_sample(&st->por);
 		st->sched.por = &st->por;
 	}
 	st->sched.on_idle_ctx = st;

@@ -18,6 +18,18 @@ void por_log_init(struct sched_por *p, struct por_step *steps, uint32_t cap, uin
 	p->sample = false;
 	p->conflicts = 0;
 	p->have_last = 0;
+	memset(p->ignore, 0, sizeof p->ignore);
+}
+
+void por_log_sample(struct sched_por *p)
+{
+	static const uint32_t common[] = { POR_KEY(POR_DRVCODE, 0), POR_KEY(POR_NMR, 0), POR_KEY(POR_IDS, 0),
+					   POR_KEY(POR_IDS, 1) };
+	p->sample = true;
+	for (size_t i = 0; i < sizeof common / sizeof common[0]; i++) {
+		uint32_t b = por_bucket(common[i]);
+		p->ignore[b >> 6] |= 1ull << (b & 63);
+	}
 }
 
 /* Threads whose latest closed step meets step st (st's own thread too). */
@@ -25,11 +37,14 @@ static uint32_t conflicts_of(const struct sched_por *p, const struct por_step *s
 {
 	uint32_t m = 1u << st->thread;
 	bool wild = st->flags & POR_WILD;
+	uint64_t fp[POR_WORDS];
+	for (int w = 0; w < POR_WORDS; w++)
+		fp[w] = st->fp[w] & ~p->ignore[w];
 	for (uint32_t rest = p->have_last & ~m; rest; rest &= rest - 1) {
 		unsigned t = (unsigned)__builtin_ctz(rest);
 		bool meet = wild;
 		for (int w = 0; w < POR_WORDS && !meet; w++)
-			meet = (st->fp[w] & p->last_fp[t][w]) != 0;
+			meet = (fp[w] & p->last_fp[t][w]) != 0;
 		if (meet)
 			m |= 1u << t;
 	}
@@ -55,7 +70,7 @@ static void sample_close(struct sched_por *p, const struct por_step *st, uint32_
 	if (st->thread >= 32)
 		return;
 	for (int w = 0; w < POR_WORDS; w++)
-		p->last_fp[st->thread][w] = (st->flags & POR_WILD) ? ~0ull : st->fp[w];
+		p->last_fp[st->thread][w] = (st->flags & POR_WILD) ? ~0ull : st->fp[w] & ~p->ignore[w];
 	p->have_last |= 1u << st->thread;
 }
 

@@ -66,7 +66,8 @@ struct sched_por {
 	uint32_t hosted;          /* modules whose code is a hosted driver's (bit per module index) */
 	/* Partial order sampling (core/choice.h, CHOICE_POS): which threads'
 	 * pending steps conflict with the steps run since the last choice. */
-	bool sample;              /* keep the fields below (off for the reduced search) */
+	bool sample;              /* keep the fields below (off for the reduced search): por_log_sample */
+	uint64_t ignore[POR_WORDS]; /* buckets that make no conflict: keys every step of a kind touches */
 	uint32_t conflicts;       /* threads in conflict with a step closed without a choice */
 	uint32_t have_last;       /* threads with a closed step (bit per id) */
 	uint64_t last_fp[32][POR_WORDS]; /* footprint of each thread's latest closed step (wild: all ones) */
@@ -100,6 +101,14 @@ static inline void por_log_touch(struct sched_por *p, uint32_t key)
 	uint32_t b = por_bucket(key);
 	p->steps[p->n - 1].fp[b >> 6] |= 1ull << (b & 63);
 }
+
+/* Turn on partial order sampling's conflicts (after por_log_init). Keys
+ * that every step of a kind touches (DRVCODE: any hosted driver code; NMR:
+ * any registrar call; IDS: any spawn) tell no two steps apart, so they make
+ * no conflict here: with them nearly every pair of steps conflicts and the
+ * priorities are redrawn at almost every step (a random walk). The reduced
+ * search keeps them (soundness). */
+void por_log_sample(struct sched_por *p);
 
 /* Partial order sampling: the threads whose pending step is new or
  * conflicts with a step run since the last call (the running step, steps
