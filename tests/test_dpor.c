@@ -241,6 +241,19 @@ static void cases(struct runner *r, const char *root, uint32_t bound, uint64_t r
 		subset(files[i], &plain, &reduced);
 		if (a.exhausted)
 			CHECK(b.exhausted && b.runs <= a.runs);
+		/* Memory keys are offsets: the same exploration again, the same
+		 * runs with findings in the same order. */
+		uint64_t h[2];
+		for (int k = 0; k < 2; k++) {
+			memset(&reduced, 0, sizeof reduced);
+			reduced.r = r;
+			struct explore_config cfg = { .strategy = EXPLORE_DFS, .preempt_bound = bound, .por = true,
+						      .runs_max = runs ? runs : 2000000, .on_finding = chain, .ctx = &reduced };
+			explore_run(r, &scn, &cfg);
+			h[k] = reduced.hash_chain;
+		}
+		CHECK(h[0] != 0);
+		CHECK_EQ_U(h[0], h[1]);
 	}
 }
 
