@@ -206,6 +206,8 @@ bool kernel_pool_free(struct kernel *k, enum ke_api api, void *p, uint32_t tag, 
 	b->magic = ~magic_live(k);
 	if (b->module < SCN_MODULES_MAX && k->modules[b->module].allocations)
 		k->modules[b->module].allocations--;
+	/* The owner's count, which its unload reads: maybe another module's. */
+	sched_touch(k->sched, POR_KEY(POR_MODULE, b->module));
 	size_t payload = payload_of(b);
 	forget_queued(k, api, c, c + payload);
 	memset(c, POOL_FILL_FREED, payload);

@@ -313,6 +313,7 @@ NTSTATUS ZwClose(HANDLE Handle)
 	h->open = false;
 	if (h->module < SCN_MODULES_MAX && k->modules[h->module].handles)
 		k->modules[h->module].handles--;
+	sched_touch(k->sched, POR_KEY(POR_MODULE, h->module)); /* the creator's count: maybe another module's */
 	kernel_emit(k, api, thread_object(k, h->thread)->Header.Reserved1, 0, 0);
 	return STATUS_SUCCESS;
 }
