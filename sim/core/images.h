@@ -15,6 +15,7 @@
 struct image_rec {
 	const char *name;                                            /* build name: the scenario's `driver NAME` */
 	int32_t (*entry)(void *driver_object, void *registry_path); /* its DriverEntry (returns NTSTATUS) */
+	uint32_t access_checked;                                     /* 1: its memory accesses call sim/host/memaccess.c */
 };
 
 #define IMAGES_MAX 64 /* drivers linked into one binary; the rest are ignored with a message */

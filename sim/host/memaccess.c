@@ -24,6 +24,8 @@ static struct {
 	uintptr_t data, data_bytes; /* driver .data (nmrsim_drvdata) */
 	uintptr_t bss, bss_bytes;   /* driver .bss (nmrsim_drvbss) */
 	bool races;              /* race detection on this run */
+	struct sched_por *por;   /* the reduced search's step log (NULL: off) */
+	uintptr_t stacks, stacks_bytes; /* the simulated threads' stacks (fiber pool) */
 	struct kernel *k;
 	uint64_t accesses;       /* accesses delivered (process) */
 	/* K11 signatures (module, site) reported this run: a racy loop formats
@@ -43,6 +45,9 @@ void memaccess_run_init(struct kernel *k, bool races)
 	mem.bss_bytes = __start_nmrsim_drvbss ? (uintptr_t)(__stop_nmrsim_drvbss - __start_nmrsim_drvbss) : 0;
 	mem.races = races;
 	mem.nraced = 0;
+	mem.por = k->sched->por;
+	mem.stacks = (uintptr_t)k->sched->pool->region;
+	mem.stacks_bytes = k->sched->pool->region_bytes;
 	race_init(&k->race, races);
 }
 
@@ -176,11 +181,33 @@ static void race_check(struct kernel *k, enum race_region region, uintptr_t off,
 	}
 }
 
+/* The reduced search: the running step touches the lines of [a, a + size)
+ * (sched/por_log.h). Reads count as writes: two reads of a line are
+ * ordered too, which costs reduction, never a schedule. */
+static void por_access(uintptr_t a, unsigned size)
+{
+	enum por_mem_region region = POR_MEM_OTHER;
+	uintptr_t off = 0;
+	if (a - mem.pool < mem.pool_bytes)
+		region = POR_MEM_POOL, off = a - mem.pool;
+	else if (a - mem.stacks < mem.stacks_bytes)
+		region = POR_MEM_STACKS, off = a - mem.stacks;
+	else if (a - mem.bss < mem.bss_bytes)
+		region = POR_MEM_BSS, off = a - mem.bss;
+	else if (a - mem.data < mem.data_bytes)
+		region = POR_MEM_DATA, off = a - mem.data;
+	por_log_touch(mem.por, por_mem_key(region, off));
+	if (size > 1 && off / POR_MEM_LINE != (off + size - 1) / POR_MEM_LINE)
+		por_log_touch(mem.por, por_mem_key(region, off + size - 1));
+}
+
 static inline __attribute__((always_inline)) void access(const void *p, unsigned size, bool write, const void *pc)
 {
 	uintptr_t a = (uintptr_t)p;
 	uintptr_t off = a - mem.pool;
 	mem.accesses++;
+	if (mem.por)
+		por_access(a, size);
 	if (off < mem.pool_bytes) {
 		struct kernel *k = mem.k;
 		uint8_t state = k->pool_granule[off >> 4];
@@ -201,6 +228,8 @@ static inline __attribute__((always_inline)) void access(const void *p, unsigned
 /* An atomic or volatile access: a sync operation on its address. */
 static void sync_op(const volatile void *p, bool acquire, bool release)
 {
+	if (mem.por)
+		por_access((uintptr_t)p, 1);
 	if (!mem.races)
 		return;
 	struct kernel *k = mem.k;

@@ -36,6 +36,10 @@ static size_t payload_of(const struct kernel_pool_block *b)
 static void mark(struct kernel *k, const unsigned char *p, size_t payload, uint8_t state)
 {
 	size_t off = (size_t)(p - k->pool);
+	/* The reduced search: every later access of the block depends on this. */
+	if (k->sched->por)
+		for (size_t l = off / POR_MEM_LINE; l * POR_MEM_LINE < off + payload; l++)
+			sched_touch(k->sched, por_mem_key(POR_MEM_POOL, l * POR_MEM_LINE));
 	SIM_ASSERT_LE(off + payload, KERNEL_POOL_BYTES, "marked granules lie inside the pool");
 	memset(&k->pool_granule[off / 16u], state, payload / 16u);
 	if (off + payload > k->pool_marked)
@@ -202,6 +206,8 @@ bool kernel_pool_free(struct kernel *k, enum ke_api api, void *p, uint32_t tag, 
 	b->magic = ~magic_live(k);
 	if (b->module < SCN_MODULES_MAX && k->modules[b->module].allocations)
 		k->modules[b->module].allocations--;
+	/* The owner's count, which its unload reads: maybe another module's. */
+	sched_touch(k->sched, POR_KEY(POR_MODULE, b->module));
 	size_t payload = payload_of(b);
 	forget_queued(k, api, c, c + payload);
 	memset(c, POOL_FILL_FREED, payload);

@@ -66,7 +66,7 @@ struct kernel *kernel_get_at(uintptr_t site)
 uint64_t kernel_time(const struct kernel *k)
 {
 	/* Time is the step count: whoever reads it depends on every step. */
-	sched_touch_wild(k->sched);
+	sched_touch_wild(k->sched, POR_WHY_TIME);
 	return k->time_offset + (uint64_t)k->sched->step * KERNEL_STEP_TIME;
 }
 
@@ -209,8 +209,15 @@ static int por_family(enum ke_api api)
 		return KFAM_DPC;
 	case KE_DbgPrint: case KE_ExUuidCreate: case KE_RtlQueryRegistryValues:
 		return KFAM_MISC;
+	/* System threads, their handles and object references: the thread
+	 * table, the handle table, reference counts. Spawning also touches the
+	 * new thread's key and the id counter (sched_spawn_at); its end signals
+	 * its object (KFAM_DISP). */
+	case KE_PsCreateSystemThread: case KE_PsTerminateSystemThread: case KE_ObReferenceObjectByHandle:
+	case KE_ObReferenceObject: case KE_ObDereferenceObject: case KE_ZwClose:
+		return KFAM_THREADS;
 	default:
-		return -1; /* timers, threads and handles, DPC flushes, bug checks: everything */
+		return -1; /* timers, DPC flushes, bug checks: everything */
 	}
 }
 
@@ -222,7 +229,7 @@ void kernel_enter(struct kernel *k, enum ke_api api)
 	if (k->sched->por) {
 		int f = por_family(api);
 		if (f < 0)
-			sched_touch_wild(k->sched);
+			sched_touch_wild(k->sched, POR_WHY_ROUTINE);
 		else if (f > 0)
 			kernel_por(k, (enum kernel_por_family)f);
 	}

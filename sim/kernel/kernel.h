@@ -306,7 +306,8 @@ void kernel_enter(struct kernel *k, enum ke_api api);
 /* Footprint families of the reduced search (sched/por_log.h): objects of a
  * family share one key (finer keys would need every routine to name its
  * object; a shared key only costs reduction). */
-enum kernel_por_family { KFAM_SPIN = 1, KFAM_LOCK, KFAM_DISP, KFAM_RUNDOWN, KFAM_POOL, KFAM_WORK, KFAM_DPC, KFAM_MISC };
+enum kernel_por_family { KFAM_SPIN = 1, KFAM_LOCK, KFAM_DISP, KFAM_RUNDOWN, KFAM_POOL, KFAM_WORK, KFAM_DPC, KFAM_MISC,
+			 KFAM_THREADS };
 static inline void kernel_por(struct kernel *k, enum kernel_por_family f)
 {
 	sched_touch(k->sched, POR_KEY(POR_KFAM, f));

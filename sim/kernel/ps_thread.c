@@ -69,6 +69,7 @@ static _Noreturn void terminate(struct kernel *k, struct kernel_system_thread *s
 	if (k->threads[t->id].locks_held)
 		kernel_report(k, RULE_K02, KE_PsTerminateSystemThread, 0, "a system thread of %s ends holding %u lock(s)",
 			      kernel_module_name(k, st->module, nb), k->threads[t->id].locks_held);
+	kernel_por(k, KFAM_THREADS);
 	st->running = false;
 	KTHREAD *o = thread_object(k, t->id);
 	o->Header.SignalState = 1;
@@ -263,6 +264,7 @@ static KTHREAD *referenced(struct kernel *k, enum ke_api api, PVOID Object)
 LONG_PTR ObfReferenceObject(PVOID Object)
 {
 	struct kernel *k = kernel_get();
+	kernel_por(k, KFAM_THREADS); /* not a scheduling point: part of the running step */
 	KTHREAD *o = referenced(k, KE_ObReferenceObject, Object);
 	if (!o)
 		return 0;
@@ -278,6 +280,7 @@ LONG_PTR ObfDereferenceObject(PVOID Object)
 	struct kernel *k = kernel_get();
 	enum ke_api api = KE_ObDereferenceObject;
 	kernel_check_irql_max(k, api, DISPATCH_LEVEL);
+	kernel_por(k, KFAM_THREADS); /* not a scheduling point: part of the running step */
 	KTHREAD *o = referenced(k, api, Object);
 	if (!o)
 		return 0;
@@ -310,6 +313,7 @@ NTSTATUS ZwClose(HANDLE Handle)
 	h->open = false;
 	if (h->module < SCN_MODULES_MAX && k->modules[h->module].handles)
 		k->modules[h->module].handles--;
+	sched_touch(k->sched, POR_KEY(POR_MODULE, h->module)); /* the creator's count: maybe another module's */
 	kernel_emit(k, api, thread_object(k, h->thread)->Header.Reserved1, 0, 0);
 	return STATUS_SUCCESS;
 }

@@ -3,16 +3,22 @@
  * prefix. */
 #include "run/dpor.h"
 
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/assert.h"
 
 _Static_assert(SIM_THREADS_MAX <= 32, "thread sets are 32-bit masks");
 
-/* Vector clocks of one run's analysis. A step's stamp is its index + 1;
- * vc[t] is the stamp of the latest step of thread t known to happen
+/* Vector clocks of one run's analysis, over the run's threads numbered
+ * densely in order of first step (a run has a few threads among ids up to
+ * SIM_THREADS_MAX: the clocks stay short). A step's stamp is its index + 1;
+ * vc[i] is the stamp of the latest step of dense thread i known to happen
  * before. Every step touching a bucket is ordered with the previous one,
- * so the last toucher's clock stands for them all. */
+ * so the last toucher's clock stands for them all; a bucket's clock is
+ * only read when bucket_last says it was written in this analysis. */
 struct vc_state {
 	uint32_t thread_vc[SIM_THREADS_MAX][SIM_THREADS_MAX];  /* what each thread's next step knows */
 	uint32_t bucket_vc[POR_BUCKETS][SIM_THREADS_MAX];
@@ -20,6 +26,9 @@ struct vc_state {
 	uint32_t wild_vc[SIM_THREADS_MAX];
 	uint32_t wild_last;
 	uint32_t last_of[SIM_THREADS_MAX];                    /* stamp of each thread's latest step */
+	uint32_t pending[SIM_THREADS_MAX][SIM_THREADS_MAX];   /* a waker's clock, joined at the woken's next step */
+	uint8_t dense_of[SIM_THREADS_MAX];                    /* thread id -> dense index (0xff: none yet) */
+	uint8_t id_of[SIM_THREADS_MAX];                       /* dense index -> thread id */
 };
 
 /* One analysis at a time per process, like the exploration itself. */
@@ -31,7 +40,7 @@ void dpor_init(struct dpor *d, uint32_t preempt_bound)
 	d->bound = preempt_bound;
 }
 
-/* Threads of the run being analysed: clocks above the highest id stay 0. */
+/* Threads of the run being analysed (dense indices below nt). */
 static uint32_t nt;
 
 static void join(uint32_t *dst, const uint32_t *src)
@@ -73,31 +82,40 @@ static void race(struct dpor *d, const struct por_step *steps, uint32_t i, uint8
 static void analyse(struct dpor *d, const struct por_step *steps, uint32_t n)
 {
 	struct vc_state *v = &vcs;
-	memset(v, 0, sizeof(*v));
+	/* Dense thread indices; only the clocks below nt are read. */
+	memset(v->dense_of, 0xff, sizeof(v->dense_of));
 	nt = 0;
-	for (uint32_t j = 0; j < n; j++)
-		if (steps[j].thread >= nt)
-			nt = steps[j].thread + 1u;
-	SIM_ASSERT_LE(nt, SIM_THREADS_MAX, "a step's thread is a thread id");
-	uint32_t pending[SIM_THREADS_MAX][SIM_THREADS_MAX]; /* a waker's clock, joined at the woken's next step */
-	uint32_t has_pending = 0;
+	for (uint32_t j = 0; j < n; j++) {
+		uint8_t t = steps[j].thread;
+		SIM_ASSERT_LT(t, SIM_THREADS_MAX, "a step's thread is a thread id");
+		if (v->dense_of[t] == 0xffu) {
+			v->dense_of[t] = (uint8_t)nt;
+			v->id_of[nt++] = t;
+		}
+	}
+	for (uint32_t t = 0; t < nt; t++)
+		memset(v->thread_vc[t], 0, sizeof(v->thread_vc[t][0]) * nt);
+	memset(v->bucket_last, 0, sizeof(v->bucket_last));
+	memset(v->wild_vc, 0, sizeof(v->wild_vc));
+	memset(v->last_of, 0, sizeof(v->last_of));
+	v->wild_last = 0;
+	uint32_t has_pending = 0; /* bit per dense index */
 	for (uint32_t j = 0; j < n; j++) {
 		const struct por_step *st = &steps[j];
-		uint8_t p = st->thread;
-		SIM_ASSERT_LT(p, SIM_THREADS_MAX, "a step's thread is a thread id");
-		uint32_t *V = v->thread_vc[p];
-		if (has_pending >> p & 1u) {
-			join(V, pending[p]);
-			has_pending &= ~(1u << p);
+		uint8_t p = st->thread, dp = v->dense_of[p];
+		uint32_t *V = v->thread_vc[dp];
+		if (has_pending >> dp & 1u) {
+			join(V, v->pending[dp]);
+			has_pending &= ~(1u << dp);
 		}
 		bool wild = st->flags & POR_WILD;
 		/* The latest dependent step of another thread not known to happen before. */
 		uint32_t best = 0;
-#define CANDIDATE(stamp)                                                                             \
-	do {                                                                                         \
-		uint32_t s_ = (stamp);                                                               \
-		if (s_ > best && steps[s_ - 1].thread != p && V[steps[s_ - 1].thread] < s_) \
-			best = s_;                                                                   \
+#define CANDIDATE(stamp)                                                                                 \
+	do {                                                                                             \
+		uint32_t s_ = (stamp);                                                                   \
+		if (s_ > best && steps[s_ - 1].thread != p && V[v->dense_of[steps[s_ - 1].thread]] < s_) \
+			best = s_;                                                                       \
 	} while (0)
 		if (wild) {
 			for (uint32_t t = 0; t < nt; t++)
@@ -109,39 +127,50 @@ static void analyse(struct dpor *d, const struct por_step *steps, uint32_t n)
 					CANDIDATE(v->bucket_last[w * 64 + (uint32_t)__builtin_ctzll(bits)]);
 		}
 #undef CANDIDATE
-		if (best)
+		if (best) {
 			race(d, steps, best - 1, p);
+			const struct por_step *o = &steps[best - 1];
+			uint32_t why = (st->flags | o->flags) & POR_WILD ? (uint32_t)(st->why | o->why) & 0xfe00u :
+									     (uint32_t)(st->why & o->why) & 0x1feu;
+			for (; why; why &= why - 1)
+				d->why[__builtin_ctz(why)]++;
+		}
 		/* Step j happens after what it depends on. */
 		if (wild) {
 			join(V, v->last_of);
 		} else {
-			join(V, v->wild_vc);
+			if (v->wild_last)
+				join(V, v->wild_vc);
 			for (uint32_t w = 0; w < POR_WORDS; w++)
-				for (uint64_t bits = st->fp[w]; bits; bits &= bits - 1)
-					join(V, v->bucket_vc[w * 64 + (uint32_t)__builtin_ctzll(bits)]);
+				for (uint64_t bits = st->fp[w]; bits; bits &= bits - 1) {
+					uint32_t b = w * 64 + (uint32_t)__builtin_ctzll(bits);
+					if (v->bucket_last[b])
+						join(V, v->bucket_vc[b]);
+				}
 		}
 		uint32_t stamp = j + 1;
-		V[p] = stamp;
-		v->last_of[p] = stamp;
+		V[dp] = stamp;
+		v->last_of[dp] = stamp;
 		if (wild) {
 			v->wild_last = stamp;
-			memcpy(v->wild_vc, V, sizeof(v->wild_vc));
+			memcpy(v->wild_vc, V, sizeof(V[0]) * nt);
 		}
 		for (uint32_t w = 0; w < POR_WORDS; w++)
 			for (uint64_t bits = st->fp[w]; bits; bits &= bits - 1) {
 				uint32_t b = w * 64 + (uint32_t)__builtin_ctzll(bits);
 				v->bucket_last[b] = stamp;
-				memcpy(v->bucket_vc[b], V, sizeof(v->bucket_vc[b]));
+				memcpy(v->bucket_vc[b], V, sizeof(V[0]) * nt);
 			}
 		/* Whom it woke runs after it: not a race, an order. */
 		for (uint32_t m = st->woke; m; m &= m - 1) {
 			uint32_t q = (uint32_t)__builtin_ctz(m);
-			if (q >= SIM_THREADS_MAX)
-				continue;
-			if (!(has_pending >> q & 1u))
-				memset(pending[q], 0, sizeof(pending[q]));
-			join(pending[q], V);
-			has_pending |= 1u << q;
+			if (q >= SIM_THREADS_MAX || v->dense_of[q] == 0xffu)
+				continue; /* never ran after: nothing to order */
+			uint32_t dq = v->dense_of[q];
+			if (!(has_pending >> dq & 1u))
+				memset(v->pending[dq], 0, sizeof(v->pending[dq][0]) * nt);
+			join(v->pending[dq], V);
+			has_pending |= 1u << dq;
 		}
 	}
 }
@@ -172,7 +201,21 @@ void dpor_after_run(struct dpor *d, const struct choice_rec *log, uint32_t nlog,
 		n->first = st->first;
 		n->preemptions = st->preemptions;
 	}
+	if (d->runs == 0 && getenv("NMRSIM_POR_DUMP"))
+		for (uint32_t j = 0; j < por->n; j++)
+			fprintf(stderr, "step %u: T%u pos %d opts %x why %04x%s%s\n", j, por->steps[j].thread,
+				(int)por->steps[j].pos, por->steps[j].options, por->steps[j].why,
+				por->steps[j].flags & POR_WILD ? " WILD" : "", por->steps[j].flags & POR_SWITCH ? " sw" : "");
 	analyse(d, por->steps, por->n);
+	if (++d->runs % 20000 == 0 && getenv("NMRSIM_POR_STATS")) {
+		static const char *const names[16] = { "?", "thread", "nmr", "module", "kfam", "queue", "drvcode", "mem",
+						       "ids", "time", "deadline", "stall", "idle", "spin", "routine", "?" };
+		fprintf(stderr, "dpor: %" PRIu64 " runs, %" PRIu64 " races:", d->runs, d->races);
+		for (int b = 0; b < 16; b++)
+			if (d->why[b])
+				fprintf(stderr, " %s %" PRIu64, names[b], d->why[b]);
+		fprintf(stderr, "\n");
+	}
 }
 
 /* The option index of thread t at node n (the scheduler's order: the

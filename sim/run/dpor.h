@@ -50,6 +50,8 @@ struct dpor {
 	uint32_t bound;                       /* the preemption bound */
 	uint64_t races;                       /* races found (statistics) */
 	uint64_t plain_runs;                  /* runs not analysed (overflow or crash) */
+	uint64_t runs;                        /* runs analysed */
+	uint64_t why[16];                     /* races by cause (por_step.why bits): NMRSIM_POR_STATS */
 	struct dpor_node nodes[SCN_CHOICES_MAX];
 };
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/images.h"
 #include "host/memaccess.h"
 #include "trace/names.h"
 
@@ -227,10 +228,14 @@ struct run_result run_scenario(struct runner *r, const struct scenario *s, const
 	st->sched.on_idle = drain_on_idle;
 	bool pos = src && src->kind == SOURCE_POS;
 	if ((dfs || pos) && src->por) {
+		/* Drivers whose memory accesses are instrumented touch a key per
+		 * access (host/memaccess.c); the others' code is one location. */
 		uint32_t hosted = 0;
-		for (uint32_t i = 0; i < s->nmodules && i < 32; i++)
-			if (s->modules[i].kind == MODULE_DRIVER)
+		for (uint32_t i = 0; i < s->nmodules && i < 32; i++) {
+			const struct image_rec *img = s->modules[i].kind == MODULE_DRIVER ? image_get(s->modules[i].driver) : NULL;
+			if (s->modules[i].kind == MODULE_DRIVER && !(img && img->access_checked))
 				hosted |= 1u << i;
+		}
 		por_log_init(&st->por, st->por_steps, RUN_POR_STEPS, hosted);
 		if (pos)
 			por_log_sample(&st->por);

@@ -33,12 +33,21 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define POR_WORDS 2                     /* footprint bits: 64 x POR_WORDS buckets */
+#define POR_WORDS 4                     /* footprint bits: 64 x POR_WORDS buckets */
 #define POR_BUCKETS (64 * POR_WORDS)
 #define POR_NO_CHOICE UINT32_MAX        /* a pick with one candidate: no choice logged */
 
 enum por_class {
 	POR_THREAD = 1, POR_NMR, POR_MODULE, POR_KFAM, POR_QUEUE, POR_DRVCODE, POR_MEM, POR_IDS,
+};
+/* Why a step is wild (bits of por_step.why above the classes). */
+enum por_why {
+	POR_WHY_TIME = 1u << 9,     /* read simulated time */
+	POR_WHY_DEADLINE = 1u << 10, /* a timer or timeout pending at its pick */
+	POR_WHY_STALL = 1u << 11,   /* time jumped (nothing ran) */
+	POR_WHY_IDLE = 1u << 12,    /* the drain started */
+	POR_WHY_SPIN = 1u << 13,    /* a driver spun (sched_give_way) */
+	POR_WHY_ROUTINE = 1u << 14, /* a kernel routine without a footprint family */
 };
 #define POR_KEY(cls, id) ((uint32_t)(cls) << 24 | ((uint32_t)(id) & 0xffffffu))
 
@@ -56,6 +65,8 @@ struct por_step {
 	uint8_t first;            /* option 0 when it was the running thread (picking another preempts it), else 0xff */
 	uint8_t flags;            /* enum por_step_flags */
 	uint8_t preemptions;      /* preemptions taken before this pick (saturates at 255) */
+	uint16_t why;             /* key classes touched (bit per enum por_class) and why it is wild
+	                           * (POR_WHY_*): statistics for NMRSIM_POR_STATS, never decisions */
 };
 
 struct sched_por {
@@ -83,10 +94,22 @@ static inline uint32_t por_bucket(uint32_t key)
 	key ^= key >> 16;
 	return key & (POR_BUCKETS - 1u);
 }
-_Static_assert(POR_BUCKETS == 128, "por_bucket yields 7 bits");
+_Static_assert((POR_BUCKETS & (POR_BUCKETS - 1)) == 0, "por_bucket masks a power of two");
 
-/* Start a run's log (storage of cap steps). */
+/* Start a run's log (storage of cap steps). hosted_modules: modules whose
+ * code touches DRVCODE (hosted drivers without memory instrumentation). */
 void por_log_init(struct sched_por *p, struct por_step *steps, uint32_t cap, uint32_t hosted_modules);
+
+/* Driver memory for the reduced search: one key per 64-byte line of a
+ * region, by offset (never by address: the same exploration makes the same
+ * keys in every process). Accesses outside the known regions share one key.
+ * A pool block's allocation and free touch every line of it. */
+enum por_mem_region { POR_MEM_POOL, POR_MEM_DATA, POR_MEM_BSS, POR_MEM_STACKS, POR_MEM_OTHER };
+#define POR_MEM_LINE 64u
+static inline uint32_t por_mem_key(enum por_mem_region region, uintptr_t offset)
+{
+	return POR_KEY(POR_MEM, (uint32_t)region << 21 | (uint32_t)(offset / POR_MEM_LINE & 0x1fffffu));
+}
 
 /* Called by the scheduler at a pick: thread `next` begins a step. ids/n are
  * the candidates (ids[0] is the running thread when cur_first), pos the
@@ -100,6 +123,7 @@ static inline void por_log_touch(struct sched_por *p, uint32_t key)
 		return; /* before the first pick: setting up the run */
 	uint32_t b = por_bucket(key);
 	p->steps[p->n - 1].fp[b >> 6] |= 1ull << (b & 63);
+	p->steps[p->n - 1].why |= (uint16_t)(1u << (key >> 24 & 15u));
 }
 
 /* Turn on partial order sampling's conflicts (after por_log_init). Keys
@@ -125,10 +149,12 @@ static inline void por_log_woke(struct sched_por *p, uint8_t t)
 		p->steps[p->n - 1].woke |= 1u << t;
 }
 
-static inline void por_log_wild(struct sched_por *p)
+static inline void por_log_wild(struct sched_por *p, enum por_why why)
 {
-	if (p->n)
+	if (p->n) {
 		p->steps[p->n - 1].flags |= POR_WILD;
+		p->steps[p->n - 1].why |= (uint16_t)why;
+	}
 }
 
 /* An event of the running step names module m (EV_NONE8 = none). */

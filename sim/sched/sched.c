@@ -155,7 +155,7 @@ static void por_begin(struct sched *s, const uint8_t *ids, uint32_t n, bool cur_
 	por_log_begin(s->por, ids, n, cur_first, next, s->threads[next].module, pos, preempted);
 	/* A timer or timeout due at a step count: that step depends on every other. */
 	if (s->deadline_step != UINT32_MAX)
-		por_log_wild(s->por);
+		por_log_wild(s->por, POR_WHY_DEADLINE);
 }
 
 /* Pick the next thread among the runnable ones (option 0: the running one,
@@ -180,7 +180,7 @@ static void pick_next(struct sched *s)
 		}
 		if (n == 0) {
 			if (s->on_stall && s->on_stall(s, s->hook_ctx)) {
-				sched_touch_wild(s); /* time moved: what runs next depends on every step */
+				sched_touch_wild(s, POR_WHY_STALL); /* time moved: what runs next depends on every step */
 				continue;
 			}
 			if (blocked_for_good(s)) {
@@ -188,7 +188,7 @@ static void pick_next(struct sched *s)
 				return;
 			}
 			if (s->on_idle && s->on_idle(s, s->on_idle_ctx)) {
-				sched_touch_wild(s); /* the drain starts once nothing else runs */
+				sched_touch_wild(s, POR_WHY_IDLE); /* the drain starts once nothing else runs */
 				continue;
 			}
 			end_run(s, OUTCOME_DONE);
@@ -240,7 +240,7 @@ void sched_give_way(struct sched *s)
 	SIM_ASSERT(t && t->state == TS_RUNNABLE, "a thread gives way only while it runs");
 	uint32_t others = s->runnable_mask & ~(1u << t->id);
 	/* The spinning thread waits for memory another thread writes. */
-	sched_touch_wild(s);
+	sched_touch_wild(s, POR_WHY_SPIN);
 	if (!others) {
 		sched_point(s);
 		return;

@@ -121,10 +121,10 @@ static inline void sched_touch(struct sched *s, uint32_t key)
 	if (s->por)
 		por_log_touch(s->por, key);
 }
-static inline void sched_touch_wild(struct sched *s)
+static inline void sched_touch_wild(struct sched *s, enum por_why why)
 {
 	if (s->por)
-		por_log_wild(s->por);
+		por_log_wild(s->por, why);
 }
 
 /* Emit an event stamped with the running thread, its IRQL and the step. */
