@@ -32,6 +32,9 @@ static void usage(FILE *out)
 		"                  symbol or pool block, each driver call's source line, dispatch return values)\n"
 		"  --expect        exit 0 if the file's `expect` line matches the verdict, 1 if not\n"
 		"  --hash          print only the trace hash\n"
+		"  --hash-seeds N  the trace hashes of FILE's own schedule and of --seed 1..N, one line each\n"
+		"                  (`own HASH`, `seed K HASH`); every schedule runs twice in this process, the\n"
+		"                  second time in reverse order, and differing hashes exit 2 (tests/determinism.sh)\n"
 		"  --rules SPEC    count only these rules as findings (\"R\", \"M04,K\", \"all\"; default all)\n"
 		"  --suppress FILE set aside the findings FILE matches (docs/FINDINGS.md; else $NMRSIM_SUPPRESS)\n"
 		"  --advisories-fail  advisories (e.g. M22) count as findings (else $NMRSIM_ADVISORIES_FAIL=1)\n"
@@ -42,11 +45,24 @@ static void usage(FILE *out)
 
 static struct scenario scn, rec;
 static bool expect_mode, hash_mode;
+/* --hash-seeds: the schedule running (0 own, else its seed) and the pass (0, 1). */
+static uint64_t seeds_current;
+static int seeds_pass = -1;
 
 /* A crash ended the run (K08, already reported): the verdict so far. */
 static int crash_verdict(void)
 {
-	if (hash_mode && run_current) /* the trace up to the crash is deterministic too */
+	if (seeds_pass == 1) { /* the same schedule did not crash in the first pass */
+		fprintf(stderr, "nmr-replay: schedule %" PRIu64 " (0: own) crashed only on its second run in this process\n",
+			seeds_current);
+		return EXIT_BAD_INPUT;
+	}
+	if (seeds_pass == 0 && run_current) {
+		if (seeds_current)
+			printf("seed %" PRIu64 " %016" PRIx64 "\n", seeds_current, run_current->trace.hash);
+		else
+			printf("own %016" PRIx64 "\n", run_current->trace.hash);
+	} else if (hash_mode && run_current) /* the trace up to the crash is deterministic too */
 		printf("%016" PRIx64 "\n", run_current->trace.hash);
 	if (!expect_mode || !run_current)
 		return EXIT_VIOLATION;
@@ -56,12 +72,62 @@ static int crash_verdict(void)
 	return ok ? EXIT_CLEAN : EXIT_VIOLATION;
 }
 
+/* --hash-seeds: the schedules of one file in one process (a process costs
+ * tens of runs of a corpus scenario). Forward, then again in reverse order
+ * on the same runner: a hash that depends on what ran before it in the
+ * process (state carried between runs, as a fuzzer's persistent loop would
+ * see it) differs between the passes. Exit 2 on a difference or a diverged
+ * recorded trace, else 1 if a schedule found a violation, else 0. A crash
+ * ends the process after the crashing run's hash (crash_verdict): fewer
+ * lines than schedules. */
+#define HASH_SEEDS_MAX 64u
+static int hash_seeds(struct runner *r, const char *path, uint64_t nseeds, const struct run_options *opt)
+{
+	uint64_t first[HASH_SEEDS_MAX + 1];
+	int rc = EXIT_CLEAN;
+	for (uint64_t pass = 0; pass < 2; pass++) {
+		for (uint64_t k = 0; k <= nseeds; k++) {
+			uint64_t seed = pass ? nseeds - k : k; /* 0: the file's own schedule */
+			struct run_source src = { .kind = seed ? SOURCE_PRNG : SOURCE_SCENARIO, .seed = seed };
+			seeds_pass = (int)pass;
+			seeds_current = seed;
+			struct run_result res = run_scenario(r, &scn, &src, opt);
+			if (!pass) {
+				first[seed] = res.hash;
+				if (seed)
+					printf("seed %" PRIu64 " %016" PRIx64 "\n", seed, res.hash);
+				else
+					printf("own %016" PRIx64 "\n", res.hash);
+				fflush(stdout); /* a crash in a later run keeps these lines */
+				if (res.nfailing && rc == EXIT_CLEAN)
+					rc = EXIT_VIOLATION;
+				if (!seed && scn.has_hash && scn.hash != res.hash) {
+					fprintf(stderr, "%s: trace diverged: recorded hash %016" PRIx64 ", replay gave %016" PRIx64 "\n",
+						path, scn.hash, res.hash);
+					rc = EXIT_BAD_INPUT;
+				}
+			} else if (res.hash != first[seed]) {
+				char what[40] = "own schedule";
+				if (seed)
+					snprintf(what, sizeof what, "--seed %" PRIu64, seed);
+				fprintf(stderr, "%s: %s: trace hash %016" PRIx64 ", then %016" PRIx64
+					" on a later run in the same process (state carried from one run to the next)\n",
+					path, what, first[seed], res.hash);
+				rc = EXIT_BAD_INPUT;
+			}
+		}
+	}
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	const char *path = NULL, *timeline = NULL, *record = NULL;
 	enum input_mode mode = INPUT_AUTO;
 	bool quiet = false, expect = false, hash_only = false, plain = false;
 	int registrar = -1; /* --registrar: replaces the input's */
+	uint64_t nseeds = 0;
+	bool seeds_mode = false;
 	struct run_source src = { .kind = SOURCE_SCENARIO };
 	struct run_options opt = { 0 };
 	struct opts o;
@@ -93,6 +159,7 @@ int main(int argc, char **argv)
 			if (registrar < 0)
 				opts_fail(&o, "--registrar: unknown registrar '%s' (model or a mutant of docs/SCENARIO.md)", v);
 		}
+		else if (opts_u64(&o, "--hash-seeds", 0, HASH_SEEDS_MAX, &nseeds)) seeds_mode = true;
 		else if (opts_u64(&o, "--seed", 0, UINT64_MAX, &src.seed)) src.kind = SOURCE_PRNG;
 		else if (opts_str(&o, "--pct", &v)) {
 			/* N:D - seed N, depth D (default 3) */
@@ -113,6 +180,8 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_BAD_INPUT;
 	}
+	if (seeds_mode && (src.kind != SOURCE_SCENARIO || expect || timeline || record))
+		opts_fail(&o, "--hash-seeds runs its own schedules: no --seed, --pct, --expect, --timeline or --record with it");
 	findings_setup("nmr-replay");
 	findings_apply(&opt);
 	if (input_load_mode(&scn, path, mode) != 0)
@@ -123,12 +192,17 @@ int main(int argc, char **argv)
 	crash_install(CRASH_EXIT); /* a crashing driver is finding K08, exit 1 */
 	crash_watchdog(CRASH_WATCHDOG_SECONDS); /* a run that never returns: exit 1 */
 	expect_mode = expect;
-	hash_mode = hash_only;
+	hash_mode = hash_only || seeds_mode;
 	crash_exit_code = crash_verdict;
 	struct runner r;
 	if (runner_init(&r) != 0) {
 		fprintf(stderr, "nmr-replay: cannot set up the engine (memory)\n");
 		return EXIT_BAD_INPUT;
+	}
+	if (seeds_mode) {
+		int seeds_rc = hash_seeds(&r, path, nseeds, &opt);
+		runner_fini(&r);
+		return opts_exit(&o, seeds_rc);
 	}
 	struct run_result res = run_scenario(&r, &scn, &src, &opt);
 	/* Names looked up after the run, for the timelines: the trace and its hash never see them. */

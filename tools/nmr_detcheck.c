@@ -4,7 +4,6 @@
  * input whose trace hash, findings or step count differ. Recorded traces
  * (.nmrt with a hash line) are also checked against their recorded hash.
  * Exit 0 all identical, 1 some input differs, 2 bad usage or nothing readable. */
-#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -13,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "target.h"
+#include "walk.h"
 
 struct rec {
 	char *path;
@@ -51,29 +51,11 @@ static void add(const char *p)
 	paths[npaths++] = strdup(p);
 }
 
-static void walk(const char *dir)
+static void add_visit(const char *path, const struct stat *st, void *ctx)
 {
-	DIR *d = opendir(dir);
-	if (!d) {
-		fprintf(stderr, "nmr-detcheck: %s: %s\n", dir, strerror(errno));
-		unreadable++;
-		return;
-	}
-	struct dirent *e;
-	char path[4096];
-	while ((e = readdir(d))) {
-		if (e->d_name[0] == '.' || !strcmp(e->d_name, "README.txt"))
-			continue;
-		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-		struct stat st;
-		if (stat(path, &st) != 0)
-			continue;
-		if (S_ISDIR(st.st_mode))
-			walk(path);
-		else if (S_ISREG(st.st_mode))
-			add(path);
-	}
-	closedir(d);
+	(void)st;
+	(void)ctx;
+	add(path);
 }
 
 static int by_name(const void *a, const void *b)
@@ -138,7 +120,7 @@ int main(int argc, char **argv)
 				return EXIT_BAD_INPUT;
 			}
 			if (S_ISDIR(st.st_mode))
-				walk(a);
+				unreadable += walk_tree("nmr-detcheck", a, add_visit, NULL);
 			else
 				add(a);
 		}

@@ -5,7 +5,6 @@
  * option). Ends with `rules touched: N/M` and the rules and freedoms never
  * exercised. Inputs run in-process on one runner.
  * Exit 0 (the figures are the result), 2 bad usage or an unreadable input. */
-#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -14,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "target.h"
+#include "walk.h"
 
 #define FREEDOMS 6
 #define PATHS_MAX 1024
@@ -65,49 +65,11 @@ static void one(const char *path)
 		freedom[k] += f[k];
 }
 
-static int by_name(const void *a, const void *b)
+static void one_visit(const char *path, const struct stat *st, void *ctx)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static void walk(const char *dir)
-{
-	DIR *d = opendir(dir);
-	if (!d) {
-		fprintf(stderr, "nmr-rulecov: %s: %s\n", dir, strerror(errno));
-		unreadable++;
-		return;
-	}
-	char **names = NULL;
-	size_t n = 0, cap = 0;
-	struct dirent *e;
-	while ((e = readdir(d))) {
-		if (e->d_name[0] == '.' || !strcmp(e->d_name, "README.txt"))
-			continue;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 256;
-			names = realloc(names, sizeof(char *) * cap);
-			if (!names) {
-				fprintf(stderr, "nmr-rulecov: %s: out of memory\n", dir);
-				exit(EXIT_BAD_INPUT);
-			}
-		}
-		names[n++] = strdup(e->d_name);
-	}
-	closedir(d);
-	if (n) /* qsort's array must not be NULL, even for 0 elements */
-		qsort(names, n, sizeof(char *), by_name);
-	char path[4096];
-	for (size_t i = 0; i < n; i++) {
-		snprintf(path, sizeof path, "%s/%s", dir, names[i]);
-		struct stat st;
-		if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-			walk(path);
-		else if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
-			one(path);
-		free(names[i]);
-	}
-	free(names);
+	(void)st;
+	(void)ctx;
+	one(path);
 }
 
 static const char *const freedom_text[FREEDOMS + 1] = {
@@ -155,7 +117,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "nmr-rulecov: %s: %s\n", paths[i], strerror(errno));
 			unreadable++;
 		} else if (S_ISDIR(st.st_mode)) {
-			walk(paths[i]);
+			unreadable += walk_tree("nmr-rulecov", paths[i], one_visit, NULL);
 		} else {
 			one(paths[i]);
 		}

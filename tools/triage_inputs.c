@@ -1,7 +1,6 @@
 /* triage_inputs.c - nmr-triage's tables of input files and signatures, the
  * state file of incremental mode (--state), and collecting inputs from the
  * paths given (folders walked in name order). */
-#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -9,6 +8,7 @@
 #include <unistd.h>
 
 #include "triage.h"
+#include "walk.h"
 
 struct tfile *files;
 static uint32_t files_cap;
@@ -219,56 +219,16 @@ int state_save(void)
 
 /* ---- collecting inputs ---- */
 
-static int by_name(const void *a, const void *b)
+static void consider_visit(const char *path, const struct stat *st, void *ctx)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	(void)ctx;
+	consider(path, st);
 }
-
 
 void walk(const char *dir)
 {
-	DIR *d = opendir(dir);
-	if (!d) {
-		fprintf(stderr, "nmr-triage: %s: %s\n", dir, strerror(errno));
-		errors++;
-		return;
-	}
-	char **names = NULL;
-	size_t n = 0, cap = 0;
-	struct dirent *e;
-	while ((e = readdir(d))) {
-		/* Hidden entries (libFuzzer/AFL++ temporaries, .state) and
-		 * AFL++'s README.txt are not inputs. */
-		if (e->d_name[0] == '.' || !strcmp(e->d_name, "README.txt"))
-			continue;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 256;
-			names = realloc(names, sizeof(char *) * cap);
-			if (!names) {
-				fprintf(stderr, "nmr-triage: %s: out of memory\n", dir);
-				exit(EXIT_BAD_INPUT);
-			}
-		}
-		names[n++] = strdup(e->d_name);
-	}
-	closedir(d);
-	if (n) /* qsort's array must not be NULL, even for 0 elements */
-		qsort(names, n, sizeof(char *), by_name);
-	char path[4096];
-	for (size_t i = 0; i < n; i++) {
-		snprintf(path, sizeof path, "%s/%s", dir, names[i]);
-		struct stat st;
-		if (stat(path, &st) == 0) {
-			if (S_ISDIR(st.st_mode))
-				walk(path);
-			else if (S_ISREG(st.st_mode))
-				consider(path, &st);
-		}
-		free(names[i]);
-	}
-	free(names);
+	errors += walk_tree("nmr-triage", dir, consider_visit, NULL);
 }
-
 
 void consider(const char *path, const struct stat *st)
 {

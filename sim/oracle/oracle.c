@@ -361,7 +361,7 @@ static void apply_attach_enter(struct oracle *o, const struct oracle_view *v)
 		if (side == 0) {
 			peer_reg = v->peer ? v->peer->handle : 0;
 		} else {
-			int ci = shadow_reg_offered(o, e->peer, 0, (uint8_t)e->arg);
+			int ci = shadow_reg_offered(o, e->peer, 0, (uint8_t)e->arg, e->peer_reg, e->step);
 			peer_reg = ci != NO_INDEX ? o->regs[ci].handle : 0;
 		}
 		b = shadow_binding_create(o, e->handle, e->binding);
@@ -387,12 +387,12 @@ static inline void intake_cb_enter(struct oracle *o, const struct event *e, stru
 	unsigned side = v.side = what & 1u; /* client callbacks are even, provider odd */
 	int ri = shadow_reg_find(o, e->reg);
 	if (ri == NO_INDEX && e->reg)
-		ri = shadow_reg_from_inflight(o, e, side);
+		ri = shadow_reg_from_inflight(o, e->reg, e->module, side, e->step);
 	view_reg(o, &v, ri);
 	view_binding(o, &v, e->handle);
 	struct oracle_binding *b = v.b;
 	if (what == CB_CLIENT_ATTACH) {
-		int pi = shadow_reg_offered(o, e->peer, 1, (uint8_t)e->arg);
+		int pi = shadow_reg_offered(o, e->peer, 1, (uint8_t)e->arg, e->peer_reg, e->step);
 		v.peer = pi != NO_INDEX ? &o->regs[pi] : NULL;
 	}
 	RUN(o, callback_enter, &v);

@@ -28,11 +28,20 @@ int shadow_reg_current(const struct oracle *o, uint8_t module, unsigned role)
 }
 
 /* The registration of `module` an attach callback names as the other side:
- * the module's current registration of that role and NPI (the event's arg:
- * a driver may register one provider per NPI, or a client of each), else
- * its current one of that role. */
-int shadow_reg_offered(const struct oracle *o, uint8_t module, unsigned role, uint8_t npi)
+ * the one the event names (peer_reg: a driver may register two providers
+ * of one NPI, and a client attaches to each), from the shadow or, for a
+ * peer still inside NmrRegister* (F1), from its register frame; else the
+ * module's current registration
+ * of that role and NPI (the event's arg: a driver may register one
+ * provider per NPI, or a client of each), else its current one of that role. */
+int shadow_reg_offered(struct oracle *o, uint8_t module, unsigned role, uint8_t npi, uint32_t peer_reg,
+		       uint32_t step)
 {
+	int exact = peer_reg ? shadow_reg_find(o, peer_reg) : NO_INDEX;
+	if (exact == NO_INDEX && peer_reg)
+		exact = shadow_reg_from_inflight(o, peer_reg, module, role, step);
+	if (exact != NO_INDEX && o->regs[exact].module == module && o->regs[exact].role == role)
+		return exact;
 	int i = npi != EV_NONE8 ? reg_newest(o, module, role, npi) : NO_INDEX;
 	return i != NO_INDEX ? i : reg_newest(o, module, role, EV_NONE8);
 }
@@ -82,17 +91,17 @@ int shadow_reg_create(struct oracle *o, uint32_t handle, uint8_t module, unsigne
 
 /* A callback reached a registration handle not seen yet: NmrRegister* may
  * still be running (F1). Take its data from an in-flight register frame. */
-int shadow_reg_from_inflight(struct oracle *o, const struct event *e, unsigned role)
+int shadow_reg_from_inflight(struct oracle *o, uint32_t reg, uint8_t module, unsigned role, uint32_t step)
 {
 	for (unsigned t = 0; t < SIM_THREADS_MAX; t++) {
 		struct oracle_thread *th = &o->threads[t];
 		unsigned n = th->api_depth < ORACLE_API_DEPTH_MAX ? th->api_depth : ORACLE_API_DEPTH_MAX;
 		for (unsigned j = 0; j < n; j++) {
 			struct oracle_api_frame *f = &th->api[j];
-			if (f->api != API_REGISTER_CLIENT + role || f->module != e->module)
+			if (f->api != API_REGISTER_CLIENT + role || f->module != module || (f->handle && f->handle != reg))
 				continue;
-			f->handle = e->reg; /* so a failing register forgets it again */
-			return shadow_reg_create(o, e->reg, e->module, role, f->npi, f->digest, true, e->step);
+			f->handle = reg; /* so a failing register forgets it again */
+			return shadow_reg_create(o, reg, module, role, f->npi, f->digest, true, step);
 		}
 	}
 	return NO_INDEX;

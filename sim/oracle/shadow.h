@@ -83,13 +83,15 @@ struct oracle_view {
 
 /* The module's current registration of that role: the newest not finished, else the newest. */
 int shadow_reg_current(const struct oracle *o, uint8_t module, unsigned role);
-/* The other side's registration an attach callback names: of that NPI when the module has one. */
-int shadow_reg_offered(const struct oracle *o, uint8_t module, unsigned role, uint8_t npi);
+/* The other side's registration an attach callback names: the event's peer_reg when tracked, else
+ * the module's current one of that NPI when it has one, else of that role. */
+int shadow_reg_offered(struct oracle *o, uint8_t module, unsigned role, uint8_t npi, uint32_t peer_reg, uint32_t step);
 /* A new registration (REG_REGISTERED); its index, or NO_INDEX when the shadow is full of unfinished ones. */
 int shadow_reg_create(struct oracle *o, uint32_t handle, uint8_t module, unsigned role, uint8_t npi,
 		      uint32_t digest, bool digest_known, uint32_t step);
-/* A callback reached registration e->reg before NmrRegister* returned (F1): create it from the register frame. */
-int shadow_reg_from_inflight(struct oracle *o, const struct event *e, unsigned role);
+/* A callback reached (or named) registration reg of module before its NmrRegister* returned (F1): create
+ * it from the register frame; NO_INDEX when no such frame is open. */
+int shadow_reg_from_inflight(struct oracle *o, uint32_t reg, uint8_t module, unsigned role, uint32_t step);
 /* Attach failed or both cleanups ran: may be recycled. */
 bool shadow_binding_finished(const struct oracle_binding *b);
 /* A new binding, or NULL when the shadow is full of unfinished ones. */

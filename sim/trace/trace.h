@@ -221,6 +221,11 @@ struct event {
 	int32_t status;   /* NTSTATUS of exits */
 	uint32_t arg;     /* per kind (see above) */
 	uint32_t aux;     /* per kind (see above) */
+	/* Not hashed (trace_emit reads the fields above only): the other side's
+	 * registration handle of a callback (EV_CB_ENTER/EXIT), 0 otherwise. The oracle needs it when a module holds
+	 * two registrations of one NPI and role; the hashed fields already
+	 * tell every run apart, so no trace hash moved when it was added. */
+	uint32_t peer_reg;
 };
 
 /* Malformations of characteristics found at NmrRegister* (EV_API_ENTER arg). */
