@@ -8,6 +8,7 @@
 #include "covlog.h"
 #include "feedback.h"
 #include "fuzz_target.h"
+#include "kernel/registry.h"
 #include "oracle/suppress.h"
 
 /* Advisory signatures already shown: each is printed once per process (a
@@ -86,6 +87,8 @@ bool fuzz_findings_setup(struct run_options *opt)
 		return false;
 	}
 	opt->suppress = rc > 0 ? &sup : NULL;
+	if (!registry_setup(fuzz_target_name)) /* the build's registry file (nmrsim-build --registry) */
+		return false;
 	const char *env = getenv("NMRSIM_ADVISORIES_FAIL");
 	opt->advisories_fail = fuzz_options.advisories_fail || (env && env[0] == '1');
 	return true;

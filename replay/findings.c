@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "kernel/registry.h"
+
 struct findings_opts findings_opts;
 
 bool findings_option(struct opts *o)
@@ -27,6 +29,8 @@ void findings_setup(const char *tool)
 		exit(EXIT_BAD_INPUT);
 	}
 	f->loaded = rc > 0;
+	if (!registry_setup(tool)) /* the build's registry file (nmrsim-build --registry) */
+		exit(EXIT_BAD_INPUT);
 	const char *env = getenv("NMRSIM_ADVISORIES_FAIL");
 	if (env && env[0] == '1')
 		f->advisories_fail = true;

@@ -11,6 +11,7 @@
 #include "annotate.h"
 #include "findings.h"
 #include "input.h"
+#include "kernel/registry.h"
 #include "opts.h"
 #include "report.h"
 #include "run/run.h"
@@ -23,6 +24,7 @@ static void usage(FILE *out)
 		"  --binary        read FILE as a binary input (fuzz_scenario) whatever its name\n"
 		"  --drivers       read FILE as a binary input of the hosted-drivers target (fuzz_drivers)\n"
 		"  --list-drivers  print the drivers linked into this binary and exit\n"
+		"  --list-registry print the registry values linked in (nmrsim-build --registry) and exit\n"
 		"  --timeline OUT  write the timeline as Chrome/Perfetto trace JSON (ui.perfetto.dev)\n"
 		"  --record OUT    write a trace file (.nmrt) that replays this run exactly\n"
 		"  --seed N        schedule from a seeded PRNG instead of the file's schedule\n"
@@ -139,6 +141,16 @@ int main(int argc, char **argv)
 		else if (opts_flag(&o, "--list-drivers")) {
 			for (unsigned d = 0; d < image_count(); d++)
 				printf("%s\n", image_get(d)->name);
+			return EXIT_CLEAN;
+		}
+		else if (opts_flag(&o, "--list-registry")) {
+			/* What RtlQueryRegistryValues finds (nmrsim-build --registry). */
+			if (!registry_setup("nmr-replay"))
+				return EXIT_BAD_INPUT;
+			const struct registry *reg = registry_linked();
+			for (unsigned i = 0; i < reg->n; i++)
+				printf("%s\\%s %s (%u bytes)\n", reg->v[i].key, reg->v[i].name,
+				       registry_type_name(reg->v[i].type), (unsigned)reg->v[i].len);
 			return EXIT_CLEAN;
 		}
 		else if (opts_flag(&o, "--quiet")) quiet = true;

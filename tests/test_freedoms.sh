@@ -48,6 +48,15 @@ else
     fail "reproducer b does not replay to STATUS_NOINTERFACE: $(grep DriverEntry "$tmp/b.txt")"
 fi
 
+# The same provider with an advisory (M22) in every run: its runs are still
+# clean as counted, so the freedom check runs and finds F1.
+sed 's/f1_provider/f1_versioned_provider/g' "$root/corpus/kernel/F1-dependence.nmr" > "$tmp/F1-versioned.nmr"
+"$explore_k" --quiet --runs 40 --freedoms 1 --out "$tmp/ver" "$tmp/F1-versioned.nmr" > "$tmp/ver.txt" 2>&1 ||
+  fail "F1-versioned: exit $? (advisories alone must exit 0)"
+grep -q 'M22 f1_versioned_provider' "$tmp/ver.txt" || fail "F1-versioned: no M22 advisory: $(cat "$tmp/ver.txt")"
+grep -q '^\[A[0-9]\] M23 f1_versioned_provider F1 ' "$tmp/ver.txt" ||
+  fail "F1-versioned: runs with an advisory were kept from the freedom check (no M23): $(cat "$tmp/ver.txt")"
+
 # Without --freedoms: silent (every run is clean).
 "$explore_k" --quiet --runs 40 --out "$tmp/plain" "$root/corpus/kernel/F1-dependence.nmr" > "$tmp/plain.txt" 2>&1 ||
   fail "F1-dependence without --freedoms: exit $?"

@@ -47,6 +47,16 @@
 #define SIM_THREAD_IO_WORKER (SIM_THREADS_ENGINE_MAX + 1)
 #define SIM_THREAD_SYSTEM_FIRST (SIM_THREADS_ENGINE_MAX + 2)
 #define SIM_THREADS_MAX (SIM_THREADS_ENGINE_MAX + KERNEL_THREADS_MAX)
+/* The registry a build gives its drivers (sim/kernel/registry.h). */
+#ifdef NMRSIM_TINY
+#define REG_VALUES_MAX 2
+#define REG_DATA_MAX 32
+#else
+#define REG_VALUES_MAX 64        /* values in a registry file */
+#define REG_DATA_MAX 1024        /* data bytes of one value (strings as UTF-16) */
+#endif
+#define REG_PATH_MAX 256         /* key path bytes incl. NUL, absolute */
+#define REG_NAME_MAX 64          /* value name bytes incl. NUL */
 #define FIBER_STACK_BYTES (64 * 1024)
 #define STEPS_DEFAULT 20000u
 

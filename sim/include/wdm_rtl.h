@@ -132,10 +132,11 @@ NTKERNELAPI KAFFINITY NTAPI KeQueryActiveProcessors(VOID);
 /* ---- UUIDs: deterministic per run (derived from the run's object ids) ---- */
 NTKERNELAPI NTSTATUS NTAPI ExUuidCreate(UUID *Uuid);
 
-/* ---- registry: nmrsim has an empty registry ----
- * RtlQueryRegistryValues finds no key or value: a RTL_QUERY_REGISTRY_REQUIRED
- * entry fails the call with STATUS_OBJECT_NAME_NOT_FOUND, others fall back to
- * their default (RTL_QUERY_REGISTRY_DIRECT with REG_NONE: left untouched). */
+/* ---- registry: the values of the build's registry file ----
+ * (nmrsim-build --registry, sim/kernel/registry.h; empty without one).
+ * RtlQueryRegistryValues as documented: a RTL_QUERY_REGISTRY_REQUIRED value
+ * that is not there fails the call with STATUS_OBJECT_NAME_NOT_FOUND, others
+ * fall back to their default (REG_NONE: left untouched). */
 #define REG_NONE 0
 #define REG_SZ 1
 #define REG_EXPAND_SZ 2

@@ -1,8 +1,8 @@
 /* rtl_misc.c - small routines real drivers call around NMR: processor
  * counts and numbers (every simulated thread is a processor of group 0),
  * ExUuidCreate (deterministic: derived from the run's object ids),
- * RtlFailFast (a bug check: K07), the debugger flags (never attached) and
- * RtlQueryRegistryValues on an empty registry. */
+ * RtlFailFast (a bug check: K07) and the debugger flags (never attached).
+ * RtlQueryRegistryValues is in rtl_registry.c. */
 #include "kernel/kernel.h"
 
 static BOOLEAN kd_enabled = FALSE, kd_not_present = TRUE;
@@ -63,33 +63,4 @@ NTSTATUS ExUuidCreate(UUID *Uuid)
 	Uuid->Data4[0] = (uint8_t)(0x80u | (Uuid->Data4[0] & 0x3fu));
 	kernel_emit(k, KE_ExUuidCreate, n, 0, 0);
 	return STATUS_SUCCESS;
-}
-
-NTSTATUS RtlQueryRegistryValues(ULONG RelativeTo, PCWSTR Path, PRTL_QUERY_REGISTRY_TABLE QueryTable, PVOID Context,
-				PVOID Environment)
-{
-	(void)RelativeTo;
-	(void)Path;
-	(void)Context;
-	(void)Environment;
-	struct kernel *k = kernel_get();
-	kernel_check_irql_max(k, KE_RtlQueryRegistryValues, PASSIVE_LEVEL);
-	kernel_enter(k, KE_RtlQueryRegistryValues);
-	NTSTATUS st = STATUS_SUCCESS;
-	for (PRTL_QUERY_REGISTRY_TABLE e = QueryTable; e && (e->QueryRoutine || e->Name); e++) {
-		if (e->Flags & (RTL_QUERY_REGISTRY_SUBKEY | RTL_QUERY_REGISTRY_TOPKEY))
-			continue;
-		if (e->Flags & RTL_QUERY_REGISTRY_REQUIRED) {
-			st = STATUS_OBJECT_NAME_NOT_FOUND;
-			break;
-		}
-		/* Not found, not required: the default, if the entry gives one. */
-		if (e->DefaultType != REG_NONE && e->QueryRoutine) {
-			st = e->QueryRoutine(e->Name, e->DefaultType, e->DefaultData, e->DefaultLength, Context, e->EntryContext);
-			if (!NT_SUCCESS(st))
-				break;
-		}
-	}
-	kernel_emit(k, KE_RtlQueryRegistryValues, 0, st, 0);
-	return st;
 }

@@ -70,7 +70,7 @@ void freedoms_check(struct runner *r, const struct scenario *s, const struct cho
 		static struct run_outcome out_a, out_b;
 		prefix[i].value = orig[i].value;
 		struct run_result a = run_prefix(r, s, i + 1, cfg, &out_a, stats);
-		if (a.nfindings || a.diverged)
+		if (a.nfailing || a.diverged)
 			continue;
 		/* A's log and hash, kept while B runs on the same runner. */
 		uint32_t na = a.nchoices < SCN_CHOICES_MAX ? a.nchoices : SCN_CHOICES_MAX;
@@ -85,7 +85,7 @@ void freedoms_check(struct runner *r, const struct scenario *s, const struct cho
 			tried++;
 			prefix[i].value = (uint16_t)v;
 			struct run_result b = run_prefix(r, s, i + 1, cfg, &out_b, stats);
-			if (b.nfindings || b.diverged)
+			if (b.nfailing || b.diverged)
 				continue;
 			struct freedom_dependence d = { .kind = orig[i].kind, .index = i, .value_a = orig[i].value,
 							.value_b = (uint16_t)v, .a = a, .b = b };

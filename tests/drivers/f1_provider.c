@@ -10,6 +10,11 @@
 #include <ntddk.h>
 #include "../../examples/example_npi.h"
 
+/* f1_versioned_provider.c sets the registration instance's Version to 1,
+ * as shipped drivers put their NPI version there (advisory M22). */
+#ifndef F1_PROVIDER_INSTANCE_VERSION
+#define F1_PROVIDER_INSTANCE_VERSION 0
+#endif
 #ifndef F1_PROVIDER_NEEDS_CLIENT
 #define F1_PROVIDER_NEEDS_CLIENT 1
 #endif
@@ -105,7 +110,8 @@ static VOID ProviderCleanupBindingContext(PVOID ProviderBindingContext)
 static const NPI_PROVIDER_CHARACTERISTICS F1pCharacteristics = {
     0, sizeof(NPI_PROVIDER_CHARACTERISTICS),
     ProviderAttachClient, ProviderDetachClient, ProviderCleanupBindingContext,
-    { 0, sizeof(NPI_REGISTRATION_INSTANCE), (PNPIID)&NPI_EXAMPLE_ID, (PNPI_MODULEID)&F1pModuleId, 0, NULL }
+    { F1_PROVIDER_INSTANCE_VERSION, sizeof(NPI_REGISTRATION_INSTANCE), (PNPIID)&NPI_EXAMPLE_ID,
+      (PNPI_MODULEID)&F1pModuleId, 0, NULL }
 };
 
 static VOID F1pDeregister(VOID)
