@@ -14,14 +14,6 @@
 
 struct scripted_run *scripted_current;
 
-/* The NPIs a scenario can name: index -> NPIID. */
-static const GUID npi_guids[SCN_NPIS_MAX] = {
-	{ 0x2227e804, 0x8d8b, 0x11d4, { 0xab, 0xad, 0x00, 0x90, 0x27, 0x71, 0x9e, 0x01 } },
-	{ 0x2227e804, 0x8d8b, 0x11d4, { 0xab, 0xad, 0x00, 0x90, 0x27, 0x71, 0x9e, 0x02 } },
-	{ 0x2227e804, 0x8d8b, 0x11d4, { 0xab, 0xad, 0x00, 0x90, 0x27, 0x71, 0x9e, 0x03 } },
-	{ 0x2227e804, 0x8d8b, 0x11d4, { 0xab, 0xad, 0x00, 0x90, 0x27, 0x71, 0x9e, 0x04 } },
-};
-
 /* The scripted NPI's dispatch table: one function. */
 struct scripted_dispatch {
 	void (*call)(void *binding_context);
@@ -293,7 +285,7 @@ static void module_init(struct scripted_run *r, struct scripted_module *m, uint8
 		ri = &p->ProviderRegistrationInstance;
 	}
 	ri->Size = sizeof(*ri);
-	ri->NpiId = (PNPIID)&npi_guids[cfg->npi % SCN_NPIS_MAX];
+	ri->NpiId = (PNPIID)&scripted_npi_guids[cfg->npi % SCN_NPIS_MAX];
 	ri->ModuleId = &m->module_id;
 	/* Both characteristics structures share their first five fields' layout. */
 	NPI_CLIENT_CHARACTERISTICS *any = &m->chars.client;
