@@ -242,7 +242,7 @@ static bool swarm_chance(struct choice *c, enum choice_kind kind, uint32_t num, 
 
 /* choice_thread: keep the running thread unless the run's preemption chance
  * hits; a choice without the running thread among the options is uniform. */
-static uint32_t swarm_thread(struct choice *c, uint32_t n, bool current_first)
+__attribute__((noinline)) static uint32_t swarm_thread(struct choice *c, uint32_t n, bool current_first)
 {
 	if (!current_first || c->swarm_switch == 0) /* level 0: uniform, as plain random */
 		return c->swarm_bytes ? swarm_u8(c) % n : prng_bounded(c->prng, n);
@@ -420,7 +420,7 @@ static uint32_t pct_best(const struct choice *c, const uint8_t *ids, uint32_t n)
 	return best;
 }
 
-static uint32_t pct_thread(struct choice *c, const uint8_t *ids, uint32_t n, bool current_first)
+__attribute__((noinline)) static uint32_t pct_thread(struct choice *c, const uint8_t *ids, uint32_t n, bool current_first)
 {
 	for (uint32_t i = 0; i < n; i++)
 		if (ids[i] < CHOICE_THREADS_MAX && c->pct_prio[ids[i]] == 0)
@@ -438,6 +438,8 @@ static uint32_t pct_thread(struct choice *c, const uint8_t *ids, uint32_t n, boo
 	return pct_best(c, ids, n);
 }
 
+/* PCT's and swarm's pickers stay out of line (noinline): inlined, their
+ * registers made every pick under the other sources save and restore more. */
 uint32_t choice_thread(struct choice *c, const uint8_t *ids, uint32_t n, bool current_first)
 {
 	if (n <= 1)

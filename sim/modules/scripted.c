@@ -6,6 +6,7 @@
 #include "host/host.h"
 #include "kernel/kernel.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #include "core/assert.h"
@@ -55,10 +56,11 @@ static void binding_release(struct scripted_binding *b)
  * EV_NONE8 for any other module: `complete M peer=N` picks bindings by it. */
 static uint8_t scripted_module_of(const struct scripted_run *r, const NPI_REGISTRATION_INSTANCE *ri)
 {
-	for (uint8_t i = 0; ri && ri->ModuleId && i < r->scn->nmodules; i++)
-		if (r->scn->modules[i].kind == MODULE_SCRIPTED &&
-		    memcmp(&r->modules[i].module_id.Guid, &ri->ModuleId->Guid, sizeof(GUID)) == 0)
-			return i;
+	/* Only module i's GUID has Data1 = 0x6f6d0000 + i (module_init). */
+	uint32_t i = ri && ri->ModuleId ? ri->ModuleId->Guid.Data1 - 0x6f6d0000u : UINT32_MAX;
+	if (i < r->scn->nmodules && r->scn->modules[i].kind == MODULE_SCRIPTED &&
+	    memcmp(&r->modules[i].module_id.Guid, &ri->ModuleId->Guid, sizeof(GUID)) == 0)
+		return (uint8_t)i;
 	return EV_NONE8;
 }
 
@@ -261,7 +263,9 @@ static void cleanup(PVOID binding_context)
 static void module_init(struct scripted_run *r, struct scripted_module *m, uint8_t index)
 {
 	const struct scn_module *cfg = &r->scn->modules[index];
-	memset(m, 0, sizeof(*m));
+	/* bindings[] is read only below nbindings: not cleared (per run). */
+	memset(m, 0, offsetof(struct scripted_module, bindings));
+	m->nbindings = 0;
 	m->run = r;
 	m->index = index;
 	m->cfg = cfg;

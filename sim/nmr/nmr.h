@@ -63,6 +63,7 @@ struct nmr_reg {
 	const void *chars;     /* NPI_CLIENT_/NPI_PROVIDER_CHARACTERISTICS as registered */
 	void *context;         /* ClientContext / ProviderContext */
 	uint8_t nbindings;     /* bindings not yet freed (incl. attaching) */
+	uint8_t chars_copy;    /* the front's copy of chars (chars_of) + 1, 0: not found yet; checked on use */
 	uint32_t waiters;      /* bit per thread blocked in Wait */
 };
 
@@ -119,6 +120,7 @@ int nmr_model_describe_wait(const struct nmr_model *m, uint16_t slot, const char
 
 #define NMR_NPIS_MAX 8
 #define NMR_CHARS_COPIES (NMR_REGS_MAX * 2) /* registrations' characteristics kept per run (oldest reused) */
+_Static_assert(NMR_CHARS_COPIES < 255, "nmr_reg.chars_copy holds a copy's index + 1");
 
 struct nmr_front {
 	const struct nmr_registrar_ops *ops; /* the registrar under test */

@@ -16,10 +16,8 @@ struct nmr_front *nmr_front_current;
 
 void nmr_front_init(struct nmr_front *f, const struct nmr_registrar_ops *ops, void *impl, struct sched *s)
 {
-	/* Per run: the copies of characteristics are only read below
-	 * chars_used (zeroed here), and chars_keep writes every field it
-	 * reads, so the copies themselves are not cleared (they were most of a
-	 * run's setup stores). */
+	/* Per run: copies are read only below chars_used (zeroed here), so
+	 * they are not cleared (they were most of a run's setup stores). */
 	memset(f, 0, offsetof(struct nmr_front, chars_copy));
 	f->chars_next = 0;
 	f->ops = ops;
@@ -202,8 +200,7 @@ static void chars_keep(struct nmr_front *f, enum nmr_role role, const void *char
 	const NPI_REGISTRATION_INSTANCE *dri = chars_instance(role, chars);
 	/* chars_state above left them in the memo (register_common turned it on). */
 	bool engine = f->chars_memo.on && f->chars_memo.chars == chars && f->chars_memo.role == (uint8_t)role
-			      ? f->chars_memo.engine
-			      : f->engine_chars && f->engine_chars(f->engine_chars_ctx, role, chars);
+			      ? f->chars_memo.engine : f->engine_chars && f->engine_chars(f->engine_chars_ctx, role, chars);
 	int th = -1; /* the engine's own characteristics and IDs lie in no thread's stack */
 	if (!engine) {
 		th = drvmem_stack_thread(chars, role == NMR_CLIENT ? sizeof c->chars.client : sizeof c->chars.provider);
@@ -246,9 +243,6 @@ static void chars_keep(struct nmr_front *f, enum nmr_role role, const void *char
 	}
 }
 
-/* The characteristics registration r gave NMR, to read now: its own while
- * they are readable; else M03 (they were not kept valid until the
- * deregistration wait returned) and the copy taken at registration. */
 /* Characteristics on a stack: the frame that registered them still runs. */
 static bool stack_frame_live(const struct nmr_chars_copy *c)
 {
@@ -286,15 +280,20 @@ static __attribute__((noinline, cold)) const void *chars_unreadable(const struct
 	return c ? (const void *)&c->chars : r->chars;
 }
 
+static inline bool copy_of(const struct nmr_chars_copy *c, const struct nmr_reg *r) { return c->original == r->chars && c->module == r->module && c->role == r->role; }
+
+/* What NMR reads of r's chars now: its own while readable, else M03 and the copy kept. */
 static const void *chars_of(const struct nmr_reg *r)
 {
 	enum nmr_role role = (enum nmr_role)r->role;
 	struct nmr_front *f = nmr_front_current;
 	const struct nmr_chars_copy *c = NULL;
+	uint32_t hint = r->chars_copy - 1u; /* at most one copy matches (chars_keep reuses it) */
+	if (f && hint < f->chars_used && copy_of(&f->chars_copy[hint], r))
+		c = &f->chars_copy[hint];
 	for (uint32_t i = 0; f && i < f->chars_used && !c; i++)
-		if (f->chars_copy[i].original == r->chars && f->chars_copy[i].module == r->module &&
-		    f->chars_copy[i].role == r->role)
-			c = &f->chars_copy[i];
+		if (copy_of(&f->chars_copy[i], r))
+			c = &f->chars_copy[i], ((struct nmr_reg *)r)->chars_copy = (uint8_t)(i + 1); /* regs are never const */
 	/* Static data (the usual place) stays readable: no checks while the
 	 * ID pointers are the ones registered. */
 	if (c && c->stable) {
