@@ -12,8 +12,8 @@
 #   fuzz_scenario  the standalone target (-Dfuzzing_engine=none) over the
 #                  current tree's fuzz seeds (build/fuzz/seeds_fuzz_scenario,
 #                  the same bytes for both), PASSES passes in one process;
-#                  exec/s = runs / CPU seconds (user + sys: the machine may be
-#                  shared), best of ROUNDS rounds, the two revisions
+#                  exec/s = runs / CPU seconds (user + sys from getrusage:
+#                  the machine may be shared), best of ROUNDS rounds, the two revisions
 #                  alternating round by round;
 #   callgrind      if valgrind is installed: instructions per run of the
 #                  whole process and of run_scenario (inclusive), from a
@@ -29,7 +29,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 quick=0
 [ "${1:-}" = "--quick" ] && { quick=1; shift; }
 rev=${1:-72e1eb1}
-# CPU time is read at 10 ms resolution: 1000 passes make a round ~1.5 s.
+# A round of 1000 passes takes about 1.5 s of CPU time.
 passes=$([ $quick = 1 ] && echo 50 || echo 1000)
 rounds=$([ $quick = 1 ] && echo 2 || echo 5)
 switches=$([ $quick = 1 ] && echo 200000 || echo 2000000)
@@ -58,12 +58,23 @@ nseeds=$(find "$seeds" -maxdepth 1 -type f | wc -l)
 args=()
 for ((i = 0; i < passes; i++)); do args+=("$seeds"); done
 
-# exec/s of one round: PASSES passes over the seeds in one process.
+# exec/s of one round: PASSES passes over the seeds in one process. CPU
+# time from getrusage (microseconds; /usr/bin/time's 10 ms steps made equal
+# figures of close rates).
 rate() { # BIN
-	/usr/bin/time -f "%U %S" -o "$work/time" "$1" "${args[@]}" >/dev/null 2>"$work/out" ||
-		[ $? = 1 ] || { cat "$work/out" >&2; echo 0; return; }
-	python3 -c 'import sys; u, s = map(float, open(sys.argv[1]).read().split()[-2:]); n = int(sys.argv[2]); print(int(n / (u + s)) if u + s > 0 else 0)' \
-		"$work/time" $((passes * nseeds))
+	python3 - "$work/out" $((passes * nseeds)) "$1" "${args[@]}" <<'PY'
+import resource, subprocess, sys
+out, n, argv = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+with open(out, 'w') as err:
+    rc = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=err).returncode
+ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+cpu = ru.ru_utime + ru.ru_stime
+if rc not in (0, 1) or cpu <= 0:
+    sys.stderr.write(open(out).read())
+    print(0)
+else:
+    print(int(n / cpu))
+PY
 }
 best_rev=0 best_cur=0
 for ((r = 0; r < rounds; r++)); do
