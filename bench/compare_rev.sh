@@ -12,12 +12,14 @@
 #   fuzz_scenario  the standalone target (-Dfuzzing_engine=none) over the
 #                  current tree's fuzz seeds (build/fuzz/seeds_fuzz_scenario,
 #                  the same bytes for both), PASSES passes in one process;
-#                  exec/s = runs / CPU seconds (user + sys: the machine may be
-#                  shared), best of ROUNDS rounds, the two revisions
+#                  exec/s = runs / CPU seconds (user + sys from getrusage:
+#                  the machine may be shared), best of ROUNDS rounds, the two revisions
 #                  alternating round by round;
 #   callgrind      if valgrind is installed: instructions per run of the
-#                  whole process and of run_scenario (inclusive), 3 passes;
-#                  deterministic, unlike the clock on a loaded machine;
+#                  whole process and of run_scenario (inclusive), from a
+#                  4-pass process less a 1-pass one (the one-time setup on a
+#                  line of its own, not spread over the runs); deterministic,
+#                  unlike the clock on a loaded machine;
 #   bench_switch   ns per fiber_switch (its own best of 5 rounds) with
 #                  SWITCHES switches per round, and under callgrind the
 #                  instructions of fiber_switch per switch.
@@ -27,7 +29,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 quick=0
 [ "${1:-}" = "--quick" ] && { quick=1; shift; }
 rev=${1:-72e1eb1}
-# CPU time is read at 10 ms resolution: 1000 passes make a round ~1.5 s.
+# A round of 1000 passes takes about 1.5 s of CPU time.
 passes=$([ $quick = 1 ] && echo 50 || echo 1000)
 rounds=$([ $quick = 1 ] && echo 2 || echo 5)
 switches=$([ $quick = 1 ] && echo 200000 || echo 2000000)
@@ -56,12 +58,23 @@ nseeds=$(find "$seeds" -maxdepth 1 -type f | wc -l)
 args=()
 for ((i = 0; i < passes; i++)); do args+=("$seeds"); done
 
-# exec/s of one round: PASSES passes over the seeds in one process.
+# exec/s of one round: PASSES passes over the seeds in one process. CPU
+# time from getrusage (microseconds; /usr/bin/time's 10 ms steps made equal
+# figures of close rates).
 rate() { # BIN
-	/usr/bin/time -f "%U %S" -o "$work/time" "$1" "${args[@]}" >/dev/null 2>"$work/out" ||
-		[ $? = 1 ] || { cat "$work/out" >&2; echo 0; return; }
-	python3 -c 'import sys; u, s = map(float, open(sys.argv[1]).read().split()[-2:]); n = int(sys.argv[2]); print(int(n / (u + s)) if u + s > 0 else 0)' \
-		"$work/time" $((passes * nseeds))
+	python3 - "$work/out" $((passes * nseeds)) "$1" "${args[@]}" <<'PY'
+import resource, subprocess, sys
+out, n, argv = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+with open(out, 'w') as err:
+    rc = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=err).returncode
+ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+cpu = ru.ru_utime + ru.ru_stime
+if rc not in (0, 1) or cpu <= 0:
+    sys.stderr.write(open(out).read())
+    print(0)
+else:
+    print(int(n / cpu))
+PY
 }
 best_rev=0 best_cur=0
 for ((r = 0; r < rounds; r++)); do
@@ -69,14 +82,26 @@ for ((r = 0; r < rounds; r++)); do
 	x=$(rate "$work/b-cur/fuzz/fuzz_scenario"); [ "$x" -gt "$best_cur" ] && best_cur=$x
 done
 
-# Instructions per run under callgrind (3 passes over the seeds).
-cg_fuzz() { # BIN -> "total run_scenario" per run
-	valgrind --tool=callgrind --callgrind-out-file="$work/cg.out" "$1" "$seeds" "$seeds" "$seeds" >/dev/null 2>&1
+# Instructions per run under callgrind: a process of 4 passes over the seeds
+# minus one of 1 pass, over 3 passes, so the one-time setup (the run arena,
+# the driver table) is not spread over the runs and a change to it is seen
+# on its own line (setup = the 1-pass process less one pass of runs).
+cg_counts() { # BIN PASSES -> "total run_scenario"
+	local args=() i
+	for ((i = 0; i < $2; i++)); do args+=("$seeds"); done
+	valgrind --tool=callgrind --callgrind-out-file="$work/cg.out" "$1" "${args[@]}" >/dev/null 2>&1
 	local total inc
 	total=$(callgrind_annotate "$work/cg.out" 2>/dev/null | sed -n 's/^ *\([0-9,]*\) .*PROGRAM TOTALS.*/\1/p' | tr -d ,)
 	inc=$(callgrind_annotate --inclusive=yes "$work/cg.out" 2>/dev/null |
 	      sed -n 's/^ *\([0-9,]*\) .*:run_scenario \[.*/\1/p' | head -1 | tr -d ,)
-	echo "$((total / (3 * nseeds))) $((${inc:-0} / (3 * nseeds)))"
+	echo "${total:-0} ${inc:-0}"
+}
+cg_fuzz() { # BIN -> "process run_scenario setup": per run, and the one-time setup
+	local t1 i1 t4 i4
+	read -r t1 i1 < <(cg_counts "$1" 1)
+	read -r t4 i4 < <(cg_counts "$1" 4)
+	local per=$(((t4 - t1) / (3 * nseeds)))
+	echo "$per $(((i4 - i1) / (3 * nseeds))) $((t1 - per * nseeds))"
 }
 # fiber_switch instructions per switch: the self cost of fiber_switch and
 # the assembly swap under callgrind, over its 5 fiber rounds of SWITCHES/100.
@@ -109,10 +134,11 @@ printf '%-44s %14s %14s %9s\n' "measure" "$rev" "current" "change"
 printf '%-44s %14s %14s %9s\n' "fuzz_scenario exec/s (CPU time, higher=better)" "$best_rev" "$best_cur" "$(pct "$best_rev" "$best_cur")"
 printf '%-44s %14s %14s %9s\n' "fiber_switch ns/switch (lower=better)" "$sw_rev" "$sw_cur" "$(pct "$sw_rev" "$sw_cur")"
 if command -v valgrind >/dev/null && command -v callgrind_annotate >/dev/null; then
-	read -r tot_rev inc_rev < <(cg_fuzz "$work/b-rev/fuzz/fuzz_scenario")
-	read -r tot_cur inc_cur < <(cg_fuzz "$work/b-cur/fuzz/fuzz_scenario")
+	read -r tot_rev inc_rev set_rev < <(cg_fuzz "$work/b-rev/fuzz/fuzz_scenario")
+	read -r tot_cur inc_cur set_cur < <(cg_fuzz "$work/b-cur/fuzz/fuzz_scenario")
 	printf '%-44s %14s %14s %9s\n' "fuzz_scenario instructions/run (process)" "$tot_rev" "$tot_cur" "$(pct "$tot_rev" "$tot_cur")"
 	printf '%-44s %14s %14s %9s\n' "fuzz_scenario instructions/run (run_scenario)" "$inc_rev" "$inc_cur" "$(pct "$inc_rev" "$inc_cur")"
+	printf '%-44s %14s %14s %9s\n' "fuzz_scenario setup instructions (once)" "$set_rev" "$set_cur" "$(pct "$set_rev" "$set_cur")"
 	cs_rev=$(cg_switch "$work/b-rev/bench/bench_switch")
 	cs_cur=$(cg_switch "$work/b-cur/bench/bench_switch")
 	printf '%-44s %14s %14s %9s\n' "fiber_switch instructions/switch" "$cs_rev" "$cs_cur" "$(pct "$cs_rev" "$cs_cur")"

@@ -249,7 +249,7 @@ static bool swarm_chance(struct choice *c, enum choice_kind kind, uint32_t num, 
 
 /* choice_thread: keep the running thread unless the run's preemption chance
  * hits; a choice without the running thread among the options is uniform. */
-static uint32_t swarm_thread(struct choice *c, uint32_t n, bool current_first)
+__attribute__((noinline)) static uint32_t swarm_thread(struct choice *c, uint32_t n, bool current_first)
 {
 	if (!current_first || c->swarm_switch == 0) /* level 0: uniform, as plain random */
 		return c->swarm_bytes ? swarm_u8(c) % n : prng_bounded(c->prng, n);
@@ -272,7 +272,7 @@ static inline void record(struct choice *c, enum choice_kind kind, uint32_t n, u
 	c->count++;
 }
 
-static uint32_t from_bytes(struct choice *c, uint32_t n)
+static inline uint32_t from_bytes(struct choice *c, uint32_t n)
 {
 	/* bytes past the end read as 0 */
 	uint32_t raw = 0;
@@ -312,8 +312,20 @@ static uint32_t from_replay(struct choice *c, enum choice_kind kind, uint32_t n,
 	return r->value;
 }
 
+static uint32_t source_other(struct choice *c, enum choice_kind kind, uint32_t n, uint8_t *flags);
+
 /* The value for choice index c->count under every source but PCT threads. */
 static inline uint32_t source(struct choice *c, enum choice_kind kind, uint32_t n, uint8_t *flags)
+{
+	/* The fuzzers' source first and inline: the switch below inlines the
+	 * others (swarm's is large), and as one out-of-line function it cost
+	 * the byte source three times its own work in spills. */
+	if (c->mode == CHOICE_BYTES)
+		return from_bytes(c, n);
+	return source_other(c, kind, n, flags);
+}
+
+__attribute__((noinline)) static uint32_t source_other(struct choice *c, enum choice_kind kind, uint32_t n, uint8_t *flags)
 {
 	switch (c->mode) {
 	case CHOICE_BYTES:
@@ -417,7 +429,7 @@ static uint32_t pct_best(const struct choice *c, const uint8_t *ids, uint32_t n)
 	return best;
 }
 
-static uint32_t pct_thread(struct choice *c, const uint8_t *ids, uint32_t n, bool current_first)
+__attribute__((noinline)) static uint32_t pct_thread(struct choice *c, const uint8_t *ids, uint32_t n, bool current_first)
 {
 	for (uint32_t i = 0; i < n; i++)
 		if (ids[i] < CHOICE_THREADS_MAX && c->pct_prio[ids[i]] == 0)
@@ -435,6 +447,8 @@ static uint32_t pct_thread(struct choice *c, const uint8_t *ids, uint32_t n, boo
 	return pct_best(c, ids, n);
 }
 
+/* PCT's and swarm's pickers stay out of line (noinline): inlined, their
+ * registers made every pick under the other sources save and restore more. */
 uint32_t choice_thread(struct choice *c, const uint8_t *ids, uint32_t n, bool current_first)
 {
 	if (n <= 1)

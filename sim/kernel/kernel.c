@@ -353,7 +353,7 @@ static uint8_t enter_kind_of(uint8_t exit_kind)
  * orders its state changes and the callbacks it delivers after them); a
  * driver's DriverEntry returning is visible to its Unload (the I/O manager
  * serialises them). */
-static void race_on_event(struct kernel *k, const struct event *e)
+__attribute__((noinline)) static void race_on_event(struct kernel *k, const struct event *e)
 {
 	switch (e->kind) {
 	case EV_API_ENTER:
@@ -383,6 +383,8 @@ static void race_on_event(struct kernel *k, const struct event *e)
 	}
 }
 
+static void frame_exit(struct kernel *k, const struct event *e, struct kernel_thread *kt);
+
 void kernel_on_event(void *ctx, const struct event *e)
 {
 	struct kernel *k = ctx;
@@ -403,37 +405,53 @@ void kernel_on_event(void *ctx, const struct event *e)
 			kt->depth++;
 		return;
 	case EV_CB_EXIT: case EV_UNLOAD_EXIT: case EV_LOAD_EXIT:
-		break;
+		frame_exit(k, e, kt);
+		return;
 	default:
 		return;
 	}
+}
+
+/* A frame's K02/K01 findings; cold: correct drivers never get here. */
+__attribute__((noinline, cold)) static void frame_report(struct kernel *k, const struct event *e,
+							 const struct kernel_thread *kt, const struct kernel_frame *f)
+{
+	char nb[8];
+	const char *routine = e->kind == EV_CB_EXIT ? nmr_cb_name((enum nmr_cb)e->what) :
+			      e->kind == EV_UNLOAD_EXIT ? "Unload" : "DriverEntry";
+	enum ke_api site = e->kind == EV_CB_EXIT ? KE_CallbackReturn :
+			   e->kind == EV_UNLOAD_EXIT ? KE_UnloadReturn : KE_DriverEntryReturn;
+	if (kt->locks_held > f->locks) {
+		char detail[160];
+		snprintf(detail, sizeof detail, "%s of %s returned holding %u lock(s) it acquired", routine,
+			 kernel_module_name(k, e->module, nb), (unsigned)(kt->locks_held - f->locks));
+		oracle_report(k->oracle, RULE_K02, SITE_KERNEL, (uint8_t)site, e->module, e->thread, EV_NONE16, 0, detail);
+	}
+	if (e->irql != f->irql) {
+		char detail[160];
+		snprintf(detail, sizeof detail, "%s of %s returned at IRQL %u; it was entered at IRQL %u", routine,
+			 kernel_module_name(k, e->module, nb), e->irql, f->irql);
+		oracle_report(k->oracle, RULE_K01, SITE_KERNEL, (uint8_t)site, e->module, e->thread, EV_NONE16, 0, detail);
+	}
+}
+
+/* A callback, Unload or DriverEntry returned: K02 and K01 against its
+ * frame. The reports are out of line (frame_report): their buffers made
+ * every event's hook save and restore registers. */
+static void frame_exit(struct kernel *k, const struct event *e, struct kernel_thread *kt)
+{
 	if (kt->depth == 0)
 		return;
 	if (kt->depth > KERNEL_FRAMES_MAX) {
 		kt->depth--;
 		return;
 	}
-	struct kernel_frame *f = &kt->frames[kt->depth - 1];
+	const struct kernel_frame *f = &kt->frames[kt->depth - 1];
 	if (f->kind != enter_kind_of(e->kind))
 		return;
 	kt->depth--;
-	char nb[8];
-	const char *routine = e->kind == EV_CB_EXIT ? nmr_cb_name((enum nmr_cb)e->what) :
-			      e->kind == EV_UNLOAD_EXIT ? "Unload" : "DriverEntry";
-	enum ke_api site = e->kind == EV_CB_EXIT ? KE_CallbackReturn :
-			   e->kind == EV_UNLOAD_EXIT ? KE_UnloadReturn : KE_DriverEntryReturn;
-	if (kt->locks_held > f->locks && k->oracle) {
-		char detail[160];
-		snprintf(detail, sizeof detail, "%s of %s returned holding %u lock(s) it acquired", routine,
-			 kernel_module_name(k, e->module, nb), (unsigned)(kt->locks_held - f->locks));
-		oracle_report(k->oracle, RULE_K02, SITE_KERNEL, (uint8_t)site, e->module, e->thread, EV_NONE16, 0, detail);
-	}
-	if (e->irql != f->irql && k->oracle) {
-		char detail[160];
-		snprintf(detail, sizeof detail, "%s of %s returned at IRQL %u; it was entered at IRQL %u", routine,
-			 kernel_module_name(k, e->module, nb), e->irql, f->irql);
-		oracle_report(k->oracle, RULE_K01, SITE_KERNEL, (uint8_t)site, e->module, e->thread, EV_NONE16, 0, detail);
-	}
+	if ((kt->locks_held > f->locks || e->irql != f->irql) && k->oracle)
+		frame_report(k, e, kt, f);
 }
 
 void kernel_code_site(const struct kernel *k, const struct sim_thread *t, uint8_t *kind, uint8_t *site,

@@ -6,6 +6,7 @@
 #include "host/host.h"
 #include "kernel/kernel.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #include "core/assert.h"
@@ -13,14 +14,6 @@
 #include "trace/trace.h"
 
 struct scripted_run *scripted_current;
-
-/* The NPIs a scenario can name: index -> NPIID. */
-static const GUID npi_guids[SCN_NPIS_MAX] = {
-	{ 0x2227e804, 0x8d8b, 0x11d4, { 0xab, 0xad, 0x00, 0x90, 0x27, 0x71, 0x9e, 0x01 } },
-	{ 0x2227e804, 0x8d8b, 0x11d4, { 0xab, 0xad, 0x00, 0x90, 0x27, 0x71, 0x9e, 0x02 } },
-	{ 0x2227e804, 0x8d8b, 0x11d4, { 0xab, 0xad, 0x00, 0x90, 0x27, 0x71, 0x9e, 0x03 } },
-	{ 0x2227e804, 0x8d8b, 0x11d4, { 0xab, 0xad, 0x00, 0x90, 0x27, 0x71, 0x9e, 0x04 } },
-};
 
 /* The scripted NPI's dispatch table: one function. */
 struct scripted_dispatch {
@@ -63,10 +56,11 @@ static void binding_release(struct scripted_binding *b)
  * EV_NONE8 for any other module: `complete M peer=N` picks bindings by it. */
 static uint8_t scripted_module_of(const struct scripted_run *r, const NPI_REGISTRATION_INSTANCE *ri)
 {
-	for (uint8_t i = 0; ri && ri->ModuleId && i < r->scn->nmodules; i++)
-		if (r->scn->modules[i].kind == MODULE_SCRIPTED &&
-		    memcmp(&r->modules[i].module_id.Guid, &ri->ModuleId->Guid, sizeof(GUID)) == 0)
-			return i;
+	/* Only module i's GUID has Data1 = 0x6f6d0000 + i (module_init). */
+	uint32_t i = ri && ri->ModuleId ? ri->ModuleId->Guid.Data1 - 0x6f6d0000u : UINT32_MAX;
+	if (i < r->scn->nmodules && r->scn->modules[i].kind == MODULE_SCRIPTED &&
+	    memcmp(&r->modules[i].module_id.Guid, &ri->ModuleId->Guid, sizeof(GUID)) == 0)
+		return (uint8_t)i;
 	return EV_NONE8;
 }
 
@@ -269,7 +263,9 @@ static void cleanup(PVOID binding_context)
 static void module_init(struct scripted_run *r, struct scripted_module *m, uint8_t index)
 {
 	const struct scn_module *cfg = &r->scn->modules[index];
-	memset(m, 0, sizeof(*m));
+	/* bindings[] is read only below nbindings: not cleared (per run). */
+	memset(m, 0, offsetof(struct scripted_module, bindings));
+	m->nbindings = 0;
 	m->run = r;
 	m->index = index;
 	m->cfg = cfg;
@@ -293,7 +289,7 @@ static void module_init(struct scripted_run *r, struct scripted_module *m, uint8
 		ri = &p->ProviderRegistrationInstance;
 	}
 	ri->Size = sizeof(*ri);
-	ri->NpiId = (PNPIID)&npi_guids[cfg->npi % SCN_NPIS_MAX];
+	ri->NpiId = (PNPIID)&scripted_npi_guids[cfg->npi % SCN_NPIS_MAX];
 	ri->ModuleId = &m->module_id;
 	/* Both characteristics structures share their first five fields' layout. */
 	NPI_CLIENT_CHARACTERISTICS *any = &m->chars.client;

@@ -10,6 +10,7 @@
 
 #include "core/config.h"
 #include "netioddk.h"
+#include "nmr/nmr.h"
 #include "scenario/scenario.h"
 #include "sched/sched.h"
 
@@ -76,6 +77,11 @@ struct scripted_run {
 };
 
 void scripted_init(struct scripted_run *r, struct sched *s, const struct scenario *scn);
+/* Whether chars are a scripted module's characteristics (with their IDs),
+ * engine memory readable the whole run (nmr_front.engine_chars; run = the
+ * scripted_run). scripted_ids.c, with the NPIs a scenario names. */
+extern const GUID scripted_npi_guids[SCN_NPIS_MAX];
+bool scripted_owns_chars(const void *run, enum nmr_role role, const void *chars);
 /* Body of scripted thread k (arg = (void *)(uintptr_t)k). */
 void scripted_thread(struct sched *s, void *arg);
 /* Body of the system worker (arg = the scripted_run). */

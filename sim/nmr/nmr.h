@@ -63,6 +63,7 @@ struct nmr_reg {
 	const void *chars;     /* NPI_CLIENT_/NPI_PROVIDER_CHARACTERISTICS as registered */
 	void *context;         /* ClientContext / ProviderContext */
 	uint8_t nbindings;     /* bindings not yet freed (incl. attaching) */
+	uint8_t chars_copy;    /* the front's copy of chars (chars_of) + 1, 0: not found yet; checked on use */
 	uint32_t waiters;      /* bit per thread blocked in Wait */
 };
 
@@ -119,6 +120,7 @@ int nmr_model_describe_wait(const struct nmr_model *m, uint16_t slot, const char
 
 #define NMR_NPIS_MAX 8
 #define NMR_CHARS_COPIES (NMR_REGS_MAX * 2) /* registrations' characteristics kept per run (oldest reused) */
+_Static_assert(NMR_CHARS_COPIES < 255, "nmr_reg.chars_copy holds a copy's index + 1");
 
 struct nmr_front {
 	const struct nmr_registrar_ops *ops; /* the registrar under test */
@@ -138,6 +140,7 @@ struct nmr_front {
 		const void *chars;      /* checked (NULL: none yet) */
 		uint8_t role;
 		uint8_t state;          /* enum drvmem_state of that check */
+		bool engine;            /* chars are the engine's own (engine_chars): no check made */
 	} chars_memo;
 	/* Per thread: the client attach callback it is delivering, so that
 	 * NmrClientAttachProvider can wrap the provider's dispatch table. */
@@ -150,6 +153,13 @@ struct nmr_front {
 	/* Copies of the characteristics taken at NmrRegister* (nmr_api.c): when
 	 * a driver did not keep its own valid (M03), the engine reads these
 	 * instead of a dead stack frame or freed pool. */
+	/* Characteristics the engine itself registered (a scripted module's,
+	 * with IDs in engine memory): readable the whole run, so no memory
+	 * checks (what drvmem_check would say of them). Installed by the run
+	 * after nmr_front_init; NULL: check every pointer. */
+	bool (*engine_chars)(const void *ctx, enum nmr_role role, const void *chars);
+	const void *engine_chars_ctx;
+	uint32_t chars_used;       /* entries taken (in order, from 0): the rest are unused */
 	struct nmr_chars_copy {
 		const void *original;  /* the driver's pointer, NULL: entry unused */
 		uint8_t module, role;

@@ -16,13 +16,9 @@ struct nmr_front *nmr_front_current;
 
 void nmr_front_init(struct nmr_front *f, const struct nmr_registrar_ops *ops, void *impl, struct sched *s)
 {
-	/* Per run: the copies of characteristics are only read where
-	 * `original` matches, and chars_keep writes every field it reads, so
-	 * only their `original` is cleared (the copies were most of a run's
-	 * setup stores). */
+	/* Per run: copies are read only below chars_used (zeroed here), so
+	 * they are not cleared (they were most of a run's setup stores). */
 	memset(f, 0, offsetof(struct nmr_front, chars_copy));
-	for (uint32_t i = 0; i < NMR_CHARS_COPIES; i++)
-		f->chars_copy[i].original = NULL;
 	f->chars_next = 0;
 	f->ops = ops;
 	f->impl = impl;
@@ -62,7 +58,8 @@ static enum drvmem_state chars_state(enum nmr_role role, const void *chars)
 	if (f->chars_memo.chars != chars || f->chars_memo.role != (uint8_t)role) {
 		f->chars_memo.chars = chars;
 		f->chars_memo.role = (uint8_t)role;
-		f->chars_memo.state = (uint8_t)chars_check(role, chars);
+		f->chars_memo.engine = f->engine_chars && f->engine_chars(f->engine_chars_ctx, role, chars);
+		f->chars_memo.state = (uint8_t)(f->chars_memo.engine ? DRVMEM_OK : chars_check(role, chars));
 	}
 	return (enum drvmem_state)f->chars_memo.state;
 }
@@ -189,21 +186,29 @@ static void chars_keep(struct nmr_front *f, enum nmr_role role, const void *char
 	/* This registration's copy, else the first unused one: entries are
 	 * taken in order and never given back within a run, so none matches
 	 * past the first unused. */
-	for (uint32_t i = 0; i < NMR_CHARS_COPIES && !c; i++)
-		if (!f->chars_copy[i].original || (f->chars_copy[i].original == chars &&
-						   f->chars_copy[i].module == module && f->chars_copy[i].role == role))
+	for (uint32_t i = 0; i < f->chars_used && !c; i++)
+		if (f->chars_copy[i].original == chars && f->chars_copy[i].module == module &&
+		    f->chars_copy[i].role == role)
 			c = &f->chars_copy[i];
+	if (!c && f->chars_used < NMR_CHARS_COPIES)
+		c = &f->chars_copy[f->chars_used++];
 	if (!c)
 		c = &f->chars_copy[f->chars_next++ % NMR_CHARS_COPIES];
 	c->original = chars;
 	c->module = module;
 	c->role = (uint8_t)role;
 	const NPI_REGISTRATION_INSTANCE *dri = chars_instance(role, chars);
-	int th = drvmem_stack_thread(chars, role == NMR_CLIENT ? sizeof c->chars.client : sizeof c->chars.provider);
-	if (th < 0 && dri->NpiId)
-		th = drvmem_stack_thread(dri->NpiId, sizeof(NPIID));
-	if (th < 0 && dri->ModuleId)
-		th = drvmem_stack_thread(dri->ModuleId, sizeof(NPI_MODULEID));
+	/* chars_state above left them in the memo (register_common turned it on). */
+	bool engine = f->chars_memo.on && f->chars_memo.chars == chars && f->chars_memo.role == (uint8_t)role
+			      ? f->chars_memo.engine : f->engine_chars && f->engine_chars(f->engine_chars_ctx, role, chars);
+	int th = -1; /* the engine's own characteristics and IDs lie in no thread's stack */
+	if (!engine) {
+		th = drvmem_stack_thread(chars, role == NMR_CLIENT ? sizeof c->chars.client : sizeof c->chars.provider);
+		if (th < 0 && dri->NpiId)
+			th = drvmem_stack_thread(dri->NpiId, sizeof(NPIID));
+		if (th < 0 && dri->ModuleId)
+			th = drvmem_stack_thread(dri->ModuleId, sizeof(NPI_MODULEID));
+	}
 	c->stack_thread = (int8_t)th;
 	c->npi_ptr = dri->NpiId;
 	c->module_ptr = dri->ModuleId;
@@ -238,9 +243,6 @@ static void chars_keep(struct nmr_front *f, enum nmr_role role, const void *char
 	}
 }
 
-/* The characteristics registration r gave NMR, to read now: its own while
- * they are readable; else M03 (they were not kept valid until the
- * deregistration wait returned) and the copy taken at registration. */
 /* Characteristics on a stack: the frame that registered them still runs. */
 static bool stack_frame_live(const struct nmr_chars_copy *c)
 {
@@ -278,15 +280,20 @@ static __attribute__((noinline, cold)) const void *chars_unreadable(const struct
 	return c ? (const void *)&c->chars : r->chars;
 }
 
+static inline bool copy_of(const struct nmr_chars_copy *c, const struct nmr_reg *r) { return c->original == r->chars && c->module == r->module && c->role == r->role; }
+
+/* What NMR reads of r's chars now: its own while readable, else M03 and the copy kept. */
 static const void *chars_of(const struct nmr_reg *r)
 {
 	enum nmr_role role = (enum nmr_role)r->role;
 	struct nmr_front *f = nmr_front_current;
 	const struct nmr_chars_copy *c = NULL;
-	for (uint32_t i = 0; f && i < NMR_CHARS_COPIES && !c; i++)
-		if (f->chars_copy[i].original == r->chars && f->chars_copy[i].module == r->module &&
-		    f->chars_copy[i].role == r->role)
-			c = &f->chars_copy[i];
+	uint32_t hint = r->chars_copy - 1u; /* at most one copy matches (chars_keep reuses it) */
+	if (f && hint < f->chars_used && copy_of(&f->chars_copy[hint], r))
+		c = &f->chars_copy[hint];
+	for (uint32_t i = 0; f && i < f->chars_used && !c; i++)
+		if (copy_of(&f->chars_copy[i], r))
+			c = &f->chars_copy[i], ((struct nmr_reg *)r)->chars_copy = (uint8_t)(i + 1); /* regs are never const */
 	/* Static data (the usual place) stays readable: no checks while the
 	 * ID pointers are the ones registered. */
 	if (c && c->stable) {

@@ -247,6 +247,8 @@ struct run_result run_scenario(struct runner *r, const struct scenario *s, const
 	guard_init(&st->guard, &st->sched);
 	st->front.guard = &st->guard;
 	scripted_init(&st->scripted, &st->sched, s);
+	st->front.engine_chars = scripted_owns_chars;
+	st->front.engine_chars_ctx = &st->scripted;
 	host_run_init(&st->host, &st->sched, s);
 	/* Faults: the same ratio injects NMR failures (F6) and pool failures. */
 	kernel_init(&st->kernel, &st->sched, &st->choice, &st->oracle, s->fault_num, s->fault_den);

@@ -194,6 +194,11 @@ int scn_unload_unreachable(const struct scenario *s, const char **why)
 {
 	/* Per driver module: threads that load it, and whether the op's own
 	 * thread loaded it yet (ops are grouped by thread, in order). */
+	bool drivers = false; /* only driver modules' ops are judged (fuzz_scenario's inputs have none) */
+	for (unsigned m = 0; m < s->nmodules && m < SCN_MODULES_MAX; m++)
+		drivers |= s->modules[m].kind == MODULE_DRIVER;
+	if (!drivers)
+		return -1;
 	uint8_t loaders[SCN_MODULES_MAX] = { 0 }, seen[SCN_MODULES_MAX] = { 0 };
 	unsigned nops = s->nops < SCN_OPS_MAX ? s->nops : SCN_OPS_MAX;
 	_Static_assert(SCN_THREADS_MAX <= 8, "a thread mask is a byte");

@@ -160,6 +160,26 @@ static void por_begin(struct sched *s, const uint8_t *ids, uint32_t n, bool cur_
 
 /* Pick the next thread among the runnable ones (option 0: the running one,
  * when it can go on) and switch to it. */
+/* Nothing runnable: time moves, the drain starts, or the run ends. True:
+ * pick again. Out of line, so the hot pick keeps its registers. */
+static __attribute__((noinline)) bool pick_none(struct sched *s)
+{
+	if (s->on_stall && s->on_stall(s, s->hook_ctx)) {
+		sched_touch_wild(s, POR_WHY_STALL); /* time moved: what runs next depends on every step */
+		return true;
+	}
+	if (blocked_for_good(s)) {
+		end_run(s, OUTCOME_DEADLOCK);
+		return false;
+	}
+	if (s->on_idle && s->on_idle(s, s->on_idle_ctx)) {
+		sched_touch_wild(s, POR_WHY_IDLE); /* the drain starts once nothing else runs */
+		return true;
+	}
+	end_run(s, OUTCOME_DONE);
+	return false;
+}
+
 static void pick_next(struct sched *s)
 {
 	for (;;) {
@@ -179,19 +199,8 @@ static void pick_next(struct sched *s)
 				ids[n++] = id;
 		}
 		if (n == 0) {
-			if (s->on_stall && s->on_stall(s, s->hook_ctx)) {
-				sched_touch_wild(s, POR_WHY_STALL); /* time moved: what runs next depends on every step */
+			if (pick_none(s))
 				continue;
-			}
-			if (blocked_for_good(s)) {
-				end_run(s, OUTCOME_DEADLOCK);
-				return;
-			}
-			if (s->on_idle && s->on_idle(s, s->on_idle_ctx)) {
-				sched_touch_wild(s, POR_WHY_IDLE); /* the drain starts once nothing else runs */
-				continue;
-			}
-			end_run(s, OUTCOME_DONE);
 			return;
 		}
 		if (n > 1 && s->por && s->por->sample) /* partial order sampling: redraw what conflicts */
