@@ -500,8 +500,7 @@ static struct cb_frame cb_enter(struct sched *s, enum nmr_cb cb, const struct nm
 	t->module = self->module;
 	struct event e = { .kind = EV_CB_ENTER, .what = (uint8_t)cb, .module = self->module,
 			   .peer = peer ? peer->module : EV_NONE8, .binding = slot, .handle = bh,
-			   .reg = self->handle, .arg = arg,
-			   .aux = chars_digest((enum nmr_role)self->role, chars_of(self)),
+			   .reg = self->handle, .arg = arg, .aux = chars_digest((enum nmr_role)self->role, chars_of(self)),
 			   .peer_reg = peer ? peer->handle : 0 };
 	sched_emit(s, &e);
 	return fr;
