@@ -512,8 +512,7 @@ static void cb_exit(struct sched *s, struct cb_frame fr, enum nmr_cb cb, const s
 	struct sim_thread *t = s->current;
 	struct event e = { .kind = EV_CB_EXIT, .what = (uint8_t)cb, .module = self->module,
 			   .peer = peer ? peer->module : EV_NONE8, .binding = slot, .handle = bh,
-			   .reg = self->handle, .status = st, .arg = arg, .aux = aux,
-			   .peer_reg = peer ? peer->handle : 0 };
+			   .reg = self->handle, .status = st, .arg = arg, .aux = aux, .peer_reg = peer ? peer->handle : 0 };
 	sched_emit(s, &e);
 	t->module = fr.saved_module;
 	if (t->irql != fr.saved_irql)
