@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/assert.h"
+#include "scenario/scenario_text.h"
 #include "wdm.h"
 
 #define SERVICES_KEY "\\registry\\machine\\system\\currentcontrolset\\services\\"
@@ -161,12 +162,6 @@ static int utf16(struct rp *r, struct reg_value *v, const char *s, size_t n)
 	return 0;
 }
 
-static int hexval(char c)
-{
-	c = lower(c);
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 /* {xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx}: the GUID's bytes in memory order
  * (Data1..Data3 little-endian, Data4 as written). */
 static int guid(struct rp *r, struct reg_value *v, const char *s, size_t n)
@@ -182,7 +177,7 @@ static int guid(struct rp *r, struct reg_value *v, const char *s, size_t n)
 				return fail_tok(r, "'%s' is not a {GUID}", s, n);
 			continue;
 		}
-		int h = hexval(s[i]), l = hexval(s[i + 1]);
+		int h = stx_hexval(s[i]), l = stx_hexval(s[i + 1]);
 		if (h < 0 || l < 0)
 			return fail_tok(r, "'%s' is not a {GUID}", s, n);
 		hex[k++] = (uint8_t)(h << 4 | l);
@@ -232,7 +227,7 @@ static int data(struct rp *r, struct reg_value *v)
 			if (n % 2)
 				return fail_tok(r, "'%s': hex bytes come in pairs of digits", t, n);
 			for (size_t i = 0; i < n; i += 2) {
-				int h = hexval(t[i]), l = hexval(t[i + 1]);
+				int h = stx_hexval(t[i]), l = stx_hexval(t[i + 1]);
 				if (h < 0 || l < 0)
 					return fail_tok(r, "'%s' is not hex bytes (or a {GUID})", t, n);
 				uint8_t b = (uint8_t)(h << 4 | l);
