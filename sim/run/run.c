@@ -232,8 +232,10 @@ struct run_result run_scenario(struct runner *r, const struct scenario *s, const
 		 * access (host/memaccess.c); the others' code is one location. */
 		uint32_t hosted = 0;
 		for (uint32_t i = 0; i < s->nmodules && i < 32; i++) {
-			const struct image_rec *img = s->modules[i].kind == MODULE_DRIVER ? image_get(s->modules[i].driver) : NULL;
-			if (s->modules[i].kind == MODULE_DRIVER && !(img && img->access_checked))
+			if (s->modules[i].kind != MODULE_DRIVER)
+				continue;
+			const struct image_rec *img = image_get(s->modules[i].driver);
+			if (!img || !img->access_checked)
 				hosted |= 1u << i;
 		}
 		por_log_init(&st->por, st->por_steps, RUN_POR_STEPS, hosted);

@@ -158,8 +158,6 @@ static void por_begin(struct sched *s, const uint8_t *ids, uint32_t n, bool cur_
 		por_log_wild(s->por, POR_WHY_DEADLINE);
 }
 
-/* Pick the next thread among the runnable ones (option 0: the running one,
- * when it can go on) and switch to it. */
 /* Nothing runnable: time moves, the drain starts, or the run ends. True:
  * pick again. Out of line, so the hot pick keeps its registers. */
 static __attribute__((noinline)) bool pick_none(struct sched *s)
@@ -180,6 +178,8 @@ static __attribute__((noinline)) bool pick_none(struct sched *s)
 	return false;
 }
 
+/* Pick the next thread among the runnable ones (option 0: the running one,
+ * when it can go on) and switch to it. */
 static void pick_next(struct sched *s)
 {
 	for (;;) {
