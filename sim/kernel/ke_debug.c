@@ -179,6 +179,9 @@ ULONG vDbgPrintEx(ULONG ComponentId, ULONG Level, PCCH Format, va_list arglist)
 	(void)ComponentId;
 	(void)Level;
 	struct kernel *k = kernel_get();
+	/* Driver code that runs after its Unload returned is K06. Not a
+	 * scheduling point: logging would multiply every driver's schedules. */
+	kernel_check_alive(k, KE_DbgPrint);
 	char text[TRACE_MESSAGE_BYTES];
 	struct out o = { text, sizeof text, 0 };
 	text[0] = '\0';

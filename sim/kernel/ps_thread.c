@@ -93,7 +93,11 @@ static void system_thread(struct sched *s, void *arg)
 	kernel_emit(k, KE_SystemThread, kernel_thread_object_id(k, s->current->id), 0, 0);
 	kernel_sync_acquire(k, st);
 	st->routine(st->context);
-	/* Returning from the start routine ends the thread like PsTerminateSystemThread. */
+	/* Returning from the start routine ends the thread like
+	 * PsTerminateSystemThread; its last instructions are still driver
+	 * code, so Unload may run before them (why Unload must wait for the
+	 * thread object, not an event the routine sets). */
+	sched_point(s);
 	kernel_check_alive(k, KE_SystemThread);
 	if (s->current->irql != PASSIVE_LEVEL) {
 		kernel_report(k, RULE_K01, KE_SystemThread, 0, "a system thread of %s returned at IRQL %u",
