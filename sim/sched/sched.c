@@ -158,6 +158,18 @@ static void por_begin(struct sched *s, const uint8_t *ids, uint32_t n, bool cur_
 		por_log_wild(s->por, POR_WHY_DEADLINE);
 }
 
+/* pick_next's choice with the reduced search on: partial order sampling
+ * redraws what conflicts, the pick begins a step in the log. Out of line:
+ * without it (fuzzing) the hot pick saves fewer registers. */
+static __attribute__((noinline)) uint32_t pick_por(struct sched *s, const uint8_t *ids, uint32_t n, bool cur_first)
+{
+	if (n > 1 && s->por->sample)
+		s->choice->pos_redraw |= por_log_conflicts(s->por);
+	uint32_t k = n == 1 ? 0 : choice_thread(s->choice, ids, n, cur_first);
+	por_begin(s, ids, n, cur_first, k);
+	return k;
+}
+
 /* Nothing runnable: time moves, the drain starts, or the run ends. True:
  * pick again. Out of line, so the hot pick keeps its registers. */
 static __attribute__((noinline)) bool pick_none(struct sched *s)
@@ -203,17 +215,13 @@ static void pick_next(struct sched *s)
 				continue;
 			return;
 		}
-		if (n > 1 && s->por && s->por->sample) /* partial order sampling: redraw what conflicts */
-			s->choice->pos_redraw |= por_log_conflicts(s->por);
-		uint32_t k = n == 1 ? 0 : choice_thread(s->choice, ids, n, cur_first);
+		uint32_t k = s->por ? pick_por(s, ids, n, cur_first) : n == 1 ? 0 : choice_thread(s->choice, ids, n, cur_first);
 		/* The runnable set against the thread states: checked on the thread
 		 * picked (here) and where a bit changes (block, wake, finish), not
 		 * for every candidate of every pick (the hottest loop of a run). The
 		 * choice stream asserts k < n. */
 		struct sim_thread *next = &s->threads[ids[k]];
 		SIM_ASSERT(next->state == TS_RUNNABLE, "runnable set matches thread states");
-		if (s->por)
-			por_begin(s, ids, n, cur_first, k);
 		if (next != cur) {
 			struct event e = { .kind = EV_SWITCH, .module = next->module, .peer = EV_NONE8,
 					   .binding = EV_NONE16, .arg = cur ? cur->id : EV_NONE8 };

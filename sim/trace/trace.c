@@ -2,7 +2,9 @@
  * enums events carry are in names.c, rendering in trace_render.c. */
 #include "trace/trace.h"
 
+#include <stddef.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "scenario/scenario.h"
 
@@ -54,42 +56,53 @@ static inline uint64_t hash_word(uint64_t h, uint64_t w)
 	return h ^ (h >> 32);
 }
 
-/* Each field read once at its own width. The caller has just stored the
- * fields one by one (sched_emit writes step, thread and irql right before
- * the call); a load spanning several of those stores cannot be served from
- * the store buffer and stalls until they reach the cache, and compilers
- * merge adjacent field loads into such wide loads. volatile keeps the loads
- * apart (it changes no value: the hash is the same with or without it). */
-static inline uint64_t ld8(const uint8_t *p)
+/* Hash word i of an event (0-3). On a little-endian machine the four words
+ * are the event's first 32 bytes read as 64-bit words: the fields lie in the
+ * words' bit order without a gap (asserted below), so the same values come
+ * from four loads instead of thirteen loads, shifts and ors per event (the
+ * loads span several of the caller's field stores, which the store buffer
+ * cannot forward; measured against the field loads, fuzz_scenario's exec/s
+ * was the same within the shared machine's noise). Elsewhere they are built
+ * from the fields. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+_Static_assert(offsetof(struct event, step) == 0 && offsetof(struct event, kind) == 4 &&
+		       offsetof(struct event, thread) == 5 && offsetof(struct event, irql) == 6 &&
+		       offsetof(struct event, what) == 7 && offsetof(struct event, module) == 8 &&
+		       offsetof(struct event, peer) == 9 && offsetof(struct event, binding) == 10 &&
+		       offsetof(struct event, handle) == 12 && offsetof(struct event, reg) == 16 &&
+		       offsetof(struct event, status) == 20 && offsetof(struct event, arg) == 24 &&
+		       offsetof(struct event, aux) == 28,
+	       "the hashed fields fill the event's first four words in the hash's bit order");
+static inline uint64_t hash_word_of(const struct event *e, unsigned i)
 {
-	return *(const volatile uint8_t *)p;
+	uint64_t w; /* one scalar per word: an array of four went through the stack */
+	memcpy(&w, (const unsigned char *)e + 8 * i, sizeof w);
+	return w;
 }
-
-static inline uint64_t ld16(const uint16_t *p)
+#else
+static inline uint64_t hash_word_of(const struct event *e, unsigned i)
 {
-	return *(const volatile uint16_t *)p;
+	switch (i) {
+	case 0: return (uint64_t)e->step | (uint64_t)e->kind << 32 | (uint64_t)e->thread << 40 |
+		       (uint64_t)e->irql << 48 | (uint64_t)e->what << 56;
+	case 1: return (uint64_t)e->module | (uint64_t)e->peer << 8 | (uint64_t)e->binding << 16 |
+		       (uint64_t)e->handle << 32;
+	case 2: return (uint64_t)e->reg | (uint64_t)(uint32_t)e->status << 32;
+	default: return (uint64_t)e->arg | (uint64_t)e->aux << 32;
+	}
 }
-
-static inline uint64_t ld32(const uint32_t *p)
-{
-	return *(const volatile uint32_t *)p;
-}
+#endif
 
 void trace_emit(struct trace *t, const struct event *e)
 {
-	/* The event's 256 bits of fields as four words (never the struct's
-	 * bytes: padding, byte order). The packing is part of the trace format:
-	 * hashes are stored in trace files. */
-	uint64_t w0 = ld32(&e->step) | ld8(&e->kind) << 32 | ld8(&e->thread) << 40 | ld8(&e->irql) << 48 |
-		      ld8(&e->what) << 56;
-	uint64_t w1 = ld8(&e->module) | ld8(&e->peer) << 8 | ld16(&e->binding) << 16 | ld32(&e->handle) << 32;
-	uint64_t w2 = ld32(&e->reg) | ld32((const uint32_t *)&e->status) << 32; /* int32_t may be read as uint32_t */
-	uint64_t w3 = ld32(&e->arg) | ld32(&e->aux) << 32;
+	/* The event's 256 bits of fields as four words (see the top of
+	 * trace.h). The packing is part of the trace format: hashes are
+	 * stored in trace files. */
 	uint64_t h = t->hash;
-	h = hash_word(h, w0);
-	h = hash_word(h, w1);
-	h = hash_word(h, w2);
-	h = hash_word(h, w3);
+	h = hash_word(h, hash_word_of(e, 0));
+	h = hash_word(h, hash_word_of(e, 1));
+	h = hash_word(h, hash_word_of(e, 2));
+	h = hash_word(h, hash_word_of(e, 3));
 	t->hash = h;
 
 	if (t->count < t->events_cap) {
