@@ -26,6 +26,32 @@ for seed in 1 2 3 4 5; do
   grep -q "^verdict: clean" "$tmp/run.txt"
 done
 
+# The same values through ZwOpenKey / ZwQueryValueKey / ZwClose (acme_zwconfig.c,
+# built under the name acme_config so its service key is the file's).
+zw="acme_config=$root/tests/registry/acme_zwconfig.c"
+"$root/tools/nmrsim-build" --engine none --out "$tmp/zw" --registry "$root/tests/registry/acme_config.reg" "$zw" > "$tmp/zw.log" 2>&1 ||
+  { cat "$tmp/zw.log" >&2; exit 1; }
+for seed in 1 2 3; do
+  "$tmp/zw/build/replay/nmr-replay" --seed "$seed" "$tmp/zw/scenario.nmr" > "$tmp/run.txt"
+  grep -q "DriverEntry(acme_config) returns STATUS_SUCCESS" "$tmp/run.txt" ||
+    { cat "$tmp/run.txt" >&2; echo "ZwQueryValueKey must answer as documented" >&2; exit 1; }
+  grep -q "Name=acme (full information, 38 bytes)" "$tmp/run.txt"
+  grep -q "Level=3 through ZwQueryValueKey" "$tmp/run.txt"
+  grep -q "ZwQueryValueKey = STATUS_BUFFER_TOO_SMALL" "$tmp/run.txt"
+  grep -q "ZwQueryValueKey = STATUS_BUFFER_OVERFLOW" "$tmp/run.txt"
+  grep -q "ZwQueryValueKey = STATUS_OBJECT_NAME_NOT_FOUND" "$tmp/run.txt"
+  [ "$(grep -c "ZwClose" "$tmp/run.txt")" -eq 2 ]
+  grep -q "^verdict: clean" "$tmp/run.txt"
+done
+"$tmp/zw/build/tools/nmr-explore" --quiet --runs 500 --out "$tmp/zw-explore" "$tmp/zw/scenario.nmr" > "$tmp/explore.txt" ||
+  { cat "$tmp/explore.txt" >&2; exit 1; }
+# Without the file the service key is there (a driver's own) but Parameters is not.
+"$root/tools/nmrsim-build" --engine none --out "$tmp/zw-none" "$zw" > "$tmp/zw-none.log" 2>&1
+"$tmp/zw-none/build/replay/nmr-replay" "$tmp/zw-none/scenario.nmr" > "$tmp/run.txt" || true
+grep -q "DriverEntry(acme_config) returns STATUS_OBJECT_NAME_NOT_FOUND" "$tmp/run.txt" ||
+  { cat "$tmp/run.txt" >&2; echo "without the file Parameters must be missing" >&2; exit 1; }
+[ "$(grep -c "ZwOpenKey" "$tmp/run.txt")" -eq 2 ] && [ "$(grep -c "ZwClose" "$tmp/run.txt")" -eq 1 ]
+
 build without
 "$tmp/without/build/replay/nmr-replay" "$tmp/without/scenario.nmr" > "$tmp/run.txt"
 grep -Eq "DriverEntry\(acme_config\) returns (STATUS_OBJECT_NAME_NOT_FOUND|0xC0000034)" "$tmp/run.txt" ||

@@ -177,6 +177,14 @@ static void test_names(void)
 	CHECK(strcmp(ntstatus_name((int32_t)0xC000009Au, sb), "STATUS_INSUFFICIENT_RESOURCES") == 0);
 	CHECK(strcmp(ntstatus_name((int32_t)0xC0000008u, sb), "STATUS_INVALID_HANDLE") == 0);
 	CHECK(strcmp(ntstatus_name((int32_t)0xDEADBEEFu, sb), "0xDEADBEEF") == 0);
+	CHECK(strcmp(ntstatus_name((int32_t)0xC0000034u, sb), "STATUS_OBJECT_NAME_NOT_FOUND") == 0);
+	CHECK(strcmp(ntstatus_name((int32_t)0xC0000023u, sb), "STATUS_BUFFER_TOO_SMALL") == 0);
+	CHECK(strcmp(ntstatus_name((int32_t)0x80000005u, sb), "STATUS_BUFFER_OVERFLOW") == 0);
+	CHECK(strcmp(ntstatus_name((int32_t)0xC0000017u, sb), "STATUS_NO_MEMORY") == 0);
+	CHECK(strcmp(ntstatus_name(1, sb), "0x00000001") == 0); /* a BOOLEAN, not STATUS_WAIT_1 */
+	CHECK(nmr_api_returns_void(API_PROVIDER_DETACH_COMPLETE) && nmr_api_returns_void(API_CLIENT_DETACH_COMPLETE));
+	CHECK(!nmr_api_returns_void(API_DEREGISTER_CLIENT) && !nmr_api_returns_void(API_CLIENT_ATTACH_PROVIDER));
+	CHECK(ke_api_returns_void(KE_ExWaitForRundownProtectionRelease) && !ke_api_returns_void(KE_KeWaitForSingleObject));
 
 	scn_init(&scn);
 	scn.nthreads = 2;
@@ -287,6 +295,37 @@ static void test_text(void)
 	CHECK(strstr(a, "not kept") == NULL);
 	free(a);
 	free(b);
+
+	/* VOID routines show no return value; statuses by name. */
+	struct event vs[6];
+	unsigned nv = 0;
+	struct event e = ev(1, EV_API_ENTER, 0, API_PROVIDER_DETACH_COMPLETE, 1);
+	e.handle = 0x02000001;
+	vs[nv++] = e;
+	e = ev(2, EV_API_EXIT, 0, API_PROVIDER_DETACH_COMPLETE, 1);
+	vs[nv++] = e;
+	e = ev(3, EV_KERNEL, 0, KE_ExWaitForRundownProtectionRelease, 1);
+	e.arg = 4; e.status = 0x103;
+	vs[nv++] = e;
+	e = ev(4, EV_KERNEL, 0, KE_KeWaitForSingleObject, 1);
+	e.arg = 5; e.status = 0x102;
+	vs[nv++] = e;
+	e = ev(5, EV_LOAD_EXIT, 0, 0, 0);
+	e.status = (int32_t)0xC0000034u;
+	vs[nv++] = e;
+	trace_init(&t, store, 32, NULL, NULL);
+	for (unsigned i = 0; i < nv; i++)
+		trace_emit(&t, &vs[i]);
+	a = render(0, &t);
+	CHECK(strstr(a, "<- NmrProviderDetachClientComplete returns\n") != NULL);
+	CHECK(strstr(a, "NmrProviderDetachClientComplete = ") == NULL);
+	CHECK(strstr(a, "ExWaitForRundownProtectionRelease #4 waits\n") != NULL);
+	CHECK(strstr(a, "KeWaitForSingleObject #5 = STATUS_TIMEOUT\n") != NULL);
+	CHECK(strstr(a, "returns STATUS_OBJECT_NAME_NOT_FOUND\n") != NULL);
+	free(a);
+	a = render(1, &t);
+	CHECK(strstr(a, "\"status\"") == NULL); /* the Complete's exit has no status arg */
+	free(a);
 
 	/* Truncated log: the kept prefix, then the note. */
 	trace_init(&t, store, 5, NULL, NULL);

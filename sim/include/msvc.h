@@ -26,9 +26,22 @@
 #define _inline inline
 #endif
 
+/* __declspec(x) is NMRSIM_DECLSPEC_x, then the first token of its expansion
+ * is pasted onto NMRSIM_DS_ so a name that may come with or without an
+ * argument list (deprecated, deprecated("text")) expands either way: its
+ * macro expands to a function-like name that the argument list, when there
+ * is one, consumes; a name left alone is finished by its NMRSIM_DS_ macro.
+ * An unknown x stays NMRSIM_DS_NMRSIM_DECLSPEC_x: a compile error naming it. */
 #ifndef __declspec
-#define __declspec(x) NMRSIM_DECLSPEC_##x
+#define __declspec(x) NMRSIM_DS_EXPAND(NMRSIM_DECLSPEC_##x)
 #endif
+#define NMRSIM_DS_EXPAND(a) NMRSIM_DS_FINISH(a)
+#define NMRSIM_DS_FINISH(a) NMRSIM_DS_##a
+#define NMRSIM_DS_
+#define NMRSIM_DS___attribute__ __attribute__
+#define NMRSIM_DS__Thread_local _Thread_local
+#define NMRSIM_DS_NMRSIM_DECLSPEC_DEPRECATED_
+#define NMRSIM_DECLSPEC_DEPRECATED_(...)
 #define NMRSIM_DECLSPEC_noreturn __attribute__((__noreturn__))
 #define NMRSIM_DECLSPEC_noinline __attribute__((__noinline__))
 #define NMRSIM_DECLSPEC_align(n) __attribute__((__aligned__(n)))
@@ -43,7 +56,7 @@
 #define NMRSIM_DECLSPEC_naked
 #define NMRSIM_DECLSPEC_empty_bases
 #define NMRSIM_DECLSPEC_thread _Thread_local
-#define NMRSIM_DECLSPEC_deprecated
+#define NMRSIM_DECLSPEC_deprecated NMRSIM_DECLSPEC_DEPRECATED_
 #define NMRSIM_DECLSPEC_code_seg(x)
 #define NMRSIM_DECLSPEC_allocate(x)
 #define NMRSIM_DECLSPEC_guard(x)
@@ -52,6 +65,12 @@
 #define NMRSIM_DECLSPEC_allocator
 #define NMRSIM_DECLSPEC_noinit
 #define NMRSIM_DECLSPEC_hybrid_patchable
+
+/* MSVC's C compiler takes static_assert as a keyword without <assert.h>
+ * (the same definition as C11's <assert.h>, so including it too is fine). */
+#if !defined(__cplusplus) && !defined(static_assert)
+#define static_assert _Static_assert
+#endif
 
 #ifndef __pragma
 #define __pragma(x) _Pragma(#x)

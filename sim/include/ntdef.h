@@ -412,6 +412,30 @@ typedef const OBJECT_ATTRIBUTES *PCOBJECT_ATTRIBUTES;
 #define RtlZeroMemory(d, n) __builtin_memset((d), 0, (n))
 #define RtlSecureZeroMemory(d, n) __builtin_memset((d), 0, (n))
 
+/* The WDK's ntdef.h brings <string.h>: drivers call its routines without
+ * including it (mem* and strlen: nmrsim_prelude.h). These are the C
+ * library's, declared with this file's size_t, so a <string.h> included
+ * before agrees (the compilers' built-in types use their own size_t: that
+ * mismatch is silenced). The wide ones are left out: the C library's
+ * wchar_t is not the drivers' 16-bit WCHAR. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpragmas"
+#pragma GCC diagnostic ignored "-Wunknown-warning-option"
+#pragma GCC diagnostic ignored "-Wbuiltin-declaration-mismatch"
+#pragma GCC diagnostic ignored "-Wincompatible-library-redeclaration"
+char *strstr(const char *, const char *);
+char *strchr(const char *, int);
+char *strrchr(const char *, int);
+int strcmp(const char *, const char *);
+int strncmp(const char *, const char *, size_t);
+char *strcpy(char *, const char *);
+char *strncpy(char *, const char *, size_t);
+char *strcat(char *, const char *);
+char *strncat(char *, const char *, size_t);
+size_t strnlen(const char *, size_t);
+void *memchr(const void *, int, size_t);
+#pragma GCC diagnostic pop
+
 /* ---- status codes ---- */
 #define NT_SUCCESS(Status) (((NTSTATUS)(Status)) >= 0)
 #define NT_INFORMATION(Status) ((((ULONG)(Status)) >> 30) == 1)

@@ -706,6 +706,15 @@
 #ifndef _Notvalid_
 #define _Notvalid_
 #endif
+#ifndef _Null_
+#define _Null_
+#endif
+#ifndef _Notnull_
+#define _Notnull_
+#endif
+#ifndef _Maybenull_
+#define _Maybenull_
+#endif
 #ifndef _NullNull_terminated_
 #define _NullNull_terminated_
 #endif

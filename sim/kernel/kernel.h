@@ -133,7 +133,15 @@ struct kernel_handle {
 	bool open;              /* ZwClose not called */
 	uint8_t thread;         /* thread object: sim thread id */
 	uint8_t module;         /* module that received it */
+	uint8_t kind;           /* KERNEL_HANDLE_THREAD or KERNEL_HANDLE_KEY */
+	/* A registry key (zw_registry.c): its path is the first key_len bytes
+	 * of registry value key_value's key, or (KERNEL_KEY_OWN_SERVICE) the
+	 * services key of `module`, which has no values in the file. */
+	uint16_t key_value;
+	uint16_t key_len;
 };
+enum { KERNEL_HANDLE_THREAD = 0, KERNEL_HANDLE_KEY = 1 };
+#define KERNEL_KEY_OWN_SERVICE 0xffffu
 
 /* Per module accounting. */
 struct kernel_module {
@@ -330,6 +338,10 @@ static inline bool kernel_obj_live(const struct kernel *k, uint32_t id, uint32_t
 	return generation == k->generation && id != 0 && id <= k->next_id;
 }
 const char *kernel_module_name(const struct kernel *k, uint8_t module, char buf[8]);
+/* The handle table (ps_thread.c): the slot of an open handle, or -1; the
+ * HANDLE value of slot i (small values with the top bit set, never addresses). */
+int kernel_handle_index(const struct kernel *k, HANDLE h);
+HANDLE kernel_handle_value(int i);
 
 /* Dispatcher objects (ke_wait.c). */
 /* Validate a waitable object; an uninitialised one is reported (K09) and adopted. */

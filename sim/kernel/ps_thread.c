@@ -107,7 +107,12 @@ static void system_thread(struct sched *s, void *arg)
 	terminate(k, st, STATUS_SUCCESS);
 }
 
-static int handle_index(const struct kernel *k, HANDLE h)
+HANDLE kernel_handle_value(int i)
+{
+	return (HANDLE)(uintptr_t)(HANDLE_BASE | ((uint32_t)(i + 1) << 2));
+}
+
+int kernel_handle_index(const struct kernel *k, HANDLE h)
 {
 	uintptr_t v = (uintptr_t)h;
 	if ((v & HANDLE_BASE) == 0 || (v & 3u) != 0 || v > 0xffffffffu)
@@ -156,10 +161,10 @@ NTSTATUS PsCreateSystemThread(PHANDLE ThreadHandle, ULONG DesiredAccess, POBJECT
 	/* The creator's work is visible to the new thread. */
 	kernel_sync_release(k, st);
 	SIM_ASSERT_LT((unsigned)h, KERNEL_HANDLES_MAX, "a new handle takes a slot of the handle table");
-	k->handles[h] = (struct kernel_handle){ true, tid, module };
+	k->handles[h] = (struct kernel_handle){ true, tid, module, KERNEL_HANDLE_THREAD, 0, 0 };
 	if (module < SCN_MODULES_MAX)
 		k->modules[module].handles++;
-	*ThreadHandle = (HANDLE)(uintptr_t)(HANDLE_BASE | ((uint32_t)(h + 1) << 2));
+	*ThreadHandle = kernel_handle_value(h);
 	if (ClientId) {
 		ClientId->UniqueProcess = (HANDLE)(uintptr_t)4;
 		ClientId->UniqueThread = (HANDLE)(uintptr_t)(4u * (tid + 1u));
@@ -232,10 +237,14 @@ NTSTATUS ObReferenceObjectByHandle(HANDLE Handle, ACCESS_MASK DesiredAccess, POB
 	if (Handle == NtCurrentThread()) {
 		tid = kernel_thread_now(k)->id;
 	} else {
-		int i = handle_index(k, Handle);
+		int i = kernel_handle_index(k, Handle);
 		if (i < 0) {
 			kernel_emit(k, api, 0, STATUS_INVALID_HANDLE, 0);
 			return STATUS_INVALID_HANDLE;
+		}
+		if (k->handles[i].kind != KERNEL_HANDLE_THREAD) {
+			kernel_emit(k, api, 0, STATUS_OBJECT_TYPE_MISMATCH, 0);
+			return STATUS_OBJECT_TYPE_MISMATCH; /* a registry key: only threads are objects here */
 		}
 		tid = k->handles[i].thread;
 	}
@@ -308,7 +317,7 @@ NTSTATUS ZwClose(HANDLE Handle)
 	enum ke_api api = KE_ZwClose;
 	kernel_check_irql_max(k, api, PASSIVE_LEVEL);
 	kernel_enter(k, api);
-	int i = handle_index(k, Handle);
+	int i = kernel_handle_index(k, Handle);
 	if (i < 0)
 		KeBugCheckEx(INVALID_KERNEL_HANDLE, (ULONG_PTR)Handle, 1, 0, 0);
 	SIM_ASSERT_LT((unsigned)i, KERNEL_HANDLES_MAX, "a closed handle is in the handle table");
@@ -318,6 +327,6 @@ NTSTATUS ZwClose(HANDLE Handle)
 	if (h->module < SCN_MODULES_MAX && k->modules[h->module].handles)
 		k->modules[h->module].handles--;
 	sched_touch(k->sched, POR_KEY(POR_MODULE, h->module)); /* the creator's count: maybe another module's */
-	kernel_emit(k, api, thread_object(k, h->thread)->Header.Reserved1, 0, 0);
+	kernel_emit(k, api, h->kind == KERNEL_HANDLE_KEY ? 0 : thread_object(k, h->thread)->Header.Reserved1, 0, 0);
 	return STATUS_SUCCESS;
 }

@@ -11,7 +11,7 @@
 #include "scenario/scenario_text.h"
 #include "wdm.h"
 
-#define SERVICES_KEY "\\registry\\machine\\system\\currentcontrolset\\services\\"
+#define SERVICES_KEY REGISTRY_SERVICES_KEY "\\"
 
 /* The generated object of nmrsim-build --registry; absent: no registry. */
 extern const char nmrsim_registry_text[] __attribute__((weak));

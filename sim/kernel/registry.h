@@ -30,6 +30,9 @@
 #include "core/config.h"
 #include "scenario/scenario.h"
 
+/* Where a relative path of the file and a driver's RegistryPath point. */
+#define REGISTRY_SERVICES_KEY "\\registry\\machine\\system\\currentcontrolset\\services"
+
 struct reg_value {
 	char key[REG_PATH_MAX];  /* absolute key path, lower case, no trailing '\' */
 	char name[REG_NAME_MAX]; /* value name as written */

@@ -14,15 +14,13 @@
 #include "kernel/kernel.h"
 #include "kernel/registry.h"
 
-#define KEY_SERVICES "\\registry\\machine\\system\\currentcontrolset\\services"
-
 /* The key RelativeTo and Path name, as lower-case ASCII; false when it
  * cannot be one of the file's (a handle, a non-ASCII path, too long). */
 static bool key_of(char *out, ULONG relative_to, PCWSTR path)
 {
 	static const char *const roots[RTL_REGISTRY_MAXIMUM] = {
 		[RTL_REGISTRY_ABSOLUTE] = "",
-		[RTL_REGISTRY_SERVICES] = KEY_SERVICES,
+		[RTL_REGISTRY_SERVICES] = REGISTRY_SERVICES_KEY,
 		[RTL_REGISTRY_CONTROL] = "\\registry\\machine\\system\\currentcontrolset\\control",
 		[RTL_REGISTRY_WINDOWS_NT] = "\\registry\\machine\\software\\microsoft\\windows nt\\currentversion",
 		[RTL_REGISTRY_DEVICEMAP] = "\\registry\\machine\\hardware\\devicemap",

@@ -102,15 +102,83 @@ const char *ntstatus_name(int32_t status, char buf[16])
 	case 0x00000000u: return "STATUS_SUCCESS";
 	case 0x00000102u: return "STATUS_TIMEOUT";
 	case 0x00000103u: return "STATUS_PENDING";
+	case 0x80000005u: return "STATUS_BUFFER_OVERFLOW";
+	case 0x80000011u: return "STATUS_DEVICE_BUSY";
+	case 0x8000001Au: return "STATUS_NO_MORE_ENTRIES";
 	case 0xC0000001u: return "STATUS_UNSUCCESSFUL";
+	case 0xC0000002u: return "STATUS_NOT_IMPLEMENTED";
+	case 0xC0000003u: return "STATUS_INVALID_INFO_CLASS";
+	case 0xC0000004u: return "STATUS_INFO_LENGTH_MISMATCH";
 	case 0xC0000008u: return "STATUS_INVALID_HANDLE";
 	case 0xC000000Du: return "STATUS_INVALID_PARAMETER";
+	case 0xC0000010u: return "STATUS_INVALID_DEVICE_REQUEST";
+	case 0xC0000017u: return "STATUS_NO_MEMORY";
+	case 0xC0000022u: return "STATUS_ACCESS_DENIED";
+	case 0xC0000023u: return "STATUS_BUFFER_TOO_SMALL";
+	case 0xC0000024u: return "STATUS_OBJECT_TYPE_MISMATCH";
+	case 0xC0000033u: return "STATUS_OBJECT_NAME_INVALID";
+	case 0xC0000034u: return "STATUS_OBJECT_NAME_NOT_FOUND";
+	case 0xC0000035u: return "STATUS_OBJECT_NAME_COLLISION";
+	case 0xC000003Au: return "STATUS_OBJECT_PATH_NOT_FOUND";
+	case 0xC0000046u: return "STATUS_MUTANT_NOT_OWNED";
+	case 0xC0000047u: return "STATUS_SEMAPHORE_LIMIT_EXCEEDED";
+	case 0xC0000056u: return "STATUS_DELETE_PENDING";
+	case 0xC0000095u: return "STATUS_INTEGER_OVERFLOW";
 	case 0xC000009Au: return "STATUS_INSUFFICIENT_RESOURCES";
+	case 0xC00000A3u: return "STATUS_DEVICE_NOT_READY";
+	case 0xC00000B5u: return "STATUS_IO_TIMEOUT";
+	case 0xC00000BBu: return "STATUS_NOT_SUPPORTED";
+	case 0xC00000EFu: return "STATUS_INVALID_PARAMETER_1";
+	case 0xC00000F0u: return "STATUS_INVALID_PARAMETER_2";
+	case 0xC00000F1u: return "STATUS_INVALID_PARAMETER_3";
+	case 0xC0000120u: return "STATUS_CANCELLED";
+	case 0xC0000128u: return "STATUS_FILE_CLOSED";
+	case 0xC0000141u: return "STATUS_INVALID_ADDRESS";
+	case 0xC0000148u: return "STATUS_INVALID_LEVEL";
+	case 0xC0000184u: return "STATUS_INVALID_DEVICE_STATE";
+	case 0xC0000189u: return "STATUS_TOO_LATE";
+	case 0xC0000206u: return "STATUS_INVALID_BUFFER_SIZE";
+	case 0xC000020Au: return "STATUS_ADDRESS_ALREADY_EXISTS";
+	case 0xC000020Du: return "STATUS_CONNECTION_RESET";
 	case 0xC0000225u: return "STATUS_NOT_FOUND";
+	case 0xC000022Du: return "STATUS_RETRY";
+	case 0xC0000236u: return "STATUS_CONNECTION_REFUSED";
+	case 0xC000023Cu: return "STATUS_NETWORK_UNREACHABLE";
+	case 0xC000023Du: return "STATUS_HOST_UNREACHABLE";
+	case 0xC000023Fu: return "STATUS_PORT_UNREACHABLE";
+	case 0xC0000240u: return "STATUS_REQUEST_ABORTED";
+	case 0xC0000241u: return "STATUS_CONNECTION_ABORTED";
+	case 0xC00002B6u: return "STATUS_DEVICE_REMOVED";
 	case 0xC00002B9u: return "STATUS_NOINTERFACE";
+	case 0xC00002FEu: return "STATUS_SHUTDOWN_IN_PROGRESS";
 	default:
 		snprintf(buf, 16, "0x%08X", (unsigned)(uint32_t)status);
 		return buf;
+	}
+}
+
+bool nmr_api_returns_void(enum nmr_api a)
+{
+	return a == API_CLIENT_DETACH_COMPLETE || a == API_PROVIDER_DETACH_COMPLETE;
+}
+
+bool ke_api_returns_void(enum ke_api a)
+{
+	switch (a) {
+	case KE_ExWaitForRundownProtectionRelease: case KE_ExReleaseRundownProtection:
+	case KE_ExInitializeRundownProtection: case KE_ExReInitializeRundownProtection: case KE_ExRundownCompleted:
+	case KE_KeAcquireSpinLock: case KE_KeReleaseSpinLock: case KE_KeAcquireSpinLockAtDpcLevel:
+	case KE_KeReleaseSpinLockFromDpcLevel: case KE_KeAcquireInStackQueuedSpinLock:
+	case KE_KeReleaseInStackQueuedSpinLock: case KE_KeAcquireInStackQueuedSpinLockAtDpcLevel:
+	case KE_KeReleaseInStackQueuedSpinLockFromDpcLevel: case KE_ExAcquirePushLockExclusive:
+	case KE_ExAcquirePushLockShared: case KE_ExReleasePushLockExclusive: case KE_ExReleasePushLockShared:
+	case KE_ExReleasePushLock: case KE_ExAcquireFastMutex: case KE_ExReleaseFastMutex:
+	case KE_ExReleaseResourceLite: case KE_ExReleaseSpinLockExclusive: case KE_ExReleaseSpinLockShared:
+	case KE_ExFreePoolWithTag: case KE_ExFreePool: case KE_IoDeleteDevice: case KE_IoFreeWorkItem:
+	case KE_IoQueueWorkItem: case KE_ExQueueWorkItem: case KE_KeFlushQueuedDpcs:
+		return true;
+	default:
+		return false;
 	}
 }
 

@@ -24,6 +24,10 @@ const char *block_reason_text(enum block_reason b); /* "blocks: waiting for dere
 const char *ke_api_name(enum ke_api a);          /* "KeAcquireSpinLock" */
 /* "STATUS_PENDING" etc. for the statuses the engine uses; "0x%08X" otherwise (buf holds 16). */
 const char *ntstatus_name(int32_t status, char buf[16]);
+/* Routines declared VOID in the WDK: their exit shows no status (the engine
+ * may still record one, e.g. STATUS_PENDING before a wait that may block). */
+bool nmr_api_returns_void(enum nmr_api a);
+bool ke_api_returns_void(enum ke_api a);
 /* "PASSIVE", "APC", "DISPATCH", "HIGH", else the number in buf (holds 8). */
 const char *irql_name(unsigned irql, char buf[8]);
 /* The WDK constant: "PASSIVE_LEVEL", ..., else the number in buf (holds 8). */

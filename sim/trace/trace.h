@@ -134,7 +134,7 @@ enum nmr_cb {
 	X(ExAcquireSpinLockExclusive) X(ExAcquireSpinLockShared) X(ExReleaseSpinLockExclusive) \
 	X(ExReleaseSpinLockShared) X(ExTryConvertSharedSpinLockExclusive) X(ExInterlockedList) \
 	X(KeInitializeMutex) X(KeReleaseMutex) X(KeInitializeSemaphore) X(KeReleaseSemaphore) \
-	X(DispatchUnguarded)
+	X(DispatchUnguarded) X(ZwOpenKey) X(ZwQueryValueKey)
 
 /* Why an `unload` op did nothing (EV_KERNEL KE_UnloadIgnored, aux). */
 enum unload_ignored {

@@ -91,6 +91,10 @@ static void describe_api(struct sbuf *b, const struct event *e, const struct sce
 	bool reg_api = e->what == API_REGISTER_CLIENT || e->what == API_REGISTER_PROVIDER;
 	bool dereg_api = e->what >= API_DEREGISTER_CLIENT && e->what <= API_WAIT_PROVIDER;
 
+	if (e->kind == EV_API_EXIT && nmr_api_returns_void((enum nmr_api)e->what)) {
+		sb_printf(b, "<- %s returns", api);
+		return;
+	}
 	if (e->kind == EV_API_EXIT) {
 		sb_printf(b, "<- %s = %s", api, ntstatus_name(e->status, st));
 		if (reg_api && e->handle)
@@ -185,7 +189,9 @@ static void describe_kernel(struct sbuf *b, const struct event *e, const struct 
 		sb_printf(b, " %s (#%u)", name, e->arg);
 	else if (e->arg)
 		sb_printf(b, " #%u", e->arg);
-	if (e->status)
+	if (e->status && ke_api_returns_void((enum ke_api)e->what))
+		sb_printf(b, "%s", e->status == 0x103 /* STATUS_PENDING: may block */ ? " waits" : "");
+	else if (e->status)
 		sb_printf(b, " = %s", ntstatus_name(e->status, st));
 	if (e->what == KE_UnloadIgnored) {
 		static const char *const why[UNLOAD_IGNORED_COUNT] = {
@@ -443,8 +449,8 @@ static void jw_event_args(struct jw *w, const struct event *e, const struct scen
 		jw_arg_u(w, "binding", e->binding);
 	if (e->reg)
 		jw_arg_hex(w, "registration", e->reg);
-	if (e->kind == EV_API_EXIT || (e->kind == EV_CB_EXIT && e->what != CB_CLIENT_CLEANUP &&
-				       e->what != CB_PROVIDER_CLEANUP))
+	if ((e->kind == EV_API_EXIT && !nmr_api_returns_void((enum nmr_api)e->what)) ||
+	    (e->kind == EV_CB_EXIT && e->what != CB_CLIENT_CLEANUP && e->what != CB_PROVIDER_CLEANUP))
 		jw_arg_str(w, "status", ntstatus_name(e->status, st));
 	if (e->kind == EV_UNLOAD_EXIT) {
 		jw_arg_u(w, "allocations", e->aux);

@@ -33,6 +33,8 @@ Environment:
 
 DECLARE_HANDLE(COUNTER_CLIENT_HANDLE);
 
+static const char ClientVersion[] = "counter client v1";
+
 typedef struct DECLSPEC_CACHEALIGN _CLIENT_BINDING {
     HANDLE NmrBindingHandle;
     PVOID ProviderBindingContext;
@@ -89,6 +91,10 @@ static const NPI_CLIENT_CHARACTERISTICS ClientCharacteristics = {
         NULL
     }
 };
+
+/* Both forms MSVC accepts: deprecated alone and with its message. */
+typedef __declspec(deprecated("use COUNTER_CLIENT_HANDLE")) PVOID COUNTER_CLIENT_LEGACY_HANDLE;
+__declspec(deprecated) __declspec(noinline) ULONG ClientLegacyAmount(VOID);
 
 __declspec(noinline)
 static
@@ -210,6 +216,10 @@ DriverEntry(
     )
 {
     UNREFERENCED_PARAMETER(RegistryPath);
+
+    /* <string.h>'s routines without including it, as the WDK's ntdef.h allows. */
+    ASSERT(strstr(ClientVersion, "client") != NULL && strchr(ClientVersion, 'v') != NULL &&
+           strncmp(ClientVersion, "counter", 7) == 0);
 
     KeInitializeMutex(&ClientMutex, 0);
     KeInitializeSemaphore(&ClientSlots, 1, 1);

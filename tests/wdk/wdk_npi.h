@@ -55,14 +55,15 @@ COUNTER_DESCRIBE_FN(
     );
 
 typedef struct _COUNTER_PROVIDER_DISPATCH {
-    COUNTER_BUMP_FN *Bump;
-    COUNTER_DESCRIBE_FN *Describe;
+    _Notnull_ COUNTER_BUMP_FN *Bump;
+    _Notnull_ COUNTER_DESCRIBE_FN *Describe;
 } COUNTER_PROVIDER_DISPATCH;
 
 typedef struct _COUNTER_CLIENT_DISPATCH {
-    PVOID Reserved;
+    _Maybenull_ PVOID Reserved;
 } COUNTER_CLIENT_DISPATCH;
 
 C_ASSERT(sizeof(COUNTER_PROVIDER_DISPATCH) == 2 * sizeof(PVOID));
+static_assert(sizeof(COUNTER_CLIENT_DISPATCH) == sizeof(PVOID), "one reserved pointer");
 
 EXTERN_C_END
