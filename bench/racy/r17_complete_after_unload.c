@@ -163,8 +163,6 @@ R17Unload(
     KeWaitForSingleObject(R17Thread, Executive, KernelMode, FALSE, NULL);
     ObDereferenceObject(R17Thread);
     IoDeleteDevice(R17DeviceObject);
-    DbgPrintEx(DPFLTR_IHVNETWORK_ID, DPFLTR_INFO_LEVEL, "r17: unloaded, %d deferred detach completions\n",
-               (int)R17DeferredCompletions);
 }
 
 
