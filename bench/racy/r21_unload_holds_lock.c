@@ -37,7 +37,7 @@ Environment:
 
 #include "example_npi.h"
 
-#define R21_POOL_TAG 0x37315252 // 'RR21'
+#define R21_POOL_TAG 0x31325252 // 'RR21'
 #define R21_SEND_COUNT 3
 #define R21_CLOSING 0x40000000L
 

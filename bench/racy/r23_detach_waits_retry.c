@@ -36,7 +36,7 @@ Environment:
 
 #include "example_npi.h"
 
-#define R23_POOL_TAG 0x34315252 // 'RR23'
+#define R23_POOL_TAG 0x33325252 // 'RR23'
 #define R23_SEND_COUNT 4
 #define R23_CLOSING 0x40000000L
 
