@@ -20,10 +20,11 @@ Abstract:
     The bug: when the sender finds, between header and payload, that the
     binding is closing, it drops its reference and leaves through the
     common exit, which drops it again. The count reaches zero one
-    reference early: the detach completes and NMR frees the binding while
-    the monitor still holds a reference, and the monitor's release touches
-    freed memory. It needs the detach between the sender's two Sends and
-    the monitor inside its Query at that time; with the monitor idle the
+    reference early: the detach completes while the monitor still holds a
+    reference, so the monitor calls Query on a binding whose detach has
+    completed (M18), and its release may touch the binding NMR's cleanup
+    freed (M19). It needs the detach between the sender's two Sends and the
+    monitor holding a reference at that time; with the monitor idle the
     extra release only takes the count below zero after the Complete, which
     nothing notices.
 
