@@ -4,7 +4,7 @@
  * time.
  *
  *   racy-bench [--seeds N] [--budget RUNS] [--twin-runs RUNS]
- *              [--strategies random,pct,dfs,swarm,cover,pos] CASE.nmr...
+ *              [--strategies random,pct,dfs,swarm,cover,pos,race] CASE.nmr...
  *
  * A case file names its buggy driver as rNN_bug; the twin is the same
  * scenario with every `_bug` driver replaced by its `_fix` build. Each
@@ -47,6 +47,7 @@ static const struct strategy strategies_all[] = {
 	{ "swarm", EXPLORE_SWARM },
 	{ "cover", EXPLORE_COVER },
 	{ "pos", EXPLORE_POS },
+	{ "race", EXPLORE_RACE },
 };
 #define STRATEGIES_ALL (sizeof strategies_all / sizeof strategies_all[0])
 
@@ -217,7 +218,7 @@ int main(int argc, char **argv)
 	}
 	if (seeds == 0 || seeds > SEEDS_MAX || budget == 0 || argi >= argc || argc - argi > CASES_MAX) {
 		fprintf(stderr, "usage: racy-bench [--seeds 1..%d] [--budget RUNS] [--twin-runs RUNS] "
-				"[--strategies random,pct,dfs,swarm,cover,pos] CASE.nmr... (at most %d)\n", SEEDS_MAX, CASES_MAX);
+				"[--strategies random,pct,dfs,swarm,cover,pos,race] CASE.nmr... (at most %d)\n", SEEDS_MAX, CASES_MAX);
 		return 2;
 	}
 	if (nstrategies == 0)

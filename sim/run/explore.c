@@ -155,6 +155,8 @@ struct explore_stats explore_run(struct runner *r, const struct scenario *s, con
 		cover_start(cfg->seed);
 		opt.interleave_map = cover.map;
 		opt.interleave_slots = COVER_SLOTS;
+	} else if (cfg->strategy == EXPLORE_RACE) {
+		explore_race_start(cfg->seed, cfg->race_off);
 	}
 	if (cfg->dfs_start) {
 		prefix_len = cfg->dfs_start_len < SCN_CHOICES_MAX ? cfg->dfs_start_len : SCN_CHOICES_MAX;
@@ -185,6 +187,9 @@ struct explore_stats explore_run(struct runner *r, const struct scenario *s, con
 			src = cover_source(cfg->seed + i);
 			memset(cover.map, 0, sizeof cover.map);
 			break;
+		case EXPLORE_RACE:
+			src = explore_race_source(cfg->seed + i);
+			break;
 		default:
 			src = (struct run_source){ .kind = SOURCE_PRNG, .seed = cfg->seed + i };
 			break;
@@ -194,6 +199,8 @@ struct explore_stats explore_run(struct runner *r, const struct scenario *s, con
 		st.steps += res.steps;
 		if (cfg->strategy == EXPLORE_COVER)
 			cover_learn(&res);
+		else if (cfg->strategy == EXPLORE_RACE)
+			explore_race_learn(&res);
 		bool go_on = true;
 		if (res.nfindings || res.nsuppressed) {
 			st.runs_with_findings += res.nfindings != 0;
