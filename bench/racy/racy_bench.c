@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "input.h"
+#include "racy_case.h"
 #include "run/crash.h"
 #include "run/explore.h"
 
@@ -86,23 +87,10 @@ static bool on_finding(void *ctx, const struct run_result *res, const struct run
 	return false;
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-	return x < y ? -1 : x > y;
-}
-
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
 	return x < y ? -1 : x > y;
-}
-
-/* Lower median of n sorted values. */
-static uint64_t median_u64(uint64_t *v, unsigned n)
-{
-	qsort(v, n, sizeof *v, cmp_u64);
-	return v[(n - 1) / 2];
 }
 
 static double median_double(double *v, unsigned n)
@@ -117,24 +105,9 @@ static struct explore_config config_for(const struct strategy *st, uint64_t seed
 					.preempt_bound = 2, .runs_max = budget, .stop_on_first = true };
 }
 
-/* Load path's text; with twin, every "_bug" becomes "_fix" first. */
 static int load_case(struct scenario *s, const char *path, bool twin)
 {
-	struct input_buf buf = { 0 };
-	char err[512];
-	if (input_read(&buf, path, err, sizeof err) != 0) {
-		fprintf(stderr, "racy-bench: %s\n", err);
-		return -1;
-	}
-	for (char *p = (char *)buf.data; twin && (p = strstr(p, "_bug")) != NULL; p += 4)
-		memcpy(p, "_fix", 4);
-	struct scn_error e;
-	scn_init(s);
-	int rc = scn_parse_text(s, (const char *)buf.data, buf.len, path, &e);
-	if (rc != 0)
-		fprintf(stderr, "%s:%u: %s\n", path, e.line, e.reason);
-	input_buf_free(&buf);
-	return rc;
+	return racy_case_load(s, path, twin, "racy-bench");
 }
 
 static const char *case_name(const char *path)
@@ -261,7 +234,7 @@ int main(int argc, char **argv)
 				}
 			}
 			found |= misses < n;
-			uint64_t med = median_u64(runs, n), max = runs[n - 1];
+			uint64_t med = racy_median(runs, n), max = runs[n - 1];
 			double med_s = median_double(secs, n), max_s = secs[n - 1];
 			case_median[k][ncases] = med;
 			misses_total[k] += misses;
@@ -292,7 +265,7 @@ int main(int argc, char **argv)
 		for (unsigned i = 0; i < ncases; i++)
 			lr += log((double)(case_median[k][i] + 1) / (double)(case_median[0][i] + 1));
 		printf("%-7s median %8" PRIu64 "  misses %3" PRIu64 "  twins with a finding %" PRIu64
-		       "  geomean runs vs %s: %.3fx\n", strategies[k]->name, median_u64(v, ncases), misses_total[k],
+		       "  geomean runs vs %s: %.3fx\n", strategies[k]->name, racy_median(v, ncases), misses_total[k],
 		       fp_total[k], strategies[0]->name, exp(lr / ncases));
 	}
 	runner_fini(&runner);

@@ -11,6 +11,7 @@
 
 #include "check.h"
 #include "input.h"
+#include "racy_case.h"
 #include "run/explore.h"
 
 #define SEEDS 8          /* racy-bench's seeds 1..8 */
@@ -23,22 +24,9 @@ static struct scenario scn;
 /* BENCH_DIR/NAME.nmr; with twin, every "_bug" driver becomes its "_fix". */
 static bool load(const char *dir, const char *name, bool twin)
 {
-	char path[512], err[512];
+	char path[512];
 	snprintf(path, sizeof path, "%s/%s.nmr", dir, name);
-	struct input_buf buf = { 0 };
-	if (input_read(&buf, path, err, sizeof err) != 0) {
-		fprintf(stderr, "test_pos: %s\n", err);
-		return false;
-	}
-	for (char *p = (char *)buf.data; twin && (p = strstr(p, "_bug")) != NULL; p += 4)
-		memcpy(p, "_fix", 4);
-	struct scn_error e;
-	scn_init(&scn);
-	int rc = scn_parse_text(&scn, (const char *)buf.data, buf.len, path, &e);
-	if (rc != 0)
-		fprintf(stderr, "%s:%u: %s\n", path, e.line, e.reason);
-	input_buf_free(&buf);
-	return rc == 0;
+	return racy_case_load(&scn, path, twin, "test_pos") == 0;
 }
 
 struct seen {
@@ -67,17 +55,9 @@ static struct seen explore(enum explore_strategy st, uint64_t seed, uint64_t run
 	return s;
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-	return x < y ? -1 : x > y;
-}
-
-/* Lower median of SEEDS values (sorts them). */
 static uint64_t median(uint64_t *v)
 {
-	qsort(v, SEEDS, sizeof *v, cmp_u64);
-	return v[(SEEDS - 1) / 2];
+	return racy_median(v, SEEDS);
 }
 
 /* Runs 0..runs-1 of a source kind from seed: their trace hashes folded in order. */

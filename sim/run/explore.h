@@ -84,6 +84,16 @@ struct explore_config {
 bool explore_dfs_next(const struct explore_config *cfg, const struct choice_rec *log, uint32_t nlog,
 		      uint32_t prefix_len, const struct sched_por *por, uint16_t *prefix, uint32_t *next_len);
 
+/* The changes of the guided strategies (cover, race), from their own PRNG:
+ * a value below n; cover's change of a kept run (values/options/len): its
+ * first choices up to a uniformly drawn one into prefix, that one to another
+ * option; returns its index. Then the tail: half the time the kept run's
+ * remaining values follow; returns the prefix length. */
+uint32_t explore_below(uint64_t prng[4], uint32_t n);
+uint32_t explore_change_any(uint64_t prng[4], const uint16_t *values, const uint16_t *options, uint32_t len,
+			    uint16_t *prefix);
+uint32_t explore_change_tail(uint64_t prng[4], const uint16_t *values, uint32_t len, uint32_t cut, uint16_t *prefix);
+
 /* EXPLORE_RACE's parts (explore_race.c): reset for a seed, the source of
  * the next run, what a run taught. */
 void explore_race_start(uint64_t seed, bool race_off);

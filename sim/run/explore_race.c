@@ -69,7 +69,7 @@ static struct {
 
 static uint32_t race_below(uint32_t n)
 {
-	return (uint32_t)((choice_prng_next(rc.prng) >> 32) % n);
+	return explore_below(rc.prng, n);
 }
 
 static uint32_t pair_index(uint32_t bucket, uint32_t first, uint32_t second)
@@ -126,7 +126,7 @@ struct run_source explore_race_source(uint64_t seed)
 	k->picked++;
 	if (k->len == 0)
 		return src;
-	uint32_t cut, len;
+	uint32_t cut;
 	if (!rc.no_race && k->npoints) {
 		/* Reverse a race: replay up to the earlier step's pick and run
 		 * the later step's thread there. */
@@ -135,19 +135,9 @@ struct run_source explore_race_source(uint64_t seed)
 		memcpy(rc.prefix, k->values, sizeof(uint16_t) * cut);
 		rc.prefix[cut] = p->value;
 	} else {
-		/* cover's change: any choice, to any other option */
-		cut = race_below(k->len);
-		memcpy(rc.prefix, k->values, sizeof(uint16_t) * cut);
-		uint32_t n = k->options[cut];
-		rc.prefix[cut] = (uint16_t)((k->values[cut] + 1 + race_below(n > 1 ? n - 1 : 1)) % (n ? n : 1));
+		cut = explore_change_any(rc.prng, k->values, k->options, k->len, rc.prefix);
 	}
-	/* Half the time the rest of the kept run follows (where its values
-	 * still fit), else fresh choices. */
-	len = cut + 1;
-	if (race_below(2) == 0) {
-		memcpy(rc.prefix + cut + 1, k->values + cut + 1, sizeof(uint16_t) * (k->len - cut - 1));
-		len = k->len;
-	}
+	uint32_t len = explore_change_tail(rc.prng, k->values, k->len, cut, rc.prefix);
 	src.prefix = rc.prefix;
 	src.prefix_len = len;
 	return src;
