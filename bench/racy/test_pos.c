@@ -29,30 +29,10 @@ static bool load(const char *dir, const char *name, bool twin)
 	return racy_case_load(&scn, path, twin, "test_pos") == 0;
 }
 
-struct seen {
-	uint64_t first;   /* index of the first run with a finding, UINT64_MAX: none */
-	uint64_t found;   /* runs with findings */
-	uint64_t hashes;  /* the trace hashes, each weighted by its run index */
-};
-
-static bool note(void *ctx, const struct run_result *res, const struct run_source *src, uint64_t i)
+static struct racy_seen explore(enum explore_strategy st, uint64_t seed, uint64_t runs, bool stop_first)
 {
-	(void)src;
-	struct seen *s = ctx;
-	if (s->first == UINT64_MAX)
-		s->first = i;
-	s->found++;
-	(void)res;
-	return true;
-}
-
-static struct seen explore(enum explore_strategy st, uint64_t seed, uint64_t runs, bool stop_first)
-{
-	struct seen s = { .first = UINT64_MAX };
-	struct explore_config cfg = { .strategy = st, .seed = seed, .runs_max = runs, .stop_on_first = stop_first,
-				      .on_finding = note, .ctx = &s };
-	explore_run(&runner, &scn, &cfg);
-	return s;
+	struct explore_config cfg = { .strategy = st, .seed = seed, .runs_max = runs, .stop_on_first = stop_first };
+	return racy_explore(&runner, &scn, cfg);
 }
 
 static uint64_t median(uint64_t *v)
@@ -94,14 +74,9 @@ int main(int argc, char **argv)
 	 * draw running. */
 	if (load(dir, "r06_thread_start_race", false)) {
 		uint64_t pos_first[SEEDS], rnd_first[SEEDS];
-		for (uint64_t k = 0; k < SEEDS; k++) {
-			pos_first[k] = explore(EXPLORE_POS, (k + 1) << 32, BUDGET, true).first;
-			rnd_first[k] = explore(EXPLORE_RANDOM, (k + 1) << 32, BUDGET, true).first;
-			printf("r06 seed %llu: first finding at run %lld under pos, %lld under random\n",
-			       (unsigned long long)k + 1, pos_first[k] == UINT64_MAX ? -1ll : (long long)pos_first[k],
-			       rnd_first[k] == UINT64_MAX ? -1ll : (long long)rnd_first[k]);
+		racy_first_findings(&runner, &scn, "r06", EXPLORE_POS, "pos", SEEDS, BUDGET, pos_first, rnd_first);
+		for (unsigned k = 0; k < SEEDS; k++)
 			CHECK(pos_first[k] < FIND_WITHIN);
-		}
 		uint64_t pm = median(pos_first), rm = median(rnd_first);
 		printf("r06 medians over %d seeds: pos %llu, random %llu\n", SEEDS, (unsigned long long)pm,
 		       (unsigned long long)rm);
@@ -110,7 +85,7 @@ int main(int argc, char **argv)
 		uint64_t a = fold_hashes(true, 77, 200), b = fold_hashes(true, 77, 200);
 		CHECK_EQ_U(a, b);
 		CHECK(a != fold_hashes(false, 77, 200));
-		struct seen x = explore(EXPLORE_POS, 5, 300, false), y = explore(EXPLORE_POS, 5, 300, false);
+		struct racy_seen x = explore(EXPLORE_POS, 5, 300, false), y = explore(EXPLORE_POS, 5, 300, false);
 		CHECK(x.found > 0);
 		CHECK_EQ_U(x.found, y.found);
 		CHECK_EQ_U(x.first, y.first);
@@ -123,7 +98,7 @@ int main(int argc, char **argv)
 			CHECK(!"a twin loads");
 			continue;
 		}
-		struct seen t = explore(EXPLORE_POS, 1ull << 32, TWIN_RUNS, true);
+		struct racy_seen t = explore(EXPLORE_POS, 1ull << 32, TWIN_RUNS, true);
 		if (t.found)
 			fprintf(stderr, "%s twin: a finding at run %llu\n", cases[c], (unsigned long long)t.first);
 		CHECK_EQ_U(t.found, 0);

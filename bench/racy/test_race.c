@@ -26,30 +26,11 @@
 static struct runner runner;
 static struct scenario scn;
 
-struct seen {
-	uint64_t first;   /* index of the first run with a finding, UINT64_MAX: none */
-	uint64_t found;   /* runs with findings */
-	uint64_t hashes;  /* the trace hashes of the runs with findings, folded in order */
-};
-
-static bool note(void *ctx, const struct run_result *res, const struct run_source *src, uint64_t i)
+static struct racy_seen explore(enum explore_strategy st, bool race_off, uint64_t seed, uint64_t runs, bool stop_first)
 {
-	(void)src;
-	struct seen *s = ctx;
-	if (s->first == UINT64_MAX)
-		s->first = i;
-	s->found++;
-	s->hashes = s->hashes * 0x100000001b3ull ^ res->hash ^ i;
-	return true;
-}
-
-static struct seen explore(enum explore_strategy st, bool race_off, uint64_t seed, uint64_t runs, bool stop_first)
-{
-	struct seen s = { .first = UINT64_MAX };
 	struct explore_config cfg = { .strategy = st, .race_off = race_off, .seed = seed, .runs_max = runs,
-				      .stop_on_first = stop_first, .on_finding = note, .ctx = &s };
-	explore_run(&runner, &scn, &cfg);
-	return s;
+				      .stop_on_first = stop_first };
+	return racy_explore(&runner, &scn, cfg);
 }
 
 static uint64_t median(uint64_t *v)
@@ -79,20 +60,15 @@ static void print_case(const char *path)
 static void check_r14(void)
 {
 	uint64_t race_first[SEEDS], rnd_first[SEEDS];
-	for (uint64_t k = 0; k < SEEDS; k++) {
-		race_first[k] = explore(EXPLORE_RACE, false, (k + 1) << 32, BUDGET, true).first;
-		rnd_first[k] = explore(EXPLORE_RANDOM, false, (k + 1) << 32, BUDGET, true).first;
-		printf("r14 seed %llu: first finding at run %lld under race, %lld under random\n",
-		       (unsigned long long)k + 1, race_first[k] == UINT64_MAX ? -1ll : (long long)race_first[k],
-		       rnd_first[k] == UINT64_MAX ? -1ll : (long long)rnd_first[k]);
+	racy_first_findings(&runner, &scn, "r14", EXPLORE_RACE, "race", SEEDS, BUDGET, race_first, rnd_first);
+	for (unsigned k = 0; k < SEEDS; k++)
 		CHECK(race_first[k] < FIND_WITHIN);
-	}
 	uint64_t m = median(race_first), rm = median(rnd_first);
 	printf("r14 medians over %d seeds: race %llu, random %llu\n", SEEDS, (unsigned long long)m,
 	       (unsigned long long)rm);
 	CHECK(m * MARGIN < rm);
-	struct seen x = explore(EXPLORE_RACE, false, 5, 3000, false), y = explore(EXPLORE_RACE, false, 5, 3000, false);
-	struct seen off = explore(EXPLORE_RACE, true, 5, 3000, false);
+	struct racy_seen x = explore(EXPLORE_RACE, false, 5, 3000, false), y = explore(EXPLORE_RACE, false, 5, 3000, false);
+	struct racy_seen off = explore(EXPLORE_RACE, true, 5, 3000, false);
 	printf("r14 seed 5, 3000 runs: %llu with findings (race_off: %llu)\n", (unsigned long long)x.found,
 	       (unsigned long long)off.found);
 	CHECK(x.found > 0);
@@ -125,7 +101,7 @@ int main(int argc, char **argv)
 		/* No false positive on the correct twin. */
 		if (racy_case_load(&scn, argv[a], true, "test_race") != 0)
 			return 2;
-		struct seen t = explore(EXPLORE_RACE, false, 1ull << 32, TWIN_RUNS, true);
+		struct racy_seen t = explore(EXPLORE_RACE, false, 1ull << 32, TWIN_RUNS, true);
 		if (t.found)
 			fprintf(stderr, "%s twin: a finding at run %llu\n", argv[a], (unsigned long long)t.first);
 		CHECK_EQ_U(t.found, 0);
