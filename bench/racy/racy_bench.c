@@ -4,7 +4,7 @@
  * time.
  *
  *   racy-bench [--seeds N] [--budget RUNS] [--twin-runs RUNS]
- *              [--strategies random,pct,dfs,swarm,cover,pos] CASE.nmr...
+ *              [--strategies random,pct,dfs,swarm,cover,pos,race] CASE.nmr...
  *
  * A case file names its buggy driver as rNN_bug; the twin is the same
  * scenario with every `_bug` driver replaced by its `_fix` build. Each
@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "input.h"
+#include "racy_case.h"
 #include "run/crash.h"
 #include "run/explore.h"
 
@@ -47,6 +48,7 @@ static const struct strategy strategies_all[] = {
 	{ "swarm", EXPLORE_SWARM },
 	{ "cover", EXPLORE_COVER },
 	{ "pos", EXPLORE_POS },
+	{ "race", EXPLORE_RACE },
 };
 #define STRATEGIES_ALL (sizeof strategies_all / sizeof strategies_all[0])
 
@@ -85,23 +87,10 @@ static bool on_finding(void *ctx, const struct run_result *res, const struct run
 	return false;
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-	return x < y ? -1 : x > y;
-}
-
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
 	return x < y ? -1 : x > y;
-}
-
-/* Lower median of n sorted values. */
-static uint64_t median_u64(uint64_t *v, unsigned n)
-{
-	qsort(v, n, sizeof *v, cmp_u64);
-	return v[(n - 1) / 2];
 }
 
 static double median_double(double *v, unsigned n)
@@ -116,24 +105,9 @@ static struct explore_config config_for(const struct strategy *st, uint64_t seed
 					.preempt_bound = 2, .runs_max = budget, .stop_on_first = true };
 }
 
-/* Load path's text; with twin, every "_bug" becomes "_fix" first. */
 static int load_case(struct scenario *s, const char *path, bool twin)
 {
-	struct input_buf buf = { 0 };
-	char err[512];
-	if (input_read(&buf, path, err, sizeof err) != 0) {
-		fprintf(stderr, "racy-bench: %s\n", err);
-		return -1;
-	}
-	for (char *p = (char *)buf.data; twin && (p = strstr(p, "_bug")) != NULL; p += 4)
-		memcpy(p, "_fix", 4);
-	struct scn_error e;
-	scn_init(s);
-	int rc = scn_parse_text(s, (const char *)buf.data, buf.len, path, &e);
-	if (rc != 0)
-		fprintf(stderr, "%s:%u: %s\n", path, e.line, e.reason);
-	input_buf_free(&buf);
-	return rc;
+	return racy_case_load(s, path, twin, "racy-bench");
 }
 
 static const char *case_name(const char *path)
@@ -217,7 +191,7 @@ int main(int argc, char **argv)
 	}
 	if (seeds == 0 || seeds > SEEDS_MAX || budget == 0 || argi >= argc || argc - argi > CASES_MAX) {
 		fprintf(stderr, "usage: racy-bench [--seeds 1..%d] [--budget RUNS] [--twin-runs RUNS] "
-				"[--strategies random,pct,dfs,swarm,cover,pos] CASE.nmr... (at most %d)\n", SEEDS_MAX, CASES_MAX);
+				"[--strategies random,pct,dfs,swarm,cover,pos,race] CASE.nmr... (at most %d)\n", SEEDS_MAX, CASES_MAX);
 		return 2;
 	}
 	if (nstrategies == 0)
@@ -260,7 +234,7 @@ int main(int argc, char **argv)
 				}
 			}
 			found |= misses < n;
-			uint64_t med = median_u64(runs, n), max = runs[n - 1];
+			uint64_t med = racy_median(runs, n), max = runs[n - 1];
 			double med_s = median_double(secs, n), max_s = secs[n - 1];
 			case_median[k][ncases] = med;
 			misses_total[k] += misses;
@@ -291,7 +265,7 @@ int main(int argc, char **argv)
 		for (unsigned i = 0; i < ncases; i++)
 			lr += log((double)(case_median[k][i] + 1) / (double)(case_median[0][i] + 1));
 		printf("%-7s median %8" PRIu64 "  misses %3" PRIu64 "  twins with a finding %" PRIu64
-		       "  geomean runs vs %s: %.3fx\n", strategies[k]->name, median_u64(v, ncases), misses_total[k],
+		       "  geomean runs vs %s: %.3fx\n", strategies[k]->name, racy_median(v, ncases), misses_total[k],
 		       fp_total[k], strategies[0]->name, exp(lr / ncases));
 	}
 	runner_fini(&runner);

@@ -11,6 +11,7 @@
 
 #include "check.h"
 #include "input.h"
+#include "racy_case.h"
 #include "run/explore.h"
 
 #define SEEDS 8          /* racy-bench's seeds 1..8 */
@@ -23,61 +24,20 @@ static struct scenario scn;
 /* BENCH_DIR/NAME.nmr; with twin, every "_bug" driver becomes its "_fix". */
 static bool load(const char *dir, const char *name, bool twin)
 {
-	char path[512], err[512];
+	char path[512];
 	snprintf(path, sizeof path, "%s/%s.nmr", dir, name);
-	struct input_buf buf = { 0 };
-	if (input_read(&buf, path, err, sizeof err) != 0) {
-		fprintf(stderr, "test_pos: %s\n", err);
-		return false;
-	}
-	for (char *p = (char *)buf.data; twin && (p = strstr(p, "_bug")) != NULL; p += 4)
-		memcpy(p, "_fix", 4);
-	struct scn_error e;
-	scn_init(&scn);
-	int rc = scn_parse_text(&scn, (const char *)buf.data, buf.len, path, &e);
-	if (rc != 0)
-		fprintf(stderr, "%s:%u: %s\n", path, e.line, e.reason);
-	input_buf_free(&buf);
-	return rc == 0;
+	return racy_case_load(&scn, path, twin, "test_pos") == 0;
 }
 
-struct seen {
-	uint64_t first;   /* index of the first run with a finding, UINT64_MAX: none */
-	uint64_t found;   /* runs with findings */
-	uint64_t hashes;  /* the trace hashes, each weighted by its run index */
-};
-
-static bool note(void *ctx, const struct run_result *res, const struct run_source *src, uint64_t i)
+static struct racy_seen explore(enum explore_strategy st, uint64_t seed, uint64_t runs, bool stop_first)
 {
-	(void)src;
-	struct seen *s = ctx;
-	if (s->first == UINT64_MAX)
-		s->first = i;
-	s->found++;
-	(void)res;
-	return true;
+	struct explore_config cfg = { .strategy = st, .seed = seed, .runs_max = runs, .stop_on_first = stop_first };
+	return racy_explore(&runner, &scn, cfg);
 }
 
-static struct seen explore(enum explore_strategy st, uint64_t seed, uint64_t runs, bool stop_first)
-{
-	struct seen s = { .first = UINT64_MAX };
-	struct explore_config cfg = { .strategy = st, .seed = seed, .runs_max = runs, .stop_on_first = stop_first,
-				      .on_finding = note, .ctx = &s };
-	explore_run(&runner, &scn, &cfg);
-	return s;
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-	return x < y ? -1 : x > y;
-}
-
-/* Lower median of SEEDS values (sorts them). */
 static uint64_t median(uint64_t *v)
 {
-	qsort(v, SEEDS, sizeof *v, cmp_u64);
-	return v[(SEEDS - 1) / 2];
+	return racy_median(v, SEEDS);
 }
 
 /* Runs 0..runs-1 of a source kind from seed: their trace hashes folded in order. */
@@ -114,14 +74,9 @@ int main(int argc, char **argv)
 	 * draw running. */
 	if (load(dir, "r06_thread_start_race", false)) {
 		uint64_t pos_first[SEEDS], rnd_first[SEEDS];
-		for (uint64_t k = 0; k < SEEDS; k++) {
-			pos_first[k] = explore(EXPLORE_POS, (k + 1) << 32, BUDGET, true).first;
-			rnd_first[k] = explore(EXPLORE_RANDOM, (k + 1) << 32, BUDGET, true).first;
-			printf("r06 seed %llu: first finding at run %lld under pos, %lld under random\n",
-			       (unsigned long long)k + 1, pos_first[k] == UINT64_MAX ? -1ll : (long long)pos_first[k],
-			       rnd_first[k] == UINT64_MAX ? -1ll : (long long)rnd_first[k]);
+		racy_first_findings(&runner, &scn, "r06", EXPLORE_POS, "pos", SEEDS, BUDGET, pos_first, rnd_first);
+		for (unsigned k = 0; k < SEEDS; k++)
 			CHECK(pos_first[k] < FIND_WITHIN);
-		}
 		uint64_t pm = median(pos_first), rm = median(rnd_first);
 		printf("r06 medians over %d seeds: pos %llu, random %llu\n", SEEDS, (unsigned long long)pm,
 		       (unsigned long long)rm);
@@ -130,7 +85,7 @@ int main(int argc, char **argv)
 		uint64_t a = fold_hashes(true, 77, 200), b = fold_hashes(true, 77, 200);
 		CHECK_EQ_U(a, b);
 		CHECK(a != fold_hashes(false, 77, 200));
-		struct seen x = explore(EXPLORE_POS, 5, 300, false), y = explore(EXPLORE_POS, 5, 300, false);
+		struct racy_seen x = explore(EXPLORE_POS, 5, 300, false), y = explore(EXPLORE_POS, 5, 300, false);
 		CHECK(x.found > 0);
 		CHECK_EQ_U(x.found, y.found);
 		CHECK_EQ_U(x.first, y.first);
@@ -143,7 +98,7 @@ int main(int argc, char **argv)
 			CHECK(!"a twin loads");
 			continue;
 		}
-		struct seen t = explore(EXPLORE_POS, 1ull << 32, TWIN_RUNS, true);
+		struct racy_seen t = explore(EXPLORE_POS, 1ull << 32, TWIN_RUNS, true);
 		if (t.found)
 			fprintf(stderr, "%s twin: a finding at run %llu\n", cases[c], (unsigned long long)t.first);
 		CHECK_EQ_U(t.found, 0);

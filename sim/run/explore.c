@@ -91,9 +91,35 @@ static void cover_start(uint64_t seed)
 		cover.prng[i] = choice_splitmix64(&sm);
 }
 
+uint32_t explore_below(uint64_t prng[4], uint32_t n)
+{
+	return (uint32_t)((choice_prng_next(prng) >> 32) % n);
+}
+
 static uint32_t cover_below(uint32_t n)
 {
-	return (uint32_t)((choice_prng_next(cover.prng) >> 32) % n);
+	return explore_below(cover.prng, n);
+}
+
+uint32_t explore_change_any(uint64_t prng[4], const uint16_t *values, const uint16_t *options, uint32_t len,
+			    uint16_t *prefix)
+{
+	uint32_t cut = explore_below(prng, len);
+	memcpy(prefix, values, sizeof(uint16_t) * cut);
+	uint32_t n = options[cut];
+	prefix[cut] = (uint16_t)((values[cut] + 1 + explore_below(prng, n > 1 ? n - 1 : 1)) % (n ? n : 1));
+	return cut;
+}
+
+uint32_t explore_change_tail(uint64_t prng[4], const uint16_t *values, uint32_t len, uint32_t cut, uint16_t *prefix)
+{
+	/* Half the time the rest of the kept run follows the changed choice
+	 * (where its values still fit), so the change is tried in the context
+	 * that made the run interesting; else fresh choices follow it. */
+	if (explore_below(prng, 2) != 0)
+		return cut + 1;
+	memcpy(prefix + cut + 1, values + cut + 1, sizeof(uint16_t) * (len - cut - 1));
+	return len;
 }
 
 /* The source of run i: a fresh swarm run one time in four (and until a run
@@ -106,20 +132,9 @@ static struct run_source cover_source(uint64_t seed)
 	const struct cover_run *k = &cover.kept[cover_below(cover.nkept)];
 	if (k->len == 0)
 		return src;
-	uint32_t cut = cover_below(k->len);
-	memcpy(cover.prefix, k->values, sizeof(uint16_t) * cut);
-	uint32_t n = k->options[cut];
-	cover.prefix[cut] = (uint16_t)((k->values[cut] + 1 + cover_below(n > 1 ? n - 1 : 1)) % (n ? n : 1));
-	/* Half the time the rest of the kept run follows the changed choice
-	 * (where its values still fit), so the change is tried in the context
-	 * that made the run interesting; else fresh choices follow it. */
-	uint32_t len = cut + 1;
-	if (cover_below(2) == 0) {
-		memcpy(cover.prefix + cut + 1, k->values + cut + 1, sizeof(uint16_t) * (k->len - cut - 1));
-		len = k->len;
-	}
+	uint32_t cut = explore_change_any(cover.prng, k->values, k->options, k->len, cover.prefix);
 	src.prefix = cover.prefix;
-	src.prefix_len = len;
+	src.prefix_len = explore_change_tail(cover.prng, k->values, k->len, cut, cover.prefix);
 	return src;
 }
 
@@ -155,6 +170,8 @@ struct explore_stats explore_run(struct runner *r, const struct scenario *s, con
 		cover_start(cfg->seed);
 		opt.interleave_map = cover.map;
 		opt.interleave_slots = COVER_SLOTS;
+	} else if (cfg->strategy == EXPLORE_RACE) {
+		explore_race_start(cfg->seed, cfg->race_off);
 	}
 	if (cfg->dfs_start) {
 		prefix_len = cfg->dfs_start_len < SCN_CHOICES_MAX ? cfg->dfs_start_len : SCN_CHOICES_MAX;
@@ -185,6 +202,9 @@ struct explore_stats explore_run(struct runner *r, const struct scenario *s, con
 			src = cover_source(cfg->seed + i);
 			memset(cover.map, 0, sizeof cover.map);
 			break;
+		case EXPLORE_RACE:
+			src = explore_race_source(cfg->seed + i);
+			break;
 		default:
 			src = (struct run_source){ .kind = SOURCE_PRNG, .seed = cfg->seed + i };
 			break;
@@ -194,6 +214,8 @@ struct explore_stats explore_run(struct runner *r, const struct scenario *s, con
 		st.steps += res.steps;
 		if (cfg->strategy == EXPLORE_COVER)
 			cover_learn(&res);
+		else if (cfg->strategy == EXPLORE_RACE)
+			explore_race_learn(&res);
 		bool go_on = true;
 		if (res.nfindings || res.nsuppressed) {
 			st.runs_with_findings += res.nfindings != 0;

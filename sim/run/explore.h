@@ -22,8 +22,14 @@
  * EXPLORE_POS: partial order sampling (choice_init_pos), run i from seed +
  * i, priorities redrawn where step footprints conflict (sched/por_log.h).
  * On the racy-bug benchmark it needs 0.94x random's runs, behind swarm and
- * cover (docs/FUZZING.md): a strategy to choose, not in the campaign's mix. */
-enum explore_strategy { EXPLORE_RANDOM = 0, EXPLORE_PCT, EXPLORE_DFS, EXPLORE_SWARM, EXPLORE_COVER, EXPLORE_POS };
+ * cover (docs/FUZZING.md): a strategy to choose, not in the campaign's mix.
+ * EXPLORE_RACE: cover's loop with race feedback and race-reversing changes
+ * (explore_race.c): each run logs its steps' footprints; a run with a new
+ * race pair (key, first thread, second thread) is kept; a change replays a
+ * kept run to one of its race points and runs the other thread there.
+ * Deterministic for a seed. */
+enum explore_strategy { EXPLORE_RANDOM = 0, EXPLORE_PCT, EXPLORE_DFS, EXPLORE_SWARM, EXPLORE_COVER, EXPLORE_POS,
+			EXPLORE_RACE };
 
 struct explore_stats {
 	uint64_t runs;          /* runs made */
@@ -48,6 +54,7 @@ struct explore_config {
 	uint32_t pct_depth;     /* PCT */
 	uint32_t preempt_bound; /* DFS */
 	bool por;               /* DFS: partial-order reduction (run/dpor.h) */
+	bool race_off;          /* RACE: no race-reversing change (cover's changes only): an ablation for tests */
 	struct dpor *por_state; /* its tree (NULL: the module's own); a restart (dfs_start) continues it */
 	uint64_t runs_max;      /* stop after this many runs (DFS: 0 = until exhausted) */
 	uint64_t progress_every;/* runs between progress calls (0: never) */
@@ -76,6 +83,22 @@ struct explore_config {
  * the next run; false when every schedule within the bound was run. */
 bool explore_dfs_next(const struct explore_config *cfg, const struct choice_rec *log, uint32_t nlog,
 		      uint32_t prefix_len, const struct sched_por *por, uint16_t *prefix, uint32_t *next_len);
+
+/* The changes of the guided strategies (cover, race), from their own PRNG:
+ * a value below n; cover's change of a kept run (values/options/len): its
+ * first choices up to a uniformly drawn one into prefix, that one to another
+ * option; returns its index. Then the tail: half the time the kept run's
+ * remaining values follow; returns the prefix length. */
+uint32_t explore_below(uint64_t prng[4], uint32_t n);
+uint32_t explore_change_any(uint64_t prng[4], const uint16_t *values, const uint16_t *options, uint32_t len,
+			    uint16_t *prefix);
+uint32_t explore_change_tail(uint64_t prng[4], const uint16_t *values, uint32_t len, uint32_t cut, uint16_t *prefix);
+
+/* EXPLORE_RACE's parts (explore_race.c): reset for a seed, the source of
+ * the next run, what a run taught. */
+void explore_race_start(uint64_t seed, bool race_off);
+struct run_source explore_race_source(uint64_t seed);
+void explore_race_learn(const struct run_result *res);
 
 struct explore_stats explore_run(struct runner *r, const struct scenario *s, const struct explore_config *cfg);
 

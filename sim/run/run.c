@@ -227,7 +227,8 @@ struct run_result run_scenario(struct runner *r, const struct scenario *s, const
 	sched_init(&st->sched, &r->pool, &st->choice, &st->trace, s->steps_max, &st->oracle.stop_requested);
 	st->sched.on_idle = drain_on_idle;
 	bool pos = src && src->kind == SOURCE_POS;
-	if ((dfs || pos) && src->por) {
+	bool swarm = src && src->kind == SOURCE_SWARM; /* logged for the race-directed search (explore_race.c) */
+	if ((dfs || pos || swarm) && src->por) {
 		/* Drivers whose memory accesses are instrumented touch a key per
 		 * access (host/memaccess.c); the others' code is one location. */
 		uint32_t hosted = 0;

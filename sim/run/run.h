@@ -42,7 +42,8 @@ struct run_source {
 	const struct choice_rec *choices; /* SOURCE_REPLAY: a choice log (past its end: option 0) */
 	uint32_t nchoices;
 	bool por;                /* SOURCE_DFS: log each step's footprint (sched/por_log.h) for the reduced search;
-				  * SOURCE_POS: and redraw the priorities of threads in conflict with a step */
+				  * SOURCE_POS: and redraw the priorities of threads in conflict with a step;
+				  * SOURCE_SWARM: log them for the race-directed search (explore_race.c) */
 };
 
 struct run_options {
@@ -117,7 +118,7 @@ struct run_result {
 	bool diverged;                 /* a replayed choice log did not fit */
 	const struct choice_rec *choices; /* choices taken (for trace files) */
 	uint32_t nchoices;
-	const struct sched_por *por;   /* the step log (SOURCE_DFS with por), else NULL */
+	const struct sched_por *por;   /* the step log (a source with por), else NULL */
 	const char *hang;              /* wait-for graph text, "" if none */
 	uint32_t interleave_features;  /* features counted (0 without a map) */
 };

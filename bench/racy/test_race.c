@@ -1,0 +1,114 @@
+/* test_race.c - the race-directed search (--strategy race) on the racy-bug
+ * benchmark: it finds the deepest case (r14: a failed allocation inside a
+ * detach window, random's median 2768 runs) from every seed within a
+ * bound, at a median twelve times below seeded random's; cover (the same
+ * loop on interleaving features, the mechanism switched off) needs 336
+ * runs at these seeds and fails that margin; it never flags a correct
+ * twin; the same seed gives the same runs, and its race reversals change
+ * them (race_off is not the same search).
+ *
+ *   test_race CASE.nmr...            the checks: r14 among the cases, every case's twin
+ *   test_race --print CASE.nmr...    print random, race and cover per seed (no checks)
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "racy_case.h"
+#include "run/explore.h"
+
+#define SEEDS 8          /* racy-bench's seeds 1..8 */
+#define BUDGET 20000     /* runs each exploration may make */
+#define FIND_WITHIN 1000 /* runs in which race must find r14 from each seed */
+#define MARGIN 12        /* its median at least this many times below random's */
+
+static struct runner runner;
+static struct scenario scn;
+
+static struct racy_seen explore(enum explore_strategy st, bool race_off, uint64_t seed, uint64_t runs, bool stop_first)
+{
+	struct explore_config cfg = { .strategy = st, .race_off = race_off, .seed = seed, .runs_max = runs,
+				      .stop_on_first = stop_first };
+	return racy_explore(&runner, &scn, cfg);
+}
+
+static uint64_t median(uint64_t *v)
+{
+	return racy_median(v, SEEDS);
+}
+
+#define TWIN_RUNS 2000   /* race runs on each correct twin: none may have a finding */
+
+static void print_case(const char *path)
+{
+	uint64_t f[3][SEEDS];
+	for (uint64_t k = 0; k < SEEDS; k++) {
+		f[0][k] = explore(EXPLORE_RANDOM, false, (k + 1) << 32, BUDGET, true).first;
+		f[1][k] = explore(EXPLORE_RACE, false, (k + 1) << 32, BUDGET, true).first;
+		f[2][k] = explore(EXPLORE_COVER, false, (k + 1) << 32, BUDGET, true).first;
+		printf("%s seed %llu: random %lld race %lld cover %lld\n", path, (unsigned long long)k + 1,
+		       (long long)f[0][k], (long long)f[1][k], (long long)f[2][k]);
+	}
+	printf("%s medians: random %llu race %llu cover %llu\n", path, (unsigned long long)median(f[0]),
+	       (unsigned long long)median(f[1]), (unsigned long long)median(f[2]));
+	fflush(stdout);
+}
+
+/* r14: found from every seed within FIND_WITHIN runs, MARGIN times below
+ * random's median; the same seed, the same runs; the reversals move them. */
+static void check_r14(void)
+{
+	uint64_t race_first[SEEDS], rnd_first[SEEDS];
+	racy_first_findings(&runner, &scn, "r14", EXPLORE_RACE, "race", SEEDS, BUDGET, race_first, rnd_first);
+	for (unsigned k = 0; k < SEEDS; k++)
+		CHECK(race_first[k] < FIND_WITHIN);
+	uint64_t m = median(race_first), rm = median(rnd_first);
+	printf("r14 medians over %d seeds: race %llu, random %llu\n", SEEDS, (unsigned long long)m,
+	       (unsigned long long)rm);
+	CHECK(m * MARGIN < rm);
+	struct racy_seen x = explore(EXPLORE_RACE, false, 5, 3000, false), y = explore(EXPLORE_RACE, false, 5, 3000, false);
+	struct racy_seen off = explore(EXPLORE_RACE, true, 5, 3000, false);
+	printf("r14 seed 5, 3000 runs: %llu with findings (race_off: %llu)\n", (unsigned long long)x.found,
+	       (unsigned long long)off.found);
+	CHECK(x.found > 0);
+	CHECK_EQ_U(x.found, y.found);
+	CHECK_EQ_U(x.first, y.first);
+	CHECK_EQ_U(x.hashes, y.hashes);
+	CHECK(x.hashes != off.hashes);
+}
+
+int main(int argc, char **argv)
+{
+	bool print = argc > 1 && !strcmp(argv[1], "--print");
+	int first = print ? 2 : 1;
+	if (argc <= first || runner_init(&runner) != 0) {
+		fprintf(stderr, "usage: test_race [--print] CASE.nmr...\n");
+		return 2;
+	}
+	bool r14 = false;
+	for (int a = first; a < argc; a++) {
+		if (racy_case_load(&scn, argv[a], false, "test_race") != 0)
+			return 2;
+		if (print) {
+			print_case(argv[a]);
+			continue;
+		}
+		if (strstr(argv[a], "r14_send_alloc_fail")) {
+			r14 = true;
+			check_r14();
+		}
+		/* No false positive on the correct twin. */
+		if (racy_case_load(&scn, argv[a], true, "test_race") != 0)
+			return 2;
+		struct racy_seen t = explore(EXPLORE_RACE, false, 1ull << 32, TWIN_RUNS, true);
+		if (t.found)
+			fprintf(stderr, "%s twin: a finding at run %llu\n", argv[a], (unsigned long long)t.first);
+		CHECK_EQ_U(t.found, 0);
+	}
+	runner_fini(&runner);
+	if (print)
+		return 0;
+	CHECK(r14);
+	return check_exit();
+}
