@@ -275,8 +275,14 @@ void dpor_after_run(struct dpor *d, const struct choice_rec *log, uint32_t nlog,
 		    const struct sched_por *por)
 {
 	SIM_ASSERT_LE(nlog, SCN_CHOICES_MAX, "the choice log fits the tree");
-	for (uint32_t i = prefix_len; i < nlog; i++)
-		d->nodes[i] = (struct dpor_node){ .first = 0xffu, .taken = 0xffu };
+	for (uint32_t i = prefix_len; i < nlog; i++) {
+		/* Field by field: the records (most of a node) are read below nrec only. */
+		struct dpor_node *a = &d->nodes[i];
+		a->options = a->backtrack = a->done = a->sleep = 0;
+		a->first = a->taken = 0xffu;
+		a->preemptions = 0;
+		a->nrec = 0;
+	}
 	d->limit = nlog;
 	if (!por || por->overflow) {
 		/* Not analysed: every choice of the run tries every option. Its

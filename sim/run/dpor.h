@@ -17,9 +17,16 @@
  *    earlier context switch costs no more than the switch already made
  *    there; so p joins the backtrack set of that switch's choice too.
  *
+ *  - sleep sets, where the bound keeps them sound: a thread explored at a
+ *    node sleeps in the node's later branches (not tried while it stays
+ *    independent of what runs) only when the equivalent schedule that runs
+ *    it first costs no more preemptions (dpor.c: sleep_valid). A run that
+ *    picks a sleeping thread at a new choice is redundant from there: its
+ *    later choices do not branch, its later steps are not analysed.
+ *
  * Every thread choice of a run starts with its backtrack set = the thread it
- * took; a choice whose set holds an untried thread, feasible within the bound,
- * is a branch; every other kind of choice (freedoms, faults, module
+ * took; a choice whose set holds an untried thread awake, feasible within the
+ * bound, is a branch; every other kind of choice (freedoms, faults, module
  * timing) is tried with every value, as in the plain DFS. The next prefix
  * is the deepest branch, as choice_dfs_next. A run whose step log
  * overflowed, or that crashed, is not analysed: every choice it made gets
