@@ -337,6 +337,34 @@ static void skipped_call_reads(struct runner *r)
 	CHECK_EQ_U(empty, 0);
 }
 
+/* The NMR work queue has its own key: an NMR worker that finds the queue
+ * empty and blocks reads the queue only, so its step is independent of
+ * registrar calls that queue nothing. With the registrar's key there, no
+ * step would touch the queue's key without the registrar's. */
+static void worker_reads_queue(struct runner *r)
+{
+	static const char text[] = "expect clean\n"
+				   "workers 1\n"
+				   "provider P\nclient C\n"
+				   "thread T0\n  register P\n  register C\n  unload C\n  unload P\n";
+	if (!parse(&scn, text)) {
+		CHECK(false);
+		return;
+	}
+	uint32_t nmr = por_bucket(POR_KEY(POR_NMR, 0)), queue = por_bucket(POR_KEY(POR_NMR, 1));
+	CHECK(nmr != queue);
+	struct run_options opt = { .keep_events = 1 };
+	struct run_source src = { .kind = SOURCE_DFS, .preempt_bound = 2, .por = true };
+	struct run_result res = run_scenario(r, &scn, &src, &opt);
+	CHECK(res.por != NULL);
+	uint32_t queue_only = 0;
+	for (uint32_t j = 0; res.por && j < res.por->n; j++) {
+		const uint64_t *fp = res.por->steps[j].fp;
+		queue_only += (fp[queue >> 6] >> (queue & 63) & 1u) && !(fp[nmr >> 6] >> (nmr & 63) & 1u);
+	}
+	CHECK(queue_only > 0);
+}
+
 /* --cases: the files given, plain against reduced with the same budget. */
 static void cases(struct runner *r, const char *root, uint32_t bound, uint64_t runs, char **files, int nfiles)
 {
@@ -390,6 +418,7 @@ int main(int argc, char **argv)
 	sleep_bound();
 	sleep_saves(&r);
 	skipped_call_reads(&r);
+	worker_reads_queue(&r);
 	independent(&r);
 	deterministic(&r, argv[1]);
 	same_findings(&r, argv[1]);
