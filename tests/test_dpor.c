@@ -198,7 +198,7 @@ static void deterministic(struct runner *r, const char *root)
 static void bound_conservative(void)
 {
 	static struct dpor d;
-	dpor_init(&d, 0);
+	dpor_init(&d, 0, 0);
 	struct choice_rec log[2] = {
 		{ .kind = CK_THREAD, .n = 2, .value = 0 },
 		{ .kind = CK_THREAD, .pad = CHOICE_REC_FORCED, .n = 2, .value = 0 },
@@ -220,6 +220,149 @@ static void bound_conservative(void)
 	CHECK_EQ_U(len, 1);
 	CHECK_EQ_U(prefix[0], 1); /* T1 first */
 	CHECK_EQ_U(d.races, 1);
+}
+
+
+/* Sleep sets under the bound (docs/DPOR.md's example), on hand-made runs at
+ * bound 0: A runs a1 a2, B b1, C c1; b1 depends on a2 only. The first run
+ * a1 a2 b1 c1 puts B at the root (the conservative point). In the second
+ * run, b1 and then A at a new choice between A and C: A's step a1 is
+ * independent of b1, so plain sleep sets would have A asleep there (the
+ * run b1 a1 a2 is equivalent to a1 b1 a2, which preempts A and was never
+ * run at bound 0) and the order "b1 before a2" would be lost. A could still
+ * run after a1, so it must not sleep. */
+static void sleep_bound(void)
+{
+	static struct dpor d;
+	dpor_init(&d, 0, 0);
+	uint32_t x = por_bucket(POR_KEY(POR_KFAM, 1));
+	struct choice_rec log1[3] = {
+		{ .kind = CK_THREAD, .n = 3, .value = 0 },
+		{ .kind = CK_THREAD, .pad = CHOICE_REC_FORCED, .n = 3, .value = 0 },
+		{ .kind = CK_THREAD, .n = 2, .value = 0 },
+	};
+	struct por_step steps[4];
+	memset(steps, 0, sizeof steps);
+	steps[0] = (struct por_step){ .pos = 0, .options = 7, .thread = 0, .first = 0xff, .flags = POR_SWITCH };
+	steps[1] = (struct por_step){ .pos = 1, .options = 7, .thread = 0, .first = 0 };
+	steps[2] = (struct por_step){ .pos = 2, .options = 6, .thread = 1, .first = 0xff, .flags = POR_SWITCH };
+	steps[3] = (struct por_step){ .pos = POR_NO_CHOICE, .options = 4, .thread = 2, .first = 0xff, .flags = POR_SWITCH };
+	steps[1].fp[x >> 6] |= 1ull << (x & 63);
+	steps[2].fp[x >> 6] |= 1ull << (x & 63);
+	struct sched_por por = { .steps = steps, .cap = 4, .n = 4 };
+	dpor_after_run(&d, log1, 3, 0, &por);
+	uint16_t prefix[3];
+	uint32_t len = 0;
+	CHECK(dpor_next(&d, log1, 3, prefix, &len));
+	CHECK_EQ_U(len, 1);
+	CHECK_EQ_U(prefix[0], 1); /* B first */
+	/* The second run: b1, then A (lowest id) where A and C could go, a2, c1. */
+	struct choice_rec log2[3] = {
+		{ .kind = CK_THREAD, .n = 3, .value = 1 },
+		{ .kind = CK_THREAD, .n = 2, .value = 0 },
+		{ .kind = CK_THREAD, .pad = CHOICE_REC_FORCED, .n = 2, .value = 0 },
+	};
+	memset(steps, 0, sizeof steps);
+	steps[0] = (struct por_step){ .pos = 0, .options = 7, .thread = 1, .first = 0xff, .flags = POR_SWITCH };
+	steps[1] = (struct por_step){ .pos = 1, .options = 5, .thread = 0, .first = 0xff, .flags = POR_SWITCH };
+	steps[2] = (struct por_step){ .pos = 2, .options = 5, .thread = 0, .first = 0 };
+	steps[3] = (struct por_step){ .pos = POR_NO_CHOICE, .options = 4, .thread = 2, .first = 0xff, .flags = POR_SWITCH };
+	steps[0].fp[x >> 6] |= 1ull << (x & 63);
+	steps[2].fp[x >> 6] |= 1ull << (x & 63);
+	dpor_after_run(&d, log2, 3, 1, &por);
+	CHECK_EQ_U(d.nodes[1].sleep, 0); /* A is awake after b1 */
+	CHECK_EQ_U(d.blocked, 0);         /* so the run is not cut as redundant */
+	CHECK_EQ_U(d.limit, 3);
+}
+
+/* Sleep sets save schedules where the bound allows them (the running
+ * thread, continued first, sleeps in the branches that preempt it): fewer
+ * schedules than without. */
+static void sleep_saves(struct runner *r)
+{
+	static const char text[] = "expect clean\n"
+				   "workers 0\n"
+				   "provider P\nclient C\n"
+				   "thread T0\n  register P\n  yield\n  irql dispatch\n  irql passive\n  unload P\n"
+				   "thread T1\n  yield\n  register C\n  irql dispatch\n  irql passive\n  unload C\n";
+	if (!parse(&scn, text)) {
+		CHECK(false);
+		return;
+	}
+	static struct dpor d;
+	uint64_t runs[2];
+	for (int k = 0; k < 2; k++) {
+		memset(&reduced, 0, sizeof reduced);
+		reduced.r = r;
+		struct explore_config cfg = { .strategy = EXPLORE_DFS, .preempt_bound = 2, .por = true, .por_state = &d,
+					      .por_without = k ? DPOR_NO_SLEEP : 0, .on_finding = on_finding,
+					      .ctx = &reduced };
+		struct explore_stats st = explore_run(r, &scn, &cfg);
+		CHECK(st.exhausted);
+		runs[k] = st.runs;
+		if (k == 1)
+			CHECK_EQ_U(d.blocked, 0);
+	}
+	printf("sleep sets, bound 2: %llu schedules, without %llu\n", (unsigned long long)runs[0],
+	       (unsigned long long)runs[1]);
+	CHECK(runs[0] < runs[1]);
+}
+
+/* Every step's footprint says what it read: a thread whose only op is a
+ * call on a module that has no binding yet (the call is skipped) still
+ * reads the module's bindings, which the other thread's register changes.
+ * An empty footprint would make the two orders look equivalent. */
+static void skipped_call_reads(struct runner *r)
+{
+	static const char text[] = "expect clean\n"
+				   "workers 0\n"
+				   "provider P\nclient C\n"
+				   "thread T0\n  register P\n  call C\n"
+				   "thread T1\n  register C\n";
+	if (!parse(&scn, text)) {
+		CHECK(false);
+		return;
+	}
+	struct run_options opt = { .keep_events = 1 };
+	struct run_source src = { .kind = SOURCE_DFS, .preempt_bound = 2, .por = true };
+	struct run_result res = run_scenario(r, &scn, &src, &opt);
+	CHECK(res.por != NULL);
+	uint32_t empty = 0;
+	for (uint32_t j = 0; res.por && j < res.por->n; j++) {
+		uint64_t any = 0;
+		for (int w = 0; w < POR_WORDS; w++)
+			any |= res.por->steps[j].fp[w];
+		empty += !any && !(res.por->steps[j].flags & POR_WILD);
+	}
+	CHECK_EQ_U(empty, 0);
+}
+
+/* The NMR work queue has its own key: an NMR worker that finds the queue
+ * empty and blocks reads the queue only, so its step is independent of
+ * registrar calls that queue nothing. With the registrar's key there, no
+ * step would touch the queue's key without the registrar's. */
+static void worker_reads_queue(struct runner *r)
+{
+	static const char text[] = "expect clean\n"
+				   "workers 1\n"
+				   "provider P\nclient C\n"
+				   "thread T0\n  register P\n  register C\n  unload C\n  unload P\n";
+	if (!parse(&scn, text)) {
+		CHECK(false);
+		return;
+	}
+	uint32_t nmr = por_bucket(POR_KEY(POR_NMR, 0)), queue = por_bucket(POR_KEY(POR_NMR, 1));
+	CHECK(nmr != queue);
+	struct run_options opt = { .keep_events = 1 };
+	struct run_source src = { .kind = SOURCE_DFS, .preempt_bound = 2, .por = true };
+	struct run_result res = run_scenario(r, &scn, &src, &opt);
+	CHECK(res.por != NULL);
+	uint32_t queue_only = 0;
+	for (uint32_t j = 0; res.por && j < res.por->n; j++) {
+		const uint64_t *fp = res.por->steps[j].fp;
+		queue_only += (fp[queue >> 6] >> (queue & 63) & 1u) && !(fp[nmr >> 6] >> (nmr & 63) & 1u);
+	}
+	CHECK(queue_only > 0);
 }
 
 /* --cases: the files given, plain against reduced with the same budget. */
@@ -272,6 +415,10 @@ int main(int argc, char **argv)
 		return check_exit();
 	}
 	bound_conservative();
+	sleep_bound();
+	sleep_saves(&r);
+	skipped_call_reads(&r);
+	worker_reads_queue(&r);
 	independent(&r);
 	deterministic(&r, argv[1]);
 	same_findings(&r, argv[1]);

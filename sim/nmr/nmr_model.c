@@ -182,6 +182,7 @@ static NTSTATUS model_deregister(void *impl, enum nmr_role role, HANDLE h)
 static bool canary_cleanup_queued(const struct nmr_model *m, const struct nmr_reg *r)
 {
 	uint16_t rs = nmr_model_reg_slot(m, r);
+	sched_touch(m->sched, POR_KEY(POR_NMR, 1)); /* reads the work queue (nmr_work.c) */
 	for (uint32_t i = 0; i < m->queue_len; i++) {
 		const struct nmr_work *w = &m->queue[(m->queue_head + i) % NMR_WORK_MAX];
 		if (i > 0 && w->kind == WORK_CLEANUP && m->bindings[w->slot_a].handle == w->handle_a &&

@@ -34,10 +34,11 @@ struct vc_state {
 /* One analysis at a time per process, like the exploration itself. */
 static struct vc_state vcs;
 
-void dpor_init(struct dpor *d, uint32_t preempt_bound)
+void dpor_init(struct dpor *d, uint32_t preempt_bound, uint32_t without)
 {
 	memset(d, 0, sizeof(*d));
 	d->bound = preempt_bound;
+	d->without = without;
 }
 
 /* Threads of the run being analysed (dense indices below nt). */
@@ -175,19 +176,127 @@ static void analyse(struct dpor *d, const struct por_step *steps, uint32_t n)
 	}
 }
 
+
+/* ---- Sleep sets under the preemption bound ----
+ *
+ * After thread q's subtree at node a is explored, a later branch u at a
+ * need not run q's step t from a as long as t stays independent of the
+ * steps run since a: the schedule s.u.w1.t.w2 is equivalent to s.t.u.w1.w2,
+ * in q's subtree. That one was explored only if it is within the bound:
+ * its preemptions exceed the pruned schedule's by at most
+ *   P(q at a) + R(q) - P(u at a),
+ * P(x at a) = 1 when picking x at a preempts the running thread, R(q) = 1
+ * when q could still run after t (switching from q to u then preempts it);
+ * taking t out of w1.t.w2 adds no preemption (a switch x -> y there only
+ * preempts x when x -> q did). So q sleeps below a only when that sum is
+ * <= 0: the running thread, continued first at a, sleeps in every other
+ * branch; another thread only when its step blocked or ended it, and only
+ * in a branch that preempts as much as it did. (Plain sleep sets lose the
+ * run of docs/DPOR.md's example; test unit/dpor checks it.) */
+
+static bool sleep_valid(const struct dpor_node *a, const struct dpor_rec *r)
+{
+	if (r->flags & (DPOR_REC_WILD | DPOR_REC_UNKNOWN))
+		return false;
+	uint32_t pq = a->first != 0xffu && r->thread != a->first;
+	uint32_t pu = a->first != 0xffu && a->taken != a->first;
+	return pq + ((r->flags & DPOR_REC_RUNS) ? 1u : 0u) <= pu;
+}
+
+static struct dpor_rec *rec_of(struct dpor_node *a, uint8_t t)
+{
+	for (uint32_t k = 0; k < a->nrec; k++)
+		if (a->rec[k].thread == t)
+			return &a->rec[k];
+	if (a->nrec == DPOR_RECS)
+		return NULL; /* not remembered: t never sleeps below a */
+	struct dpor_rec *r = &a->rec[a->nrec++];
+	memset(r, 0, sizeof(*r));
+	r->thread = t;
+	return r;
+}
+
+static bool meets(const uint64_t *x, const uint64_t *y)
+{
+	uint64_t m = 0;
+	for (uint32_t w = 0; w < POR_WORDS; w++)
+		m |= x[w] & y[w];
+	return m != 0;
+}
+
+/* Walk the run's steps with the sleeping threads: remember each step at
+ * its node, set each node's sleep set, and return the index of the first
+ * step that picked a sleeping thread at a new choice (n if none): from
+ * there on the run repeats a schedule covered elsewhere. */
+static uint32_t sleep_walk(struct dpor *d, const struct por_step *steps, uint32_t n, uint32_t nlog,
+			   uint32_t prefix_len)
+{
+	const struct dpor_rec *asleep[SIM_THREADS_MAX]; /* a sleeping thread's step (by thread id) */
+	uint32_t mask = 0;
+	for (uint32_t j = 0; j < n; j++) {
+		const struct por_step *st = &steps[j];
+		bool wild = st->flags & POR_WILD;
+		if (st->pos != POR_NO_CHOICE && st->pos < nlog && d->nodes[st->pos].options) {
+			struct dpor_node *a = &d->nodes[st->pos];
+			a->sleep = mask;
+			if ((mask >> st->thread & 1u) && st->pos >= prefix_len)
+				return j;
+			struct dpor_rec *r = rec_of(a, st->thread);
+			if (r) {
+				for (uint32_t w = 0; w < POR_WORDS; w++)
+					r->fp[w] |= st->fp[w];
+				if (wild)
+					r->flags |= DPOR_REC_WILD;
+				if (j + 1 == n || (steps[j + 1].options >> st->thread & 1u))
+					r->flags |= DPOR_REC_RUNS;
+			}
+			/* The threads explored here before: asleep in this branch. */
+			for (uint32_t k = 0; k < a->nrec; k++) {
+				const struct dpor_rec *q = &a->rec[k];
+				if (q->thread != a->taken && (a->done >> q->thread & 1u) && !(mask >> q->thread & 1u) &&
+				    sleep_valid(a, q)) {
+					asleep[q->thread] = q;
+					mask |= 1u << q->thread;
+				}
+			}
+		}
+		/* A sleeping thread wakes up when the step depends on its step. */
+		mask &= ~(1u << st->thread);
+		for (uint32_t m = mask; m; m &= m - 1) {
+			uint32_t q = (uint32_t)__builtin_ctz(m);
+			if (wild || meets(asleep[q]->fp, st->fp))
+				mask &= ~(1u << q);
+		}
+	}
+	return n;
+}
+
 void dpor_after_run(struct dpor *d, const struct choice_rec *log, uint32_t nlog, uint32_t prefix_len,
 		    const struct sched_por *por)
 {
 	SIM_ASSERT_LE(nlog, SCN_CHOICES_MAX, "the choice log fits the tree");
-	for (uint32_t i = prefix_len; i < nlog; i++)
-		d->nodes[i] = (struct dpor_node){ .first = 0xffu };
+	for (uint32_t i = prefix_len; i < nlog; i++) {
+		/* Field by field: the records (most of a node) are read below nrec only. */
+		struct dpor_node *a = &d->nodes[i];
+		a->options = a->backtrack = a->done = a->sleep = 0;
+		a->first = a->taken = 0xffu;
+		a->preemptions = 0;
+		a->nrec = 0;
+	}
+	d->limit = nlog;
 	if (!por || por->overflow) {
 		/* Not analysed: every choice of the run tries every option. Its
 		 * new choices are plain nodes; the ones it shares with earlier
-		 * runs get every candidate. */
+		 * runs get every candidate, and the step they took is not known
+		 * for sleep sets. */
 		d->plain_runs++;
-		for (uint32_t i = 0; i < prefix_len && i < nlog; i++)
-			d->nodes[i].backtrack |= d->nodes[i].options;
+		for (uint32_t i = 0; i < prefix_len && i < nlog; i++) {
+			struct dpor_node *a = &d->nodes[i];
+			a->backtrack |= a->options;
+			for (uint32_t k = 0; k < a->nrec; k++)
+				if (a->rec[k].thread == a->taken)
+					a->rec[k].flags |= DPOR_REC_UNKNOWN;
+		}
 		return;
 	}
 	for (uint32_t j = 0; j < por->n; j++) {
@@ -200,17 +309,33 @@ void dpor_after_run(struct dpor *d, const struct choice_rec *log, uint32_t nlog,
 		n->backtrack = n->done = 1u << st->thread;
 		n->first = st->first;
 		n->preemptions = st->preemptions;
+		n->taken = st->thread;
 	}
 	if (d->runs == 0 && getenv("NMRSIM_POR_DUMP"))
 		for (uint32_t j = 0; j < por->n; j++)
 			fprintf(stderr, "step %u: T%u pos %d opts %x why %04x%s%s\n", j, por->steps[j].thread,
 				(int)por->steps[j].pos, por->steps[j].options, por->steps[j].why,
 				por->steps[j].flags & POR_WILD ? " WILD" : "", por->steps[j].flags & POR_SWITCH ? " sw" : "");
-	analyse(d, por->steps, por->n);
+	uint32_t end = por->n;
+	if (!(d->without & DPOR_NO_SLEEP)) {
+		end = sleep_walk(d, por->steps, por->n, nlog, prefix_len);
+		if (end < por->n) {
+			/* The pick of step `end` took a sleeping thread: nothing below
+			 * it branches, its node tries a thread awake instead. */
+			struct dpor_node *a = &d->nodes[por->steps[end].pos];
+			uint32_t awake = a->options & ~a->sleep & ~a->done;
+			if (awake)
+				a->backtrack |= awake & -awake;
+			d->limit = por->steps[end].pos + 1;
+			d->blocked++;
+		}
+	}
+	analyse(d, por->steps, end);
 	if (++d->runs % 20000 == 0 && getenv("NMRSIM_POR_STATS")) {
 		static const char *const names[16] = { "?", "thread", "nmr", "module", "kfam", "queue", "drvcode", "mem",
 						       "ids", "time", "deadline", "stall", "idle", "spin", "routine", "?" };
-		fprintf(stderr, "dpor: %" PRIu64 " runs, %" PRIu64 " races:", d->runs, d->races);
+		fprintf(stderr, "dpor: %" PRIu64 " runs (%" PRIu64 " sleep-blocked), %" PRIu64 " races:", d->runs,
+			d->blocked, d->races);
 		for (int b = 0; b < 16; b++)
 			if (d->why[b])
 				fprintf(stderr, " %s %" PRIu64, names[b], d->why[b]);
@@ -233,12 +358,12 @@ static uint16_t option_of(const struct dpor_node *n, uint8_t t)
 
 bool dpor_next(struct dpor *d, const struct choice_rec *log, uint32_t nlog, uint16_t *prefix, uint32_t *prefix_len)
 {
-	for (uint32_t i = nlog; i-- > 0;) {
+	for (uint32_t i = nlog < d->limit ? nlog : d->limit; i-- > 0;) {
 		const struct choice_rec *r = &log[i];
 		struct dpor_node *n = &d->nodes[i];
 		uint16_t value;
 		if (r->kind == CK_THREAD && n->options) {
-			uint32_t todo = n->backtrack & ~n->done & n->options;
+			uint32_t todo = n->backtrack & ~n->done & n->options & ~n->sleep;
 			/* Within the bound: another thread than the running one is a preemption. */
 			if (n->first != 0xffu && n->preemptions >= d->bound)
 				todo &= 1u << n->first;
@@ -246,6 +371,7 @@ bool dpor_next(struct dpor *d, const struct choice_rec *log, uint32_t nlog, uint
 				continue;
 			uint8_t t = (uint8_t)__builtin_ctz(todo);
 			n->done |= 1u << t;
+			n->taken = t;
 			value = option_of(n, t);
 			SIM_ASSERT_LT(value, r->n, "a backtrack thread is one of the choice's options");
 		} else {

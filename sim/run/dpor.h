@@ -17,9 +17,16 @@
  *    earlier context switch costs no more than the switch already made
  *    there; so p joins the backtrack set of that switch's choice too.
  *
+ *  - sleep sets, where the bound keeps them sound: a thread explored at a
+ *    node sleeps in the node's later branches (not tried while it stays
+ *    independent of what runs) only when the equivalent schedule that runs
+ *    it first costs no more preemptions (dpor.c: sleep_valid). A run that
+ *    picks a sleeping thread at a new choice is redundant from there: its
+ *    later choices do not branch, its later steps are not analysed.
+ *
  * Every thread choice of a run starts with its backtrack set = the thread it
- * took; a choice whose set holds an untried thread, feasible within the bound,
- * is a branch; every other kind of choice (freedoms, faults, module
+ * took; a choice whose set holds an untried thread awake, feasible within the
+ * bound, is a branch; every other kind of choice (freedoms, faults, module
  * timing) is tried with every value, as in the plain DFS. The next prefix
  * is the deepest branch, as choice_dfs_next. A run whose step log
  * overflowed, or that crashed, is not analysed: every choice it made gets
@@ -38,24 +45,52 @@
 #include "core/config.h"
 #include "sched/por_log.h"
 
+/* Sleep sets: what a node remembers of a thread it explored, its step
+ * from the node (the union over the subtree's variants of that step: the
+ * freedoms and faults inside it). */
+#define DPOR_RECS 6 /* threads per node remembered (more: those cannot sleep, which is sound) */
+enum dpor_rec_flags {
+	DPOR_REC_WILD = 1,    /* the step was wild: dependent on every step */
+	DPOR_REC_RUNS = 2,    /* the thread could still run after the step (or the run ended there) */
+	DPOR_REC_UNKNOWN = 4, /* a run of the subtree was not analysed: its step is not known */
+};
+struct dpor_rec {
+	uint64_t fp[POR_WORDS];
+	uint8_t thread;
+	uint8_t flags; /* enum dpor_rec_flags */
+};
+
 struct dpor_node {
 	uint32_t options;    /* thread choice: candidate threads (bit per id); 0: a plain node */
 	uint32_t backtrack;  /* threads to try here */
 	uint32_t done;       /* threads tried here */
+	uint32_t sleep;      /* threads asleep here (sleep sets): covered by an equivalent schedule within the bound */
 	uint8_t first;       /* option 0 when it was the running thread, else 0xff */
 	uint8_t preemptions; /* taken before this choice */
+	uint8_t taken;       /* the thread whose subtree is being explored */
+	uint8_t nrec;
+	struct dpor_rec rec[DPOR_RECS];
+};
+
+/* Parts of the reduction that can be turned off (measurements, tests). */
+enum dpor_without {
+	DPOR_NO_SLEEP = 1, /* no sleep sets: the persistent-set part only */
 };
 
 struct dpor {
 	uint32_t bound;                       /* the preemption bound */
+	uint32_t without;                     /* enum dpor_without bits */
+	uint32_t limit;                       /* choices of the last run that may branch (below a sleep-blocked pick: none) */
 	uint64_t races;                       /* races found (statistics) */
 	uint64_t plain_runs;                  /* runs not analysed (overflow or crash) */
 	uint64_t runs;                        /* runs analysed */
+	uint64_t blocked;                     /* runs that picked a sleeping thread (redundant from there) */
 	uint64_t why[16];                     /* races by cause (por_step.why bits): NMRSIM_POR_STATS */
 	struct dpor_node nodes[SCN_CHOICES_MAX];
 };
 
-void dpor_init(struct dpor *d, uint32_t preempt_bound);
+/* A fresh tree; without: enum dpor_without bits. */
+void dpor_init(struct dpor *d, uint32_t preempt_bound, uint32_t without);
 
 /* After a run from a prefix of prefix_len values: record its new choices
  * and its races. por: its step log, NULL (or overflowed) when the run could

@@ -177,7 +177,7 @@ struct explore_stats explore_run(struct runner *r, const struct scenario *s, con
 		prefix_len = cfg->dfs_start_len < SCN_CHOICES_MAX ? cfg->dfs_start_len : SCN_CHOICES_MAX;
 		memcpy(dfs_prefix, cfg->dfs_start, sizeof(uint16_t) * prefix_len);
 	} else if (cfg->strategy == EXPLORE_DFS && cfg->por) {
-		dpor_init(dpor_of(cfg), cfg->preempt_bound); /* a fresh tree; a restart keeps it */
+		dpor_init(dpor_of(cfg), cfg->preempt_bound, cfg->por_without); /* a fresh tree; a restart keeps it */
 	}
 	for (uint64_t i = cfg->first_run; cfg->runs_max == 0 || i < cfg->runs_max; i++) {
 		if (cfg->stop && *cfg->stop)

@@ -56,6 +56,7 @@ struct explore_config {
 	bool por;               /* DFS: partial-order reduction (run/dpor.h) */
 	bool race_off;          /* RACE: no race-reversing change (cover's changes only): an ablation for tests */
 	struct dpor *por_state; /* its tree (NULL: the module's own); a restart (dfs_start) continues it */
+	uint32_t por_without;   /* parts of the reduction turned off (enum dpor_without; measurements) */
 	uint64_t runs_max;      /* stop after this many runs (DFS: 0 = until exhausted) */
 	uint64_t progress_every;/* runs between progress calls (0: never) */
 	bool stop_on_first;     /* end each run at its first finding */

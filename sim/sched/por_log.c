@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/assert.h"
+#include "scenario/scenario.h"
 #include "trace/trace.h"
 
 void por_log_init(struct sched_por *p, struct por_step *steps, uint32_t cap, uint32_t hosted_modules)
@@ -126,9 +127,16 @@ void por_log_event(struct sched_por *p, const struct event *e)
 	case EV_KERNEL:
 	case EV_DPRINT:
 		break;
+	case EV_OP:
+		/* An op on a module reads the module's state before any event
+		 * of its own: a call skipped for want of a usable binding emits
+		 * none, yet another thread's attach or detach decides it. */
+		if (!scn_op_takes_module((enum scn_op_kind)e->what))
+			return;
+		break;
 	default:
-		/* Scheduling and op-start events name a module without touching
-		 * its state; code of a hosted driver still ran. */
+		/* Scheduling events name a module without touching its state;
+		 * code of a hosted driver still ran. */
 		if (e->module < 32 && (p->hosted >> e->module & 1u))
 			por_log_touch(p, POR_KEY(POR_DRVCODE, 0));
 		return;
