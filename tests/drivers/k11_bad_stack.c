@@ -6,7 +6,9 @@
  * one stack object unordered, and an update can be lost (K11 data-race on
  * DriverEntry's stack, every schedule). Twin: k11_good_stack.c, the same
  * source with K11_STACK_FIXED: the mark comes after the wait, which orders
- * it after the thread's update (the event). Scenario:
+ * it after the thread's update (the event). Before the probes, DriverEntry
+ * reads its configuration through a work item with a request on its stack
+ * the same way, correctly (waited for) in both. Scenario:
  * corpus/kernel/K11-bad_stack.nmr (`races on`). */
 #include <ntddk.h>
 #include "../../examples/example_npi.h"
@@ -18,12 +20,14 @@ static NPI_CLIENT_DETACH_PROVIDER_FN ClientDetachProvider;
 static NPI_CLIENT_CLEANUP_BINDING_CONTEXT_FN ClientCleanupBindingContext;
 static EXAMPLE_INDICATE_FN ClientIndicate;
 static KSTART_ROUTINE ProbeThread;
+static WORKER_THREAD_ROUTINE ReadConfigurationWorker;
 
 #define CLIENT_TAG 0x3331314Bu /* "K113" */
 
 #define PROBE_COMPLETE 0x1u  /* set by the probe thread */
 #define PROBE_SEEN     0x2u  /* set by the caller */
 #define PROBE_PORTS    2
+#define CONFIG_READ    0x1u  /* set by the configuration work item */
 
 typedef struct _CLIENT_BINDING {
     HANDLE NmrBindingHandle;
@@ -106,6 +110,40 @@ static NTSTATUS ProbePort(ULONG Port)
     return (Request.Flags & PROBE_COMPLETE) ? Request.Status : STATUS_UNSUCCESSFUL;
 }
 
+/* What DriverEntry asks the configuration work item, on DriverEntry's
+ * stack: the same pattern on the I/O worker thread (the work item, the
+ * event and the answer all in one local, waited for). */
+typedef struct _CONFIG_REQUEST {
+    WORK_QUEUE_ITEM WorkItem;
+    KEVENT Done;
+    ULONG Ports;
+    ULONG Flags;
+} CONFIG_REQUEST, *PCONFIG_REQUEST;
+
+_Use_decl_annotations_
+static VOID ReadConfigurationWorker(PVOID Parameter)
+{
+    PCONFIG_REQUEST Request = (PCONFIG_REQUEST)Parameter;
+
+    Request->Ports = PROBE_PORTS;
+    Request->Flags |= CONFIG_READ;
+    KeSetEvent(&Request->Done, IO_NO_INCREMENT, FALSE);
+}
+
+/* How many ports the device has, read at PASSIVE_LEVEL by a work item. */
+static ULONG ReadConfiguration(VOID)
+{
+    CONFIG_REQUEST Request;
+
+    KeInitializeEvent(&Request.Done, NotificationEvent, FALSE);
+    Request.Ports = 0;
+    Request.Flags = 0;
+    ExInitializeWorkItem(&Request.WorkItem, ReadConfigurationWorker, &Request);
+    ExQueueWorkItem(&Request.WorkItem, DelayedWorkQueue);
+    KeWaitForSingleObject(&Request.Done, Executive, KernelMode, FALSE, NULL);
+    return (Request.Flags & CONFIG_READ) ? Request.Ports : 0;
+}
+
 _Use_decl_annotations_
 static NTSTATUS ClientAttachProvider(HANDLE NmrBindingHandle, PVOID ClientContext,
                                      PNPI_REGISTRATION_INSTANCE ProviderRegistrationInstance)
@@ -162,12 +200,13 @@ _Use_decl_annotations_
 NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
 {
     NTSTATUS Status;
-    ULONG Port;
+    ULONG Port, Ports;
 
     UNREFERENCED_PARAMETER(RegistryPath);
     /* One port after the other: the second probe's thread and request take
      * the places (thread, stack) the first one's had. */
-    for (Port = 0; Port < PROBE_PORTS; Port++) {
+    Ports = ReadConfiguration();
+    for (Port = 0; Port < Ports; Port++) {
         Status = ProbePort(Port);
         if (!NT_SUCCESS(Status)) {
             return Status;
