@@ -237,16 +237,16 @@ static void por_access(uintptr_t a, unsigned size)
 /* An access to a simulated thread's stack: a local the driver handed to
  * another thread (a context on the stack given to a work item or a system
  * thread) is checked like pool. The key is (owner thread id, offset in its
- * stack), never an address. A stack is thread id i's in every run (one
- * fiber per id) and the granules are per run, so a stack reused by a later
- * run shares nothing with the earlier one. Within a run a system thread id
- * may start again for a new thread on the same stack: its clock goes on
- * from the earlier thread's (race.c never resets a thread's clock in a
- * run), so what that thread's frames saw ordered stays ordered, and an
- * access of another thread to the old frames that the old thread never
- * waited for touched a stack whose owner may have returned: a real race.
- * A frame's own locals are accessed by its owner only as that owner (the
- * same thread: never a race with itself). */
+ * stack), never an address. A thread id has one thread per run and one
+ * fiber, and the granules are per run, so a stack reused by a later run
+ * shares nothing with the earlier one. Later frames of the same thread take
+ * the places of returned ones, and nothing forgets the old accesses (no
+ * function exit hooks; a compiler shares slots inside one frame too): the
+ * owner's own accesses never race with each other, and another thread's
+ * access to an old frame is ordered before the new frame's accesses when
+ * the owner waited for it before returning (whoever gets the new object
+ * gets it from the owner after that wait). An access it never waited for
+ * may come after the frame is gone: a real bug (docs/KERNEL.md). */
 static void stack_access(uintptr_t a, unsigned size, bool write, const void *pc)
 {
 	uintptr_t rel = a - mem.stack0, id = rel / mem.stack_stride, off = rel % mem.stack_stride;
