@@ -23,6 +23,10 @@ static struct {
 	uintptr_t pool_bytes;    /* its size */
 	uintptr_t data, data_bytes; /* driver .data (nmrsim_drvdata) */
 	uintptr_t bss, bss_bytes;   /* driver .bss (nmrsim_drvbss) */
+	/* The simulated threads' stacks (the scheduler's fiber pool): stack i
+	 * is thread id i's, at stack0 + i * stride, stack_bytes long. */
+	uintptr_t stack0, stack_stride, stack_bytes, stacks_end;
+	uint32_t nstacks;
 	bool races;              /* race detection on this run */
 	struct sched_por *por;   /* the reduced search's step log (NULL: off) */
 	uintptr_t stacks, stacks_bytes; /* the simulated threads' stacks (fiber pool) */
@@ -33,6 +37,29 @@ static struct {
 	uint32_t raced[ORACLE_FINDINGS_MAX];
 	uint32_t nraced;
 } mem;
+
+/* Fibers are one per thread id, at a fixed stride in one mapping
+ * (core/fiber.c); the stride is taken from the pool itself, and stack
+ * checks stay off if the layout is not that. */
+static void stacks_init(const struct kernel *k)
+{
+	const struct fiber_pool *p = k->sched ? k->sched->pool : NULL;
+	mem.nstacks = 0;
+	mem.stack0 = mem.stacks_end = 0;
+	if (!p || p->count < 2 || !p->fibers[0].stack)
+		return;
+	uintptr_t s0 = (uintptr_t)p->fibers[0].stack, stride = (uintptr_t)p->fibers[1].stack - s0;
+	if (stride < p->stack_bytes)
+		return;
+	for (uint32_t i = 0; i < p->count; i++)
+		if ((uintptr_t)p->fibers[i].stack != s0 + i * stride || p->fibers[i].stack_bytes != p->stack_bytes)
+			return;
+	mem.stack0 = s0;
+	mem.stack_stride = stride;
+	mem.stack_bytes = p->stack_bytes;
+	mem.nstacks = p->count < SIM_THREADS_MAX ? p->count : SIM_THREADS_MAX;
+	mem.stacks_end = s0 + (mem.nstacks - 1u) * stride + p->stack_bytes;
+}
 
 void memaccess_run_init(struct kernel *k, bool races)
 {
@@ -48,6 +75,7 @@ void memaccess_run_init(struct kernel *k, bool races)
 	mem.por = k->sched->por;
 	mem.stacks = (uintptr_t)k->sched->pool->region;
 	mem.stacks_bytes = k->sched->pool->region_bytes;
+	stacks_init(k);
 	race_init(&k->race, races);
 }
 
@@ -171,6 +199,11 @@ static void race_check(struct kernel *k, enum race_region region, uintptr_t off,
 			if (region == RACE_POOL) {
 				kernel_pool_lookup(k, k->pool + off, 1, &number);
 				snprintf(what, sizeof what, "pool block #%u:", number);
+			} else if (region == RACE_STACK) {
+				/* The frame offset depends on the compiler: not printed. */
+				char tn[32];
+				snprintf(what, sizeof what, "a stack object of %s:",
+					 trace_thread_name(k->oracle->scenario, (uint8_t)(off >> 40), tn));
 			} else {
 				snprintf(what, sizeof what, "driver global (+0x%lx):", (unsigned long)off);
 			}
@@ -201,6 +234,27 @@ static void por_access(uintptr_t a, unsigned size)
 		por_log_touch(mem.por, por_mem_key(region, off + size - 1));
 }
 
+/* An access to a simulated thread's stack: a local the driver handed to
+ * another thread (a context on the stack given to a work item or a system
+ * thread) is checked like pool. The key is (owner thread id, offset in its
+ * stack), never an address. A thread id has one thread per run and one
+ * fiber, and the granules are per run, so a stack reused by a later run
+ * shares nothing with the earlier one. Later frames of the same thread take
+ * the places of returned ones, and nothing forgets the old accesses (no
+ * function exit hooks; a compiler shares slots inside one frame too): the
+ * owner's own accesses never race with each other, and another thread's
+ * access to an old frame is ordered before the new frame's accesses when
+ * the owner waited for it before returning (whoever gets the new object
+ * gets it from the owner after that wait). An access it never waited for
+ * may come after the frame is gone: a real bug (docs/KERNEL.md). */
+static void stack_access(uintptr_t a, unsigned size, bool write, const void *pc)
+{
+	uintptr_t rel = a - mem.stack0, id = rel / mem.stack_stride, off = rel % mem.stack_stride;
+	if (off >= mem.stack_bytes || off + size > mem.stack_bytes)
+		return; /* a guard page or the fiber's context, never a driver's object */
+	race_check(mem.k, RACE_STACK, (uint64_t)id << 40 | off, size, write, pc);
+}
+
 static inline __attribute__((always_inline)) void access(const void *p, unsigned size, bool write, const void *pc)
 {
 	uintptr_t a = (uintptr_t)p;
@@ -223,6 +277,8 @@ static inline __attribute__((always_inline)) void access(const void *p, unsigned
 		race_check(mem.k, RACE_BSS, a - mem.bss, size, write, pc);
 	else if (a - mem.data < mem.data_bytes)
 		race_check(mem.k, RACE_GLOBALS, a - mem.data, size, write, pc);
+	else if (a - mem.stack0 < mem.stacks_end - mem.stack0)
+		stack_access(a, size, write, pc);
 }
 
 /* An atomic or volatile access: a sync operation on its address. */

@@ -17,7 +17,8 @@
  *   whole run, deterministic. Accesses made inside a dispatch call its caller
  *   should not have made (M18/M19 against the caller, sim/host/guard.h) are
  *   a consequence and stay quiet, as the kernel's reports there do.
- * - pool and driver globals, when race detection is on for the run
+ * - pool, driver globals and objects on the simulated threads' stacks
+ *   (a local handed to another thread), when race detection is on for the run
  *   (sim/kernel/race.h): the access goes into the happens-before check, and
  *   a race is K11 data-race naming both sites (thread, routine, code
  *   address relative to its binary, trace step).

@@ -59,7 +59,7 @@
 #define RACE_PROBE 8             /* probes of the granule table before a location goes untracked */
 
 /* A location key: region in the top bits, byte offset in the region below. */
-enum race_region { RACE_POOL = 1, RACE_GLOBALS = 2, RACE_BSS = 3 };
+enum race_region { RACE_POOL = 1, RACE_GLOBALS = 2, RACE_BSS = 3, RACE_STACK = 4 };
 static inline uint64_t race_key(enum race_region region, uint64_t offset)
 {
 	return (uint64_t)region << 56 | offset;
