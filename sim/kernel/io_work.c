@@ -35,6 +35,31 @@ static bool in_queue(const struct kernel *k, const void *item)
 	return false;
 }
 
+bool kernel_io_item_running(const struct kernel *k, uint8_t module)
+{
+	const struct sim_thread *t = &k->sched->threads[SIM_THREAD_IO_WORKER];
+	return k->sched->nthreads > SIM_THREAD_IO_WORKER && t->module == module &&
+	       k->threads[SIM_THREAD_IO_WORKER].unload_exempt;
+}
+
+/* The last IoQueueWorkItem routine of an unloaded module returned: the
+ * image really goes now, and what it still holds is leaked (M21). */
+static void io_item_ended(struct kernel *k, uint8_t module, uint32_t item)
+{
+	if (module >= SCN_MODULES_MAX)
+		return;
+	struct kernel_module *m = &k->modules[module];
+	if (!m->leak_deferred || kernel_work_pending(k, module, true) > 0)
+		return;
+	m->leak_deferred = false;
+	uint32_t leaked = m->allocations + m->handles;
+	char nb[8];
+	if (leaked)
+		kernel_report(k, RULE_M21, KE_WorkItemRoutine, item,
+			      "Unload of %s returned, and its last IoQueueWorkItem routine ended with %u allocation(s) "
+			      "outstanding", kernel_module_name(k, module, nb), leaked);
+}
+
 uint32_t kernel_work_pending(const struct kernel *k, uint8_t module, bool io_too)
 {
 	uint32_t count = 0;
@@ -100,6 +125,8 @@ static void worker_thread(struct sched *s, void *arg)
 			kernel_check_alive(k, KE_WorkItemRoutine);
 		}
 		kt->unload_exempt = false;
+		if (w.kind != KWORK_EX)
+			io_item_ended(k, w.module, w.id);
 		if (t->irql != PASSIVE_LEVEL) {
 			kernel_report(k, RULE_K01, KE_WorkItemRoutine, w.id,
 				      "a work item routine of %s returned at IRQL %u; it runs at PASSIVE_LEVEL",

@@ -249,10 +249,13 @@ void kernel_module_unloaded(struct kernel *k, uint8_t module, uint32_t *leaked_a
 	if (module < SCN_MODULES_MAX) {
 		struct kernel_module *m = &k->modules[module];
 		m->unloaded = true;
-		leaked = m->allocations + m->handles;
-		/* IoQueueWorkItem items still queued keep their IO_WORKITEM: not a leak yet. */
+		/* An IoQueueWorkItem item queued or running keeps the driver
+		 * loaded (the I/O manager holds its device) and its routine may
+		 * still free what the driver holds: the leak check waits for
+		 * the last such item to end (kernel_io_item_ended). */
 		uint32_t io_queued = kernel_work_pending(k, module, true) - kernel_work_pending(k, module, false);
-		leaked = leaked >= io_queued ? leaked - io_queued : 0;
+		m->leak_deferred = io_queued > 0 || kernel_io_item_running(k, module);
+		leaked = m->leak_deferred ? 0 : m->allocations + m->handles;
 		pending = kernel_dpc_pending(k, module) + kernel_work_pending(k, module, false) +
 			  kernel_system_threads_running(k, module);
 		SIM_ASSERT_LE(k->ntimers, KERNEL_TIMERS_MAX, "set timers fit the timer table");

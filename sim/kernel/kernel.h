@@ -148,6 +148,7 @@ struct kernel_module {
 	uint32_t allocations;   /* pool blocks live (incl. devices, work items) */
 	uint32_t handles;       /* handles open */
 	bool unloaded;          /* kernel_module_unloaded was called */
+	bool leak_deferred;     /* an IoQueueWorkItem item kept it loaded: leaks counted when the last one ends */
 };
 
 struct kernel_pool_block;
@@ -371,6 +372,7 @@ bool kernel_dpc_queue(struct kernel *k, PKDPC dpc, uint8_t module);
 bool kernel_work_queue(struct kernel *k, const struct kernel_work *w);
 uint32_t kernel_dpc_pending(const struct kernel *k, uint8_t module);
 uint32_t kernel_work_pending(const struct kernel *k, uint8_t module, bool io_too);
+bool kernel_io_item_running(const struct kernel *k, uint8_t module);
 
 /* Pool (ex_pool.c). */
 void *kernel_pool_alloc(struct kernel *k, enum ke_api api, size_t bytes, uint32_t tag, bool zero, uint8_t kind);

@@ -420,7 +420,9 @@ static void op_complete(struct scripted_module *m, uint8_t sel, uint8_t peer)
 		while (!target) {
 			if (!detach_may_come(m, peer))
 				return;
-			sched_point(m->run->sched);
+			/* Gives way: a strict-priority search (PCT) must not let
+			 * the poll starve the thread it waits for (a false L02). */
+			sched_give_way(m->run->sched);
 			target = first_pending(m, peer);
 		}
 	}
@@ -516,7 +518,7 @@ static void op_poll(struct scripted_module *m)
 	 * binding that never finishes makes it spin through the budget (L02). */
 	struct sched *s = m->run->sched;
 	while (bindings_not_cleaned(m) > 0)
-		sched_point(s);
+		sched_give_way(s);
 }
 
 void scripted_unload(struct scripted_module *m)

@@ -103,6 +103,10 @@ static VOID CompleteDetachWorker(PDEVICE_OBJECT DeviceObject, PVOID Context)
     //
     NmrClientDetachProviderComplete(Binding->NmrBindingHandle);
     ExFreePoolWithTag(ReceiveBuffer, CLIENT_TAG);
+#ifdef UAC_LEAK_HISTORY
+    // uac_client_leak.c: a history record of the detach, never freed.
+    ExAllocatePool2(POOL_FLAG_NON_PAGED, 32, CLIENT_TAG);
+#endif
 }
 
 _Use_decl_annotations_
