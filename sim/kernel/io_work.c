@@ -117,13 +117,6 @@ static void worker_thread(struct sched *s, void *arg)
 			else
 				((PIO_WORKITEM_ROUTINE_EX)w.routine)(device, w.context, item);
 		}
-		/* An ExQueueWorkItem routine still runs driver code when it
-		 * returns (as a system thread's does): its Unload must not have
-		 * returned by then. IoQueueWorkItem holds the device. */
-		if (w.kind == KWORK_EX) {
-			sched_point(s);
-			kernel_check_alive(k, KE_WorkItemRoutine);
-		}
 		kt->unload_exempt = false;
 		if (w.kind != KWORK_EX)
 			io_item_ended(k, w.module, w.id);

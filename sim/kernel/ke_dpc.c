@@ -120,6 +120,9 @@ static void dpc_thread(struct sched *s, void *arg)
 				kt->locks_held = locks;
 			}
 		}
+		/* What the routine wrote is ordered before a KeFlushQueuedDpcs
+		 * that waited for it (its flusher acquires the same object). */
+		kernel_sync_release(k, &k->dpc_len);
 		k->dpc_running = false;
 		t->module = EV_NONE8;
 	}
@@ -202,5 +205,6 @@ VOID KeFlushQueuedDpcs(VOID)
 	kernel_emit(k, api, 0, 0, k->dpc_len);
 	while (k->dpc_len > 0 || k->dpc_running)
 		sched_block(k->sched, BLOCK_DPC_FLUSH, EV_NONE16);
+	kernel_sync_acquire(k, &k->dpc_len); /* every DPC routine that ran happened before */
 	kernel_check_alive(k, api);
 }
