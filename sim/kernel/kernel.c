@@ -252,7 +252,7 @@ void kernel_module_unloaded(struct kernel *k, uint8_t module, uint32_t *leaked_a
 		/* An IoQueueWorkItem item queued or running keeps the driver
 		 * loaded (the I/O manager holds its device) and its routine may
 		 * still free what the driver holds: the leak check waits for
-		 * the last such item to end (kernel_io_item_ended). */
+		 * the last such item to end (io_work.c: io_item_ended). */
 		uint32_t io_queued = kernel_work_pending(k, module, true) - kernel_work_pending(k, module, false);
 		m->leak_deferred = io_queued > 0 || kernel_io_item_running(k, module);
 		leaked = m->leak_deferred ? 0 : m->allocations + m->handles;
