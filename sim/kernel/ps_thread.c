@@ -107,6 +107,14 @@ static void system_thread(struct sched *s, void *arg)
 	terminate(k, st, STATUS_SUCCESS);
 }
 
+int kernel_handle_free(const struct kernel *k)
+{
+	for (int i = 0; i < KERNEL_HANDLES_MAX; i++)
+		if (!k->handles[i].open)
+			return i;
+	return -1;
+}
+
 HANDLE kernel_handle_value(int i)
 {
 	return (HANDLE)(uintptr_t)(HANDLE_BASE | ((uint32_t)(i + 1) << 2));
@@ -137,9 +145,7 @@ NTSTATUS PsCreateSystemThread(PHANDLE ThreadHandle, ULONG DesiredAccess, POBJECT
 	for (int i = 0; i < KERNEL_SYSTEM_THREADS_MAX && slot < 0; i++)
 		if (!k->system_threads[i].used)
 			slot = i;
-	for (int i = 0; i < KERNEL_HANDLES_MAX && h < 0; i++)
-		if (!k->handles[i].open)
-			h = i;
+	h = kernel_handle_free(k);
 	if (slot < 0 || h < 0 || !StartRoutine || !ThreadHandle) {
 		kernel_emit(k, api, 0, STATUS_INSUFFICIENT_RESOURCES, 0);
 		return STATUS_INSUFFICIENT_RESOURCES;

@@ -41,6 +41,18 @@ static int fail_tok(struct rp *r, const char *fmt, const char *t, size_t n)
 
 static char lower(char c) { return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c; }
 
+bool registry_append_lower(char *out, size_t *n, const uint16_t *w, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		if (len == SIZE_MAX && w[i] == 0)
+			break;
+		if (w[i] > 0x7e || w[i] == 0 || *n + 1 >= REG_PATH_MAX)
+			return false;
+		out[(*n)++] = lower((char)w[i]);
+	}
+	return true;
+}
+
 static void skip_space(struct rp *r)
 {
 	while (r->p < r->end && (*r->p == ' ' || *r->p == '\t' || *r->p == '\r'))

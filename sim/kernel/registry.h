@@ -68,4 +68,10 @@ const struct reg_value *registry_value_at(const struct registry *r, const char *
 /* The value `name` (any case) under `key`, or NULL. */
 const struct reg_value *registry_find(const struct registry *r, const char *key, const char *name);
 
+/* Appends UTF-16 `w` (len units, or up to its NUL when len is SIZE_MAX) to
+ * the lower-case ASCII key path out[*n..] (not terminated); false when a
+ * unit is not ASCII (or a NUL inside a counted name) or the path would not
+ * fit REG_PATH_MAX: no key of the file has such a path. */
+bool registry_append_lower(char *out, size_t *n, const uint16_t *w, size_t len);
+
 #endif

@@ -33,12 +33,8 @@ static bool key_of(char *out, ULONG relative_to, PCWSTR path)
 	memcpy(out, roots[rel], n);
 	if (path && path[0] && rel != RTL_REGISTRY_ABSOLUTE)
 		out[n++] = '\\';
-	for (; path && *path; path++) {
-		if (*path > 0x7e || n + 1 >= REG_PATH_MAX)
-			return false;
-		char c = (char)*path;
-		out[n++] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
-	}
+	if (path && !registry_append_lower(out, &n, path, SIZE_MAX))
+		return false;
 	while (n > 0 && out[n - 1] == '\\')
 		n--;
 	out[n] = 0;
@@ -54,12 +50,8 @@ static bool subkey(char *cur, const char *top, PCWSTR name)
 	if (n + 1 >= REG_PATH_MAX)
 		return false;
 	cur[n++] = '\\';
-	for (; *name; name++) {
-		if (*name > 0x7e || n + 1 >= REG_PATH_MAX)
-			return false;
-		char c = (char)*name;
-		cur[n++] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
-	}
+	if (!registry_append_lower(cur, &n, name, SIZE_MAX))
+		return false;
 	cur[n] = 0;
 	return true;
 }

@@ -19,19 +19,6 @@
 #include "kernel/kernel.h"
 #include "kernel/registry.h"
 
-/* Appends `len` bytes of UTF-16 `w` to the lower-case ASCII path out[n..];
- * false when it is not ASCII or too long (no such key in the file). */
-static bool append_lower(char *out, size_t *n, const WCHAR *w, size_t len)
-{
-	for (size_t i = 0; i < len; i++) {
-		if (w[i] > 0x7e || w[i] == 0 || *n + 1 >= REG_PATH_MAX)
-			return false;
-		char c = (char)w[i];
-		out[(*n)++] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
-	}
-	return true;
-}
-
 /* The services key of the calling module's driver, lower case. */
 static size_t own_service_key(struct kernel *k, uint8_t module, char *out)
 {
@@ -98,7 +85,7 @@ static NTSTATUS open_key(struct kernel *k, PHANDLE KeyHandle, POBJECT_ATTRIBUTES
 	} else if (!chars || !name->Buffer || name->Buffer[0] != L'\\') {
 		return STATUS_OBJECT_PATH_SYNTAX_BAD;
 	}
-	if (chars && !append_lower(path, &n, name->Buffer, chars))
+	if (chars && !registry_append_lower(path, &n, name->Buffer, chars))
 		return STATUS_OBJECT_NAME_NOT_FOUND;
 	while (n > 0 && path[n - 1] == '\\')
 		n--;
@@ -106,10 +93,7 @@ static NTSTATUS open_key(struct kernel *k, PHANDLE KeyHandle, POBJECT_ATTRIBUTES
 	uint16_t value;
 	if (!key_find(k, module, path, n, &value))
 		return STATUS_OBJECT_NAME_NOT_FOUND;
-	int slot = -1;
-	for (int i = 0; i < KERNEL_HANDLES_MAX && slot < 0; i++)
-		if (!k->handles[i].open)
-			slot = i;
+	int slot = kernel_handle_free(k);
 	if (slot < 0)
 		return STATUS_INSUFFICIENT_RESOURCES;
 	k->handles[slot] = (struct kernel_handle){ true, 0, module, KERNEL_HANDLE_KEY, value, (uint16_t)n };
