@@ -264,7 +264,8 @@ static void usage(FILE *out)
 		"  --bound B       DFS preemption bound, 0..64 (default 2)\n"
 		"  --por           DFS with partial-order reduction: one schedule per order of dependent steps\n"
 		"                  (within the bound), far fewer schedules for the same findings\n"
-		"  --por-without P the reduction without part P (sleep: no sleep sets), to measure what it saves\n"
+		"  --por-without P the reduction without part P (sleep: no sleep sets; same: try freedom options\n"
+		"                  proved to give the same run), to measure what it saves (repeatable)\n"
 		"  --out DIR       where trace files of findings go (default out/explore)\n"
 		"  --quiet         no progress line\n"
 		"  --freedoms N    after every N-th clean run, flip each of its freedom decisions (F1-F5) in a\n"
@@ -321,7 +322,8 @@ int main(int argc, char **argv)
 		else if (opts_flag(&o, "--por")) cfg.por = true;
 		else if (opts_str(&o, "--por-without", &part)) {
 			if (!strcmp(part, "sleep")) cfg.por_without |= DPOR_NO_SLEEP;
-			else opts_fail(&o, "--por-without: unknown part '%s' (sleep)", part);
+			else if (!strcmp(part, "same")) cfg.por_without |= DPOR_NO_SAME;
+			else opts_fail(&o, "--por-without: unknown part '%s' (sleep, same)", part);
 		}
 		else if (nfiles < FILES_MAX) files[nfiles++] = opts_operand(&o);
 		else opts_fail(&o, "more than %d files", FILES_MAX);

@@ -58,6 +58,11 @@ struct choice_rec {
  * choice_dfs_next never increments it. Trace files need not carry the flag:
  * its value is 0 either way. */
 #define CHOICE_REC_FORCED 1
+/* The reduced search only (CHOICE_DFS): taking option value + 1 here would
+ * give the same run as value, as far as this run went (the registrar proved
+ * it: nmr_model.c, "options that give the same run"). Not a choice either:
+ * replay and trace files ignore it. */
+#define CHOICE_REC_SAME_NEXT 2
 
 #define CHOICE_PCT_DEPTH_MAX 8
 #define CHOICE_THREADS_MAX 64
@@ -132,6 +137,30 @@ void choice_init_swarm_bytes(struct choice *c, const uint8_t *bytes, size_t len,
 void choice_init_pos(struct choice *c, uint64_t seed, struct choice_rec *log, uint32_t log_cap);
 uint32_t choice_pos_thread(struct choice *c, const uint8_t *ids, uint32_t n, bool current_first);
 void choice_init_replay(struct choice *c, const struct choice_rec *recs, uint32_t len, struct choice_rec *log, uint32_t log_cap);
+
+/* The log index of the choice just taken when it was logged by the
+ * bounded exhaustive search (CHOICE_DFS), else UINT32_MAX: where
+ * choice_same_next marks it. */
+static inline uint32_t choice_dfs_last(const struct choice *c)
+{
+	return c->mode == CHOICE_DFS && c->log_len == c->count && c->log_len > 0 ? c->log_len - 1 : UINT32_MAX;
+}
+
+/* Mark (or unmark) the logged choice at pos: CHOICE_REC_SAME_NEXT. */
+static inline void choice_same_next(struct choice *c, uint32_t pos, bool same)
+{
+	if (pos >= c->log_len)
+		return;
+	if (same)
+		c->log[pos].pad |= CHOICE_REC_SAME_NEXT;
+	else
+		c->log[pos].pad &= (uint8_t)~CHOICE_REC_SAME_NEXT;
+}
+
+static inline bool choice_is_same_next(const struct choice *c, uint32_t pos)
+{
+	return pos < c->log_len && (c->log[pos].pad & CHOICE_REC_SAME_NEXT);
+}
 
 /* PRNG and SWARM sources: take the first len choices from prefix (a value
  * past a choice's options is lowered to its last), then go on as the source

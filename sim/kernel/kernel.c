@@ -57,6 +57,7 @@ struct kernel *kernel_get_at(uintptr_t site)
 		fprintf(stderr, "nmrsim: a WDK kernel routine was called outside a simulated thread of a run\n");
 		abort();
 	}
+	kernel_current->entries++;
 	uint8_t t = kernel_current->sched->current->id;
 	if (t < SIM_THREADS_MAX)
 		kernel_current->threads[t].site = site;

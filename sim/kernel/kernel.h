@@ -179,6 +179,8 @@ struct kernel {
 	struct oracle *oracle;          /* K-rule reports */
 	uint8_t pool_fault_num, pool_fault_den; /* CK_POOL_FAULT ratio; den 0 = never */
 	uint32_t generation;            /* this run's object generation (never printed or hashed) */
+	uint32_t entries;               /* routine calls this run (kernel_get): the registrar's "nothing
+	                                 * happened in a callback" (nmr_model.c: options that give the same run) */
 	uint32_t next_id;               /* object ids handed out */
 	uint64_t time_offset;           /* simulated time = time_offset + step * KERNEL_STEP_TIME */
 	uint32_t wait_seq;              /* wait order counter */

@@ -86,9 +86,9 @@ enum nmr_work_kind { WORK_ATTACH = 0, WORK_DETACH_SIDE, WORK_CLEANUP };
 struct nmr_work {
 	uint8_t kind;          /* enum nmr_work_kind */
 	uint8_t side;          /* WORK_DETACH_SIDE */
-	uint8_t irql;          /* IRQL to deliver at */
 	uint8_t slot_a, slot_b;/* WORK_ATTACH: client reg, provider reg; else binding slot */
 	uint32_t handle_a, handle_b; /* the handles they had when queued (stale work is dropped) */
+	uint32_t irql;         /* IRQL to deliver at, with its F3 choice (nmr_model.h: nmr_cb_irql) */
 };
 
 struct nmr_model {

@@ -29,7 +29,7 @@ static void binding_free(struct nmr_model *m, struct nmr_binding *b)
 		nmr_model_reg_check_done(m, &m->regs[regs[side]]);
 }
 
-static void cleanup_side(struct nmr_model *m, struct nmr_binding *b, enum nmr_role side, uint8_t irql)
+static void cleanup_side(struct nmr_model *m, struct nmr_binding *b, enum nmr_role side, nmr_cb_irql irql)
 {
 	if (b->cleaned[side])
 		return;
@@ -38,12 +38,19 @@ static void cleanup_side(struct nmr_model *m, struct nmr_binding *b, enum nmr_ro
 	b->side[side] = SIDE_CLEANED;
 	uint32_t bh = b->handle;
 	uint16_t slot = nmr_model_binding_slot(m, b);
-	nmr_deliver_cleanup(m->sched, side, &m->regs[b->reg[side]], &m->regs[b->reg[!side]], slot, bh, b->context[side], irql);
-	if (m->mutant == MUTANT_DOUBLE_CLEANUP && side == NMR_CLIENT)
-		nmr_deliver_cleanup(m->sched, side, &m->regs[b->reg[side]], &m->regs[b->reg[!side]], slot, bh, b->context[side], irql);
+	struct nmr_quiet q = nmr_model_watch(m, irql);
+	nmr_deliver_cleanup(m->sched, side, &m->regs[b->reg[side]], &m->regs[b->reg[!side]], slot, bh, b->context[side],
+			    nmr_cb_level(irql));
+	nmr_model_watched(m, &q);
+	if (m->mutant == MUTANT_DOUBLE_CLEANUP && side == NMR_CLIENT) {
+		q = nmr_model_watch(m, irql);
+		nmr_deliver_cleanup(m->sched, side, &m->regs[b->reg[side]], &m->regs[b->reg[!side]], slot, bh,
+				    b->context[side], nmr_cb_level(irql));
+		nmr_model_watched(m, &q);
+	}
 }
 
-void nmr_model_cleanup_binding(struct nmr_model *m, struct nmr_binding *b, uint8_t irql)
+void nmr_model_cleanup_binding(struct nmr_model *m, struct nmr_binding *b, nmr_cb_irql irql)
 {
 	SIM_ASSERT(b->state == BIND_CLEANUP, "a binding's cleanup runs in state CLEANUP");
 	uint32_t bh = b->handle;
@@ -63,7 +70,7 @@ void nmr_model_maybe_cleanup(struct nmr_model *m, struct nmr_binding *b)
 	if (b->state != BIND_DETACHING || !nmr_model_side_detached(b, 0) || !nmr_model_side_detached(b, 1))
 		return;
 	b->state = BIND_CLEANUP;
-	uint8_t irql = nmr_model_callback_irql(m);
+	nmr_cb_irql irql = nmr_model_callback_irql(m);
 	if (nmr_model_can_defer(m) && (nmr_model_caller_above_dispatch(m) || nmr_model_take(m, CK_F4_CLEANUP, 2))) {
 		struct nmr_work w = { .kind = WORK_CLEANUP, .irql = irql, .slot_a = (uint8_t)nmr_model_binding_slot(m, b),
 				      .handle_a = b->handle };
@@ -75,7 +82,7 @@ void nmr_model_maybe_cleanup(struct nmr_model *m, struct nmr_binding *b)
 
 /* ---- detach ---- */
 
-void nmr_model_detach_side(struct nmr_model *m, struct nmr_binding *b, enum nmr_role side, uint8_t irql)
+void nmr_model_detach_side(struct nmr_model *m, struct nmr_binding *b, enum nmr_role side, nmr_cb_irql irql)
 {
 	SIM_ASSERT_LE((unsigned)side, NMR_PROVIDER, "a side is the client's or the provider's");
 	if (b->side[side] != SIDE_ATTACHED)
@@ -86,9 +93,14 @@ void nmr_model_detach_side(struct nmr_model *m, struct nmr_binding *b, enum nmr_
 	uint32_t bh = b->handle;
 	uint16_t slot = nmr_model_binding_slot(m, b);
 	struct nmr_reg *self = &m->regs[b->reg[side]], *peer = &m->regs[b->reg[!side]];
-	NTSTATUS st = nmr_deliver_detach(m->sched, side, self, peer, slot, bh, b->context[side], irql);
-	if (m->mutant == MUTANT_DOUBLE_DETACH && side == NMR_CLIENT && b->handle == bh)
-		(void)nmr_deliver_detach(m->sched, side, self, peer, slot, bh, b->context[side], irql);
+	struct nmr_quiet q = nmr_model_watch(m, irql);
+	NTSTATUS st = nmr_deliver_detach(m->sched, side, self, peer, slot, bh, b->context[side], nmr_cb_level(irql));
+	nmr_model_watched(m, &q);
+	if (m->mutant == MUTANT_DOUBLE_DETACH && side == NMR_CLIENT && b->handle == bh) {
+		q = nmr_model_watch(m, irql);
+		(void)nmr_deliver_detach(m->sched, side, self, peer, slot, bh, b->context[side], nmr_cb_level(irql));
+		nmr_model_watched(m, &q);
+	}
 	if (b->handle != bh || b->side[side] != SIDE_DETACHING)
 		return; /* a planted bug already moved it on */
 	/* Anything but PENDING counts as SUCCESS (M14 is the module's bug;
@@ -109,7 +121,7 @@ void nmr_model_detach_side(struct nmr_model *m, struct nmr_binding *b, enum nmr_
 
 static void deliver_or_defer_detach(struct nmr_model *m, struct nmr_binding *b, enum nmr_role side)
 {
-	uint8_t irql = nmr_model_callback_irql(m);
+	nmr_cb_irql irql = nmr_model_callback_irql(m);
 	if (nmr_model_can_defer(m) && (nmr_model_caller_above_dispatch(m) || nmr_model_take(m, CK_F5_THREAD, 2))) {
 		struct nmr_work w = { .kind = WORK_DETACH_SIDE, .side = (uint8_t)side, .irql = irql,
 				      .slot_a = (uint8_t)nmr_model_binding_slot(m, b), .handle_a = b->handle };

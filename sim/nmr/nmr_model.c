@@ -16,6 +16,8 @@
 #include <string.h>
 
 #include "nmr/nmr_model.h"
+#include "kernel/kernel.h"
+#include "trace/trace.h"
 
 /* ---- handles ---- */
 
@@ -73,11 +75,75 @@ uint32_t nmr_model_take(struct nmr_model *m, enum choice_kind kind, uint32_t n)
 	return v;
 }
 
-uint8_t nmr_model_callback_irql(struct nmr_model *m)
+/* ---- options that give the same run (the reduced search) ----
+ *
+ * Some freedom options are provably the same run as the option taken. The
+ * registrar marks such a choice in the log (CHOICE_REC_SAME_NEXT, bounded
+ * exhaustive search only), and the reduced search (run/dpor.c) skips the
+ * next option where every run through the choice confirmed it. Nothing
+ * else changes a run: the skipped one would emit one more event (EV_CHOICE,
+ * trace only, in a step that touches the registrar's key anyway), and
+ * differ nowhere else, so its findings, choices and footprints are the
+ * taken one's.
+ *
+ * What "nothing happened" means: no event, no kernel routine call (every
+ * WDK routine goes through kernel_get; KeGetCurrentIrql emits no event),
+ * no scheduling point, no choice. Driver or module code that did only
+ * that cannot have read the IRQL or a handle: those are read through
+ * routines, events carry the IRQL to the oracle, and nothing else exists
+ * for it to read. */
+static struct nmr_quiet quiet_now(const struct nmr_model *m)
+{
+	return (struct nmr_quiet){ .events = m->sched->trace->count,
+				   .entries = kernel_current ? kernel_current->entries : 0,
+				   .steps = m->sched->step,
+				   .choices = m->choice->count,
+				   .pos = UINT32_MAX };
+}
+
+static bool quiet_since(const struct nmr_model *m, const struct nmr_quiet *q, uint32_t events)
+{
+	struct nmr_quiet now = quiet_now(m);
+	return now.events - q->events == events && now.entries == q->entries && now.steps == q->steps &&
+	       now.choices == q->choices;
+}
+
+/* F3: PASSIVE (0) or DISPATCH (1). A detach or cleanup callback delivered
+ * at PASSIVE that did nothing but return (its CB_ENTER and CB_EXIT events
+ * only) behaves the same at DISPATCH: its code cannot have seen the IRQL,
+ * the oracle's IRQL checks on those two events (R09: limit DISPATCH for
+ * detach and cleanup; the kernel's entry/exit IRQL match) pass either way,
+ * and the IRQL is its caller's again after it. So the choice is marked at
+ * once (no callback delivered yet: none saw it, e.g. work still queued at
+ * the end of the run) and unmarked by any callback at it that did more. */
+nmr_cb_irql nmr_model_callback_irql(struct nmr_model *m)
 {
 	if (m->mutant == MUTANT_HIGH_IRQL)
 		return HIGH_LEVEL;
-	return nmr_model_take(m, CK_F3_IRQL, 2) ? DISPATCH_LEVEL : PASSIVE_LEVEL;
+	if (nmr_model_take(m, CK_F3_IRQL, 2))
+		return DISPATCH_LEVEL;
+	uint32_t pos = choice_dfs_last(m->choice);
+	if (pos == UINT32_MAX)
+		return PASSIVE_LEVEL;
+	choice_same_next(m->choice, pos, true);
+	return PASSIVE_LEVEL | (pos + 1u) << 8;
+}
+
+struct nmr_quiet nmr_model_watch(struct nmr_model *m, nmr_cb_irql irql)
+{
+	struct nmr_quiet q = quiet_now(m);
+	if (irql >> 8 == 0)
+		return q;
+	q.pos = (irql >> 8) - 1u;
+	q.same = choice_is_same_next(m->choice, q.pos);
+	choice_same_next(m->choice, q.pos, false); /* until it returns quiet (a run may end inside it) */
+	return q;
+}
+
+void nmr_model_watched(struct nmr_model *m, const struct nmr_quiet *q)
+{
+	if (q->pos != UINT32_MAX)
+		choice_same_next(m->choice, q->pos, q->same && quiet_since(m, q, 2));
 }
 
 /* ---- registration completion ---- */
@@ -130,6 +196,7 @@ static NTSTATUS model_register(void *impl, enum nmr_role role, const void *chars
 	 * (1), or later on a worker (2). Attach callbacks need PASSIVE. */
 	bool passive = m->sched->current && m->sched->current->irql == PASSIVE_LEVEL;
 	uint32_t f1 = nmr_model_take(m, CK_F1_ATTACH, nmr_model_can_defer(m) ? 3 : 2);
+	uint32_t f1_pos = f1 == 0 && passive ? choice_dfs_last(m->choice) : UINT32_MAX;
 	if (!passive && nmr_model_can_defer(m))
 		f1 = 2;
 	if (f1 == 2 || !passive) {
@@ -143,7 +210,12 @@ static NTSTATUS model_register(void *impl, enum nmr_role role, const void *chars
 	}
 	if (f1 == 0)
 		*handle = nmr_handle_make(r->handle);
+	/* F1 option 1 (the handle written after the attaches) is option 0's
+	 * run when there was nothing to attach: no callback read the handle. */
+	struct nmr_quiet q = quiet_now(m);
 	nmr_model_offer_attaches(m, r);
+	if (f1_pos != UINT32_MAX && quiet_since(m, &q, 0))
+		choice_same_next(m->choice, f1_pos, true);
 	*handle = nmr_handle_make(r->handle);
 	return STATUS_SUCCESS;
 }

@@ -57,20 +57,40 @@ static inline bool nmr_model_side_detached(const struct nmr_binding *b, int side
 	return b->side[side] == SIDE_DETACHED || b->side[side] == SIDE_CLEANED;
 }
 
+/* The IRQL a detach or cleanup callback is delivered at (F3), with the log
+ * position of the F3 choice that picked it when the reduced search may
+ * skip the other option (nmr_model.c: options that give the same run):
+ * the level in the low 8 bits, position + 1 above (0: nothing to mark). */
+typedef uint32_t nmr_cb_irql;
+static inline uint8_t nmr_cb_level(nmr_cb_irql x)
+{
+	return (uint8_t)(x & 0xffu);
+}
+
+/* Around a delivery at an F3 IRQL: whether the callback did anything that
+ * could see its IRQL (nmr_model.c). */
+struct nmr_quiet {
+	uint32_t events, entries, steps, choices; /* counts before */
+	uint32_t pos;                             /* the F3 choice to mark, UINT32_MAX: none */
+	bool same;                                /* it was still marked before this delivery */
+};
+struct nmr_quiet nmr_model_watch(struct nmr_model *m, nmr_cb_irql irql);
+void nmr_model_watched(struct nmr_model *m, const struct nmr_quiet *q);
+
 /* nmr_model.c */
 uint32_t nmr_model_new_handle(struct nmr_model *m, uint32_t tag, uint32_t slot);
 void nmr_model_emit_choice(struct nmr_model *m, enum choice_kind kind, uint32_t option);
 uint32_t nmr_model_take(struct nmr_model *m, enum choice_kind kind, uint32_t n);
-uint8_t nmr_model_callback_irql(struct nmr_model *m);
+nmr_cb_irql nmr_model_callback_irql(struct nmr_model *m);
 /* r's deregistration completes once its last binding is gone. */
 void nmr_model_reg_check_done(struct nmr_model *m, struct nmr_reg *r);
 
 /* nmr_binding.c */
 void nmr_model_offer_attaches(struct nmr_model *m, struct nmr_reg *r);
 void nmr_model_detach_all(struct nmr_model *m, struct nmr_reg *r);
-void nmr_model_detach_side(struct nmr_model *m, struct nmr_binding *b, enum nmr_role side, uint8_t irql);
+void nmr_model_detach_side(struct nmr_model *m, struct nmr_binding *b, enum nmr_role side, nmr_cb_irql irql);
 void nmr_model_maybe_cleanup(struct nmr_model *m, struct nmr_binding *b);
-void nmr_model_cleanup_binding(struct nmr_model *m, struct nmr_binding *b, uint8_t irql);
+void nmr_model_cleanup_binding(struct nmr_model *m, struct nmr_binding *b, nmr_cb_irql irql);
 
 /* nmr_work.c */
 void nmr_model_queue_work(struct nmr_model *m, struct nmr_work w);

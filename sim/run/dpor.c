@@ -283,6 +283,13 @@ void dpor_after_run(struct dpor *d, const struct choice_rec *log, uint32_t nlog,
 		a->preemptions = 0;
 		a->nrec = 0;
 	}
+	/* Skipping the next value of a freedom: every run through the node's
+	 * value (its subtree, DFS) must have said it is the same run. */
+	bool same_ok = por && !por->overflow && !(d->without & DPOR_NO_SAME);
+	for (uint32_t i = prefix_len ? prefix_len - 1 : 0; i < nlog; i++)
+		d->nodes[i].same_next = same_ok && (log[i].pad & CHOICE_REC_SAME_NEXT);
+	for (uint32_t i = 0; i + 1 < prefix_len && i < nlog; i++)
+		d->nodes[i].same_next = d->nodes[i].same_next && same_ok && (log[i].pad & CHOICE_REC_SAME_NEXT);
 	d->limit = nlog;
 	if (!por || por->overflow) {
 		/* Not analysed: every choice of the run tries every option. Its
@@ -375,9 +382,10 @@ bool dpor_next(struct dpor *d, const struct choice_rec *log, uint32_t nlog, uint
 			value = option_of(n, t);
 			SIM_ASSERT_LT(value, r->n, "a backtrack thread is one of the choice's options");
 		} else {
-			if ((r->pad & CHOICE_REC_FORCED) || (uint32_t)r->value + 1 >= r->n)
+			uint32_t v = (uint32_t)r->value + 1u + (n->same_next ? 1u : 0u);
+			if ((r->pad & CHOICE_REC_FORCED) || v >= r->n)
 				continue;
-			value = (uint16_t)(r->value + 1);
+			value = (uint16_t)v;
 		}
 		for (uint32_t k = 0; k < i; k++)
 			prefix[k] = log[k].value;

@@ -69,12 +69,15 @@ struct dpor_node {
 	uint8_t preemptions; /* taken before this choice */
 	uint8_t taken;       /* the thread whose subtree is being explored */
 	uint8_t nrec;
+	bool same_next;      /* a plain node: every run through its current value said the next value would
+	                      * be the same run (CHOICE_REC_SAME_NEXT): skip it */
 	struct dpor_rec rec[DPOR_RECS];
 };
 
 /* Parts of the reduction that can be turned off (measurements, tests). */
 enum dpor_without {
 	DPOR_NO_SLEEP = 1, /* no sleep sets: the persistent-set part only */
+	DPOR_NO_SAME = 2,  /* try freedom options the registrar proved the same run anyway */
 };
 
 struct dpor {
