@@ -400,6 +400,136 @@ static void cases(struct runner *r, const char *root, uint32_t bound, uint64_t r
 	}
 }
 
+/* ---- Freedom options proved to give the same run (nmr_model.c) ---- */
+
+/* Choices of `kind` in a run, and how many are marked CHOICE_REC_SAME_NEXT
+ * (bit k of *first_marked: the k-th of them, up to 32). */
+static uint32_t marks(const struct run_result *res, enum choice_kind kind, uint32_t *marked, uint32_t *bits)
+{
+	uint32_t n = 0;
+	*marked = *bits = 0;
+	for (uint32_t i = 0; i < res->nchoices; i++) {
+		if (res->choices[i].kind != (uint8_t)kind)
+			continue;
+		if (res->choices[i].pad & CHOICE_REC_SAME_NEXT) {
+			(*marked)++;
+			if (n < 32)
+				*bits |= 1u << n;
+		}
+		n++;
+	}
+	return n;
+}
+
+/* One run, every choice at option 0 (the DFS's first). NmrRegisterProvider
+ * with nothing to attach marks its F1; NmrRegisterClient, which attaches,
+ * does not (its attach callbacks could read the handle F1 writes before or
+ * after them). An F3 whose callbacks only returned is marked; the one of a
+ * detach callback that calls NMR (a wait: the IRQL is on its events) is
+ * not. Marking F1 or F3 unconditionally fails here. */
+static void same_marks(struct runner *r)
+{
+	static const char quiet[] = "expect clean\n"
+				    "provider P\nclient C\n"
+				    "thread T0\n  register P\n  register C\n  unload C\n  unload P\n";
+	static const char loud[] = "expect clean\n"
+				   "provider P\nclient C detach=wait\n"
+				   "thread T0\n  register P\n  register C\n  unload P\n  unload C\n";
+	struct run_options opt = { 0 };
+	struct run_source src = { .kind = SOURCE_DFS, .preempt_bound = 2, .por = true };
+	uint32_t marked, bits, n;
+	if (!parse(&scn, quiet)) {
+		CHECK(false);
+		return;
+	}
+	struct run_result res = run_scenario(r, &scn, &src, &opt);
+	n = marks(&res, CK_F1_ATTACH, &marked, &bits);
+	CHECK_EQ_U(n, 2);
+	CHECK_EQ_U(bits, 1); /* the provider's register only */
+	n = marks(&res, CK_F3_IRQL, &marked, &bits);
+	CHECK(n >= 3); /* two detach sides, one cleanup */
+	CHECK_EQ_U(marked, n);
+	if (!parse(&scn, loud)) {
+		CHECK(false);
+		return;
+	}
+	res = run_scenario(r, &scn, &src, &opt);
+	n = marks(&res, CK_F3_IRQL, &marked, &bits);
+	CHECK(n >= 3);
+	CHECK(marked >= 1);     /* the provider's detach, the cleanup */
+	CHECK(marked + 1 <= n); /* not the client's detach, which waits */
+}
+
+/* The search skips a freedom's next option only when every run through it
+ * said so: here the first run under F3 = 0 says its callbacks only
+ * returned, the second (F2 changed below it) says one did more, so F3 = 1
+ * must still be run (a node that kept the first run's word would end the
+ * search). With both runs saying so, it is skipped. */
+static void same_every_run(void)
+{
+	static struct dpor d;
+	static struct por_step steps[1];
+	struct sched_por por = { .steps = steps, .cap = 1, .n = 0 };
+	for (int both = 0; both < 2; both++) {
+		dpor_init(&d, 2, 0);
+		struct choice_rec log[2] = {
+			{ .kind = CK_F3_IRQL, .pad = CHOICE_REC_SAME_NEXT, .n = 2, .value = 0 },
+			{ .kind = CK_F2_ORDER, .n = 2, .value = 0 },
+		};
+		uint16_t prefix[2];
+		uint32_t len;
+		dpor_after_run(&d, log, 2, 0, &por);
+		CHECK(dpor_next(&d, log, 2, prefix, &len));
+		CHECK_EQ_U(len, 2);
+		CHECK_EQ_U(prefix[1], 1);
+		log[1].value = 1;
+		if (!both)
+			log[0].pad = 0;
+		dpor_after_run(&d, log, 2, len, &por);
+		bool more = dpor_next(&d, log, 2, prefix, &len);
+		CHECK_EQ_U(more, !both);
+		if (more) {
+			CHECK_EQ_U(len, 1);
+			CHECK_EQ_U(prefix[0], 1);
+		}
+	}
+}
+
+/* End to end: the wait in the client's detach callback is M08 only at
+ * DISPATCH (F3 option 1): the reduced search must still take that option
+ * and find M08 (with F3 skipped whenever it was left, it does not), in
+ * fewer schedules than without the skipping, and fewer than plain. */
+static void same_sound(struct runner *r)
+{
+	static const char text[] = "expect clean\n"
+				   "workers 0\n"
+				   "provider P\nclient C detach=wait\n"
+				   "thread T0\n  register P\n  register C\n  unload P\n  unload C\n";
+	if (!parse(&scn, text)) {
+		CHECK(false);
+		return;
+	}
+	static struct found without;
+	struct explore_stats a = explore(r, &scn, 2, false, &plain);
+	struct explore_stats b = explore(r, &scn, 2, true, &reduced);
+	memset(&without, 0, sizeof without);
+	without.r = r;
+	struct explore_config cfg = { .strategy = EXPLORE_DFS, .preempt_bound = 2, .por = true,
+				      .por_without = DPOR_NO_SAME, .on_finding = on_finding, .ctx = &without };
+	struct explore_stats c = explore_run(r, &scn, &cfg);
+	printf("detach callback waits, bound 2: plain %llu schedules, reduced %llu, without same-run skipping %llu\n",
+	       (unsigned long long)a.runs, (unsigned long long)b.runs, (unsigned long long)c.runs);
+	CHECK(a.exhausted && b.exhausted && c.exhausted);
+	bool m08 = false;
+	for (uint32_t i = 0; i < plain.n; i++)
+		m08 |= !strncmp(plain.sig[i], "M08", 3);
+	CHECK(m08);
+	subset("detach callback waits", &plain, &reduced);
+	subset("detach callback waits (without)", &without, &reduced);
+	CHECK(b.runs < c.runs);
+	CHECK(c.runs < a.runs);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -419,6 +549,9 @@ int main(int argc, char **argv)
 	sleep_saves(&r);
 	skipped_call_reads(&r);
 	worker_reads_queue(&r);
+	same_marks(&r);
+	same_every_run();
+	same_sound(&r);
 	independent(&r);
 	deterministic(&r, argv[1]);
 	same_findings(&r, argv[1]);
