@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# dpor_bench.sh [--quick] [BUILD_DIR] - the bounded exhaustive search with and
+# dpor_bench.sh [--quick] [--without PART] [BUILD_DIR] - the bounded exhaustive search with and
 # without partial-order reduction (nmr-explore --strategy dfs [--por]) at
 # preemption bound 2: schedules explored, wall-clock time, whether every
 # schedule within the bound was run, distinct bugs. First the bundled
@@ -7,14 +7,22 @@
 # drivers), then every case of the racy-bug benchmark (bench/racy, through
 # nmr-explore-racy, which links its drivers). Each search stops after a cap
 # (bundled 60s, racy 20s; --quick: 10s and 5s): a search not exhausted by
-# then says "no". Figures only; nothing here passes or fails on time.
+# then says "no". --without PART adds a third search per scenario, the
+# reduced one without that part (nmr-explore --por-without PART: sleep,
+# same), to show what the part saves. Figures only; nothing here passes or
+# fails on time.
 set -u
 limit=60s
 racy_limit=20s
+without=
 if [ "${1:-}" = "--quick" ]; then
 	limit=10s
 	racy_limit=5s
 	shift
+fi
+if [ "${1:-}" = "--without" ]; then
+	without=${2:?--without needs a part}
+	shift 2
 fi
 here=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$here/build}
@@ -35,9 +43,10 @@ scenarios=(
 # cell EXPLORER LIMIT FILE: one line per search (plain, reduced).
 cell() {
 	local tool=$1 cap=$2 f=$3 mode flag start end log runs bugs done_
-	for mode in plain por; do
+	for mode in plain por ${without:+por-$without}; do
 		flag=()
 		[ $mode = por ] && flag=(--por)
+		[ $mode = "por-$without" ] && flag=(--por --por-without "$without")
 		start=$(date +%s.%N)
 		log=$("$tool" --strategy dfs "${flag[@]}" --bound 2 --runs 0 --time "$cap" --quiet --out "$out/$mode" \
 			"$here/$f" 2>&1)
@@ -45,12 +54,12 @@ cell() {
 		runs=$(printf '%s\n' "$log" | sed -n 's/^nmr-explore: \([0-9]*\) runs over.*/\1/p')
 		bugs=$(printf '%s\n' "$log" | sed -n 's/^\([0-9]*\) distinct bug.*/\1/p')
 		if printf '%s\n' "$log" | grep -q 'stopped at --time'; then done_=no; else done_=yes; fi
-		printf '%-44s %-6s %12s %9.1f %10s %s\n' "$f" $mode "${runs:-?}" "$(echo "$end - $start" | bc)" $done_ \
+		printf '%-44s %-12s %12s %9.1f %10s %s\n' "$f" $mode "${runs:-?}" "$(echo "$end - $start" | bc)" $done_ \
 			"${bugs:-?}"
 	done
 }
 
-printf '%-44s %-6s %12s %9s %10s %s\n' scenario search schedules seconds exhausted bugs
+printf '%-44s %-12s %12s %9s %10s %s\n' scenario search schedules seconds exhausted bugs
 for f in "${scenarios[@]}"; do
 	cell "$explore" $limit "$f"
 done
