@@ -93,21 +93,26 @@ static void dpc_thread(struct sched *s, void *arg)
 		if (!d || !dpc_valid(k, d))
 			continue; /* removed, or its memory was freed (reported then) */
 		d->Inserted = 0;
+		/* Windows takes the routine and its arguments when it dequeues
+		 * the DPC: the KDPC's memory may be freed before the routine
+		 * runs (the routine's own accesses then meet freed memory, the
+		 * driver's bug; the engine must not read the freed KDPC). */
+		const KDPC dq = *d;
 		k->dpc_running = true;
 		sched_point(s);
-		t->module = d->Reserved3;
+		t->module = dq.Reserved3;
 		char nb[8];
 		if (t->module < SCN_MODULES_MAX && k->modules[t->module].unloaded) {
-			kernel_report(k, RULE_K06, KE_DpcRoutine, d->Reserved1,
-				      "DPC #%u of %s would run after its Unload returned", d->Reserved1,
+			kernel_report(k, RULE_K06, KE_DpcRoutine, dq.Reserved1,
+				      "DPC #%u of %s would run after its Unload returned", dq.Reserved1,
 				      kernel_module_name(k, t->module, nb));
-			kernel_emit(k, KE_DpcRoutine, d->Reserved1, 0, 1);
+			kernel_emit(k, KE_DpcRoutine, dq.Reserved1, 0, 1);
 		} else {
-			kernel_emit(k, KE_DpcRoutine, d->Reserved1, 0, 0);
+			kernel_emit(k, KE_DpcRoutine, dq.Reserved1, 0, 0);
 			kernel_sync_acquire(k, d);
 			uint8_t locks = kt->locks_held;
-			uint32_t id = d->Reserved1;
-			d->DeferredRoutine(d, d->DeferredContext, d->SystemArgument1, d->SystemArgument2);
+			uint32_t id = dq.Reserved1;
+			dq.DeferredRoutine(d, dq.DeferredContext, dq.SystemArgument1, dq.SystemArgument2);
 			if (t->irql != DISPATCH_LEVEL) {
 				kernel_report(k, RULE_K01, KE_DpcRoutine, id,
 					      "DPC routine #%u of %s returned at IRQL %u; it runs at DISPATCH_LEVEL", id,
