@@ -3,7 +3,10 @@
  * acquire it, so a detach waits for the calls in progress. A send takes a
  * request from a lookaside list and is completed from a DPC, which
  * indicates the completion to the client and then releases the request's
- * rundown reference. ProviderDetachClient may run at DISPATCH_LEVEL, so
+ * rundown reference; once ProviderDetachClient has been called no new
+ * indication starts (the ProviderDetachClient page: no more calls into the
+ * client; the flag and the dequeue share a lock, so an indication the DPC
+ * decided on is one in progress). ProviderDetachClient may run at DISPATCH_LEVEL, so
  * it does not wait: it returns STATUS_PENDING and queues the binding's
  * IoQueueWorkItem item, which waits for the rundown at PASSIVE_LEVEL and
  * completes the detach. Unload deregisters, waits, then flushes the DPCs
@@ -39,6 +42,7 @@ typedef struct _RD_BINDING {
     PVOID ClientBindingContext;
     CONST EXAMPLE_CLIENT_DISPATCH *ClientDispatch;
     EX_RUNDOWN_REF Rundown;          // Send/Query/requests in progress
+    BOOLEAN Detaching;               // under CompletionLock: no new indications
     PIO_WORKITEM DetachItem;         // waits for the rundown at PASSIVE_LEVEL
     volatile LONG BytesSent;
 } RD_BINDING, *PRD_BINDING;
@@ -120,9 +124,13 @@ static VOID SendCompleteDpc(PKDPC Dpc, PVOID DeferredContext, PVOID SystemArgume
         PLIST_ENTRY Entry;
         PRD_REQUEST Request;
         PRD_BINDING Binding;
+        BOOLEAN Indicate = FALSE;
 
         KeAcquireSpinLockAtDpcLevel(&CompletionLock);
         Entry = IsListEmpty(&CompletionList) ? NULL : RemoveHeadList(&CompletionList);
+        if (Entry != NULL) {
+            Indicate = !CONTAINING_RECORD(Entry, RD_REQUEST, Link)->Binding->Detaching;
+        }
         KeReleaseSpinLockFromDpcLevel(&CompletionLock);
         if (Entry == NULL) {
             break;
@@ -133,9 +141,11 @@ static VOID SendCompleteDpc(PKDPC Dpc, PVOID DeferredContext, PVOID SystemArgume
         ExFreeToNPagedLookasideList(&RequestLookaside, Request);
 #ifdef RUNDOWN_RELEASE_EARLY
         ExReleaseRundownProtection(&Binding->Rundown);          // BUG: the binding may detach now
-        Binding->ClientDispatch->Indicate(Binding->ClientBindingContext, EXAMPLE_INDICATE_SEND_COMPLETE);
-#else
-        Binding->ClientDispatch->Indicate(Binding->ClientBindingContext, EXAMPLE_INDICATE_SEND_COMPLETE);
+#endif
+        if (Indicate) {
+            Binding->ClientDispatch->Indicate(Binding->ClientBindingContext, EXAMPLE_INDICATE_SEND_COMPLETE);
+        }
+#ifndef RUNDOWN_RELEASE_EARLY
         ExReleaseRundownProtection(&Binding->Rundown);
 #endif
     }
@@ -180,6 +190,7 @@ static NTSTATUS ProviderAttachClient(HANDLE NmrBindingHandle, PVOID ProviderCont
     Binding->ClientBindingContext = ClientBindingContext;
     Binding->ClientDispatch = (CONST EXAMPLE_CLIENT_DISPATCH *)ClientDispatch;
     Binding->BytesSent = 0;
+    Binding->Detaching = FALSE;
     ExInitializeRundownProtection(&Binding->Rundown);
     *ProviderBindingContext = Binding;
     *ProviderDispatch = &ProviderDispatchTable;
@@ -190,7 +201,11 @@ _Use_decl_annotations_
 static NTSTATUS ProviderDetachClient(PVOID ProviderBindingContext)
 {
     PRD_BINDING Binding = (PRD_BINDING)ProviderBindingContext;
+    KIRQL OldIrql;
 
+    KeAcquireSpinLock(&CompletionLock, &OldIrql);
+    Binding->Detaching = TRUE;                                  // no indication starts from now on
+    KeReleaseSpinLock(&CompletionLock, OldIrql);
     /* May be DISPATCH_LEVEL: the wait for the rundown goes to a work item. */
     IoQueueWorkItem(Binding->DetachItem, DetachWorker, DelayedWorkQueue, Binding);
     return STATUS_PENDING;

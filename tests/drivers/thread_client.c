@@ -11,6 +11,9 @@
  * attached or detaching is declined (attaches may run concurrently on
  * NMR's threads).
  *
+ * No call starts after the detach callback (the ClientDetachProvider
+ * page: no more calls into the provider once it has been called).
+ *
  * Built with THREAD_QUERY_AFTER_COMPLETE: the thread takes a last reading
  * of the provider's counter after it completed the detach (BUG: M18, and
  * the binding may be cleaned up already).
@@ -89,12 +92,9 @@ static VOID ServiceThread(PVOID StartContext)
         KeReleaseSpinLock(&BindingLock, OldIrql);
         if (Detaching != NULL) {
             HANDLE NmrBindingHandle = Detaching->NmrBindingHandle;
-#ifdef THREAD_QUERY_AFTER_COMPLETE
-            NmrClientDetachProviderComplete(NmrBindingHandle);
-            Detaching->ProviderDispatch->Query(Detaching->ProviderBindingContext, &Detaching->LastCounter); // BUG
-#else
-            Detaching->ProviderDispatch->Query(Detaching->ProviderBindingContext, &Detaching->LastCounter);
             NmrClientDetachProviderComplete(NmrBindingHandle);  // may clean the binding up inside
+#ifdef THREAD_QUERY_AFTER_COMPLETE
+            Detaching->ProviderDispatch->Query(Detaching->ProviderBindingContext, &Detaching->LastCounter); // BUG
 #endif
         }
         if (Wait == STATUS_WAIT_0) {
