@@ -694,6 +694,13 @@ static void test_binary(void)
 	static const uint8_t big_steps[] = { 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 	scn_decode_binary(&B, big_steps, sizeof big_steps);
 	CHECK(B.steps_max <= SCN_STEPS_MAX && B.steps_max % 256 == 0 && B.steps_max > SCN_STEPS_MAX - 256);
+	/* A drivers input's budget is never below the default (hosted code that
+	 * still plays its ops would end as a false L02); a scripted one's is. */
+	static const uint8_t small_steps[] = { 0, 0, 0, 0, 0, 0, 2, 0 };
+	scn_decode_binary(&B, small_steps, sizeof small_steps);
+	CHECK_EQ_U(B.steps_max, 512);
+	scn_decode_binary_drivers(&B, small_steps, sizeof small_steps);
+	CHECK_EQ_U(B.steps_max, STEPS_DEFAULT);
 	/* ops naming a module with no module declared become yields */
 	static const uint8_t nomod[] = { 0, 1, 0, 0, 0, 0, 0, 0, 2, OP_CALL, 1, 5, OP_IRQL, 0xf8, 0 };
 	scn_decode_binary(&B, nomod, sizeof nomod);

@@ -281,11 +281,17 @@ static inline __attribute__((always_inline)) void access(const void *p, unsigned
 		stack_access(a, size, write, pc);
 }
 
-/* An atomic or volatile access: a sync operation on its address. */
-static void sync_op(const volatile void *p, bool acquire, bool release)
+/* An atomic or volatile access: a sync operation on its address. It is an
+ * access all the same: on freed pool it is a use after free (M19/K05) like
+ * a plain one (an InterlockedIncrement on a binding context its cleanup
+ * freed was missed before). */
+static void sync_op(const volatile void *p, bool acquire, bool release, const void *pc)
 {
 	if (mem.por)
 		por_access((uintptr_t)p, 1);
+	uintptr_t off = (uintptr_t)p - mem.pool;
+	if (off < mem.pool_bytes && __builtin_expect(mem.k->pool_granule[off >> 4] >= KPG_FREED, 0))
+		freed_access(mem.k, (const void *)p, mem.k->pool_granule[off >> 4], release, pc);
 	if (!mem.races)
 		return;
 	struct kernel *k = mem.k;
@@ -306,10 +312,10 @@ static void sync_op(const volatile void *p, bool acquire, bool release)
 	void nmrsim_tsan_write##n(void *p) { access(p, n, true, PC); }                                      \
 	void nmrsim_tsan_unaligned_read##n(const void *p) { access(p, n, false, PC); }                    \
 	void nmrsim_tsan_unaligned_write##n(void *p) { access(p, n, true, PC); }                            \
-	void nmrsim_tsan_volatile_read##n(const void *p) { mem.accesses++; sync_op(p, true, false); }     \
-	void nmrsim_tsan_volatile_write##n(void *p) { mem.accesses++; sync_op(p, false, true); }          \
-	void nmrsim_tsan_unaligned_volatile_read##n(const void *p) { mem.accesses++; sync_op(p, true, false); } \
-	void nmrsim_tsan_unaligned_volatile_write##n(void *p) { mem.accesses++; sync_op(p, false, true); }
+	void nmrsim_tsan_volatile_read##n(const void *p) { mem.accesses++; sync_op(p, true, false, PC); }     \
+	void nmrsim_tsan_volatile_write##n(void *p) { mem.accesses++; sync_op(p, false, true, PC); }          \
+	void nmrsim_tsan_unaligned_volatile_read##n(const void *p) { mem.accesses++; sync_op(p, true, false, PC); } \
+	void nmrsim_tsan_unaligned_volatile_write##n(void *p) { mem.accesses++; sync_op(p, false, true, PC); }
 
 /* Declarations first: these names exist only for the renamed calls. */
 #define DECL(n)                                                                                          \
@@ -398,19 +404,19 @@ void nmrsim_tsan_atomic_signal_fence(int mo) { (void)mo; }
 	T nmrsim_tsan_atomic##bits##_load(const volatile T *a, int mo)                                    \
 	{                                                                                                  \
 		(void)mo;                                                                                  \
-		sync_op(a, true, false);                                                                   \
+		sync_op(a, true, false, PC);                                                                   \
 		return __atomic_load_n(a, __ATOMIC_SEQ_CST);                                               \
 	}                                                                                                  \
 	void nmrsim_tsan_atomic##bits##_store(volatile T *a, T v, int mo)                                 \
 	{                                                                                                  \
 		(void)mo;                                                                                  \
-		sync_op(a, false, true);                                                                   \
+		sync_op(a, false, true, PC);                                                                   \
 		__atomic_store_n(a, v, __ATOMIC_SEQ_CST);                                                  \
 	}                                                                                                  \
 	T nmrsim_tsan_atomic##bits##_exchange(volatile T *a, T v, int mo)                                 \
 	{                                                                                                  \
 		(void)mo;                                                                                  \
-		sync_op(a, true, true);                                                                    \
+		sync_op(a, true, true, PC);                                                                    \
 		return __atomic_exchange_n(a, v, __ATOMIC_SEQ_CST);                                        \
 	}                                                                                                  \
 	RMW(bits, T, add) RMW(bits, T, sub) RMW(bits, T, and) RMW(bits, T, or) RMW(bits, T, xor)           \
@@ -419,7 +425,7 @@ void nmrsim_tsan_atomic_signal_fence(int mo) { (void)mo; }
 	{                                                                                                  \
 		(void)mo;                                                                                  \
 		(void)fmo;                                                                                 \
-		sync_op(a, true, true);                                                                    \
+		sync_op(a, true, true, PC);                                                                    \
 		return __atomic_compare_exchange_n(a, c, v, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);    \
 	}                                                                                                  \
 	int nmrsim_tsan_atomic##bits##_compare_exchange_weak(volatile T *a, T *c, T v, int mo, int fmo)    \
@@ -435,7 +441,7 @@ void nmrsim_tsan_atomic_signal_fence(int mo) { (void)mo; }
 	T nmrsim_tsan_atomic##bits##_fetch_##op(volatile T *a, T v, int mo)                               \
 	{                                                                                                  \
 		(void)mo;                                                                                  \
-		sync_op(a, true, true);                                                                    \
+		sync_op(a, true, true, PC);                                                                    \
 		return __atomic_fetch_##op(a, v, __ATOMIC_SEQ_CST);                                        \
 	}
 

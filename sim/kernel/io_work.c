@@ -117,6 +117,15 @@ static void worker_thread(struct sched *s, void *arg)
 			else
 				((PIO_WORKITEM_ROUTINE_EX)w.routine)(device, w.context, item);
 		}
+		/* An ExQueueWorkItem routine's return is still the module's code
+		 * and nothing keeps the image loaded for it (IoQueueWorkItem
+		 * holds the device): Unload may not have returned by then
+		 * (CONTRACTS K06; a routine whose last act sets the event
+		 * Unload waits for). */
+		if (w.kind == KWORK_EX) {
+			sched_point(s);
+			kernel_check_alive(k, KE_WorkItemRoutine);
+		}
 		kt->unload_exempt = false;
 		if (w.kind != KWORK_EX)
 			io_item_ended(k, w.module, w.id);

@@ -153,8 +153,14 @@ bool kernel_stall(struct sched *s, void *ctx)
 	bool periodic_only;
 	uint64_t w = waits_next(k), t = kernel_timers_next(k, &periodic_only);
 	if (w == UINT64_MAX) {
-		if (t == UINT64_MAX || !any_blocked(s))
+		if (!any_blocked(s))
 			return false;
+		/* A thread waits with no timeout and nothing waits for time: a
+		 * deadlock, unless the drain has yet to start; its Unloads may
+		 * wake the thread (a correct driver's system thread waiting for
+		 * the stop event only its Unload sets: a false L01 before). */
+		if (t == UINT64_MAX)
+			return k->hooks.before_time && k->hooks.before_time(k->hooks.time_ctx) == KERNEL_TIME_STARTED;
 		if (periodic_only && k->stall_periodic++ >= KERNEL_STALL_PERIODIC_MAX)
 			return false;
 	}

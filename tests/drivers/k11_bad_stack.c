@@ -20,7 +20,7 @@ static NPI_CLIENT_DETACH_PROVIDER_FN ClientDetachProvider;
 static NPI_CLIENT_CLEANUP_BINDING_CONTEXT_FN ClientCleanupBindingContext;
 static EXAMPLE_INDICATE_FN ClientIndicate;
 static KSTART_ROUTINE ProbeThread;
-static WORKER_THREAD_ROUTINE ReadConfigurationWorker;
+static IO_WORKITEM_ROUTINE_EX ReadConfigurationWorker;
 
 #define CLIENT_TAG 0x3331314Bu /* "K113" */
 
@@ -111,19 +111,24 @@ static NTSTATUS ProbePort(ULONG Port)
 }
 
 /* What DriverEntry asks the configuration work item, on DriverEntry's
- * stack: the same pattern on the I/O worker thread (the work item, the
- * event and the answer all in one local, waited for). */
+ * stack: the same pattern on the I/O worker thread (the event and the
+ * answer in one local, waited for). An IoQueueWorkItemEx item on the
+ * driver object: the I/O manager keeps the driver loaded until the routine
+ * has returned (an ExQueueWorkItem routine may still be returning when
+ * the driver unloads: K06). */
 typedef struct _CONFIG_REQUEST {
-    WORK_QUEUE_ITEM WorkItem;
     KEVENT Done;
     ULONG Ports;
     ULONG Flags;
 } CONFIG_REQUEST, *PCONFIG_REQUEST;
 
 _Use_decl_annotations_
-static VOID ReadConfigurationWorker(PVOID Parameter)
+static VOID ReadConfigurationWorker(PVOID IoObject, PVOID Context, PIO_WORKITEM IoWorkItem)
 {
-    PCONFIG_REQUEST Request = (PCONFIG_REQUEST)Parameter;
+    PCONFIG_REQUEST Request = (PCONFIG_REQUEST)Context;
+
+    UNREFERENCED_PARAMETER(IoObject);
+    UNREFERENCED_PARAMETER(IoWorkItem);
 
     Request->Ports = PROBE_PORTS;
     Request->Flags |= CONFIG_READ;
@@ -131,16 +136,21 @@ static VOID ReadConfigurationWorker(PVOID Parameter)
 }
 
 /* How many ports the device has, read at PASSIVE_LEVEL by a work item. */
-static ULONG ReadConfiguration(VOID)
+static ULONG ReadConfiguration(PDRIVER_OBJECT DriverObject)
 {
     CONFIG_REQUEST Request;
+    PIO_WORKITEM WorkItem;
 
+    WorkItem = IoAllocateWorkItem((PDEVICE_OBJECT)DriverObject);
+    if (WorkItem == NULL) {
+        return 0;
+    }
     KeInitializeEvent(&Request.Done, NotificationEvent, FALSE);
     Request.Ports = 0;
     Request.Flags = 0;
-    ExInitializeWorkItem(&Request.WorkItem, ReadConfigurationWorker, &Request);
-    ExQueueWorkItem(&Request.WorkItem, DelayedWorkQueue);
+    IoQueueWorkItemEx(WorkItem, ReadConfigurationWorker, DelayedWorkQueue, &Request);
     KeWaitForSingleObject(&Request.Done, Executive, KernelMode, FALSE, NULL);
+    IoFreeWorkItem(WorkItem);                                   // dequeued before its routine ran
     return (Request.Flags & CONFIG_READ) ? Request.Ports : 0;
 }
 
@@ -205,7 +215,7 @@ NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
     UNREFERENCED_PARAMETER(RegistryPath);
     /* One port after the other: the second probe's thread and request take
      * the places (thread, stack) the first one's had. */
-    Ports = ReadConfiguration();
+    Ports = ReadConfiguration(DriverObject);
     for (Port = 0; Port < Ports; Port++) {
         Status = ProbePort(Port);
         if (!NT_SUCCESS(Status)) {
