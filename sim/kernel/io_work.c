@@ -92,6 +92,10 @@ static void worker_thread(struct sched *s, void *arg)
 		k->work_len--;
 		if (!w.item)
 			continue; /* its memory was freed while queued (reported then) */
+		/* The device is taken at the dequeue, as for a DPC: the item may
+		 * be freed (the driver's bug, reported K09) before the routine
+		 * runs, and the engine must not read it then. */
+		PDEVICE_OBJECT device = w.kind != KWORK_EX ? ((struct _IO_WORKITEM *)w.item)->device : NULL;
 		sched_point(s);
 		t->module = w.module;
 		if (w.kind == KWORK_EX && w.module < SCN_MODULES_MAX && k->modules[w.module].unloaded) {
@@ -110,8 +114,8 @@ static void worker_thread(struct sched *s, void *arg)
 			((PWORKER_THREAD_ROUTINE)w.routine)(w.context);
 		} else {
 			struct _IO_WORKITEM *item = w.item;
-			PDEVICE_OBJECT device = item->device;
-			item->queued = false;
+			if (item_valid(k, item))
+				item->queued = false;
 			if (w.kind == KWORK_IO)
 				((PIO_WORKITEM_ROUTINE)w.routine)(device, w.context);
 			else
