@@ -133,7 +133,7 @@ void choice_init_pos(struct choice *c, uint64_t seed, struct choice_rec *log, ui
 uint32_t choice_pos_thread(struct choice *c, const uint8_t *ids, uint32_t n, bool current_first);
 void choice_init_replay(struct choice *c, const struct choice_rec *recs, uint32_t len, struct choice_rec *log, uint32_t log_cap);
 
-/* PRNG and SWARM sources: take the first len choices from prefix (a value
+/* PRNG, SWARM and POS sources: take the first len choices from prefix (a value
  * past a choice's options is lowered to its last), then go on as the source
  * would (coverage-guided exploration replays a saved run up to a changed
  * choice). prefix is not copied. */
