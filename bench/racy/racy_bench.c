@@ -26,14 +26,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/wait.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "input.h"
 #include "racy_case.h"
-#include "run/crash.h"
 #include "run/explore.h"
 
 #define CASES_MAX 32
@@ -63,39 +59,11 @@ static const struct strategy strategies_all[] = {
 #define STRATEGIES_ALL (sizeof strategies_all / sizeof strategies_all[0])
 #define STRATEGIES_DEFAULT 7 /* without --strategies: the strategies, not race's ablations */
 
-struct first {
-	uint64_t run;    /* index of the first run with a finding; UINT64_MAX: none */
-	enum rule rule;  /* its first finding */
-};
-
-#define CHILD_CRASHED 3
-
-/* Written by the measuring child, read by the parent after it ended. */
-struct shared {
-	volatile uint64_t at;  /* the run in progress */
-	struct first first;
-};
-static struct shared *shm;
-
-static int crashed_exit(void)
-{
-	return CHILD_CRASHED;
-}
-
 static double now(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static bool on_finding(void *ctx, const struct run_result *res, const struct run_source *src, uint64_t i)
-{
-	(void)src;
-	struct first *f = ctx;
-	f->run = i;
-	f->rule = res->findings[0].rule;
-	return false;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -130,36 +98,9 @@ static const char *case_name(const char *path)
 static struct scenario bug_scn, twin_scn;
 static struct runner runner;
 
-/* One exploration in a child process: the index and rule of its first
- * finding (run UINT64_MAX: none in cfg->runs_max runs). */
-static struct first measure(const struct scenario *s, struct explore_config cfg)
+static struct racy_first measure(const struct scenario *s, struct explore_config cfg)
 {
-	shm->at = 0;
-	shm->first = (struct first){ .run = UINT64_MAX };
-	fflush(stdout);
-	pid_t pid = fork();
-	if (pid == 0) {
-		crash_brief = true;
-		crash_exit_code = crashed_exit;
-		crash_install(CRASH_EXIT);
-		cfg.at = &shm->at;
-		cfg.on_finding = on_finding;
-		cfg.ctx = &shm->first;
-		explore_run(&runner, s, &cfg);
-		_exit(0);
-	}
-	int status = 0;
-	if (pid < 0 || waitpid(pid, &status, 0) != pid) {
-		perror("racy-bench: fork");
-		exit(2);
-	}
-	if (WIFEXITED(status) && WEXITSTATUS(status) == CHILD_CRASHED)
-		return (struct first){ .run = shm->at, .rule = RULE_K08 };
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		fprintf(stderr, "racy-bench: a measuring process died (status %d)\n", status);
-		exit(2);
-	}
-	return shm->first;
+	return racy_first_isolated(&runner, s, cfg);
 }
 
 int main(int argc, char **argv)
@@ -213,8 +154,7 @@ int main(int argc, char **argv)
 		for (unsigned k = 0; k < STRATEGIES_DEFAULT; k++)
 			strategies[nstrategies++] = &strategies_all[k];
 
-	shm = mmap(NULL, sizeof *shm, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (shm == MAP_FAILED || runner_init(&runner) != 0)
+	if (runner_init(&runner) != 0)
 		return 2;
 	/* Per strategy: each case's median runs (a miss counts as the budget). */
 	static uint64_t case_median[STRATEGIES_MAX][CASES_MAX];
@@ -237,7 +177,7 @@ int main(int argc, char **argv)
 			enum rule rule = RULE_NONE;
 			for (unsigned i = 0; i < n; i++) {
 				double t0 = now();
-				struct first f = measure(&bug_scn, config_for(st, first_seed + i, budget));
+				struct racy_first f = measure(&bug_scn, config_for(st, first_seed + i, budget));
 				secs[i] = now() - t0;
 				if (f.run == UINT64_MAX) {
 					misses++;
@@ -254,7 +194,7 @@ int main(int argc, char **argv)
 			case_median[k][ncases] = med;
 			misses_total[k] += misses;
 			/* The twin: the same strategy, seed 1, twin_runs runs. */
-			struct first f = measure(&twin_scn, config_for(st, 1, twin_runs));
+			struct racy_first f = measure(&twin_scn, config_for(st, 1, twin_runs));
 			bool fp = f.run != UINT64_MAX;
 			fp_total[k] += fp;
 			if (fp)
