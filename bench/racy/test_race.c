@@ -10,9 +10,12 @@
  * Its session-9 parts: over the cases given (r01-r15), the geometric mean
  * of race's median first finding (16 seeds) against session 7's search
  * (race_without = RACE_WITHOUT_ALL, the same runs as then) is below GAIN
- * (0.74 when written); without the stack of race points to reverse once
- * each (RACE_WITHOUT_QUEUE, 0.94) or without POS's fresh choices
- * (RACE_WITHOUT_POS, 0.95) it is not: each part is needed for the gain.
+ * (0.74 when written; 0.65 in the clang ASan+UBSan build, whose runs of
+ * these drivers differ); without the stack of race points to reverse once
+ * each (RACE_WITHOUT_QUEUE, 0.94; 0.84) or without POS's fresh choices
+ * (RACE_WITHOUT_POS, 0.95; 0.82) it is at least PART_MARGIN times race's:
+ * each part is needed for the gain (with a part removed from race itself
+ * the two are equal and the check fails).
  *
  *   test_race CASE.nmr...            the checks: r14 among the cases, every case's twin
  *   test_race --print CASE.nmr...    print random, race and cover per seed (no checks)
@@ -56,6 +59,7 @@ static uint64_t median(uint64_t *v)
 
 #define GAIN_SEEDS 16    /* racy-bench's seeds 1..16 */
 #define GAIN 0.85        /* race against session 7's search: geometric mean of the medians below this */
+#define PART_MARGIN 1.15 /* without one of its parts: at least this many times race's geometric mean */
 
 /* race and its ablations: the parts off (enum race_without), the sum over
  * the cases of log((median + 1) / (session 7's median + 1)). */
@@ -98,13 +102,14 @@ static void measure_gain(const char *path)
 static void check_gain(void)
 {
 	CHECK(gain_cases >= 10);
+	double race = exp(gain_log[0] / gain_cases);
 	for (unsigned v = 0; v < NVARIANTS; v++) {
 		double g = exp(gain_log[v] / gain_cases);
 		printf("%u cases, geometric mean against session 7's search: %s %.3fx\n", gain_cases, variants[v].name, g);
 		if (v == 0)
 			CHECK(g < GAIN);
 		else
-			CHECK(g >= GAIN);
+			CHECK(g > race * PART_MARGIN);
 	}
 }
 
