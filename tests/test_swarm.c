@@ -113,8 +113,8 @@ static void test_bytes(void)
 	CHECK_EQ_U(c.bytes_pos, 11);
 }
 
-/* PRNG and swarm: a forced prefix is taken (clamped to the options), then
- * the source goes on. */
+/* PRNG, swarm and POS: a forced prefix is taken (clamped to the options),
+ * then the source goes on. */
 static void test_prefix(void)
 {
 	static const uint16_t prefix[3] = { 2, 1, 9 };
@@ -136,6 +136,24 @@ static void test_prefix(void)
 	choice_set_prefix(&c, prefix, 2);
 	CHECK_EQ_U(choice_pick(&c, CK_F3_IRQL, 2), 1); /* 2 lowered to 1, whatever the configuration */
 	CHECK_EQ_U(choice_pick(&c, CK_F3_IRQL, 2), 1);
+
+	/* POS (the race-directed search's tails): the prefix draws nothing, so
+	 * the choices after it are those of the same seed from its start. */
+	choice_init_pos(&c, 5, log_a, 4096);
+	choice_init_pos(&plain, 5, log_b, 4096);
+	choice_set_prefix(&c, prefix, 3);
+	uint8_t three[3] = { 1, 2, 5 };
+	CHECK_EQ_U(choice_thread(&c, three, 3, true), 2);
+	CHECK_EQ_U(choice_pick(&c, CK_F1_ATTACH, 3), 1);
+	CHECK_EQ_U(choice_thread(&c, three, 3, false), 2); /* 9 lowered to 2 */
+	unsigned moved = 0;
+	for (int i = 0; i < 50; i++) {
+		uint32_t v = choice_thread(&c, three, 3, true);
+		CHECK_EQ_U(v, choice_thread(&plain, three, 3, true));
+		moved += v != 0;
+		CHECK_EQ_U(choice_pick(&c, CK_F4_CLEANUP, 7), choice_pick(&plain, CK_F4_CLEANUP, 7));
+	}
+	CHECK(moved > 0); /* POS's own choices, not option 0 throughout */
 }
 
 int main(void)

@@ -3,8 +3,8 @@
  * positives on the correct twins. Prints figures; nothing passes or fails on
  * time.
  *
- *   racy-bench [--seeds N] [--budget RUNS] [--twin-runs RUNS]
- *              [--strategies random,pct,dfs,swarm,cover,pos,race] CASE.nmr...
+ *   racy-bench [--seeds N] [--first-seed S] [--budget RUNS] [--twin-runs RUNS]
+ *              [--strategies random,pct,dfs,swarm,cover,pos,race,...] CASE.nmr...
  *
  * A case file names its buggy driver as rNN_bug; the twin is the same
  * scenario with every `_bug` driver replaced by its `_fix` build. Each
@@ -16,20 +16,20 @@
  * free the oracle did not see first) is finding K08, as under nmr-explore:
  * each measurement runs in a child process. Exit 0, or 2 on bad usage or input;
  * a false positive on a twin, or a case that no strategy found within the
- * budget, is printed and makes the exit status 1. */
+ * budget, is printed and makes the exit status 1. race7, race-noqueue,
+ * race-nopos and race-fresh4 are race with parts off (enum race_without):
+ * session 7's search and one part each, for the ablations of
+ * docs/FUZZING.md. --first-seed S measures seeds S.. instead of 1.. (a set
+ * of seeds apart from the reported one, to choose a design on). */
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/wait.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "input.h"
 #include "racy_case.h"
-#include "run/crash.h"
 #include "run/explore.h"
 
 #define CASES_MAX 32
@@ -39,52 +39,31 @@
 struct strategy {
 	const char *name;
 	enum explore_strategy kind;
+	uint32_t race_without; /* race's ablations (enum race_without) */
 };
 
 static const struct strategy strategies_all[] = {
-	{ "random", EXPLORE_RANDOM },
-	{ "pct", EXPLORE_PCT },
-	{ "dfs", EXPLORE_DFS },
-	{ "swarm", EXPLORE_SWARM },
-	{ "cover", EXPLORE_COVER },
-	{ "pos", EXPLORE_POS },
-	{ "race", EXPLORE_RACE },
+	{ "random", EXPLORE_RANDOM, 0 },
+	{ "pct", EXPLORE_PCT, 0 },
+	{ "dfs", EXPLORE_DFS, 0 },
+	{ "swarm", EXPLORE_SWARM, 0 },
+	{ "cover", EXPLORE_COVER, 0 },
+	{ "pos", EXPLORE_POS, 0 },
+	{ "race", EXPLORE_RACE, 0 },
+	/* race with parts off: session 7's search (race7) and one part each */
+	{ "race7", EXPLORE_RACE, RACE_WITHOUT_ALL },
+	{ "race-noqueue", EXPLORE_RACE, RACE_WITHOUT_QUEUE },
+	{ "race-nopos", EXPLORE_RACE, RACE_WITHOUT_POS },
+	{ "race-fresh4", EXPLORE_RACE, RACE_WITHOUT_RARE_FRESH },
 };
 #define STRATEGIES_ALL (sizeof strategies_all / sizeof strategies_all[0])
-
-struct first {
-	uint64_t run;    /* index of the first run with a finding; UINT64_MAX: none */
-	enum rule rule;  /* its first finding */
-};
-
-#define CHILD_CRASHED 3
-
-/* Written by the measuring child, read by the parent after it ended. */
-struct shared {
-	volatile uint64_t at;  /* the run in progress */
-	struct first first;
-};
-static struct shared *shm;
-
-static int crashed_exit(void)
-{
-	return CHILD_CRASHED;
-}
+#define STRATEGIES_DEFAULT 7 /* without --strategies: the strategies, not race's ablations */
 
 static double now(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static bool on_finding(void *ctx, const struct run_result *res, const struct run_source *src, uint64_t i)
-{
-	(void)src;
-	struct first *f = ctx;
-	f->run = i;
-	f->rule = res->findings[0].rule;
-	return false;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -101,7 +80,7 @@ static double median_double(double *v, unsigned n)
 
 static struct explore_config config_for(const struct strategy *st, uint64_t seed, uint64_t budget)
 {
-	return (struct explore_config){ .strategy = st->kind, .seed = seed << 32, .pct_depth = 3,
+	return (struct explore_config){ .strategy = st->kind, .race_without = st->race_without, .seed = seed << 32, .pct_depth = 3,
 					.preempt_bound = 2, .runs_max = budget, .stop_on_first = true };
 }
 
@@ -119,41 +98,15 @@ static const char *case_name(const char *path)
 static struct scenario bug_scn, twin_scn;
 static struct runner runner;
 
-/* One exploration in a child process: the index and rule of its first
- * finding (run UINT64_MAX: none in cfg->runs_max runs). */
-static struct first measure(const struct scenario *s, struct explore_config cfg)
+static struct racy_first measure(const struct scenario *s, struct explore_config cfg)
 {
-	shm->at = 0;
-	shm->first = (struct first){ .run = UINT64_MAX };
-	fflush(stdout);
-	pid_t pid = fork();
-	if (pid == 0) {
-		crash_brief = true;
-		crash_exit_code = crashed_exit;
-		crash_install(CRASH_EXIT);
-		cfg.at = &shm->at;
-		cfg.on_finding = on_finding;
-		cfg.ctx = &shm->first;
-		explore_run(&runner, s, &cfg);
-		_exit(0);
-	}
-	int status = 0;
-	if (pid < 0 || waitpid(pid, &status, 0) != pid) {
-		perror("racy-bench: fork");
-		exit(2);
-	}
-	if (WIFEXITED(status) && WEXITSTATUS(status) == CHILD_CRASHED)
-		return (struct first){ .run = shm->at, .rule = RULE_K08 };
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		fprintf(stderr, "racy-bench: a measuring process died (status %d)\n", status);
-		exit(2);
-	}
-	return shm->first;
+	return racy_first_isolated(&runner, s, cfg);
 }
 
 int main(int argc, char **argv)
 {
 	unsigned seeds = 8;
+	uint64_t first_seed = 1; /* seeds first_seed .. first_seed + seeds - 1 (another set than the reported one) */
 	uint64_t budget = 200000, twin_runs = 20000;
 	const struct strategy *strategies[STRATEGIES_MAX];
 	unsigned nstrategies = 0;
@@ -167,6 +120,8 @@ int main(int argc, char **argv)
 		argi++;
 		if (!strcmp(a, "--seeds"))
 			seeds = (unsigned)strtoul(v, NULL, 10);
+		else if (!strcmp(a, "--first-seed"))
+			first_seed = strtoull(v, NULL, 10);
 		else if (!strcmp(a, "--budget"))
 			budget = strtoull(v, NULL, 10);
 		else if (!strcmp(a, "--twin-runs"))
@@ -189,17 +144,17 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (seeds == 0 || seeds > SEEDS_MAX || budget == 0 || argi >= argc || argc - argi > CASES_MAX) {
-		fprintf(stderr, "usage: racy-bench [--seeds 1..%d] [--budget RUNS] [--twin-runs RUNS] "
-				"[--strategies random,pct,dfs,swarm,cover,pos,race] CASE.nmr... (at most %d)\n", SEEDS_MAX, CASES_MAX);
+	if (seeds == 0 || seeds > SEEDS_MAX || first_seed == 0 || budget == 0 || argi >= argc || argc - argi > CASES_MAX) {
+		fprintf(stderr, "usage: racy-bench [--seeds 1..%d] [--first-seed S] [--budget RUNS] [--twin-runs RUNS] "
+				"[--strategies random,pct,dfs,swarm,cover,pos,race,race7,race-noqueue,race-nopos,race-fresh4] "
+				"CASE.nmr... (at most %d)\n", SEEDS_MAX, CASES_MAX);
 		return 2;
 	}
 	if (nstrategies == 0)
-		for (unsigned k = 0; k < STRATEGIES_ALL; k++)
+		for (unsigned k = 0; k < STRATEGIES_DEFAULT; k++)
 			strategies[nstrategies++] = &strategies_all[k];
 
-	shm = mmap(NULL, sizeof *shm, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (shm == MAP_FAILED || runner_init(&runner) != 0)
+	if (runner_init(&runner) != 0)
 		return 2;
 	/* Per strategy: each case's median runs (a miss counts as the budget). */
 	static uint64_t case_median[STRATEGIES_MAX][CASES_MAX];
@@ -222,7 +177,7 @@ int main(int argc, char **argv)
 			enum rule rule = RULE_NONE;
 			for (unsigned i = 0; i < n; i++) {
 				double t0 = now();
-				struct first f = measure(&bug_scn, config_for(st, i + 1, budget));
+				struct racy_first f = measure(&bug_scn, config_for(st, first_seed + i, budget));
 				secs[i] = now() - t0;
 				if (f.run == UINT64_MAX) {
 					misses++;
@@ -239,7 +194,7 @@ int main(int argc, char **argv)
 			case_median[k][ncases] = med;
 			misses_total[k] += misses;
 			/* The twin: the same strategy, seed 1, twin_runs runs. */
-			struct first f = measure(&twin_scn, config_for(st, 1, twin_runs));
+			struct racy_first f = measure(&twin_scn, config_for(st, 1, twin_runs));
 			bool fp = f.run != UINT64_MAX;
 			fp_total[k] += fp;
 			if (fp)

@@ -4,8 +4,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "input.h"
+#include "run/crash.h"
 
 int racy_case_load(struct scenario *s, const char *path, bool twin, const char *who)
 {
@@ -86,4 +90,64 @@ struct racy_seen racy_explore(struct runner *r, const struct scenario *s, struct
 	cfg.ctx = &x;
 	explore_run(r, s, &cfg);
 	return x;
+}
+
+#define CHILD_CRASHED 3
+
+/* Written by the measuring child, read by the parent after it ended. */
+struct isolated {
+	volatile uint64_t at;  /* the run in progress */
+	struct racy_first first;
+};
+static struct isolated *shm;
+
+static int crashed_exit(void)
+{
+	return CHILD_CRASHED;
+}
+
+static bool on_first(void *ctx, const struct run_result *res, const struct run_source *src, uint64_t i)
+{
+	(void)src;
+	struct racy_first *f = ctx;
+	f->run = i;
+	f->rule = res->findings[0].rule;
+	return false;
+}
+
+struct racy_first racy_first_isolated(struct runner *r, const struct scenario *s, struct explore_config cfg)
+{
+	if (!shm) {
+		shm = mmap(NULL, sizeof *shm, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		if (shm == MAP_FAILED) {
+			perror("racy: mmap");
+			exit(2);
+		}
+	}
+	shm->at = 0;
+	shm->first = (struct racy_first){ .run = UINT64_MAX };
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		crash_brief = true;
+		crash_exit_code = crashed_exit;
+		crash_install(CRASH_EXIT);
+		cfg.at = &shm->at;
+		cfg.on_finding = on_first;
+		cfg.ctx = &shm->first;
+		explore_run(r, s, &cfg);
+		_exit(0);
+	}
+	int status = 0;
+	if (pid < 0 || waitpid(pid, &status, 0) != pid) {
+		perror("racy: fork");
+		exit(2);
+	}
+	if (WIFEXITED(status) && WEXITSTATUS(status) == CHILD_CRASHED)
+		return (struct racy_first){ .run = shm->at, .rule = RULE_K08 };
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		fprintf(stderr, "racy: a measuring process died (status %d)\n", status);
+		exit(2);
+	}
+	return shm->first;
 }

@@ -34,4 +34,15 @@ struct racy_seen racy_explore(struct runner *r, const struct scenario *s, struct
 void racy_first_findings(struct runner *r, const struct scenario *s, const char *case_label, enum explore_strategy st,
 			 const char *st_name, unsigned n, uint64_t budget, uint64_t *st_first, uint64_t *rnd_first);
 
+/* The first finding of an exploration run in a child process, so a driver
+ * that crashes (a use after free the oracle did not see first) is finding
+ * K08 at the run in progress, as under nmr-explore: run UINT64_MAX when no
+ * run of cfg.runs_max had a finding (cfg's on_finding, ctx and at are
+ * replaced). Exits 2 if the child cannot be made or dies otherwise. */
+struct racy_first {
+	uint64_t run;
+	enum rule rule;
+};
+struct racy_first racy_first_isolated(struct runner *r, const struct scenario *s, struct explore_config cfg);
+
 #endif

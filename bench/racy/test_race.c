@@ -7,9 +7,20 @@
  * twin; the same seed gives the same runs, and its race reversals change
  * them (race_off is not the same search).
  *
+ * Its session-9 parts: over the cases given (r01-r15), the geometric mean
+ * of race's median first finding (16 seeds) against session 7's search
+ * (race_without = RACE_WITHOUT_ALL, the same runs as then) is below GAIN
+ * (0.74 when written; 0.65 in the clang ASan+UBSan build, whose runs of
+ * these drivers differ); without the stack of race points to reverse once
+ * each (RACE_WITHOUT_QUEUE, 0.94; 0.84) or without POS's fresh choices
+ * (RACE_WITHOUT_POS, 0.95; 0.82) it is at least PART_MARGIN times race's:
+ * each part is needed for the gain (with a part removed from race itself
+ * the two are equal and the check fails).
+ *
  *   test_race CASE.nmr...            the checks: r14 among the cases, every case's twin
  *   test_race --print CASE.nmr...    print random, race and cover per seed (no checks)
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,11 +37,17 @@
 static struct runner runner;
 static struct scenario scn;
 
+static struct racy_seen explore_without(enum explore_strategy st, bool race_off, uint32_t without, uint64_t seed,
+				       uint64_t runs, bool stop_first)
+{
+	struct explore_config cfg = { .strategy = st, .race_off = race_off, .race_without = without, .seed = seed,
+				      .runs_max = runs, .stop_on_first = stop_first };
+	return racy_explore(&runner, &scn, cfg);
+}
+
 static struct racy_seen explore(enum explore_strategy st, bool race_off, uint64_t seed, uint64_t runs, bool stop_first)
 {
-	struct explore_config cfg = { .strategy = st, .race_off = race_off, .seed = seed, .runs_max = runs,
-				      .stop_on_first = stop_first };
-	return racy_explore(&runner, &scn, cfg);
+	return explore_without(st, race_off, 0, seed, runs, stop_first);
 }
 
 static uint64_t median(uint64_t *v)
@@ -39,6 +56,62 @@ static uint64_t median(uint64_t *v)
 }
 
 #define TWIN_RUNS 2000   /* race runs on each correct twin: none may have a finding */
+
+#define GAIN_SEEDS 16    /* racy-bench's seeds 1..16 */
+#define GAIN 0.85        /* race against session 7's search: geometric mean of the medians below this */
+#define PART_MARGIN 1.15 /* without one of its parts: at least this many times race's geometric mean */
+
+/* race and its ablations: the parts off (enum race_without), the sum over
+ * the cases of log((median + 1) / (session 7's median + 1)). */
+static const struct {
+	const char *name;
+	uint32_t without;
+} variants[] = { { "race", 0 }, { "without the stack", RACE_WITHOUT_QUEUE }, { "without POS", RACE_WITHOUT_POS } };
+#define NVARIANTS (sizeof variants / sizeof variants[0])
+static double gain_log[NVARIANTS];
+static unsigned gain_cases;
+
+static uint64_t median_without(uint32_t without)
+{
+	uint64_t v[GAIN_SEEDS];
+	for (uint64_t k = 0; k < GAIN_SEEDS; k++) {
+		/* In a child: a driver that crashes is finding K08, as in racy-bench. */
+		struct explore_config cfg = { .strategy = EXPLORE_RACE, .race_without = without, .seed = (k + 1) << 32,
+					      .runs_max = BUDGET, .stop_on_first = true };
+		v[k] = racy_first_isolated(&runner, &scn, cfg).run;
+		if (v[k] == UINT64_MAX)
+			v[k] = BUDGET; /* a miss counts as the budget, as in racy-bench */
+	}
+	return racy_median(v, GAIN_SEEDS);
+}
+
+static void measure_gain(const char *path)
+{
+	uint64_t base = median_without(RACE_WITHOUT_ALL);
+	printf("%s medians over %d seeds: session 7 %llu", path, GAIN_SEEDS, (unsigned long long)base);
+	for (unsigned v = 0; v < NVARIANTS; v++) {
+		uint64_t m = median_without(variants[v].without);
+		gain_log[v] += log((double)(m + 1) / (double)(base + 1));
+		printf(", %s %llu", variants[v].name, (unsigned long long)m);
+	}
+	printf("\n");
+	fflush(stdout);
+	gain_cases++;
+}
+
+static void check_gain(void)
+{
+	CHECK(gain_cases >= 10);
+	double race = exp(gain_log[0] / gain_cases);
+	for (unsigned v = 0; v < NVARIANTS; v++) {
+		double g = exp(gain_log[v] / gain_cases);
+		printf("%u cases, geometric mean against session 7's search: %s %.3fx\n", gain_cases, variants[v].name, g);
+		if (v == 0)
+			CHECK(g < GAIN);
+		else
+			CHECK(g > race * PART_MARGIN);
+	}
+}
 
 static void print_case(const char *path)
 {
@@ -98,6 +171,7 @@ int main(int argc, char **argv)
 			r14 = true;
 			check_r14();
 		}
+		measure_gain(argv[a]);
 		/* No false positive on the correct twin. */
 		if (racy_case_load(&scn, argv[a], true, "test_race") != 0)
 			return 2;
@@ -110,5 +184,6 @@ int main(int argc, char **argv)
 	if (print)
 		return 0;
 	CHECK(r14);
+	check_gain();
 	return check_exit();
 }

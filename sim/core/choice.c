@@ -148,7 +148,8 @@ void choice_init_replay(struct choice *c, const struct choice_rec *recs, uint32_
 
 void choice_set_prefix(struct choice *c, const uint16_t *prefix, uint32_t len)
 {
-	SIM_ASSERT(c->mode == CHOICE_PRNG || c->mode == CHOICE_SWARM, "a forced prefix leads a PRNG or swarm source");
+	SIM_ASSERT(c->mode == CHOICE_PRNG || c->mode == CHOICE_SWARM || c->mode == CHOICE_POS,
+		   "a forced prefix leads a PRNG, swarm or POS source");
 	c->prefix = prefix;
 	c->prefix_len = prefix ? len : 0;
 }

@@ -162,7 +162,7 @@ static inline bool choice_is_same_next(const struct choice *c, uint32_t pos)
 	return pos < c->log_len && (c->log[pos].pad & CHOICE_REC_SAME_NEXT);
 }
 
-/* PRNG and SWARM sources: take the first len choices from prefix (a value
+/* PRNG, SWARM and POS sources: take the first len choices from prefix (a value
  * past a choice's options is lowered to its last), then go on as the source
  * would (coverage-guided exploration replays a saved run up to a changed
  * choice). prefix is not copied. */

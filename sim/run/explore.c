@@ -171,7 +171,7 @@ struct explore_stats explore_run(struct runner *r, const struct scenario *s, con
 		opt.interleave_map = cover.map;
 		opt.interleave_slots = COVER_SLOTS;
 	} else if (cfg->strategy == EXPLORE_RACE) {
-		explore_race_start(cfg->seed, cfg->race_off);
+		explore_race_start(cfg->seed, cfg->race_off, cfg->race_without);
 	}
 	if (cfg->dfs_start) {
 		prefix_len = cfg->dfs_start_len < SCN_CHOICES_MAX ? cfg->dfs_start_len : SCN_CHOICES_MAX;

@@ -26,10 +26,20 @@
  * EXPLORE_RACE: cover's loop with race feedback and race-reversing changes
  * (explore_race.c): each run logs its steps' footprints; a run with a new
  * race pair (key, first thread, second thread) is kept; a change replays a
- * kept run to one of its race points and runs the other thread there.
- * Deterministic for a seed. */
+ * kept run to one of its race points and runs the other thread there: first
+ * every race of every kept run whose reversal was never seen, once each,
+ * then points drawn; fresh choices are POS's. Deterministic for a seed. */
 enum explore_strategy { EXPLORE_RANDOM = 0, EXPLORE_PCT, EXPLORE_DFS, EXPLORE_SWARM, EXPLORE_COVER, EXPLORE_POS,
 			EXPLORE_RACE };
+
+/* Parts of EXPLORE_RACE turned off (explore_config.race_without): ablations
+ * for measurements and tests. All three: session 7's search, run for run. */
+enum race_without {
+	RACE_WITHOUT_QUEUE = 1,       /* no stack of race points to reverse once each: drawn points only */
+	RACE_WITHOUT_POS = 2,         /* fresh runs and tails are swarm's, not POS's */
+	RACE_WITHOUT_RARE_FRESH = 4,  /* a fresh run one time in four, not eight */
+	RACE_WITHOUT_ALL = 7,
+};
 
 struct explore_stats {
 	uint64_t runs;          /* runs made */
@@ -55,6 +65,7 @@ struct explore_config {
 	uint32_t preempt_bound; /* DFS */
 	bool por;               /* DFS: partial-order reduction (run/dpor.h) */
 	bool race_off;          /* RACE: no race-reversing change (cover's changes only): an ablation for tests */
+	uint32_t race_without;  /* RACE: parts turned off (enum race_without; measurements, tests) */
 	struct dpor *por_state; /* its tree (NULL: the module's own); a restart (dfs_start) continues it */
 	uint32_t por_without;   /* parts of the reduction turned off (enum dpor_without; measurements) */
 	uint64_t runs_max;      /* stop after this many runs (DFS: 0 = until exhausted) */
@@ -97,7 +108,7 @@ uint32_t explore_change_tail(uint64_t prng[4], const uint16_t *values, uint32_t 
 
 /* EXPLORE_RACE's parts (explore_race.c): reset for a seed, the source of
  * the next run, what a run taught. */
-void explore_race_start(uint64_t seed, bool race_off);
+void explore_race_start(uint64_t seed, bool race_off, uint32_t race_without);
 struct run_source explore_race_source(uint64_t seed);
 void explore_race_learn(const struct run_result *res);
 

@@ -1,7 +1,7 @@
 /* explore_race.c - EXPLORE_RACE (explore.h): greybox schedule search whose
  * feedback and mutations are about races, after RFF (Wolff et al., "Greybox
- * Fuzzing for Concurrency Testing", ASPLOS 2024) and the backtracking of
- * dynamic partial-order reduction.
+ * Fuzzing for Concurrency Testing", ASPLOS 2024), the backtracking of
+ * dynamic partial-order reduction and partial order sampling (POS).
  *
  * Why not cover's mutation: a kept run changed at a uniformly random thread
  * choice mostly swaps two steps that touch nothing in common, which gives
@@ -14,19 +14,29 @@
  *  - feedback: the ordered race pairs (key bucket, first thread, second
  *    thread): "thread B touched X after thread A" is RFF's reads-from
  *    pair, abstracted by location and thread rather than by address. A
- *    run with a pair never seen is kept. (With cover's interleaving
- *    features as well, nearly every run is kept and the search spreads
- *    thin: 0.52x random's runs against 0.46x, docs/FUZZING.md);
- *  - mutation: a kept run replayed up to one of its race points, where the
- *    other thread is picked; among a few race points drawn, one whose
- *    reversed pair was never seen first (RFF's "reverse a pair not yet
- *    reversed"). A kept run without a race point (no two threads met)
- *    gets cover's change (any choice to another option: faults and
- *    freedoms too). Then half the time the kept run's remaining choices
- *    follow (where they still fit), else fresh ones;
- *  - energy: the kept run is the better of two drawn, by the new features
- *    its changes found per time it was changed;
- *  - fresh runs (one in four, and until a run was kept): swarm.
+ *    run with a pair never seen is kept;
+ *  - systematic reversals (session 9): a kept run's race points whose
+ *    reversed pair was never seen go on a stack, one per pair, and every
+ *    change takes the next of them while there is one: each race a kept
+ *    run showed is reversed once, the newest kept run's first (most of the
+ *    bugs here need one or two reversals, as CHESS's iterative context
+ *    bounding found; a point whose reversed pair some other run showed in
+ *    the meantime is dropped unrun). Without the stack (RACE_WITHOUT_QUEUE)
+ *    0.27x random's runs instead of 0.22x (docs/FUZZING.md);
+ *  - otherwise the change of a kept run picked by energy (the better of
+ *    two drawn, by the new features its changes found per time it was
+ *    changed): among a few of its race points drawn, one whose reversed
+ *    pair was never seen first. A kept run without a race point gets
+ *    cover's change (any choice to another option: faults and freedoms
+ *    too). Then half the time the kept run's remaining choices follow
+ *    (where they still fit);
+ *  - fresh choices, of a fresh run (one in eight, and until a run was kept)
+ *    or after a change's prefix, are POS's (choice_pos.c): random
+ *    priorities per pending step, redrawn where footprints conflict, so a
+ *    thread that took over after a reversal tends to run on, where swarm's
+ *    walk switches back at once (RACE_WITHOUT_POS: swarm, 0.32x);
+ *  - RACE_WITHOUT_ALL is session 7's search (swarm, no stack, a fresh run
+ *    one time in four), run for run.
  *
  * Deterministic for a seed: its own PRNG, state reset at explore start. */
 #include "run/explore.h"
@@ -54,6 +64,15 @@ struct race_run {
 	uint32_t npoints;
 	uint32_t picked;   /* times it was changed */
 	uint32_t gains;    /* of them, the changes that were kept */
+	uint32_t gen;      /* bumped when the slot takes another run (the stack's entries of the old one lapse) */
+};
+
+#define RX_TODO_MAX 4096       /* race points waiting for their reversal */
+
+/* A race point of a kept run, waiting to be reversed. */
+struct race_todo {
+	uint32_t run, gen; /* the kept run's slot and its gen when pushed */
+	uint32_t point;    /* index into its points */
 };
 
 static struct {
@@ -61,10 +80,14 @@ static struct {
 	uint16_t last_step[POR_BUCKETS];     /* per bucket: 1 + the last step touching it, 0: none */
 	struct race_run kept[RX_KEPT_MAX];
 	uint32_t nkept;
+	uint32_t gens;                       /* gen of the last run kept */
 	uint32_t parent;                     /* the kept run this run changed, UINT32_MAX: fresh */
 	uint64_t prng[4];
 	uint16_t prefix[RX_CHOICES_MAX];
+	struct race_todo todo[RX_TODO_MAX];  /* a stack: the newest kept run's points first */
+	uint32_t ntodo;
 	bool no_race;                        /* ablation: every change is cover's */
+	uint32_t without;                    /* enum race_without: parts off (measurements, tests) */
 } rc;
 
 static uint32_t race_below(uint32_t n)
@@ -82,11 +105,19 @@ static bool pair_seen(uint32_t i)
 	return rc.pairs[i >> 3] >> (i & 7) & 1u;
 }
 
-void explore_race_start(uint64_t seed, bool no_race)
+/* The pair a reversal of p would show: the later thread first on the key. */
+static uint32_t reversed_pair(const struct race_point *p)
+{
+	return pair_index(p->bucket, p->second, p->first);
+}
+
+void explore_race_start(uint64_t seed, bool no_race, uint32_t without)
 {
 	memset(rc.pairs, 0, sizeof rc.pairs);
 	rc.nkept = 0;
+	rc.ntodo = 0;
 	rc.no_race = no_race;
+	rc.without = without;
 	uint64_t sm = seed ^ 0x72616365ull; /* "race": apart from the runs' own seeds */
 	for (int i = 0; i < 4; i++)
 		rc.prng[i] = choice_splitmix64(&sm);
@@ -109,19 +140,64 @@ static const struct race_point *pick_point(const struct race_run *k)
 	const struct race_point *p = NULL;
 	for (int tries = 0; tries < 4; tries++) {
 		p = &k->points[race_below(k->npoints)];
-		if (!pair_seen(pair_index(p->bucket, p->second, p->first)))
+		if (!pair_seen(reversed_pair(p)))
 			break;
 	}
 	return p;
 }
 
+/* The next race point on the stack still worth a run (its kept run still
+ * there, its reversed pair still unseen); sets rc.parent. NULL: none. */
+static const struct race_point *pop_todo(void)
+{
+	while (rc.ntodo) {
+		struct race_todo t = rc.todo[--rc.ntodo];
+		const struct race_run *k = &rc.kept[t.run];
+		if (k->gen != t.gen)
+			continue;
+		const struct race_point *p = &k->points[t.point];
+		if (pair_seen(reversed_pair(p)))
+			continue;
+		rc.parent = t.run;
+		return p;
+	}
+	return NULL;
+}
+
+/* Push the race points of kept run `run` whose reversed pair was never
+ * seen, one per pair (its earliest point). Pushed latest first, so the
+ * earliest is reversed first. A full stack drops its oldest entries. */
+static void push_todo(uint32_t run)
+{
+	const struct race_run *k = &rc.kept[run];
+	for (uint32_t i = k->npoints; i-- > 0;) {
+		const struct race_point *p = &k->points[i];
+		if (pair_seen(reversed_pair(p)))
+			continue;
+		bool earlier = false;
+		for (uint32_t j = 0; j < i && !earlier; j++)
+			earlier = k->points[j].bucket == p->bucket && k->points[j].first == p->first &&
+				  k->points[j].second == p->second;
+		if (earlier)
+			continue;
+		if (rc.ntodo == RX_TODO_MAX) {
+			memmove(rc.todo, rc.todo + RX_TODO_MAX / 2, sizeof rc.todo / 2);
+			rc.ntodo = RX_TODO_MAX / 2;
+		}
+		rc.todo[rc.ntodo++] = (struct race_todo){ .run = run, .gen = k->gen, .point = i };
+	}
+}
+
 struct run_source explore_race_source(uint64_t seed)
 {
-	struct run_source src = { .kind = SOURCE_SWARM, .seed = seed, .por = true };
+	bool pos = !(rc.without & RACE_WITHOUT_POS);
+	struct run_source src = { .kind = pos ? SOURCE_POS : SOURCE_SWARM, .seed = seed, .por = true };
 	rc.parent = UINT32_MAX;
-	if (rc.nkept == 0 || race_below(4) == 0)
+	if (rc.nkept == 0 || race_below(rc.without & RACE_WITHOUT_RARE_FRESH ? 4 : 8) == 0)
 		return src;
-	rc.parent = pick_parent();
+	const struct race_point *p = rc.without & RACE_WITHOUT_QUEUE ? NULL : pop_todo();
+	if (!p)
+		rc.parent = pick_parent();
 	struct race_run *k = &rc.kept[rc.parent];
 	k->picked++;
 	if (k->len == 0)
@@ -130,7 +206,8 @@ struct run_source explore_race_source(uint64_t seed)
 	if (!rc.no_race && k->npoints) {
 		/* Reverse a race: replay up to the earlier step's pick and run
 		 * the later step's thread there. */
-		const struct race_point *p = pick_point(k);
+		if (!p)
+			p = pick_point(k);
 		cut = p->pos;
 		memcpy(rc.prefix, k->values, sizeof(uint16_t) * cut);
 		rc.prefix[cut] = p->value;
@@ -222,7 +299,9 @@ void explore_race_learn(const struct run_result *res)
 		return;
 	if (rc.parent != UINT32_MAX)
 		rc.kept[rc.parent].gains++;
-	struct race_run *k = &rc.kept[rc.nkept < RX_KEPT_MAX ? rc.nkept++ : race_below(RX_KEPT_MAX)];
+	uint32_t slot = rc.nkept < RX_KEPT_MAX ? rc.nkept++ : race_below(RX_KEPT_MAX);
+	struct race_run *k = &rc.kept[slot];
+	k->gen = ++rc.gens;
 	k->len = res->nchoices < RX_CHOICES_MAX ? res->nchoices : RX_CHOICES_MAX;
 	for (uint32_t i = 0; i < k->len; i++) {
 		k->values[i] = res->choices[i].value;
@@ -231,4 +310,6 @@ void explore_race_learn(const struct run_result *res)
 	k->npoints = 0;
 	k->picked = k->gains = 0;
 	scan_races(por, k); /* the pairs are booked: this pass collects the race points */
+	if (!(rc.without & RACE_WITHOUT_QUEUE) && !rc.no_race)
+		push_todo(slot);
 }

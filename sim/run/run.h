@@ -36,7 +36,7 @@ struct run_source {
 	size_t bytes_len;
 	uint64_t seed;           /* SOURCE_PRNG, SOURCE_PCT, SOURCE_SWARM, SOURCE_POS */
 	uint32_t pct_depth;      /* SOURCE_PCT */
-	const uint16_t *prefix;  /* SOURCE_DFS; SOURCE_PRNG / SOURCE_SWARM: forced first choices (choice_set_prefix) */
+	const uint16_t *prefix;  /* SOURCE_DFS; SOURCE_PRNG / SOURCE_SWARM / SOURCE_POS: forced first choices (choice_set_prefix) */
 	uint32_t prefix_len;
 	uint32_t preempt_bound;
 	const struct choice_rec *choices; /* SOURCE_REPLAY: a choice log (past its end: option 0) */
