@@ -19,7 +19,11 @@
 #                  whole process and of run_scenario (inclusive), from a
 #                  4-pass process less a 1-pass one (the one-time setup on a
 #                  line of its own, not spread over the runs); deterministic,
-#                  unlike the clock on a loaded machine;
+#                  unlike the clock on a loaded machine; and, from its cache
+#                  and branch simulation (--cache-sim --branch-sim, also
+#                  deterministic), instruction-cache (I1, 32 KB) misses and
+#                  mispredicted branches (conditional + indirect) per run:
+#                  what instructions per run do not show of a larger text;
 #   bench_switch   ns per fiber_switch (its own best of 5 rounds) with
 #                  SWITCHES switches per round, and under callgrind the
 #                  instructions of fiber_switch per switch.
@@ -86,22 +90,25 @@ done
 # minus one of 1 pass, over 3 passes, so the one-time setup (the run arena,
 # the driver table) is not spread over the runs and a change to it is seen
 # on its own line (setup = the 1-pass process less one pass of runs).
-cg_counts() { # BIN PASSES -> "total run_scenario"
+cg_counts() { # BIN PASSES -> "total run_scenario I1-misses mispredicts"
 	local args=() i
 	for ((i = 0; i < $2; i++)); do args+=("$seeds"); done
-	valgrind --tool=callgrind --callgrind-out-file="$work/cg.out" "$1" "${args[@]}" >/dev/null 2>&1
-	local total inc
-	total=$(callgrind_annotate "$work/cg.out" 2>/dev/null | sed -n 's/^ *\([0-9,]*\) .*PROGRAM TOTALS.*/\1/p' | tr -d ,)
+	valgrind --tool=callgrind --cache-sim=yes --branch-sim=yes --callgrind-out-file="$work/cg.out" \
+		"$1" "${args[@]}" >/dev/null 2>&1
+	local total inc i1 bm
+	# PROGRAM TOTALS: Ir Dr Dw I1mr D1mr D1mw ILmr DLmr DLmw Bc Bcm Bi Bim
+	read -r total i1 bm < <(callgrind_annotate "$work/cg.out" 2>/dev/null | tr -d , | sed 's/([^)]*)//g' |
+		awk '/PROGRAM TOTALS/ { print $1, $4, $11 + $13 }')
 	inc=$(callgrind_annotate --inclusive=yes "$work/cg.out" 2>/dev/null |
 	      sed -n 's/^ *\([0-9,]*\) .*:run_scenario \[.*/\1/p' | head -1 | tr -d ,)
-	echo "${total:-0} ${inc:-0}"
+	echo "${total:-0} ${inc:-0} ${i1:-0} ${bm:-0}"
 }
-cg_fuzz() { # BIN -> "process run_scenario setup": per run, and the one-time setup
-	local t1 i1 t4 i4
-	read -r t1 i1 < <(cg_counts "$1" 1)
-	read -r t4 i4 < <(cg_counts "$1" 4)
+cg_fuzz() { # BIN -> "process run_scenario setup I1-misses mispredicts": per run, and the one-time setup
+	local t1 i1 c1 b1 t4 i4 c4 b4
+	read -r t1 i1 c1 b1 < <(cg_counts "$1" 1)
+	read -r t4 i4 c4 b4 < <(cg_counts "$1" 4)
 	local per=$(((t4 - t1) / (3 * nseeds)))
-	echo "$per $(((i4 - i1) / (3 * nseeds))) $((t1 - per * nseeds))"
+	echo "$per $(((i4 - i1) / (3 * nseeds))) $((t1 - per * nseeds)) $(((c4 - c1) / (3 * nseeds))) $(((b4 - b1) / (3 * nseeds)))"
 }
 # fiber_switch instructions per switch: the self cost of fiber_switch and
 # the assembly swap under callgrind, over its 5 fiber rounds of SWITCHES/100.
@@ -134,11 +141,13 @@ printf '%-44s %14s %14s %9s\n' "measure" "$rev" "current" "change"
 printf '%-44s %14s %14s %9s\n' "fuzz_scenario exec/s (CPU time, higher=better)" "$best_rev" "$best_cur" "$(pct "$best_rev" "$best_cur")"
 printf '%-44s %14s %14s %9s\n' "fiber_switch ns/switch (lower=better)" "$sw_rev" "$sw_cur" "$(pct "$sw_rev" "$sw_cur")"
 if command -v valgrind >/dev/null && command -v callgrind_annotate >/dev/null; then
-	read -r tot_rev inc_rev set_rev < <(cg_fuzz "$work/b-rev/fuzz/fuzz_scenario")
-	read -r tot_cur inc_cur set_cur < <(cg_fuzz "$work/b-cur/fuzz/fuzz_scenario")
+	read -r tot_rev inc_rev set_rev i1_rev bm_rev < <(cg_fuzz "$work/b-rev/fuzz/fuzz_scenario")
+	read -r tot_cur inc_cur set_cur i1_cur bm_cur < <(cg_fuzz "$work/b-cur/fuzz/fuzz_scenario")
 	printf '%-44s %14s %14s %9s\n' "fuzz_scenario instructions/run (process)" "$tot_rev" "$tot_cur" "$(pct "$tot_rev" "$tot_cur")"
 	printf '%-44s %14s %14s %9s\n' "fuzz_scenario instructions/run (run_scenario)" "$inc_rev" "$inc_cur" "$(pct "$inc_rev" "$inc_cur")"
 	printf '%-44s %14s %14s %9s\n' "fuzz_scenario setup instructions (once)" "$set_rev" "$set_cur" "$(pct "$set_rev" "$set_cur")"
+	printf '%-44s %14s %14s %9s\n' "fuzz_scenario I1 misses/run (simulated)" "$i1_rev" "$i1_cur" "$(pct "$i1_rev" "$i1_cur")"
+	printf '%-44s %14s %14s %9s\n' "fuzz_scenario mispredicts/run (simulated)" "$bm_rev" "$bm_cur" "$(pct "$bm_rev" "$bm_cur")"
 	cs_rev=$(cg_switch "$work/b-rev/bench/bench_switch")
 	cs_cur=$(cg_switch "$work/b-cur/bench/bench_switch")
 	printf '%-44s %14s %14s %9s\n' "fiber_switch instructions/switch" "$cs_rev" "$cs_cur" "$(pct "$cs_rev" "$cs_cur")"

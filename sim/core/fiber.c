@@ -115,10 +115,12 @@ static void asan_after_switch(void *fake_stack)
 /* ---- common entry ------------------------------------------------------ */
 
 /* First code a started fiber runs, on its own stack. Reached from the
- * assembly trampoline (hence external, hidden) or from makecontext. */
+ * assembly trampoline (hence external, hidden) or from makecontext. Used:
+ * only the assembly names it, which link-time optimisation (-Db_lto=true)
+ * does not see, so it would drop the function. */
 __attribute__((visibility("hidden"))) _Noreturn void nmrsim_fiber_entry(struct fiber *f);
 
-__attribute__((visibility("hidden"))) _Noreturn void nmrsim_fiber_entry(struct fiber *f)
+__attribute__((visibility("hidden"), used)) _Noreturn void nmrsim_fiber_entry(struct fiber *f)
 {
 #ifdef FIBER_ASAN
 	asan_after_switch(NULL);

@@ -48,8 +48,10 @@ static inline void oracle_touch(struct oracle *o, enum rule r)
 	o->rules_touched |= 1ull << (unsigned)r;
 }
 
-/* A finding at event e (NULL: at the end of the run); detail as printf. */
-__attribute__((format(printf, 9, 10)))
+/* A finding at event e (NULL: at the end of the run); detail as printf.
+ * Cold: a check's report path (its message buffer and arguments) is moved
+ * out of the intake it is inlined into, which every event runs. */
+__attribute__((format(printf, 9, 10), cold))
 void oracle_reportf(struct oracle *o, const struct event *e, enum rule rule, uint8_t site_kind, uint8_t site,
 		    uint8_t module, uint16_t binding, uint32_t handle, const char *fmt, ...);
 

@@ -180,8 +180,9 @@ void oracle_on_event(struct oracle *o, const struct event *e);
 /* The same as a trace observer (trace_init's observe, ctx = the oracle). */
 void oracle_observe(void *oracle, const struct event *e);
 
-/* A finding from outside the event stream (liveness, crashes). detail is one line. */
-void oracle_report(struct oracle *o, enum rule rule, enum finding_site site_kind, uint8_t site,
+/* A finding from outside the event stream (liveness, crashes). detail is one line.
+ * Cold, like oracle_reportf: the paths to a report leave the hot code. */
+__attribute__((cold)) void oracle_report(struct oracle *o, enum rule rule, enum finding_site site_kind, uint8_t site,
 		   uint8_t module, uint8_t thread, uint16_t binding, uint32_t handle, const char *detail);
 
 /* Whether a dispatch call by `module` on binding `handle` now comes after

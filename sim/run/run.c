@@ -122,7 +122,8 @@ static bool any_pending_detach(const struct nmr_model *m)
 	return false;
 }
 
-static void report_hang(struct run_state *st, enum sched_outcome outcome)
+/* Out of line and cold: only a hung run builds this text. */
+__attribute__((noinline, cold)) static void report_hang(struct run_state *st, enum sched_outcome outcome)
 {
 	struct sched *s = &st->sched;
 	char line[512], tname[32];
