@@ -15,7 +15,8 @@
  * __int64, __int64), so a NO_CRT driver's own `typedef unsigned long long
  * size_t` is the same type. After a C library <stddef.h> (which defines
  * _SIZE_T) its size_t stays; _SIZE_T keeps gcc's and clang's <stddef.h>
- * from redefining ours when it comes after. */
+ * from redefining ours when it comes after. Hosted drivers get these first
+ * from nmrsim_prelude.h, so every include order agrees. */
 #if !defined(_SIZE_T_DEFINED) && !defined(_SIZE_T)
 #define _SIZE_T_DEFINED
 #define _SIZE_T
