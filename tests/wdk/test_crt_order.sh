@@ -12,7 +12,10 @@
 # position of the C library list (string.h stddef.h stdint.h stdlib.h
 # stdbool.h: all after, all before, and between); <ntddk.h> <netioddk.h>
 # inside the reversed list; <string.h> between <ntddk.h> and <netioddk.h>; a NO_CRT file that declares size_t and the fixed-width types
-# itself, as ebpf-for-windows' headers do without a CRT. Each file uses what
+# itself, as ebpf-for-windows' headers do without a CRT; a project with its
+# own kernel <stdint.h> on the WDK's names (intptr_t as __int64, as
+# ntosebpfext's) that includes <netioapi.h>, <evntrace.h> and <winmeta.h>
+# (no macro redefined). Each file uses what
 # it included the way a driver does (strlen, memcpy, strncmp, RtlCopyMemory
 # with a SIZE_T, size_t variables passed to the string routines).
 #
@@ -99,6 +102,76 @@ NoCrtSum(_In_reads_(Count) const uint8_t *Bytes, size_t Count, _Out_ uint64_t *S
 }
 EOF
 
+# A project that ships its own kernel <stdint.h> (in an -I folder, before
+# the WDK's) on the WDK's names, with intptr_t as __int64, and includes the
+# IP helper and ETW metadata headers beside evntrace.h.
+mkdir -p "$src/inc"
+cat > "$src/inc/stdint.h" <<'EOF2'
+#pragma once
+#include <basetsd.h>
+typedef INT8 int8_t;
+typedef INT16 int16_t;
+typedef INT32 int32_t;
+typedef INT64 int64_t;
+typedef UINT8 uint8_t;
+typedef UINT16 uint16_t;
+typedef UINT32 uint32_t;
+typedef UINT64 uint64_t;
+typedef __int64 intptr_t;
+typedef unsigned __int64 uintptr_t;
+EOF2
+cat > "$src/project.c" <<'EOF2'
+#include <ntdef.h>
+#include <ntifs.h>
+#include <netioddk.h>
+#include <ntddk.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <netioapi.h>
+#include <evntrace.h>
+#include <winmeta.h>
+
+bool
+ProjectIfIndex(_In_ const NET_LUID *Luid, _Out_ NET_IFINDEX *Index, _Out_ uint8_t *Level)
+{
+    intptr_t Offset = (intptr_t)Luid->Info.NetLuidIndex;
+    __int64 Wide = Offset;
+    LONGLONG Same = Wide;
+
+    *Index = (NET_IFINDEX)Same;
+    *Level = WINEVENT_LEVEL_VERBOSE;
+    return Luid->Info.IfType != 0 && TRACE_LEVEL_VERBOSE == WINEVENT_LEVEL_VERBOSE;
+}
+
+DRIVER_INITIALIZE DriverEntry;
+static DRIVER_UNLOAD ProjectUnload;
+
+static VOID
+ProjectUnload(_In_ PDRIVER_OBJECT DriverObject)
+{
+    UNREFERENCED_PARAMETER(DriverObject);
+}
+
+NTSTATUS
+DriverEntry(_In_ PDRIVER_OBJECT DriverObject, _In_ PUNICODE_STRING RegistryPath)
+{
+    NET_LUID Luid;
+    NET_IFINDEX Index;
+    uint8_t Level;
+
+    UNREFERENCED_PARAMETER(RegistryPath);
+    Luid.Value = 0;
+    Luid.Info.NetLuidIndex = 7;
+    Luid.Info.IfType = 6;
+    if (!ProjectIfIndex(&Luid, &Index, &Level) || Index != 7 || Level != 5) {
+        DbgPrint("project: interface index wrong\n");
+        return STATUS_UNSUCCESSFUL;
+    }
+    DriverObject->DriverUnload = ProjectUnload;
+    return STATUS_SUCCESS;
+}
+EOF2
+
 # The driver: DriverEntry calls every ordering's routine once.
 {
   echo '#include <ntddk.h>'
@@ -147,6 +220,20 @@ for c in "${compilers[@]}"; do
   CC=$cc "$root/tools/nmrsim-build" --engine none --out "$o" --cflags "-O0 -Wextra -Werror" \
     crt_order="$src/entry.c+$src/nocrt.c+$files" > "$o.log" 2>&1 ||
     { cat "$o.log" >&2; echo "FAIL: $c: an ordering of kernel and C library headers does not build" >&2; exit 1; }
+  # The project with its own <stdint.h>: its own folder first, as on Windows.
+  CC=$cc "$root/tools/nmrsim-build" --engine none --out "$o-project" --cflags "-O0 -Wextra -Werror" \
+    -I "$src/inc" "$src/project.c" > "$o-project.log" 2>&1 ||
+    { cat "$o-project.log" >&2; echo "FAIL: $c: a project with its own kernel stdint.h, netioapi.h, winmeta.h does not build" >&2; exit 1; }
+  cat > "$o-project/load.nmr" <<'SCN'
+expect clean
+driver project
+thread T0
+  load project
+  unload project
+SCN
+  "$o-project/build/replay/nmr-replay" --expect "$o-project/load.nmr" > "$o-project/run.txt" &&
+    grep -q "DriverEntry(project) returns STATUS_SUCCESS" "$o-project/run.txt" ||
+    { cat "$o-project/run.txt" >&2; echo "FAIL: $c: the project driver did not load clean" >&2; exit 1; }
   cat > "$o/load.nmr" <<'SCN'
 expect clean
 driver crt_order
