@@ -11,7 +11,7 @@ DRIVER_INITIALIZE DriverEntry;
 static DRIVER_UNLOAD StatsUnload;
 static KSTART_ROUTINE StatsThread;
 
-#define STATS_TAG 'tSlF'
+#define STATS_TAG 0x466c5374u /* "tSlF" */
 
 typedef struct _STATS_CONTEXT {
     EX_SPIN_LOCK Lock;

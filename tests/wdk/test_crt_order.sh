@@ -128,6 +128,7 @@ cat > "$src/project.c" <<'EOF2'
 #include <stdbool.h>
 #include <stdint.h>
 #include <netioapi.h>
+#include <ndis/types.h>
 #include <evntrace.h>
 #include <winmeta.h>
 
