@@ -20,14 +20,8 @@ typedef ULONG64 TRACEHANDLE, *PTRACEHANDLE;
 #define EVENT_TRACE_TYPE_START 0x01
 #define EVENT_TRACE_TYPE_END 0x02
 #define EVENT_TRACE_TYPE_STOP 0x02
-#define WINEVENT_LEVEL_LOG_ALWAYS 0
-#define WINEVENT_LEVEL_CRITICAL 1
-#define WINEVENT_LEVEL_ERROR 2
-#define WINEVENT_LEVEL_WARNING 3
-#define WINEVENT_LEVEL_INFO 4
-#define WINEVENT_LEVEL_VERBOSE 5
-#define WINEVENT_OPCODE_INFO 0
-#define WINEVENT_OPCODE_START 1
-#define WINEVENT_OPCODE_STOP 2
+/* The WINEVENT_* levels and opcodes: winmeta.h (one definition, so a
+ * driver including both builds without a macro-redefined warning). */
+#include "winmeta.h"
 #define WINEVENT_KEYWORD_RESERVED_63 0x8000000000000000ULL
 #endif

@@ -76,11 +76,16 @@
 #define __pragma(x) _Pragma(#x)
 #endif
 
+/* __int64 is the 64-bit type the WDK's names are here (INT64, LONGLONG,
+ * LONG64, LONG_PTR: ntdef.h) and intptr_t is (nmrsim_prelude.h), as on
+ * Windows, where all are __int64: a project's own kernel <stdint.h> with
+ * `typedef __int64 intptr_t` (ntosebpfext's) or `typedef unsigned __int64
+ * uint64_t` agrees with them and with the C library's. */
 #ifndef __int8
 #define __int8 char
 #define __int16 short
 #define __int32 int
-#define __int64 long long
+#define __int64 __INT64_TYPE__
 #endif
 #ifndef __ptr64
 #define __ptr64

@@ -11,21 +11,11 @@
 #include "sdkddkver.h"
 
 /* What MSVC's excpt.h -> vcruntime.h gives every WDK driver with its first
- * kernel header: size_t and ptrdiff_t, 64-bit as on Windows (unsigned
- * __int64, __int64), so a NO_CRT driver's own `typedef unsigned long long
- * size_t` is the same type. After a C library <stddef.h> (which defines
- * _SIZE_T) its size_t stays; _SIZE_T keeps gcc's and clang's <stddef.h>
- * from redefining ours when it comes after. */
-#if !defined(_SIZE_T_DEFINED) && !defined(_SIZE_T)
-#define _SIZE_T_DEFINED
-#define _SIZE_T
-typedef unsigned long long size_t;
-#endif
-#if !defined(_PTRDIFF_T_DEFINED) && !defined(_PTRDIFF_T)
-#define _PTRDIFF_T_DEFINED
-#define _PTRDIFF_T
-typedef long long ptrdiff_t;
-#endif
+ * kernel header: size_t and ptrdiff_t, 64-bit as on Windows, and the
+ * intrinsics' declarations (nmrsim_prelude.h, force-included into hosted
+ * drivers before their first line; included here for files built without
+ * it, where a C library <stddef.h> before keeps its size_t). */
+#include "nmrsim_prelude.h"
 
 #ifndef IN
 #define IN

@@ -227,6 +227,35 @@ bool kernel_pool_free(struct kernel *k, enum ke_api api, void *p, uint32_t tag, 
 	return true;
 }
 
+/* A routine given a driver object (a lock) that lies in freed pool: what an
+ * instrumented driver access there reports (sim/host/memaccess.c), K05, or
+ * M19 when a cleanup callback freed it; the block goes quiet (one finding).
+ * The routine's own accesses are not instrumented, and a freed lock's
+ * filler would read as a lock held for good. O(1) unless freed. */
+bool kernel_pool_object_freed(struct kernel *k, enum ke_api api, const void *p)
+{
+	const unsigned char *c = p;
+	if (c < k->pool || c >= k->pool + k->pool_used)
+		return false;
+	uint8_t state = k->pool_granule[(size_t)(c - k->pool) / 16u];
+	if (state < KPG_FREED)
+		return false;
+	uint16_t number = 0;
+	kernel_pool_lookup(k, p, 1, &number);
+	kernel_pool_mark(k, p, KPG_QUIET);
+	if (state >= KPG_CLEANUP) {
+		const struct kernel_freed_cleanup *f = &k->freed_cleanup[state - KPG_CLEANUP];
+		char nb[8];
+		kernel_report(k, RULE_M19, api, number, "%s on an object in pool block #%u, after %s of %s freed it at step %u",
+			      ke_api_name(api), number, nmr_cb_name((enum nmr_cb)f->cb), kernel_module_name(k, f->module, nb),
+			      f->step);
+	} else {
+		kernel_report(k, RULE_K05, api, number, "%s on an object in pool block #%u, which was freed",
+			      ke_api_name(api), number);
+	}
+	return true;
+}
+
 int kernel_pool_lookup(const struct kernel *k, const void *p, size_t n, uint16_t *number)
 {
 	const unsigned char *c = p;

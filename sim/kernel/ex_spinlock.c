@@ -39,6 +39,9 @@ static void acquire(struct kernel *k, enum ke_api api, PEX_SPIN_LOCK l, bool exc
 	kernel_touch(k, RULE_K02);
 	struct sim_thread *t = kernel_thread_now(k);
 	uint8_t self = (uint8_t)(t->id + 1u);
+	/* A lock in freed pool holds the filler: reported, then taken as free. */
+	if (kernel_pool_object_freed(k, api, (const void *)l))
+		*l = 0;
 	uint16_t id = xl_id(k, l);
 	if (XL_OWNER(*l) == self)
 		kernel_report(k, RULE_K02, api, id, "%s on executive spin lock #%u that this thread holds exclusively: it spins forever",

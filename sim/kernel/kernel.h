@@ -390,6 +390,9 @@ enum kernel_pool_kind { KPOOL_DRIVER = 0, KPOOL_WORKITEM, KPOOL_DEVICE };
  * block's allocation number when there is one. */
 enum kernel_pool_where { KPOOL_NOT_POOL = 0, KPOOL_LIVE, KPOOL_FREED, KPOOL_BAD };
 int kernel_pool_lookup(const struct kernel *k, const void *p, size_t n, uint16_t *number);
+/* True (after a K05 or M19 report) if p, an object a routine was given,
+ * lies in freed pool (ex_pool.c). */
+bool kernel_pool_object_freed(struct kernel *k, enum ke_api api, const void *p);
 /* Granule states: not handed out or a header; a live payload; freed and
  * already reported (or not driver memory); freed; freed by the cleanup
  * callback recorded at freed_cleanup[state - KPG_CLEANUP]. */

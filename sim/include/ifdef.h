@@ -1,0 +1,28 @@
+/* ifdef.h - interface identifiers of the IP helper and NDIS (WDK names and
+ * layout, "NET_LUID_LH union" and "NET_IFINDEX" on learn.microsoft.com):
+ * NET_LUID, NET_IFINDEX, NET_IFTYPE, NET_IF_COMPARTMENT_ID. Types only. */
+#ifndef _IFDEF_
+#define _IFDEF_
+#include "ntdef.h"
+
+typedef union _NET_LUID_LH {
+	ULONG64 Value;
+	struct {
+		ULONG64 Reserved : 24;
+		ULONG64 NetLuidIndex : 24;
+		ULONG64 IfType : 16;
+	} Info;
+} NET_LUID_LH, *PNET_LUID_LH;
+typedef NET_LUID_LH NET_LUID, *PNET_LUID;
+typedef NET_LUID IF_LUID, *PIF_LUID;
+typedef ULONG NET_IFINDEX, *PNET_IFINDEX;
+typedef NET_IFINDEX IF_INDEX, *PIF_INDEX;
+typedef UINT16 NET_IFTYPE, *PNET_IFTYPE;
+typedef UINT32 NET_IF_COMPARTMENT_ID, *PNET_IF_COMPARTMENT_ID;
+typedef GUID NET_IF_NETWORK_GUID, *PNET_IF_NETWORK_GUID;
+#define NET_IFINDEX_UNSPECIFIED ((NET_IFINDEX)0)
+#define IFI_UNSPECIFIED NET_IFINDEX_UNSPECIFIED
+#define NET_IF_COMPARTMENT_ID_UNSPECIFIED ((NET_IF_COMPARTMENT_ID)0)
+#define NET_IF_COMPARTMENT_ID_PRIMARY ((NET_IF_COMPARTMENT_ID)1)
+#define NET_IF_LINK_SPEED_UNKNOWN ((ULONG64)(-1))
+#endif
