@@ -126,10 +126,8 @@ static void worker_thread(struct sched *s, void *arg)
 		 * holds the device): Unload may not have returned by then
 		 * (CONTRACTS K06; a routine whose last act sets the event
 		 * Unload waits for). */
-		if (w.kind == KWORK_EX) {
-			sched_point(s);
-			kernel_check_alive(k, KE_WorkItemRoutine);
-		}
+		if (w.kind == KWORK_EX)
+			kernel_routine_returns(k, KE_WorkItemRoutine);
 		kt->unload_exempt = false;
 		if (w.kind != KWORK_EX)
 			io_item_ended(k, w.module, w.id);

@@ -113,12 +113,9 @@ static void dpc_thread(struct sched *s, void *arg)
 			uint8_t locks = kt->locks_held;
 			uint32_t id = dq.Reserved1;
 			dq.DeferredRoutine(d, dq.DeferredContext, dq.SystemArgument1, dq.SystemArgument2);
-			/* The routine's return is still the module's code: Unload
-			 * may not have returned by then (why KeFlushQueuedDpcs
-			 * exists: a DPC whose last call completes what Unload
-			 * waits for). A scheduling point lets Unload run there. */
-			sched_point(s);
-			kernel_check_alive(k, KE_DpcRoutine);
+			/* Why KeFlushQueuedDpcs exists: a DPC whose last call
+			 * completes what Unload waits for. */
+			kernel_routine_returns(k, KE_DpcRoutine);
 			if (t->irql != DISPATCH_LEVEL) {
 				kernel_report(k, RULE_K01, KE_DpcRoutine, id,
 					      "DPC routine #%u of %s returned at IRQL %u; it runs at DISPATCH_LEVEL", id,

@@ -150,6 +150,17 @@ bool kernel_check_irql_max(struct kernel *k, enum ke_api api, uint8_t max)
 	return false;
 }
 
+/* A DPC, work item or system thread routine returns: its last
+ * instructions are still its module's code, and nothing but the driver
+ * itself (KeFlushQueuedDpcs, waiting for the thread object, IoQueueWorkItem's
+ * device reference) keeps Unload from returning before them. A scheduling
+ * point lets Unload run there; K06 if it did. */
+void kernel_routine_returns(struct kernel *k, enum ke_api api)
+{
+	sched_point(k->sched);
+	kernel_check_alive(k, api);
+}
+
 void kernel_check_alive(struct kernel *k, enum ke_api api)
 {
 	struct sim_thread *t = kernel_thread_now(k);

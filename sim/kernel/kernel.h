@@ -346,6 +346,7 @@ const char *kernel_module_name(const struct kernel *k, uint8_t module, char buf[
 /* The handle table (ps_thread.c): the slot of an open handle, or -1; the
  * HANDLE value of slot i (small values with the top bit set, never addresses). */
 int kernel_handle_index(const struct kernel *k, HANDLE h);
+void kernel_routine_returns(struct kernel *k, enum ke_api api); /* kernel.c: a routine's return, K06-checked */
 int kernel_handle_free(const struct kernel *k); /* a closed slot of the handle table, or -1 */
 HANDLE kernel_handle_value(int i);
 

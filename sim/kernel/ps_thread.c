@@ -97,8 +97,7 @@ static void system_thread(struct sched *s, void *arg)
 	 * PsTerminateSystemThread; its last instructions are still driver
 	 * code, so Unload may run before them (why Unload must wait for the
 	 * thread object, not an event the routine sets). */
-	sched_point(s);
-	kernel_check_alive(k, KE_SystemThread);
+	kernel_routine_returns(k, KE_SystemThread);
 	if (s->current->irql != PASSIVE_LEVEL) {
 		kernel_report(k, RULE_K01, KE_SystemThread, 0, "a system thread of %s returned at IRQL %u",
 			      kernel_module_name(k, st->module, nb), s->current->irql);
