@@ -130,6 +130,14 @@ done
 for sym in $("$readelf" -sW "$tmp/combined.o" | awk '$7 == "UND" && $8 ~ /^__tsan_/ { print $8 }' | sort -u); do
   renames="$renames --redefine-sym $sym=nmrsim_${sym#__}"
 done
+# The C library's memset/memcpy/memmove the driver still calls (gcc's pass
+# leaves them to a runtime's interceptors; clang's with -fno-builtin) get the
+# same checks: nmrsim has no interceptors.
+if [ $checked = 1 ]; then
+  for sym in $("$readelf" -sW "$tmp/combined.o" | awk '$7 == "UND" && ($8 == "memset" || $8 == "memcpy" || $8 == "memmove") { print $8 }' | sort -u); do
+    renames="$renames --redefine-sym $sym=nmrsim_tsan_$sym"
+  done
+fi
 # shellcheck disable=SC2086
 # Its basic-block instrumentation (-fsanitize-coverage=trace-pc) calls the
 # engine's spin counter (sim/host/spin.h), not libFuzzer's function of that name.

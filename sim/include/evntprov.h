@@ -115,7 +115,7 @@ FORCEINLINE NTSTATUS EtwActivityIdControl(ULONG ControlCode, LPGUID ActivityId)
 {
 	(void)ControlCode;
 	if (ActivityId)
-		__builtin_memset(ActivityId, 0, sizeof *ActivityId);
+		memset(ActivityId, 0, sizeof *ActivityId);
 	return STATUS_SUCCESS;
 }
 #define EventRegister EtwRegister

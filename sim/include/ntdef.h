@@ -396,11 +396,16 @@ typedef const OBJECT_ATTRIBUTES *PCOBJECT_ATTRIBUTES;
 #define PtrOffset(B, O) ((ULONG)((ULONG_PTR)(O) - (ULONG_PTR)(B)))
 
 #define RtlEqualMemory(d, s, n) (!__builtin_memcmp((d), (s), (n)))
-#define RtlMoveMemory(d, s, n) __builtin_memmove((d), (s), (n))
-#define RtlCopyMemory(d, s, n) __builtin_memcpy((d), (s), (n))
-#define RtlFillMemory(d, n, f) __builtin_memset((d), (f), (n))
-#define RtlZeroMemory(d, n) __builtin_memset((d), 0, (n))
-#define RtlSecureZeroMemory(d, n) __builtin_memset((d), 0, (n))
+/* The C library's routines, as the WDK defines them (not __builtin_*): a
+ * driver object built with access checks under gcc (-fno-builtin-memset,
+ * examples/meson.build) keeps them as calls, which tools/driver-obj.sh
+ * sends to the engine's checked copies; gcc would otherwise expand a small
+ * one into plain stores its ThreadSanitizer pass never sees. */
+#define RtlMoveMemory(d, s, n) memmove((d), (s), (n))
+#define RtlCopyMemory(d, s, n) memcpy((d), (s), (n))
+#define RtlFillMemory(d, n, f) memset((d), (f), (n))
+#define RtlZeroMemory(d, n) memset((d), 0, (n))
+#define RtlSecureZeroMemory(d, n) memset((d), 0, (n))
 
 /* The WDK's ntdef.h brings <string.h>: drivers call its routines without
  * including it (mem* and strlen: nmrsim_prelude.h). These are the C

@@ -164,7 +164,7 @@ FORCEINLINE VOID RtlCopyUnicodeString(PUNICODE_STRING DestinationString, PCUNICO
 	}
 	USHORT n = SourceString->Length < DestinationString->MaximumLength ? SourceString->Length
 									  : DestinationString->MaximumLength;
-	__builtin_memmove(DestinationString->Buffer, SourceString->Buffer, n);
+	memmove(DestinationString->Buffer, SourceString->Buffer, n);
 	DestinationString->Length = n;
 	if (n + sizeof(WCHAR) <= DestinationString->MaximumLength)
 		DestinationString->Buffer[n / sizeof(WCHAR)] = 0;

@@ -142,7 +142,7 @@ typedef union DECLSPEC_ALIGN(16) _SLIST_HEADER {
 		USHORT Sequence;
 	} Header;
 } SLIST_HEADER, *PSLIST_HEADER;
-FORCEINLINE VOID InitializeSListHead(PSLIST_HEADER SListHead) { __builtin_memset(SListHead, 0, sizeof(*SListHead)); }
+FORCEINLINE VOID InitializeSListHead(PSLIST_HEADER SListHead) { memset(SListHead, 0, sizeof(*SListHead)); }
 FORCEINLINE PSLIST_ENTRY InterlockedPushEntrySList(PSLIST_HEADER ListHead, PSLIST_ENTRY ListEntry)
 {
 	PSLIST_ENTRY first = ListHead->Header.Next;

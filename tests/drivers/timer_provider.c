@@ -13,7 +13,9 @@
  * returns while the DPC routine of the last Complete has yet to return:
  * K06). Built with TIMER_STATS_AFTER_COMPLETE: the DPC counts the detach
  * in the binding after the Complete (BUG: the cleanup may have run inside
- * the Complete and freed the binding: M19).
+ * the Complete and freed the binding: M19). Built with
+ * TIMER_RESET_AFTER_COMPLETE: the same bug, a reset of the send counter with
+ * RtlZeroMemory (a plain store unless the build keeps it a checked call). 
  * Scenarios: corpus/kernel/timer-*.nmr. */
 #include <ntddk.h>
 #include "../../examples/example_npi.h"
@@ -93,12 +95,15 @@ static VOID DetachTimerDpc(PKDPC Dpc, PVOID DeferredContext, PVOID SystemArgumen
     if (Counters != NULL) {
         InterlockedExchangeAdd(&Counters->BytesSent, InterlockedCompareExchange(&Binding->BytesSent, 0, 0));
     }
-#ifndef TIMER_STATS_AFTER_COMPLETE
-    InterlockedIncrement(&Binding->Detached);
-    NmrProviderDetachClientComplete(NmrBindingHandle);          // the binding may be freed inside
-#else
+#if defined(TIMER_STATS_AFTER_COMPLETE)
     NmrProviderDetachClientComplete(NmrBindingHandle);
     InterlockedIncrement(&Binding->Detached);                   // BUG: the cleanup may have freed it
+#elif defined(TIMER_RESET_AFTER_COMPLETE)
+    NmrProviderDetachClientComplete(NmrBindingHandle);
+    RtlZeroMemory((PVOID)&Binding->BytesSent, sizeof(Binding->BytesSent));  // BUG: likewise
+#else
+    InterlockedIncrement(&Binding->Detached);
+    NmrProviderDetachClientComplete(NmrBindingHandle);          // the binding may be freed inside
 #endif
     if (Counters != NULL) {
         InterlockedIncrement(&Counters->Detaches);
