@@ -205,6 +205,8 @@ struct kernel {
 	uint32_t work_head, work_len;
 	struct sim_thread *dpc_thread;  /* spawned on first use */
 	struct sim_thread *io_worker;   /* spawned on first use */
+	struct sim_thread *io_worker2;  /* the second (io_workers 2), spawned with the first */
+	uint8_t io_workers;             /* the scenario's `io-workers` (set by the run after kernel_init; 0 = 1) */
 	struct kernel_system_thread system_threads[KERNEL_SYSTEM_THREADS_MAX];
 	struct kernel_handle handles[KERNEL_HANDLES_MAX];
 	uint32_t pool_allocations;      /* blocks handed out this run */
