@@ -26,9 +26,9 @@ typedef struct _LOG_BATCH {
 } LOG_BATCH, *PLOG_BATCH;
 
 typedef struct _LOG_STATE {
-    PLOG_BATCH Pending;
     ULONG Written;
     LONG Outstanding;
+    PLOG_BATCH Pending;
 } LOG_STATE;
 
 static LOG_STATE Log;
