@@ -510,6 +510,26 @@ static void test_sleep(void)
 	CHECK(parse(&A, "time steps\n") == 0 && A.time_jumps == 0);
 }
 
+/* io-workers: a directive (1..KERNEL_IO_WORKERS_MAX, default 1, printed only
+ * when not 1), byte 3 bit 3 of the binary form. */
+static void test_io_workers(void)
+{
+	char out[512];
+	CHECK(parse(&A, "thread T0\n  sleep 1ms\n") == 0 && A.io_workers == 1);
+	CHECK(parse(&A, "io-workers 2\nthread T0\n  sleep 1ms\n") == 0 && A.io_workers == 2);
+	scn_print_text(&A, out, sizeof out);
+	CHECK(strcmp(out, "io-workers 2\nthread T0\n  sleep 1ms\n") == 0);
+	size_t n = scn_encode_binary(&A, bin_a, sizeof bin_a);
+	CHECK(n > 3 && bin_a[3] == 8);
+	scn_decode_binary(&B, bin_a, n);
+	CHECK(same(&A, &B) && B.io_workers == 2);
+	static const uint8_t none[] = { 0 };
+	scn_decode_binary(&B, none, sizeof none);
+	CHECK_EQ_U(B.io_workers, 1);
+	CHECK(parse(&A, "io-workers 0\n") != 0 && parse(&A, "io-workers 3\n") != 0);
+	CHECK(parse(&A, "io-workers 1\nio-workers 1\n") != 0);
+}
+
 /* Unloads that can never find their driver loaded (scn_unload_unreachable;
  * drivers are built by hand: this binary links none). */
 static void test_unload_unreachable(void)
@@ -828,6 +848,7 @@ int main(void)
 	test_errors();
 	test_complete_peer();
 	test_sleep();
+	test_io_workers();
 	test_unload_unreachable();
 	test_bytes();
 	test_capacity();

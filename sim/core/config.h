@@ -42,10 +42,15 @@
 #else
 #define KERNEL_SYSTEM_THREADS_MAX 4
 #endif
-#define KERNEL_THREADS_MAX (2 + KERNEL_SYSTEM_THREADS_MAX)
+/* System worker threads for hosted drivers' work items (`io-workers N`): the
+ * first is SIM_THREAD_IO_WORKER, the second comes after the system threads,
+ * so no id of a run with one worker moves. */
+#define KERNEL_IO_WORKERS_MAX 2
+#define KERNEL_THREADS_MAX (1 + KERNEL_IO_WORKERS_MAX + KERNEL_SYSTEM_THREADS_MAX)
 #define SIM_THREAD_DPC SIM_THREADS_ENGINE_MAX
 #define SIM_THREAD_IO_WORKER (SIM_THREADS_ENGINE_MAX + 1)
 #define SIM_THREAD_SYSTEM_FIRST (SIM_THREADS_ENGINE_MAX + 2)
+#define SIM_THREAD_IO_WORKER2 (SIM_THREAD_SYSTEM_FIRST + KERNEL_SYSTEM_THREADS_MAX)
 #define SIM_THREADS_MAX (SIM_THREADS_ENGINE_MAX + KERNEL_THREADS_MAX)
 /* The registry a build gives its drivers (sim/kernel/registry.h). */
 #ifdef NMRSIM_TINY

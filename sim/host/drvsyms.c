@@ -3,6 +3,7 @@
 #include "host/drvsyms.h"
 
 #include <elf.h>
+#include <stdio.h>
 #include <string.h>
 #include <fcntl.h>
 #include <link.h>
@@ -33,9 +34,15 @@ struct range {
 };
 
 struct object {
-	uintptr_t lo;  /* start of a driver data object */
-	uint32_t size; /* its symbol's size */
+	uintptr_t lo;   /* start of a driver data object */
+	uint32_t size;  /* its symbol's size */
+	uint32_t name;  /* its name: offset in the symbol table's string table */
+	uint16_t owner; /* index in tab.drivers, DRVSYMS_NO_DRIVER if not known */
 };
+
+#define DRVSYMS_DRIVERS_MAX 256 /* hosted drivers whose objects are named by driver */
+#define DRVSYMS_NO_DRIVER 0xffffu
+#define RECORD_PREFIX "nmrsim_record_" /* tools/driver-obj.sh's record of driver NAME */
 
 static struct {
 	bool built;
@@ -45,6 +52,12 @@ static struct {
 	struct range code[DRVSYMS_CODE_RANGES_MAX];     /* PF_X segments of every loaded object */
 	unsigned nobjects;
 	struct object objects[DRVSYMS_OBJECTS_MAX];     /* sorted by lo */
+	/* Names for reports: the executable's string table (its mapping is kept
+	 * once the symbols were read) and the drivers' names in it. */
+	const char *strtab;
+	size_t strtab_bytes;
+	unsigned ndrivers;
+	uint32_t drivers[DRVSYMS_DRIVERS_MAX];          /* name offsets in strtab (after RECORD_PREFIX) */
 } tab;
 
 static struct range section(const unsigned char *start, const unsigned char *stop)
@@ -84,14 +97,35 @@ static int phdr_cb(struct dl_phdr_info *info, size_t size, void *ctx)
 	return 0;
 }
 
-static void object_add(uintptr_t lo, uint64_t size)
+static void object_add(uintptr_t lo, uint64_t size, uint32_t name)
 {
 	if (tab.nobjects == DRVSYMS_OBJECTS_MAX || size == 0 || size > UINT32_MAX)
 		return;
 	unsigned i = tab.nobjects++;
 	for (; i > 0 && tab.objects[i - 1].lo > lo; i--)
 		tab.objects[i] = tab.objects[i - 1];
-	tab.objects[i] = (struct object){ lo, (uint32_t)size };
+	tab.objects[i] = (struct object){ lo, (uint32_t)size, name, DRVSYMS_NO_DRIVER };
+}
+
+/* A driver's record symbol (`nmrsim_record_NAME`, local): driver-obj.sh
+ * makes every symbol of a driver local, and the linker lists an object's
+ * local symbols together, the record (localised last) after the driver's
+ * own. So the objects read since the previous record are this driver's. */
+static void driver_record(uint32_t name)
+{
+	if (tab.ndrivers == DRVSYMS_DRIVERS_MAX)
+		return;
+	uint16_t d = (uint16_t)tab.ndrivers;
+	tab.drivers[tab.ndrivers++] = name + (uint32_t)strlen(RECORD_PREFIX);
+	for (unsigned i = 0; i < tab.nobjects; i++)
+		if (tab.objects[i].owner == DRVSYMS_NO_DRIVER)
+			tab.objects[i].owner = d;
+}
+
+/* Whether off is a NUL-terminated string inside the string table. */
+static bool str_ok(const char *strtab, size_t bytes, uint64_t off)
+{
+	return off < bytes && memchr(strtab + off, 0, bytes - off) != NULL;
 }
 
 /* The executable's symbol table: every sized object symbol inside the
@@ -120,17 +154,31 @@ static void symbols_read(void)
 			continue;
 		if (sh[i].sh_offset > len || sh[i].sh_size > len - sh[i].sh_offset || sh[i].sh_entsize != sizeof(ElfW(Sym)))
 			goto done;
+		const ElfW(Shdr) *str = &sh[sh[i].sh_link];
+		if (str->sh_type != SHT_STRTAB || str->sh_offset > len || str->sh_size > len - str->sh_offset)
+			goto done;
+		const char *strtab = (const char *)f + str->sh_offset;
+		size_t strtab_bytes = str->sh_size;
 		const ElfW(Sym) *sym = (const void *)(f + sh[i].sh_offset);
 		size_t n = sh[i].sh_size / sizeof *sym;
 		for (size_t k = 0; k < n; k++) {
 			if (ELF64_ST_TYPE(sym[k].st_info) != STT_OBJECT || sym[k].st_shndx == SHN_UNDEF)
 				continue;
+			bool named = str_ok(strtab, strtab_bytes, sym[k].st_name);
+			uint32_t name = named && sym[k].st_name <= UINT32_MAX ? (uint32_t)sym[k].st_name : 0;
+			if (named && strncmp(strtab + name, RECORD_PREFIX, strlen(RECORD_PREFIX)) == 0) {
+				driver_record(name);
+				continue;
+			}
 			uintptr_t a = exe_bias + (uintptr_t)sym[k].st_value;
 			if (in_driver_data(a))
-				object_add(a, sym[k].st_size);
+				object_add(a, sym[k].st_size, name);
 		}
 		tab.symbols = true;
-		break;
+		/* Names point into the mapping: it stays for the process. */
+		tab.strtab = strtab;
+		tab.strtab_bytes = strtab_bytes;
+		return;
 	}
 done:
 	munmap(map, len);
@@ -168,10 +216,9 @@ enum drvsyms_kind drvsyms_classify(const void *p)
 	return DRVSYMS_OTHER;
 }
 
-size_t drvsyms_extent(const void *p)
+/* The known object containing a, NULL if none. */
+static const struct object *object_at(uintptr_t a)
 {
-	build();
-	uintptr_t a = (uintptr_t)p;
 	/* The last object starting at or before a. */
 	unsigned lo = 0, hi = tab.nobjects;
 	while (lo < hi) {
@@ -182,9 +229,35 @@ size_t drvsyms_extent(const void *p)
 			hi = mid;
 	}
 	if (lo == 0)
-		return 0;
+		return NULL;
 	const struct object *o = &tab.objects[lo - 1];
-	return a < o->lo + o->size ? (size_t)(o->lo + o->size - a) : 0;
+	return a < o->lo + o->size ? o : NULL;
+}
+
+size_t drvsyms_extent(const void *p)
+{
+	build();
+	const struct object *o = object_at((uintptr_t)p);
+	return o ? (size_t)(o->lo + o->size - (uintptr_t)p) : 0;
+}
+
+bool drvsyms_name(const void *p, char *buf, size_t cap)
+{
+	build();
+	uintptr_t a = (uintptr_t)p;
+	const struct object *o = object_at(a);
+	if (!cap)
+		return false;
+	if (!o || !tab.strtab || !o->name) {
+		buf[0] = 0;
+		return false;
+	}
+	int n = snprintf(buf, cap, "%s", tab.strtab + o->name);
+	if (a != o->lo && n >= 0 && (size_t)n < cap)
+		n += snprintf(buf + n, cap - (size_t)n, "+0x%lx", (unsigned long)(a - o->lo));
+	if (o->owner != DRVSYMS_NO_DRIVER && n >= 0 && (size_t)n < cap)
+		snprintf(buf + n, cap - (size_t)n, " (%s)", tab.strtab + tab.drivers[o->owner]);
+	return true;
 }
 
 bool drvsyms_have_symbols(void)

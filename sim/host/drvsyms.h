@@ -38,6 +38,11 @@ enum drvsyms_kind drvsyms_classify(const void *p);
 /* Bytes from p to the end of the driver data object containing p, 0 when p
  * is in no known object (no symbol table, an anonymous constant). */
 size_t drvsyms_extent(const void *p);
+/* The driver data object containing p as report text, from the symbol
+ * table: "SYMBOL", "SYMBOL+0xOFF" inside it, then " (DRIVER)" when the
+ * driver that defines it is known; false (buf "") when p is in no named
+ * object. Depends on the binary only, never on where it was loaded. */
+bool drvsyms_name(const void *p, char *buf, size_t cap);
 /* Whether the executable's symbol table was read (extents can be known). */
 bool drvsyms_have_symbols(void);
 

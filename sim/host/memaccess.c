@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "host/drvsyms.h"
 #include "kernel/kernel.h"
 #include "oracle/oracle.h"
 #include "trace/names.h"
@@ -194,7 +195,7 @@ static void race_check(struct kernel *k, enum race_region region, uintptr_t off,
 		struct race_conflict c = race_access(&k->race, race_key(region, off - in), in, n, write, t->id,
 						     k->sched->step, pc, kind, site);
 		if (c.found) {
-			char what[48];
+			char what[128];
 			uint16_t number = 0;
 			if (region == RACE_POOL) {
 				kernel_pool_lookup(k, k->pool + off, 1, &number);
@@ -205,7 +206,13 @@ static void race_check(struct kernel *k, enum race_region region, uintptr_t off,
 				snprintf(what, sizeof what, "a stack object of %s:",
 					 trace_thread_name(k->oracle->scenario, (uint8_t)(off >> 40), tn));
 			} else {
-				snprintf(what, sizeof what, "driver global (+0x%lx):", (unsigned long)off);
+				/* By its symbol (symbol table, read once): the binary's names, never an address. */
+				char sym[96];
+				uintptr_t a = (region == RACE_BSS ? mem.bss : mem.data) + off;
+				if (drvsyms_name((const void *)a, sym, sizeof sym))
+					snprintf(what, sizeof what, "driver global %s:", sym);
+				else
+					snprintf(what, sizeof what, "driver global (+0x%lx):", (unsigned long)off);
 			}
 			race_found(k, t, &c.earlier, write, pc, what, kind, site, routine);
 		}

@@ -39,7 +39,7 @@ static uint32_t push_lock_id(struct kernel *k, enum ke_api api, PEX_PUSH_LOCK l)
 	if (kernel_obj_live(k, l->Reserved1, l->Reserved2))
 		return l->Reserved1;
 	if (l->Value || l->Reserved1 || l->Reserved2)
-		kernel_report(k, RULE_K09, api, 0, "%s on a push lock that was not initialised in this run", ke_api_name(api));
+		kernel_object_not_live(k, api, l, "a push lock");
 	l->Value = 0;
 	l->Reserved1 = kernel_new_id(k, l);
 	l->Reserved2 = k->generation;
@@ -117,7 +117,7 @@ static uint32_t mutex_id(struct kernel *k, enum ke_api api, PFAST_MUTEX m)
 {
 	if (kernel_obj_live(k, m->Reserved1, m->Reserved2))
 		return m->Reserved1;
-	kernel_report(k, RULE_K09, api, 0, "%s on a fast mutex that was not initialised in this run", ke_api_name(api));
+	kernel_object_not_live(k, api, m, "a fast mutex");
 	m->Count = 1;
 	m->Owner = 0;
 	m->Contention = 0;

@@ -42,8 +42,7 @@ static struct kernel *live(PLOOKASIDE_LIST_EX l, enum ke_api api, bool *ok)
 	kernel_enter(k, api);
 	*ok = kernel_obj_live(k, l->Reserved1, l->Reserved2);
 	if (!*ok)
-		kernel_report(k, RULE_K09, api, 0, "%s on a lookaside list that was not initialised in this run (or was deleted)",
-			      ke_api_name(api));
+		kernel_object_not_live(k, api, l, "a lookaside list (or one deleted)");
 	return k;
 }
 

@@ -17,7 +17,7 @@ static uint32_t resource_id(struct kernel *k, enum ke_api api, PERESOURCE r)
 {
 	if (kernel_obj_live(k, r->Reserved1, r->Reserved2))
 		return r->Reserved1;
-	kernel_report(k, RULE_K09, api, 0, "%s on a resource that was not initialised in this run", ke_api_name(api));
+	kernel_object_not_live(k, api, r, "a resource");
 	memset(r, 0, sizeof *r);
 	r->Reserved1 = kernel_new_id(k, r);
 	r->Reserved2 = k->generation;

@@ -15,8 +15,7 @@ static uint32_t rundown_id(struct kernel *k, enum ke_api api, PEX_RUNDOWN_REF r)
 	if (kernel_obj_live(k, r->Reserved1, r->Reserved2))
 		return r->Reserved1;
 	if (r->Count || r->Reserved1 || r->Reserved2 || r->Reserved3)
-		kernel_report(k, RULE_K09, api, 0, "%s on a rundown ref that was not initialised in this run",
-			      ke_api_name(api));
+		kernel_object_not_live(k, api, r, "a rundown ref");
 	r->Count = 0;
 	r->Reserved1 = kernel_new_id(k, r);
 	r->Reserved2 = k->generation;

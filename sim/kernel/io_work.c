@@ -4,7 +4,8 @@
  *
  * Items run in FIFO order at PASSIVE_LEVEL on one kernel helper thread
  * (spawned on the first queued item), attributed to the module that queued
- * them. An IoQueueWorkItem item keeps its driver loaded until its routine
+ * them; with `io-workers 2` on two (Windows has several system worker
+ * threads), so a second item may start while the first still runs. An IoQueueWorkItem item keeps its driver loaded until its routine
  * returns, so it may run after Unload; an ExQueueWorkItem item of an
  * unloaded module is K06 and is not run, and so is queueing a new
  * IoQueueWorkItem item after Unload. IO_WORKITEMs and DEVICE_OBJECTs are
@@ -35,11 +36,14 @@ static bool in_queue(const struct kernel *k, const void *item)
 	return false;
 }
 
+static bool io_running_on(const struct kernel *k, unsigned id, uint8_t module)
+{
+	return k->sched->nthreads > id && k->sched->threads[id].module == module && k->threads[id].unload_exempt;
+}
+
 bool kernel_io_item_running(const struct kernel *k, uint8_t module)
 {
-	const struct sim_thread *t = &k->sched->threads[SIM_THREAD_IO_WORKER];
-	return k->sched->nthreads > SIM_THREAD_IO_WORKER && t->module == module &&
-	       k->threads[SIM_THREAD_IO_WORKER].unload_exempt;
+	return io_running_on(k, SIM_THREAD_IO_WORKER, module) || io_running_on(k, SIM_THREAD_IO_WORKER2, module);
 }
 
 /* The last IoQueueWorkItem routine of an unloaded module returned: the
@@ -75,7 +79,7 @@ static void worker_thread(struct sched *s, void *arg)
 {
 	struct kernel *k = arg;
 	struct sim_thread *t = s->current;
-	SIM_ASSERT_EQ(t->id, SIM_THREAD_IO_WORKER, "work items run on the I/O worker");
+	SIM_ASSERT(t->id == SIM_THREAD_IO_WORKER || t->id == SIM_THREAD_IO_WORKER2, "work items run on an I/O worker");
 	struct kernel_thread *kt = &k->threads[t->id];
 	char nb[8];
 	for (;;) {
@@ -153,12 +157,18 @@ bool kernel_work_queue(struct kernel *k, const struct kernel_work *w)
 		return false;
 	if (!k->io_worker)
 		k->io_worker = sched_spawn_at(k->sched, SIM_THREAD_IO_WORKER, THREAD_IO_WORKER, worker_thread, k);
+	if (!k->io_worker2 && k->io_workers > 1)
+		k->io_worker2 = sched_spawn_at(k->sched, SIM_THREAD_IO_WORKER2, THREAD_IO_WORKER, worker_thread, k);
 	SIM_ASSERT_LT(k->work_len, KERNEL_WORK_MAX, "a queued work item takes a slot of the work queue");
 	k->work[(k->work_head + k->work_len) % KERNEL_WORK_MAX] = *w;
 	k->work_len++;
 	/* What the queueing thread did is visible to the routine. */
 	kernel_sync_release(k, w->item);
+	/* One idle worker takes it; with two, the other may be running an
+	 * earlier item meanwhile (which one runs first is the schedule's). */
 	struct sim_thread *t = k->io_worker;
+	if (!(t && t->state == TS_BLOCKED && t->idle_worker))
+		t = k->io_worker2;
 	if (t && t->state == TS_BLOCKED && t->idle_worker)
 		sched_wake(k->sched, t);
 	return true;

@@ -174,7 +174,10 @@ BOOLEAN KeInsertQueueDpc(PRKDPC Dpc, PVOID SystemArgument1, PVOID SystemArgument
 	enum ke_api api = KE_KeInsertQueueDpc;
 	kernel_enter(k, api);
 	if (!Dpc || !dpc_valid(k, Dpc)) {
-		kernel_report(k, RULE_K09, api, 0, "KeInsertQueueDpc on a DPC that was not initialised in this run");
+		if (Dpc)
+			kernel_object_not_live(k, api, Dpc, "a DPC");
+		else
+			kernel_report(k, RULE_K09, api, 0, "KeInsertQueueDpc(NULL)");
 		return FALSE;
 	}
 	if (Dpc->Inserted)
@@ -192,7 +195,10 @@ BOOLEAN KeRemoveQueueDpc(PRKDPC Dpc)
 	enum ke_api api = KE_KeRemoveQueueDpc;
 	kernel_enter(k, api);
 	if (!Dpc || !dpc_valid(k, Dpc)) {
-		kernel_report(k, RULE_K09, api, 0, "KeRemoveQueueDpc on a DPC that was not initialised in this run");
+		if (Dpc)
+			kernel_object_not_live(k, api, Dpc, "a DPC");
+		else
+			kernel_report(k, RULE_K09, api, 0, "KeRemoveQueueDpc(NULL)");
 		return FALSE;
 	}
 	int slot = Dpc->Inserted ? queue_slot(k, Dpc) : -1;

@@ -43,6 +43,10 @@ static bool check_type(struct kernel *k, enum ke_api api, DISPATCHER_HEADER *h, 
 	if (!kernel_dispatcher_check(k, api, h))
 		return false;
 	if (h->Type != type) {
+		/* An object in freed pool was reported (K05/M19) and taken as an
+		 * event: its type is a consequence, not a second finding. */
+		if (kernel_pool_lookup(k, h, 1, NULL) == KPOOL_FREED)
+			return false;
 		kernel_report(k, RULE_K09, api, h->Reserved1, "%s on object #%u, which is not a %s", ke_api_name(api),
 			      h->Reserved1, what);
 		return false;

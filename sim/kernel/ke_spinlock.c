@@ -26,7 +26,7 @@ static uint32_t lock_id(struct kernel *k, enum ke_api api, PKSPIN_LOCK lock)
 	if (v != 0 && LOCK_GEN(v) == k->generation && LOCK_ID(v) != 0)
 		return LOCK_ID(v);
 	if (v != 0)
-		kernel_report(k, RULE_K09, api, 0, "%s on a spin lock that was not initialised in this run", ke_api_name(api));
+		kernel_object_not_live(k, api, lock, "a spin lock");
 	uint32_t id = kernel_new_id(k, lock) & 0xffffffu;
 	*lock = LOCK_MAKE(id, 0, k->generation);
 	return id;

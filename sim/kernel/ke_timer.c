@@ -60,7 +60,7 @@ static bool timer_check(struct kernel *k, enum ke_api api, PKTIMER t)
 	}
 	if (timer_valid(k, t))
 		return true;
-	kernel_report(k, RULE_K09, api, 0, "%s on a timer that was not initialised in this run", ke_api_name(api));
+	kernel_object_not_live(k, api, t, "a timer");
 	return false;
 }
 

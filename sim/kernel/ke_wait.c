@@ -25,12 +25,15 @@ bool kernel_dispatcher_check(struct kernel *k, enum ke_api api, DISPATCHER_HEADE
 	}
 	if (kernel_obj_live(k, h->Reserved1, h->Reserved2) && type_valid(h->Type))
 		return true;
-	kernel_report(k, RULE_K09, api, 0, "%s on an object that was not initialised in this run (or was freed)",
-		      ke_api_name(api));
-	/* Take it as what its bytes say if they make sense, else a clear notification event. */
-	if (!type_valid(h->Type) || h->Type == KOBJ_THREAD)
+	/* In freed pool: a signalled notification event, so a wait on the
+	 * filler goes on after the K05 (M19). Else take it as what its bytes
+	 * say if they make sense, else a clear notification event. */
+	bool freed = kernel_object_not_live(k, api, h, "an object");
+	if (freed || !type_valid(h->Type) || h->Type == KOBJ_THREAD)
 		h->Type = KOBJ_EVENT_NOTIFICATION;
-	if (h->SignalState != 0 && h->SignalState != 1)
+	if (freed)
+		h->SignalState = 1;
+	else if (h->SignalState != 0 && h->SignalState != 1)
 		h->SignalState = 0;
 	h->Reserved1 = kernel_new_id(k, h);
 	h->Reserved2 = k->generation;

@@ -205,6 +205,8 @@ struct kernel {
 	uint32_t work_head, work_len;
 	struct sim_thread *dpc_thread;  /* spawned on first use */
 	struct sim_thread *io_worker;   /* spawned on first use */
+	struct sim_thread *io_worker2;  /* the second (io_workers 2), spawned with the first */
+	uint8_t io_workers;             /* the scenario's `io-workers` (set by the run after kernel_init; 0 = 1) */
 	struct kernel_system_thread system_threads[KERNEL_SYSTEM_THREADS_MAX];
 	struct kernel_handle handles[KERNEL_HANDLES_MAX];
 	uint32_t pool_allocations;      /* blocks handed out this run */
@@ -394,6 +396,13 @@ int kernel_pool_lookup(const struct kernel *k, const void *p, size_t n, uint16_t
 /* True (after a K05 or M19 report) if p, an object a routine was given,
  * lies in freed pool (ex_pool.c). */
 bool kernel_pool_object_freed(struct kernel *k, enum ke_api api, const void *p);
+/* A routine was given an object that is not live in this run (ids of
+ * another run, garbage): a use after free (K05, M19 after a cleanup freed
+ * it: kernel_pool_object_freed) when it lies in freed pool, else K09
+ * "API on WHAT that was not initialised in this run". true: freed pool (the
+ * caller takes the object as free or signalled, so no wait hangs on the
+ * filler). Every routine's not-live path comes here. */
+bool kernel_object_not_live(struct kernel *k, enum ke_api api, const void *p, const char *what);
 /* Granule states: not handed out or a header; a live payload; freed and
  * already reported (or not driver memory); freed; freed by the cleanup
  * callback recorded at freed_cleanup[state - KPG_CLEANUP]. */

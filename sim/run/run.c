@@ -259,6 +259,7 @@ struct run_result run_scenario(struct runner *r, const struct scenario *s, const
 	/* Faults: the same ratio injects NMR failures (F6) and pool failures. */
 	kernel_init(&st->kernel, &st->sched, &st->choice, &st->oracle, s->fault_num, s->fault_den);
 	st->kernel.time_jumps = s->time_jumps;
+	st->kernel.io_workers = s->io_workers;
 	memaccess_run_init(&st->kernel, s->races || memaccess_races_env());
 	st->kernel.hooks = (struct kernel_hooks){.mute_reports = guard_mutes_reports, .ctx = &st->guard,
 						 .before_time = drain_before_time, .time_ctx = st};

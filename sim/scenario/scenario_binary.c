@@ -130,6 +130,7 @@ static void init_but_choices(struct scenario *s)
 	s->nthreads = 1;
 	memcpy(s->thread_names[0], "T0", 3);
 	s->workers = 1;
+	s->io_workers = 1;
 	s->steps_max = STEPS_DEFAULT;
 	s->sched = SCHED_BYTES;
 	s->pct_depth = PCT_DEPTH_DEFAULT;
@@ -168,7 +169,8 @@ static void decode(struct scenario *s, const uint8_t *data, size_t len, bool dri
 	uint8_t env = rd8(&r);
 	s->time_jumps = env & 1u;   /* bit 0 */
 	s->swarm = (env >> 1) & 1u; /* bit 1 */
-	s->races = (env >> 2) & 1u; /* bit 2; the rest is ignored */
+	s->races = (env >> 2) & 1u; /* bit 2 */
+	s->io_workers = (uint8_t)(1u + ((env >> 3) & 1u)); /* bit 3: two I/O workers; the rest is ignored */
 	s->registrar = REGISTRAR_MODEL;
 	s->fault_num = rd8(&r);
 	s->fault_den = rd8(&r);
@@ -293,8 +295,9 @@ size_t scn_encode_binary(const struct scenario *s, uint8_t *out, size_t cap)
 	wr8(&w, nmodules);
 	wr8(&w, s->nthreads ? s->nthreads - 1u : 0);
 	wr8(&w, (s->workers & 3u) | sched << 2 | (depth - 1u) << 4);
-	/* registrar: binary inputs always run the model; bit 0: time jumps, bit 1: swarm, bit 2: races */
-	wr8(&w, (s->time_jumps ? 1u : 0u) | (s->swarm ? 2u : 0u) | (s->races ? 4u : 0u));
+	/* registrar: binary inputs always run the model; bit 0: time jumps, bit 1: swarm, bit 2: races,
+	 * bit 3: two I/O workers */
+	wr8(&w, (s->time_jumps ? 1u : 0u) | (s->swarm ? 2u : 0u) | (s->races ? 4u : 0u) | (s->io_workers > 1 ? 8u : 0u));
 	wr8(&w, s->fault_num);
 	wr8(&w, s->fault_den);
 	unsigned units = 0;

@@ -34,6 +34,22 @@ static int d_workers(struct parser *p, char **tok, int n)
 	return 0;
 }
 
+/* `io-workers N`: the system worker threads that run hosted drivers'
+ * IoQueueWorkItem / ExQueueWorkItem items (Windows has several, so two
+ * items may run at once); 1 is the default. */
+static int d_io_workers(struct parser *p, char **tok, int n)
+{
+	uint64_t v;
+	char b[QUOTE_MAX + 4];
+	if (stx_once(p, SEEN_IO_WORKERS, "io-workers") || stx_nargs(p, tok, n, 1, 1))
+		return -1;
+	if (!stx_dec(tok[1], KERNEL_IO_WORKERS_MAX, &v) || v == 0)
+		return stx_fail(p, "bad value '%s' for io-workers (expected 1..%d)", stx_quote(b, tok[1]),
+				KERNEL_IO_WORKERS_MAX);
+	p->s->io_workers = (uint8_t)v;
+	return 0;
+}
+
 /* A directive that may appear once with one of two words: `*out` = 1 for
  * `yes`, 0 for `no`. */
 static int two_words(struct parser *p, char **tok, int n, unsigned seen, const char *kw, const char *no,
@@ -329,7 +345,7 @@ static const struct {
 	const char *kw;
 	int (*fn)(struct parser *, char **, int);
 } directives[] = {
-	{ "steps", d_steps }, { "workers", d_workers }, { "time", d_time }, { "swarm", d_swarm }, { "races", d_races }, { "faults", d_faults },
+	{ "steps", d_steps }, { "workers", d_workers }, { "io-workers", d_io_workers }, { "time", d_time }, { "swarm", d_swarm }, { "races", d_races }, { "faults", d_faults },
 	{ "registrar", d_registrar }, { "schedule", d_schedule }, { "choices", d_choices },
 	{ "hash", d_hash }, { "expect", d_expect }, { "provider", d_module },
 	{ "client", d_module }, { "driver", d_driver }, { "thread", d_thread },

@@ -20,6 +20,7 @@ void scn_init(struct scenario *s)
 	s->nthreads = 1; /* the implicit thread T0: parse("") == decode("") == this */
 	memcpy(s->thread_names[0], "T0", 3);
 	s->workers = 1;
+	s->io_workers = 1;
 	s->steps_max = STEPS_DEFAULT;
 	s->sched = SCHED_BYTES;
 	s->pct_depth = 3;
