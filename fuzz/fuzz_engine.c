@@ -138,6 +138,13 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	covlog_init();
 	target_init();
 	atexit(print_set_aside);
+	/* A crashing driver: print the run's findings (K08 and what came before
+	 * it, such as K05 at a read of freed pool) and the signature, then hand
+	 * the signal on to the sanitizer's or libFuzzer's handler, which saves
+	 * the input. Installed before libFuzzer's own handlers, which chain to it
+	 * for SIGSEGV and leave the others to it. Without it a driver crash under
+	 * libFuzzer showed only the sanitizer's report. */
+	crash_install(CRASH_CHAIN);
 	return 0;
 }
 
@@ -313,13 +320,16 @@ int main(int argc, char **argv)
 	if (!take_options(argc, argv))
 		return 2;
 	target_init();
-	if (have_files(argc, argv))
+	if (have_files(argc, argv)) {
+		crash_install(CRASH_EXIT); /* files: a crash is K08, exit 1, as in the standalone runner */
 		return run_paths(argc, argv);
+	}
 	covlog_init();
 	/* As under libFuzzer: for coverage benchmarks only (a finding that
 	 * does not crash is not kept by AFL++). */
 	const char *env = getenv("NMRSIM_FUZZ_NO_ABORT");
 	bool no_abort = env && env[0] == '1';
+	crash_install(CRASH_CHAIN); /* as under libFuzzer: the findings, then AFL++ sees the signal */
 	/* Fork server starts here: the runner's arena and fiber stacks are
 	 * already allocated, so every child inherits them. */
 	__AFL_INIT();

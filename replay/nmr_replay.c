@@ -51,6 +51,16 @@ static bool expect_mode, hash_mode;
 static uint64_t seeds_current;
 static int seeds_pass = -1;
 
+/* The timeline up to a crash, with the names and source lines the normal
+ * one has (the process exits right after: the lookup's memory is not freed). */
+static void crash_timeline(FILE *out, const struct run_state *st)
+{
+	static struct annotate an;
+	annotate_init(&an, &st->kernel, &st->trace);
+	struct trace_annotator hooks = annotate_hooks(&an);
+	trace_render_text_annotated(out, &st->trace, st->scn, &hooks);
+}
+
 /* A crash ended the run (K08, already reported): the verdict so far. */
 static int crash_verdict(void)
 {
@@ -206,6 +216,8 @@ int main(int argc, char **argv)
 	expect_mode = expect;
 	hash_mode = hash_only || seeds_mode;
 	crash_exit_code = crash_verdict;
+	if (!plain)
+		crash_render = crash_timeline;
 	struct runner r;
 	if (runner_init(&r) != 0) {
 		fprintf(stderr, "nmr-replay: cannot set up the engine (memory)\n");

@@ -6,7 +6,7 @@
 # nmr-seed. Inputs: corpus/kernel/M22-version.nmr (a correct provider whose
 # registration instance carries Version 1: the advisory M22 only) and
 # M13-partial.nmr (a violation, M13), their `expect` lines dropped (nmr-seed
-# skips seeds that expect findings).
+# skips seeds that expect findings), and K08-bad.nmr (a driver that crashes).
 #   - an advisory alone: exit 0, the advisory shown, never M02; exit 1 with
 #     --advisories-fail or NMRSIM_ADVISORIES_FAIL=1
 #   - a violation: exit 1 (never 77); 0 under --rules=K or NMRSIM_FUZZ_RULES=K;
@@ -18,12 +18,12 @@ fuzz=$1 seed=$2 src=$3 engine=$4
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/nmrsim-findings.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 fail=0
-for n in M22-version M13-partial; do
+for n in M22-version M13-partial K08-bad; do
 	grep -v '^expect' "$src/corpus/kernel/$n.nmr" > "$tmp/$n.nmr"
 done
-"$seed" --mode drivers --out "$tmp/seeds" "$tmp/M22-version.nmr" "$tmp/M13-partial.nmr" > /dev/null || exit 1
-adv=$(ls "$tmp"/seeds/*M22-version.bin) viol=$(ls "$tmp"/seeds/*M13-partial.bin)
-[ -f "$adv" ] && [ -f "$viol" ] || { ls "$tmp/seeds" >&2; echo "no seeds written" >&2; exit 1; }
+"$seed" --mode drivers --out "$tmp/seeds" "$tmp/M22-version.nmr" "$tmp/M13-partial.nmr" "$tmp/K08-bad.nmr" > /dev/null || exit 1
+adv=$(ls "$tmp"/seeds/*M22-version.bin) viol=$(ls "$tmp"/seeds/*M13-partial.bin) crash=$(ls "$tmp"/seeds/*K08-bad.bin)
+[ -f "$adv" ] && [ -f "$viol" ] && [ -f "$crash" ] || { ls "$tmp/seeds" >&2; echo "no seeds written" >&2; exit 1; }
 printf '# the client is known; set its M13 aside\nrule:M13 module:m13_*\n' > "$tmp/sup"
 printf 'rule:M13\nsignature:\n' > "$tmp/bad-sup"
 
@@ -72,5 +72,10 @@ expect "bad-sup:2: empty pattern"
 check 2 "missing suppression file" --suppress="$tmp/none" "$viol"
 check 2 "unknown target option" --bogus "$viol"
 check 2 "bad --rules" --rules=Q99 "$viol"
+# A crashing driver (tests/drivers/k08_bad.c): the run's findings and the
+# K08 signature are printed in every engine (under libFuzzer and AFL++ the
+# crash handler reports, then hands the signal on), and the exit is 1.
+check 1 "driver crash" "$crash"
+expect "signature: K08 k08_bad SIGSEGV"
 [ $fail -eq 0 ] && echo "findings ($engine): ok"
 exit $fail

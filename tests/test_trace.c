@@ -297,7 +297,7 @@ static void test_text(void)
 	free(b);
 
 	/* VOID routines show no return value; statuses by name. */
-	struct event vs[6];
+	struct event vs[8];
 	unsigned nv = 0;
 	struct event e = ev(1, EV_API_ENTER, 0, API_PROVIDER_DETACH_COMPLETE, 1);
 	e.handle = 0x02000001;
@@ -313,6 +313,12 @@ static void test_text(void)
 	e = ev(5, EV_LOAD_EXIT, 0, 0, 0);
 	e.status = (int32_t)0xC0000034u;
 	vs[nv++] = e;
+	/* The image of a failed DriverEntry goes without its Unload: the host
+	 * frames the checks with unload events, the text must not say Unload ran. */
+	vs[nv++] = ev(5, EV_UNLOAD_ENTER, 0, 0, 0);
+	e = ev(5, EV_UNLOAD_EXIT, 0, 0, 0);
+	e.aux = 1;
+	vs[nv++] = e;
 	trace_init(&t, store, 32, NULL, NULL);
 	for (unsigned i = 0; i < nv; i++)
 		trace_emit(&t, &vs[i]);
@@ -322,6 +328,9 @@ static void test_text(void)
 	CHECK(strstr(a, "ExWaitForRundownProtectionRelease #4 waits\n") != NULL);
 	CHECK(strstr(a, "KeWaitForSingleObject #5 = STATUS_TIMEOUT\n") != NULL);
 	CHECK(strstr(a, "returns STATUS_OBJECT_NAME_NOT_FOUND\n") != NULL);
+	CHECK(strstr(a, "DriverEntry(C0) failed: its image unloads, Unload is not called\n") != NULL);
+	CHECK(strstr(a, "image of C0 unloaded (1 allocation outstanding)\n") != NULL);
+	CHECK(strstr(a, "Unload(C0)") == NULL);
 	free(a);
 	a = render(1, &t);
 	CHECK(strstr(a, "\"status\"") == NULL); /* the Complete's exit has no status arg */

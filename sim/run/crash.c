@@ -40,6 +40,15 @@ static struct {
 
 int (*crash_exit_code)(void);
 bool crash_brief;
+void (*crash_render)(FILE *out, const struct run_state *st);
+
+static void render_timeline(const struct run_state *st)
+{
+	if (crash_render)
+		crash_render(stderr, st);
+	else
+		trace_render_text(stderr, &st->trace, st->scn);
+}
 
 /* Report the crash against the running run; returns false outside a run. */
 static bool report(int sig)
@@ -66,7 +75,7 @@ static bool report(int sig)
 	fflush(stdout);
 	if (crash.mode == CRASH_EXIT && !crash_brief) {
 		fprintf(stderr, "\n--- trace up to the crash ---\n");
-		trace_render_text(stderr, &st->trace, st->scn);
+		render_timeline(st);
 		fprintf(stderr, "\n");
 	}
 	if (!crash_brief)
@@ -142,7 +151,7 @@ static void on_alarm(int sig)
 	fflush(stdout);
 	if (crash.mode == CRASH_EXIT) {
 		fprintf(stderr, "\n--- trace up to the watchdog ---\n");
-		trace_render_text(stderr, &st->trace, st->scn);
+		render_timeline(st);
 	}
 	for (uint32_t i = 0; i < st->oracle.nfindings; i++)
 		oracle_print_finding(&st->oracle, &st->oracle.findings[i], stderr);

@@ -17,6 +17,7 @@
 #define NMRSIM_CRASH_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 enum crash_mode { CRASH_EXIT = 0, CRASH_CHAIN };
 
@@ -39,5 +40,11 @@ extern int (*crash_exit_code)(void);
 /* CRASH_EXIT: print nothing; the tool reports the finding itself
  * (nmr-explore writes a reproducer instead of a timeline per crashing run). */
 extern bool crash_brief;
+/* CRASH_EXIT: how the timeline up to a crash or the watchdog is printed; NULL
+ * is the plain trace_render_text. nmr-replay installs its annotated renderer
+ * (driver globals by name, call sites by source line, replay/annotate.h), so
+ * the timeline that matters most, the one that ends in a crash, keeps them. */
+struct run_state;
+extern void (*crash_render)(FILE *out, const struct run_state *st);
 
 #endif

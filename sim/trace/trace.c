@@ -152,3 +152,18 @@ const char *trace_thread_name(const struct scenario *s, unsigned thread, char bu
 	return buf;
 }
 
+bool trace_unload_after_failed_load(const struct trace *t, const struct event *e)
+{
+	uint32_t kept = t->count < t->events_cap ? t->count : t->events_cap;
+	if (e < t->events || e >= t->events + kept)
+		return false;
+	for (const struct event *p = e; p-- > t->events;) {
+		if (p->module != e->module || p->kind == EV_UNLOAD_ENTER)
+			continue;
+		if (p->kind == EV_UNLOAD_EXIT || p->kind == EV_LOAD_ENTER)
+			return false;
+		if (p->kind == EV_LOAD_EXIT)
+			return p->status < 0;
+	}
+	return false;
+}

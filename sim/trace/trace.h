@@ -288,6 +288,11 @@ struct trace_annotator {
 };
 /* Append (hash, keep, feed the observer). Hot path: no allocation, no formatting. */
 void trace_emit(struct trace *t, const struct event *e);
+/* Whether e, a kept EV_UNLOAD_ENTER or EV_UNLOAD_EXIT, frames the image
+ * going after its DriverEntry failed (no Unload is called; the host frames
+ * the end-of-image checks with the same events): the module's last load or
+ * unload exit before e failed. For the timelines. */
+bool trace_unload_after_failed_load(const struct trace *t, const struct event *e);
 
 /* Details the timeline shows but the hash leaves out, set on the event just
  * emitted (if the log kept it): values that may differ between two builds

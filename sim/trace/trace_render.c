@@ -144,9 +144,9 @@ static void describe_cb(struct sbuf *b, const struct event *e, const struct scen
 		sb_printf(b, e->arg ? " (outputs written)" : " (outputs not written)");
 }
 
-static void describe_unload_exit(struct sbuf *b, const struct event *e, const char *m)
+static void describe_unload_exit(struct sbuf *b, const struct event *e, const char *m, bool failed_load)
 {
-	sb_printf(b, "Unload(%s) returns", m);
+	sb_printf(b, "%s%s%s", failed_load ? "image of " : "Unload(", m, failed_load ? " unloaded" : ") returns");
 	if (!e->aux && !e->arg)
 		return;
 	sb_printf(b, " (");
@@ -258,8 +258,9 @@ static void describe(struct sbuf *b, const struct event *e, const struct scenari
 			sb_printf(b, " = %s", ntstatus_name((int32_t)note->value, m));
 		break;
 	case EV_IRQL: sb_printf(b, "IRQL %s -> %s", irql_name(e->arg, i0), irql_name(e->irql, i1)); break;
-	case EV_UNLOAD_ENTER: sb_printf(b, "Unload(%s) starts", module_name(s, e->module, m)); break;
-	case EV_UNLOAD_EXIT: describe_unload_exit(b, e, module_name(s, e->module, m)); break;
+	case EV_UNLOAD_ENTER: sb_printf(b, tr && trace_unload_after_failed_load(tr, e) ? "DriverEntry(%s) failed: its image "
+					"unloads, Unload is not called" : "Unload(%s) starts", module_name(s, e->module, m)); break;
+	case EV_UNLOAD_EXIT: describe_unload_exit(b, e, module_name(s, e->module, m), tr && trace_unload_after_failed_load(tr, e)); break;
 	case EV_MUTATE: sb_printf(b, "%s changes its characteristics", module_name(s, e->module, m)); break;
 	case EV_CHOICE:
 		if (e->what >= CK_F1_ATTACH && e->what <= CK_F6_FAULT)
