@@ -154,28 +154,6 @@ void choice_set_prefix(struct choice *c, const uint16_t *prefix, uint32_t len)
 	c->prefix_len = prefix ? len : 0;
 }
 
-void choice_set_stick(struct choice *c, uint8_t thread, uint16_t steps, uint32_t from)
-{
-	SIM_ASSERT(c->mode == CHOICE_PRNG || c->mode == CHOICE_SWARM || c->mode == CHOICE_POS,
-		   "a stick leads a PRNG, swarm or POS source");
-	c->stick_thread = thread;
-	c->stick_left = steps;
-	c->stick_from = from;
-}
-
-/* The option of the stuck thread at this thread choice, if it is one. */
-static uint32_t stick_option(struct choice *c, const uint8_t *ids, uint32_t n)
-{
-	if (c->count < c->stick_from)
-		return n;
-	for (uint32_t i = 0; i < n; i++)
-		if (ids[i] == c->stick_thread) {
-			c->stick_left--;
-			return i;
-		}
-	return n;
-}
-
 /* PRNG / SWARM under choice_set_prefix: the prefix's value for this choice.
  * prefix_len is 0 otherwise (and DFS reads its prefix in from_dfs). */
 static inline bool from_prefix(const struct choice *c, uint32_t n, uint32_t *v)
@@ -478,14 +456,6 @@ uint32_t choice_thread(struct choice *c, const uint8_t *ids, uint32_t n, bool cu
 		return 0;
 	uint8_t flags = 0;
 	uint32_t v;
-	if (c->stick_left && (v = stick_option(c, ids, n)) < n) {
-		if (c->mode == CHOICE_POS)
-			c->pos_last = ids[v];
-		if (current_first && v != 0)
-			c->preemptions++;
-		record(c, CK_THREAD, n, v, flags);
-		return v;
-	}
 	if (from_prefix(c, n, &v)) {
 		if (current_first && v != 0)
 			c->preemptions++;

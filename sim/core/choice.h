@@ -104,11 +104,6 @@ struct choice {
 	uint64_t pos_redraw;       /* threads whose pending step is new since the last thread choice (bit per id;
 				    * the scheduler's conflict mask, sched/por_log.h), redrawn at the next one */
 	uint8_t pos_last;          /* the thread the last thread choice picked, 0xff: none */
-	/* choice_set_stick: a thread to pick whenever it can run, for its next
-	 * stick_left picks, at thread choices from the stick_from-th on */
-	uint8_t stick_thread;
-	uint16_t stick_left;
-	uint32_t stick_from;
 	/* the log of every choice taken (all modes) */
 	struct choice_rec *log;    /* caller-provided storage */
 	uint32_t log_cap;          /* its capacity */
@@ -172,12 +167,6 @@ static inline bool choice_is_same_next(const struct choice *c, uint32_t pos)
  * would (coverage-guided exploration replays a saved run up to a changed
  * choice). prefix is not copied. */
 void choice_set_prefix(struct choice *c, const uint16_t *prefix, uint32_t len);
-/* After the choice at index from (and any prefix value there), pick thread
- * `thread` at each thread choice it is an option of, `steps` times: the
- * race-directed search runs the later step of a race it reverses to its end
- * (explore_race.c), where the source's own picks would often switch back
- * first. PRNG, swarm or POS sources; the picks are logged as any others. */
-void choice_set_stick(struct choice *c, uint8_t thread, uint16_t steps, uint32_t from);
 
 /* A value in [0, n). n >= 1; n == 1 returns 0 and is not logged. n <= 65535. */
 uint32_t choice_pick(struct choice *c, enum choice_kind kind, uint32_t n);

@@ -42,9 +42,6 @@
 #include "run/explore.h"
 
 #include <string.h>
-#include <stdio.h>
-#include <stdlib.h>
-static struct race_point rx_pt; static int rx_dbg=-1; static uint32_t rx_exp; static uint32_t rx_nfresh; static const char *rx_kind="";static uint32_t rx_cut;
 
 #define RX_KEPT_MAX 512        /* runs kept */
 #define RX_CHOICES_MAX 1024    /* choices kept per run */
@@ -57,8 +54,6 @@ struct race_point {
 	uint16_t value;    /* the option there that runs the later step's thread */
 	uint16_t bucket;   /* the key bucket they race on */
 	uint8_t first, second; /* threads of the earlier and the later step */
-	uint8_t eflags, sflags;
-	uint8_t run_on;    /* the later thread's steps from the earlier step's pick to the later step, the later one too */
 };
 
 struct race_run {
@@ -82,8 +77,6 @@ struct race_todo {
 
 static struct {
 	uint8_t pairs[RX_PAIRS / 8];       /* race pairs seen (bit each) */
-	uint8_t failed[RX_PAIRS];          /* per pair: reversals tried that did not show it */
-	uint32_t tried;                    /* the reversed pair this run tries, UINT32_MAX: none */
 	uint16_t last_step[POR_BUCKETS];     /* per bucket: 1 + the last step touching it, 0: none */
 	struct race_run kept[RX_KEPT_MAX];
 	uint32_t nkept;
@@ -112,11 +105,6 @@ static bool pair_seen(uint32_t i)
 	return rc.pairs[i >> 3] >> (i & 7) & 1u;
 }
 
-static uint32_t rx_fail_limit(void)
-{
-	return (rx_exp & 4096) ? 1 : (rx_exp & 8192) ? 2 : (rx_exp & 16384) ? 4 : 1000;
-}
-
 /* The pair a reversal of p would show: the later thread first on the key. */
 static uint32_t reversed_pair(const struct race_point *p)
 {
@@ -126,13 +114,10 @@ static uint32_t reversed_pair(const struct race_point *p)
 void explore_race_start(uint64_t seed, bool no_race, uint32_t without)
 {
 	memset(rc.pairs, 0, sizeof rc.pairs);
-	memset(rc.failed, 0, sizeof rc.failed);
 	rc.nkept = 0;
 	rc.ntodo = 0;
 	rc.no_race = no_race;
 	rc.without = without;
-	rx_exp = getenv("RX_EXP") ? (uint32_t)strtoul(getenv("RX_EXP"), NULL, 0) : 0;
-	rx_nfresh = 0;
 	uint64_t sm = seed ^ 0x72616365ull; /* "race": apart from the runs' own seeds */
 	for (int i = 0; i < 4; i++)
 		rc.prng[i] = choice_splitmix64(&sm);
@@ -155,7 +140,7 @@ static const struct race_point *pick_point(const struct race_run *k)
 	const struct race_point *p = NULL;
 	for (int tries = 0; tries < 4; tries++) {
 		p = &k->points[race_below(k->npoints)];
-		if (!pair_seen(reversed_pair(p)) && rc.failed[reversed_pair(p)] < rx_fail_limit())
+		if (!pair_seen(reversed_pair(p)))
 			break;
 	}
 	return p;
@@ -166,17 +151,14 @@ static const struct race_point *pick_point(const struct race_run *k)
 static const struct race_point *pop_todo(void)
 {
 	while (rc.ntodo) {
-		struct race_todo t;
-		if (rx_exp & 32) { t = rc.todo[0]; memmove(rc.todo, rc.todo + 1, sizeof(rc.todo[0]) * --rc.ntodo); }
-		else t = rc.todo[--rc.ntodo];
+		struct race_todo t = rc.todo[--rc.ntodo];
 		const struct race_run *k = &rc.kept[t.run];
 		if (k->gen != t.gen)
 			continue;
 		const struct race_point *p = &k->points[t.point];
-		if (pair_seen(reversed_pair(p)) || rc.failed[reversed_pair(p)] >= rx_fail_limit())
+		if (pair_seen(reversed_pair(p)))
 			continue;
 		rc.parent = t.run;
-		rx_pt = *p;
 		return p;
 	}
 	return NULL;
@@ -188,22 +170,8 @@ static const struct race_point *pop_todo(void)
 static void push_todo(uint32_t run)
 {
 	const struct race_run *k = &rc.kept[run];
-	uint32_t order[RX_POINTS_MAX];
-	for (uint32_t i = 0; i < k->npoints; i++)
-		order[i] = i;
-	if (rx_exp & 1)
-		for (uint32_t i = k->npoints; i > 1; i--) { uint32_t j = race_below(i); uint32_t t = order[i-1]; order[i-1] = order[j]; order[j] = t; }
-	if (rx_exp & 2)
-		for (uint32_t i = 0; i < k->npoints / 2; i++) { uint32_t t = order[i]; order[i] = order[k->npoints-1-i]; order[k->npoints-1-i] = t; }
-	for (int pass = 0; pass < 2; pass++)
-	for (uint32_t ii = k->npoints; ii-- > 0;) {
-		uint32_t i = order[ii];
+	for (uint32_t i = k->npoints; i-- > 0;) {
 		const struct race_point *p = &k->points[i];
-		if (rc.failed[reversed_pair(p)] >= rx_fail_limit())
-			continue;
-		bool pri = ((rx_exp & 256) && (p->sflags & POR_ENDS)) || ((rx_exp & 512) && (p->sflags & p->eflags & POR_LOCKS)) || ((rx_exp & 1024) && (p->eflags & POR_ENDS));
-		if (pri != (pass == 1))
-			continue;
 		if (pair_seen(reversed_pair(p)))
 			continue;
 		bool earlier = false;
@@ -225,18 +193,9 @@ struct run_source explore_race_source(uint64_t seed)
 	bool pos = !(rc.without & RACE_WITHOUT_POS);
 	struct run_source src = { .kind = pos ? SOURCE_POS : SOURCE_SWARM, .seed = seed, .por = true };
 	rc.parent = UINT32_MAX;
-	rc.tried = UINT32_MAX;
-	rx_kind="fresh"; rx_cut=0;
-	bool fresh = rc.nkept == 0 || race_below(rc.without & RACE_WITHOUT_RARE_FRESH ? 4 : 8) == 0;
-	if ((rx_exp & 16) && rx_nfresh < 4) fresh = true;
-	if (fresh) {
-		if (rx_exp & 4) { uint32_t m = rx_nfresh % 3; src.kind = m == 0 ? SOURCE_POS : m == 1 ? SOURCE_PRNG : SOURCE_SWARM; }
-		rx_nfresh++;
+	if (rc.nkept == 0 || race_below(rc.without & RACE_WITHOUT_RARE_FRESH ? 4 : 8) == 0)
 		return src;
-	}
-	if (rx_exp & 8) src.kind = SOURCE_PRNG;
 	const struct race_point *p = rc.without & RACE_WITHOUT_QUEUE ? NULL : pop_todo();
-	rx_kind = p ? "stack" : "drawn";
 	if (!p)
 		rc.parent = pick_parent();
 	struct race_run *k = &rc.kept[rc.parent];
@@ -250,24 +209,14 @@ struct run_source explore_race_source(uint64_t seed)
 		if (!p)
 			p = pick_point(k);
 		cut = p->pos;
-		if (!pair_seen(reversed_pair(p)))
-			rc.tried = reversed_pair(p);
 		memcpy(rc.prefix, k->values, sizeof(uint16_t) * cut);
 		rc.prefix[cut] = p->value;
 	} else {
 		cut = explore_change_any(rc.prng, k->values, k->options, k->len, rc.prefix);
 	}
 	uint32_t len = explore_change_tail(rc.prng, k->values, k->len, cut, rc.prefix);
-	if (rx_exp & 64) { memcpy(rc.prefix + cut + 1, k->values + cut + 1, sizeof(uint16_t) * (k->len - cut - 1)); len = k->len; }
-	if (rx_exp & 128) len = cut + 1;
-	rx_cut = cut*1000 + (len>cut+1);
 	src.prefix = rc.prefix;
 	src.prefix_len = len;
-	if ((rx_exp & 2048) && p && p->run_on > 1) {
-		src.stick_thread = p->second;
-		src.stick_steps = p->run_on - 1;
-		src.stick_from = cut + 1;
-	}
 	return src;
 }
 
@@ -298,45 +247,6 @@ static void keep_point(struct race_run *k, uint32_t *seen, struct race_point p)
 		k->points[m] = p;
 }
 
-/* Happens-before by program order and wakes (por_step.woke): vc[j][t] is
- * 1 + the last step of thread t ordered before step j (0: none). */
-#define RX_HB_STEPS 8192
-static uint16_t hb_vc[RX_HB_STEPS][RX_THREADS];
-static uint16_t hb_last[RX_THREADS];   /* 1 + each thread's latest step */
-static int16_t hb_waker[RX_THREADS];   /* the step that woke a thread since its last step, -1: none */
-
-static void hb_build(const struct sched_por *por)
-{
-	memset(hb_last, 0, sizeof hb_last);
-	memset(hb_waker, 0xff, sizeof hb_waker);
-	uint32_t n = por->n < RX_HB_STEPS ? por->n : RX_HB_STEPS;
-	for (uint32_t j = 0; j < n; j++) {
-		const struct por_step *st = &por->steps[j];
-		uint16_t *v = hb_vc[j];
-		uint8_t t = st->thread;
-		if (t < RX_THREADS && hb_last[t])
-			memcpy(v, hb_vc[hb_last[t] - 1], sizeof hb_vc[0]);
-		else
-			memset(v, 0, sizeof hb_vc[0]);
-		if (t < RX_THREADS && hb_waker[t] >= 0) {
-			const uint16_t *w = hb_vc[hb_waker[t]];
-			for (int q = 0; q < RX_THREADS; q++)
-				if (w[q] > v[q])
-					v[q] = w[q];
-			hb_waker[t] = -1;
-		}
-		if (t < RX_THREADS) {
-			v[t] = (uint16_t)(j + 1);
-			hb_last[t] = (uint16_t)(j + 1);
-		}
-		for (uint32_t wk = st->woke; wk; wk &= wk - 1) {
-			unsigned q = (unsigned)__builtin_ctz(wk);
-			if (q < RX_THREADS)
-				hb_waker[q] = (int16_t)j;
-		}
-	}
-}
-
 /* Walk the step log: note each race pair (new ones make the run worth
  * keeping) and, into k when it is given, the race points a change could
  * reverse. Returns whether a pair was new. */
@@ -348,9 +258,6 @@ static bool scan_races(const struct sched_por *por, struct race_run *k)
 	uint64_t ignore[POR_WORDS];
 	/* The keys every step of a kind touches tell no two steps apart
 	 * (por_log_sample): the same buckets are left out here. */
-	bool hb = k && (rx_exp & 32768) && por->n <= RX_HB_STEPS;
-	if (hb)
-		hb_build(por);
 	struct sched_por probe = { 0 };
 	por_log_sample(&probe);
 	memcpy(ignore, probe.ignore, sizeof ignore);
@@ -374,16 +281,10 @@ static bool scan_races(const struct sched_por *por, struct race_run *k)
 					fresh = true;
 				}
 				/* Reversible at e's pick when s's thread could run there. */
-				uint32_t run_on = 0;
-				if (hb && hb_vc[j][e->thread] >= prev)
-					continue; /* s happens after e: not reversible */
 				if (k && e->pos != POR_NO_CHOICE && e->pos < k->len && (e->options >> s->thread & 1u))
-					for (uint32_t q = prev; q <= j && run_on < 255; q++)
-						run_on += por->steps[q].thread == s->thread;
-				if (k && e->pos != POR_NO_CHOICE && e->pos < k->len && (e->options >> s->thread & 1u))
-					keep_point(k, &seen_points, (struct race_point){ .pos = e->pos, .run_on = (uint8_t)run_on,
+					keep_point(k, &seen_points, (struct race_point){ .pos = e->pos,
 						.value = option_of(e, s->thread), .bucket = (uint16_t)b,
-						.first = e->thread, .second = s->thread, .eflags = e->flags, .sflags = s->flags });
+						.first = e->thread, .second = s->thread });
 			}
 		}
 	}
@@ -394,22 +295,7 @@ void explore_race_learn(const struct run_result *res)
 {
 	/* A run without a whole step log (a crash, an overflow) teaches nothing. */
 	const struct sched_por *por = res->por && !res->por->overflow ? res->por : NULL;
-	if (rx_dbg<0) rx_dbg = getenv("RX_DEBUG")!=NULL;
-	bool fr = por && res->nchoices && scan_races(por, NULL);
-	if (por && rc.tried != UINT32_MAX && !pair_seen(rc.tried) && rc.failed[rc.tried] < 255)
-		rc.failed[rc.tried]++;
-	uint64_t hh=1469598103934665603ull; for (uint32_t q=0;q<res->nchoices;q++){hh^=res->choices[q].value*131u+res->choices[q].n; hh*=1099511628211ull;}
-	if (rx_dbg) fprintf(stderr, "H %016llx\n", (unsigned long long)hh);
-	if (rx_dbg && rx_kind[0]=='s' && por) {
-		int at=-1; for (uint32_t q=0;q<por->n;q++) if (por->steps[q].pos==rx_pt.pos) {at=(int)q;break;}
-		int bt=-1, firstb=-1, firstbthr=-1;
-		if (at>=0) { bt=por->steps[at].thread;
-			for (uint32_t q=(uint32_t)at;q<por->n;q++) if (por->steps[q].fp[rx_pt.bucket>>6]>>(rx_pt.bucket&63)&1) {firstb=(int)q-at; firstbthr=por->steps[q].thread; break;} }
-		fprintf(stderr, "REV %d cut_thread_ok=%d firstb_by=%s\n", pair_seen(reversed_pair(&rx_pt)), bt==rx_pt.second, firstbthr<0?"none":firstbthr==rx_pt.second?"B":firstbthr==rx_pt.first?"A":"other");
-	}
-	if (rx_dbg && res->nfindings && rx_kind[0]=='s') fprintf(stderr, "FOUND via point b=%u %u->%u eflags=%x sflags=%x\n", rx_pt.bucket, rx_pt.first, rx_pt.second, rx_pt.eflags, rx_pt.sflags);
-	if (rx_dbg) fprintf(stderr, "run %s parent=%d cut=%u tailkept=%u nch=%u steps=%u kept=%d find=%u ntodo=%u\n", rx_kind, (int)rc.parent, rx_cut/1000, rx_cut%1000, res->nchoices, por?por->n:0, fr, res->nfindings, rc.ntodo);
-	if (!fr)
+	if (!por || res->nchoices == 0 || !scan_races(por, NULL))
 		return;
 	if (rc.parent != UINT32_MAX)
 		rc.kept[rc.parent].gains++;

@@ -53,8 +53,6 @@ static void init_choice(struct run_state *st, const struct scenario *s, const st
 		choice_init_prng(c, src->seed, st->choice_log, cap);
 		if (src->prefix_len)
 			choice_set_prefix(c, src->prefix, src->prefix_len);
-		if (src->stick_steps)
-			choice_set_stick(c, src->stick_thread, src->stick_steps, src->stick_from);
 		return;
 	case SOURCE_PCT:
 		choice_init_pct(c, src->seed, src->pct_depth, s->steps_max < 4096 ? s->steps_max : 4096,
@@ -70,8 +68,6 @@ static void init_choice(struct run_state *st, const struct scenario *s, const st
 		choice_init_swarm(c, src->seed, st->choice_log, cap);
 		if (src->prefix_len)
 			choice_set_prefix(c, src->prefix, src->prefix_len);
-		if (src->stick_steps)
-			choice_set_stick(c, src->stick_thread, src->stick_steps, src->stick_from);
 		return;
 	case SOURCE_SWARM_BYTES:
 		choice_init_swarm_bytes(c, src->bytes, src->bytes_len, st->choice_log, cap);
@@ -80,8 +76,6 @@ static void init_choice(struct run_state *st, const struct scenario *s, const st
 		choice_init_pos(c, src->seed, st->choice_log, cap);
 		if (src->prefix_len)
 			choice_set_prefix(c, src->prefix, src->prefix_len);
-		if (src->stick_steps)
-			choice_set_stick(c, src->stick_thread, src->stick_steps, src->stick_from);
 		return;
 	default:
 		break;
@@ -236,7 +230,7 @@ struct run_result run_scenario(struct runner *r, const struct scenario *s, const
 	sched_init(&st->sched, &r->pool, &st->choice, &st->trace, s->steps_max, &st->oracle.stop_requested);
 	st->sched.on_idle = drain_on_idle;
 	bool pos = src && src->kind == SOURCE_POS;
-	bool swarm = src && (src->kind == SOURCE_SWARM || src->kind == SOURCE_PRNG); /* logged for the race-directed search (explore_race.c) */
+	bool swarm = src && src->kind == SOURCE_SWARM; /* logged for the race-directed search (explore_race.c) */
 	if ((dfs || pos || swarm) && src->por) {
 		/* Drivers whose memory accesses are instrumented touch a key per
 		 * access (host/memaccess.c); the others' code is one location. */

@@ -41,9 +41,6 @@ struct run_source {
 	uint32_t preempt_bound;
 	const struct choice_rec *choices; /* SOURCE_REPLAY: a choice log (past its end: option 0) */
 	uint32_t nchoices;
-	uint8_t stick_thread;    /* SOURCE_PRNG / SWARM / POS: choice_set_stick(stick_thread, stick_steps, prefix_len) */
-	uint16_t stick_steps;    /* 0: none */
-	uint32_t stick_from;
 	bool por;                /* SOURCE_DFS: log each step's footprint (sched/por_log.h) for the reduced search;
 				  * SOURCE_POS: and redraw the priorities of threads in conflict with a step;
 				  * SOURCE_SWARM: log them for the race-directed search (explore_race.c) */

@@ -106,45 +106,8 @@ void por_log_begin(struct sched_por *p, const uint8_t *ids, uint32_t n, bool cur
 		por_log_module(p, module);
 }
 
-/* POR_ENDS / POR_LOCKS of an event (por_log.h). */
-static uint8_t event_flags(const struct event *e)
-{
-	switch (e->kind) {
-	case EV_CB_ENTER:
-		return e->what == CB_CLIENT_ATTACH || e->what == CB_PROVIDER_ATTACH ? 0 : POR_ENDS;
-	case EV_API_ENTER:
-		return e->what == API_REGISTER_CLIENT || e->what == API_REGISTER_PROVIDER ||
-			       e->what == API_CLIENT_ATTACH_PROVIDER ? 0 : POR_ENDS;
-	case EV_UNLOAD_ENTER:
-	case EV_DEREG_COMPLETE:
-		return POR_ENDS;
-	case EV_KERNEL:
-		switch (e->what) {
-		case KE_ExFreePoolWithTag: case KE_ExFreePool: case KE_ExFreeToLookasideList:
-		case KE_ExDeleteLookasideList: case KE_IoFreeWorkItem: case KE_IoDeleteDevice:
-		case KE_ExDeleteResourceLite: case KE_KeCancelTimer: case KE_KeRemoveQueueDpc:
-		case KE_KeFlushQueuedDpcs: case KE_PsTerminateSystemThread: case KE_ObDereferenceObject:
-		case KE_ZwClose: case KE_ExWaitForRundownProtectionRelease: case KE_ExRundownCompleted:
-		case KE_KeSetEvent: case KE_KePulseEvent: case KE_KeReleaseSemaphore: case KE_KeReleaseMutex:
-			return POR_ENDS;
-		case KE_KeAcquireSpinLock: case KE_KeAcquireSpinLockAtDpcLevel: case KE_KeTryToAcquireSpinLockAtDpcLevel:
-		case KE_KeAcquireInStackQueuedSpinLock: case KE_KeAcquireInStackQueuedSpinLockAtDpcLevel:
-		case KE_ExAcquirePushLockExclusive: case KE_ExAcquirePushLockShared: case KE_ExAcquireFastMutex:
-		case KE_ExTryToAcquireFastMutex: case KE_ExAcquireResourceExclusiveLite:
-		case KE_ExAcquireResourceSharedLite: case KE_ExAcquireSpinLockExclusive: case KE_ExAcquireSpinLockShared:
-			return POR_LOCKS;
-		default:
-			return 0;
-		}
-	default:
-		return 0;
-	}
-}
-
 void por_log_event(struct sched_por *p, const struct event *e)
 {
-	if (p->n)
-		p->steps[p->n - 1].flags |= event_flags(e);
 	switch (e->kind) {
 	case EV_API_ENTER:
 	case EV_API_EXIT:

@@ -54,12 +54,6 @@ enum por_why {
 enum por_step_flags {
 	POR_WILD = 1,   /* dependent on every step */
 	POR_SWITCH = 2, /* another thread than the previous step's (the run's first step too) */
-	/* What the step did, for the race-directed search's order of reversals
-	 * (explore_race.c; never the reduction's dependence): */
-	POR_ENDS = 4,   /* ended or released something another thread may still use or wait for: a
-	                 * detach or cleanup callback, a deregistration, a detach completion, an Unload, a
-	                 * free, a delete, a cancel, a set event, a rundown wait */
-	POR_LOCKS = 8,  /* acquired a lock (spin lock, fast mutex, push lock, resource) */
 };
 
 struct por_step {
