@@ -1360,7 +1360,8 @@ static void test_r13(void)
 	api_enter(T0, API_CLIENT_DETACH_COMPLETE, C0, HB0, 0);
 	s = dereg_complete(C0, HC0);
 	EXPECT(RULE_M15, C0, s - 1);
-	EXPECT(RULE_R13, C0, s);
+	if (ORACLE_FINDINGS_MAX >= 3) /* the tiny configuration keeps 2: M15, R04 */
+		EXPECT(RULE_R13, C0, s);
 	/* twin: the same cleanup inside the right Complete */
 	reset(false);
 	setup_pair();
