@@ -174,6 +174,23 @@ bool kernel_work_queue(struct kernel *k, const struct kernel_work *w)
 	return true;
 }
 
+/* Windows' system worker pool is not one thread: when its workers are
+ * blocked and items wait in the queue, the balance manager starts another.
+ * So an item that waits for NMR (a client deregistering and registering
+ * again from a work item) while the provider's detach item it needs waits
+ * behind it is not a deadlock there (a false L01/M17 here before). The
+ * kernel's stall calls this when nothing can run: only then does a second
+ * worker appear, so no run that never stalls that way changes. */
+bool kernel_work_grow(struct kernel *k)
+{
+	struct sim_thread *t = k->io_worker;
+	if (k->work_len == 0 || !t || k->io_worker2 || t->state != TS_BLOCKED || t->idle_worker)
+		return false;
+	k->io_worker2 = sched_spawn_at(k->sched, SIM_THREAD_IO_WORKER2, THREAD_IO_WORKER, worker_thread, k);
+	SIM_ASSERT(k->io_worker2 != NULL, "the second I/O worker has a fixed thread slot");
+	return true;
+}
+
 PIO_WORKITEM IoAllocateWorkItem(PDEVICE_OBJECT DeviceObject)
 {
 	struct kernel *k = kernel_get();

@@ -150,6 +150,8 @@ static bool stuck_on_time(struct kernel *k)
 bool kernel_stall(struct sched *s, void *ctx)
 {
 	struct kernel *k = ctx;
+	if (kernel_work_grow(k))
+		return true; /* a second worker takes the queue (io_work.c) */
 	bool periodic_only;
 	uint64_t w = waits_next(k), t = kernel_timers_next(k, &periodic_only);
 	if (w == UINT64_MAX) {
