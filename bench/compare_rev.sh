@@ -101,14 +101,18 @@ cg_counts() { # BIN PASSES -> "total run_scenario I1-misses mispredicts"
 		awk '/PROGRAM TOTALS/ { print $1, $4, $11 + $13 }')
 	inc=$(callgrind_annotate --inclusive=yes "$work/cg.out" 2>/dev/null |
 	      sed -n 's/^ *\([0-9,]*\) .*:run_scenario \[.*/\1/p' | head -1 | tr -d ,)
-	echo "${total:-0} ${inc:-0} ${i1:-0} ${bm:-0}"
+	# An LTO build (the standalone targets', -Dfuzz_lto) inlines run_scenario
+	# into the harness: no line of its own ("-").
+	echo "${total:-0} ${inc:--} ${i1:-0} ${bm:-0}"
 }
 cg_fuzz() { # BIN -> "process run_scenario setup I1-misses mispredicts": per run, and the one-time setup
 	local t1 i1 c1 b1 t4 i4 c4 b4
 	read -r t1 i1 c1 b1 < <(cg_counts "$1" 1)
 	read -r t4 i4 c4 b4 < <(cg_counts "$1" 4)
 	local per=$(((t4 - t1) / (3 * nseeds)))
-	echo "$per $(((i4 - i1) / (3 * nseeds))) $((t1 - per * nseeds)) $(((c4 - c1) / (3 * nseeds))) $(((b4 - b1) / (3 * nseeds)))"
+	local inc=-
+	[ "$i1" != - ] && [ "$i4" != - ] && inc=$(((i4 - i1) / (3 * nseeds)))
+	echo "$per $inc $((t1 - per * nseeds)) $(((c4 - c1) / (3 * nseeds))) $(((b4 - b1) / (3 * nseeds)))"
 }
 # fiber_switch instructions per switch: the self cost of fiber_switch and
 # the assembly swap under callgrind, over its 5 fiber rounds of SWITCHES/100.
@@ -129,7 +133,7 @@ ns_switch() { # BIN -> ns per fiber_switch
 	"$1" "$switches" 2>/dev/null | sed -n 's/^fiber_switch[^:]*: *\([0-9.]*\) ns.*/\1/p'
 }
 
-pct() { python3 -c 'import sys; a, b = float(sys.argv[1]), float(sys.argv[2]); print("%+.1f%%" % (100 * (b - a) / a) if a else "-")' "$1" "$2"; }
+pct() { python3 -c 'import sys; a, b = sys.argv[1], sys.argv[2]; a, b = (float(a), float(b)) if "-" not in (a, b) else (0, 0); print("%+.1f%%" % (100 * (b - a) / a) if a else "-")' "$1" "$2"; }
 
 sw_rev=$(ns_switch "$work/b-rev/bench/bench_switch")
 sw_cur=$(ns_switch "$work/b-cur/bench/bench_switch")
