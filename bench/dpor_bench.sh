@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# dpor_bench.sh [--quick] [--without PART] [BUILD_DIR] - the bounded exhaustive search with and
+# dpor_bench.sh [--quick] [--without PART] [--with PART] [--bundled] [BUILD_DIR] - the bounded exhaustive search with and
 # without partial-order reduction (nmr-explore --strategy dfs [--por]) at
 # preemption bound 2: schedules explored, wall-clock time, whether every
 # schedule within the bound was run, distinct bugs. First the bundled
@@ -9,12 +9,16 @@
 # (bundled 60s, racy 20s; --quick: 10s and 5s): a search not exhausted by
 # then says "no". --without PART adds a third search per scenario, the
 # reduced one without that part (nmr-explore --por-without PART: sleep,
-# same), to show what the part saves. Figures only; nothing here passes or
-# fails on time.
+# same, objects), to show what the part saves; --with PART one with a part
+# that is off by default (nmr-explore --por-with PART: reads). --bundled:
+# the bundled scenarios only. Figures only; nothing here passes or fails on
+# time.
 set -u
 limit=60s
 racy_limit=20s
 without=
+with=
+bundled_only=
 if [ "${1:-}" = "--quick" ]; then
 	limit=10s
 	racy_limit=5s
@@ -23,6 +27,14 @@ fi
 if [ "${1:-}" = "--without" ]; then
 	without=${2:?--without needs a part}
 	shift 2
+fi
+if [ "${1:-}" = "--with" ]; then
+	with=${2:?--with needs a part}
+	shift 2
+fi
+if [ "${1:-}" = "--bundled" ]; then
+	bundled_only=1
+	shift
 fi
 here=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$here/build}
@@ -43,10 +55,11 @@ scenarios=(
 # cell EXPLORER LIMIT FILE: one line per search (plain, reduced).
 cell() {
 	local tool=$1 cap=$2 f=$3 mode flag start end log runs bugs done_
-	for mode in plain por ${without:+por-$without}; do
+	for mode in plain por ${without:+por-$without} ${with:+por+$with}; do
 		flag=()
 		[ $mode = por ] && flag=(--por)
 		[ $mode = "por-$without" ] && flag=(--por --por-without "$without")
+		[ $mode = "por+$with" ] && flag=(--por --por-with "$with")
 		start=$(date +%s.%N)
 		log=$("$tool" --strategy dfs "${flag[@]}" --bound 2 --runs 0 --time "$cap" --quiet --out "$out/$mode" \
 			"$here/$f" 2>&1)
@@ -63,7 +76,9 @@ printf '%-44s %-12s %12s %9s %10s %s\n' scenario search schedules seconds exhaus
 for f in "${scenarios[@]}"; do
 	cell "$explore" $limit "$f"
 done
-if [ -x "$explore_racy" ]; then
+if [ -n "$bundled_only" ]; then
+	:
+elif [ -x "$explore_racy" ]; then
 	for f in "$here"/bench/racy/r*.nmr; do
 		cell "$explore_racy" $racy_limit "bench/racy/$(basename "$f")"
 	done

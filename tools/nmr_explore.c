@@ -265,7 +265,9 @@ static void usage(FILE *out)
 		"  --por           DFS with partial-order reduction: one schedule per order of dependent steps\n"
 		"                  (within the bound), far fewer schedules for the same findings\n"
 		"  --por-without P the reduction without part P (sleep: no sleep sets; same: try freedom options\n"
-		"                  proved to give the same run), to measure what it saves (repeatable)\n"
+		"                  proved to give the same run; objects: spin locks, events, mutexes share\n"
+		"                  their family's key), to measure what it saves (repeatable)\n"
+		"  --por-with P    the reduction with part P, off by default (reads: reads of a key commute)\n"
 		"  --out DIR       where trace files of findings go (default out/explore)\n"
 		"  --quiet         no progress line\n"
 		"  --freedoms N    after every N-th clean run, flip each of its freedom decisions (F1-F5) in a\n"
@@ -323,7 +325,12 @@ int main(int argc, char **argv)
 		else if (opts_str(&o, "--por-without", &part)) {
 			if (!strcmp(part, "sleep")) cfg.por_without |= DPOR_NO_SLEEP;
 			else if (!strcmp(part, "same")) cfg.por_without |= DPOR_NO_SAME;
-			else opts_fail(&o, "--por-without: unknown part '%s' (sleep, same)", part);
+			else if (!strcmp(part, "objects")) cfg.por_without |= DPOR_NO_OBJECTS;
+			else opts_fail(&o, "--por-without: unknown part '%s' (sleep, same, objects)", part);
+		}
+		else if (opts_str(&o, "--por-with", &part)) {
+			if (!strcmp(part, "reads")) cfg.por_without |= DPOR_READS;
+			else opts_fail(&o, "--por-with: unknown part '%s' (reads)", part);
 		}
 		else if (nfiles < FILES_MAX) files[nfiles++] = opts_operand(&o);
 		else opts_fail(&o, "more than %d files", FILES_MAX);

@@ -62,6 +62,8 @@ static void stacks_init(const struct kernel *k)
 	mem.stacks_end = s0 + (mem.nstacks - 1u) * stride + p->stack_bytes;
 }
 
+static uint32_t por_key_at(uintptr_t a);
+
 void memaccess_run_init(struct kernel *k, bool races)
 {
 	mem.k = k;
@@ -76,6 +78,8 @@ void memaccess_run_init(struct kernel *k, bool races)
 	mem.por = k->sched->por;
 	mem.stacks = (uintptr_t)k->sched->pool->region;
 	mem.stacks_bytes = k->sched->pool->region_bytes;
+	if (mem.por)
+		mem.por->mem_key = por_key_at; /* spin locks keyed by their line (kernel/ke_spinlock.c) */
 	stacks_init(k);
 	race_init(&k->race, races);
 }
@@ -221,24 +225,40 @@ static void race_check(struct kernel *k, enum race_region region, uintptr_t off,
 	}
 }
 
-/* The reduced search: the running step touches the lines of [a, a + size)
- * (sched/por_log.h). Reads count as writes: two reads of a line are
- * ordered too, which costs reduction, never a schedule. */
-static void por_access(uintptr_t a, unsigned size)
+/* The reduced search's key of the driver memory line at a (sched/por_log.h):
+ * by region and offset, never by address. */
+static enum por_mem_region por_region_of(uintptr_t a, uintptr_t *off)
 {
-	enum por_mem_region region = POR_MEM_OTHER;
-	uintptr_t off = 0;
+	*off = 0;
 	if (a - mem.pool < mem.pool_bytes)
-		region = POR_MEM_POOL, off = a - mem.pool;
-	else if (a - mem.stacks < mem.stacks_bytes)
-		region = POR_MEM_STACKS, off = a - mem.stacks;
-	else if (a - mem.bss < mem.bss_bytes)
-		region = POR_MEM_BSS, off = a - mem.bss;
-	else if (a - mem.data < mem.data_bytes)
-		region = POR_MEM_DATA, off = a - mem.data;
-	por_log_touch(mem.por, por_mem_key(region, off));
+		return *off = a - mem.pool, POR_MEM_POOL;
+	if (a - mem.stacks < mem.stacks_bytes)
+		return *off = a - mem.stacks, POR_MEM_STACKS;
+	if (a - mem.bss < mem.bss_bytes)
+		return *off = a - mem.bss, POR_MEM_BSS;
+	if (a - mem.data < mem.data_bytes)
+		return *off = a - mem.data, POR_MEM_DATA;
+	return POR_MEM_OTHER;
+}
+static uint32_t por_key_at(uintptr_t a)
+{
+	uintptr_t off;
+	enum por_mem_region region = por_region_of(a, &off);
+	return por_mem_key(region, off);
+}
+
+/* The reduced search: the running step reads or writes the lines of
+ * [a, a + size) (sched/por_log.h). With race detection on, reads count as
+ * writes: the detector keeps a few recent accesses per granule, so which
+ * of two reads came last may decide whether a later write is reported. */
+static void por_access(uintptr_t a, unsigned size, bool write)
+{
+	write = write || mem.races;
+	uintptr_t off;
+	enum por_mem_region region = por_region_of(a, &off);
+	por_log_access(mem.por, por_mem_key(region, off), write);
 	if (size > 1 && off / POR_MEM_LINE != (off + size - 1) / POR_MEM_LINE)
-		por_log_touch(mem.por, por_mem_key(region, off + size - 1));
+		por_log_access(mem.por, por_mem_key(region, off + size - 1), write);
 }
 
 /* An access to a simulated thread's stack: a local the driver handed to
@@ -268,7 +288,7 @@ static inline __attribute__((always_inline)) void access(const void *p, unsigned
 	uintptr_t off = a - mem.pool;
 	mem.accesses++;
 	if (mem.por)
-		por_access(a, size);
+		por_access(a, size, write);
 	if (off < mem.pool_bytes) {
 		struct kernel *k = mem.k;
 		uint8_t state = k->pool_granule[off >> 4];
@@ -295,7 +315,7 @@ static inline __attribute__((always_inline)) void access(const void *p, unsigned
 static void sync_op(const volatile void *p, bool acquire, bool release, const void *pc)
 {
 	if (mem.por)
-		por_access((uintptr_t)p, 1);
+		por_access((uintptr_t)p, 1, true); /* an atomic or volatile access orders like a write */
 	uintptr_t off = (uintptr_t)p - mem.pool;
 	if (off < mem.pool_bytes && __builtin_expect(mem.k->pool_granule[off >> 4] >= KPG_FREED, 0))
 		freed_access(mem.k, (const void *)p, mem.k->pool_granule[off >> 4], release, pc);

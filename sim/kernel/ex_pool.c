@@ -105,6 +105,7 @@ void *kernel_pool_alloc(struct kernel *k, enum ke_api api, size_t bytes, uint32_
 	mark(k, p, payload, kind == KPOOL_DRIVER ? KPG_LIVE : KPG_QUIET);
 	if (module < SCN_MODULES_MAX)
 		k->modules[module].allocations++;
+	kernel_module_changed(k, module);
 	kernel_emit(k, api, b->number, 0, (uint32_t)bytes);
 	return p;
 }
@@ -207,7 +208,7 @@ bool kernel_pool_free(struct kernel *k, enum ke_api api, void *p, uint32_t tag, 
 	if (b->module < SCN_MODULES_MAX && k->modules[b->module].allocations)
 		k->modules[b->module].allocations--;
 	/* The owner's count, which its unload reads: maybe another module's. */
-	sched_touch(k->sched, POR_KEY(POR_MODULE, b->module));
+	kernel_module_acct(k, b->module, true);
 	size_t payload = payload_of(b);
 	forget_queued(k, api, c, c + payload);
 	memset(c, POOL_FILL_FREED, payload);

@@ -185,18 +185,32 @@ LOGICAL ExTryConvertSharedSpinLockExclusive(PEX_SPIN_LOCK SpinLock)
  * which is then atomic, as the spin lock makes it. ---- */
 
 /* A scheduling point, and the list's lock taken and released around the
- * operation (happens-before, race.h). */
-static void list_point(PVOID lock)
+ * operation (happens-before, race.h). With per-object keys the lock is
+ * keyed by its line (it may also be taken with KeAcquireSpinLock around
+ * the driver's own accesses to the list), and so are the links the
+ * operation writes in driver memory (list_touch), which no instrumented
+ * access sees. */
+static void list_point(PVOID lock, const void *head)
 {
 	struct kernel *k = kernel_get();
 	kernel_enter(k, KE_ExInterlockedList);
+	kernel_object_touch(k, lock, true);
+	kernel_object_touch(k, head, true);
 	kernel_sync_acquire(k, lock);
 	kernel_sync_release(k, lock);
 }
 
+static void list_touch(const void *entry)
+{
+	if (entry)
+		kernel_object_touch(kernel_get(), entry, true);
+}
+
 PLIST_ENTRY ExInterlockedInsertHeadList(PLIST_ENTRY ListHead, PLIST_ENTRY ListEntry, PKSPIN_LOCK Lock)
 {
-	list_point(Lock);
+	list_point(Lock, ListHead);
+	list_touch(ListEntry);
+	list_touch(ListHead->Flink);
 	PLIST_ENTRY first = IsListEmpty(ListHead) ? NULL : ListHead->Flink;
 	InsertHeadList(ListHead, ListEntry);
 	return first;
@@ -204,7 +218,9 @@ PLIST_ENTRY ExInterlockedInsertHeadList(PLIST_ENTRY ListHead, PLIST_ENTRY ListEn
 
 PLIST_ENTRY ExInterlockedInsertTailList(PLIST_ENTRY ListHead, PLIST_ENTRY ListEntry, PKSPIN_LOCK Lock)
 {
-	list_point(Lock);
+	list_point(Lock, ListHead);
+	list_touch(ListEntry);
+	list_touch(ListHead->Blink);
 	PLIST_ENTRY last = IsListEmpty(ListHead) ? NULL : ListHead->Blink;
 	InsertTailList(ListHead, ListEntry);
 	return last;
@@ -212,19 +228,25 @@ PLIST_ENTRY ExInterlockedInsertTailList(PLIST_ENTRY ListHead, PLIST_ENTRY ListEn
 
 PLIST_ENTRY ExInterlockedRemoveHeadList(PLIST_ENTRY ListHead, PKSPIN_LOCK Lock)
 {
-	list_point(Lock);
+	list_point(Lock, ListHead);
+	if (!IsListEmpty(ListHead)) {
+		list_touch(ListHead->Flink);
+		list_touch(ListHead->Flink->Flink);
+	}
 	return IsListEmpty(ListHead) ? NULL : RemoveHeadList(ListHead);
 }
 
 PSINGLE_LIST_ENTRY ExInterlockedPopEntryList(PSINGLE_LIST_ENTRY ListHead, PKSPIN_LOCK Lock)
 {
-	list_point(Lock);
+	list_point(Lock, ListHead);
+	list_touch(ListHead->Next);
 	return PopEntryList(ListHead);
 }
 
 PSINGLE_LIST_ENTRY ExInterlockedPushEntryList(PSINGLE_LIST_ENTRY ListHead, PSINGLE_LIST_ENTRY ListEntry, PKSPIN_LOCK Lock)
 {
-	list_point(Lock);
+	list_point(Lock, ListHead);
+	list_touch(ListEntry);
 	PSINGLE_LIST_ENTRY first = ListHead->Next;
 	PushEntryList(ListHead, ListEntry);
 	return first;

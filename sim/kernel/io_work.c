@@ -56,6 +56,7 @@ static void io_item_ended(struct kernel *k, uint8_t module, uint32_t item)
 	if (!m->leak_deferred || kernel_work_pending(k, module, true) > 0)
 		return;
 	m->leak_deferred = false;
+	kernel_module_changed(k, module);
 	uint32_t leaked = m->allocations + m->handles;
 	char nb[8];
 	if (leaked)
@@ -102,6 +103,7 @@ static void worker_thread(struct sched *s, void *arg)
 		PDEVICE_OBJECT device = w.kind != KWORK_EX ? ((struct _IO_WORKITEM *)w.item)->device : NULL;
 		sched_point(s);
 		t->module = w.module;
+		kernel_module_gone_read(k, w.module);
 		if (w.kind == KWORK_EX && w.module < SCN_MODULES_MAX && k->modules[w.module].unloaded) {
 			kernel_report(k, RULE_K06, KE_WorkItemRoutine, 0,
 				      "an ExQueueWorkItem item of %s would run after its Unload returned",
@@ -232,6 +234,7 @@ static void io_queue(enum ke_api api, PIO_WORKITEM IoWorkItem, void *routine, ui
 	}
 	uint8_t module = kernel_module_now(k);
 	char nb[8];
+	kernel_module_gone_read(k, module);
 	if (module < SCN_MODULES_MAX && k->modules[module].unloaded) {
 		kernel_report(k, RULE_K06, api, IoWorkItem->id, "%s queues work item #%u after its Unload returned",
 			      kernel_module_name(k, module, nb), IoWorkItem->id);

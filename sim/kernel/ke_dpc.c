@@ -101,6 +101,7 @@ static void dpc_thread(struct sched *s, void *arg)
 		k->dpc_running = true;
 		sched_point(s);
 		t->module = dq.Reserved3;
+		kernel_module_gone_read(k, t->module);
 		char nb[8];
 		if (t->module < SCN_MODULES_MAX && k->modules[t->module].unloaded) {
 			kernel_report(k, RULE_K06, KE_DpcRoutine, dq.Reserved1,

@@ -36,6 +36,7 @@ static void acquire(struct kernel *k, enum ke_api api, PKSPIN_LOCK lock)
 {
 	struct sim_thread *t = kernel_thread_now(k);
 	kernel_enter(k, api);
+	kernel_object_touch(k, lock, true);
 	uint32_t id = lock_id(k, api, lock);
 	uint8_t self = (uint8_t)(t->id + 1u);
 	kernel_touch(k, RULE_K02);
@@ -45,6 +46,7 @@ static void acquire(struct kernel *k, enum ke_api api, PKSPIN_LOCK lock)
 	k->threads[t->id].blocked_on = lock;
 	while (LOCK_OWNER(*lock) != 0) {
 		sched_block(k->sched, BLOCK_SPINLOCK, (uint16_t)id);
+		kernel_object_touch(k, lock, true); /* woken: a new step reads and takes the lock */
 		id = lock_id(k, api, lock);
 	}
 	*lock = LOCK_MAKE(id, self, k->generation);
@@ -61,6 +63,7 @@ static void release(struct kernel *k, enum ke_api api, PKSPIN_LOCK lock)
 		kernel_report(k, RULE_K02, api, 0, "%s without a lock", ke_api_name(api));
 		return;
 	}
+	kernel_object_touch(k, lock, true);
 	uint32_t id = lock_id(k, api, lock);
 	uint8_t self = (uint8_t)(t->id + 1u), owner = LOCK_OWNER(*lock);
 	if (t->irql != DISPATCH_LEVEL)
@@ -87,6 +90,7 @@ static void release(struct kernel *k, enum ke_api api, PKSPIN_LOCK lock)
 VOID KeInitializeSpinLock(PKSPIN_LOCK SpinLock)
 {
 	struct kernel *k = kernel_get();
+	kernel_object_touch(k, SpinLock, true);
 	*SpinLock = LOCK_MAKE(kernel_new_id(k, SpinLock), 0, k->generation);
 }
 
@@ -155,6 +159,7 @@ BOOLEAN KeTryToAcquireSpinLockAtDpcLevel(PKSPIN_LOCK SpinLock)
 	enum ke_api api = KE_KeTryToAcquireSpinLockAtDpcLevel;
 	check_at_dispatch(k, api);
 	kernel_enter(k, api);
+	kernel_object_touch(k, SpinLock, true);
 	struct sim_thread *t = kernel_thread_now(k);
 	uint32_t id = lock_id(k, api, SpinLock);
 	uint8_t owner = LOCK_OWNER(*SpinLock);
@@ -174,6 +179,7 @@ BOOLEAN KeTestSpinLock(PKSPIN_LOCK SpinLock)
 {
 	struct kernel *k = kernel_get();
 	kernel_enter(k, KE_KeTryToAcquireSpinLockAtDpcLevel);
+	kernel_object_touch(k, SpinLock, false);
 	return (BOOLEAN)(LOCK_OWNER(*SpinLock) == 0);
 }
 

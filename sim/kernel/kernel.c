@@ -164,6 +164,8 @@ void kernel_routine_returns(struct kernel *k, enum ke_api api)
 void kernel_check_alive(struct kernel *k, enum ke_api api)
 {
 	struct sim_thread *t = kernel_thread_now(k);
+	if (t)
+		kernel_module_gone_read(k, t->module);
 	if (!t || t->module >= SCN_MODULES_MAX || !k->modules[t->module].unloaded)
 		return;
 	if (t->kind != THREAD_DPC && t->kind != THREAD_IO_WORKER && t->kind != THREAD_SYSTEM)
@@ -233,6 +235,25 @@ static int por_family(enum ke_api api)
 	}
 }
 
+bool kernel_object_keyed(const struct kernel *k, enum ke_api api)
+{
+	if (!kernel_objects_fine(k))
+		return false;
+	switch (api) {
+	case KE_KeAcquireSpinLock: case KE_KeReleaseSpinLock: case KE_KeAcquireSpinLockAtDpcLevel:
+	case KE_KeReleaseSpinLockFromDpcLevel: case KE_KeTryToAcquireSpinLockAtDpcLevel:
+	case KE_KeAcquireInStackQueuedSpinLock: case KE_KeReleaseInStackQueuedSpinLock:
+	case KE_KeAcquireInStackQueuedSpinLockAtDpcLevel: case KE_KeReleaseInStackQueuedSpinLockFromDpcLevel:
+	case KE_KeInitializeEvent: case KE_KeSetEvent: case KE_KeClearEvent: case KE_KeResetEvent:
+	case KE_KeReadStateEvent: case KE_KePulseEvent: case KE_KeWaitForSingleObject:
+	case KE_KeWaitForMultipleObjects: case KE_KeInitializeMutex: case KE_KeReleaseMutex:
+	case KE_KeInitializeSemaphore: case KE_KeReleaseSemaphore:
+		return true;
+	default:
+		return false;
+	}
+}
+
 void kernel_enter(struct kernel *k, enum ke_api api)
 {
 	kernel_check_alive(k, api);
@@ -242,7 +263,7 @@ void kernel_enter(struct kernel *k, enum ke_api api)
 		int f = por_family(api);
 		if (f < 0)
 			sched_touch_wild(k->sched, POR_WHY_ROUTINE);
-		else if (f > 0)
+		else if (f > 0 && !((f == KFAM_SPIN || f == KFAM_DISP) && kernel_object_keyed(k, api)))
 			kernel_por(k, (enum kernel_por_family)f);
 	}
 }
@@ -261,6 +282,8 @@ void kernel_module_unloaded(struct kernel *k, uint8_t module, uint32_t *leaked_a
 	if (module < SCN_MODULES_MAX) {
 		struct kernel_module *m = &k->modules[module];
 		m->unloaded = true;
+		kernel_module_changed(k, module); /* reads the accounting */
+		sched_touch_fine(k->sched, POR_FINE_READS, POR_KEY(POR_MODULE, POR_MODULE_GONE + module));
 		/* An IoQueueWorkItem item queued or running keeps the driver
 		 * loaded (the I/O manager holds its device) and its routine may
 		 * still free what the driver holds: the leak check waits for

@@ -327,6 +327,54 @@ static inline void kernel_por(struct kernel *k, enum kernel_por_family f)
 {
 	sched_touch(k->sched, POR_KEY(POR_KFAM, f));
 }
+/* Module m's kernel accounting (allocations, handles, deferred leak check),
+ * which its unload reads, changes in the running step. Coarse footprints:
+ * the module's key (the step's own events write it anyway; `always`: the
+ * module may be another than the running one's). With reads split a
+ * driver's kernel calls only read its module key (sched/por_log.c), and the
+ * accounting has a key of its own, POR_MODULE_ACCT: a thread that only
+ * resumes into the module's code commutes with an allocation. */
+static inline void kernel_module_acct(struct kernel *k, uint8_t module, bool always)
+{
+	struct sched_por *p = k->sched->por;
+	if (!p)
+		return;
+	if (p->fine & POR_FINE_READS)
+		por_log_touch(p, POR_KEY(POR_MODULE, POR_MODULE_ACCT + module));
+	else if (always)
+		por_log_touch(p, POR_KEY(POR_MODULE, module));
+}
+static inline void kernel_module_changed(struct kernel *k, uint8_t module)
+{
+	kernel_module_acct(k, module, false);
+}
+/* The running step reads whether module m's Unload returned (K06), for a
+ * module it does not run for yet (a helper thread picking an item). */
+static inline void kernel_module_gone_read(struct kernel *k, uint8_t module)
+{
+	struct sched_por *p = k->sched->por;
+	if (p && (p->fine & POR_FINE_READS) && module < 32)
+		por_log_read(p, POR_KEY(POR_MODULE, POR_MODULE_GONE + module));
+}
+/* The reduced search keys a kernel object by its memory line instead of its
+ * family (POR_FINE_OBJECTS), where the routine's shared state is the
+ * object's: a KSPIN_LOCK's lock word (owner, id) and the threads spinning on
+ * it (ke_spinlock.c); a dispatcher object's header and the waits on it
+ * (ke_wait.c, ke_mutex.c: a signal that ends a wait on several objects
+ * touches them all). Waking a thread is an order of its own (THREAD). */
+bool kernel_object_keyed(const struct kernel *k, enum ke_api api);
+/* Objects keyed per object in this run. */
+static inline bool kernel_objects_fine(const struct kernel *k)
+{
+	const struct sched_por *p = k->sched->por;
+	return p && (p->fine & POR_FINE_OBJECTS) && p->mem_key;
+}
+static inline void kernel_object_touch(struct kernel *k, const volatile void *lock, bool write)
+{
+	struct sched_por *p = k->sched->por;
+	if (kernel_objects_fine(k))
+		por_log_access(p, p->mem_key((uintptr_t)lock), write);
+}
 /* K06 check alone (after a wait returns into module code). */
 void kernel_check_alive(struct kernel *k, enum ke_api api);
 void kernel_emit(struct kernel *k, enum ke_api api, uint32_t obj, int32_t status, uint32_t aux);

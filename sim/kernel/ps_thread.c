@@ -83,6 +83,7 @@ static void system_thread(struct sched *s, void *arg)
 	struct kernel_system_thread *st = arg;
 	struct kernel *k = kernel_current;
 	s->current->module = st->module;
+	kernel_module_gone_read(k, st->module);
 	char nb[8];
 	if (st->module < SCN_MODULES_MAX && k->modules[st->module].unloaded) {
 		kernel_report(k, RULE_K06, KE_SystemThread, kernel_thread_object_id(k, s->current->id),
@@ -169,6 +170,7 @@ NTSTATUS PsCreateSystemThread(PHANDLE ThreadHandle, ULONG DesiredAccess, POBJECT
 	k->handles[h] = (struct kernel_handle){ true, tid, module, KERNEL_HANDLE_THREAD, 0, 0 };
 	if (module < SCN_MODULES_MAX)
 		k->modules[module].handles++;
+	kernel_module_changed(k, module);
 	*ThreadHandle = kernel_handle_value(h);
 	if (ClientId) {
 		ClientId->UniqueProcess = (HANDLE)(uintptr_t)4;
@@ -258,6 +260,7 @@ NTSTATUS ObReferenceObjectByHandle(HANDLE Handle, ACCESS_MASK DesiredAccess, POB
 	uint8_t module = kernel_module_now(k);
 	if (module < SCN_MODULES_MAX)
 		k->modules[module].handles++;
+	kernel_module_changed(k, module);
 	if (HandleInformation) {
 		HandleInformation->HandleAttributes = 0;
 		HandleInformation->GrantedAccess = THREAD_ALL_ACCESS;
@@ -290,6 +293,7 @@ LONG_PTR ObfReferenceObject(PVOID Object)
 	uint8_t module = kernel_module_now(k);
 	if (module < SCN_MODULES_MAX)
 		k->modules[module].handles++;
+	kernel_module_changed(k, module);
 	return (LONG_PTR)o->Header.Reserved4;
 }
 
@@ -312,6 +316,7 @@ LONG_PTR ObfDereferenceObject(PVOID Object)
 	uint8_t module = kernel_module_now(k);
 	if (module < SCN_MODULES_MAX && k->modules[module].handles)
 		k->modules[module].handles--;
+	kernel_module_changed(k, module);
 	kernel_emit(k, api, o->Header.Reserved1, 0, o->Header.Reserved4);
 	return (LONG_PTR)o->Header.Reserved4;
 }
@@ -331,7 +336,7 @@ NTSTATUS ZwClose(HANDLE Handle)
 	h->open = false;
 	if (h->module < SCN_MODULES_MAX && k->modules[h->module].handles)
 		k->modules[h->module].handles--;
-	sched_touch(k->sched, POR_KEY(POR_MODULE, h->module)); /* the creator's count: maybe another module's */
+	kernel_module_acct(k, h->module, true); /* the creator's count: maybe another module's */
 	kernel_emit(k, api, h->kind == KERNEL_HANDLE_KEY ? 0 : thread_object(k, h->thread)->Header.Reserved1, 0, 0);
 	return STATUS_SUCCESS;
 }

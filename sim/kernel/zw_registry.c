@@ -99,7 +99,7 @@ static NTSTATUS open_key(struct kernel *k, PHANDLE KeyHandle, POBJECT_ATTRIBUTES
 	k->handles[slot] = (struct kernel_handle){ true, 0, module, KERNEL_HANDLE_KEY, value, (uint16_t)n };
 	if (module < SCN_MODULES_MAX)
 		k->modules[module].handles++;
-	sched_touch(k->sched, POR_KEY(POR_MODULE, module));
+	kernel_module_acct(k, module, true);
 	*KeyHandle = kernel_handle_value(slot);
 	return STATUS_SUCCESS;
 }

@@ -16,13 +16,20 @@ _Static_assert(SIM_THREADS_MAX <= 32, "thread sets are 32-bit masks");
  * densely in order of first step (a run has a few threads among ids up to
  * SIM_THREADS_MAX: the clocks stay short). A step's stamp is its index + 1;
  * vc[i] is the stamp of the latest step of dense thread i known to happen
- * before. Every step touching a bucket is ordered with the previous one,
- * so the last toucher's clock stands for them all; a bucket's clock is
- * only read when bucket_last says it was written in this analysis. */
+ * before. A write of a bucket is ordered after the previous write and the
+ * reads since it, and a read after the previous write: so the last
+ * writer's clock stands for everything before it, and the reads since it
+ * are kept apart (two reads commute; a footprint without reads, every
+ * bucket written, is the analysis before the split). A bucket's clocks are
+ * only read when bucket_last / reads_since say they were written in this
+ * analysis. */
 struct vc_state {
 	uint32_t thread_vc[SIM_THREADS_MAX][SIM_THREADS_MAX];  /* what each thread's next step knows */
-	uint32_t bucket_vc[POR_BUCKETS][SIM_THREADS_MAX];
-	uint32_t bucket_last[POR_BUCKETS];
+	uint32_t bucket_vc[POR_BUCKETS][SIM_THREADS_MAX];      /* the last writer's clock */
+	uint32_t bucket_last[POR_BUCKETS];                     /* the last writer's stamp */
+	uint32_t read_vc[POR_BUCKETS][SIM_THREADS_MAX];        /* the reads since it, joined */
+	uint32_t read_at[POR_BUCKETS][SIM_THREADS_MAX];        /* each thread's latest read since it */
+	uint8_t reads_since[POR_BUCKETS];                      /* read_vc, read_at valid */
 	uint32_t wild_vc[SIM_THREADS_MAX];
 	uint32_t wild_last;
 	uint32_t last_of[SIM_THREADS_MAX];                    /* stamp of each thread's latest step */
@@ -97,6 +104,7 @@ static void analyse(struct dpor *d, const struct por_step *steps, uint32_t n)
 	for (uint32_t t = 0; t < nt; t++)
 		memset(v->thread_vc[t], 0, sizeof(v->thread_vc[t][0]) * nt);
 	memset(v->bucket_last, 0, sizeof(v->bucket_last));
+	memset(v->reads_since, 0, sizeof(v->reads_since));
 	memset(v->wild_vc, 0, sizeof(v->wild_vc));
 	memset(v->last_of, 0, sizeof(v->last_of));
 	v->wild_last = 0;
@@ -123,9 +131,17 @@ static void analyse(struct dpor *d, const struct por_step *steps, uint32_t n)
 				CANDIDATE(v->last_of[t]);
 		} else {
 			CANDIDATE(v->wild_last);
-			for (uint32_t w = 0; w < POR_WORDS; w++)
+			for (uint32_t w = 0; w < POR_WORDS; w++) {
 				for (uint64_t bits = st->fp[w]; bits; bits &= bits - 1)
 					CANDIDATE(v->bucket_last[w * 64 + (uint32_t)__builtin_ctzll(bits)]);
+				/* A write also meets every read since the last write. */
+				for (uint64_t bits = st->wr[w]; bits; bits &= bits - 1) {
+					uint32_t b = w * 64 + (uint32_t)__builtin_ctzll(bits);
+					if (v->reads_since[b])
+						for (uint32_t t = 0; t < nt; t++)
+							CANDIDATE(v->read_at[b][t]);
+				}
+			}
 		}
 #undef CANDIDATE
 		if (best) {
@@ -142,12 +158,18 @@ static void analyse(struct dpor *d, const struct por_step *steps, uint32_t n)
 		} else {
 			if (v->wild_last)
 				join(V, v->wild_vc);
-			for (uint32_t w = 0; w < POR_WORDS; w++)
+			for (uint32_t w = 0; w < POR_WORDS; w++) {
 				for (uint64_t bits = st->fp[w]; bits; bits &= bits - 1) {
 					uint32_t b = w * 64 + (uint32_t)__builtin_ctzll(bits);
 					if (v->bucket_last[b])
 						join(V, v->bucket_vc[b]);
 				}
+				for (uint64_t bits = st->wr[w]; bits; bits &= bits - 1) {
+					uint32_t b = w * 64 + (uint32_t)__builtin_ctzll(bits);
+					if (v->reads_since[b])
+						join(V, v->read_vc[b]);
+				}
+			}
 		}
 		uint32_t stamp = j + 1;
 		V[dp] = stamp;
@@ -156,12 +178,24 @@ static void analyse(struct dpor *d, const struct por_step *steps, uint32_t n)
 			v->wild_last = stamp;
 			memcpy(v->wild_vc, V, sizeof(V[0]) * nt);
 		}
-		for (uint32_t w = 0; w < POR_WORDS; w++)
-			for (uint64_t bits = st->fp[w]; bits; bits &= bits - 1) {
+		for (uint32_t w = 0; w < POR_WORDS; w++) {
+			for (uint64_t bits = st->wr[w]; bits; bits &= bits - 1) {
 				uint32_t b = w * 64 + (uint32_t)__builtin_ctzll(bits);
 				v->bucket_last[b] = stamp;
 				memcpy(v->bucket_vc[b], V, sizeof(V[0]) * nt);
+				v->reads_since[b] = 0;
 			}
+			for (uint64_t bits = st->fp[w] & ~st->wr[w]; bits; bits &= bits - 1) {
+				uint32_t b = w * 64 + (uint32_t)__builtin_ctzll(bits);
+				if (!v->reads_since[b]) {
+					memset(v->read_vc[b], 0, sizeof(v->read_vc[b][0]) * nt);
+					memset(v->read_at[b], 0, sizeof(v->read_at[b][0]) * nt);
+					v->reads_since[b] = 1;
+				}
+				v->read_at[b][dp] = stamp;
+				join(v->read_vc[b], V);
+			}
+		}
 		/* Whom it woke runs after it: not a race, an order. */
 		for (uint32_t m = st->woke; m; m &= m - 1) {
 			uint32_t q = (uint32_t)__builtin_ctz(m);
@@ -216,13 +250,6 @@ static struct dpor_rec *rec_of(struct dpor_node *a, uint8_t t)
 	return r;
 }
 
-static bool meets(const uint64_t *x, const uint64_t *y)
-{
-	uint64_t m = 0;
-	for (uint32_t w = 0; w < POR_WORDS; w++)
-		m |= x[w] & y[w];
-	return m != 0;
-}
 
 /* Walk the run's steps with the sleeping threads: remember each step at
  * its node, set each node's sleep set, and return the index of the first
@@ -243,8 +270,10 @@ static uint32_t sleep_walk(struct dpor *d, const struct por_step *steps, uint32_
 				return j;
 			struct dpor_rec *r = rec_of(a, st->thread);
 			if (r) {
-				for (uint32_t w = 0; w < POR_WORDS; w++)
+				for (uint32_t w = 0; w < POR_WORDS; w++) {
 					r->fp[w] |= st->fp[w];
+					r->wr[w] |= st->wr[w];
+				}
 				if (wild)
 					r->flags |= DPOR_REC_WILD;
 				if (j + 1 == n || (steps[j + 1].options >> st->thread & 1u))
@@ -264,7 +293,7 @@ static uint32_t sleep_walk(struct dpor *d, const struct por_step *steps, uint32_
 		mask &= ~(1u << st->thread);
 		for (uint32_t m = mask; m; m &= m - 1) {
 			uint32_t q = (uint32_t)__builtin_ctz(m);
-			if (wild || meets(asleep[q]->fp, st->fp))
+			if (wild || por_fp_dependent(asleep[q]->fp, asleep[q]->wr, st->fp, st->wr))
 				mask &= ~(1u << q);
 		}
 	}

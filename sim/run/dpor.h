@@ -56,6 +56,7 @@ enum dpor_rec_flags {
 };
 struct dpor_rec {
 	uint64_t fp[POR_WORDS];
+	uint64_t wr[POR_WORDS];
 	uint8_t thread;
 	uint8_t flags; /* enum dpor_rec_flags */
 };
@@ -78,7 +79,17 @@ struct dpor_node {
 enum dpor_without {
 	DPOR_NO_SLEEP = 1, /* no sleep sets: the persistent-set part only */
 	DPOR_NO_SAME = 2,  /* try freedom options the registrar proved the same run anyway */
+	DPOR_NO_OBJECTS = 8, /* kernel objects share their family's key (no POR_FINE_OBJECTS) */
+	/* Not a removal but an addition, off by default: reads split from
+	 * writes (POR_FINE_READS). Sound, and measured to cost schedules on the
+	 * hosted scenarios (docs/DPOR.md), so opt-in (`--por-with reads`). */
+	DPOR_READS = 16,
 };
+/* The finer footprints (enum por_fine) a search with these bits asks its runs for. */
+static inline uint32_t dpor_fine(uint32_t without)
+{
+	return (without & DPOR_READS ? POR_FINE_READS : 0u) | (without & DPOR_NO_OBJECTS ? 0u : POR_FINE_OBJECTS);
+}
 
 struct dpor {
 	uint32_t bound;                       /* the preemption bound */

@@ -190,7 +190,8 @@ struct explore_stats explore_run(struct runner *r, const struct scenario *s, con
 			break;
 		case EXPLORE_DFS:
 			src = (struct run_source){ .kind = SOURCE_DFS, .prefix = dfs_prefix, .prefix_len = prefix_len,
-						   .preempt_bound = cfg->preempt_bound, .por = cfg->por };
+						   .preempt_bound = cfg->preempt_bound, .por = cfg->por,
+						   .por_fine = cfg->por ? dpor_fine(cfg->por_without) : 0 };
 			break;
 		case EXPLORE_SWARM:
 			src = (struct run_source){ .kind = SOURCE_SWARM, .seed = cfg->seed + i };

@@ -243,6 +243,14 @@ struct run_result run_scenario(struct runner *r, const struct scenario *s, const
 				hosted |= 1u << i;
 		}
 		por_log_init(&st->por, st->por_steps, RUN_POR_STEPS, hosted);
+		if (dfs) {
+			/* The reduced search's finer footprints (sched/por_log.h). */
+			for (uint32_t i = 0; i < s->nmodules && i < 32; i++)
+				if (s->modules[i].kind == MODULE_DRIVER)
+					st->por.drivers |= 1u << i;
+			st->por.fine = src->por_fine;
+			st->por.split = src->por_fine & POR_FINE_READS;
+		}
 		if (pos)
 			por_log_sample(&st->por);
 		st->sched.por = &st->por;

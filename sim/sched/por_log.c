@@ -16,6 +16,10 @@ void por_log_init(struct sched_por *p, struct por_step *steps, uint32_t cap, uin
 	p->overflow = false;
 	p->woken = 0;
 	p->hosted = hosted_modules;
+	p->drivers = 0;
+	p->fine = 0;
+	p->split = false;
+	p->mem_key = NULL;
 	p->sample = false;
 	p->conflicts = 0;
 	p->have_last = 0;
@@ -101,9 +105,11 @@ void por_log_begin(struct sched_por *p, const uint8_t *ids, uint32_t n, bool cur
 		p->woken &= ~(1u << next);
 		por_log_touch(p, POR_KEY(POR_THREAD, next));
 	}
-	/* Resuming returns into the code of the module it runs for. */
+	/* Resuming returns into the code of the module it runs for: a
+	 * driver's reads whether it is still loaded (K06); a scripted
+	 * module's may change its state without an event of its own. */
 	if (module != 0xffu)
-		por_log_module(p, module);
+		por_log_module(p, module, POR_MOD_RUN);
 }
 
 void por_log_event(struct sched_por *p, const struct event *e)
@@ -118,6 +124,13 @@ void por_log_event(struct sched_por *p, const struct event *e)
 	case EV_DEREG_COMPLETE:
 	case EV_CHOICE:
 	case EV_MUTATE:
+		/* The registrar's state and the oracle's view of it are the
+		 * NMR key's (the load and unload events write it too); a
+		 * driver's module state is only run into. A scripted module's
+		 * state changes in its callbacks and calls. */
+		por_log_touch(p, POR_KEY(POR_NMR, 0));
+		por_log_module(p, e->module, POR_MOD_RUN);
+		return;
 	case EV_LOAD_ENTER:
 	case EV_LOAD_EXIT:
 	case EV_UNLOAD_ENTER:
@@ -126,7 +139,12 @@ void por_log_event(struct sched_por *p, const struct event *e)
 		break;
 	case EV_KERNEL:
 	case EV_DPRINT:
-		break;
+		/* A driver's kernel call reads whether it is gone (K06); the
+		 * routines that change its accounting (pool, handles) write
+		 * that (kernel_module_acct). An `unload` that did nothing read
+		 * the load state. */
+		por_log_module(p, e->module, e->kind == EV_KERNEL && e->what == KE_UnloadIgnored ? POR_MOD_READ : POR_MOD_RUN);
+		return;
 	case EV_OP:
 		/* An op on a module reads the module's state before any event
 		 * of its own: a call skipped for want of a usable binding emits
@@ -142,5 +160,5 @@ void por_log_event(struct sched_por *p, const struct event *e)
 		return;
 	}
 	if (e->module != EV_NONE8)
-		por_log_module(p, e->module);
+		por_log_module(p, e->module, POR_MOD_WRITE);
 }

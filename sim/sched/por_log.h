@@ -9,10 +9,14 @@
  * been a preemption) and its footprint: the shared things it read or wrote.
  *
  * A footprint is a set of keys (class << 24 | id) hashed into
- * POR_BUCKETS bits; two steps are dependent when their bit sets meet or
- * either is POR_WILD (it may depend on anything: simulated time, a spinning
- * driver, the end of the run). A hash collision only adds a dependence, so
- * it costs reduction, never soundness. Keys:
+ * POR_BUCKETS bits, each read or written: `fp` holds every bucket the step
+ * touched, `wr` the ones it wrote (por_log_touch writes, por_log_read only
+ * reads). Two steps are dependent when one wrote a bucket the other touched
+ * or either is POR_WILD (it may depend on anything: simulated time, a
+ * spinning driver, the end of the run); two reads of a key commute. A hash
+ * collision only adds a dependence (a read sharing a bucket with a written
+ * key counts as touching the write), so it costs reduction, never
+ * soundness. Keys:
  *   THREAD(t)  waking or spawning thread t, and t's first step after it;
  *   NMR        the registrar's state (registrations, bindings, its work queue);
  *   MODULE(m)  module m's state (a scripted module's, a driver's load state);
@@ -51,13 +55,32 @@ enum por_why {
 };
 #define POR_KEY(cls, id) ((uint32_t)(cls) << 24 | ((uint32_t)(id) & 0xffffffu))
 
+/* Finer footprints of the reduced search (sched_por.fine), each off with
+ * `--por-without` for measurements. */
+enum por_fine {
+	POR_FINE_READS = 1,   /* reads commute: a thread resuming into a driver's code, a driver's
+	                       * kernel calls read its module state; driver memory reads */
+	POR_FINE_OBJECTS = 2, /* spin locks and dispatcher objects keyed by their memory line, not
+	                       * their family's key */
+};
+
+/* With POR_FINE_READS a driver's module key is three: its load state
+ * (MODULE(m): the host's image state, written by the load and unload
+ * events), whether its Unload returned (GONE(m): K06's flag, read by every
+ * step that runs its code or calls for it, written when the image goes) and
+ * its kernel accounting (ACCT(m): allocations, handles, read by its unload;
+ * kernel/kernel.h: kernel_module_acct). */
+#define POR_MODULE_ACCT 64u
+#define POR_MODULE_GONE 128u
+
 enum por_step_flags {
 	POR_WILD = 1,   /* dependent on every step */
 	POR_SWITCH = 2, /* another thread than the previous step's (the run's first step too) */
 };
 
 struct por_step {
-	uint64_t fp[POR_WORDS];   /* footprint buckets */
+	uint64_t fp[POR_WORDS];   /* footprint buckets: read or written */
+	uint64_t wr[POR_WORDS];   /* the buckets it wrote (a subset of fp) */
 	uint32_t pos;             /* choice-log index of the thread choice that began it, or POR_NO_CHOICE */
 	uint32_t options;         /* threads the pick could take (bit per id) */
 	uint32_t woke;            /* threads this step woke or spawned: their next step happens after it */
@@ -75,6 +98,14 @@ struct sched_por {
 	bool overflow;            /* a step did not fit: the run's footprints are incomplete */
 	uint32_t woken;           /* threads woken or spawned since their last step (bit per id) */
 	uint32_t hosted;          /* modules whose code is a hosted driver's (bit per module index) */
+	uint32_t drivers;         /* modules that are hosted drivers, instrumented or not (bit per index) */
+	uint32_t fine;            /* enum por_fine: the reduced search's finer footprints (0 elsewhere:
+	                           * partial order sampling keeps the keys it was tuned on) */
+	bool split;               /* fine & POR_FINE_READS: reads are reads; false: every touch writes */
+	/* The key of the driver memory line at an address (installed by the
+	 * host with the instrumentation's regions; NULL: none): kernel objects
+	 * in driver memory keyed per object (spin locks). */
+	uint32_t (*mem_key)(uintptr_t addr);
 	/* Partial order sampling (core/choice.h, CHOICE_POS): which threads'
 	 * pending steps conflict with the steps run since the last choice. */
 	bool sample;              /* keep the fields below (off for the reduced search): por_log_sample */
@@ -117,13 +148,36 @@ static inline uint32_t por_mem_key(enum por_mem_region region, uintptr_t offset)
 void por_log_begin(struct sched_por *p, const uint8_t *ids, uint32_t n, bool cur_first, uint8_t next,
 		   uint8_t module, uint32_t pos, uint32_t preemptions);
 
-static inline void por_log_touch(struct sched_por *p, uint32_t key)
+/* The running step writes key (or reads it: only when p->split). */
+static inline void por_log_access(struct sched_por *p, uint32_t key, bool write)
 {
 	if (p->n == 0)
 		return; /* before the first pick: setting up the run */
 	uint32_t b = por_bucket(key);
-	p->steps[p->n - 1].fp[b >> 6] |= 1ull << (b & 63);
-	p->steps[p->n - 1].why |= (uint16_t)(1u << (key >> 24 & 15u));
+	struct por_step *st = &p->steps[p->n - 1];
+	st->fp[b >> 6] |= 1ull << (b & 63);
+	if (write || !p->split)
+		st->wr[b >> 6] |= 1ull << (b & 63);
+	st->why |= (uint16_t)(1u << (key >> 24 & 15u));
+}
+static inline void por_log_touch(struct sched_por *p, uint32_t key)
+{
+	por_log_access(p, key, true);
+}
+/* A read: commutes with other reads of the key (por_log_split on). */
+static inline void por_log_read(struct sched_por *p, uint32_t key)
+{
+	por_log_access(p, key, false);
+}
+
+/* Two steps' footprints are dependent (neither wild): one wrote what the
+ * other touched. */
+static inline bool por_fp_dependent(const uint64_t *fp1, const uint64_t *wr1, const uint64_t *fp2, const uint64_t *wr2)
+{
+	uint64_t m = 0;
+	for (int w = 0; w < POR_WORDS; w++)
+		m |= (wr1[w] & fp2[w]) | (fp1[w] & wr2[w]);
+	return m != 0;
 }
 
 /* Turn on partial order sampling's conflicts (after por_log_init). Keys
@@ -157,12 +211,24 @@ static inline void por_log_wild(struct sched_por *p, enum por_why why)
 	}
 }
 
-/* An event of the running step names module m (EV_NONE8 = none). */
-static inline void por_log_module(struct sched_por *p, uint8_t module)
+/* How a step meets module m's state. */
+enum por_mod {
+	POR_MOD_WRITE, /* changes it: load and unload events, a scripted module's events */
+	POR_MOD_RUN,   /* runs its code or calls for it: reads GONE(m) (a driver's, reads split) */
+	POR_MOD_READ,  /* reads its load state: MODULE(m) (an `unload` op that did nothing) */
+};
+/* The running step meets module m (EV_NONE8 = none). Without the split,
+ * or for a scripted module, every meeting writes MODULE(m). */
+static inline void por_log_module(struct sched_por *p, uint8_t module, enum por_mod how)
 {
 	if (module >= 32)
 		return;
-	por_log_touch(p, POR_KEY(POR_MODULE, module));
+	if (!p->split || !(p->drivers >> module & 1u) || how == POR_MOD_WRITE)
+		por_log_touch(p, POR_KEY(POR_MODULE, module));
+	else if (how == POR_MOD_RUN)
+		por_log_read(p, POR_KEY(POR_MODULE, POR_MODULE_GONE + module));
+	else
+		por_log_read(p, POR_KEY(POR_MODULE, module));
 	if (p->hosted >> module & 1u)
 		por_log_touch(p, POR_KEY(POR_DRVCODE, 0));
 }

@@ -121,6 +121,19 @@ static inline void sched_touch(struct sched *s, uint32_t key)
 	if (s->por)
 		por_log_touch(s->por, key);
 }
+/* A read of key (a write unless the reduced search splits reads). */
+static inline void sched_touch_read(struct sched *s, uint32_t key)
+{
+	if (s->por)
+		por_log_read(s->por, key);
+}
+/* A write only the finer footprints need (enum por_fine part `part`): the
+ * coarse ones had it from an event of the same step. */
+static inline void sched_touch_fine(struct sched *s, uint32_t part, uint32_t key)
+{
+	if (s->por && (s->por->fine & part))
+		por_log_touch(s->por, key);
+}
 static inline void sched_touch_wild(struct sched *s, enum por_why why)
 {
 	if (s->por)
