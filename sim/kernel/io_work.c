@@ -5,8 +5,11 @@
  * Items run in FIFO order at PASSIVE_LEVEL on one kernel helper thread
  * (spawned on the first queued item), attributed to the module that queued
  * them; with `io-workers 2` on two (Windows has several system worker
- * threads), so a second item may start while the first still runs. An IoQueueWorkItem item keeps its driver loaded until its routine
- * returns, so it may run after Unload; an ExQueueWorkItem item of an
+ * threads), so a second item may start while the first still runs; with
+ * one, a second starts when the first blocks inside an item with others
+ * queued and nothing else can run (kernel_work_grow, as Windows' pool
+ * grows). An IoQueueWorkItem item keeps its driver loaded until its
+ * routine returns, so it may run after Unload; an ExQueueWorkItem item of an
  * unloaded module is K06 and is not run, and so is queueing a new
  * IoQueueWorkItem item after Unload. IO_WORKITEMs and DEVICE_OBJECTs are
  * pool blocks of their own kind (leak accounting, faults, K05 on the wrong
