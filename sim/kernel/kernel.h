@@ -339,7 +339,7 @@ static inline void kernel_module_acct(struct kernel *k, uint8_t module, bool alw
 	struct sched_por *p = k->sched->por;
 	if (!p)
 		return;
-	if (p->fine & POR_FINE_READS)
+	if (por_split(p))
 		por_log_touch(p, POR_KEY(POR_MODULE, POR_MODULE_ACCT + module));
 	else if (always)
 		por_log_touch(p, POR_KEY(POR_MODULE, module));
@@ -353,7 +353,7 @@ static inline void kernel_module_changed(struct kernel *k, uint8_t module)
 static inline void kernel_module_gone_read(struct kernel *k, uint8_t module)
 {
 	struct sched_por *p = k->sched->por;
-	if (p && (p->fine & POR_FINE_READS) && module < 32)
+	if (p && por_split(p) && module < 32)
 		por_log_read(p, POR_KEY(POR_MODULE, POR_MODULE_GONE + module));
 }
 /* The reduced search keys a kernel object by its memory line instead of its

@@ -249,7 +249,6 @@ struct run_result run_scenario(struct runner *r, const struct scenario *s, const
 				if (s->modules[i].kind == MODULE_DRIVER)
 					st->por.drivers |= 1u << i;
 			st->por.fine = src->por_fine;
-			st->por.split = src->por_fine & POR_FINE_READS;
 		}
 		if (pos)
 			por_log_sample(&st->por);

@@ -18,7 +18,6 @@ void por_log_init(struct sched_por *p, struct por_step *steps, uint32_t cap, uin
 	p->hosted = hosted_modules;
 	p->drivers = 0;
 	p->fine = 0;
-	p->split = false;
 	p->mem_key = NULL;
 	p->sample = false;
 	p->conflicts = 0;

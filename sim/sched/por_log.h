@@ -101,7 +101,6 @@ struct sched_por {
 	uint32_t drivers;         /* modules that are hosted drivers, instrumented or not (bit per index) */
 	uint32_t fine;            /* enum por_fine: the reduced search's finer footprints (0 elsewhere:
 	                           * partial order sampling keeps the keys it was tuned on) */
-	bool split;               /* fine & POR_FINE_READS: reads are reads; false: every touch writes */
 	/* The key of the driver memory line at an address (installed by the
 	 * host with the instrumentation's regions; NULL: none): kernel objects
 	 * in driver memory keyed per object (spin locks). */
@@ -148,7 +147,13 @@ static inline uint32_t por_mem_key(enum por_mem_region region, uintptr_t offset)
 void por_log_begin(struct sched_por *p, const uint8_t *ids, uint32_t n, bool cur_first, uint8_t next,
 		   uint8_t module, uint32_t pos, uint32_t preemptions);
 
-/* The running step writes key (or reads it: only when p->split). */
+/* Reads are reads (POR_FINE_READS); otherwise every touch writes. */
+static inline bool por_split(const struct sched_por *p)
+{
+	return (p->fine & POR_FINE_READS) != 0;
+}
+
+/* The running step writes key (or reads it: only when por_split). */
 static inline void por_log_access(struct sched_por *p, uint32_t key, bool write)
 {
 	if (p->n == 0)
@@ -156,7 +161,7 @@ static inline void por_log_access(struct sched_por *p, uint32_t key, bool write)
 	uint32_t b = por_bucket(key);
 	struct por_step *st = &p->steps[p->n - 1];
 	st->fp[b >> 6] |= 1ull << (b & 63);
-	if (write || !p->split)
+	if (write || !por_split(p))
 		st->wr[b >> 6] |= 1ull << (b & 63);
 	st->why |= (uint16_t)(1u << (key >> 24 & 15u));
 }
@@ -164,7 +169,7 @@ static inline void por_log_touch(struct sched_por *p, uint32_t key)
 {
 	por_log_access(p, key, true);
 }
-/* A read: commutes with other reads of the key (por_log_split on). */
+/* A read: commutes with other reads of the key (por_split on). */
 static inline void por_log_read(struct sched_por *p, uint32_t key)
 {
 	por_log_access(p, key, false);
@@ -223,7 +228,7 @@ static inline void por_log_module(struct sched_por *p, uint8_t module, enum por_
 {
 	if (module >= 32)
 		return;
-	if (!p->split || !(p->drivers >> module & 1u) || how == POR_MOD_WRITE)
+	if (!por_split(p) || !(p->drivers >> module & 1u) || how == POR_MOD_WRITE)
 		por_log_touch(p, POR_KEY(POR_MODULE, module));
 	else if (how == POR_MOD_RUN)
 		por_log_read(p, POR_KEY(POR_MODULE, POR_MODULE_GONE + module));
