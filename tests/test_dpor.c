@@ -413,6 +413,59 @@ static void worker_reads_queue(struct runner *r)
 	CHECK(queue_only > 0);
 }
 
+/* The registrar's finer keys (por_log.h, POR_FINE_NMR) on one run: a
+ * dispatch call reads its binding and the registry, a detach callback (or
+ * the deregistration that detaches) writes the binding, a registration
+ * writes the registry; with the finer keys off no step touches a binding's
+ * key. Fails with a call's or a detach's binding key dropped (the call
+ * then commutes with the detach that makes it late, M18) or a call
+ * writing what it only reads. */
+static bool bucket_in(const uint64_t *set, uint32_t b)
+{
+	return set[b >> 6] >> (b & 63) & 1u;
+}
+
+static void nmr_keys(struct runner *r)
+{
+	static const char text[] = "expect clean\n"
+				   "workers 0\n"
+				   "provider P\nclient C\n"
+				   "thread T0\n  register P\n  register C\n  call C\n  call C\n  unload P\n  unload C\n";
+	if (!parse(&scn, text)) {
+		CHECK(false);
+		return;
+	}
+	uint32_t any = por_bucket(POR_NMR_ANY), bind = por_bucket(POR_NMR_BINDING(0)), other = por_bucket(POR_NMR_BINDING(1));
+	CHECK(any != bind && any != other && bind != other);
+	for (int fine = 0; fine < 2; fine++) {
+		struct run_options opt = { .keep_events = 1 };
+		struct run_source src = { .kind = SOURCE_DFS, .preempt_bound = 2, .por = true,
+					  .por_fine = fine ? dpor_fine(0) : 0 };
+		struct run_result res = run_scenario(r, &scn, &src, &opt);
+		CHECK(res.por != NULL);
+		uint32_t reads = 0, writes = 0, registry_writes = 0, registry_reads = 0;
+		for (uint32_t j = 0; res.por && j < res.por->n; j++) {
+			const struct por_step *st = &res.por->steps[j];
+			/* a call reads its binding only (Wait reads them all) */
+			reads += bucket_in(st->fp, bind) && !bucket_in(st->wr, bind) && !bucket_in(st->fp, other);
+			writes += bucket_in(st->wr, bind);
+			registry_writes += bucket_in(st->wr, any);
+			registry_reads += bucket_in(st->fp, any) && !bucket_in(st->wr, any);
+		}
+		printf("nmr_keys %s: binding read alone by %u steps, written by %u; registry written by %u, read by %u\n",
+		       fine ? "fine" : "coarse", reads, writes, registry_writes, registry_reads);
+		CHECK(registry_writes > 0);
+		if (fine) {
+			CHECK(reads > 0);  /* the calls */
+			CHECK(writes > 0); /* the detach */
+			CHECK(registry_reads > 0);
+		} else {
+			CHECK_EQ_U(reads + writes, 0);
+			CHECK_EQ_U(registry_reads, 0);
+		}
+	}
+}
+
 /* --cases: the files given, plain against reduced with the same budget. */
 static void cases(struct runner *r, const char *root, uint32_t bound, uint64_t runs, char **files, int nfiles)
 {
@@ -603,6 +656,7 @@ int main(int argc, char **argv)
 	sleep_saves(&r);
 	skipped_call_reads(&r);
 	worker_reads_queue(&r);
+	nmr_keys(&r);
 	same_marks(&r);
 	same_every_run();
 	same_sound(&r);

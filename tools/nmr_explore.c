@@ -266,7 +266,8 @@ static void usage(FILE *out)
 		"                  (within the bound), far fewer schedules for the same findings\n"
 		"  --por-without P the reduction without part P (sleep: no sleep sets; same: try freedom options\n"
 		"                  proved to give the same run; objects: spin locks, events, mutexes share\n"
-		"                  their family's key), to measure what it saves (repeatable)\n"
+		"                  their family's key; nmr: the registrar's state one key), to measure what\n"
+		"                  it saves (repeatable)\n"
 		"  --por-with P    the reduction with part P, off by default (reads: reads of a key commute)\n"
 		"  --out DIR       where trace files of findings go (default out/explore)\n"
 		"  --quiet         no progress line\n"
@@ -326,7 +327,8 @@ int main(int argc, char **argv)
 			if (!strcmp(part, "sleep")) cfg.por_without |= DPOR_NO_SLEEP;
 			else if (!strcmp(part, "same")) cfg.por_without |= DPOR_NO_SAME;
 			else if (!strcmp(part, "objects")) cfg.por_without |= DPOR_NO_OBJECTS;
-			else opts_fail(&o, "--por-without: unknown part '%s' (sleep, same, objects)", part);
+			else if (!strcmp(part, "nmr")) cfg.por_without |= DPOR_NO_NMR;
+			else opts_fail(&o, "--por-without: unknown part '%s' (sleep, same, objects, nmr)", part);
 		}
 		else if (opts_str(&o, "--por-with", &part)) {
 			if (!strcmp(part, "reads")) cfg.por_without |= DPOR_READS;

@@ -24,6 +24,13 @@ static void binding_free(struct nmr_model *m, struct nmr_binding *b)
 		r->nbindings--;
 	}
 	uint8_t regs[2] = { b->reg[0], b->reg[1] };
+	/* The slot (a later attach, which writes the registry, scans the
+	 * slots) and its registrations' counts (read by their Wait). */
+	if (nmr_model_fine(m)) {
+		nmr_model_touch_binding(m, b);
+		nmr_model_touch_reg(m, regs[0]);
+		nmr_model_touch_reg(m, regs[1]);
+	}
 	memset(b, 0, sizeof(*b));
 	for (int side = 0; side < 2; side++)
 		nmr_model_reg_check_done(m, &m->regs[regs[side]]);
@@ -154,6 +161,10 @@ void nmr_model_detach_all(struct nmr_model *m, struct nmr_reg *r)
 	uint16_t rs = nmr_model_reg_slot(m, r);
 	for (uint32_t i = 0; i < NMR_BINDINGS_MAX; i++) {
 		struct nmr_binding *b = &m->bindings[i];
+		/* Reads every binding of r, whatever its state (with the finer
+		 * keys: detaching them is writing them, skipping one reads it). */
+		if (b->state != BIND_FREE && (b->reg[0] == rs || b->reg[1] == rs) && nmr_model_fine(m))
+			nmr_model_touch_binding(m, b);
 		if (b->state == BIND_ATTACHED && (b->reg[0] == rs || b->reg[1] == rs)) {
 			slots[n] = (uint8_t)i;
 			handles[n++] = b->handle;

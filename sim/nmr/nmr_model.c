@@ -21,6 +21,10 @@
 
 /* ---- handles ---- */
 
+_Static_assert(NMR_TAG_BINDING == POR_NMR_TAG_BINDING && NMR_TAG_CLIENT < NMR_TAG_BINDING &&
+		       NMR_TAG_PROVIDER < NMR_TAG_BINDING,
+	       "the reduced search reads a handle's slot and tag as nmr.h lays them out (sched/por_log.c)");
+
 uint32_t nmr_model_new_handle(struct nmr_model *m, uint32_t tag, uint32_t slot)
 {
 	SIM_ASSERT(tag >= NMR_TAG_CLIENT && tag <= NMR_TAG_BINDING, "a handle's tag is client, provider or binding");
@@ -254,7 +258,7 @@ static NTSTATUS model_deregister(void *impl, enum nmr_role role, HANDLE h)
 static bool canary_cleanup_queued(const struct nmr_model *m, const struct nmr_reg *r)
 {
 	uint16_t rs = nmr_model_reg_slot(m, r);
-	sched_touch(m->sched, POR_KEY(POR_NMR, 1)); /* reads the work queue (nmr_work.c) */
+	sched_touch(m->sched, POR_NMR_QUEUE); /* reads the work queue (nmr_work.c) */
 	for (uint32_t i = 0; i < m->queue_len; i++) {
 		const struct nmr_work *w = &m->queue[(m->queue_head + i) % NMR_WORK_MAX];
 		if (i > 0 && w->kind == WORK_CLEANUP && m->bindings[w->slot_a].handle == w->handle_a &&

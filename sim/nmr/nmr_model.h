@@ -57,6 +57,30 @@ static inline bool nmr_model_side_detached(const struct nmr_binding *b, int side
 	return b->side[side] == SIDE_DETACHED || b->side[side] == SIDE_CLEANED;
 }
 
+/* The reduced search's registrar keys (sched/por_log.h, POR_FINE_NMR): the
+ * running step meets binding b or registration slot `slot` (reads the
+ * registry, writes the object), or the registry as a whole. Without the finer keys both write the one NMR key. */
+static inline void nmr_model_touch_binding(struct nmr_model *m, const struct nmr_binding *b)
+{
+	if (m->sched->por)
+		por_log_nmr_object(m->sched->por, POR_NMR_BINDING(nmr_model_binding_slot(m, b)), true);
+}
+static inline void nmr_model_touch_reg(struct nmr_model *m, uint8_t slot)
+{
+	if (m->sched->por)
+		por_log_nmr_object(m->sched->por, POR_NMR_REG(slot), true);
+}
+static inline void nmr_model_touch_registry(struct nmr_model *m)
+{
+	sched_touch(m->sched, POR_NMR_ANY);
+}
+/* Whether the finer keys are on: the model touches what its events do not
+ * say (a binding detached or freed without an event of its own yet). */
+static inline bool nmr_model_fine(const struct nmr_model *m)
+{
+	return m->sched->por && (m->sched->por->fine & POR_FINE_NMR);
+}
+
 /* The IRQL a detach or cleanup callback is delivered at (F3), with the log
  * position of the F3 choice that picked it when the reduced search may
  * skip the other option (nmr_model.c: options that give the same run):

@@ -16,8 +16,12 @@ void nmr_model_queue_work(struct nmr_model *m, struct nmr_work w)
 		return;
 	}
 	SIM_ASSERT_LT(m->queue_head, NMR_WORK_MAX, "the work queue's head is inside the queue");
-	sched_touch(m->sched, POR_KEY(POR_NMR, 0));
-	sched_touch(m->sched, POR_KEY(POR_NMR, 1)); /* the queue: its own key, read by the idle workers */
+	/* The queue has its own key, read by the idle workers; what the work
+	 * will do is the queueing operation's (the binding it detaches or
+	 * cleans up, written in this step) and the worker's. */
+	if (!nmr_model_fine(m))
+		nmr_model_touch_registry(m);
+	sched_touch(m->sched, POR_NMR_QUEUE);
 	m->queue[(m->queue_head + m->queue_len) % NMR_WORK_MAX] = w;
 	m->queue_len++;
 	for (uint32_t i = 0; i < m->nworkers; i++) {
@@ -66,7 +70,7 @@ void nmr_model_worker(struct sched *s, void *model)
 		/* The queue is read in the step that resumed here: only the queue,
 		 * so a worker finding it empty is independent of registrar calls
 		 * that queue nothing (partial-order reduction). */
-		sched_touch(s, POR_KEY(POR_NMR, 1));
+		sched_touch(s, POR_NMR_QUEUE);
 		if (m->queue_len == 0) {
 			s->current->idle_worker = true;
 			sched_block(s, BLOCK_WORK, EV_NONE16);
@@ -78,7 +82,13 @@ void nmr_model_worker(struct sched *s, void *model)
 		m->queue_head = (m->queue_head + 1) % NMR_WORK_MAX;
 		m->queue_len--;
 		sched_point(s);
-		sched_touch(s, POR_KEY(POR_NMR, 0)); /* the work reads the registrar's state, maybe emitting nothing */
+		/* The work reads the registrar's state, maybe emitting nothing:
+		 * a detach or a cleanup its binding (its slot, stale or not), an
+		 * attach the registry. */
+		if (w.kind != WORK_ATTACH && w.slot_a < NMR_BINDINGS_MAX)
+			nmr_model_touch_binding(m, &m->bindings[w.slot_a]);
+		else
+			nmr_model_touch_registry(m);
 		run_work(m, &w);
 	}
 }

@@ -84,11 +84,13 @@ enum dpor_without {
 	 * writes (POR_FINE_READS). Sound, and measured to cost schedules on the
 	 * hosted scenarios (docs/DPOR.md), so opt-in (`--por-with reads`). */
 	DPOR_READS = 16,
+	DPOR_NO_NMR = 32,  /* the registrar's state one key (no POR_FINE_NMR) */
 };
 /* The finer footprints (enum por_fine) a search with these bits asks its runs for. */
 static inline uint32_t dpor_fine(uint32_t without)
 {
-	return (without & DPOR_READS ? POR_FINE_READS : 0u) | (without & DPOR_NO_OBJECTS ? 0u : POR_FINE_OBJECTS);
+	return (without & DPOR_READS ? POR_FINE_READS : 0u) | (without & DPOR_NO_OBJECTS ? 0u : POR_FINE_OBJECTS) |
+	       (without & DPOR_NO_NMR ? 0u : POR_FINE_NMR);
 }
 
 struct dpor {

@@ -249,6 +249,11 @@ struct run_result run_scenario(struct runner *r, const struct scenario *s, const
 				if (s->modules[i].kind == MODULE_DRIVER)
 					st->por.drivers |= 1u << i;
 			st->por.fine = src->por_fine;
+			/* A planted registrar bug breaks the model's bookkeeping on
+			 * purpose (a Complete finishing another binding, a second
+			 * attach): its accesses are not what the keys say. */
+			if (s->registrar != REGISTRAR_MODEL)
+				st->por.fine &= ~(uint32_t)POR_FINE_NMR;
 		}
 		if (pos)
 			por_log_sample(&st->por);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/assert.h"
+#include "core/config.h"
 #include "scenario/scenario.h"
 #include "trace/trace.h"
 
@@ -111,6 +112,108 @@ void por_log_begin(struct sched_por *p, const uint8_t *ids, uint32_t n, bool cur
 		por_log_module(p, module, POR_MOD_RUN);
 }
 
+/* The registrar object a handle names (its slot, tag `tag`), or 0: none
+ * (a handle a module made up or reused names no slot we can trust). */
+static uint32_t nmr_slot_key(uint32_t handle, bool binding)
+{
+	uint32_t tag = handle >> 28, slot = handle & 0xffu;
+	if (binding)
+		return tag == POR_NMR_TAG_BINDING && slot < NMR_BINDINGS_MAX ? POR_NMR_BINDING(slot) : 0;
+	return tag != 0 && tag < POR_NMR_TAG_BINDING && slot < NMR_REGS_MAX ? POR_NMR_REG(slot) : 0;
+}
+
+/* Every registration or (bindings) binding key read, with the registry. */
+static void nmr_read_all(struct sched_por *p, bool bindings)
+{
+	por_log_mark(p, POR_NMR_ANY, false);
+	for (uint32_t i = 0; i < (bindings ? NMR_BINDINGS_MAX : NMR_REGS_MAX); i++)
+		por_log_mark(p, bindings ? POR_NMR_BINDING(i) : POR_NMR_REG(i), false);
+}
+
+/* With POR_FINE_NMR (por_log.h): what an NMR event meets in the registrar
+ * and in the oracle's view of it (the checks named judge that state).
+ *   - a dispatch call reads its binding (M18, M19) and its callee's load
+ *     state (the call runs the callee's code, or not when it is gone);
+ *   - a Complete writes its binding (M15, M16, M19);
+ *   - a deregistration writes its registration (M04-M07, R11, R13; the
+ *     bindings it detaches the model touches, nmr_binding.c);
+ *   - Wait writes its registration (its slot reusable after it) and reads
+ *     every binding (R08: the bindings of its registration);
+ *   - a completed deregistration writes its registration, reads every
+ *     binding (R04);
+ *   - a detach or cleanup callback writes its binding and reads both
+ *     registrations (R10, R05-R07, R12);
+ *   - an Unload returning reads every registration (M20); loads and
+ *     unloads are otherwise their module's (its load state);
+ *   - a choice is taken inside a step whose other accesses say what it
+ *     decides.
+ * Everything else writes the registry: registering and attaching (slots,
+ * handles, the NPIs' lists, R01-R03 over the bindings of a pair, the
+ * oracle's tables), a characteristics change, a handle naming no slot. */
+static void nmr_event(struct sched_por *p, const struct event *e)
+{
+	uint32_t key = 0;
+	switch (e->kind) {
+	case EV_CALL_ENTER:
+	case EV_CALL_EXIT:
+		key = e->binding < NMR_BINDINGS_MAX ? POR_NMR_BINDING(e->binding) : nmr_slot_key(e->handle, true);
+		if (key) {
+			por_log_nmr_object(p, key, false);
+			por_log_module(p, e->peer, POR_MOD_RUN);
+			return;
+		}
+		break;
+	case EV_CHOICE:
+		por_log_mark(p, POR_NMR_ANY, false);
+		return;
+	case EV_API_ENTER:
+	case EV_API_EXIT:
+		if (e->what == API_CLIENT_DETACH_COMPLETE || e->what == API_PROVIDER_DETACH_COMPLETE)
+			key = nmr_slot_key(e->handle, true);
+		else if (e->what == API_DEREGISTER_CLIENT || e->what == API_DEREGISTER_PROVIDER)
+			key = nmr_slot_key(e->handle, false);
+		else if (e->what == API_WAIT_CLIENT || e->what == API_WAIT_PROVIDER) {
+			key = nmr_slot_key(e->handle, false);
+			if (key)
+				nmr_read_all(p, true);
+		}
+		if (key) {
+			por_log_nmr_object(p, key, true);
+			return;
+		}
+		break;
+	case EV_DEREG_COMPLETE:
+		key = nmr_slot_key(e->reg, false);
+		if (key) {
+			nmr_read_all(p, true);
+			por_log_nmr_object(p, key, true);
+			return;
+		}
+		break;
+	case EV_CB_ENTER:
+	case EV_CB_EXIT: {
+		uint32_t self = nmr_slot_key(e->reg, false), peer = nmr_slot_key(e->peer_reg, false);
+		if (e->what >= CB_CLIENT_DETACH && e->binding < NMR_BINDINGS_MAX && self && peer) {
+			por_log_nmr_object(p, POR_NMR_BINDING(e->binding), true);
+			por_log_mark(p, self, false);
+			por_log_mark(p, peer, false);
+			return;
+		}
+		break;
+	}
+	case EV_LOAD_ENTER:
+	case EV_LOAD_EXIT:
+	case EV_UNLOAD_ENTER:
+		return;
+	case EV_UNLOAD_EXIT:
+		nmr_read_all(p, false);
+		return;
+	default:
+		break;
+	}
+	por_log_mark(p, POR_NMR_ANY, true);
+}
+
 void por_log_event(struct sched_por *p, const struct event *e)
 {
 	switch (e->kind) {
@@ -127,14 +230,20 @@ void por_log_event(struct sched_por *p, const struct event *e)
 		 * NMR key's (the load and unload events write it too); a
 		 * driver's module state is only run into. A scripted module's
 		 * state changes in its callbacks and calls. */
-		por_log_touch(p, POR_KEY(POR_NMR, 0));
+		if (p->fine & POR_FINE_NMR)
+			nmr_event(p, e);
+		else
+			por_log_touch(p, POR_NMR_ANY);
 		por_log_module(p, e->module, POR_MOD_RUN);
 		return;
 	case EV_LOAD_ENTER:
 	case EV_LOAD_EXIT:
 	case EV_UNLOAD_ENTER:
 	case EV_UNLOAD_EXIT:
-		por_log_touch(p, POR_KEY(POR_NMR, 0));
+		if (p->fine & POR_FINE_NMR)
+			nmr_event(p, e);
+		else
+			por_log_touch(p, POR_NMR_ANY);
 		break;
 	case EV_KERNEL:
 	case EV_DPRINT:

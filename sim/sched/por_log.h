@@ -62,7 +62,25 @@ enum por_fine {
 	                       * kernel calls read its module state; driver memory reads */
 	POR_FINE_OBJECTS = 2, /* spin locks and dispatcher objects keyed by their memory line, not
 	                       * their family's key */
+	POR_FINE_NMR = 4,     /* the registrar's state keyed per registration and binding (below) */
 };
+
+/* With POR_FINE_NMR the registrar's state is several keys of class
+ * POR_NMR, like intention locks: an operation on one registration or one
+ * binding reads the registry key and writes its object's key, so two of
+ * them on different objects commute; an operation on the registry as a
+ * whole (register, attach, wait, a binding freed, a deregistration
+ * completed, loads and unloads: slot and handle allocation, the NPIs'
+ * lists, the oracle's tables) writes the registry key and so meets every
+ * registrar step. The reads of the registry key commute whether or not
+ * POR_FINE_READS splits the other keys' reads. Without POR_FINE_NMR every
+ * registrar step writes POR_NMR_ANY. Slots are the model's (nmr.h); a
+ * handle's slot is its low byte, its tag the top four bits. */
+#define POR_NMR_ANY POR_KEY(POR_NMR, 0)
+#define POR_NMR_QUEUE POR_KEY(POR_NMR, 1)
+#define POR_NMR_REG(slot) POR_KEY(POR_NMR, 0x100u | ((uint32_t)(slot) & 0xffu))
+#define POR_NMR_BINDING(slot) POR_KEY(POR_NMR, 0x200u | ((uint32_t)(slot) & 0xffu))
+#define POR_NMR_TAG_BINDING 3u /* nmr.h: NMR_TAG_BINDING (asserted there) */
 
 /* With POR_FINE_READS a driver's module key is three: its load state
  * (MODULE(m): the host's image state, written by the load and unload
@@ -153,17 +171,22 @@ static inline bool por_split(const struct sched_por *p)
 	return (p->fine & POR_FINE_READS) != 0;
 }
 
-/* The running step writes key (or reads it: only when por_split). */
-static inline void por_log_access(struct sched_por *p, uint32_t key, bool write)
+/* The running step reads or writes key, whatever por_split says. */
+static inline void por_log_mark(struct sched_por *p, uint32_t key, bool write)
 {
 	if (p->n == 0)
 		return; /* before the first pick: setting up the run */
 	uint32_t b = por_bucket(key);
 	struct por_step *st = &p->steps[p->n - 1];
 	st->fp[b >> 6] |= 1ull << (b & 63);
-	if (write || !por_split(p))
+	if (write)
 		st->wr[b >> 6] |= 1ull << (b & 63);
 	st->why |= (uint16_t)(1u << (key >> 24 & 15u));
+}
+/* The running step writes key (or reads it: only when por_split). */
+static inline void por_log_access(struct sched_por *p, uint32_t key, bool write)
+{
+	por_log_mark(p, key, write || !por_split(p));
 }
 static inline void por_log_touch(struct sched_por *p, uint32_t key)
 {
@@ -173,6 +196,18 @@ static inline void por_log_touch(struct sched_por *p, uint32_t key)
 static inline void por_log_read(struct sched_por *p, uint32_t key)
 {
 	por_log_access(p, key, false);
+}
+/* The running step meets one registrar object (POR_NMR_REG, POR_NMR_BINDING):
+ * reads the registry, writes the object; without POR_FINE_NMR writes the
+ * one registrar key. */
+static inline void por_log_nmr_object(struct sched_por *p, uint32_t key, bool write)
+{
+	if (!(p->fine & POR_FINE_NMR)) {
+		por_log_mark(p, POR_NMR_ANY, true);
+		return;
+	}
+	por_log_mark(p, POR_NMR_ANY, false);
+	por_log_mark(p, key, write);
 }
 
 /* Two steps' footprints are dependent (neither wild): one wrote what the
