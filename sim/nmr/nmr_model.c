@@ -377,6 +377,12 @@ static void model_detach_complete(void *impl, enum nmr_role side, HANDLE bh)
 	if (!b)
 		return; /* VOID API: nothing to answer; the oracle reports M16 */
 	SIM_ASSERT_LE((unsigned)side, NMR_PROVIDER, "a side is the client's or the provider's");
+	/* The reduced search: a Complete changes what a Wait or a completed
+	 * deregistration of either registration judges (R08, R04). */
+	if (nmr_model_fine(m)) {
+		por_log_nmr_object(m->sched->por, POR_NMR_REG(b->reg[NMR_CLIENT]), false);
+		por_log_nmr_object(m->sched->por, POR_NMR_REG(b->reg[NMR_PROVIDER]), false);
+	}
 	if (b->side[side] == SIDE_DETACHING) {
 		b->completed_early[side] = true;
 		return;

@@ -122,12 +122,26 @@ static uint32_t nmr_slot_key(uint32_t handle, bool binding)
 	return tag != 0 && tag < POR_NMR_TAG_BINDING && slot < NMR_REGS_MAX ? POR_NMR_REG(slot) : 0;
 }
 
-/* Every registration or (bindings) binding key read, with the registry. */
-static void nmr_read_all(struct sched_por *p, bool bindings)
+/* Every registration key read, with the registry. The buckets of all of
+ * them are a constant of the process (keys are numbers, never addresses):
+ * computed once, OR-ed in per event. */
+static void nmr_read_regs(struct sched_por *p)
 {
+	static uint64_t all[POR_WORDS];
+	static bool ready;
+	if (!ready) {
+		for (uint32_t i = 0; i < NMR_REGS_MAX; i++) {
+			uint32_t b = por_bucket(POR_NMR_REG(i));
+			all[b >> 6] |= 1ull << (b & 63);
+		}
+		ready = true;
+	}
 	por_log_mark(p, POR_NMR_ANY, false);
-	for (uint32_t i = 0; i < (bindings ? NMR_BINDINGS_MAX : NMR_REGS_MAX); i++)
-		por_log_mark(p, bindings ? POR_NMR_BINDING(i) : POR_NMR_REG(i), false);
+	if (p->n == 0)
+		return;
+	struct por_step *st = &p->steps[p->n - 1];
+	for (int w = 0; w < POR_WORDS; w++)
+		st->fp[w] |= all[w];
 }
 
 /* With POR_FINE_NMR (por_log.h): what an NMR event meets in the registrar
@@ -137,12 +151,15 @@ static void nmr_read_all(struct sched_por *p, bool bindings)
  *   - a Complete writes its binding (M15, M16, M19);
  *   - a deregistration writes its registration (M04-M07, R11, R13; the
  *     bindings it detaches the model touches, nmr_binding.c);
- *   - Wait writes its registration (its slot reusable after it) and reads
- *     every binding (R08: the bindings of its registration);
- *   - a completed deregistration writes its registration, reads every
- *     binding (R04);
+ *   - Wait writes its registration (its slot reusable after it; R08 reads
+ *     the state of its bindings);
+ *   - a completed deregistration writes its registration (R04 reads the
+ *     state of its bindings);
  *   - a detach or cleanup callback writes its binding and reads both
- *     registrations (R10, R05-R07, R12);
+ *     registrations (R10, R05-R07, R12), and so does a Complete (the
+ *     model reads them, nmr_model.c): what R04 and R08 read of a binding
+ *     changes only in those, so they meet every Wait and completion of
+ *     its registrations (a call changes none of it);
  *   - an Unload returning reads every registration (M20); loads and
  *     unloads are otherwise their module's (its load state);
  *   - a choice is taken inside a step whose other accesses say what it
@@ -172,11 +189,8 @@ static void nmr_event(struct sched_por *p, const struct event *e)
 			key = nmr_slot_key(e->handle, true);
 		else if (e->what == API_DEREGISTER_CLIENT || e->what == API_DEREGISTER_PROVIDER)
 			key = nmr_slot_key(e->handle, false);
-		else if (e->what == API_WAIT_CLIENT || e->what == API_WAIT_PROVIDER) {
+		else if (e->what == API_WAIT_CLIENT || e->what == API_WAIT_PROVIDER)
 			key = nmr_slot_key(e->handle, false);
-			if (key)
-				nmr_read_all(p, true);
-		}
 		if (key) {
 			por_log_nmr_object(p, key, true);
 			return;
@@ -185,7 +199,6 @@ static void nmr_event(struct sched_por *p, const struct event *e)
 	case EV_DEREG_COMPLETE:
 		key = nmr_slot_key(e->reg, false);
 		if (key) {
-			nmr_read_all(p, true);
 			por_log_nmr_object(p, key, true);
 			return;
 		}
@@ -206,7 +219,7 @@ static void nmr_event(struct sched_por *p, const struct event *e)
 	case EV_UNLOAD_ENTER:
 		return;
 	case EV_UNLOAD_EXIT:
-		nmr_read_all(p, false);
+		nmr_read_regs(p);
 		return;
 	default:
 		break;
