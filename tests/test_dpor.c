@@ -417,9 +417,9 @@ static void worker_reads_queue(struct runner *r)
  * dispatch call reads its binding and the registry, a detach callback (or
  * the deregistration that detaches) writes the binding, a registration
  * writes the registry; with the finer keys off no step touches a binding's
- * key. Fails with a call's or a detach's binding key dropped (the call
- * then commutes with the detach that makes it late, M18) or a call
- * writing what it only reads. */
+ * key. Fails with a call's binding key dropped (the call would commute
+ * with the detach that makes it late, M18, when nothing else orders them),
+ * a call writing what it only reads, or no step writing the binding. */
 static bool bucket_in(const uint64_t *set, uint32_t b)
 {
 	return set[b >> 6] >> (b & 63) & 1u;

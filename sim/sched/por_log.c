@@ -176,7 +176,7 @@ static void nmr_event(struct sched_por *p, const struct event *e)
 		key = e->binding < NMR_BINDINGS_MAX ? POR_NMR_BINDING(e->binding) : nmr_slot_key(e->handle, true);
 		if (key) {
 			por_log_nmr_object(p, key, false);
-			por_log_module(p, e->peer, POR_MOD_RUN);
+			por_log_module(p, e->peer, POR_MOD_READ); /* host_gone: its image state */
 			return;
 		}
 		break;
