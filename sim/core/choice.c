@@ -154,35 +154,6 @@ void choice_set_prefix(struct choice *c, const uint16_t *prefix, uint32_t len)
 	c->prefix_len = prefix ? len : 0;
 }
 
-void choice_set_hold(struct choice *c, uint8_t thread, uint32_t from, uint16_t picks, bool (*done)(void *ctx),
-		     void *ctx)
-{
-	SIM_ASSERT(c->mode == CHOICE_PRNG || c->mode == CHOICE_SWARM || c->mode == CHOICE_POS,
-		   "a hold leads a PRNG, swarm or POS source");
-	SIM_ASSERT(done != NULL, "a hold has a goal");
-	c->hold_thread = thread;
-	c->hold_from = from;
-	c->hold_left = picks;
-	c->hold_done = done;
-	c->hold_ctx = ctx;
-}
-
-/* The held thread's option at this thread choice, n when the hold is over
- * (then for good). Out of line: off the hot path of every other run. */
-static __attribute__((noinline)) uint32_t hold_option(struct choice *c, const uint8_t *ids, uint32_t n)
-{
-	if (c->count < c->hold_from)
-		return n;
-	if (!c->hold_done(c->hold_ctx))
-		for (uint32_t i = 0; i < n; i++)
-			if (ids[i] == c->hold_thread) {
-				c->hold_left--;
-				return i;
-			}
-	c->hold_left = 0;
-	return n;
-}
-
 /* PRNG / SWARM under choice_set_prefix: the prefix's value for this choice.
  * prefix_len is 0 otherwise (and DFS reads its prefix in from_dfs). */
 static inline bool from_prefix(const struct choice *c, uint32_t n, uint32_t *v)
@@ -485,14 +456,6 @@ uint32_t choice_thread(struct choice *c, const uint8_t *ids, uint32_t n, bool cu
 		return 0;
 	uint8_t flags = 0;
 	uint32_t v;
-	if (__builtin_expect(c->hold_left != 0, 0) && (v = hold_option(c, ids, n)) < n) {
-		if (c->mode == CHOICE_POS)
-			c->pos_last = ids[v]; /* it ran: its next step draws a new priority */
-		if (current_first && v != 0)
-			c->preemptions++;
-		record(c, CK_THREAD, n, v, flags);
-		return v;
-	}
 	if (from_prefix(c, n, &v)) {
 		if (current_first && v != 0)
 			c->preemptions++;

@@ -104,14 +104,6 @@ struct choice {
 	uint64_t pos_redraw;       /* threads whose pending step is new since the last thread choice (bit per id;
 				    * the scheduler's conflict mask, sched/por_log.h), redrawn at the next one */
 	uint8_t pos_last;          /* the thread the last thread choice picked, 0xff: none */
-	/* choice_set_hold: from choice hold_from on, thread hold_thread runs
-	 * at every thread choice it is an option of, until hold_done says its
-	 * goal is reached, it is no option, or hold_left picks were taken */
-	uint8_t hold_thread;
-	uint16_t hold_left;
-	uint32_t hold_from;
-	bool (*hold_done)(void *ctx);
-	void *hold_ctx;
 	/* the log of every choice taken (all modes) */
 	struct choice_rec *log;    /* caller-provided storage */
 	uint32_t log_cap;          /* its capacity */
@@ -175,14 +167,6 @@ static inline bool choice_is_same_next(const struct choice *c, uint32_t pos)
  * would (coverage-guided exploration replays a saved run up to a changed
  * choice). prefix is not copied. */
 void choice_set_prefix(struct choice *c, const uint16_t *prefix, uint32_t len);
-/* After the first `from` choices (a prefix's among them), pick `thread` at
- * every thread choice it is an option of, at most `picks` times, until
- * done(ctx) is true or it is no option: the race-directed search runs the
- * later thread of a race it reverses up to its racing step, the earlier one
- * held back (explore_race.c). PRNG, swarm or POS sources; logged as any
- * choice, so the run replays from its log. */
-void choice_set_hold(struct choice *c, uint8_t thread, uint32_t from, uint16_t picks, bool (*done)(void *ctx),
-		     void *ctx);
 
 /* A value in [0, n). n >= 1; n == 1 returns 0 and is not logged. n <= 65535. */
 uint32_t choice_pick(struct choice *c, enum choice_kind kind, uint32_t n);

@@ -42,9 +42,6 @@
 #include "run/explore.h"
 
 #include <string.h>
-#include <stdio.h>
-#include <stdlib.h>
-static struct race_point rx_pt; static uint32_t rx_exp; static int rx_dbg = -1; static uint32_t rx_tried; static int rx_kind;
 
 #define RX_KEPT_MAX 512        /* runs kept */
 #define RX_CHOICES_MAX 1024    /* choices kept per run */
@@ -57,7 +54,6 @@ struct race_point {
 	uint16_t value;    /* the option there that runs the later step's thread */
 	uint16_t bucket;   /* the key bucket they race on */
 	uint8_t first, second; /* threads of the earlier and the later step */
-	uint8_t ordered;   /* another path orders e before s (happens-before): likely not reversible */
 };
 
 struct race_run {
@@ -82,7 +78,6 @@ struct race_todo {
 static struct {
 	uint8_t pairs[RX_PAIRS / 8];       /* race pairs seen (bit each) */
 	uint16_t last_step[POR_BUCKETS];     /* per bucket: 1 + the last step touching it, 0: none */
-	uint16_t last_write[POR_BUCKETS];
 	struct race_run kept[RX_KEPT_MAX];
 	uint32_t nkept;
 	uint32_t gens;                       /* gen of the last run kept */
@@ -123,7 +118,6 @@ void explore_race_start(uint64_t seed, bool no_race, uint32_t without)
 	rc.ntodo = 0;
 	rc.no_race = no_race;
 	rc.without = without;
-	rx_exp = getenv("RX_EXP") ? (uint32_t)strtoul(getenv("RX_EXP"), NULL, 0) : 0;
 	uint64_t sm = seed ^ 0x72616365ull; /* "race": apart from the runs' own seeds */
 	for (int i = 0; i < 4; i++)
 		rc.prng[i] = choice_splitmix64(&sm);
@@ -176,13 +170,8 @@ static const struct race_point *pop_todo(void)
 static void push_todo(uint32_t run)
 {
 	const struct race_run *k = &rc.kept[run];
-	for (int pass = 0; pass < 2; pass++)
 	for (uint32_t i = k->npoints; i-- > 0;) {
 		const struct race_point *p = &k->points[i];
-		if ((rx_exp & 64) && p->ordered != (pass == 0))
-			continue;
-		if (!(rx_exp & 64) && pass)
-			continue;
 		if (pair_seen(reversed_pair(p)))
 			continue;
 		bool earlier = false;
@@ -203,10 +192,7 @@ struct run_source explore_race_source(uint64_t seed)
 {
 	bool pos = !(rc.without & RACE_WITHOUT_POS);
 	struct run_source src = { .kind = pos ? SOURCE_POS : SOURCE_SWARM, .seed = seed, .por = true };
-	if (rx_exp & 1)
-		src.por_fine = POR_FINE_READS | POR_FINE_OBJECTS;
 	rc.parent = UINT32_MAX;
-	rx_tried = UINT32_MAX; rx_kind = 0;
 	if (rc.nkept == 0 || race_below(rc.without & RACE_WITHOUT_RARE_FRESH ? 4 : 8) == 0)
 		return src;
 	const struct race_point *p = rc.without & RACE_WITHOUT_QUEUE ? NULL : pop_todo();
@@ -220,12 +206,8 @@ struct run_source explore_race_source(uint64_t seed)
 	if (!rc.no_race && k->npoints) {
 		/* Reverse a race: replay up to the earlier step's pick and run
 		 * the later step's thread there. */
-		rx_kind = p ? 1 : 2;
 		if (!p)
 			p = pick_point(k);
-		if (!pair_seen(reversed_pair(p)))
-			rx_tried = reversed_pair(p);
-		rx_pt = *p;
 		cut = p->pos;
 		memcpy(rc.prefix, k->values, sizeof(uint16_t) * cut);
 		rc.prefix[cut] = p->value;
@@ -235,12 +217,6 @@ struct run_source explore_race_source(uint64_t seed)
 	uint32_t len = explore_change_tail(rc.prng, k->values, k->len, cut, rc.prefix);
 	src.prefix = rc.prefix;
 	src.prefix_len = len;
-	if ((rx_exp & 4) && p) {
-		src.hold_thread = p->second;
-		src.hold_cut = cut;
-		src.hold_bucket = p->bucket;
-		src.hold_picks = 64;
-	}
 	return src;
 }
 
@@ -271,71 +247,6 @@ static void keep_point(struct race_run *k, uint32_t *seen, struct race_point p)
 		k->points[m] = p;
 }
 
-/* Happens-before over the step log, as the reduced search defines it:
- * program order and every dependence on a key bucket (a wake, a lock, a
- * queued item, shared memory: whatever both steps touch). hb_vc[j][t] is
- * 1 + the last step of thread t ordered before or at step j (0: none). A
- * race (e, s) is reversible only when e is ordered before s by their own
- * conflict alone: when another path orders them (e, then a step of e's
- * thread or a third one that s depends on), running s's thread at e's pick
- * cannot bring s before e; the run reaches e's pick again with s out of
- * reach (explore_race.c's session 11 measurement). */
-#define RX_HB_STEPS RUN_POR_STEPS
-static uint16_t hb_vc[RX_HB_STEPS][RX_THREADS];
-static uint16_t hb_last[RX_THREADS]; /* 1 + each thread's latest step */
-
-static void hb_join(uint16_t *into, const uint16_t *from)
-{
-	for (int t = 0; t < RX_THREADS; t++)
-		if (from[t] > into[t])
-			into[t] = from[t];
-}
-
-/* Step j's clock from its thread's previous step and the last steps of
- * the buckets it touches (rc.last_step before j updates it); `late` gets,
- * for each of those last steps of other threads, whether only their own
- * conflict with j orders it before j (bit per entry of `lasts`). */
-static uint32_t hb_step(const struct sched_por *por, uint32_t j, const uint64_t *ignore, uint32_t *lasts, uint32_t *nlasts)
-{
-	const struct por_step *s = &por->steps[j];
-	uint16_t base[RX_THREADS];
-	if (hb_last[s->thread])
-		memcpy(base, hb_vc[hb_last[s->thread] - 1], sizeof base);
-	else
-		memset(base, 0, sizeof base);
-	*nlasts = 0;
-	for (int w = 0; w < POR_WORDS; w++)
-		for (uint64_t bits = s->fp[w] & ~ignore[w]; bits; bits &= bits - 1) {
-			uint32_t b = (uint32_t)w * 64 + (uint32_t)__builtin_ctzll(bits);
-			uint32_t e = rc.last_step[b];
-			if (e == 0 || e - 1 >= j || por->steps[e - 1].thread == s->thread)
-				continue;
-			bool dup = false;
-			for (uint32_t i = 0; i < *nlasts && !dup; i++)
-				dup = lasts[i] == e - 1;
-			if (!dup && *nlasts < 64)
-				lasts[(*nlasts)++] = e - 1;
-		}
-	uint32_t direct = 0;
-	for (uint32_t i = 0; i < *nlasts; i++) {
-		uint16_t other[RX_THREADS];
-		memcpy(other, base, sizeof other);
-		for (uint32_t m = 0; m < *nlasts; m++)
-			if (m != i)
-				hb_join(other, hb_vc[lasts[m]]);
-		uint32_t e = lasts[i];
-		if (other[por->steps[e].thread] < e + 1 && i < 32)
-			direct |= 1u << i;
-	}
-	uint16_t *v = hb_vc[j];
-	memcpy(v, base, sizeof base);
-	for (uint32_t i = 0; i < *nlasts; i++)
-		hb_join(v, hb_vc[lasts[i]]);
-	v[s->thread] = (uint16_t)(j + 1);
-	hb_last[s->thread] = (uint16_t)(j + 1);
-	return direct;
-}
-
 /* Walk the step log: note each race pair (new ones make the run worth
  * keeping) and, into k when it is given, the race points a change could
  * reverse. Returns whether a pair was new. */
@@ -344,36 +255,21 @@ static bool scan_races(const struct sched_por *por, struct race_run *k)
 	bool fresh = false;
 	uint32_t seen_points = 0;
 	memset(rc.last_step, 0, sizeof rc.last_step);
-	memset(rc.last_write, 0, sizeof rc.last_write);
-	bool rw = rx_exp & 2;
 	uint64_t ignore[POR_WORDS];
 	/* The keys every step of a kind touches tell no two steps apart
 	 * (por_log_sample): the same buckets are left out here. */
 	struct sched_por probe = { 0 };
 	por_log_sample(&probe);
 	memcpy(ignore, probe.ignore, sizeof ignore);
-	if (rx_exp & 32) {
-		uint32_t nb = por_bucket(POR_KEY(POR_NMR, 0));
-		ignore[nb >> 6] &= ~(1ull << (nb & 63));
-	}
-	bool hb = k && (rx_exp & 16) && por->n <= RX_HB_STEPS;
-	if (hb)
-		memset(hb_last, 0, sizeof hb_last);
 	for (uint32_t j = 0; j < por->n; j++) {
 		const struct por_step *s = &por->steps[j];
 		if (s->thread >= RX_THREADS)
 			continue;
-		uint32_t lasts[64], nlasts = 0, direct = 0;
-		if (hb)
-			direct = hb_step(por, j, ignore, lasts, &nlasts);
 		for (int w = 0; w < POR_WORDS; w++) {
 			for (uint64_t bits = s->fp[w] & ~ignore[w]; bits; bits &= bits - 1) {
 				uint32_t b = (uint32_t)w * 64 + (uint32_t)__builtin_ctzll(bits);
-				bool wr = s->wr[w] >> (b & 63) & 1u;
-				uint32_t prev = rw && !wr ? rc.last_write[b] : rc.last_step[b];
+				uint32_t prev = rc.last_step[b];
 				rc.last_step[b] = (uint16_t)(j + 1 < 0xffff ? j + 1 : 0xffff);
-				if (wr)
-					rc.last_write[b] = rc.last_step[b];
 				if (prev == 0 || prev - 1 >= por->n)
 					continue;
 				const struct por_step *e = &por->steps[prev - 1];
@@ -385,23 +281,10 @@ static bool scan_races(const struct sched_por *por, struct race_run *k)
 					fresh = true;
 				}
 				/* Reversible at e's pick when s's thread could run there. */
-				bool cont = true;
-				if (k && (rx_exp & 8))
-					for (uint32_t q = prev; q <= j && cont; q++)
-						cont = por->steps[q].options >> s->thread & 1u;
-				bool ordered = false;
-				if (hb) {
-					ordered = true;
-					for (uint32_t i = 0; i < nlasts && i < 32; i++)
-						if (lasts[i] == prev - 1)
-							ordered = !(direct >> i & 1u);
-					if (!(rx_exp & 64))
-						cont = !ordered;
-				}
-				if (k && cont && e->pos != POR_NO_CHOICE && e->pos < k->len && (e->options >> s->thread & 1u))
+				if (k && e->pos != POR_NO_CHOICE && e->pos < k->len && (e->options >> s->thread & 1u))
 					keep_point(k, &seen_points, (struct race_point){ .pos = e->pos,
 						.value = option_of(e, s->thread), .bucket = (uint16_t)b,
-						.first = e->thread, .second = s->thread, .ordered = ordered });
+						.first = e->thread, .second = s->thread });
 			}
 		}
 	}
@@ -412,35 +295,7 @@ void explore_race_learn(const struct run_result *res)
 {
 	/* A run without a whole step log (a crash, an overflow) teaches nothing. */
 	const struct sched_por *por = res->por && !res->por->overflow ? res->por : NULL;
-	if (rx_dbg < 0) rx_dbg = getenv("RX_DEBUG") != NULL;
-	bool fr = por && res->nchoices != 0 && scan_races(por, NULL);
-	if (rx_dbg && por) {
-		uint32_t npts = 0; (void)npts;
-		int at = -1, bt = -1, fb = -1, fbt = -1, bsteps = 0, bblock = 0;
-		if (rx_tried != UINT32_MAX) {
-			for (uint32_t q = 0; q < por->n; q++)
-				if (por->steps[q].pos == rx_pt.pos) { at = (int)q; break; }
-			if (at >= 0) {
-				bt = por->steps[at].thread;
-				for (uint32_t q = (uint32_t)at; q < por->n; q++) {
-					if (por->steps[q].thread == rx_pt.second) bsteps++;
-					if (por->steps[q].fp[rx_pt.bucket >> 6] >> (rx_pt.bucket & 63) & 1u) { fb = (int)(q - (uint32_t)at); fbt = por->steps[q].thread; break; }
-				}
-				if (getenv("RX_SEQ") && fbt == rx_pt.first) {
-					fprintf(stderr, "SEQ A=%u B=%u:", rx_pt.first, rx_pt.second);
-					for (uint32_t q = (uint32_t)at; q <= (uint32_t)(at + fb) && q < por->n; q++)
-						fprintf(stderr, " %u[pos=%d opt=%x why=%x]", por->steps[q].thread, (int)por->steps[q].pos, por->steps[q].options, por->steps[q].why);
-					fprintf(stderr, "\n");
-				}
-				/* was B runnable at the next pick after the cut? */
-				if (at + 1 < (int)por->n) bblock = !(por->steps[at + 1].options >> rx_pt.second & 1u);
-			}
-		}
-		fprintf(stderr, "RXRUN kind=%d tried=%d shown=%d steps=%u find=%u kept=%d cutB=%d fbby=%s fbat=%d bsteps=%d bblocked=%d cls=%u\n", rx_kind, rx_tried != UINT32_MAX,
-			rx_tried != UINT32_MAX && pair_seen(rx_tried), por->n, res->nfindings, fr, bt == rx_pt.second,
-			fbt < 0 ? "none" : fbt == rx_pt.second ? "B" : fbt == rx_pt.first ? "A" : "other", fb, bsteps, bblock, rx_pt.bucket);
-	}
-	if (!fr)
+	if (!por || res->nchoices == 0 || !scan_races(por, NULL))
 		return;
 	if (rc.parent != UINT32_MAX)
 		rc.kept[rc.parent].gains++;
@@ -455,7 +310,6 @@ void explore_race_learn(const struct run_result *res)
 	k->npoints = 0;
 	k->picked = k->gains = 0;
 	scan_races(por, k); /* the pairs are booked: this pass collects the race points */
-	if (rx_dbg) fprintf(stderr, "RXKEPT points=%u\n", k->npoints);
 	if (!(rc.without & RACE_WITHOUT_QUEUE) && !rc.no_race)
 		push_todo(slot);
 }

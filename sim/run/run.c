@@ -42,35 +42,6 @@ void runner_fini(struct runner *r)
 	r->st = NULL;
 }
 
-/* The hold's goal (run_source.hold_*): a step of the held thread from the
- * cut on touched the bucket. Reads the steps logged since the last call. */
-static bool hold_reached(void *ctx)
-{
-	struct run_state *st = ctx;
-	const struct sched_por *p = st->sched.por;
-	if (!p || p->overflow)
-		return true;
-	for (; st->hold.scanned < p->n; st->hold.scanned++) {
-		const struct por_step *q = &p->steps[st->hold.scanned];
-		st->hold.after_cut |= q->pos == st->hold.cut;
-		if (st->hold.after_cut && q->thread == st->hold.thread && (q->fp[st->hold.bucket >> 6] >> (st->hold.bucket & 63) & 1u))
-			return true;
-	}
-	return false;
-}
-
-static void init_hold(struct run_state *st, const struct run_source *src)
-{
-	if (!src->hold_picks || !src->por)
-		return;
-	st->hold.cut = src->hold_cut;
-	st->hold.scanned = 0;
-	st->hold.bucket = src->hold_bucket % POR_BUCKETS;
-	st->hold.thread = src->hold_thread;
-	st->hold.after_cut = false;
-	choice_set_hold(&st->choice, src->hold_thread, src->hold_cut + 1, src->hold_picks, hold_reached, st);
-}
-
 static void init_choice(struct run_state *st, const struct scenario *s, const struct run_source *src, uint32_t cap)
 {
 	struct choice *c = &st->choice;
@@ -82,7 +53,6 @@ static void init_choice(struct run_state *st, const struct scenario *s, const st
 		choice_init_prng(c, src->seed, st->choice_log, cap);
 		if (src->prefix_len)
 			choice_set_prefix(c, src->prefix, src->prefix_len);
-		init_hold(st, src);
 		return;
 	case SOURCE_PCT:
 		choice_init_pct(c, src->seed, src->pct_depth, s->steps_max < 4096 ? s->steps_max : 4096,
@@ -98,7 +68,6 @@ static void init_choice(struct run_state *st, const struct scenario *s, const st
 		choice_init_swarm(c, src->seed, st->choice_log, cap);
 		if (src->prefix_len)
 			choice_set_prefix(c, src->prefix, src->prefix_len);
-		init_hold(st, src);
 		return;
 	case SOURCE_SWARM_BYTES:
 		choice_init_swarm_bytes(c, src->bytes, src->bytes_len, st->choice_log, cap);
@@ -107,7 +76,6 @@ static void init_choice(struct run_state *st, const struct scenario *s, const st
 		choice_init_pos(c, src->seed, st->choice_log, cap);
 		if (src->prefix_len)
 			choice_set_prefix(c, src->prefix, src->prefix_len);
-		init_hold(st, src);
 		return;
 	default:
 		break;
@@ -275,7 +243,7 @@ struct run_result run_scenario(struct runner *r, const struct scenario *s, const
 				hosted |= 1u << i;
 		}
 		por_log_init(&st->por, st->por_steps, RUN_POR_STEPS, hosted);
-		if (dfs || src->por_fine) {
+		if (dfs) {
 			/* The reduced search's finer footprints (sched/por_log.h). */
 			for (uint32_t i = 0; i < s->nmodules && i < 32; i++)
 				if (s->modules[i].kind == MODULE_DRIVER)

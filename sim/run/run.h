@@ -45,15 +45,6 @@ struct run_source {
 				  * SOURCE_POS: and redraw the priorities of threads in conflict with a step;
 				  * SOURCE_SWARM: log them for the race-directed search (explore_race.c) */
 	uint32_t por_fine;       /* SOURCE_DFS with por: enum por_fine, the finer footprints */
-	/* PRNG / swarm / POS with por: after choice hold_cut (a thread choice
-	 * of the prefix), thread hold_thread runs wherever it can, at most
-	 * hold_picks times, until a step of it touches footprint bucket
-	 * hold_bucket (choice_set_hold; the race-directed search completes a
-	 * reversal with it). hold_picks 0: none. */
-	uint32_t hold_cut;
-	uint16_t hold_picks;
-	uint16_t hold_bucket;
-	uint8_t hold_thread;
 };
 
 struct run_options {
@@ -104,12 +95,6 @@ struct run_state {
 	bool drain_started;
 	uint8_t drain_first, drain_end; /* thread ids [first, end) the drain spawned (drain.c) */
 	char hang[RUN_HANG_TEXT_MAX];  /* wait-for graph of a hang, empty otherwise */
-	/* run_source's hold: its goal, and the step log read so far */
-	struct {
-		uint32_t cut, scanned, bucket;
-		uint8_t thread;
-		bool after_cut;
-	} hold;
 };
 
 struct runner {
