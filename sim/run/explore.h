@@ -28,7 +28,9 @@
  * race pair (key, first thread, second thread) is kept; a change replays a
  * kept run to one of its race points and runs the other thread there: first
  * every race of every kept run whose reversal was never seen, once each,
- * then points drawn; fresh choices are POS's. Deterministic for a seed. */
+ * then every race of the newest kept run not swept yet, then points drawn;
+ * runs log the finer footprints; fresh choices are POS's. Deterministic
+ * for a seed. */
 enum explore_strategy { EXPLORE_RANDOM = 0, EXPLORE_PCT, EXPLORE_DFS, EXPLORE_SWARM, EXPLORE_COVER, EXPLORE_POS,
 			EXPLORE_RACE };
 
