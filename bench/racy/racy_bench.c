@@ -19,7 +19,8 @@
  * budget, is printed and makes the exit status 1. race7, race-noqueue,
  * race-nopos and race-fresh4 are race with parts off (enum race_without):
  * session 7's search and one part each, for the ablations of
- * docs/FUZZING.md. --first-seed S measures seeds S.. instead of 1.. (a set
+ * docs/FUZZING.md; race10, race-nosweep and race-nofine: session 10's race
+ * and session 11's parts one each. --first-seed S measures seeds S.. instead of 1.. (a set
  * of seeds apart from the reported one, to choose a design on). */
 #include <inttypes.h>
 #include <math.h>
@@ -55,6 +56,10 @@ static const struct strategy strategies_all[] = {
 	{ "race-noqueue", EXPLORE_RACE, RACE_WITHOUT_QUEUE },
 	{ "race-nopos", EXPLORE_RACE, RACE_WITHOUT_POS },
 	{ "race-fresh4", EXPLORE_RACE, RACE_WITHOUT_RARE_FRESH },
+	/* session 10's race, and session 11's parts one each */
+	{ "race10", EXPLORE_RACE, RACE_WITHOUT_SESSION11 },
+	{ "race-nosweep", EXPLORE_RACE, RACE_WITHOUT_SWEEP },
+	{ "race-nofine", EXPLORE_RACE, RACE_WITHOUT_FINE },
 };
 #define STRATEGIES_ALL (sizeof strategies_all / sizeof strategies_all[0])
 #define STRATEGIES_DEFAULT 7 /* without --strategies: the strategies, not race's ablations */
@@ -146,7 +151,7 @@ int main(int argc, char **argv)
 	}
 	if (seeds == 0 || seeds > SEEDS_MAX || first_seed == 0 || budget == 0 || argi >= argc || argc - argi > CASES_MAX) {
 		fprintf(stderr, "usage: racy-bench [--seeds 1..%d] [--first-seed S] [--budget RUNS] [--twin-runs RUNS] "
-				"[--strategies random,pct,dfs,swarm,cover,pos,race,race7,race-noqueue,race-nopos,race-fresh4] "
+				"[--strategies random,pct,dfs,swarm,cover,pos,race,race7,race-noqueue,race-nopos,race-fresh4,race10,race-nosweep,race-nofine] "
 				"CASE.nmr... (at most %d)\n", SEEDS_MAX, CASES_MAX);
 		return 2;
 	}

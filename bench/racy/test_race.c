@@ -17,6 +17,10 @@
  * least PART_MARGIN times race's: each part is needed for the gain (with a
  * part removed from race itself the two are equal and the check fails).
  * The margin is 1.10, not more: the san build's stack part is 1.14x.
+ * Session 11's sweep (an empty stack refilled from the newest kept run,
+ * RACE_WITHOUT_SWEEP): without it 1.07x race's (gcc build; race itself
+ * 0.60x session 7's; clang ASan+UBSan build: 1.20x, race 0.58x), checked
+ * at SWEEP_MARGIN.
  *
  *   test_race CASE.nmr...            the checks: r14 among the cases, every case's twin
  *   test_race --print CASE.nmr...    print random, race and cover per seed (no checks)
@@ -61,13 +65,21 @@ static uint64_t median(uint64_t *v)
 #define GAIN_SEEDS 16    /* racy-bench's seeds 1..16 */
 #define GAIN 0.85        /* race against session 7's search: geometric mean of the medians below this */
 #define PART_MARGIN 1.10 /* without one of its parts: at least this many times race's geometric mean */
+#define SWEEP_MARGIN 1.03 /* the same for session 11's sweep, a smaller part on these cases */
 
 /* race and its ablations: the parts off (enum race_without), the sum over
  * the cases of log((median + 1) / (session 7's median + 1)). */
 static const struct {
 	const char *name;
 	uint32_t without;
-} variants[] = { { "race", 0 }, { "without the stack", RACE_WITHOUT_QUEUE }, { "without POS", RACE_WITHOUT_POS } };
+	double margin; /* without the part: at least this many times race's geometric mean */
+} variants[] = { { "race", 0, 0 },
+		 { "without the stack", RACE_WITHOUT_QUEUE, PART_MARGIN },
+		 { "without POS", RACE_WITHOUT_POS, PART_MARGIN },
+		 /* session 11: an empty stack refilled from the newest kept run
+		  * (1.07x on the gcc build, 1.20x on the san build; removed from
+		  * race, 1.00x) */
+		 { "without the sweep", RACE_WITHOUT_SWEEP, SWEEP_MARGIN } };
 #define NVARIANTS (sizeof variants / sizeof variants[0])
 static double gain_log[NVARIANTS];
 static unsigned gain_cases;
@@ -110,7 +122,7 @@ static void check_gain(void)
 		if (v == 0)
 			CHECK(g < GAIN);
 		else
-			CHECK(g > race * PART_MARGIN);
+			CHECK(g > race * variants[v].margin);
 	}
 }
 

@@ -28,17 +28,23 @@
  * race pair (key, first thread, second thread) is kept; a change replays a
  * kept run to one of its race points and runs the other thread there: first
  * every race of every kept run whose reversal was never seen, once each,
- * then points drawn; fresh choices are POS's. Deterministic for a seed. */
+ * then every race of the newest kept run not swept yet, then points drawn;
+ * runs log the finer footprints; fresh choices are POS's. Deterministic
+ * for a seed. */
 enum explore_strategy { EXPLORE_RANDOM = 0, EXPLORE_PCT, EXPLORE_DFS, EXPLORE_SWARM, EXPLORE_COVER, EXPLORE_POS,
 			EXPLORE_RACE };
 
 /* Parts of EXPLORE_RACE turned off (explore_config.race_without): ablations
- * for measurements and tests. All three: session 7's search, run for run. */
+ * for measurements and tests. The first three: session 7's search; all five
+ * (RACE_WITHOUT_ALL): the same, run for run; the last two: session 10's. */
 enum race_without {
 	RACE_WITHOUT_QUEUE = 1,       /* no stack of race points to reverse once each: drawn points only */
 	RACE_WITHOUT_POS = 2,         /* fresh runs and tails are swarm's, not POS's */
 	RACE_WITHOUT_RARE_FRESH = 4,  /* a fresh run one time in four, not eight */
-	RACE_WITHOUT_ALL = 7,
+	RACE_WITHOUT_SWEEP = 8,       /* an empty stack is not refilled from the newest kept run's races */
+	RACE_WITHOUT_FINE = 16,       /* runs log the coarse footprints (POS's), not the reduced search's finer ones */
+	RACE_WITHOUT_SESSION11 = 24,
+	RACE_WITHOUT_ALL = 31,
 };
 
 struct explore_stats {

@@ -243,8 +243,9 @@ struct run_result run_scenario(struct runner *r, const struct scenario *s, const
 				hosted |= 1u << i;
 		}
 		por_log_init(&st->por, st->por_steps, RUN_POR_STEPS, hosted);
-		if (dfs) {
-			/* The reduced search's finer footprints (sched/por_log.h). */
+		if (dfs || src->por_fine) {
+			/* The reduced search's finer footprints (sched/por_log.h);
+			 * the race-directed search asks for them too. */
 			for (uint32_t i = 0; i < s->nmodules && i < 32; i++)
 				if (s->modules[i].kind == MODULE_DRIVER)
 					st->por.drivers |= 1u << i;

@@ -44,7 +44,8 @@ struct run_source {
 	bool por;                /* SOURCE_DFS: log each step's footprint (sched/por_log.h) for the reduced search;
 				  * SOURCE_POS: and redraw the priorities of threads in conflict with a step;
 				  * SOURCE_SWARM: log them for the race-directed search (explore_race.c) */
-	uint32_t por_fine;       /* SOURCE_DFS with por: enum por_fine, the finer footprints */
+	uint32_t por_fine;       /* with por: enum por_fine, the finer footprints (SOURCE_DFS: the reduced
+				  * search; SOURCE_POS / SOURCE_SWARM: the race-directed search) */
 };
 
 struct run_options {
