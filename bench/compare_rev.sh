@@ -9,6 +9,18 @@
 # it is, uncommitted edits included) with the same compiler and options
 # (meson, -Dbuildtype=debugoptimized -Db_ndebug=false: the project's default,
 # -O2 with its assertions on), then on each:
+#   in memory      fuzz_scenario as libFuzzer and AFL++ run it: bench/fuzz_mem.c
+#                  linked against each build's own fuzz_scenario objects
+#                  (bench/link_fuzz_mem.py: its harness, the engine
+#                  libraries, and its fuzz_engine.c as the libFuzzer glue
+#                  instead of the standalone main) reads the seeds once, then
+#                  calls LLVMFuzzerTestOneInput on each, MEM_PASSES passes
+#                  after an untimed one; exec/s = runs / CPU seconds of the
+#                  passes (getrusage), best of ROUNDS rounds, alternating;
+#                  under callgrind (--toggle-collect=LLVMFuzzerTestOneInput,
+#                  so the runs only): instructions, I1 misses and mispredicted
+#                  branches per run. No file system calls between runs: the
+#                  engine's own cost, which the standalone figure halves;
 #   fuzz_scenario  the standalone target (-Dfuzzing_engine=none) over the
 #                  current tree's fuzz seeds (build/fuzz/seeds_fuzz_scenario,
 #                  the same bytes for both), PASSES passes in one process;
@@ -33,8 +45,10 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 quick=0
 [ "${1:-}" = "--quick" ] && { quick=1; shift; }
 rev=${1:-72e1eb1}
-# A round of 1000 passes takes about 1.5 s of CPU time.
+# A round of 1000 passes takes about 1.5 s of CPU time; in memory, a round
+# of 3000 passes about 1 s.
 passes=$([ $quick = 1 ] && echo 50 || echo 1000)
+mem_passes=$([ $quick = 1 ] && echo 300 || echo 3000)
 rounds=$([ $quick = 1 ] && echo 2 || echo 5)
 switches=$([ $quick = 1 ] && echo 200000 || echo 2000000)
 work=$(mktemp -d)
@@ -62,6 +76,17 @@ nseeds=$(find "$seeds" -maxdepth 1 -type f | wc -l)
 args=()
 for ((i = 0; i < passes; i++)); do args+=("$seeds"); done
 
+# The in-memory runners, each linked from its own build's objects.
+for b in rev cur; do
+	python3 "$root/bench/link_fuzz_mem.py" "$work/b-$b" fuzz_scenario "$root/bench/fuzz_mem.c" "$work/mem-$b" ||
+		die "cannot link the in-memory runner against the $b build"
+done
+# exec/s in memory of one round (fuzz_mem prints it from getrusage).
+mem_rate() { # BIN
+	NMRSIM_FUZZ_NO_ABORT=1 "$1" "$mem_passes" "$seeds" 2>"$work/mem.err" |
+		sed -n 's/.* \([0-9]*\) exec\/s$/\1/p' | grep . || { cat "$work/mem.err" >&2; echo 0; }
+}
+
 # exec/s of one round: PASSES passes over the seeds in one process. CPU
 # time from getrusage (microseconds; /usr/bin/time's 10 ms steps made equal
 # figures of close rates).
@@ -80,10 +105,18 @@ else:
     print(int(n / cpu))
 PY
 }
-best_rev=0 best_cur=0
+# Every round is printed, best of rounds in the table; the two
+# revisions alternate round by round, in memory and standalone.
+best_rev=0 best_cur=0 mbest_rev=0 mbest_cur=0
+for ((r = 0; r < rounds; r++)); do
+	x=$(mem_rate "$work/mem-rev"); [ "$x" -gt "$mbest_rev" ] && mbest_rev=$x
+	y=$(mem_rate "$work/mem-cur"); [ "$y" -gt "$mbest_cur" ] && mbest_cur=$y
+	echo "round $((r + 1)): in memory exec/s $rev $x, current $y"
+done
 for ((r = 0; r < rounds; r++)); do
 	x=$(rate "$work/b-rev/fuzz/fuzz_scenario"); [ "$x" -gt "$best_rev" ] && best_rev=$x
-	x=$(rate "$work/b-cur/fuzz/fuzz_scenario"); [ "$x" -gt "$best_cur" ] && best_cur=$x
+	y=$(rate "$work/b-cur/fuzz/fuzz_scenario"); [ "$y" -gt "$best_cur" ] && best_cur=$y
+	echo "round $((r + 1)): standalone exec/s $rev $x, current $y"
 done
 
 # Instructions per run under callgrind: a process of 4 passes over the seeds
@@ -114,6 +147,14 @@ cg_fuzz() { # BIN -> "process run_scenario setup I1-misses mispredicts": per run
 	[ "$i1" != - ] && [ "$i4" != - ] && inc=$(((i4 - i1) / (3 * nseeds)))
 	echo "$per $inc $((t1 - per * nseeds)) $(((c4 - c1) / (3 * nseeds))) $(((b4 - b1) / (3 * nseeds)))"
 }
+# Per run in memory under callgrind, the runs only (the toggle), over the
+# untimed pass and 2 more: "instructions I1-misses mispredicts".
+cg_mem() { # BIN
+	NMRSIM_FUZZ_NO_ABORT=1 valgrind --tool=callgrind --cache-sim=yes --branch-sim=yes \
+		--toggle-collect=LLVMFuzzerTestOneInput --callgrind-out-file="$work/cgm.out" "$1" 2 "$seeds" >/dev/null 2>&1
+	callgrind_annotate "$work/cgm.out" 2>/dev/null | tr -d , | sed 's/([^)]*)//g' |
+		awk -v n=$((3 * nseeds)) '/PROGRAM TOTALS/ { printf "%d %d %d\n", $1 / n, $4 / n, ($11 + $13) / n }'
+}
 # fiber_switch instructions per switch: the self cost of fiber_switch and
 # the assembly swap under callgrind, over its 5 fiber rounds of SWITCHES/100.
 cg_switch() { # BIN
@@ -140,11 +181,17 @@ sw_cur=$(ns_switch "$work/b-cur/bench/bench_switch")
 
 echo
 echo "compare_rev: $rev vs current tree ($(git -C "$root" rev-parse --short HEAD)$(git -C "$root" diff --quiet HEAD -- 2>/dev/null || echo '+edits'))"
-echo "fuzz_scenario: $nseeds seeds x $passes passes, best of $rounds rounds; bench_switch: $switches switches/round"
+echo "fuzz_scenario: $nseeds seeds x $mem_passes passes in memory, x $passes standalone, best of $rounds rounds; bench_switch: $switches switches/round"
 printf '%-44s %14s %14s %9s\n' "measure" "$rev" "current" "change"
-printf '%-44s %14s %14s %9s\n' "fuzz_scenario exec/s (CPU time, higher=better)" "$best_rev" "$best_cur" "$(pct "$best_rev" "$best_cur")"
+printf '%-44s %14s %14s %9s\n' "fuzz_scenario exec/s in memory (CPU time)" "$mbest_rev" "$mbest_cur" "$(pct "$mbest_rev" "$mbest_cur")"
+printf '%-44s %14s %14s %9s\n' "fuzz_scenario exec/s standalone (CPU time)" "$best_rev" "$best_cur" "$(pct "$best_rev" "$best_cur")"
 printf '%-44s %14s %14s %9s\n' "fiber_switch ns/switch (lower=better)" "$sw_rev" "$sw_cur" "$(pct "$sw_rev" "$sw_cur")"
 if command -v valgrind >/dev/null && command -v callgrind_annotate >/dev/null; then
+	read -r mi_rev mc_rev mb_rev < <(cg_mem "$work/mem-rev")
+	read -r mi_cur mc_cur mb_cur < <(cg_mem "$work/mem-cur")
+	printf '%-44s %14s %14s %9s\n' "in memory: instructions/run" "$mi_rev" "$mi_cur" "$(pct "$mi_rev" "$mi_cur")"
+	printf '%-44s %14s %14s %9s\n' "in memory: I1 misses/run (simulated)" "$mc_rev" "$mc_cur" "$(pct "$mc_rev" "$mc_cur")"
+	printf '%-44s %14s %14s %9s\n' "in memory: mispredicts/run (simulated)" "$mb_rev" "$mb_cur" "$(pct "$mb_rev" "$mb_cur")"
 	read -r tot_rev inc_rev set_rev i1_rev bm_rev < <(cg_fuzz "$work/b-rev/fuzz/fuzz_scenario")
 	read -r tot_cur inc_cur set_cur i1_cur bm_cur < <(cg_fuzz "$work/b-cur/fuzz/fuzz_scenario")
 	printf '%-44s %14s %14s %9s\n' "fuzz_scenario instructions/run (process)" "$tot_rev" "$tot_cur" "$(pct "$tot_rev" "$tot_cur")"

@@ -40,6 +40,7 @@ int fuzz_target_init(void)
 	options.stop_on_first = true;
 	options.keep_events = 1; /* reports need no timeline */
 	options.no_choice_log = true; /* nor a choice log */
+	options.no_hang_text = true; /* nor the text of the hangs it does not count */
 	/* NMRSIM_FUZZ_RULES narrows the counted rules (fuzz/canary.sh counts
 	 * only the canary's R08,R10, so an unrelated registrar bug cannot
 	 * hide it); default: every R rule. */

@@ -175,6 +175,15 @@ static inline bool oracle_rule_touched(const struct oracle *o, enum rule r)
 	return (unsigned)r < 64 && ((o->rules_touched >> (unsigned)r) & 1u);
 }
 
+/* Whether a finding of rule r is kept (the rule mask lets it count): where
+ * not, oracle_report and oracle_reportf only mark the rule violated and
+ * touched and drop the text, so a caller need not build one (fuzz_scenario
+ * runs with the M and L rules masked hit them on most inputs). */
+static inline bool oracle_counts(const struct oracle *o, enum rule r)
+{
+	return !o->rule_mask || ((o->rule_mask >> (unsigned)r) & 1u);
+}
+
 void oracle_init(struct oracle *o, const char *const *module_names, uint32_t nmodules, bool stop_on_first);
 void oracle_on_event(struct oracle *o, const struct event *e);
 /* The same as a trace observer (trace_init's observe, ctx = the oracle). */

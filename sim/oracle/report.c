@@ -62,7 +62,7 @@ static struct finding *finding_add(struct oracle *o, enum rule rule, uint8_t sit
 	/* A filtered-out rule still counts as explored, but is no finding: a
 	 * fuzz target whose modules are buggy by construction counts only the
 	 * rules of the system under test. */
-	if (o->rule_mask && !((o->rule_mask >> (unsigned)rule) & 1u)) {
+	if (!oracle_counts(o, rule)) {
 		oracle_touch(o, rule);
 		return NULL;
 	}

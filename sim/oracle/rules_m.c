@@ -102,7 +102,9 @@ void check_m02(struct oracle *o, const struct oracle_view *v)
 	uint32_t bad = e->arg & ~(uint32_t)CHARS_BAD_RI_VERSION_BIT;
 	if (!bad)
 		return;
-	m02_reasons(o, bad, e->what == API_REGISTER_CLIENT, buf, sizeof buf);
+	buf[0] = '\0';
+	if (oracle_counts(o, RULE_M02))
+		m02_reasons(o, bad, e->what == API_REGISTER_CLIENT, buf, sizeof buf);
 	oracle_reportf(o, e, RULE_M02, SITE_API, e->what, e->module, EV_NONE16, 0,
 		       "%s by %s: characteristics malformed: %s", nmr_api_name((enum nmr_api)e->what), oracle_mod_name(o, e->module, nb),
 		       buf);
@@ -160,7 +162,9 @@ void check_m04(struct oracle *o, const struct oracle_view *v)
 	char buf[96];
 	if (r && r->role == v->side && r->state == REG_REGISTERED)
 		return;
-	describe_bad_handle(o, e->handle, v->side, buf, sizeof buf);
+	buf[0] = '\0';
+	if (oracle_counts(o, RULE_M04))
+		describe_bad_handle(o, e->handle, v->side, buf, sizeof buf);
 	oracle_reportf(o, e, RULE_M04, SITE_API, e->what, e->module, EV_NONE16, e->handle, "%s(0x%08x): %s",
 		       nmr_api_name((enum nmr_api)e->what), e->handle, buf);
 }
@@ -203,7 +207,9 @@ void check_m07(struct oracle *o, const struct oracle_view *v)
 	char buf[96];
 	if (!wait_handle_bad(v))
 		return;
-	describe_bad_handle(o, e->handle, v->side, buf, sizeof buf);
+	buf[0] = '\0';
+	if (oracle_counts(o, RULE_M07))
+		describe_bad_handle(o, e->handle, v->side, buf, sizeof buf);
 	oracle_reportf(o, e, RULE_M07, SITE_API, e->what, e->module, EV_NONE16, e->handle, "%s(0x%08x): %s",
 		       nmr_api_name((enum nmr_api)e->what), e->handle, buf);
 }

@@ -122,16 +122,21 @@ static bool any_pending_detach(const struct nmr_model *m)
 	return false;
 }
 
-/* Out of line and cold: only a hung run builds this text. */
-__attribute__((noinline, cold)) static void report_hang(struct run_state *st, enum sched_outcome outcome)
+/* Out of line and cold: only a hung run builds this text. Without TEXT the
+ * same finding (rule, site, module, thread) and no words: neither the hang
+ * text (result.hang) nor the finding's detail is read (run_options'
+ * no_hang_text, and the rule masked). */
+__attribute__((noinline, cold)) static void report_hang(struct run_state *st, enum sched_outcome outcome, bool text)
 {
 	struct sched *s = &st->sched;
 	char line[512], tname[32];
 	size_t len = 0;
 	st->hang[0] = '\0';
 	if (outcome == OUTCOME_BUDGET) {
-		len = (size_t)snprintf(st->hang, RUN_HANG_TEXT_MAX, "step budget of %u spent; still running:", s->steps_max);
-		for (uint32_t i = 0; i < s->nthreads; i++)
+		if (text)
+			len = (size_t)snprintf(st->hang, RUN_HANG_TEXT_MAX, "step budget of %u spent; still running:",
+					       s->steps_max);
+		for (uint32_t i = 0; text && i < s->nthreads; i++)
 			if (s->threads[i].state == TS_RUNNABLE) {
 				snprintf(line, sizeof line, " %s", trace_thread_name(st->scn, i, tname));
 				len = append(st->hang, len, line);
@@ -142,7 +147,8 @@ __attribute__((noinline, cold)) static void report_hang(struct run_state *st, en
 	}
 	bool all_in_unload = true, wait_in_callback = false;
 	struct sim_thread *first = NULL;
-	len = append(st->hang, len, "wait-for graph:");
+	if (text)
+		len = append(st->hang, len, "wait-for graph:");
 	for (uint32_t i = 0; i < s->nthreads; i++) {
 		struct sim_thread *t = &s->threads[i];
 		if (t->state != TS_BLOCKED || t->idle_worker)
@@ -152,6 +158,8 @@ __attribute__((noinline, cold)) static void report_hang(struct run_state *st, en
 		all_in_unload &= t->unload_depth > 0;
 		if (t->block_reason == BLOCK_DEREG_WAIT && i < SIM_THREADS_MAX && st->oracle.threads[i].depth > 0)
 			wait_in_callback = true;
+		if (!text)
+			continue;
 		snprintf(line, sizeof line, "\n  %s%s blocked in %s: ", trace_thread_name(st->scn, i, tname),
 			 t->unload_depth ? " (in Unload)" : "", block_reason_name((enum block_reason)t->block_reason));
 		len = append(st->hang, len, line);
@@ -164,15 +172,19 @@ __attribute__((noinline, cold)) static void report_hang(struct run_state *st, en
 	const char *cause = "cause: an event never signalled";
 	if (wait_in_callback)
 		cause = "cause: a wait for a deregistration inside an NMR callback (M09)";
-	else if (any_pending_detach(&st->model))
+	else if (text && any_pending_detach(&st->model))
 		cause = "cause: a detach returned PENDING and its Complete never came (M17)";
-	len = append(st->hang, len, "\n  ");
-	append(st->hang, len, cause);
+	if (text) {
+		len = append(st->hang, len, "\n  ");
+		append(st->hang, len, cause);
+	}
 	if (!first)
 		return;
-	char detail[160];
-	snprintf(detail, sizeof detail, "%s blocked for good in %s; %s", trace_thread_name(st->scn, first->id, tname),
-		 block_reason_name((enum block_reason)first->block_reason), cause + 7);
+	char detail[160] = "";
+	if (text)
+		snprintf(detail, sizeof detail, "%s blocked for good in %s; %s",
+			 trace_thread_name(st->scn, first->id, tname),
+			 block_reason_name((enum block_reason)first->block_reason), cause + 7);
 	oracle_report(&st->oracle, all_in_unload ? RULE_L03 : RULE_L01, SITE_HANG, first->block_reason,
 		      first->module, first->id, EV_NONE16, 0, detail);
 }
@@ -295,7 +307,9 @@ struct run_result run_scenario(struct runner *r, const struct scenario *s, const
 	/* Liveness findings are stamped with the step at which the run ended. */
 	st->oracle.last_step = st->sched.step;
 	if (hung)
-		report_hang(st, outcome);
+		report_hang(st, outcome,
+			    !opt->no_hang_text || oracle_counts(&st->oracle, RULE_L01) ||
+				    oracle_counts(&st->oracle, RULE_L02) || oracle_counts(&st->oracle, RULE_L03));
 	/* A spent budget says nothing about what was still owed: a Complete
 	 * starved by a spinning thread is not a missing Complete (M17). */
 	/* After a bug check (OUTCOME_HALTED) the system is down: nothing more was

@@ -54,6 +54,8 @@ struct run_options {
 	uint64_t rule_mask;      /* bit per enum rule that counts as a finding; 0 = every rule */
 	bool no_choice_log;      /* do not log the choices taken (fuzzing: nothing records a trace file;
 				  * result.choices is then empty; not with SOURCE_DFS, which needs them) */
+	bool no_hang_text;       /* leave result.hang empty unless L01-L03 count (fuzzing: nothing prints it;
+				  * the hang's findings are the same) */
 	struct run_outcome *outcome; /* if set: filled with the run's visible outcome (outcome.h) */
 	const struct suppress *suppress; /* findings set aside (oracle/suppress.h), NULL: none */
 	bool advisories_fail;    /* advisory findings fail the run (and stop it with stop_on_first) */
