@@ -58,6 +58,20 @@ grep -Eq "DriverEntry\(acme_config\) returns (STATUS_OBJECT_NAME_NOT_FOUND|0xC00
   { cat "$tmp/run.txt" >&2; echo "without the file the REQUIRED value must be missing" >&2; exit 1; }
 [ -z "$("$tmp/without/build/replay/nmr-replay" --list-registry)" ]
 
+# A vendor key nothing created: RtlQueryRegistryValues fails as on Windows
+# (the driver falls back to its own default 7), unless RTL_REGISTRY_OPTIONAL
+# (the table's default 3); with the key in the file, its value.
+vk="$root/tests/registry/acme_vendorkey.c"
+"$root/tools/nmrsim-build" --engine none --out "$tmp/vk" "$vk" > "$tmp/vk.log" 2>&1 || { cat "$tmp/vk.log" >&2; exit 1; }
+"$tmp/vk/build/replay/nmr-replay" "$tmp/vk/scenario.nmr" > "$tmp/run.txt"
+grep -q "Interval=7 (0xc0000034) Optional=3 (0x00000000)" "$tmp/run.txt" ||
+  { grep acme_vendorkey: "$tmp/run.txt" >&2; echo "a missing vendor key must fail the query unless OPTIONAL" >&2; exit 1; }
+printf '\\Registry\\Machine\\Software\\Acme\\Parameters\\Interval dword 9\n' > "$tmp/vk.reg"
+"$root/tools/nmrsim-build" --engine none --out "$tmp/vk2" --registry "$tmp/vk.reg" "$vk" > "$tmp/vk2.log" 2>&1
+"$tmp/vk2/build/replay/nmr-replay" "$tmp/vk2/scenario.nmr" > "$tmp/run.txt"
+grep -q "Interval=9 (0x00000000) Optional=9 (0x00000000)" "$tmp/run.txt" ||
+  { grep acme_vendorkey: "$tmp/run.txt" >&2; echo "the vendor key's value must be read" >&2; exit 1; }
+
 printf 'acme_config\\Parameters\\Level dword 3\nacme_config\\Parameters\\Name sz "open\n' > "$tmp/bad.reg"
 rc=0; build bad --registry "$tmp/bad.reg" || rc=$?
 [ $rc -eq 2 ] && grep -q "^nmrsim-build: --registry: $tmp/bad.reg:2: a string without its closing quote" "$tmp/bad.log" ||

@@ -552,12 +552,48 @@ static void test_annotated(void)
 	free(buf);
 }
 
+/* The routines that take a pool block (work items, devices) emit its
+ * number, not an object id: the annotator must not name them after the
+ * object of that id (a work item shown as another driver's lookaside
+ * list, found by the third sweep). */
+static void test_annotated_blocks(void)
+{
+	static const unsigned apis[] = { KE_IoAllocateWorkItem, KE_IoFreeWorkItem, KE_IoCreateDevice, KE_IoDeleteDevice };
+	struct event store[8];
+	struct trace t;
+	trace_init(&t, store, 8, NULL, NULL);
+	for (unsigned i = 0; i < 4; i++) {
+		struct event e = ev(i + 1, EV_KERNEL, 0, apis[i], 0);
+		e.arg = 3; /* pool block #3; object #3 is "g_StopEvent" to the annotator */
+		trace_emit(&t, &e);
+	}
+	struct trace_annotator an = { .site = fake_site, .object = fake_object, .ctx = NULL };
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	if (!f)
+		abort();
+	trace_render_text_annotated(f, &t, &scn, &an);
+	fclose(f);
+	for (unsigned i = 0; i < 4; i++) {
+		char want[64];
+		snprintf(want, sizeof want, "%s block #3", ke_api_name((enum ke_api)apis[i]));
+		if (!strstr(buf, want)) {
+			fprintf(stderr, "missing in annotated render: %s\n%s", want, buf);
+			CHECK(0);
+		}
+	}
+	CHECK(strstr(buf, "g_StopEvent") == NULL);
+	free(buf);
+}
+
 int main(void)
 {
 	test_hash();
 	test_cap();
 	test_oracle_fed();
 	test_names();
+	test_annotated_blocks();
 	test_text();
 	test_perfetto();
 	test_annotated();

@@ -187,6 +187,7 @@ struct kernel {
 	uint32_t stall_periodic;        /* stall firings of periodic timers alone */
 	uint32_t stall_settled;         /* stall firings after the drain finished */
 	bool time_jumps;                /* the scenario's `time jumps` (set by the run after kernel_init) */
+	uint32_t jumps_taken;           /* deadlines passed by time jumps this run (KERNEL_TIME_JUMPS_MAX) */
 	uint32_t stall_blocked;         /* threads blocked without a timeout at the last time move (bit per id) */
 	uint32_t stall_same;            /* time moves since that set or untimed_waits last changed */
 	uint32_t untimed_waits;         /* kernel waits without a timeout begun (progress of event-driven threads) */

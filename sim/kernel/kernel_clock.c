@@ -66,10 +66,20 @@ static void advance_to(struct kernel *k, uint64_t when)
 
 /* `time jumps`: while an Unload runs, the schedule may move time on to the
  * next deadline now (a CK_MODULE choice), so a timer, its DPC or a periodic
- * worker's timeout lands inside the Unload. */
+ * worker's timeout lands inside the Unload. At most KERNEL_TIME_JUMPS_MAX
+ * in a run: time cannot outrun the code without bound. Unbounded, a
+ * periodic timer's DPC made its own next expiry due at its own steps (a
+ * jump at each with chance 1/4) and, given the highest priority (PCT), ran
+ * for good while the Unload that would cancel the timer never did: a false
+ * L02 on a correct driver (corpus/kernel/pend-clients.nmr, the third
+ * sweep). A real DPC takes microseconds, not the timer's period. */
+#define KERNEL_TIME_JUMPS_MAX 64
+
 static void maybe_jump(struct kernel *k)
 {
 	struct sched *s = k->sched;
+	if (k->jumps_taken >= KERNEL_TIME_JUMPS_MAX)
+		return;
 	bool unloading = false;
 	for (uint32_t i = 0; i < s->nthreads && !unloading; i++)
 		unloading = s->threads[i].unload_depth > 0;
@@ -78,8 +88,10 @@ static void maybe_jump(struct kernel *k)
 	bool periodic_only;
 	uint64_t next = kernel_timers_next(k, &periodic_only), w = waits_next(k);
 	next = w < next ? w : next;
-	if (next != UINT64_MAX && next > kernel_time(k) && choice_chance(k->choice, CK_MODULE, 1, 4))
+	if (next != UINT64_MAX && next > kernel_time(k) && choice_chance(k->choice, CK_MODULE, 1, 4)) {
+		k->jumps_taken++;
 		advance_to(k, next);
+	}
 }
 
 void kernel_deadline(struct sched *s, void *ctx)

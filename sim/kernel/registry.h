@@ -74,4 +74,10 @@ const struct reg_value *registry_find(const struct registry *r, const char *key,
  * fit REG_PATH_MAX: no key of the file has such a path. */
 bool registry_append_lower(char *out, size_t *n, const uint16_t *w, size_t len);
 
+/* Whether absolute key `path` (lower case, no trailing '\') exists for the
+ * calling driver: the file has a value in it or below it, or it is the
+ * driver's own services key (zw_registry.c). */
+struct kernel;
+bool registry_key_exists(struct kernel *k, const char *path);
+
 #endif

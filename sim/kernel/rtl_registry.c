@@ -9,8 +9,12 @@
  * is its size, negative for the data alone); otherwise the QueryRoutine
  * gets it (each string of a REG_MULTI_SZ apart unless NOEXPAND). A value
  * not found is an error for a REQUIRED entry (STATUS_OBJECT_NAME_NOT_FOUND),
- * else its default, if it has one, is used the same way. Keys are never
- * missing: a key with no value in the file is an empty key. */
+ * else its default, if it has one, is used the same way. The key Path names
+ * exists as ZwOpenKey's do (a value of the file in it or below it, the
+ * driver's own services key, or a RelativeTo root itself); a missing one is
+ * STATUS_OBJECT_NAME_NOT_FOUND before any entry, as Windows fails to open
+ * it, unless RelativeTo has RTL_REGISTRY_OPTIONAL (then an empty key).
+ * A missing SUBKEY is an empty key. */
 #include "kernel/kernel.h"
 #include "kernel/registry.h"
 
@@ -203,6 +207,16 @@ NTSTATUS RtlQueryRegistryValues(ULONG RelativeTo, PCWSTR Path, PRTL_QUERY_REGIST
 	bool top_known = key_of(top, RelativeTo, Path), known = top_known;
 	memcpy(cur, top, sizeof cur);
 	NTSTATUS st = STATUS_SUCCESS;
+	/* A driver reading a key of its vendor's under \Registry\Machine
+	 * with defaults in the table gets STATUS_OBJECT_NAME_NOT_FOUND on
+	 * Windows when nothing created the key, and then usually sets its own
+	 * defaults: without this it ran on the table's defaults instead. */
+	bool root = !Path || !Path[0];
+	if (top_known && !root && !(RelativeTo & RTL_REGISTRY_OPTIONAL) && !registry_key_exists(k, top))
+	{
+		st = STATUS_OBJECT_NAME_NOT_FOUND;
+		QueryTable = NULL; /* no entry is read */
+	}
 	for (PRTL_QUERY_REGISTRY_TABLE e = QueryTable; e && (e->QueryRoutine || e->Name); e++) {
 		if (e->Flags & RTL_QUERY_REGISTRY_TOPKEY) {
 			memcpy(cur, top, sizeof cur);

@@ -65,6 +65,15 @@ static bool key_find(struct kernel *k, uint8_t module, const char *path, size_t 
 	return false;
 }
 
+/* Whether key `path` (absolute, lower case) exists for the calling module:
+ * the rule ZwOpenKey opens by, which RtlQueryRegistryValues' Path follows
+ * too (registry.h). */
+bool registry_key_exists(struct kernel *k, const char *path)
+{
+	uint16_t value;
+	return key_find(k, kernel_module_now(k), path, strlen(path), &value);
+}
+
 static NTSTATUS open_key(struct kernel *k, PHANDLE KeyHandle, POBJECT_ATTRIBUTES oa)
 {
 	if (!KeyHandle || !oa || !oa->ObjectName)

@@ -170,12 +170,12 @@ static void describe_finding(struct sbuf *b, const struct event *e, const struct
 		sb_printf(b, ", binding #%u", e->binding);
 }
 
-/* Routines whose arg is a pool allocation number, not an object id. */
+/* Routines whose arg is a pool allocation number (work items and devices too), not an object id. */
 static bool arg_is_block(unsigned api)
 {
 	return api == KE_ExAllocatePool2 || api == KE_ExAllocatePoolWithTag || api == KE_ExAllocatePoolZero ||
 	       api == KE_ExFreePoolWithTag || api == KE_ExFreePool || api == KE_ExAllocateFromLookasideList ||
-	       api == KE_ExFreeToLookasideList;
+	       api == KE_ExFreeToLookasideList || api == KE_IoAllocateWorkItem || api == KE_IoFreeWorkItem || api == KE_IoCreateDevice || api == KE_IoDeleteDevice;
 }
 
 static void describe_kernel(struct sbuf *b, const struct event *e, const struct scenario *s,
