@@ -45,6 +45,8 @@ struct run_source {
 				  * SOURCE_POS: and redraw the priorities of threads in conflict with a step;
 				  * SOURCE_SWARM: log them for the race-directed search (explore_race.c) */
 	uint32_t por_fine;       /* SOURCE_DFS with por: enum por_fine, the finer footprints */
+	const struct choice_hold *holds; /* SOURCE_POS: threads held back (choice_pos_hold; explore_pctr.c) */
+	uint32_t nholds;
 };
 
 struct run_options {
