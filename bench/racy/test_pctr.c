@@ -62,10 +62,9 @@ int main(int argc, char **argv)
 		struct racy_seen plain = pctr(PCTR_WITHOUT_HOLDS, 5, 400, false);
 		printf("r02 seed 5, 400 runs: %llu with findings (without holds: %llu)\n", (unsigned long long)x.found,
 		       (unsigned long long)plain.found);
-		CHECK(x.found > 0);
-		CHECK_EQ_U(x.found, y.found);
-		CHECK_EQ_U(x.first, y.first);
-		CHECK_EQ_U(x.hashes, y.hashes);
+		/* The same seed, the same runs (first, count and hashes); the
+		 * holds move them. */
+		CHECK(x.found > 0 && memcmp(&x, &y, sizeof x) == 0);
 		CHECK(x.hashes != plain.hashes);
 	} else {
 		CHECK(!"r02 loads");
