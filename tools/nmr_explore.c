@@ -256,6 +256,7 @@ static void usage(FILE *out)
 		"                  swarm configuration drawn per run), cover (swarm guided by interleaving coverage)\n"
 		"                  pos (partial order sampling: a random priority per pending step, redrawn where\n"
 		"                  steps conflict) or race (cover with race-pair feedback, changes that reverse a race)\n"
+		"                  or pctr (pos holding a thread back at steps earlier runs saw race)\n"
 		"  --runs N        runs per file (default 2000; dfs: 0 = until exhausted; at most 10^12)\n"
 		"  --time T        stop after T of wall-clock time (90s, 10m, 8h; the runs made are exact, the\n"
 		"                  count then depends on the machine)\n"
@@ -304,7 +305,8 @@ int main(int argc, char **argv)
 			else if (!strcmp(strategy, "cover")) cfg.strategy = EXPLORE_COVER;
 			else if (!strcmp(strategy, "pos")) cfg.strategy = EXPLORE_POS;
 			else if (!strcmp(strategy, "race")) cfg.strategy = EXPLORE_RACE;
-			else opts_fail(&o, "--strategy: unknown strategy '%s' (random, pct, dfs, swarm, cover, pos, race)", strategy);
+			else if (!strcmp(strategy, "pctr")) cfg.strategy = EXPLORE_PCTR;
+			else opts_fail(&o, "--strategy: unknown strategy '%s' (random, pct, dfs, swarm, cover, pos, race, pctr)", strategy);
 		}
 		else if (opts_u64(&o, "--runs", 0, RUNS_MAX, &cfg.runs_max)) ;
 		else if (opts_duration(&o, "--time", TIME_MAX_S, &ex.time_limit)) ;

@@ -20,7 +20,8 @@
  * race-nopos and race-fresh4 are race with parts off (enum race_without):
  * session 7's search and one part each, for the ablations of
  * docs/FUZZING.md; race10, race-nosweep and race-nofine: session 10's race
- * and session 11's parts one each. --first-seed S measures seeds S.. instead of 1.. (a set
+ * and session 11's parts one each; pctr-noholds, pctr-noother and pctr-fresh
+ * are pctr with parts off (enum pctr_without). --first-seed S measures seeds S.. instead of 1.. (a set
  * of seeds apart from the reported one, to choose a design on). */
 #include <inttypes.h>
 #include <math.h>
@@ -35,12 +36,12 @@
 
 #define CASES_MAX 32
 #define SEEDS_MAX 64
-#define STRATEGIES_MAX 12
+#define STRATEGIES_MAX 16
 
 struct strategy {
 	const char *name;
 	enum explore_strategy kind;
-	uint32_t race_without; /* race's ablations (enum race_without) */
+	uint32_t race_without; /* race's ablations (enum race_without; pctr: enum pctr_without) */
 };
 
 static const struct strategy strategies_all[] = {
@@ -60,6 +61,10 @@ static const struct strategy strategies_all[] = {
 	{ "race10", EXPLORE_RACE, RACE_WITHOUT_SESSION11 },
 	{ "race-nosweep", EXPLORE_RACE, RACE_WITHOUT_SWEEP },
 	{ "race-nofine", EXPLORE_RACE, RACE_WITHOUT_FINE },
+	{ "pctr", EXPLORE_PCTR, 0 },
+	{ "pctr-noholds", EXPLORE_PCTR, PCTR_WITHOUT_HOLDS },
+	{ "pctr-noother", EXPLORE_PCTR, PCTR_WITHOUT_OTHER },
+	{ "pctr-fresh", EXPLORE_PCTR, PCTR_WITHOUT_REPLAY },
 };
 #define STRATEGIES_ALL (sizeof strategies_all / sizeof strategies_all[0])
 #define STRATEGIES_DEFAULT 7 /* without --strategies: the strategies, not race's ablations */
@@ -85,7 +90,8 @@ static double median_double(double *v, unsigned n)
 
 static struct explore_config config_for(const struct strategy *st, uint64_t seed, uint64_t budget)
 {
-	return (struct explore_config){ .strategy = st->kind, .race_without = st->race_without, .seed = seed << 32, .pct_depth = 3,
+	return (struct explore_config){ .strategy = st->kind, .race_without = st->kind == EXPLORE_RACE ? st->race_without : 0,
+					.pctr_without = st->kind == EXPLORE_PCTR ? st->race_without : 0, .seed = seed << 32, .pct_depth = 3,
 					.preempt_bound = 2, .runs_max = budget, .stop_on_first = true };
 }
 
@@ -151,7 +157,7 @@ int main(int argc, char **argv)
 	}
 	if (seeds == 0 || seeds > SEEDS_MAX || first_seed == 0 || budget == 0 || argi >= argc || argc - argi > CASES_MAX) {
 		fprintf(stderr, "usage: racy-bench [--seeds 1..%d] [--first-seed S] [--budget RUNS] [--twin-runs RUNS] "
-				"[--strategies random,pct,dfs,swarm,cover,pos,race,race7,race-noqueue,race-nopos,race-fresh4,race10,race-nosweep,race-nofine] "
+				"[--strategies random,pct,dfs,swarm,cover,pos,race,race7,race-noqueue,race-nopos,race-fresh4,race10,race-nosweep,race-nofine,pctr,pctr-noholds,pctr-noother,pctr-fresh] "
 				"CASE.nmr... (at most %d)\n", SEEDS_MAX, CASES_MAX);
 		return 2;
 	}

@@ -67,6 +67,23 @@ struct choice_rec {
 #define CHOICE_PCT_DEPTH_MAX 8
 #define CHOICE_THREADS_MAX 64
 
+/* A hold (explore_pctr.c): thread `thread`, pending at a thread choice
+ * with `steps` steps of its own begun (its step of that index, from 0, is
+ * next), is passed over while thread `other` (0xff: none) runs its next
+ * `other_steps` steps, taking every choice it can, and at most `len`
+ * choices. Reverses a race an earlier run showed (thread's step, then
+ * other's on a common key), and keeps it reversed until other's racing
+ * step ran. Bounded: a thread held for good would starve one that spins
+ * on it. */
+struct choice_hold {
+	uint16_t steps;
+	uint16_t len;
+	uint8_t thread;
+	uint8_t other;
+	uint8_t other_steps;
+};
+#define CHOICE_HOLDS_MAX 4
+
 struct choice {
 	enum choice_mode mode;     /* the source */
 	/* CHOICE_BYTES */
@@ -104,6 +121,14 @@ struct choice {
 	uint64_t pos_redraw;       /* threads whose pending step is new since the last thread choice (bit per id;
 				    * the scheduler's conflict mask, sched/por_log.h), redrawn at the next one */
 	uint8_t pos_last;          /* the thread the last thread choice picked, 0xff: none */
+	/* CHOICE_POS with holds (choice_pos_hold; explore_pctr.c): NULL / 0 is plain POS */
+	const struct choice_hold *pos_holds;
+	uint32_t pos_nholds;
+	uint32_t pos_holds_begun;  /* holds that began (bit per hold) */
+	uint32_t pos_holds_done;   /* holds that ended (bit per hold) */
+	uint16_t pos_hold_left[CHOICE_HOLDS_MAX];  /* choices each hold may still pass its thread over at */
+	uint16_t pos_hold_until[CHOICE_HOLDS_MAX]; /* the other thread's step count that ends it */
+	uint16_t pos_steps[CHOICE_THREADS_MAX]; /* steps each thread began so far (counted with holds only) */
 	/* the log of every choice taken (all modes) */
 	struct choice_rec *log;    /* caller-provided storage */
 	uint32_t log_cap;          /* its capacity */
@@ -136,6 +161,9 @@ void choice_init_swarm_bytes(struct choice *c, const uint8_t *bytes, size_t len,
  * CHOICE_PRNG. */
 void choice_init_pos(struct choice *c, uint64_t seed, struct choice_rec *log, uint32_t log_cap);
 uint32_t choice_pos_thread(struct choice *c, const uint8_t *ids, uint32_t n, bool current_first);
+/* POS with holds (struct choice_hold; at most CHOICE_HOLDS_MAX, storage the
+ * caller's, kept for the run): after choice_init_pos. */
+void choice_pos_hold(struct choice *c, const struct choice_hold *holds, uint32_t n);
 void choice_init_replay(struct choice *c, const struct choice_rec *recs, uint32_t len, struct choice_rec *log, uint32_t log_cap);
 
 /* The log index of the choice just taken when it was logged by the

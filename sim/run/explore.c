@@ -172,6 +172,8 @@ struct explore_stats explore_run(struct runner *r, const struct scenario *s, con
 		opt.interleave_slots = COVER_SLOTS;
 	} else if (cfg->strategy == EXPLORE_RACE) {
 		explore_race_start(cfg->seed, cfg->race_off, cfg->race_without);
+	} else if (cfg->strategy == EXPLORE_PCTR) {
+		explore_pctr_start(cfg->seed, cfg->pctr_without);
 	}
 	if (cfg->dfs_start) {
 		prefix_len = cfg->dfs_start_len < SCN_CHOICES_MAX ? cfg->dfs_start_len : SCN_CHOICES_MAX;
@@ -206,6 +208,9 @@ struct explore_stats explore_run(struct runner *r, const struct scenario *s, con
 		case EXPLORE_RACE:
 			src = explore_race_source(cfg->seed + i);
 			break;
+		case EXPLORE_PCTR:
+			src = explore_pctr_source(cfg->seed + i);
+			break;
 		default:
 			src = (struct run_source){ .kind = SOURCE_PRNG, .seed = cfg->seed + i };
 			break;
@@ -217,6 +222,8 @@ struct explore_stats explore_run(struct runner *r, const struct scenario *s, con
 			cover_learn(&res);
 		else if (cfg->strategy == EXPLORE_RACE)
 			explore_race_learn(&res);
+		else if (cfg->strategy == EXPLORE_PCTR)
+			explore_pctr_learn(&res);
 		bool go_on = true;
 		if (res.nfindings || res.nsuppressed) {
 			st.runs_with_findings += res.nfindings != 0;

@@ -30,9 +30,22 @@
  * every race of every kept run whose reversal was never seen, once each,
  * then every race of the newest kept run not swept yet, then points drawn;
  * runs log the finer footprints; fresh choices are POS's. Deterministic
- * for a seed. */
+ * for a seed.
+ * EXPLORE_PCTR: POS with holds (explore_pctr.c): a thread is held back at a
+ * step learnt to race (by its index among the thread's steps) while the
+ * other thread of the race runs; half its runs replay a kept run up to a
+ * racing step first. Behind race on the racy benchmark (docs/FUZZING.md). */
 enum explore_strategy { EXPLORE_RANDOM = 0, EXPLORE_PCT, EXPLORE_DFS, EXPLORE_SWARM, EXPLORE_COVER, EXPLORE_POS,
-			EXPLORE_RACE };
+			EXPLORE_RACE,
+			EXPLORE_PCTR, /* POS with holds at steps learnt to race (explore_pctr.c) */
+};
+
+/* Parts of EXPLORE_PCTR turned off (explore_config.pctr_without). */
+enum pctr_without {
+	PCTR_WITHOUT_HOLDS = 2, /* the same draws, no hold applied (fresh runs are plain POS) */
+	PCTR_WITHOUT_OTHER = 4, /* holds for their length only, the other thread not run first */
+	PCTR_WITHOUT_REPLAY = 8, /* no replay of a kept run up to a racing step: fresh runs only */
+};
 
 /* Parts of EXPLORE_RACE turned off (explore_config.race_without): ablations
  * for measurements and tests. The first three: session 7's search; all five
@@ -72,6 +85,7 @@ struct explore_config {
 	bool por;               /* DFS: partial-order reduction (run/dpor.h) */
 	bool race_off;          /* RACE: no race-reversing change (cover's changes only): an ablation for tests */
 	uint32_t race_without;  /* RACE: parts turned off (enum race_without; measurements, tests) */
+	uint32_t pctr_without;  /* PCTR: parts turned off (enum pctr_without; measurements, tests) */
 	struct dpor *por_state; /* its tree (NULL: the module's own); a restart (dfs_start) continues it */
 	uint32_t por_without;   /* parts of the reduction turned off (enum dpor_without; measurements) */
 	uint64_t runs_max;      /* stop after this many runs (DFS: 0 = until exhausted) */
@@ -117,6 +131,11 @@ uint32_t explore_change_tail(uint64_t prng[4], const uint16_t *values, uint32_t 
 void explore_race_start(uint64_t seed, bool race_off, uint32_t race_without);
 struct run_source explore_race_source(uint64_t seed);
 void explore_race_learn(const struct run_result *res);
+
+/* EXPLORE_PCTR's parts (explore_pctr.c), as race's. */
+void explore_pctr_start(uint64_t seed, uint32_t without);
+struct run_source explore_pctr_source(uint64_t seed);
+void explore_pctr_learn(const struct run_result *res);
 
 struct explore_stats explore_run(struct runner *r, const struct scenario *s, const struct explore_config *cfg);
 

@@ -46,6 +46,8 @@ struct run_source {
 				  * SOURCE_SWARM: log them for the race-directed search (explore_race.c) */
 	uint32_t por_fine;       /* with por: enum por_fine, the finer footprints (SOURCE_DFS: the reduced
 				  * search; SOURCE_POS / SOURCE_SWARM: the race-directed search) */
+	const struct choice_hold *holds; /* SOURCE_POS: threads held back (choice_pos_hold; explore_pctr.c) */
+	uint32_t nholds;
 };
 
 struct run_options {

@@ -153,6 +153,9 @@ static void por_begin(struct sched *s, const uint8_t *ids, uint32_t n, bool cur_
 	uint32_t preempted = c->preemptions - (cur_first && k != 0 ? 1u : 0u);
 	uint8_t next = ids[k];
 	por_log_begin(s->por, ids, n, cur_first, next, s->threads[next].module, pos, preempted);
+	/* POS with holds: each thread's steps, where a hold begins (choice_pos_hold). */
+	if (s->choice->pos_nholds && next < CHOICE_THREADS_MAX && s->choice->pos_steps[next] < UINT16_MAX)
+		s->choice->pos_steps[next]++;
 	/* A timer or timeout due at a step count: that step depends on every other. */
 	if (s->deadline_step != UINT32_MAX)
 		por_log_wild(s->por, POR_WHY_DEADLINE);
