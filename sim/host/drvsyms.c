@@ -260,6 +260,27 @@ bool drvsyms_name(const void *p, char *buf, size_t cap)
 	return true;
 }
 
+bool drvsyms_describe(const void *p, char *buf, size_t cap)
+{
+	build();
+	if (!cap)
+		return false;
+	char sym[160];
+	if (drvsyms_name(p, sym, sizeof sym)) {
+		snprintf(buf, cap, "driver global %s", sym);
+		return true;
+	}
+	uintptr_t a = (uintptr_t)p;
+	const struct range *sections[] = { &tab.data, &tab.bss, &tab.cnst, &tab.relro };
+	for (size_t i = 0; i < sizeof sections / sizeof sections[0]; i++)
+		if (in(*sections[i], a)) {
+			snprintf(buf, cap, "driver global (+0x%lx)", (unsigned long)(a - sections[i]->lo));
+			return true;
+		}
+	buf[0] = 0;
+	return false;
+}
+
 bool drvsyms_have_symbols(void)
 {
 	build();

@@ -43,6 +43,12 @@ size_t drvsyms_extent(const void *p);
  * driver that defines it is known; false (buf "") when p is in no named
  * object. Depends on the binary only, never on where it was loaded. */
 bool drvsyms_name(const void *p, char *buf, size_t cap);
+/* The same name as a report's subject, the one form every report and
+ * timeline uses: "driver global SYMBOL+0xOFF (DRIVER)" (drvsyms_name), or,
+ * for driver data no symbol names (a stripped executable), "driver global
+ * (+0xOFF)", the offset in its section (.data, .bss, .rodata, .data.rel.ro
+ * of the hosted drivers). False (buf "") when p is not driver data. */
+bool drvsyms_describe(const void *p, char *buf, size_t cap);
 /* Whether the executable's symbol table was read (extents can be known). */
 bool drvsyms_have_symbols(void);
 
