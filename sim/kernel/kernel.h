@@ -83,6 +83,7 @@ struct kernel_wait {
 	uint64_t deadline;      /* absolute simulated time of the timeout, 0 if none */
 	int32_t status;         /* set by whoever ends the wait */
 	uint32_t seq;           /* wait order (FIFO among waiters) */
+	uint8_t freed;          /* bit i: objects[i]'s pool block was freed during the wait (kernel_waits_freed) */
 };
 
 /* A callback, DriverEntry or Unload running on a thread (seen from events). */
@@ -409,6 +410,14 @@ void kernel_dispatcher_signalled(struct kernel *k, DISPATCHER_HEADER *h);
 void kernel_mutex_acquired(DISPATCHER_HEADER *h, uint8_t thread);
 /* End thread t's wait with status (timeout, or satisfied). */
 void kernel_wait_end(struct kernel *k, uint8_t thread, int32_t status);
+/* The pool block [lo, hi) is being freed (before its filler is written):
+ * an object in it that a thread waits on counts as signalled for that wait
+ * from now on, as a wait begun after the free takes it (kernel_object_not_live),
+ * and the waiter reports it (K05, M19) when it runs again. Then
+ * kernel_waits_freed_end (after the free's event) ends the waits that
+ * satisfies. True if some wait had an object there. */
+bool kernel_waits_freed(struct kernel *k, const unsigned char *lo, const unsigned char *hi);
+void kernel_waits_freed_end(struct kernel *k);
 
 /* Time (kernel_clock.c). */
 void kernel_deadline_update(struct kernel *k);
@@ -447,6 +456,9 @@ int kernel_pool_lookup(const struct kernel *k, const void *p, size_t n, uint16_t
 /* True (after a K05 or M19 report) if p, an object a routine was given,
  * lies in freed pool (ex_pool.c). */
 bool kernel_pool_object_freed(struct kernel *k, enum ke_api api, const void *p);
+/* The same for an object freed while this thread waited on it (the wait's
+ * routine reports it as it returns). */
+bool kernel_pool_object_freed_waited(struct kernel *k, enum ke_api api, const void *p);
 /* A routine was given an object that is not live in this run (ids of
  * another run, garbage): a use after free (K05, M19 after a cleanup freed
  * it: kernel_pool_object_freed) when it lies in freed pool, else K09
