@@ -165,7 +165,9 @@ bool kernel_work_queue(struct kernel *k, const struct kernel_work *w)
 	if (!k->io_worker2 && k->io_workers > 1)
 		k->io_worker2 = sched_spawn_at(k->sched, SIM_THREAD_IO_WORKER2, THREAD_IO_WORKER, worker_thread, k);
 	SIM_ASSERT_LT(k->work_len, KERNEL_WORK_MAX, "a queued work item takes a slot of the work queue");
-	k->work[(k->work_head + k->work_len) % KERNEL_WORK_MAX] = *w;
+	struct kernel_work *slot = &k->work[(k->work_head + k->work_len) % KERNEL_WORK_MAX];
+	*slot = *w;
+	slot->step = k->sched->step;
 	k->work_len++;
 	/* What the queueing thread did is visible to the routine. */
 	kernel_sync_release(k, w->item);

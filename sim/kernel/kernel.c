@@ -350,6 +350,11 @@ int kernel_describe_block(const struct kernel *k, const struct scenario *scn, ui
 				r ? (unsigned)r->Count : 0);
 	}
 	case BLOCK_EVENT: case BLOCK_TIMER:
+		/* A KMUTEX held by a thread: name the holder (the cycle's other end). */
+		if (w->count == 1 && w->objects[0]->Type == KOBJ_MUTEX && w->objects[0]->Reserved1 == w->ids[0] &&
+		    w->objects[0]->Reserved4)
+			return snprintf(buf, cap, "mutex #%u owned by %s", (unsigned)t->block_obj,
+					owner_name(scn, w->objects[0]->Reserved4, tn));
 		return snprintf(buf, cap, "%s #%u%s never signalled", t->block_reason == BLOCK_TIMER ? "timer" : "event",
 				(unsigned)t->block_obj, w->count > 1 ? (w->all ? " and others (all)" : " or others") : "");
 	case BLOCK_THREAD: {

@@ -118,6 +118,7 @@ struct kernel_work {
 	void *item;             /* IO_WORKITEM or WORK_QUEUE_ITEM */
 	void *routine;          /* its routine */
 	void *context;          /* its context */
+	uint32_t step;          /* step it was queued at (a deadlock report names items never run) */
 };
 
 /* A PsCreateSystemThread thread. */

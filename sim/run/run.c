@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/images.h"
+#include "host/drvsyms.h"
 #include "host/memaccess.h"
 #include "trace/names.h"
 
@@ -122,6 +123,28 @@ static bool any_pending_detach(const struct nmr_model *m)
 	return false;
 }
 
+/* Work items still queued when nothing can run: no I/O worker is free to
+ * run them (each is blocked in an item), so they never run. By routine
+ * (host/drvsyms.h, as findings name driver code), queuing module and step. */
+static size_t describe_queued_work(struct run_state *st, size_t len)
+{
+	const struct kernel *k = &st->kernel;
+	char line[256], routine[128], nb[8];
+	SIM_ASSERT_LE(k->work_len, KERNEL_WORK_MAX, "the work queue holds at most its capacity");
+	for (uint32_t n = 0; n < k->work_len; n++) {
+		const struct kernel_work *w = &k->work[(k->work_head + n) % KERNEL_WORK_MAX];
+		if (!w->item)
+			continue; /* freed while queued: the worker skips it */
+		if (!drvsyms_code_name(w->routine, routine, sizeof routine))
+			snprintf(routine, sizeof routine, "(a routine outside the drivers)");
+		snprintf(line, sizeof line, "\n  work item %s queued by %s (%s) at step %u: never runs, no I/O worker is free",
+			 routine, kernel_module_name(k, w->module, nb),
+			 w->kind == KWORK_EX ? "ExQueueWorkItem" : "IoQueueWorkItem", w->step);
+		len = append(st->hang, len, line);
+	}
+	return len;
+}
+
 /* Out of line and cold: only a hung run builds this text. */
 __attribute__((noinline, cold)) static void report_hang(struct run_state *st, enum sched_outcome outcome)
 {
@@ -161,6 +184,7 @@ __attribute__((noinline, cold)) static void report_hang(struct run_state *st, en
 			snprintf(line, sizeof line, "nothing will wake it");
 		len = append(st->hang, len, line);
 	}
+	len = describe_queued_work(st, len);
 	const char *cause = "cause: an event never signalled";
 	if (wait_in_callback)
 		cause = "cause: a wait for a deregistration inside an NMR callback (M09)";
