@@ -207,7 +207,7 @@ struct kernel {
 	uint32_t work_head, work_len;
 	struct sim_thread *dpc_thread;  /* spawned on first use */
 	struct sim_thread *io_worker;   /* spawned on first use */
-	struct sim_thread *io_worker2;  /* the second: spawned with the first (io_workers 2) or by kernel_work_grow */
+	struct sim_thread *io_more[KERNEL_IO_WORKERS_MAX - 1]; /* the others, in order: spawned with the first (io_workers N) or by kernel_work_grow */
 	uint8_t io_workers;             /* the scenario's `io-workers` (set by the run after kernel_init; 0 = 1) */
 	struct kernel_system_thread system_threads[KERNEL_SYSTEM_THREADS_MAX];
 	struct kernel_handle handles[KERNEL_HANDLES_MAX];
@@ -436,8 +436,9 @@ uint64_t kernel_timers_next(const struct kernel *k, bool *periodic_only);
 /* DPCs and work (ke_dpc.c, io_work.c). */
 bool kernel_dpc_queue(struct kernel *k, PKDPC dpc, uint8_t module);
 bool kernel_work_queue(struct kernel *k, const struct kernel_work *w);
-/* Nothing can run, items are queued and the one worker is blocked in one:
- * start the second worker (Windows' pool grows then). True if started. */
+/* Nothing can run, items are queued and every worker is blocked in one:
+ * start another worker, up to KERNEL_IO_WORKERS_MAX (Windows' pool grows
+ * then). True if started. */
 bool kernel_work_grow(struct kernel *k);
 uint32_t kernel_dpc_pending(const struct kernel *k, uint8_t module);
 uint32_t kernel_work_pending(const struct kernel *k, uint8_t module, bool io_too);
