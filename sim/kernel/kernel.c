@@ -526,6 +526,16 @@ void kernel_code_site(const struct kernel *k, const struct sim_thread *t, uint8_
 		      const char **name)
 {
 	const struct kernel_thread *kt = &k->threads[t->id];
+	/* Inside a dispatch call that no callback entered since: the callee's
+	 * dispatch routine (the thread's module is the callee's then), not the
+	 * caller's thread routine (a system thread, a work item). */
+	int call = k->hooks.dispatch_frames ? k->hooks.dispatch_frames(k->hooks.ctx, t->id) : -1;
+	if (call >= 0 && call >= (int)kt->depth) {
+		*kind = SITE_CALL;
+		*site = 0;
+		*name = "a dispatch routine";
+		return;
+	}
 	if (kt->depth > 0 && kt->depth <= KERNEL_FRAMES_MAX) {
 		const struct kernel_frame *f = &kt->frames[kt->depth - 1];
 		if (f->kind == EV_CB_ENTER) {

@@ -161,6 +161,10 @@ struct kernel_hooks {
 	/* True while THREAD runs inside a dispatch call its caller should not
 	 * have made (M18/M19, hosting's guard): its kernel findings are muted. */
 	bool (*mute_reports)(void *ctx, uint8_t thread);
+	/* The thread's kernel frame depth when its innermost dispatch call
+	 * (hosting's guard) began, -1 outside one: code there is the callee's
+	 * dispatch routine, whatever thread it runs on (kernel_code_site). */
+	int (*dispatch_frames)(void *ctx, uint8_t thread);
 	void *ctx;
 	/* Nothing is runnable and simulated time is about to move on (a timed
 	 * wait or a timer is due later): the run's phase decides first, so

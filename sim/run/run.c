@@ -292,7 +292,7 @@ struct run_result run_scenario(struct runner *r, const struct scenario *s, const
 	st->kernel.time_jumps = s->time_jumps;
 	st->kernel.io_workers = s->io_workers;
 	memaccess_run_init(&st->kernel, s->races || memaccess_races_env());
-	st->kernel.hooks = (struct kernel_hooks){.mute_reports = guard_mutes_reports, .ctx = &st->guard,
+	st->kernel.hooks = (struct kernel_hooks){.mute_reports = guard_mutes_reports, .dispatch_frames = guard_dispatch_frames, .ctx = &st->guard,
 						 .before_time = drain_before_time, .time_ctx = st};
 	kernel_current = &st->kernel;
 	nmr_front_current = &st->front;
