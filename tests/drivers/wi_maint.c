@@ -1,23 +1,24 @@
 /* wi_maint.c - a cache driver whose Unload runs its maintenance one last
- * time on system worker threads: it queues a flush, a trim and a
- * statistics pass (IoQueueWorkItem, which keeps the driver loaded until each
+ * time on system worker threads: it queues a flush per cache partition, a
+ * trim and a statistics pass (IoQueueWorkItem, which keeps the driver loaded until each
  * routine returns; an ExQueueWorkItem routine that signals Unload and then
  * returns is K06), each of which takes the cache's KMUTEX, and waits until
- * all three have finished. It
+ * all have finished. It
  * takes the mutex itself only to mark the cache closing, and releases it
  * before it waits: clean.
  *
  * wi_maint_bug.c builds it with WI_MAINT_WAIT_LOCKED: Unload waits while
- * still holding the mutex. The flush and the trim block on the mutex on the
- * two I/O workers, the statistics item stays queued, Unload waits for good:
- * a deadlock (L01), whose report names the item that never ran (routine,
- * queuing driver, step). Scenarios: corpus/kernel/wi-maint-good.nmr,
+ * still holding the mutex. The flushes block on the mutex on every I/O
+ * worker the pool grows to, the trim and statistics items stay queued,
+ * Unload waits for good: a deadlock (L01), whose report names the items
+ * that never ran (routine, queuing driver, step). Scenarios: corpus/kernel/wi-maint-good.nmr,
  * wi-maint-bug.nmr. A WDK-style test driver built unmodified against
  * sim/include. */
 #include <ntddk.h>
 
 #define MAINT_TAG 'tnMC'
-#define MAINT_ITEMS 3
+#define CACHE_PARTITIONS 4
+#define MAINT_ITEMS (CACHE_PARTITIONS + 2)
 
 DRIVER_INITIALIZE DriverEntry;
 static DRIVER_UNLOAD CacheUnload;
@@ -28,7 +29,7 @@ static IO_WORKITEM_ROUTINE CacheStatsWorker;
 typedef struct _CACHE {
     KMUTEX Lock;            // guards everything below
     BOOLEAN Closing;
-    ULONG Dirty;
+    ULONG Dirty[CACHE_PARTITIONS];
     ULONG Entries;
     ULONG Flushes;
 } CACHE;
@@ -37,7 +38,7 @@ static CACHE Cache;
 static KEVENT MaintDone;
 static LONG MaintOutstanding;
 static PDEVICE_OBJECT CacheDevice;
-static PIO_WORKITEM FlushItem;
+static PIO_WORKITEM FlushItems[CACHE_PARTITIONS];
 static PIO_WORKITEM TrimItem;
 static PIO_WORKITEM StatsItem;
 
@@ -51,10 +52,11 @@ static VOID CacheMaintDone(VOID)
 _Use_decl_annotations_
 static VOID CacheFlushWorker(PDEVICE_OBJECT DeviceObject, PVOID Context)
 {
+    ULONG Partition = (ULONG)(ULONG_PTR)Context;
+
     UNREFERENCED_PARAMETER(DeviceObject);
-    UNREFERENCED_PARAMETER(Context);
     KeWaitForSingleObject(&Cache.Lock, Executive, KernelMode, FALSE, NULL);
-    Cache.Dirty = 0;
+    Cache.Dirty[Partition] = 0;
     Cache.Flushes++;
     KeReleaseMutex(&Cache.Lock, FALSE);
     CacheMaintDone();
@@ -87,14 +89,29 @@ static VOID CacheStatsWorker(PDEVICE_OBJECT DeviceObject, PVOID Context)
     CacheMaintDone();
 }
 
+static VOID CacheFreeItems(VOID)
+{
+    ULONG i;
+
+    for (i = 0; i < CACHE_PARTITIONS; i++) {
+        if (FlushItems[i] != NULL) IoFreeWorkItem(FlushItems[i]);
+    }
+    if (TrimItem != NULL) IoFreeWorkItem(TrimItem);
+    if (StatsItem != NULL) IoFreeWorkItem(StatsItem);
+}
+
 _Use_decl_annotations_
 static VOID CacheUnload(PDRIVER_OBJECT DriverObject)
 {
+    ULONG i;
+
     UNREFERENCED_PARAMETER(DriverObject);
     KeWaitForSingleObject(&Cache.Lock, Executive, KernelMode, FALSE, NULL);
     Cache.Closing = TRUE;
     MaintOutstanding = MAINT_ITEMS;
-    IoQueueWorkItem(FlushItem, CacheFlushWorker, DelayedWorkQueue, NULL);
+    for (i = 0; i < CACHE_PARTITIONS; i++) {
+        IoQueueWorkItem(FlushItems[i], CacheFlushWorker, DelayedWorkQueue, (PVOID)(ULONG_PTR)i);
+    }
     IoQueueWorkItem(TrimItem, CacheTrimWorker, DelayedWorkQueue, NULL);
     IoQueueWorkItem(StatsItem, CacheStatsWorker, DelayedWorkQueue, NULL);
 #ifndef WI_MAINT_WAIT_LOCKED
@@ -104,9 +121,7 @@ static VOID CacheUnload(PDRIVER_OBJECT DriverObject)
 #ifdef WI_MAINT_WAIT_LOCKED
     KeReleaseMutex(&Cache.Lock, FALSE);             // BUG: too late, the items need the mutex
 #endif
-    IoFreeWorkItem(FlushItem);
-    IoFreeWorkItem(TrimItem);
-    IoFreeWorkItem(StatsItem);
+    CacheFreeItems();
     IoDeleteDevice(CacheDevice);
 }
 
@@ -114,23 +129,28 @@ _Use_decl_annotations_
 NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
 {
     NTSTATUS Status;
+    ULONG i;
 
     UNREFERENCED_PARAMETER(RegistryPath);
     KeInitializeMutex(&Cache.Lock, 0);
     KeInitializeEvent(&MaintDone, NotificationEvent, FALSE);
     Cache.Entries = 16;
-    Cache.Dirty = 3;
+    for (i = 0; i < CACHE_PARTITIONS; i++) {
+        Cache.Dirty[i] = 3;
+    }
     Status = IoCreateDevice(DriverObject, 0, NULL, FILE_DEVICE_UNKNOWN, 0, FALSE, &CacheDevice);
     if (!NT_SUCCESS(Status)) {
         return Status;
     }
-    FlushItem = IoAllocateWorkItem(CacheDevice);
+    Status = STATUS_SUCCESS;
+    for (i = 0; i < CACHE_PARTITIONS; i++) {
+        FlushItems[i] = IoAllocateWorkItem(CacheDevice);
+        if (FlushItems[i] == NULL) Status = STATUS_INSUFFICIENT_RESOURCES;
+    }
     TrimItem = IoAllocateWorkItem(CacheDevice);
     StatsItem = IoAllocateWorkItem(CacheDevice);
-    if (FlushItem == NULL || TrimItem == NULL || StatsItem == NULL) {
-        if (FlushItem != NULL) IoFreeWorkItem(FlushItem);
-        if (TrimItem != NULL) IoFreeWorkItem(TrimItem);
-        if (StatsItem != NULL) IoFreeWorkItem(StatsItem);
+    if (!NT_SUCCESS(Status) || TrimItem == NULL || StatsItem == NULL) {
+        CacheFreeItems();
         IoDeleteDevice(CacheDevice);
         return STATUS_INSUFFICIENT_RESOURCES;
     }
