@@ -1,10 +1,12 @@
-/* annotate.c - render-time names for timelines (annotate.h): nm for data
- * symbols, addr2line for call sites, both run once per timeline on this
- * executable. */
+/* annotate.c - render-time names for timelines (annotate.h): driver
+ * globals by the engine's one resolver (host/drvsyms.h, the symbol table),
+ * call sites by addr2line, run once per timeline on this executable. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* dladdr */
 #endif
 #include "annotate.h"
+
+#include "host/drvsyms.h"
 
 #include <dlfcn.h>
 #include <elf.h>
@@ -20,11 +22,11 @@ void annotate_init(struct annotate *a, const struct kernel *k, const struct trac
 	a->trace = t;
 	ssize_t n = readlink("/proc/self/exe", a->exe, sizeof a->exe - 1);
 	if (n <= 0 || (size_t)n >= sizeof a->exe - 1 || strchr(a->exe, '\'')) {
-		a->syms_state = a->lines_state = -1;
+		a->lines_state = -1;
 		return;
 	}
 	a->exe[n] = '\0';
-	/* Symbol values of a position-independent executable are offsets from
+	/* addr2line takes addresses of a position-independent executable as offsets from
 	 * its load address (ELF type ET_DYN); an ET_EXEC's are addresses. */
 	Elf64_Ehdr eh;
 	FILE *f = fopen(a->exe, "rb");
@@ -38,55 +40,14 @@ void annotate_init(struct annotate *a, const struct kernel *k, const struct trac
 
 void annotate_fini(struct annotate *a)
 {
-	free(a->syms);
 	free(a->lines);
-	a->syms = NULL;
 	a->lines = NULL;
-}
-
-static int by_addr_sym(const void *x, const void *y)
-{
-	uintptr_t p = ((const struct annotate_sym *)x)->addr, q = ((const struct annotate_sym *)y)->addr;
-	return p < q ? -1 : p > q;
 }
 
 static int by_addr_line(const void *x, const void *y)
 {
 	uintptr_t p = ((const struct annotate_line *)x)->addr, q = ((const struct annotate_line *)y)->addr;
 	return p < q ? -1 : p > q;
-}
-
-/* The data symbols of the executable (nm -S: address, size, type, name). */
-static void read_syms(struct annotate *a)
-{
-	char cmd[600], line[512];
-	snprintf(cmd, sizeof cmd, "nm -S --defined-only '%s' 2>/dev/null", a->exe);
-	FILE *p = popen(cmd, "r");
-	a->syms_state = -1;
-	if (!p)
-		return;
-	size_t cap = 0;
-	while (fgets(line, sizeof line, p)) {
-		unsigned long long addr, size;
-		char type, name[256];
-		if (sscanf(line, "%llx %llx %c %255s", &addr, &size, &type, name) != 4 || !strchr("bBdD", type) || !size)
-			continue;
-		if (a->nsyms == cap) {
-			cap = cap ? cap * 2 : 1024;
-			struct annotate_sym *s = realloc(a->syms, cap * sizeof *s);
-			if (!s)
-				break;
-			a->syms = s;
-		}
-		struct annotate_sym *s = &a->syms[a->nsyms++];
-		s->addr = (uintptr_t)addr + a->bias;
-		s->size = (uintptr_t)size;
-		snprintf(s->name, sizeof s->name, "%.63s", name);
-	}
-	if (pclose(p) == 0 && a->nsyms) {
-		qsort(a->syms, a->nsyms, sizeof *a->syms, by_addr_sym);
-		a->syms_state = 1;
-	}
 }
 
 /* A line of the engine's own code (a WDK routine calling another, a
@@ -169,26 +130,6 @@ static bool site_hook(void *ctx, uintptr_t addr, char *buf, size_t cap)
 	return true;
 }
 
-static const struct annotate_sym *sym_of(struct annotate *a, uintptr_t addr)
-{
-	if (!a->syms_state)
-		read_syms(a);
-	if (a->syms_state != 1)
-		return NULL;
-	size_t lo = 0, hi = a->nsyms; /* the last symbol starting at or below addr */
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (a->syms[mid].addr <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (!lo)
-		return NULL;
-	const struct annotate_sym *s = &a->syms[lo - 1];
-	return addr < s->addr + s->size ? s : NULL;
-}
-
 /* The allocation call site of pool block `number`: its allocation event's note. */
 static const char *alloc_site(struct annotate *a, uint32_t number)
 {
@@ -211,15 +152,9 @@ static bool object_hook(void *ctx, unsigned module, uint32_t id, char *buf, size
 	const void *obj = a->kernel ? kernel_object_address(a->kernel, id) : NULL;
 	if (!obj)
 		return false;
-	uintptr_t addr = (uintptr_t)obj;
-	const struct annotate_sym *s = sym_of(a, addr);
-	if (s) {
-		if (addr == s->addr)
-			snprintf(buf, cap, "%s", s->name);
-		else
-			snprintf(buf, cap, "%s+0x%lx", s->name, (unsigned long)(addr - s->addr));
+	/* A driver global: the name (and driver) a K11 report gives it. */
+	if (drvsyms_describe(obj, buf, cap))
 		return true;
-	}
 	uint32_t number, tag, offset;
 	if (!kernel_pool_block_of(a->kernel, obj, &number, &tag, &offset))
 		return false;

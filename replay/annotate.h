@@ -1,14 +1,16 @@
 /* annotate.h - the names a timeline can give what a trace only numbers
  * (trace_annotator, sim/trace/trace.h), looked up after the run:
- *   - a kernel object (#3) by the driver's global it is (g_StopEvent, from the
- *     executable's symbol table), or by the pool block it lies in (block #4
- *     'Clnt' +0x10, allocated at client.c:88);
+ *   - a kernel object (#3) by the driver's global it is, named as every
+ *     report names driver data (host/drvsyms.h: "driver global
+ *     g_StopEvent (client)", or "driver global (+0x40)" in a stripped
+ *     executable), or by the pool block it lies in (block #4 'Clnt' +0x10,
+ *     allocated at client.c:88);
  *   - the source line of each driver call (API, kernel routine, dispatch) from
  *     its return address (addr2line over the executable's debug info);
  *   - a dispatch call's return value (rendered by trace_render_text_annotated).
  * Everything is read at render time: traces and hashes do not change, and
- * the text is the same on every run of the same build. Without nm or
- * addr2line, or without debug info, it degrades to the plain timeline. */
+ * the text is the same on every run of the same build. Without addr2line or
+ * debug info there are no source lines. */
 #ifndef NMRSIM_ANNOTATE_H
 #define NMRSIM_ANNOTATE_H
 
@@ -17,12 +19,6 @@
 
 #include "kernel/kernel.h"
 #include "trace/trace.h"
-
-struct annotate_sym {
-	uintptr_t addr;           /* run-time address */
-	uintptr_t size;
-	char name[64];
-};
 
 struct annotate_line {
 	uintptr_t addr;           /* a call's return address */
@@ -34,9 +30,7 @@ struct annotate {
 	const struct trace *trace;   /* its events and notes */
 	char exe[512];               /* this executable */
 	uintptr_t bias;              /* load address of a position-independent executable, else 0 */
-	int syms_state, lines_state; /* 0 not read yet, 1 read, -1 not available */
-	struct annotate_sym *syms;   /* data symbols, by address */
-	size_t nsyms;
+	int lines_state;             /* 0 not read yet, 1 read, -1 not available */
 	struct annotate_line *lines; /* every noted call site of the trace, by address */
 	size_t nlines;
 };

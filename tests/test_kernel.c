@@ -1004,6 +1004,72 @@ static void test_ex_work(void)
 	CHECK_EQ_U(g_work_runs, 0);
 }
 
+/* Windows' worker pool grows while every worker is blocked inside an item and
+ * items are queued: WAITERS items wait for a gate event that the last queued
+ * item sets. Each blocked worker lets one more start, up to
+ * KERNEL_IO_WORKERS_MAX; beyond it the gate item stays queued (a deadlock,
+ * whose report names it). */
+static KEVENT g_gate;
+static WORK_QUEUE_ITEM g_gate_items[KERNEL_IO_WORKERS_MAX + 1];
+static int g_gate_passed;
+
+static void gate_waiter(PVOID ctx)
+{
+	(void)ctx;
+	KeWaitForSingleObject(&g_gate, Executive, KernelMode, FALSE, NULL);
+	g_gate_passed++;
+}
+
+static void gate_opener(PVOID ctx)
+{
+	(void)ctx;
+	KeSetEvent(&g_gate, IO_NO_INCREMENT, FALSE);
+}
+
+static void gate_queuer(struct sched *s, void *arg)
+{
+	(void)s;
+	unsigned waiters = (unsigned)(uintptr_t)arg;
+	KeInitializeEvent(&g_gate, NotificationEvent, FALSE);
+	for (unsigned i = 0; i <= waiters; i++) {
+		ExInitializeWorkItem(&g_gate_items[i], i < waiters ? gate_waiter : gate_opener, NULL);
+		ExQueueWorkItem(&g_gate_items[i], DelayedWorkQueue);
+	}
+}
+
+static unsigned io_workers_spawned(void)
+{
+	unsigned n = W->k->io_worker != NULL;
+	for (unsigned i = 0; i + 1 < KERNEL_IO_WORKERS_MAX; i++)
+		n += W->k->io_more[i] != NULL;
+	return n;
+}
+
+static enum sched_outcome gate_run(unsigned waiters)
+{
+	world_init(NULL, 0, 0, 0);
+	g_gate_passed = 0;
+	spawn(gate_queuer, (void *)(uintptr_t)waiters, 0);
+	return run();
+}
+
+static void test_work_grow(void)
+{
+	/* At the capacity: every worker but one blocked, the last runs the gate. */
+	CHECK_EQ_U(gate_run(KERNEL_IO_WORKERS_MAX - 1), OUTCOME_DONE);
+	CHECK_CLEAN();
+	CHECK_EQ_U(g_gate_passed, KERNEL_IO_WORKERS_MAX - 1);
+	CHECK_EQ_U(io_workers_spawned(), KERNEL_IO_WORKERS_MAX);
+	/* Beyond it: every worker blocked, the gate item never runs. */
+	CHECK_EQ_U(gate_run(KERNEL_IO_WORKERS_MAX), OUTCOME_DEADLOCK);
+	CHECK_EQ_U(g_gate_passed, 0);
+	CHECK_EQ_U(io_workers_spawned(), KERNEL_IO_WORKERS_MAX);
+	CHECK_EQ_U(W->k->work_len, 1);
+	/* Three items blocked at once (a false deadlock with two workers before):
+	 * a fourth worker runs the gate, except in the tiny configuration. */
+	CHECK_EQ_U(gate_run(3), 3 < KERNEL_IO_WORKERS_MAX ? OUTCOME_DONE : OUTCOME_DEADLOCK);
+}
+
 /* A run that never calls the kernel spawns no helper thread (traces unchanged). */
 static void plain(struct sched *s, void *arg)
 {
@@ -1069,6 +1135,7 @@ int main(void)
 	test_locks();
 	test_multiple();
 	test_ex_work();
+	test_work_grow();
 	test_lazy();
 	test_dprint();
 	kernel_current = NULL;

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # test_timeline.sh - readable timelines (nmr-replay, replay/annotate.h) on
 # the bundled example drivers:
-# - a kernel object that is a driver global by its name (StopEvent), one
-#   inside a pool block by the block, its tag and the allocation's line;
+# - a kernel object that is a driver global by its name and driver, as
+#   findings name driver data (driver global StopEvent (bug_call_after_detach)),
+#   one inside a pool block by the block, its tag and the allocation's line;
 # - each driver call with its source line (the line of the call in the
 #   driver's source, checked against the source);
 # - a dispatch call's return value (STATUS_SUCCESS of good_provider's Send);
 # - the same in the Perfetto timeline (--timeline);
-# - --plain: the plain timeline (#N), same exit; no nm/addr2line on PATH: no
-#   symbol names or source lines (what the engine knows stays: pool blocks);
+# - --plain: the plain timeline (#N), same exit; no addr2line on PATH: no
+#   source lines (what the engine knows stays: globals by the symbol table the
+#   engine reads itself, pool blocks);
 # - the trace hash is the same either way (names are render-time only).
 #
 # usage: test_timeline.sh SOURCE_ROOT NMR_REPLAY
@@ -26,7 +28,7 @@ cad=$root/corpus/drivers/bug_call_after_detach.nmr
 rc=$?
 [ $rc -eq 1 ] || fail "bug_call_after_detach: exit $rc (expected 1, its M18)"
 n=$(line_of bug_call_after_detach.c 'KeSetEvent(&StopEvent')
-grep -q "KeSetEvent StopEvent (#[0-9]*)  \[bug_call_after_detach.c:$n\]" "$tmp/cad.txt" ||
+grep -q "KeSetEvent driver global StopEvent (bug_call_after_detach) (#[0-9]*)  \[bug_call_after_detach.c:$n\]" "$tmp/cad.txt" ||
   fail "the global KEVENT by name with its call's line $n: $(grep KeSetEvent "$tmp/cad.txt")"
 grep -Eq "return from good_provider dispatch \(binding #[0-9]+\) = STATUS_SUCCESS" "$tmp/cad.txt" ||
   fail "no dispatch return value: $(grep 'return from' "$tmp/cad.txt" | head -3)"
@@ -42,23 +44,24 @@ grep -q "KeAcquireSpinLock in pool block #[0-9]* 'GdPv' +0x[0-9a-f]* allocated a
 
 # The Perfetto timeline carries the same: names in the text, "source" and "returned" args.
 "$replay" --quiet --timeline "$tmp/t.json" "$cad" > /dev/null 2>&1
-grep -q '"name":"KeSetEvent StopEvent (#[0-9]*)"' "$tmp/t.json" || fail "Perfetto: no object name"
+grep -q '"name":"KeSetEvent driver global StopEvent (bug_call_after_detach) (#[0-9]*)"' "$tmp/t.json" || fail "Perfetto: no object name"
 grep -q "\"source\":\"bug_call_after_detach.c:$n\"" "$tmp/t.json" || fail "Perfetto: no source arg"
 grep -q '"returned":"STATUS_SUCCESS"' "$tmp/t.json" || fail "Perfetto: no dispatch return value"
 
-# Plain: numbers, no lines; without the binutils: the same, same verdict.
+# Plain: numbers, no lines; without addr2line: names but no lines, same verdict.
 "$replay" --plain "$cad" > "$tmp/plain.txt" 2>&1
 [ $? -eq 1 ] || fail "--plain: exit changed"
 grep -q "KeSetEvent #[0-9]*$" "$tmp/plain.txt" || fail "--plain: $(grep KeSetEvent "$tmp/plain.txt")"
 grep -q "\.c:[0-9]*\]" "$tmp/plain.txt" && fail "--plain shows source lines"
 mkdir "$tmp/bin"
 PATH=$tmp/bin "$replay" "$cad" > "$tmp/nobin.txt" 2>&1
-[ $? -eq 1 ] || fail "without nm/addr2line: exit changed: $(tail -3 "$tmp/nobin.txt")"
-grep -q "KeSetEvent #[0-9]*$" "$tmp/nobin.txt" || fail "without nm/addr2line: $(grep KeSetEvent "$tmp/nobin.txt")"
+[ $? -eq 1 ] || fail "without addr2line: exit changed: $(tail -3 "$tmp/nobin.txt")"
+grep -q "KeSetEvent driver global StopEvent (bug_call_after_detach) (#[0-9]*)$" "$tmp/nobin.txt" ||
+  fail "without addr2line: $(grep KeSetEvent "$tmp/nobin.txt")"
 grep -q "\.c:[0-9]*\]" "$tmp/nobin.txt" && fail "without addr2line, source lines shown"
-grep -q "in pool block #[0-9]* 'GdPv'" "$tmp/nobin.txt" || fail "without nm/addr2line, pool blocks (engine knowledge) lost"
+grep -q "in pool block #[0-9]* 'GdPv'" "$tmp/nobin.txt" || fail "without addr2line, pool blocks (engine knowledge) lost"
 diff <(grep -c . "$tmp/plain.txt") <(grep -c . "$tmp/nobin.txt") > /dev/null ||
-  fail "without nm/addr2line the timeline has other lines than the plain one"
+  fail "without addr2line the timeline has other lines than the plain one"
 
 # The hash does not see any of it.
 h1=$("$replay" --hash "$cad"); h2=$("$replay" --hash --plain "$cad")

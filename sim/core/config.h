@@ -42,15 +42,22 @@
 #else
 #define KERNEL_SYSTEM_THREADS_MAX 4
 #endif
-/* System worker threads for hosted drivers' work items (`io-workers N`): the
- * first is SIM_THREAD_IO_WORKER, the second comes after the system threads,
- * so no id of a run with one worker moves. */
-#define KERNEL_IO_WORKERS_MAX 2
+/* System worker threads for hosted drivers' work items (`io-workers N`, and
+ * the pool growing when every worker is blocked with items queued): the
+ * first is SIM_THREAD_IO_WORKER, the others come after the system threads,
+ * so no id of a run with fewer workers moves. */
+#ifdef NMRSIM_TINY
+#define KERNEL_IO_WORKERS_MAX 3
+#else
+#define KERNEL_IO_WORKERS_MAX 4
+#endif
 #define KERNEL_THREADS_MAX (1 + KERNEL_IO_WORKERS_MAX + KERNEL_SYSTEM_THREADS_MAX)
 #define SIM_THREAD_DPC SIM_THREADS_ENGINE_MAX
 #define SIM_THREAD_IO_WORKER (SIM_THREADS_ENGINE_MAX + 1)
 #define SIM_THREAD_SYSTEM_FIRST (SIM_THREADS_ENGINE_MAX + 2)
 #define SIM_THREAD_IO_WORKER2 (SIM_THREAD_SYSTEM_FIRST + KERNEL_SYSTEM_THREADS_MAX)
+/* The id of I/O worker n (0-based): the first, then the rest in a row. */
+#define SIM_THREAD_IO_WORKER_N(n) ((n) == 0 ? SIM_THREAD_IO_WORKER : SIM_THREAD_IO_WORKER2 + (n) - 1)
 #define SIM_THREADS_MAX (SIM_THREADS_ENGINE_MAX + KERNEL_THREADS_MAX)
 /* The registry a build gives its drivers (sim/kernel/registry.h). */
 #ifdef NMRSIM_TINY

@@ -52,6 +52,8 @@ static struct {
 	struct range code[DRVSYMS_CODE_RANGES_MAX];     /* PF_X segments of every loaded object */
 	unsigned nobjects;
 	struct object objects[DRVSYMS_OBJECTS_MAX];     /* sorted by lo */
+	unsigned nfuncs;
+	struct object funcs[DRVSYMS_FUNCS_MAX];         /* driver functions (routines in reports), sorted by lo */
 	/* Names for reports: the executable's string table (its mapping is kept
 	 * once the symbols were read) and the drivers' names in it. */
 	const char *strtab;
@@ -97,14 +99,15 @@ static int phdr_cb(struct dl_phdr_info *info, size_t size, void *ctx)
 	return 0;
 }
 
-static void object_add(uintptr_t lo, uint64_t size, uint32_t name)
+/* Insert into a table sorted by lo (symbols come mostly in address order). */
+static void table_add(struct object *table, unsigned *n, unsigned cap, uintptr_t lo, uint64_t size, uint32_t name)
 {
-	if (tab.nobjects == DRVSYMS_OBJECTS_MAX || size == 0 || size > UINT32_MAX)
+	if (*n == cap || size == 0 || size > UINT32_MAX)
 		return;
-	unsigned i = tab.nobjects++;
-	for (; i > 0 && tab.objects[i - 1].lo > lo; i--)
-		tab.objects[i] = tab.objects[i - 1];
-	tab.objects[i] = (struct object){ lo, (uint32_t)size, name, DRVSYMS_NO_DRIVER };
+	unsigned i = (*n)++;
+	for (; i > 0 && table[i - 1].lo > lo; i--)
+		table[i] = table[i - 1];
+	table[i] = (struct object){ lo, (uint32_t)size, name, DRVSYMS_NO_DRIVER };
 }
 
 /* A driver's record symbol (`nmrsim_record_NAME`, local): driver-obj.sh
@@ -120,6 +123,9 @@ static void driver_record(uint32_t name)
 	for (unsigned i = 0; i < tab.nobjects; i++)
 		if (tab.objects[i].owner == DRVSYMS_NO_DRIVER)
 			tab.objects[i].owner = d;
+	for (unsigned i = 0; i < tab.nfuncs; i++)
+		if (tab.funcs[i].owner == DRVSYMS_NO_DRIVER)
+			tab.funcs[i].owner = d;
 }
 
 /* Whether off is a NUL-terminated string inside the string table. */
@@ -129,7 +135,8 @@ static bool str_ok(const char *strtab, size_t bytes, uint64_t off)
 }
 
 /* The executable's symbol table: every sized object symbol inside the
- * drivers' data sections. Any failure leaves no symbols (extents unknown). */
+ * drivers' data sections, every sized function in their code. Any failure
+ * leaves no symbols (extents unknown). */
 static void symbols_read(void)
 {
 	int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
@@ -162,17 +169,24 @@ static void symbols_read(void)
 		const ElfW(Sym) *sym = (const void *)(f + sh[i].sh_offset);
 		size_t n = sh[i].sh_size / sizeof *sym;
 		for (size_t k = 0; k < n; k++) {
-			if (ELF64_ST_TYPE(sym[k].st_info) != STT_OBJECT || sym[k].st_shndx == SHN_UNDEF)
+			unsigned type = ELF64_ST_TYPE(sym[k].st_info);
+			if ((type != STT_OBJECT && type != STT_FUNC) || sym[k].st_shndx == SHN_UNDEF)
 				continue;
 			bool named = str_ok(strtab, strtab_bytes, sym[k].st_name);
 			uint32_t name = named && sym[k].st_name <= UINT32_MAX ? (uint32_t)sym[k].st_name : 0;
+			if (type == STT_FUNC) {
+				uintptr_t a = exe_bias + (uintptr_t)sym[k].st_value;
+				if (in(tab.text, a))
+					table_add(tab.funcs, &tab.nfuncs, DRVSYMS_FUNCS_MAX, a, sym[k].st_size, name);
+				continue;
+			}
 			if (named && strncmp(strtab + name, RECORD_PREFIX, strlen(RECORD_PREFIX)) == 0) {
 				driver_record(name);
 				continue;
 			}
 			uintptr_t a = exe_bias + (uintptr_t)sym[k].st_value;
 			if (in_driver_data(a))
-				object_add(a, sym[k].st_size, name);
+				table_add(tab.objects, &tab.nobjects, DRVSYMS_OBJECTS_MAX, a, sym[k].st_size, name);
 		}
 		tab.symbols = true;
 		/* Names point into the mapping: it stays for the process. */
@@ -198,6 +212,7 @@ static void build(void)
 	if (tab.text.lo != tab.text.hi)
 		symbols_read();
 	SIM_ASSERT_LE(tab.nobjects, DRVSYMS_OBJECTS_MAX, "driver objects fit their table");
+	SIM_ASSERT_LE(tab.nfuncs, DRVSYMS_FUNCS_MAX, "driver functions fit their table");
 }
 
 enum drvsyms_kind drvsyms_classify(const void *p)
@@ -216,22 +231,27 @@ enum drvsyms_kind drvsyms_classify(const void *p)
 	return DRVSYMS_OTHER;
 }
 
-/* The known object containing a, NULL if none. */
-static const struct object *object_at(uintptr_t a)
+/* The entry of a sorted table containing a, NULL if none. */
+static const struct object *entry_at(const struct object *table, unsigned n, uintptr_t a)
 {
-	/* The last object starting at or before a. */
-	unsigned lo = 0, hi = tab.nobjects;
+	/* The last entry starting at or before a. */
+	unsigned lo = 0, hi = n;
 	while (lo < hi) {
 		unsigned mid = lo + (hi - lo) / 2;
-		if (tab.objects[mid].lo <= a)
+		if (table[mid].lo <= a)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
 	if (lo == 0)
 		return NULL;
-	const struct object *o = &tab.objects[lo - 1];
+	const struct object *o = &table[lo - 1];
 	return a < o->lo + o->size ? o : NULL;
+}
+
+static const struct object *object_at(uintptr_t a)
+{
+	return entry_at(tab.objects, tab.nobjects, a);
 }
 
 size_t drvsyms_extent(const void *p)
@@ -241,13 +261,9 @@ size_t drvsyms_extent(const void *p)
 	return o ? (size_t)(o->lo + o->size - (uintptr_t)p) : 0;
 }
 
-bool drvsyms_name(const void *p, char *buf, size_t cap)
+/* "SYMBOL", "SYMBOL+0xOFF", then " (DRIVER)" when known; false if o has no name. */
+static bool entry_name(const struct object *o, uintptr_t a, char *buf, size_t cap)
 {
-	build();
-	uintptr_t a = (uintptr_t)p;
-	const struct object *o = object_at(a);
-	if (!cap)
-		return false;
 	if (!o || !tab.strtab || !o->name) {
 		buf[0] = 0;
 		return false;
@@ -258,6 +274,50 @@ bool drvsyms_name(const void *p, char *buf, size_t cap)
 	if (o->owner != DRVSYMS_NO_DRIVER && n >= 0 && (size_t)n < cap)
 		snprintf(buf + n, cap - (size_t)n, " (%s)", tab.strtab + tab.drivers[o->owner]);
 	return true;
+}
+
+bool drvsyms_name(const void *p, char *buf, size_t cap)
+{
+	build();
+	if (!cap)
+		return false;
+	return entry_name(object_at((uintptr_t)p), (uintptr_t)p, buf, cap);
+}
+
+bool drvsyms_code_name(const void *pc, char *buf, size_t cap)
+{
+	build();
+	if (!cap)
+		return false;
+	uintptr_t a = (uintptr_t)pc;
+	if (!in(tab.text, a)) {
+		buf[0] = 0;
+		return false;
+	}
+	if (!entry_name(entry_at(tab.funcs, tab.nfuncs, a), a, buf, cap))
+		snprintf(buf, cap, "driver code (+0x%lx)", (unsigned long)(a - tab.text.lo));
+	return true;
+}
+
+bool drvsyms_describe(const void *p, char *buf, size_t cap)
+{
+	build();
+	if (!cap)
+		return false;
+	char sym[160];
+	if (drvsyms_name(p, sym, sizeof sym)) {
+		snprintf(buf, cap, "driver global %s", sym);
+		return true;
+	}
+	uintptr_t a = (uintptr_t)p;
+	const struct range *sections[] = { &tab.data, &tab.bss, &tab.cnst, &tab.relro };
+	for (size_t i = 0; i < sizeof sections / sizeof sections[0]; i++)
+		if (in(*sections[i], a)) {
+			snprintf(buf, cap, "driver global (+0x%lx)", (unsigned long)(a - sections[i]->lo));
+			return true;
+		}
+	buf[0] = 0;
+	return false;
 }
 
 bool drvsyms_have_symbols(void)

@@ -33,6 +33,7 @@ enum drvsyms_kind {
 };
 
 #define DRVSYMS_OBJECTS_MAX 4096 /* driver data objects whose extent is known; the rest are unknown */
+#define DRVSYMS_FUNCS_MAX 4096   /* driver functions named in reports; the rest by offset */
 
 enum drvsyms_kind drvsyms_classify(const void *p);
 /* Bytes from p to the end of the driver data object containing p, 0 when p
@@ -43,6 +44,17 @@ size_t drvsyms_extent(const void *p);
  * driver that defines it is known; false (buf "") when p is in no named
  * object. Depends on the binary only, never on where it was loaded. */
 bool drvsyms_name(const void *p, char *buf, size_t cap);
+/* The driver function containing pc as report text: "SYMBOL (DRIVER)",
+ * "SYMBOL+0xOFF (DRIVER)" inside it, or "driver code (+0xOFF)" (offset in
+ * the drivers' code) where no symbol names it (a stripped executable);
+ * false (buf "") when pc is not driver code. Binary-only, as above. */
+bool drvsyms_code_name(const void *pc, char *buf, size_t cap);
+/* The same name as a report's subject, the one form every report and
+ * timeline uses: "driver global SYMBOL+0xOFF (DRIVER)" (drvsyms_name), or,
+ * for driver data no symbol names (a stripped executable), "driver global
+ * (+0xOFF)", the offset in its section (.data, .bss, .rodata, .data.rel.ro
+ * of the hosted drivers). False (buf "") when p is not driver data. */
+bool drvsyms_describe(const void *p, char *buf, size_t cap);
 /* Whether the executable's symbol table was read (extents can be known). */
 bool drvsyms_have_symbols(void);
 

@@ -133,6 +133,8 @@ const void *nmrsim_guard_enter(uint32_t k, uintptr_t site)
 		g->saved_module[th->id][*depth] = th->module;
 	if (*depth < GUARD_DEPTH_MAX)
 		g->call_table[th->id][*depth] = (uint8_t)f->table;
+	if (*depth < GUARD_DEPTH_MAX && kernel_current)
+		g->call_frames[th->id][*depth] = kernel_current->threads[th->id].depth;
 	(*depth)++;
 	/* A call into a driver whose image is gone would jump into unmapped
 	 * code: the call is the caller's bug (M18/M19 just reported), so it is
@@ -337,4 +339,13 @@ const void *guard_wrap(struct guard *g, const void *npi_id, int which, const voi
 bool guard_mutes_reports(void *guard, uint8_t thread)
 {
 	return guard_in_late_call(guard_current == guard ? guard : NULL, thread);
+}
+
+int guard_dispatch_frames(void *guard, uint8_t thread)
+{
+	const struct guard *g = guard_current == guard ? guard : NULL;
+	if (!g || thread >= SIM_THREADS_MAX || !g->depth[thread])
+		return -1;
+	unsigned d = g->depth[thread] < GUARD_DEPTH_MAX ? g->depth[thread] : GUARD_DEPTH_MAX;
+	return g->call_frames[thread][d - 1];
 }

@@ -88,6 +88,7 @@ struct guard {
 	uint8_t depth[SIM_THREADS_MAX];                     /* guarded calls in progress per thread */
 	uint8_t saved_module[SIM_THREADS_MAX][GUARD_DEPTH_MAX]; /* attribution before each */
 	uint8_t call_table[SIM_THREADS_MAX][GUARD_DEPTH_MAX]; /* table of each guarded call in progress */
+	uint8_t call_frames[SIM_THREADS_MAX][GUARD_DEPTH_MAX]; /* the thread's kernel frame depth at each call */
 };
 
 /* Benchmarks only (bench/bench_host.c): hand every table out as it is. */
@@ -100,6 +101,9 @@ extern bool guard_disabled;
 bool guard_in_late_call(const struct guard *g, uint8_t thread);
 /* The same as the kernel's mute_reports hook (ctx = the guard). */
 bool guard_mutes_reports(void *guard, uint8_t thread);
+/* The kernel's dispatch_frames hook (ctx = the guard): the kernel frame
+ * depth at which thread's innermost guarded call began, -1 outside one. */
+int guard_dispatch_frames(void *guard, uint8_t thread);
 
 extern struct guard *guard_current;
 

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/assert.h"
 #include "host/drvsyms.h"
 #include "kernel/kernel.h"
 #include "oracle/oracle.h"
@@ -210,13 +211,13 @@ static void race_check(struct kernel *k, enum race_region region, uintptr_t off,
 				snprintf(what, sizeof what, "a stack object of %s:",
 					 trace_thread_name(k->oracle->scenario, (uint8_t)(off >> 40), tn));
 			} else {
-				/* By its symbol (symbol table, read once): the binary's names, never an address. */
-				char sym[96];
+				/* By its symbol (symbol table, read once), else its offset: the binary's
+				 * names, never an address; the timeline names it the same way. */
+				char sym[112];
 				uintptr_t a = (region == RACE_BSS ? mem.bss : mem.data) + off;
-				if (drvsyms_name((const void *)a, sym, sizeof sym))
-					snprintf(what, sizeof what, "driver global %s:", sym);
-				else
-					snprintf(what, sizeof what, "driver global (+0x%lx):", (unsigned long)off);
+				bool data = drvsyms_describe((const void *)a, sym, sizeof sym);
+				SIM_ASSERT(data, "a race region is driver data");
+				snprintf(what, sizeof what, "%s:", sym);
 			}
 			race_found(k, t, &c.earlier, write, pc, what, kind, site, routine);
 		}

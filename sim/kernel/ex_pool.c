@@ -211,6 +211,7 @@ bool kernel_pool_free(struct kernel *k, enum ke_api api, void *p, uint32_t tag, 
 	kernel_module_acct(k, b->module, true);
 	size_t payload = payload_of(b);
 	forget_queued(k, api, c, c + payload);
+	bool waited = kernel_waits_freed(k, c, c + payload);
 	memset(c, POOL_FILL_FREED, payload);
 	/* The block is never handed out again this run (bump allocation): it
 	 * stays as quarantined as it can be, and driver code's later accesses
@@ -225,6 +226,8 @@ bool kernel_pool_free(struct kernel *k, enum ke_api api, void *p, uint32_t tag, 
 	}
 	mark(k, c, payload, state);
 	kernel_emit(k, api, b->number, 0, b->bytes);
+	if (waited)
+		kernel_waits_freed_end(k);
 	return true;
 }
 
@@ -233,7 +236,19 @@ bool kernel_pool_free(struct kernel *k, enum ke_api api, void *p, uint32_t tag, 
  * M19 when a cleanup callback freed it; the block goes quiet (one finding).
  * The routine's own accesses are not instrumented, and a freed lock's
  * filler would read as a lock held for good. O(1) unless freed. */
+static bool object_freed(struct kernel *k, enum ke_api api, const void *p, const char *when);
+
 bool kernel_pool_object_freed(struct kernel *k, enum ke_api api, const void *p)
+{
+	return object_freed(k, api, p, "");
+}
+
+bool kernel_pool_object_freed_waited(struct kernel *k, enum ke_api api, const void *p)
+{
+	return object_freed(k, api, p, " while this thread waited on it");
+}
+
+static bool object_freed(struct kernel *k, enum ke_api api, const void *p, const char *when)
 {
 	const unsigned char *c = p;
 	if (c < k->pool || c >= k->pool + k->pool_used)
@@ -256,12 +271,12 @@ bool kernel_pool_object_freed(struct kernel *k, enum ke_api api, const void *p)
 	if (state >= KPG_CLEANUP) {
 		const struct kernel_freed_cleanup *f = &k->freed_cleanup[state - KPG_CLEANUP];
 		char nb[8];
-		kernel_report(k, RULE_M19, api, number, "%s on an object in pool block #%u, after %s of %s freed it at step %u",
+		kernel_report(k, RULE_M19, api, number, "%s on an object in pool block #%u, after %s of %s freed it at step %u%s",
 			      ke_api_name(api), number, nmr_cb_name((enum nmr_cb)f->cb), kernel_module_name(k, f->module, nb),
-			      f->step);
+			      f->step, when);
 	} else {
-		kernel_report(k, RULE_K05, api, number, "%s on an object in pool block #%u, which was freed",
-			      ke_api_name(api), number);
+		kernel_report(k, RULE_K05, api, number, "%s on an object in pool block #%u, which was freed%s",
+			      ke_api_name(api), number, when);
 	}
 	return true;
 }

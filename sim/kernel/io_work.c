@@ -4,11 +4,11 @@
  *
  * Items run in FIFO order at PASSIVE_LEVEL on one kernel helper thread
  * (spawned on the first queued item), attributed to the module that queued
- * them; with `io-workers 2` on two (Windows has several system worker
- * threads), so a second item may start while the first still runs; with
- * one, a second starts when the first blocks inside an item with others
- * queued and nothing else can run (kernel_work_grow, as Windows' pool
- * grows). An IoQueueWorkItem item keeps its driver loaded until its
+ * them; with `io-workers N` on N (Windows has several system worker
+ * threads), so a second item may start while the first still runs; and
+ * another one starts when every worker is blocked inside an item with
+ * others queued and nothing else can run (kernel_work_grow, as Windows' pool
+ * grows), up to KERNEL_IO_WORKERS_MAX. An IoQueueWorkItem item keeps its driver loaded until its
  * routine returns, so it may run after Unload; an ExQueueWorkItem item of an
  * unloaded module is K06 and is not run, and so is queueing a new
  * IoQueueWorkItem item after Unload. IO_WORKITEMs and DEVICE_OBJECTs are
@@ -46,7 +46,38 @@ static bool io_running_on(const struct kernel *k, unsigned id, uint8_t module)
 
 bool kernel_io_item_running(const struct kernel *k, uint8_t module)
 {
-	return io_running_on(k, SIM_THREAD_IO_WORKER, module) || io_running_on(k, SIM_THREAD_IO_WORKER2, module);
+	for (unsigned n = 0; n < KERNEL_IO_WORKERS_MAX; n++)
+		if (io_running_on(k, SIM_THREAD_IO_WORKER_N(n), module))
+			return true;
+	return false;
+}
+
+/* I/O worker n (0-based), NULL if not spawned. */
+static struct sim_thread *io_worker_at(const struct kernel *k, unsigned n)
+{
+	return n == 0 ? k->io_worker : k->io_more[n - 1];
+}
+
+static bool is_io_worker(unsigned id)
+{
+	for (unsigned n = 0; n < KERNEL_IO_WORKERS_MAX; n++)
+		if (id == SIM_THREAD_IO_WORKER_N(n))
+			return true;
+	return false;
+}
+
+static void worker_thread(struct sched *s, void *arg);
+
+/* Spawn I/O worker n (its fixed id). */
+static void io_spawn(struct kernel *k, unsigned n)
+{
+	SIM_ASSERT_LT(n, KERNEL_IO_WORKERS_MAX, "I/O workers fit their table");
+	struct sim_thread *t = sched_spawn_at(k->sched, SIM_THREAD_IO_WORKER_N(n), THREAD_IO_WORKER, worker_thread, k);
+	SIM_ASSERT(t != NULL, "an I/O worker has a fixed thread slot");
+	if (n == 0)
+		k->io_worker = t;
+	else
+		k->io_more[n - 1] = t;
 }
 
 /* The last IoQueueWorkItem routine of an unloaded module returned: the
@@ -83,7 +114,7 @@ static void worker_thread(struct sched *s, void *arg)
 {
 	struct kernel *k = arg;
 	struct sim_thread *t = s->current;
-	SIM_ASSERT(t->id == SIM_THREAD_IO_WORKER || t->id == SIM_THREAD_IO_WORKER2, "work items run on an I/O worker");
+	SIM_ASSERT(is_io_worker(t->id), "work items run on an I/O worker");
 	struct kernel_thread *kt = &k->threads[t->id];
 	char nb[8];
 	for (;;) {
@@ -160,22 +191,25 @@ bool kernel_work_queue(struct kernel *k, const struct kernel_work *w)
 	kernel_por(k, KFAM_WORK);
 	if (k->work_len == KERNEL_WORK_MAX)
 		return false;
-	if (!k->io_worker)
-		k->io_worker = sched_spawn_at(k->sched, SIM_THREAD_IO_WORKER, THREAD_IO_WORKER, worker_thread, k);
-	if (!k->io_worker2 && k->io_workers > 1)
-		k->io_worker2 = sched_spawn_at(k->sched, SIM_THREAD_IO_WORKER2, THREAD_IO_WORKER, worker_thread, k);
+	for (unsigned n = 0; n < KERNEL_IO_WORKERS_MAX && (n == 0 || n < k->io_workers); n++)
+		if (!io_worker_at(k, n))
+			io_spawn(k, n);
 	SIM_ASSERT_LT(k->work_len, KERNEL_WORK_MAX, "a queued work item takes a slot of the work queue");
-	k->work[(k->work_head + k->work_len) % KERNEL_WORK_MAX] = *w;
+	struct kernel_work *slot = &k->work[(k->work_head + k->work_len) % KERNEL_WORK_MAX];
+	*slot = *w;
+	slot->step = k->sched->step;
 	k->work_len++;
 	/* What the queueing thread did is visible to the routine. */
 	kernel_sync_release(k, w->item);
-	/* One idle worker takes it; with two, the other may be running an
-	 * earlier item meanwhile (which one runs first is the schedule's). */
-	struct sim_thread *t = k->io_worker;
-	if (!(t && t->state == TS_BLOCKED && t->idle_worker))
-		t = k->io_worker2;
-	if (t && t->state == TS_BLOCKED && t->idle_worker)
-		sched_wake(k->sched, t);
+	/* One idle worker takes it (the first in order); the others may be
+	 * running earlier items meanwhile (which one runs first is the schedule's). */
+	for (unsigned n = 0; n < KERNEL_IO_WORKERS_MAX; n++) {
+		struct sim_thread *t = io_worker_at(k, n);
+		if (t && t->state == TS_BLOCKED && t->idle_worker) {
+			sched_wake(k->sched, t);
+			break;
+		}
+	}
 	return true;
 }
 
@@ -188,12 +222,18 @@ bool kernel_work_queue(struct kernel *k, const struct kernel_work *w)
  * worker appear, so no run that never stalls that way changes. */
 bool kernel_work_grow(struct kernel *k)
 {
-	struct sim_thread *t = k->io_worker;
-	if (k->work_len == 0 || !t || k->io_worker2 || t->state != TS_BLOCKED || t->idle_worker)
+	if (k->work_len == 0 || !k->io_worker)
 		return false;
-	k->io_worker2 = sched_spawn_at(k->sched, SIM_THREAD_IO_WORKER2, THREAD_IO_WORKER, worker_thread, k);
-	SIM_ASSERT(k->io_worker2 != NULL, "the second I/O worker has a fixed thread slot");
-	return true;
+	for (unsigned n = 0; n < KERNEL_IO_WORKERS_MAX; n++) {
+		struct sim_thread *t = io_worker_at(k, n);
+		if (!t) {
+			io_spawn(k, n); /* every worker before it is blocked inside an item */
+			return true;
+		}
+		if (t->state != TS_BLOCKED || t->idle_worker)
+			return false;
+	}
+	return false; /* at the capacity: the items stay queued (the hang's report names them) */
 }
 
 PIO_WORKITEM IoAllocateWorkItem(PDEVICE_OBJECT DeviceObject)

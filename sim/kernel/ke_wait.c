@@ -79,25 +79,42 @@ static DISPATCHER_HEADER *wait_object(const struct kernel *k, const struct kerne
 	return h->Reserved1 == w->ids[i] && h->Reserved2 == k->generation ? h : NULL;
 }
 
+_Static_assert(KERNEL_WAIT_OBJECTS_MAX <= 8, "kernel_wait.freed has a bit per waited object");
+
+/* Object i of the wait was freed while waited on: signalled for this wait,
+ * nothing to consume (its memory is filler now). */
+static bool freed_entry(const struct kernel_wait *w, unsigned i)
+{
+	return (w->freed >> i) & 1u;
+}
+
+/* Object i of the wait satisfies it now. */
+static bool entry_signalled(const struct kernel *k, const struct kernel_wait *w, unsigned i, uint8_t thread)
+{
+	if (freed_entry(w, i))
+		return true;
+	const DISPATCHER_HEADER *h = wait_object(k, w, i);
+	return h && signalled_for(h, thread);
+}
+
 /* Satisfy the wait if it can be now: consume and return true with *status. */
 static bool try_satisfy(const struct kernel *k, struct kernel_wait *w, int32_t *status)
 {
 	uint8_t thread = wait_thread(k, w);
 	if (w->all) {
-		for (unsigned i = 0; i < w->count; i++) {
-			DISPATCHER_HEADER *h = wait_object(k, w, i);
-			if (!h || !signalled_for(h, thread))
-				return false;
-		}
 		for (unsigned i = 0; i < w->count; i++)
-			consume(w->objects[i], thread);
+			if (!entry_signalled(k, w, i, thread))
+				return false;
+		for (unsigned i = 0; i < w->count; i++)
+			if (!freed_entry(w, i))
+				consume(w->objects[i], thread);
 		*status = STATUS_WAIT_0;
 		return true;
 	}
 	for (unsigned i = 0; i < w->count; i++) {
-		DISPATCHER_HEADER *h = wait_object(k, w, i);
-		if (h && signalled_for(h, thread)) {
-			consume(h, thread);
+		if (entry_signalled(k, w, i, thread)) {
+			if (!freed_entry(w, i))
+				consume(w->objects[i], thread);
 			*status = STATUS_WAIT_0 + (int32_t)i;
 			return true;
 		}
@@ -129,11 +146,9 @@ static bool satisfiable(const struct kernel *k, const struct kernel_wait *w)
 {
 	if (!w->all)
 		return true;
-	for (unsigned j = 0; j < w->count; j++) {
-		const DISPATCHER_HEADER *o = wait_object(k, w, j);
-		if (!o || !signalled_for(o, wait_thread(k, w)))
+	for (unsigned j = 0; j < w->count; j++)
+		if (!entry_signalled(k, w, j, wait_thread(k, w)))
 			return false;
-	}
 	return true;
 }
 
@@ -169,6 +184,32 @@ void kernel_dispatcher_signalled(struct kernel *k, DISPATCHER_HEADER *h)
 		if (!try_satisfy(k, &k->threads[best].wait, &status))
 			return;
 		kernel_wait_end(k, (uint8_t)best, status);
+	}
+}
+
+bool kernel_waits_freed(struct kernel *k, const unsigned char *lo, const unsigned char *hi)
+{
+	bool any = false;
+	for (uint32_t i = 0; i < k->sched->nthreads && i < SIM_THREADS_MAX; i++) {
+		struct kernel_wait *w = &k->threads[i].wait;
+		for (unsigned j = 0; w->active && j < w->count; j++) {
+			const unsigned char *o = (const unsigned char *)w->objects[j];
+			if (o >= lo && o < hi && wait_object(k, w, j)) {
+				w->freed |= (uint8_t)(1u << j);
+				any = true;
+			}
+		}
+	}
+	return any;
+}
+
+void kernel_waits_freed_end(struct kernel *k)
+{
+	for (uint32_t i = 0; i < k->sched->nthreads && i < SIM_THREADS_MAX; i++) {
+		struct kernel_wait *w = &k->threads[i].wait;
+		int32_t status;
+		if (w->active && w->freed && try_satisfy(k, w, &status))
+			kernel_wait_end(k, (uint8_t)i, status);
 	}
 }
 
@@ -316,6 +357,10 @@ static NTSTATUS block_in_wait(struct kernel *k, enum ke_api api, enum block_reas
 	kernel_emit(k, api, obj, STATUS_PENDING, 0);
 	while (w->active)
 		sched_block(k->sched, reason, (uint16_t)obj);
+	/* An object freed during the wait: what a wait begun after the free reports. */
+	for (uint32_t i = 0; i < w->count; i++)
+		if (freed_entry(w, i))
+			kernel_pool_object_freed_waited(k, api, w->objects[i]);
 	if (w->status != STATUS_TIMEOUT)
 		for (uint32_t i = 0; i < w->count; i++)
 			kernel_sync_acquire(k, w->objects[i]);

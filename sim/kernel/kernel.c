@@ -350,6 +350,11 @@ int kernel_describe_block(const struct kernel *k, const struct scenario *scn, ui
 				r ? (unsigned)r->Count : 0);
 	}
 	case BLOCK_EVENT: case BLOCK_TIMER:
+		/* A KMUTEX held by a thread: name the holder (the cycle's other end). */
+		if (w->count == 1 && w->objects[0]->Type == KOBJ_MUTEX && w->objects[0]->Reserved1 == w->ids[0] &&
+		    w->objects[0]->Reserved4)
+			return snprintf(buf, cap, "mutex #%u owned by %s", (unsigned)t->block_obj,
+					owner_name(scn, w->objects[0]->Reserved4, tn));
 		return snprintf(buf, cap, "%s #%u%s never signalled", t->block_reason == BLOCK_TIMER ? "timer" : "event",
 				(unsigned)t->block_obj, w->count > 1 ? (w->all ? " and others (all)" : " or others") : "");
 	case BLOCK_THREAD: {
@@ -521,6 +526,16 @@ void kernel_code_site(const struct kernel *k, const struct sim_thread *t, uint8_
 		      const char **name)
 {
 	const struct kernel_thread *kt = &k->threads[t->id];
+	/* Inside a dispatch call that no callback entered since: the callee's
+	 * dispatch routine (the thread's module is the callee's then), not the
+	 * caller's thread routine (a system thread, a work item). */
+	int call = k->hooks.dispatch_frames ? k->hooks.dispatch_frames(k->hooks.ctx, t->id) : -1;
+	if (call >= 0 && call >= (int)kt->depth) {
+		*kind = SITE_CALL;
+		*site = 0;
+		*name = "a dispatch routine";
+		return;
+	}
 	if (kt->depth > 0 && kt->depth <= KERNEL_FRAMES_MAX) {
 		const struct kernel_frame *f = &kt->frames[kt->depth - 1];
 		if (f->kind == EV_CB_ENTER) {

@@ -83,6 +83,7 @@ struct kernel_wait {
 	uint64_t deadline;      /* absolute simulated time of the timeout, 0 if none */
 	int32_t status;         /* set by whoever ends the wait */
 	uint32_t seq;           /* wait order (FIFO among waiters) */
+	uint8_t freed;          /* bit i: objects[i]'s pool block was freed during the wait (kernel_waits_freed) */
 };
 
 /* A callback, DriverEntry or Unload running on a thread (seen from events). */
@@ -117,6 +118,7 @@ struct kernel_work {
 	void *item;             /* IO_WORKITEM or WORK_QUEUE_ITEM */
 	void *routine;          /* its routine */
 	void *context;          /* its context */
+	uint32_t step;          /* step it was queued at (a deadlock report names items never run) */
 };
 
 /* A PsCreateSystemThread thread. */
@@ -159,6 +161,10 @@ struct kernel_hooks {
 	/* True while THREAD runs inside a dispatch call its caller should not
 	 * have made (M18/M19, hosting's guard): its kernel findings are muted. */
 	bool (*mute_reports)(void *ctx, uint8_t thread);
+	/* The thread's kernel frame depth when its innermost dispatch call
+	 * (hosting's guard) began, -1 outside one: code there is the callee's
+	 * dispatch routine, whatever thread it runs on (kernel_code_site). */
+	int (*dispatch_frames)(void *ctx, uint8_t thread);
 	void *ctx;
 	/* Nothing is runnable and simulated time is about to move on (a timed
 	 * wait or a timer is due later): the run's phase decides first, so
@@ -206,7 +212,7 @@ struct kernel {
 	uint32_t work_head, work_len;
 	struct sim_thread *dpc_thread;  /* spawned on first use */
 	struct sim_thread *io_worker;   /* spawned on first use */
-	struct sim_thread *io_worker2;  /* the second: spawned with the first (io_workers 2) or by kernel_work_grow */
+	struct sim_thread *io_more[KERNEL_IO_WORKERS_MAX - 1]; /* the others, in order: spawned with the first (io_workers N) or by kernel_work_grow */
 	uint8_t io_workers;             /* the scenario's `io-workers` (set by the run after kernel_init; 0 = 1) */
 	struct kernel_system_thread system_threads[KERNEL_SYSTEM_THREADS_MAX];
 	struct kernel_handle handles[KERNEL_HANDLES_MAX];
@@ -410,6 +416,14 @@ void kernel_dispatcher_signalled(struct kernel *k, DISPATCHER_HEADER *h);
 void kernel_mutex_acquired(DISPATCHER_HEADER *h, uint8_t thread);
 /* End thread t's wait with status (timeout, or satisfied). */
 void kernel_wait_end(struct kernel *k, uint8_t thread, int32_t status);
+/* The pool block [lo, hi) is being freed (before its filler is written):
+ * an object in it that a thread waits on counts as signalled for that wait
+ * from now on, as a wait begun after the free takes it (kernel_object_not_live),
+ * and the waiter reports it (K05, M19) when it runs again. Then
+ * kernel_waits_freed_end (after the free's event) ends the waits that
+ * satisfies. True if some wait had an object there. */
+bool kernel_waits_freed(struct kernel *k, const unsigned char *lo, const unsigned char *hi);
+void kernel_waits_freed_end(struct kernel *k);
 
 /* Time (kernel_clock.c). */
 void kernel_deadline_update(struct kernel *k);
@@ -427,8 +441,9 @@ uint64_t kernel_timers_next(const struct kernel *k, bool *periodic_only);
 /* DPCs and work (ke_dpc.c, io_work.c). */
 bool kernel_dpc_queue(struct kernel *k, PKDPC dpc, uint8_t module);
 bool kernel_work_queue(struct kernel *k, const struct kernel_work *w);
-/* Nothing can run, items are queued and the one worker is blocked in one:
- * start the second worker (Windows' pool grows then). True if started. */
+/* Nothing can run, items are queued and every worker is blocked in one:
+ * start another worker, up to KERNEL_IO_WORKERS_MAX (Windows' pool grows
+ * then). True if started. */
 bool kernel_work_grow(struct kernel *k);
 uint32_t kernel_dpc_pending(const struct kernel *k, uint8_t module);
 uint32_t kernel_work_pending(const struct kernel *k, uint8_t module, bool io_too);
@@ -448,6 +463,9 @@ int kernel_pool_lookup(const struct kernel *k, const void *p, size_t n, uint16_t
 /* True (after a K05 or M19 report) if p, an object a routine was given,
  * lies in freed pool (ex_pool.c). */
 bool kernel_pool_object_freed(struct kernel *k, enum ke_api api, const void *p);
+/* The same for an object freed while this thread waited on it (the wait's
+ * routine reports it as it returns). */
+bool kernel_pool_object_freed_waited(struct kernel *k, enum ke_api api, const void *p);
 /* A routine was given an object that is not live in this run (ids of
  * another run, garbage): a use after free (K05, M19 after a cleanup freed
  * it: kernel_pool_object_freed) when it lies in freed pool, else K09

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/images.h"
+#include "host/drvsyms.h"
 #include "host/memaccess.h"
 #include "trace/names.h"
 
@@ -124,6 +125,28 @@ static bool any_pending_detach(const struct nmr_model *m)
 	return false;
 }
 
+/* Work items still queued when nothing can run: no I/O worker is free to
+ * run them (each is blocked in an item), so they never run. By routine
+ * (host/drvsyms.h, as findings name driver code), queuing module and step. */
+static size_t describe_queued_work(struct run_state *st, size_t len)
+{
+	const struct kernel *k = &st->kernel;
+	char line[256], routine[128], nb[8];
+	SIM_ASSERT_LE(k->work_len, KERNEL_WORK_MAX, "the work queue holds at most its capacity");
+	for (uint32_t n = 0; n < k->work_len; n++) {
+		const struct kernel_work *w = &k->work[(k->work_head + n) % KERNEL_WORK_MAX];
+		if (!w->item)
+			continue; /* freed while queued: the worker skips it */
+		if (!drvsyms_code_name(w->routine, routine, sizeof routine))
+			snprintf(routine, sizeof routine, "(a routine outside the drivers)");
+		snprintf(line, sizeof line, "\n  work item %s queued by %s (%s) at step %u: never runs, no I/O worker is free",
+			 routine, kernel_module_name(k, w->module, nb),
+			 w->kind == KWORK_EX ? "ExQueueWorkItem" : "IoQueueWorkItem", w->step);
+		len = append(st->hang, len, line);
+	}
+	return len;
+}
+
 /* Out of line and cold: only a hung run builds this text. Without TEXT the
  * same finding (rule, site, module, thread) and no words: neither the hang
  * text (result.hang) nor the finding's detail is read (run_options'
@@ -171,6 +194,8 @@ __attribute__((noinline, cold)) static void report_hang(struct run_state *st, en
 			snprintf(line, sizeof line, "nothing will wake it");
 		len = append(st->hang, len, line);
 	}
+	if (text)
+		len = describe_queued_work(st, len);
 	const char *cause = "cause: an event never signalled";
 	if (wait_in_callback)
 		cause = "cause: a wait for a deregistration inside an NMR callback (M09)";
@@ -288,7 +313,7 @@ struct run_result run_scenario(struct runner *r, const struct scenario *s, const
 	st->kernel.time_jumps = s->time_jumps;
 	st->kernel.io_workers = s->io_workers;
 	memaccess_run_init(&st->kernel, s->races || memaccess_races_env());
-	st->kernel.hooks = (struct kernel_hooks){.mute_reports = guard_mutes_reports, .ctx = &st->guard,
+	st->kernel.hooks = (struct kernel_hooks){.mute_reports = guard_mutes_reports, .dispatch_frames = guard_dispatch_frames, .ctx = &st->guard,
 						 .before_time = drain_before_time, .time_ctx = st};
 	kernel_current = &st->kernel;
 	nmr_front_current = &st->front;

@@ -70,7 +70,7 @@ struct run_options {
  * unknown item. */
 uint64_t rule_mask_parse(const char *spec, bool *ok);
 
-#define RUN_HANG_TEXT_MAX 1024
+#define RUN_HANG_TEXT_MAX 2048
 #ifdef NMRSIM_TINY
 #define RUN_POR_STEPS 256        /* steps whose footprint a run logs (more: that run is not reduced) */
 #else

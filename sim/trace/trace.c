@@ -128,8 +128,8 @@ const char *trace_thread_name(const struct scenario *s, unsigned thread, char bu
 		snprintf(buf, 32, "dpc");
 	} else if (thread == SIM_THREAD_IO_WORKER) {
 		snprintf(buf, 32, "io-worker");
-	} else if (thread == SIM_THREAD_IO_WORKER2) {
-		snprintf(buf, 32, "io-worker-2");
+	} else if (thread >= SIM_THREAD_IO_WORKER2 && thread < SIM_THREAD_IO_WORKER2 + KERNEL_IO_WORKERS_MAX - 1) {
+		snprintf(buf, 32, "io-worker-%u", thread - SIM_THREAD_IO_WORKER2 + 2u);
 	} else if (thread >= SIM_THREAD_SYSTEM_FIRST && thread < SIM_THREADS_MAX) {
 		snprintf(buf, 32, "system-%u", thread - SIM_THREAD_SYSTEM_FIRST);
 	} else if (thread < scripted && thread < SCN_THREADS_MAX) {
