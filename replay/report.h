@@ -13,5 +13,10 @@ void report_print(FILE *out, const struct runner *r, const struct run_result *re
 /* The scenario with the choices the run took and its hash: a trace that
  * replays this run exactly. */
 void report_make_trace(struct scenario *out, const struct scenario *in, const struct run_result *res);
+/* Whether res took more choices than its log (a trace file) holds. */
+static inline bool report_truncated(const struct run_result *res)
+{
+	return res->choices_made > res->nchoices;
+}
 
 #endif

@@ -80,6 +80,7 @@ static void record(const struct run_result *res, uint64_t run_index, bool crashe
 			file_safe(name, sizeof name, sig);
 			snprintf(d->trace, sizeof d->trace, "%s/%03u-%s.nmrt", ex.out_dir, c->nfound, name);
 			report_make_trace(&trace_scn, ex.scn, res);
+			d->truncated = report_truncated(res);
 			trace_scn.expect = EXPECT_NONE;
 			if (input_write_trace(&trace_scn, d->trace) != 0) {
 				fprintf(stderr, "%snmr-explore: cannot write %s: %s\n", ex.tty ? "\r\033[K" : "", d->trace,
@@ -133,6 +134,7 @@ int on_crash(void)
 		.nsuppressed = st->oracle.suppressed,
 		.choices = st->choice_log,
 		.nchoices = st->choice.log_len,
+		.choices_made = st->choice.count,
 	};
 	record(&res, c->at, true);
 	c->crashes++;
@@ -195,6 +197,10 @@ uint32_t found_print(void)
 		       d->crash ? "  (crash)" : "", d->hits, d->first_run, d->scenario);
 		if (d->trace[0])
 			printf("    replay: %s %s\n", replay_cmd, d->trace);
+		if (d->trace[0] && d->truncated)
+			printf("    (its run took more than the %u choices a trace holds: the replay runs the first %u,\n"
+			       "     then option 0 at each choice, and may not show this finding)\n",
+			       (unsigned)SCN_CHOICES_MAX, (unsigned)SCN_CHOICES_MAX);
 		for (uint32_t k = 0; k < c->nfound; k++)
 			if (k != i && owner(k) == (int32_t)i)
 				printf("    then: %s  (%" PRIu64 " hits)%s%s\n", c->found[k].signature, c->found[k].hits,

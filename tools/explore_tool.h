@@ -25,6 +25,7 @@ struct distinct {
 	int32_t follows;       /* -1: a root cause (first finding of some run); else the root it followed */
 	bool crash;            /* K08: a run that killed the process */
 	bool advisory;         /* an advisory not counted (listed apart, never a root) */
+	bool truncated;        /* its run took more choices than the trace holds (report_truncated) */
 };
 
 /* Shared between the parent and the exploring child (MAP_SHARED): the child

@@ -370,6 +370,7 @@ struct run_result run_scenario(struct runner *r, const struct scenario *s, const
 		.diverged = st->choice.diverged,
 		.choices = st->choice_log,
 		.nchoices = st->choice.log_len,
+		.choices_made = st->choice.count,
 		.por = st->sched.por,
 		.hang = st->hang,
 		.interleave_features = opt->interleave_map ? st->interleave.features : 0,

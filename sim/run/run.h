@@ -124,6 +124,8 @@ struct run_result {
 	bool diverged;                 /* a replayed choice log did not fit */
 	const struct choice_rec *choices; /* choices taken (for trace files) */
 	uint32_t nchoices;
+	uint32_t choices_made;           /* choices the run took: more than nchoices when the log
+	                                  * (SCN_CHOICES_MAX) was full, and a trace file cannot hold the run */
 	const struct sched_por *por;   /* the step log (a source with por), else NULL */
 	const char *hang;              /* wait-for graph text, "" if none */
 	uint32_t interleave_features;  /* features counted (0 without a map) */
