@@ -22,7 +22,8 @@
  * docs/FUZZING.md; race10, race-nosweep and race-nofine: session 10's race
  * and session 11's parts one each; pctr-noholds, pctr-noother and pctr-fresh
  * are pctr with parts off (enum pctr_without). --first-seed S measures seeds S.. instead of 1.. (a set
- * of seeds apart from the reported one, to choose a design on). */
+ * of seeds apart from the reported one, to choose a design on). --twin-runs 0
+ * runs no twin (the twin column then says none). */
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -204,8 +205,11 @@ int main(int argc, char **argv)
 			double med_s = median_double(secs, n), max_s = secs[n - 1];
 			case_median[k][ncases] = med;
 			misses_total[k] += misses;
-			/* The twin: the same strategy, seed 1, twin_runs runs. */
-			struct racy_first f = measure(&twin_scn, config_for(st, 1, twin_runs));
+			/* The twin: the same strategy, seed 1, twin_runs runs (0: no
+			 * twin run; an explore budget of 0 would run without end). */
+			struct racy_first f = { .run = UINT64_MAX };
+			if (twin_runs)
+				f = measure(&twin_scn, config_for(st, 1, twin_runs));
 			bool fp = f.run != UINT64_MAX;
 			fp_total[k] += fp;
 			if (fp)
