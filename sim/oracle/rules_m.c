@@ -16,7 +16,9 @@
 #include "trace/names.h"
 
 /* Why a deregister/wait handle is not a live registration of that role. */
-static void describe_bad_handle(const struct oracle *o, uint32_t handle, unsigned role, char *buf, size_t cap)
+/* Cold, out of line: report text, built only for a finding (the checks
+ * are inlined into the intakes every event runs). */
+__attribute__((cold, noinline)) static void describe_bad_handle(const struct oracle *o, uint32_t handle, unsigned role, char *buf, size_t cap)
 {
 	char nb[8];
 	int r = shadow_reg_find(o, handle);
@@ -53,7 +55,7 @@ void check_m01(struct oracle *o, const struct oracle_view *v)
  * notes the values, struct oracle_chars_note.) Each reason names the field,
  * and its value when the note has it. The registration instance's Version
  * is M22's, an advisory. */
-static void m02_reasons(const struct oracle *o, uint32_t bad, bool client, char *buf, size_t cap)
+__attribute__((cold, noinline)) static void m02_reasons(const struct oracle *o, uint32_t bad, bool client, char *buf, size_t cap)
 {
 	const struct oracle_chars_note *n = o->chars_note.valid ? &o->chars_note : NULL;
 	const char *chars = client ? "NPI_CLIENT_CHARACTERISTICS" : "NPI_PROVIDER_CHARACTERISTICS";
