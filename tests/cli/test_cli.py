@@ -26,7 +26,9 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 TIME_BOUND = 60.0   # seconds per case (sanitizer builds on a busy machine)
 SANITIZER = ("runtime error:", "AddressSanitizer", "LeakSanitizer", "UndefinedBehaviorSanitizer")
@@ -119,13 +121,20 @@ def bad_values(spec):
 
 fails = []
 cases = 0
+cases_lock = threading.Lock()
 
 
 def run_case(what, cmd, want_bad, names, stdout_path=None):
     """want_bad: exit 2 with a message naming one of names; else exit 0/1."""
     global cases
-    cases += 1
-    cmd = [t("camp%d" % cases) if a == t("camp") else a for a in cmd]  # a campaign folder per case
+    with cases_lock:
+        cases += 1
+        n = cases
+    # an output of its own per case (campaign folder, explore and triage
+    # folders, minimised file): cases run side by side
+    own = {t("camp"): t("camp%d" % n), t("ex"): t("ex%d" % n), t("tri"): t("tri%d" % n),
+           t("min.nmr"): t("min%d.nmr" % n)}
+    cmd = [own.get(a, a) for a in cmd]
     t0 = time.monotonic()
     try:
         with open(stdout_path or os.devnull, "wb") as sink:
@@ -154,17 +163,25 @@ def run_case(what, cmd, want_bad, names, stdout_path=None):
 
 def main():
     inputs = make_inputs()
-    for tool, (base, options) in TOOLS.items():
-        for name, (path, ok_for) in inputs.items():
-            run_case("%s on %s input" % (tool, name), base + [path], tool not in ok_for,
-                     [path, os.path.basename(path)])
-        for opt, spec in options.items():
-            for value, what in bad_values(spec):
-                # the option last when its value is missing; else before the input
-                cmd = base + [good, opt] if value is None else base + [opt, value, good]
-                run_case("%s %s %s (%s)" % (tool, opt, "" if value is None else repr(value), what), cmd, True, [opt])
-        # unknown options
-        run_case("%s --no-such-option" % tool, base + ["--no-such-option", good], True, ["--no-such-option"])
+    # The table's cases are independent (a folder each): one per core at a
+    # time (the test runs alone, is_parallel: false, for TIME_BOUND's sake).
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        jobs = []
+        for tool, (base, options) in TOOLS.items():
+            for name, (path, ok_for) in inputs.items():
+                jobs.append(pool.submit(run_case, "%s on %s input" % (tool, name), base + [path], tool not in ok_for,
+                                        [path, os.path.basename(path)]))
+            for opt, spec in options.items():
+                for value, what in bad_values(spec):
+                    # the option last when its value is missing; else before the input
+                    cmd = base + [good, opt] if value is None else base + [opt, value, good]
+                    jobs.append(pool.submit(run_case, "%s %s %s (%s)" % (
+                        tool, opt, "" if value is None else repr(value), what), cmd, True, [opt]))
+            # unknown options
+            jobs.append(pool.submit(run_case, "%s --no-such-option" % tool, base + ["--no-such-option", good], True,
+                                    ["--no-such-option"]))
+        for j in jobs:
+            j.result()  # an exception in a case is the test's failure
 
     # outputs that cannot be written: exit 2 naming them, before any work
     run_case("nmr-explore --out /dev/null", [build + "/tools/nmr-explore", "--quiet", "--out", "/dev/null", good],
