@@ -52,17 +52,6 @@
 #include "run/explore.h"
 
 #include <string.h>
-#include <stdlib.h>
-static uint32_t rx_exp; /* EXPERIMENT switches (RX_EXP), session 12 */
-static uint8_t rx_tries[POR_BUCKETS * 32 * 32]; /* per pair: reversals attempted */
-static uint16_t rx_local[RUN_POR_STEPS]; /* each step's index among its thread's steps */
-static struct choice_hold rx_hold;
-static uint32_t rx_t = 2;
-static uint8_t rx_pairs4[POR_BUCKETS * 32 * 32 / 2]; /* pairs by occurrence class (4 bits a pair) */
-static uint32_t rx_stamp[POR_BUCKETS * 32 * 32]; static uint8_t rx_occ[POR_BUCKETS * 32 * 32]; static uint32_t rx_scan;
-static uint8_t occ_class(uint32_t n) { return n == 0 ? 0 : n == 1 ? 1 : n < 4 ? 2 : 3; }
-#include <stdio.h>
-static int rx_dbg, rx_kind, rx_found; static uint32_t rx_runs, rx_kinds[5], rx_depth_of[512], rx_depth;
 
 #define RX_KEPT_MAX 512        /* runs kept */
 #define RX_CHOICES_MAX 1024    /* choices kept per run */
@@ -75,8 +64,6 @@ struct race_point {
 	uint16_t value;    /* the option there that runs the later step's thread */
 	uint16_t bucket;   /* the key bucket they race on */
 	uint8_t first, second; /* threads of the earlier and the later step */
-	uint16_t steps;    /* the earlier step's index among its thread's steps */
-	uint8_t cls;       /* occurrence class of the pair in its run */
 };
 
 struct race_run {
@@ -89,7 +76,6 @@ struct race_run {
 	uint32_t gains;    /* of them, the changes that were kept */
 	uint32_t gen;      /* bumped when the slot takes another run (the stack's entries of the old one lapse) */
 	bool swept;        /* its points were all pushed once to refill the stack */
-	uint32_t last_surprise; /* 1 + the last choice of another kind than a thread's taken off its default, 0: none */
 };
 
 #define RX_TODO_MAX 4096       /* race points waiting for their reversal */
@@ -112,7 +98,6 @@ static struct {
 	uint16_t prefix[RX_CHOICES_MAX];
 	struct race_todo todo[RX_TODO_MAX];  /* a stack: the newest kept run's points first */
 	uint32_t ntodo;
-	bool ntodo_again;
 	bool no_race;                        /* ablation: every change is cover's */
 	uint32_t without;                    /* enum race_without: parts off (measurements, tests) */
 } rc;
@@ -127,18 +112,11 @@ static uint32_t pair_index(uint32_t bucket, uint32_t first, uint32_t second)
 	return (bucket * RX_THREADS + first) * RX_THREADS + second;
 }
 
-static bool pair_seen4(uint32_t i, uint8_t cls)
-{
-	uint32_t b = i * 4 + cls;
-	return rx_pairs4[b >> 3] >> (b & 7) & 1u;
-}
-
 static bool pair_seen(uint32_t i)
 {
 	return rc.pairs[i >> 3] >> (i & 7) & 1u;
 }
 
-static bool rev_seen(const struct race_point *p);
 /* The pair a reversal of p would show: the later thread first on the key. */
 static uint32_t reversed_pair(const struct race_point *p)
 {
@@ -148,15 +126,10 @@ static uint32_t reversed_pair(const struct race_point *p)
 void explore_race_start(uint64_t seed, bool no_race, uint32_t without)
 {
 	memset(rc.pairs, 0, sizeof rc.pairs);
-	memset(rx_pairs4, 0, sizeof rx_pairs4);
 	rc.nkept = 0;
 	rc.ntodo = 0;
 	rc.no_race = no_race;
 	rc.without = without;
-	rx_exp = getenv("RX_EXP") ? (uint32_t)strtoul(getenv("RX_EXP"), NULL, 0) : 0;
-	memset(rx_tries, 0, sizeof rx_tries);
-	rx_t = getenv("RX_T") ? (uint32_t)atoi(getenv("RX_T")) : 2;
-	rx_dbg = getenv("RX_DEBUG") != NULL; rx_found = 0; rx_runs = 0; memset(rx_kinds, 0, sizeof rx_kinds);
 	uint64_t sm = seed ^ 0x72616365ull; /* "race": apart from the runs' own seeds */
 	for (int i = 0; i < 4; i++)
 		rc.prng[i] = choice_splitmix64(&sm);
@@ -179,7 +152,7 @@ static const struct race_point *pick_point(const struct race_run *k)
 	const struct race_point *p = NULL;
 	for (int tries = 0; tries < 4; tries++) {
 		p = &k->points[race_below(k->npoints)];
-		if (!rev_seen(p))
+		if (!pair_seen(reversed_pair(p)))
 			break;
 	}
 	return p;
@@ -195,10 +168,9 @@ static const struct race_point *pop_todo(void)
 		if (k->gen != t.gen)
 			continue;
 		const struct race_point *p = &k->points[t.point];
-		if (!t.again && rev_seen(p))
+		if (!t.again && pair_seen(reversed_pair(p)))
 			continue;
 		rc.parent = t.run;
-		rc.ntodo_again = t.again;
 		return p;
 	}
 	return NULL;
@@ -208,63 +180,25 @@ static const struct race_point *pop_todo(void)
  * seen (a sweep: every one), one per pair (its earliest point). Pushed
  * latest first, so the earliest is reversed first. A full stack drops its
  * oldest entries. */
-static void push_one(uint32_t run, bool again, uint32_t i)
+static void push_todo(uint32_t run, bool again)
 {
 	const struct race_run *k = &rc.kept[run];
-	{
+	for (uint32_t i = k->npoints; i-- > 0;) {
 		const struct race_point *p = &k->points[i];
-		if (!again && rev_seen(p))
-			return;
+		if (!again && pair_seen(reversed_pair(p)))
+			continue;
 		bool earlier = false;
-		uint32_t lo = (rx_exp & 512) ? i + 1 : 0, hi = (rx_exp & 512) ? k->npoints : i;
-		if (!((rx_exp & 1024) && again))
-		for (uint32_t j = lo; j < hi && !earlier; j++)
+		for (uint32_t j = 0; j < i && !earlier; j++)
 			earlier = k->points[j].bucket == p->bucket && k->points[j].first == p->first &&
-				  k->points[j].second == p->second && (!(rx_exp & 32768) || k->points[j].cls == p->cls);
+				  k->points[j].second == p->second;
 		if (earlier)
-			return;
+			continue;
 		if (rc.ntodo == RX_TODO_MAX) {
 			memmove(rc.todo, rc.todo + RX_TODO_MAX / 2, sizeof rc.todo / 2);
 			rc.ntodo = RX_TODO_MAX / 2;
 		}
 		rc.todo[rc.ntodo++] = (struct race_todo){ .run = run, .gen = k->gen, .point = i, .again = again };
 	}
-}
-
-static void push_todo(uint32_t run, bool again)
-{
-	const struct race_run *k = &rc.kept[run];
-	bool latest = (rx_exp & 1) || ((rx_exp & 2) && again);
-	if ((rx_exp & 8192) && again) {
-		/* a sweep pushes the pairs reversed at most twice before, else all */
-		uint32_t before = rc.ntodo;
-		for (uint32_t n = 0; n < k->npoints; n++) {
-			uint32_t i = k->npoints - 1 - n;
-			if (rx_tries[reversed_pair(&k->points[i])] <= rx_t)
-				push_one(run, again, i);
-		}
-		if (rc.ntodo != before)
-			return;
-	}
-	if ((rx_exp & 8) && (!(rx_exp & 4096) || again)) {
-		/* most-tried pairs pushed first: the least tried are popped first */
-		for (int c = 255; c >= 0; c--)
-			for (uint32_t n = 0; n < k->npoints; n++) {
-				uint32_t i = latest ? n : k->npoints - 1 - n;
-				if (rx_tries[reversed_pair(&k->points[i])] == c)
-					push_one(run, again, i);
-			}
-		return;
-	}
-	for (uint32_t n = 0; n < k->npoints; n++)
-		push_one(run, again, latest ? n : k->npoints - 1 - n);
-}
-
-static bool rev_seen(const struct race_point *p)
-{
-	if (rx_exp & 32768)
-		return pair_seen4(reversed_pair(p), p->cls);
-	return pair_seen(reversed_pair(p));
 }
 
 /* Refill an empty stack: every race point of the newest kept run not swept
@@ -290,24 +224,15 @@ struct run_source explore_race_source(uint64_t seed)
 	if (!(rc.without & RACE_WITHOUT_FINE))
 		src.por_fine = POR_FINE_READS | POR_FINE_OBJECTS;
 	rc.parent = UINT32_MAX;
-	rx_kind = 0; rx_depth = 0; rx_runs++;
 	if (rc.nkept == 0 || race_below(rc.without & RACE_WITHOUT_RARE_FRESH ? 4 : 8) == 0)
-		return src;
-	if ((rx_exp & (524288 | 1048576)) && (rc.ntodo == 0 || rc.todo[rc.ntodo - 1].again) &&
-	    race_below((rx_exp & 1048576) ? 2 : 4) == 0)
 		return src;
 	bool stack = !(rc.without & RACE_WITHOUT_QUEUE) && !rc.no_race;
 	const struct race_point *p = stack ? pop_todo() : NULL;
 	if (!p && stack && !(rc.without & RACE_WITHOUT_SWEEP) && sweep_newest())
 		p = pop_todo();
-	if (p)
-		rx_kind = rc.ntodo_again ? 2 : 1;
-	if (!p) {
+	if (!p)
 		rc.parent = pick_parent();
-		rx_kind = 3;
-	}
 	struct race_run *k = &rc.kept[rc.parent];
-	rx_depth = rx_depth_of[rc.parent] + 1;
 	k->picked++;
 	if (k->len == 0)
 		return src;
@@ -320,73 +245,10 @@ struct run_source explore_race_source(uint64_t seed)
 		cut = p->pos;
 		memcpy(rc.prefix, k->values, sizeof(uint16_t) * cut);
 		rc.prefix[cut] = p->value;
-		uint8_t *tc = &rx_tries[reversed_pair(p)];
-		if (*tc < 255)
-			(*tc)++;
-		if ((rx_exp & 4) && (!(rx_exp & 65536) || rx_kind == 2) && race_below(2)) {
-			/* a timing window: the reversed-in thread runs on for a drawn number of picks */
-			uint32_t n = 1u << race_below(6);
-			uint32_t len = cut + 1;
-			for (uint32_t i = 0; i < n && len < RX_CHOICES_MAX; i++)
-				rc.prefix[len++] = 0;
-			src.prefix = rc.prefix;
-			src.prefix_len = len;
-			return src;
-		}
-		if ((rx_exp & 96) && (!(rx_exp & 65536) || rx_kind == 2) && race_below((rx_exp & 16384) ? 4 : 2) == 0) {
-			/* a timing window: the earlier thread held back after the reversal */
-			rx_hold = (struct choice_hold){ .thread = p->first, .steps = p->steps,
-				.len = (uint16_t)(1u << race_below(6)), .other = 0xff };
-			if (rx_exp & 64) {
-				rx_hold.len = 64;
-				rx_hold.other = p->second;
-				rx_hold.other_steps = (uint8_t)(1u << race_below(4));
-			}
-			src.prefix = rc.prefix;
-			src.prefix_len = cut + 1;
-			if (p->steps != UINT16_MAX) {
-				src.holds = &rx_hold;
-				src.nholds = 1;
-			}
-			return src;
-		}
-		if ((rx_exp & 16) && race_below(2)) {
-			/* one preemption only: the rest of the run without a surprise */
-			uint32_t len = cut + 1;
-			while (len < RX_CHOICES_MAX)
-				rc.prefix[len++] = 0;
-			src.prefix = rc.prefix;
-			src.prefix_len = len;
-			return src;
-		}
 	} else {
 		cut = explore_change_any(rc.prng, k->values, k->options, k->len, rc.prefix);
 	}
 	uint32_t len = explore_change_tail(rc.prng, k->values, k->len, cut, rc.prefix);
-	if ((rx_exp & 131072) && p && rx_kind == 2 && k->npoints > 1) {
-		/* a second reversal, later in the kept run, its tail kept */
-		const struct race_point *q = NULL;
-		for (int tries = 0; tries < 8; tries++) {
-			const struct race_point *c = &k->points[race_below(k->npoints)];
-			if (c->pos <= cut || c->pos >= k->len)
-				continue;
-			if (!q || rx_tries[reversed_pair(c)] < rx_tries[reversed_pair(q)])
-				q = c;
-		}
-		if (q) {
-			memcpy(rc.prefix + cut + 1, k->values + cut + 1, sizeof(uint16_t) * (k->len - cut - 1));
-			rc.prefix[q->pos] = q->value;
-			len = (rx_exp & 262144) ? q->pos + 1 : k->len;
-		}
-	}
-	if ((rx_exp & 128) && p)
-		len = cut + 1;
-	if ((rx_exp & 2048) && p && k->last_surprise <= cut + 1)
-		len = cut + 1;
-	if ((rx_exp & 256) && p) {
-		len = k->len;
-		memcpy(rc.prefix + cut + 1, k->values + cut + 1, sizeof(uint16_t) * (k->len - cut - 1));
-	}
 	src.prefix = rc.prefix;
 	src.prefix_len = len;
 	return src;
@@ -427,16 +289,6 @@ static bool scan_races(const struct sched_por *por, struct race_run *k)
 	bool fresh = false;
 	uint32_t seen_points = 0;
 	memset(rc.last_step, 0, sizeof rc.last_step);
-	rx_scan++;
-	{
-		uint16_t count[RX_THREADS] = { 0 };
-		for (uint32_t j = 0; j < por->n && j < RUN_POR_STEPS; j++) {
-			uint8_t t = por->steps[j].thread;
-			rx_local[j] = UINT16_MAX;
-			if (t < RX_THREADS && count[t] < UINT16_MAX)
-				rx_local[j] = count[t]++;
-		}
-	}
 	uint64_t ignore[POR_WORDS];
 	/* The keys every step of a kind touches tell no two steps apart
 	 * (por_log_sample): the same buckets are left out here. */
@@ -460,28 +312,13 @@ static bool scan_races(const struct sched_por *por, struct race_run *k)
 				uint32_t pi = pair_index(b, e->thread, s->thread);
 				if (!pair_seen(pi)) {
 					rc.pairs[pi >> 3] |= (uint8_t)(1u << (pi & 7));
-					if (!(rx_exp & 32768))
-						fresh = true;
-				}
-				if (rx_stamp[pi] != rx_scan) {
-					rx_stamp[pi] = rx_scan;
-					rx_occ[pi] = 0;
-				}
-				uint8_t cls = occ_class(rx_occ[pi]);
-				if (rx_occ[pi] < 255)
-					rx_occ[pi]++;
-				if (!pair_seen4(pi, cls)) {
-					uint32_t bb = pi * 4 + cls;
-					rx_pairs4[bb >> 3] |= (uint8_t)(1u << (bb & 7));
-					if (rx_exp & 32768)
-						fresh = true;
+					fresh = true;
 				}
 				/* Reversible at e's pick when s's thread could run there. */
 				if (k && e->pos != POR_NO_CHOICE && e->pos < k->len && (e->options >> s->thread & 1u))
 					keep_point(k, &seen_points, (struct race_point){ .pos = e->pos,
 						.value = option_of(e, s->thread), .bucket = (uint16_t)b,
-						.first = e->thread, .second = s->thread,
-						.steps = prev - 1 < RUN_POR_STEPS ? rx_local[prev - 1] : UINT16_MAX, .cls = cls });
+						.first = e->thread, .second = s->thread });
 			}
 		}
 	}
@@ -490,12 +327,6 @@ static bool scan_races(const struct sched_por *por, struct race_run *k)
 
 void explore_race_learn(const struct run_result *res)
 {
-	rx_kinds[rx_kind]++;
-	if (rx_dbg && res->nfindings && !rx_found) {
-		rx_found = 1;
-		fprintf(stderr, "RXF run=%u kind=%d depth=%u kinds=%u/%u/%u/%u nkept=%u ntodo=%u\n", rx_runs - 1, rx_kind, rx_depth,
-			rx_kinds[0], rx_kinds[1], rx_kinds[2], rx_kinds[3], rc.nkept, rc.ntodo);
-	}
 	/* A run without a whole step log (a crash, an overflow) teaches nothing. */
 	const struct sched_por *por = res->por && !res->por->overflow ? res->por : NULL;
 	if (!por || res->nchoices == 0 || !scan_races(por, NULL))
@@ -505,16 +336,11 @@ void explore_race_learn(const struct run_result *res)
 	uint32_t slot = rc.nkept < RX_KEPT_MAX ? rc.nkept++ : race_below(RX_KEPT_MAX);
 	struct race_run *k = &rc.kept[slot];
 	k->gen = ++rc.gens;
-	rx_depth_of[slot] = rx_depth;
 	k->len = res->nchoices < RX_CHOICES_MAX ? res->nchoices : RX_CHOICES_MAX;
 	for (uint32_t i = 0; i < k->len; i++) {
 		k->values[i] = res->choices[i].value;
 		k->options[i] = res->choices[i].n;
 	}
-	k->last_surprise = 0;
-	for (uint32_t i = 0; i < k->len; i++)
-		if (res->choices[i].kind != CK_THREAD && res->choices[i].value != 0)
-			k->last_surprise = i + 1;
 	k->npoints = 0;
 	k->swept = false;
 	k->picked = k->gains = 0;
