@@ -49,6 +49,7 @@ static const struct oracle_rule_row register_enter[] = {
 	ROW(RULE_M01, TOUCH, check_m01),
 	ROW(RULE_M02, TOUCH, check_m02),
 	ROW(RULE_M22, TOUCH, check_m22),
+	ROW(RULE_M24, TOUCH, check_m24),
 };
 static const struct oracle_rule_row deregister_enter[] = {
 	ROW(RULE_M05, TOUCH, check_m05),
