@@ -246,8 +246,19 @@ typedef struct _IO_REMOVE_LOCK_COMMON_BLOCK {
 	ULONG Reserved3;                 /* state: active, waiting, removed */
 	ULONG Reserved4;
 } IO_REMOVE_LOCK_COMMON_BLOCK;
+/* The tags of the acquisitions held, as a checked kernel keeps them (a
+ * release must pass the tag of an acquisition: the IoAcquireRemoveLock and
+ * IoReleaseRemoveLock pages); more distinct tags than slots at once stop
+ * the tag check for this lock (never a made-up finding). */
+#define IO_REMOVE_LOCK_TAG_SLOTS 8
+typedef struct _IO_REMOVE_LOCK_DBG_BLOCK {
+	PVOID Tags[IO_REMOVE_LOCK_TAG_SLOTS];
+	USHORT TagCounts[IO_REMOVE_LOCK_TAG_SLOTS];
+	ULONG Untracked;                 /* acquisitions held whose tag found no slot */
+} IO_REMOVE_LOCK_DBG_BLOCK;
 typedef struct _IO_REMOVE_LOCK {
 	IO_REMOVE_LOCK_COMMON_BLOCK Common;
+	IO_REMOVE_LOCK_DBG_BLOCK Dbg;
 } IO_REMOVE_LOCK, *PIO_REMOVE_LOCK;
 NTKERNELAPI VOID NTAPI IoInitializeRemoveLockEx(PIO_REMOVE_LOCK Lock, ULONG AllocateTag, ULONG MaxLockedMinutes,
 						ULONG HighWatermark, ULONG RemlockSize);

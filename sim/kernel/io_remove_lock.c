@@ -13,16 +13,63 @@
  * above the wait is K03, as every wait is), acquire and release at <=
  * DISPATCH_LEVEL (K01). Misuse is K09 (an object in a state its routine
  * forbids), as the checked kernel asserts: a release without an acquisition
- * (IoCount would reach the bias), IoReleaseRemoveLockAndWait by a caller
- * holding no acquisition ("the driver must have acquired the lock" before
- * it) or a second time, a (re)initialisation while acquisitions are held or
- * a wait is in progress, a lock never initialised. Tags are not checked
- * (a checked kernel matches each release's tag to an acquire's; nmrsim
- * keeps no tag list), nor HighWatermark and MaxLockedMinutes. The object id
- * and generation live in the lock itself (docs/KERNEL.md, "Objects"). */
+ * (IoCount would reach the bias) or with a tag no acquisition held passed
+ * (the pages: "the driver must supply the same Tag in the corresponding
+ * call to IoReleaseRemoveLock"), IoReleaseRemoveLockAndWait by a caller
+ * holding no acquisition of its tag ("the driver must have acquired the
+ * lock" before it) or a second time, a (re)initialisation while
+ * acquisitions are held or a wait is in progress, a lock never initialised.
+ * Tags are kept per lock in IO_REMOVE_LOCK_TAG_SLOTS slots; more distinct
+ * tags at once stop the tag check for that lock. HighWatermark and
+ * MaxLockedMinutes are not checked. The object id and generation live in
+ * the lock itself (docs/KERNEL.md, "Objects"). */
 #include "kernel/kernel.h"
 
 enum remove_lock_state { RL_ACTIVE = 0, RL_WAITING, RL_REMOVED };
+
+static void tags_clear(PIO_REMOVE_LOCK l)
+{
+	memset(&l->Dbg, 0, sizeof l->Dbg);
+}
+
+/* An acquisition with this tag is held. */
+static void tag_add(PIO_REMOVE_LOCK l, PVOID tag)
+{
+	IO_REMOVE_LOCK_DBG_BLOCK *d = &l->Dbg;
+	int empty = -1;
+	for (int i = 0; i < IO_REMOVE_LOCK_TAG_SLOTS; i++) {
+		if (d->TagCounts[i] && d->Tags[i] == tag && d->TagCounts[i] < 0xffffu) {
+			d->TagCounts[i]++;
+			return;
+		}
+		if (!d->TagCounts[i] && empty < 0)
+			empty = i;
+	}
+	if (empty < 0) {
+		d->Untracked++;
+		return;
+	}
+	d->Tags[empty] = tag;
+	d->TagCounts[empty] = 1;
+}
+
+/* Releases an acquisition with this tag; false when none was held (with
+ * untracked acquisitions, one of those is taken: no finding). */
+static bool tag_remove(PIO_REMOVE_LOCK l, PVOID tag)
+{
+	IO_REMOVE_LOCK_DBG_BLOCK *d = &l->Dbg;
+	for (int i = 0; i < IO_REMOVE_LOCK_TAG_SLOTS; i++) {
+		if (d->TagCounts[i] && d->Tags[i] == tag) {
+			d->TagCounts[i]--;
+			return true;
+		}
+	}
+	if (d->Untracked) {
+		d->Untracked--;
+		return true;
+	}
+	return false;
+}
 
 static uint32_t remove_lock_id(struct kernel *k, enum ke_api api, PIO_REMOVE_LOCK l)
 {
@@ -42,6 +89,7 @@ static uint32_t remove_lock_id(struct kernel *k, enum ke_api api, PIO_REMOVE_LOC
 	c->Reserved1 = kernel_new_id(k, l);
 	c->Reserved2 = k->generation;
 	c->Reserved3 = RL_ACTIVE;
+	tags_clear(l);
 	return c->Reserved1;
 }
 
@@ -65,12 +113,12 @@ VOID IoInitializeRemoveLockEx(PIO_REMOVE_LOCK Lock, ULONG AllocateTag, ULONG Max
 	c->Reserved1 = kernel_new_id(k, Lock);
 	c->Reserved2 = k->generation;
 	c->Reserved3 = RL_ACTIVE;
+	tags_clear(Lock);
 	kernel_emit(k, api, c->Reserved1, 0, 0);
 }
 
 NTSTATUS IoAcquireRemoveLockEx(PIO_REMOVE_LOCK RemoveLock, PVOID Tag, PCSTR File, ULONG Line, ULONG RemlockSize)
 {
-	(void)Tag;
 	(void)File;
 	(void)Line;
 	(void)RemlockSize;
@@ -83,8 +131,10 @@ NTSTATUS IoAcquireRemoveLockEx(PIO_REMOVE_LOCK RemoveLock, PVOID Tag, PCSTR File
 		return STATUS_SUCCESS; /* freed: reported; its release is quiet too */
 	IO_REMOVE_LOCK_COMMON_BLOCK *c = &RemoveLock->Common;
 	bool ok = !c->Removed;
-	if (ok)
+	if (ok) {
 		c->IoCount++;
+		tag_add(RemoveLock, Tag);
+	}
 	kernel_emit(k, api, id, ok ? STATUS_SUCCESS : STATUS_DELETE_PENDING, (uint32_t)c->IoCount);
 	return ok ? STATUS_SUCCESS : STATUS_DELETE_PENDING;
 }
@@ -101,7 +151,6 @@ static void wake_waiters(struct kernel *k, uint32_t id)
 
 VOID IoReleaseRemoveLockEx(PIO_REMOVE_LOCK RemoveLock, PVOID Tag, ULONG RemlockSize)
 {
-	(void)Tag;
 	(void)RemlockSize;
 	struct kernel *k = kernel_get();
 	enum ke_api api = KE_IoReleaseRemoveLock;
@@ -122,6 +171,10 @@ VOID IoReleaseRemoveLockEx(PIO_REMOVE_LOCK RemoveLock, PVOID Tag, ULONG RemlockS
 		kernel_enter(k, api);
 		return;
 	}
+	if (!tag_remove(RemoveLock, Tag))
+		kernel_report(k, RULE_K09, api, id,
+			      "IoReleaseRemoveLock on remove lock #%u with a tag no acquisition held passed (a release must "
+			      "pass its IoAcquireRemoveLock's tag)", id);
 	c->IoCount--;
 	/* The work done under the lock is visible to the thread the wait releases. */
 	kernel_sync_release(k, RemoveLock);
@@ -133,7 +186,6 @@ VOID IoReleaseRemoveLockEx(PIO_REMOVE_LOCK RemoveLock, PVOID Tag, ULONG RemlockS
 
 VOID IoReleaseRemoveLockAndWaitEx(PIO_REMOVE_LOCK RemoveLock, PVOID Tag, ULONG RemlockSize)
 {
-	(void)Tag;
 	(void)RemlockSize;
 	struct kernel *k = kernel_get();
 	enum ke_api api = KE_IoReleaseRemoveLockAndWait;
@@ -153,12 +205,15 @@ VOID IoReleaseRemoveLockAndWaitEx(PIO_REMOVE_LOCK RemoveLock, PVOID Tag, ULONG R
 	}
 	c->Removed = TRUE;
 	c->Reserved3 = RL_WAITING;
-	if (c->IoCount < 2) {
-		/* Windows drops its bias anyway; the checked kernel asserts. */
+	if (c->IoCount < 2 || !tag_remove(RemoveLock, Tag)) {
+		/* The checked kernel asserts. Only the bias goes, so the wait still
+		 * waits for every acquisition held (Windows would drop one of them
+		 * too, and the release that follows would underflow): one finding,
+		 * at its cause. */
 		kernel_report(k, RULE_K09, api, id,
-			      "IoReleaseRemoveLockAndWait on remove lock #%u without holding an acquisition "
+			      "IoReleaseRemoveLockAndWait on remove lock #%u without holding an acquisition with its tag "
 			      "(call IoAcquireRemoveLock first)", id);
-		c->IoCount = 0;
+		c->IoCount = c->IoCount > 0 ? c->IoCount - 1 : 0;
 	} else {
 		c->IoCount -= 2; /* the caller's acquisition and the initial bias */
 	}

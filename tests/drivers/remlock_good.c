@@ -9,8 +9,11 @@
  * Built with REMLOCK_WAIT_UNACQUIRED (remlock_misuse.c): Unload calls
  * IoReleaseRemoveLockAndWait without acquiring first (BUG: "the driver must
  * have acquired the lock" before it; Windows drops its bias early and the
- * checked kernel asserts): K09. Scenarios: corpus/kernel/remlock-good.nmr,
- * remlock-misuse.nmr. */
+ * checked kernel asserts): K09, at the wait. Built with REMLOCK_WRONG_TAG
+ * (remlock_badtag.c): the items release with a NULL tag instead of the one
+ * they were acquired with (BUG: the pages say a release passes its
+ * acquire's tag): K09 at the first such release. Scenarios:
+ * corpus/kernel/remlock-good.nmr, remlock-misuse.nmr, remlock-badtag.nmr. */
 #include <ntddk.h>
 
 DRIVER_INITIALIZE DriverEntry;
@@ -29,7 +32,12 @@ static VOID Refresh(PDEVICE_OBJECT DeviceObject, PVOID Context)
 {
     UNREFERENCED_PARAMETER(DeviceObject);
     InterlockedIncrement(&Refreshes);
+#ifdef REMLOCK_WRONG_TAG
+    UNREFERENCED_PARAMETER(Context);
+    IoReleaseRemoveLock(&RemoveLock, NULL);
+#else
     IoReleaseRemoveLock(&RemoveLock, Context);
+#endif
 }
 
 _Use_decl_annotations_
