@@ -1,4 +1,4 @@
-/* rules_m.c - module obligations M01-M22 (CONTRACTS.md "Module obligations"; M22 an advisory):
+/* rules_m.c - module obligations M01-M22 and M24 (CONTRACTS.md "Module obligations"; M22, M24 advisories):
  * a client or provider module broke the contract. One check per rule (two
  * where a rule is decided at two kinds of event), each under the contract
  * row it checks; oracle.c's tables say at which events each runs.
