@@ -460,6 +460,8 @@ typedef struct _KTHREAD ETHREAD, *PETHREAD;
 typedef struct _KPROCESS {
 	DISPATCHER_HEADER Header;
 } KPROCESS, *PKPROCESS, *PRKPROCESS, EPROCESS, *PEPROCESS;
+/* wdm.h declares it (ntifs.h's routines use it too; the same typedef twice is C11). */
+typedef PVOID PSECURITY_DESCRIPTOR;
 
 /* Spin locks. The value packs the object id, owner and run generation. */
 typedef ULONG_PTR KSPIN_LOCK;

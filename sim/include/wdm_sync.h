@@ -1,6 +1,7 @@
 /* wdm_sync.h - more of wdm.h: lookaside lists, executive resources
  * (ERESOURCE), executive spin locks (EX_SPIN_LOCK), the ExInterlocked list
- * routines and S-lists, kernel mutexes and semaphores. Included by wdm.h
+ * routines and S-lists, kernel mutexes and semaphores, guarded mutexes,
+ * remove locks. Included by wdm.h
  * (not a WDK header name). Object layouts are nmrsim's (opaque to drivers);
  * docs/KERNEL.md says what each routine checks. */
 #ifndef NMRSIM_WDM_SYNC_H
@@ -217,5 +218,60 @@ NTKERNELAPI LONG NTAPI KeReadStateMutex(PRKMUTEX Mutex);
 NTKERNELAPI VOID NTAPI KeInitializeSemaphore(PRKSEMAPHORE Semaphore, LONG Count, LONG Limit);
 NTKERNELAPI LONG NTAPI KeReleaseSemaphore(PRKSEMAPHORE Semaphore, KPRIORITY Increment, LONG Adjustment, BOOLEAN Wait);
 NTKERNELAPI LONG NTAPI KeReadStateSemaphore(PRKSEMAPHORE Semaphore);
+
+/* ---- guarded mutexes ---- */
+/* Guarded mutexes: the FAST_MUTEX structure (as in the WDK), acquired in a
+ * guarded region instead of at APC_LEVEL (sim/kernel/ke_guarded_mutex.c). */
+NTKERNELAPI VOID NTAPI KeInitializeGuardedMutex(PKGUARDED_MUTEX Mutex);
+NTKERNELAPI VOID NTAPI KeAcquireGuardedMutex(PKGUARDED_MUTEX Mutex);
+NTKERNELAPI VOID NTAPI KeReleaseGuardedMutex(PKGUARDED_MUTEX Mutex);
+NTKERNELAPI BOOLEAN NTAPI KeTryToAcquireGuardedMutex(PKGUARDED_MUTEX Mutex);
+NTKERNELAPI VOID NTAPI KeAcquireGuardedMutexUnsafe(PKGUARDED_MUTEX FastMutex);
+NTKERNELAPI VOID NTAPI KeReleaseGuardedMutexUnsafe(PKGUARDED_MUTEX FastMutex);
+NTKERNELAPI VOID NTAPI KeEnterGuardedRegion(VOID);
+NTKERNELAPI VOID NTAPI KeLeaveGuardedRegion(VOID);
+NTKERNELAPI BOOLEAN NTAPI KeAreAllApcsDisabled(VOID);
+
+/* ---- remove locks (sim/kernel/io_remove_lock.c) ----
+ * The WDK's macros call the Ex forms with the structure's size. IoCount is
+ * 1 plus the acquisitions held, as on Windows; the Reserved words hold
+ * nmrsim's object id, run generation and state (drivers treat the lock as
+ * opaque). */
+typedef struct _IO_REMOVE_LOCK_COMMON_BLOCK {
+	BOOLEAN Removed;                 /* IoReleaseRemoveLockAndWait began */
+	BOOLEAN Reserved[3];
+	LONG IoCount;                    /* 1 + acquisitions held (0 once removed and released) */
+	ULONG Reserved1;                 /* object id (per run) */
+	ULONG Reserved2;                 /* run generation */
+	ULONG Reserved3;                 /* state: active, waiting, removed */
+	ULONG Reserved4;
+} IO_REMOVE_LOCK_COMMON_BLOCK;
+/* The tags of the acquisitions held, as a checked kernel keeps them (a
+ * release must pass the tag of an acquisition: the IoAcquireRemoveLock and
+ * IoReleaseRemoveLock pages); more distinct tags than slots at once stop
+ * the tag check for this lock (never a made-up finding). */
+#define IO_REMOVE_LOCK_TAG_SLOTS 8
+typedef struct _IO_REMOVE_LOCK_DBG_BLOCK {
+	PVOID Tags[IO_REMOVE_LOCK_TAG_SLOTS];
+	USHORT TagCounts[IO_REMOVE_LOCK_TAG_SLOTS];
+	ULONG Untracked;                 /* acquisitions held whose tag found no slot */
+} IO_REMOVE_LOCK_DBG_BLOCK;
+typedef struct _IO_REMOVE_LOCK {
+	IO_REMOVE_LOCK_COMMON_BLOCK Common;
+	IO_REMOVE_LOCK_DBG_BLOCK Dbg;
+} IO_REMOVE_LOCK, *PIO_REMOVE_LOCK;
+NTKERNELAPI VOID NTAPI IoInitializeRemoveLockEx(PIO_REMOVE_LOCK Lock, ULONG AllocateTag, ULONG MaxLockedMinutes,
+						ULONG HighWatermark, ULONG RemlockSize);
+NTKERNELAPI NTSTATUS NTAPI IoAcquireRemoveLockEx(PIO_REMOVE_LOCK RemoveLock, PVOID Tag, PCSTR File, ULONG Line,
+						 ULONG RemlockSize);
+NTKERNELAPI VOID NTAPI IoReleaseRemoveLockEx(PIO_REMOVE_LOCK RemoveLock, PVOID Tag, ULONG RemlockSize);
+NTKERNELAPI VOID NTAPI IoReleaseRemoveLockAndWaitEx(PIO_REMOVE_LOCK RemoveLock, PVOID Tag, ULONG RemlockSize);
+#define IoInitializeRemoveLock(Lock, Tag, Maxmin, HighWater) \
+	IoInitializeRemoveLockEx(Lock, Tag, Maxmin, HighWater, sizeof(IO_REMOVE_LOCK))
+#define IoAcquireRemoveLock(RemoveLock, Tag) \
+	IoAcquireRemoveLockEx(RemoveLock, Tag, __FILE__, __LINE__, sizeof(IO_REMOVE_LOCK))
+#define IoReleaseRemoveLock(RemoveLock, Tag) IoReleaseRemoveLockEx(RemoveLock, Tag, sizeof(IO_REMOVE_LOCK))
+#define IoReleaseRemoveLockAndWait(RemoveLock, Tag) \
+	IoReleaseRemoveLockAndWaitEx(RemoveLock, Tag, sizeof(IO_REMOVE_LOCK))
 
 #endif

@@ -5,7 +5,7 @@
  * K02, and the thread blocks for good. Releases of a lock not held are K02
  * and change nothing. A zeroed EX_PUSH_LOCK is a valid free lock (as on
  * Windows); a FAST_MUTEX must be initialised (K09 otherwise, then taken as
- * free). */
+ * free). Guarded mutexes (ke_guarded_mutex.c) use the fast mutex code. */
 #include "kernel/kernel.h"
 
 #define PL_OWNER(v) ((uint8_t)((v) & 0xffu))
@@ -137,7 +137,7 @@ VOID ExInitializeFastMutex(PFAST_MUTEX FastMutex)
 	FastMutex->Reserved2 = k->generation;
 }
 
-static bool mutex_acquire(enum ke_api api, PFAST_MUTEX m, bool raise, bool try_only)
+bool kernel_fast_mutex_acquire(enum ke_api api, PFAST_MUTEX m, enum kernel_mutex_mode mode, bool try_only)
 {
 	struct kernel *k = kernel_get();
 	kernel_check_irql_max(k, api, APC_LEVEL);
@@ -145,9 +145,10 @@ static bool mutex_acquire(enum ke_api api, PFAST_MUTEX m, bool raise, bool try_o
 	uint32_t id = mutex_id(k, api, m);
 	struct sim_thread *t = kernel_thread_now(k);
 	uint32_t self = t->id + 1u;
+	const char *kind = mode == KMUTEX_GUARDED || api == KE_KeAcquireGuardedMutex ? "guarded mutex" : "fast mutex";
 	if (m->Owner == self && !try_only)
-		kernel_report(k, RULE_K02, api, id, "%s on fast mutex #%u that this thread owns: it deadlocks",
-			      ke_api_name(api), id);
+		kernel_report(k, RULE_K02, api, id, "%s on %s #%u that this thread owns: it deadlocks",
+			      ke_api_name(api), kind, id);
 	if (try_only && m->Owner != 0)
 		return false;
 	while (m->Owner != 0) {
@@ -160,21 +161,25 @@ static bool mutex_acquire(enum ke_api api, PFAST_MUTEX m, bool raise, bool try_o
 	m->Count = 0;
 	kernel_sync_acquire(k, m);
 	m->OldIrql = t->irql;
-	if (raise && t->irql < APC_LEVEL)
+	if (mode == KMUTEX_RAISE_APC && t->irql < APC_LEVEL)
 		sched_set_irql(k->sched, APC_LEVEL);
+	else if (mode == KMUTEX_GUARDED && k->threads[t->id].guarded_region < UINT8_MAX)
+		k->threads[t->id].guarded_region++;
 	held(k, +1);
 	kernel_emit(k, api, id, 0, 0);
 	return true;
 }
 
-static void mutex_release(enum ke_api api, PFAST_MUTEX m, bool lower)
+void kernel_fast_mutex_release(enum ke_api api, PFAST_MUTEX m, enum kernel_mutex_mode mode)
 {
 	struct kernel *k = kernel_get();
 	uint32_t id = mutex_id(k, api, m);
 	struct sim_thread *t = kernel_thread_now(k);
+	bool lower = mode == KMUTEX_RAISE_APC;
 	if (m->Owner != t->id + 1u) {
-		kernel_report(k, RULE_K02, api, id, "%s of fast mutex #%u, which this thread does not own (%s)",
-			      ke_api_name(api), id, m->Owner ? "another thread owns it" : "it is free");
+		kernel_report(k, RULE_K02, api, id, "%s of %s #%u, which this thread does not own (%s)",
+			      ke_api_name(api), api == KE_KeReleaseGuardedMutex ? "guarded mutex" : "fast mutex", id,
+			      m->Owner ? "another thread owns it" : "it is free");
 		return;
 	}
 	if (lower && t->irql != APC_LEVEL)
@@ -187,15 +192,23 @@ static void mutex_release(enum ke_api api, PFAST_MUTEX m, bool lower)
 	kernel_emit(k, api, id, 0, 0);
 	if (lower)
 		sched_set_irql(k->sched, (uint8_t)m->OldIrql);
+	else if (mode == KMUTEX_GUARDED && k->threads[t->id].guarded_region)
+		k->threads[t->id].guarded_region--;
 	wake_all(k, BLOCK_MUTEX, id);
 	kernel_enter(k, api);
 }
 
-VOID ExAcquireFastMutex(PFAST_MUTEX FastMutex) { mutex_acquire(KE_ExAcquireFastMutex, FastMutex, true, false); }
-VOID ExReleaseFastMutex(PFAST_MUTEX FastMutex) { mutex_release(KE_ExReleaseFastMutex, FastMutex, true); }
+VOID ExAcquireFastMutex(PFAST_MUTEX FastMutex)
+{
+	kernel_fast_mutex_acquire(KE_ExAcquireFastMutex, FastMutex, KMUTEX_RAISE_APC, false);
+}
+VOID ExReleaseFastMutex(PFAST_MUTEX FastMutex) { kernel_fast_mutex_release(KE_ExReleaseFastMutex, FastMutex, KMUTEX_RAISE_APC); }
 BOOLEAN ExTryToAcquireFastMutex(PFAST_MUTEX FastMutex)
 {
-	return (BOOLEAN)mutex_acquire(KE_ExTryToAcquireFastMutex, FastMutex, true, true);
+	return (BOOLEAN)kernel_fast_mutex_acquire(KE_ExTryToAcquireFastMutex, FastMutex, KMUTEX_RAISE_APC, true);
 }
-VOID ExAcquireFastMutexUnsafe(PFAST_MUTEX FastMutex) { mutex_acquire(KE_ExAcquireFastMutex, FastMutex, false, false); }
-VOID ExReleaseFastMutexUnsafe(PFAST_MUTEX FastMutex) { mutex_release(KE_ExReleaseFastMutex, FastMutex, false); }
+VOID ExAcquireFastMutexUnsafe(PFAST_MUTEX FastMutex)
+{
+	kernel_fast_mutex_acquire(KE_ExAcquireFastMutex, FastMutex, KMUTEX_UNSAFE, false);
+}
+VOID ExReleaseFastMutexUnsafe(PFAST_MUTEX FastMutex) { kernel_fast_mutex_release(KE_ExReleaseFastMutex, FastMutex, KMUTEX_UNSAFE); }

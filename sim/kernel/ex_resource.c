@@ -72,7 +72,9 @@ NTSTATUS ExDeleteResourceLite(PERESOURCE Resource)
 static void check_apcs(struct kernel *k, enum ke_api api, uint32_t id)
 {
 	kernel_touch(k, RULE_K10);
-	if (kernel_irql(k) < APC_LEVEL && k->threads[kernel_thread_now(k)->id].critical_region == 0)
+	const struct kernel_thread *kt = &k->threads[kernel_thread_now(k)->id];
+	/* A guarded region (KeEnterGuardedRegion, a guarded mutex held) disables normal kernel APCs too. */
+	if (kernel_irql(k) < APC_LEVEL && kt->critical_region == 0 && kt->guarded_region == 0)
 		kernel_report(k, RULE_K10, api, id,
 			      "%s of resource #%u with normal kernel APCs enabled (call KeEnterCriticalRegion first)",
 			      ke_api_name(api), id);

@@ -82,7 +82,9 @@ VOID KeLeaveCriticalRegion(VOID)
 BOOLEAN KeAreApcsDisabled(VOID)
 {
 	struct kernel *k = kernel_get();
-	return (BOOLEAN)(kernel_irql(k) >= APC_LEVEL || k->threads[kernel_thread_now(k)->id].critical_region > 0);
+	const struct kernel_thread *kt = &k->threads[kernel_thread_now(k)->id];
+	/* A guarded region disables every APC, normal kernel ones included. */
+	return (BOOLEAN)(kernel_irql(k) >= APC_LEVEL || kt->critical_region > 0 || kt->guarded_region > 0);
 }
 
 /* Every simulated thread is its own processor. */

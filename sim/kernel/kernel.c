@@ -370,6 +370,11 @@ int kernel_describe_block(const struct kernel *k, const struct scenario *scn, ui
 		char nb[8];
 		return snprintf(buf, cap, "DriverEntry of %s never returns", kernel_module_name(k, (uint8_t)t->block_obj, nb));
 	}
+	case BLOCK_REMOVE_LOCK: {
+		const IO_REMOVE_LOCK *l = kt->blocked_on;
+		return snprintf(buf, cap, "remove lock #%u with %d acquisition(s) never released", (unsigned)t->block_obj,
+				l ? (int)l->Common.IoCount : 0);
+	}
 	case BLOCK_DPC_FLUSH:
 		return snprintf(buf, cap, "KeFlushQueuedDpcs with %u DPC(s) queued", k->dpc_len);
 	default:

@@ -100,6 +100,7 @@ struct kernel_thread {
 	struct kernel_wait wait;
 	uint8_t locks_held;     /* spin locks, push locks, fast mutexes held now */
 	uint8_t critical_region;/* KeEnterCriticalRegion depth */
+	uint8_t guarded_region; /* KeEnterGuardedRegion depth, guarded mutexes included (ke_guarded_mutex.c) */
 	uint8_t depth;          /* frames entered (may exceed KERNEL_FRAMES_MAX: not recorded) */
 	uint32_t frames_entered;/* frames entered this run (serials) */
 	bool unload_exempt;     /* runs an IoQueueWorkItem routine: may finish after Unload (no K06) */
@@ -382,6 +383,17 @@ static inline void kernel_object_touch(struct kernel *k, const volatile void *lo
 	if (kernel_objects_fine(k))
 		por_log_access(p, p->mem_key((uintptr_t)lock), write);
 }
+/* Fast and guarded mutexes share one implementation (ex_lock.c; the WDK
+ * makes KGUARDED_MUTEX the FAST_MUTEX structure): how the acquire changes
+ * the thread, which the release undoes. */
+enum kernel_mutex_mode {
+	KMUTEX_RAISE_APC = 0, /* ExAcquireFastMutex: raise to APC_LEVEL */
+	KMUTEX_UNSAFE,        /* ...Unsafe: the caller already disabled APCs */
+	KMUTEX_GUARDED,       /* KeAcquireGuardedMutex: enter a guarded region */
+};
+bool kernel_fast_mutex_acquire(enum ke_api api, PFAST_MUTEX m, enum kernel_mutex_mode mode, bool try_only);
+void kernel_fast_mutex_release(enum ke_api api, PFAST_MUTEX m, enum kernel_mutex_mode mode);
+
 /* K06 check alone (after a wait returns into module code). */
 void kernel_check_alive(struct kernel *k, enum ke_api api);
 void kernel_emit(struct kernel *k, enum ke_api api, uint32_t obj, int32_t status, uint32_t aux);

@@ -82,6 +82,7 @@ const char *block_reason_name(enum block_reason b)
 		[BLOCK_DELAY] = "delay",
 		[BLOCK_DPC_FLUSH] = "dpc-flush",
 		[BLOCK_DRIVER_ENTRY] = "driver-entry",
+		[BLOCK_REMOVE_LOCK] = "remove-lock",
 	};
 	return (unsigned)b < BLOCK_COUNT ? names[b] : "?";
 }
@@ -176,6 +177,8 @@ bool ke_api_returns_void(enum ke_api a)
 	case KE_ExReleaseResourceLite: case KE_ExReleaseSpinLockExclusive: case KE_ExReleaseSpinLockShared:
 	case KE_ExFreePoolWithTag: case KE_ExFreePool: case KE_IoDeleteDevice: case KE_IoFreeWorkItem:
 	case KE_IoQueueWorkItem: case KE_ExQueueWorkItem: case KE_KeFlushQueuedDpcs:
+	case KE_KeAcquireGuardedMutex: case KE_KeReleaseGuardedMutex: case KE_IoReleaseRemoveLock:
+	case KE_IoReleaseRemoveLockAndWait:
 		return true;
 	default:
 		return false;
@@ -198,6 +201,7 @@ const char *block_reason_text(enum block_reason b)
 		[BLOCK_TIMER] = "blocks: waiting for timer", [BLOCK_DELAY] = "blocks: delay",
 		[BLOCK_DPC_FLUSH] = "blocks: flushing queued DPCs",
 		[BLOCK_DRIVER_ENTRY] = "blocks: unload waits for DriverEntry to return",
+		[BLOCK_REMOVE_LOCK] = "blocks: waiting for remove lock release",
 	};
 	return (unsigned)b < BLOCK_COUNT ? text[b] : "blocks";
 }

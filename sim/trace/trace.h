@@ -83,6 +83,7 @@ enum block_reason {
 	BLOCK_DELAY,       /* KeDelayExecutionThread (arg = 0) */
 	BLOCK_DPC_FLUSH,   /* KeFlushQueuedDpcs until the DPC queue drained */
 	BLOCK_DRIVER_ENTRY,/* an unload waits for the driver's DriverEntry to return (arg = module) */
+	BLOCK_REMOVE_LOCK, /* IoReleaseRemoveLockAndWait until the other acquisitions are released (arg = lock id) */
 	BLOCK_COUNT
 };
 
@@ -134,7 +135,10 @@ enum nmr_cb {
 	X(ExAcquireSpinLockExclusive) X(ExAcquireSpinLockShared) X(ExReleaseSpinLockExclusive) \
 	X(ExReleaseSpinLockShared) X(ExTryConvertSharedSpinLockExclusive) X(ExInterlockedList) \
 	X(KeInitializeMutex) X(KeReleaseMutex) X(KeInitializeSemaphore) X(KeReleaseSemaphore) \
-	X(DispatchUnguarded) X(ZwOpenKey) X(ZwQueryValueKey)
+	X(DispatchUnguarded) X(ZwOpenKey) X(ZwQueryValueKey) \
+	X(KeInitializeGuardedMutex) X(KeAcquireGuardedMutex) X(KeReleaseGuardedMutex) X(KeTryToAcquireGuardedMutex) \
+	X(KeEnterGuardedRegion) X(KeLeaveGuardedRegion) \
+	X(IoInitializeRemoveLock) X(IoAcquireRemoveLock) X(IoReleaseRemoveLock) X(IoReleaseRemoveLockAndWait)
 
 /* Why an `unload` op did nothing (EV_KERNEL KE_UnloadIgnored, aux). */
 enum unload_ignored {

@@ -8,6 +8,9 @@
 
 /* The registration instance's Version: 0 as documented (a build may set
  * its NPI version there, as shipped drivers do: m22_versioned_provider.c). */
+#ifndef PROVIDER_CHARACTERISTICS_VERSION
+#define PROVIDER_CHARACTERISTICS_VERSION 0 /* m24_versioned_provider.c: 1, as netevent_sim */
+#endif
 #ifndef PROVIDER_INSTANCE_VERSION
 #define PROVIDER_INSTANCE_VERSION 0
 #endif
@@ -111,7 +114,7 @@ static VOID DriverUnload(PDRIVER_OBJECT DriverObject)
 }
 
 static const NPI_PROVIDER_CHARACTERISTICS ProviderCharacteristics = {
-    0, sizeof(NPI_PROVIDER_CHARACTERISTICS),
+    PROVIDER_CHARACTERISTICS_VERSION, sizeof(NPI_PROVIDER_CHARACTERISTICS),
     ProviderAttachClient, ProviderDetachClient, ProviderCleanupBindingContext,
     { PROVIDER_INSTANCE_VERSION, sizeof(NPI_REGISTRATION_INSTANCE), (PNPIID)&NPI_EXAMPLE_ID,
       (PNPI_MODULEID)&ProviderModuleId, 0, NULL }

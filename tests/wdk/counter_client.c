@@ -43,6 +43,11 @@ typedef struct DECLSPEC_CACHEALIGN _CLIENT_BINDING {
 } CLIENT_BINDING, *PCLIENT_BINDING;
 
 C_ASSERT(SYSTEM_CACHE_ALIGNMENT_SIZE >= sizeof(PVOID));
+/* Names wdm.h declares that public drivers needed (fourth sweep): a
+ * PSECURITY_DESCRIPTOR parameter (XDP's afxdp.h), the remove lock and the
+ * guarded mutex types (compile-time only: no call, no trace change). */
+C_ASSERT(sizeof(PSECURITY_DESCRIPTOR) == sizeof(PVOID));
+C_ASSERT(sizeof(IO_REMOVE_LOCK) >= sizeof(LONG) && sizeof(KGUARDED_MUTEX) == sizeof(FAST_MUTEX));
 
 static HANDLE ClientNmrHandle;
 static KMUTEX ClientMutex;          // serialises setup (taken recursively)
