@@ -25,8 +25,8 @@
 replay=$1; corpus=$2; kreplay=$3
 fail=0
 
-rules_of() { # REGISTRAR FILE -> the rule IDs reported (advisories too, as `expect` lists them: M24-bad), sorted, one line
-	"$replay" --quiet --registrar "$1" "$2" 2>&1 | sed -nE 's/^(violation|advisory) ([A-Z][0-9][0-9]) .*/\2/p' | sort -u | tr '\n' ' '
+rules_of() { # REGISTRAR FILE -> the rule IDs reported, sorted, one line
+	"$replay" --quiet --registrar "$1" "$2" 2>&1 | sed -n 's/^violation \([A-Z][0-9][0-9]\) .*/\1/p' | sort -u | tr '\n' ' '
 }
 
 expected_of() { # FILE -> the rule IDs of its `expect` line (what the model reports: suites rules, replay, seeds, regress), sorted

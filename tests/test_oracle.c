@@ -447,42 +447,6 @@ static void test_m22(void)
 	CHECK_EQ_U(oracle_failing(&O), 1);
 }
 
-/* M24: the characteristics' own Version is an advisory (it was M02's: the
- * pages say "should", and Windows binds netevent_sim's Version 1), named
- * with its value; M02 still reports the other malformations beside it. */
-static void test_m24(void)
-{
-	reset(true);
-	O.chars_note = (struct oracle_chars_note){ .valid = true, .version = 1, .length = 64, .length_min = 64,
-						   .ri_size = 40, .ri_size_min = 40 };
-	uint32_t s = reg_full(T0, P0, ROLE_PROVIDER, 0, HP0, 0, CHARS_BAD_VERSION_BIT, digest_of(P0));
-	EXPECT_ONLY(RULE_M24, P0, s);
-	CHECK(detail_has(RULE_M24, "NPI_PROVIDER_CHARACTERISTICS.Version = 1"));
-	CHECK(!find(RULE_M02));
-	CHECK(!O.stop_requested);
-	CHECK_EQ_U(oracle_failing(&O), 0);
-	CHECK(rule_is_advisory(RULE_M24));
-	CHECK(rule_parse("M24") == RULE_M24);
-	/* with a Length too small as well: M02 for the Length only, M24 beside it */
-	reset(false);
-	O.chars_note = (struct oracle_chars_note){ .valid = true, .version = 2, .length = 4, .length_min = 64,
-						   .ri_size = 40, .ri_size_min = 40 };
-	reg_full(T0, C0, ROLE_CLIENT, 0, HC0, 0, CHARS_BAD_VERSION_BIT | CHARS_BAD_LENGTH_BIT, digest_of(C0));
-	CHECK(find(RULE_M02) && find(RULE_M24));
-	CHECK(detail_has(RULE_M02, "NPI_CLIENT_CHARACTERISTICS.Length = 4"));
-	CHECK(!detail_has(RULE_M02, "Version"));
-	CHECK(detail_has(RULE_M24, "NPI_CLIENT_CHARACTERISTICS.Version = 2"));
-	/* well-formed: neither */
-	reset(false);
-	reg_full(T0, C0, ROLE_CLIENT, 0, HC0, 0, 0, digest_of(C0));
-	EXPECT_CLEAN();
-	/* asked to: it fails */
-	reset(true);
-	O.advisories_fail = true;
-	reg_full(T0, C0, ROLE_CLIENT, 0, HC0, 0, CHARS_BAD_VERSION_BIT, digest_of(C0));
-	CHECK_EQ_U(oracle_failing(&O), 1);
-}
-
 /* Suppressions: a matched finding is counted, not kept, and does not stop
  * the run; the others stay. */
 static void test_suppress(void)
@@ -1672,7 +1636,6 @@ int main(void)
 	test_correct();
 	test_m01_m02();
 	test_m22();
-	test_m24();
 	test_suppress();
 	test_m03();
 	test_m04_m05();

@@ -5,7 +5,7 @@
 static const struct rule_info rule_table[RULE_COUNT] = {
 	[RULE_NONE] = { "-", "none", "no rule" },
 	[RULE_M01] = { "M01", "register-irql", "NmrRegisterClient/NmrRegisterProvider must be called at PASSIVE_LEVEL." },
-	[RULE_M02] = { "M02", "register-characteristics", "Characteristics need Length/Size covering the structure, attach and detach callbacks, NpiId and ModuleId (their Version is M24's, an advisory)." },
+	[RULE_M02] = { "M02", "register-characteristics", "Characteristics need Version 0, Length/Size covering the structure, attach and detach callbacks, NpiId and ModuleId." },
 	[RULE_M03] = { "M03", "characteristics-changed", "The characteristics and what they point to must stay unchanged until the deregistration wait returned." },
 	[RULE_M04] = { "M04", "deregister-handle", "NmrDeregister* takes a live registration handle of that role, returned by NmrRegister* and not yet deregistered." },
 	[RULE_M05] = { "M05", "deregister-irql", "NmrDeregister* must be called at IRQL <= DISPATCH_LEVEL." },
@@ -54,7 +54,6 @@ static const struct rule_info rule_table[RULE_COUNT] = {
 	[RULE_M22] = { "M22", "instance-version", "NPI_REGISTRATION_INSTANCE.Version should be 0; Windows registers and binds a module with another value, and shipped drivers set their own NPI version there (advisory).", RULE_ADVISORY },
 	[RULE_M23] = { "M23", "freedom-dependence", "Advisory: a module's visible outcome (DriverEntry status, bindings formed, Unload) must not depend on a freedom F1-F5 the documentation leaves to NMR.", RULE_ADVISORY },
 	[RULE_R13] = { "R13", "registrar-error-answer", "NMR refuses an invalid, stale, wrong-role or repeated NmrDeregister*, NmrWaitFor*DeregisterComplete or Nmr*DetachComplete: an error status (Wait: STATUS_INVALID_PARAMETER), and no callback or deregistration completion inside the call." },
-	[RULE_M24] = { "M24", "characteristics-version", "NPI_CLIENT_CHARACTERISTICS.Version / NPI_PROVIDER_CHARACTERISTICS.Version should be 0 (the page's word is 'should', as for the instance's Version, M22); Windows registers and binds a module with another value (advisory).", RULE_ADVISORY },
 	[RULE_K11] = { "K11", "data-race", "Two accesses of driver memory from different threads, at least one a write, are ordered by synchronisation (a lock, an event or wait, an interlocked operation, rundown, queueing of work, NMR's callback order)." },
 };
 

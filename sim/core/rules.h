@@ -23,7 +23,6 @@ enum rule {
 	RULE_M23,     /* advisory: freedom dependence, found by differential runs */
 	RULE_R13,
 	RULE_K11,
-	RULE_M24,     /* advisory: the characteristics' Version != 0 (was M02's; M02 keeps the rest) */
 	RULE_COUNT
 };
 _Static_assert(RULE_COUNT <= 64, "rule masks hold one bit per rule in 64 bits");

@@ -71,7 +71,6 @@ const char *oracle_mod_name(const struct oracle *o, uint8_t m, char buf[8]);
 ORACLE_CHECK void check_m01(struct oracle *o, const struct oracle_view *v);
 ORACLE_CHECK void check_m02(struct oracle *o, const struct oracle_view *v);
 ORACLE_CHECK void check_m22(struct oracle *o, const struct oracle_view *v);
-ORACLE_CHECK void check_m24(struct oracle *o, const struct oracle_view *v);
 ORACLE_CHECK void check_m03(struct oracle *o, const struct oracle_view *v);
 ORACLE_CHECK void check_m04(struct oracle *o, const struct oracle_view *v);
 ORACLE_CHECK void check_m05(struct oracle *o, const struct oracle_view *v);

@@ -8,7 +8,7 @@
  * constant, so each RUN compiles to direct calls of its checks (the table
  * walk with indirect calls and a second pass over the event cost a fuzzing
  * run a tenth of its instructions). The checks live by family: rules_m.c
- * (module obligations M01-M22, M24) and rules_r.c (registrar guarantees R01-R13).
+ * (module obligations M01-M22) and rules_r.c (registrar guarantees R01-R13).
  * The kernel-primitive rules K01-K09 are decided by the kernel shim, which
  * owns that state, and the liveness rules L01-L03 by the run, which sees every
  * thread blocked or the budget spent; both report through oracle_report().
@@ -49,7 +49,6 @@ static const struct oracle_rule_row register_enter[] = {
 	ROW(RULE_M01, TOUCH, check_m01),
 	ROW(RULE_M02, TOUCH, check_m02),
 	ROW(RULE_M22, TOUCH, check_m22),
-	ROW(RULE_M24, TOUCH, check_m24),
 };
 static const struct oracle_rule_row deregister_enter[] = {
 	ROW(RULE_M05, TOUCH, check_m05),

@@ -1,4 +1,4 @@
-/* rules_m.c - module obligations M01-M22 and M24 (CONTRACTS.md "Module obligations"; M22, M24 advisories):
+/* rules_m.c - module obligations M01-M22 (CONTRACTS.md "Module obligations"; M22 an advisory):
  * a client or provider module broke the contract. One check per rule (two
  * where a rule is decided at two kinds of event), each under the contract
  * row it checks; oracle.c's tables say at which events each runs.
@@ -49,15 +49,12 @@ void check_m01(struct oracle *o, const struct oracle_view *v)
 			       oracle_mod_name(o, e->module, nb), e->irql);
 }
 
-/* M02 register-characteristics: Characteristics malformed: Length/Size
- * smaller than the structure, a NULL attach or detach callback, NULL `NpiId`
- * or `ModuleId`. (The registrar front reports them as bits, and notes the
- * values, struct oracle_chars_note.) Each reason names the field, and its
- * value when the note has it. The versions are advisories: the registration
- * instance's is M22's, the characteristics' own is M24's (the pages say a
- * module "should" set either to zero, in the same words; Windows binds a
- * driver that sets the characteristics' Version to 1: ntosebpfext's
- * netevent_sim, docs/SWEEP.md). The bit stays in the trace (hashes keep). */
+/* M02 register-characteristics: Characteristics malformed: Version != 0,
+ * Length/Size smaller than the structure, a NULL attach or detach callback,
+ * NULL `NpiId` or `ModuleId`. (The registrar front reports them as bits, and
+ * notes the values, struct oracle_chars_note.) Each reason names the field,
+ * and its value when the note has it. The registration instance's Version
+ * is M22's, an advisory. */
 __attribute__((cold, noinline)) static void m02_reasons(const struct oracle *o, uint32_t bad, bool client, char *buf, size_t cap)
 {
 	const struct oracle_chars_note *n = o->chars_note.valid ? &o->chars_note : NULL;
@@ -72,6 +69,12 @@ __attribute__((cold, noinline)) static void m02_reasons(const struct oracle *o, 
 		if (len < cap) \
 			len += (size_t)snprintf(buf + len, cap - len, __VA_ARGS__); \
 	} while (0)
+	if (bad & CHARS_BAD_VERSION_BIT) {
+		if (n)
+			REASON("%s.Version = %u (must be 0)", chars, n->version);
+		else
+			REASON("%s.Version != 0", chars);
+	}
 	if (bad & CHARS_BAD_LENGTH_BIT) {
 		if (n && n->length < n->length_min)
 			REASON("%s.Length = %u (the structure is %u bytes)", chars, n->length, n->length_min);
@@ -98,7 +101,7 @@ void check_m02(struct oracle *o, const struct oracle_view *v)
 	const struct event *e = v->e;
 	char buf[200];
 	char nb[8];
-	uint32_t bad = e->arg & ~(uint32_t)(CHARS_BAD_RI_VERSION_BIT | CHARS_BAD_VERSION_BIT);
+	uint32_t bad = e->arg & ~(uint32_t)CHARS_BAD_RI_VERSION_BIT;
 	if (!bad)
 		return;
 	buf[0] = '\0';
@@ -124,25 +127,6 @@ void check_m22(struct oracle *o, const struct oracle_view *v)
 		       "%s by %s: %s.Version %s (documented as 0; Windows registers and binds it)",
 		       nmr_api_name((enum nmr_api)e->what), oracle_mod_name(o, e->module, nb),
 		       e->what == API_REGISTER_CLIENT ? "ClientRegistrationInstance" : "ProviderRegistrationInstance", value);
-}
-
-/* M24 characteristics-version (advisory): NPI_CLIENT_CHARACTERISTICS.Version
- * or NPI_PROVIDER_CHARACTERISTICS.Version is not 0. The pages say "A client
- * (provider) module should set this member to zero", the words of the
- * instance's Version (M22); NmrRegister*'s pages list no error for it, and
- * Windows registers and binds such a module. */
-void check_m24(struct oracle *o, const struct oracle_view *v)
-{
-	const struct event *e = v->e;
-	char nb[8], value[16] = "!= 0";
-	if (!(e->arg & CHARS_BAD_VERSION_BIT))
-		return;
-	if (o->chars_note.valid)
-		snprintf(value, sizeof value, "= %u", o->chars_note.version);
-	oracle_reportf(o, e, RULE_M24, SITE_API, e->what, e->module, EV_NONE16, 0,
-		       "%s by %s: %s.Version %s (documented as 0: \"should\"; Windows registers and binds it)",
-		       nmr_api_name((enum nmr_api)e->what), oracle_mod_name(o, e->module, nb),
-		       e->what == API_REGISTER_CLIENT ? "NPI_CLIENT_CHARACTERISTICS" : "NPI_PROVIDER_CHARACTERISTICS", value);
 }
 
 /* M03 characteristics-changed: The characteristics, the registration

@@ -9,7 +9,7 @@
 /* The registration instance's Version: 0 as documented (a build may set
  * its NPI version there, as shipped drivers do: m22_versioned_provider.c). */
 #ifndef PROVIDER_CHARACTERISTICS_VERSION
-#define PROVIDER_CHARACTERISTICS_VERSION 0 /* m24_versioned_provider.c: 1, as netevent_sim */
+#define PROVIDER_CHARACTERISTICS_VERSION 0 /* m02_versioned_provider.c: 1, as netevent_sim */
 #endif
 #ifndef PROVIDER_INSTANCE_VERSION
 #define PROVIDER_INSTANCE_VERSION 0
