@@ -60,21 +60,53 @@ static void join(uint32_t *dst, const uint32_t *src)
 
 /* Try thread p at the choice that began step st (every candidate if p was
  * not one: something p waits for must then run first). */
-static void add_backtrack(struct dpor *d, const struct por_step *st, uint8_t p)
+static uint64_t addstat[6];
+
+/* Try thread p at the choice that began step i, where p's racing step has
+ * clock V (vector clock after its dependences). When p was not a candidate
+ * there, something must run before p's step can: Flanagan and Godefroid's
+ * choice (POPL 2005, "E"), a candidate thread q of that choice with a step
+ * after i that happens before p's step (q's chain leads to it); one such q
+ * suffices, and when one is already tried or to be tried there, nothing is
+ * added. Every candidate only when there is none (with DPOR_NO_ESET:
+ * always, the analysis before it). */
+static void add_backtrack(struct dpor *d, const struct por_step *steps, uint32_t i, uint8_t p, const uint32_t *V,
+			  int cons)
 {
+	const struct por_step *st = &steps[i];
 	if (st->pos == POR_NO_CHOICE || st->pos >= SCN_CHOICES_MAX)
 		return; /* no choice there: nothing else could run */
 	struct dpor_node *n = &d->nodes[st->pos];
 	if (!n->options)
 		return; /* a plain node tries every option anyway */
-	n->backtrack |= (n->options >> p & 1u) ? 1u << p : n->options;
+	uint32_t before = n->backtrack;
+	if (n->options >> p & 1u) {
+		n->backtrack |= 1u << p;
+		addstat[cons * 3] += (uint64_t)__builtin_popcount(n->backtrack & ~before & ~n->done);
+		return;
+	}
+	uint32_t e = 0;
+	if (!(d->without & DPOR_NO_ESET))
+		for (uint32_t m = n->options; m; m &= m - 1) {
+			uint32_t q = (uint32_t)__builtin_ctz(m);
+			if (vcs.dense_of[q] < nt && V[vcs.dense_of[q]] > i + 1)
+				e |= 1u << q;
+		}
+	if (e) {
+		if (!(e & (n->backtrack | n->done)))
+			n->backtrack |= e & -e;
+		addstat[cons * 3 + 1] += (uint64_t)__builtin_popcount(n->backtrack & ~before & ~n->done);
+		return;
+	}
+	n->backtrack |= n->options;
+	addstat[cons * 3 + 2] += (uint64_t)__builtin_popcount(n->backtrack & ~before & ~n->done);
 }
 
-/* Step i races with a later step of thread p. */
-static void race(struct dpor *d, const struct por_step *steps, uint32_t i, uint8_t p)
+/* Step i races with a later step of thread p; V: what p's previous step knows. */
+static void race(struct dpor *d, const struct por_step *steps, uint32_t i, uint8_t p, const uint32_t *V)
 {
 	d->races++;
-	add_backtrack(d, &steps[i], p);
+	add_backtrack(d, steps, i, p, V, 0);
 	if (steps[i].flags & POR_SWITCH)
 		return; /* a switch already: trying p there costs what the switch cost */
 	/* Trying p at i preempts the thread running there, which the bound may
@@ -82,7 +114,7 @@ static void race(struct dpor *d, const struct por_step *steps, uint32_t i, uint8
 	 * the switch made there (bounded POR's conservative backtracking). */
 	for (uint32_t k = i; k-- > 0;)
 		if ((steps[k].flags & POR_SWITCH) && steps[k].pos != POR_NO_CHOICE) {
-			add_backtrack(d, &steps[k], p);
+			add_backtrack(d, steps, k, p, V, 1);
 			return;
 		}
 }
@@ -145,7 +177,7 @@ static void analyse(struct dpor *d, const struct por_step *steps, uint32_t n)
 		}
 #undef CANDIDATE
 		if (best) {
-			race(d, steps, best - 1, p);
+			race(d, steps, best - 1, p, V);
 			const struct por_step *o = &steps[best - 1];
 			uint32_t why = (st->flags | o->flags) & POR_WILD ? (uint32_t)(st->why | o->why) & 0xfe00u :
 									     (uint32_t)(st->why & o->why) & 0x1feu;
@@ -375,7 +407,9 @@ void dpor_after_run(struct dpor *d, const struct choice_rec *log, uint32_t nlog,
 		for (int b = 0; b < 16; b++)
 			if (d->why[b])
 				fprintf(stderr, " %s %" PRIu64, names[b], d->why[b]);
-		fprintf(stderr, "\n");
+		fprintf(stderr, " | new bt: direct %" PRIu64 " eset %" PRIu64 " all %" PRIu64 " cons-direct %" PRIu64
+			" cons-eset %" PRIu64 " cons-all %" PRIu64 "\n", addstat[0], addstat[1], addstat[2], addstat[3],
+			addstat[4], addstat[5]);
 	}
 }
 

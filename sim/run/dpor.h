@@ -85,6 +85,7 @@ enum dpor_without {
 	 * hosted scenarios (docs/DPOR.md), so opt-in (`--por-with reads`). */
 	DPOR_READS = 16,
 	DPOR_NO_NMR = 32,  /* the registrar's state one key (no POR_FINE_NMR) */
+	DPOR_NO_ESET = 64, /* a race whose thread was no candidate adds every candidate (not one whose chain leads to it) */
 };
 /* The finer footprints (enum por_fine) a search with these bits asks its runs for. */
 static inline uint32_t dpor_fine(uint32_t without)
