@@ -237,6 +237,76 @@ static void bound_conservative(void)
 }
 
 
+/* A race whose thread could not run at the racing choice (Flanagan and
+ * Godefroid's set E), on hand-made runs at bound 2. Threads A B C D:
+ *  1. A writes X (candidates A B D), B wakes C (B D), C writes X (C D), D.
+ *     C was no candidate at A's choice; B's step, after it, happens before
+ *     C's (the wake): B alone is added there, not D, whose steps have
+ *     nothing to do with C's.
+ *  2. A wakes C (candidates A B), goes on and wakes nothing, writes X (A
+ *     preempted there would be a preemption: bounded POR's context switch
+ *     is A's first choice); C writes X. At the switch, A's own later step
+ *     (the wake) leads to C's: a reversal runs A first anyway, so nothing
+ *     is added there; at the racing choice itself every candidate (none
+ *     leads to C). Fails with every candidate added (DPOR_NO_ESET: D in
+ *     case 1, B at the switch in case 2). */
+static void eset(void)
+{
+	uint32_t x = por_bucket(POR_KEY(POR_KFAM, 1));
+	for (int off = 0; off < 2; off++) {
+		static struct dpor d;
+		dpor_init(&d, 2, off ? DPOR_NO_ESET : 0);
+		struct choice_rec log[3] = {
+			{ .kind = CK_THREAD, .n = 3, .value = 0 },
+			{ .kind = CK_THREAD, .n = 2, .value = 0 },
+			{ .kind = CK_THREAD, .n = 2, .value = 0 },
+		};
+		struct por_step steps[4];
+		memset(steps, 0, sizeof steps);
+		steps[0] = (struct por_step){ .pos = 0, .options = 0xb, .thread = 0, .first = 0xff, .flags = POR_SWITCH };
+		steps[1] = (struct por_step){ .pos = 1, .options = 0xa, .thread = 1, .first = 0xff, .flags = POR_SWITCH,
+					      .woke = 4 };
+		steps[2] = (struct por_step){ .pos = 2, .options = 0xc, .thread = 2, .first = 0xff, .flags = POR_SWITCH };
+		steps[3] = (struct por_step){ .pos = POR_NO_CHOICE, .options = 8, .thread = 3, .first = 0xff,
+					      .flags = POR_SWITCH };
+		step_access(&steps[0], x, true);
+		step_access(&steps[2], x, true);
+		struct sched_por por = { .steps = steps, .cap = 4, .n = 4 };
+		dpor_after_run(&d, log, 3, 0, &por);
+		CHECK_EQ_U(d.nodes[0].backtrack, off ? 0xbu : 0x3u);
+		uint16_t prefix[3];
+		uint32_t len = 0;
+		CHECK(dpor_next(&d, log, 3, prefix, &len));
+		CHECK_EQ_U(len, 1);
+		CHECK_EQ_U(prefix[0], 1); /* B first */
+	}
+	for (int off = 0; off < 2; off++) {
+		static struct dpor d;
+		dpor_init(&d, 2, off ? DPOR_NO_ESET : 0);
+		struct choice_rec log[3] = {
+			{ .kind = CK_THREAD, .n = 2, .value = 0 },
+			{ .kind = CK_THREAD, .n = 2, .value = 0 },
+			{ .kind = CK_THREAD, .n = 2, .value = 0 },
+		};
+		struct por_step steps[5];
+		memset(steps, 0, sizeof steps);
+		steps[0] = (struct por_step){ .pos = 0, .options = 3, .thread = 0, .first = 0xff, .flags = POR_SWITCH };
+		steps[1] = (struct por_step){ .pos = 1, .options = 3, .thread = 0, .first = 0, .woke = 4 };
+		steps[2] = (struct por_step){ .pos = 2, .options = 3, .thread = 0, .first = 0 };
+		steps[3] = (struct por_step){ .pos = POR_NO_CHOICE, .options = 6, .thread = 2, .first = 0xff,
+					      .flags = POR_SWITCH };
+		steps[4] = (struct por_step){ .pos = POR_NO_CHOICE, .options = 2, .thread = 1, .first = 0xff,
+					      .flags = POR_SWITCH };
+		step_access(&steps[2], x, true);
+		step_access(&steps[3], x, true);
+		struct sched_por por = { .steps = steps, .cap = 5, .n = 5 };
+		dpor_after_run(&d, log, 3, 0, &por);
+		CHECK_EQ_U(d.races, 1);
+		CHECK_EQ_U(d.nodes[2].backtrack, 3); /* at the race: every candidate */
+		CHECK_EQ_U(d.nodes[0].backtrack, off ? 3u : 1u);
+	}
+}
+
 /* Reads split from writes (POR_FINE_READS), on hand-made runs at bound 2:
  * T0's step reads X, then T1's step touches X. Two reads commute: no race,
  * the tree is exhausted after one run. A read and a later write (or a write
@@ -651,6 +721,7 @@ int main(int argc, char **argv)
 		return check_exit();
 	}
 	bound_conservative();
+	eset();
 	reads_commute();
 	sleep_bound();
 	sleep_saves(&r);

@@ -268,7 +268,8 @@ static void usage(FILE *out)
 		"  --por-without P the reduction without part P (sleep: no sleep sets; same: try freedom options\n"
 		"                  proved to give the same run; objects: spin locks, events, mutexes share\n"
 		"                  their family's key; nmr: the registrar's state one key; eset: a race whose\n"
-		"                  thread could not run adds every candidate), to measure what\n"
+		"                  thread could not run adds every candidate; incremental: analyse each run\n"
+		"                  from its first step), to measure what\n"
 		"                  it saves (repeatable)\n"
 		"  --por-with P    the reduction with part P, off by default (reads: reads of a key commute)\n"
 		"  --out DIR       where trace files of findings go (default out/explore)\n"
@@ -332,7 +333,8 @@ int main(int argc, char **argv)
 			else if (!strcmp(part, "objects")) cfg.por_without |= DPOR_NO_OBJECTS;
 			else if (!strcmp(part, "nmr")) cfg.por_without |= DPOR_NO_NMR;
 			else if (!strcmp(part, "eset")) cfg.por_without |= DPOR_NO_ESET;
-			else opts_fail(&o, "--por-without: unknown part '%s' (sleep, same, objects, nmr, eset)", part);
+			else if (!strcmp(part, "incremental")) cfg.por_without |= DPOR_NO_INCR;
+			else opts_fail(&o, "--por-without: unknown part '%s' (sleep, same, objects, nmr, eset, incremental)", part);
 		}
 		else if (opts_str(&o, "--por-with", &part)) {
 			if (!strcmp(part, "reads")) cfg.por_without |= DPOR_READS;

@@ -12,9 +12,10 @@
 
 _Static_assert(SIM_THREADS_MAX <= 32, "thread sets are 32-bit masks");
 
-/* Vector clocks of one run's analysis, over the run's threads numbered
- * densely in order of first step (a run has a few threads among ids up to
- * SIM_THREADS_MAX: the clocks stay short). A step's stamp is its index + 1;
+/* Vector clocks of one run's analysis, over the search's threads numbered
+ * densely in order of first step (a search has a few threads among ids up
+ * to SIM_THREADS_MAX: the clocks stay short; lanes at or above nt are zero
+ * everywhere). A step's stamp is its index + 1;
  * vc[i] is the stamp of the latest step of dense thread i known to happen
  * before. A write of a bucket is ordered after the previous write and the
  * reads since it, and a read after the previous write: so the last
@@ -29,11 +30,12 @@ struct vc_state {
 	uint32_t bucket_last[POR_BUCKETS];                     /* the last writer's stamp */
 	uint32_t read_vc[POR_BUCKETS][SIM_THREADS_MAX];        /* the reads since it, joined */
 	uint32_t read_at[POR_BUCKETS][SIM_THREADS_MAX];        /* each thread's latest read since it */
-	uint8_t reads_since[POR_BUCKETS];                      /* read_vc, read_at valid */
+	uint32_t reads_since[POR_BUCKETS];                     /* read_vc, read_at valid */
 	uint32_t wild_vc[SIM_THREADS_MAX];
 	uint32_t wild_last;
 	uint32_t last_of[SIM_THREADS_MAX];                    /* stamp of each thread's latest step */
 	uint32_t pending[SIM_THREADS_MAX][SIM_THREADS_MAX];   /* a waker's clock, joined at the woken's next step */
+	uint32_t has_pending;                                 /* pending rows in use (bit per dense index) */
 	uint8_t dense_of[SIM_THREADS_MAX];                    /* thread id -> dense index (0xff: none yet) */
 	uint8_t id_of[SIM_THREADS_MAX];                       /* dense index -> thread id */
 };
@@ -43,13 +45,63 @@ static struct vc_state vcs;
 
 void dpor_init(struct dpor *d, uint32_t preempt_bound, uint32_t without)
 {
+	uint64_t serial = d->serial;
 	memset(d, 0, sizeof(*d));
+	d->serial = serial + 1; /* a new search: the analysis state of the last one is not this one's */
 	d->bound = preempt_bound;
 	d->without = without;
 }
 
-/* Threads of the run being analysed (dense indices below nt). */
+/* Threads of the search (dense indices below nt). */
 static uint32_t nt;
+
+/* ---- Incremental analysis ----
+ *
+ * The depth-first search's next run replays most of the last one: its
+ * first steps are the same steps (same choices, same footprints), so the
+ * analysis after them is the same, and so are the backtrack points they
+ * add (to nodes the two runs share, which keep them). The analysis keeps
+ * an undo journal of every clock it changes, with the journal's length at
+ * each step, and the steps it analysed; the next run's analysis undoes
+ * back to its first step that differs (or that began at a choice past its
+ * prefix, a node made afresh) and goes on from there. Entries are old
+ * values of words of vcs, written [values..., offset, count] so the
+ * journal is undone from its end. */
+static struct {
+	uint32_t *buf;
+	size_t len, cap;
+	uint32_t *mark;            /* journal length at the start of each analysed step */
+	struct por_step *steps;    /* the steps analysed last (prefix of the last run) */
+	uint32_t n, cap_steps;
+	const struct dpor *d;      /* the search they belong to (with its serial, and the calls made) */
+	uint64_t serial, calls;
+} jr;
+
+static void journal(const uint32_t *at, uint32_t count)
+{
+	if (jr.len + count + 2 > jr.cap) {
+		size_t cap = jr.cap ? jr.cap * 2 : 1u << 16;
+		while (cap < jr.len + count + 2)
+			cap *= 2;
+		uint32_t *b = realloc(jr.buf, cap * sizeof(*b));
+		SIM_ASSERT(b != NULL, "the analysis journal grows");
+		jr.buf = b;
+		jr.cap = cap;
+	}
+	memcpy(jr.buf + jr.len, at, count * sizeof(*at));
+	jr.buf[jr.len + count] = (uint32_t)(at - (const uint32_t *)&vcs);
+	jr.buf[jr.len + count + 1] = count;
+	jr.len += count + 2;
+}
+
+static void undo_to(size_t len)
+{
+	while (jr.len > len) {
+		uint32_t count = jr.buf[jr.len - 1], off = jr.buf[jr.len - 2];
+		jr.len -= count + 2;
+		memcpy((uint32_t *)&vcs + off, jr.buf + jr.len, count * sizeof(uint32_t));
+	}
+}
 
 static void join(uint32_t *dst, const uint32_t *src)
 {
@@ -119,13 +171,42 @@ static void race(struct dpor *d, const struct por_step *steps, uint32_t i, uint8
 		}
 }
 
-static void analyse(struct dpor *d, const struct por_step *steps, uint32_t n)
+/* The first step of this run the last analysis did not cover as it is:
+ * steps before it are the same, began at choices the two runs share (their
+ * nodes kept the backtrack points they added). */
+static uint32_t same_prefix(const struct dpor *d, const struct por_step *steps, uint32_t n, uint32_t prefix_len)
+{
+	if (jr.d != d || jr.serial != d->serial || jr.calls != d->runs + d->plain_runs || (d->without & DPOR_NO_INCR))
+		return 0;
+	uint32_t k = 0;
+	while (k < n && k < jr.n && (steps[k].pos == POR_NO_CHOICE || steps[k].pos < prefix_len) &&
+	       !memcmp(&steps[k], &jr.steps[k], sizeof(steps[k])))
+		k++;
+	return k;
+}
+
+static void analyse(struct dpor *d, const struct por_step *steps, uint32_t n, uint32_t prefix_len)
 {
 	struct vc_state *v = &vcs;
-	/* Dense thread indices; only the clocks below nt are read. */
-	memset(v->dense_of, 0xff, sizeof(v->dense_of));
-	nt = 0;
-	for (uint32_t j = 0; j < n; j++) {
+	uint32_t from = same_prefix(d, steps, n, prefix_len);
+	undo_to(from ? jr.mark[from] : 0);
+	if (jr.d != d || jr.serial != d->serial) {
+		/* A new search: every clock is zero again (undone), new thread numbers. */
+		memset(v->dense_of, 0xff, sizeof(v->dense_of));
+		nt = 0;
+		jr.d = d;
+		jr.serial = d->serial;
+	}
+	if (n + 1 > jr.cap_steps) {
+		uint32_t cap = n + 1 > 256 ? n + 1 : 256;
+		uint32_t *m = realloc(jr.mark, cap * sizeof(*m));
+		struct por_step *st = realloc(jr.steps, cap * sizeof(*st));
+		SIM_ASSERT(m != NULL && st != NULL, "the analysis journal grows");
+		jr.mark = m;
+		jr.steps = st;
+		jr.cap_steps = cap;
+	}
+	for (uint32_t j = from; j < n; j++) {
 		uint8_t t = steps[j].thread;
 		SIM_ASSERT_LT(t, SIM_THREADS_MAX, "a step's thread is a thread id");
 		if (v->dense_of[t] == 0xffu) {
@@ -133,21 +214,19 @@ static void analyse(struct dpor *d, const struct por_step *steps, uint32_t n)
 			v->id_of[nt++] = t;
 		}
 	}
-	for (uint32_t t = 0; t < nt; t++)
-		memset(v->thread_vc[t], 0, sizeof(v->thread_vc[t][0]) * nt);
-	memset(v->bucket_last, 0, sizeof(v->bucket_last));
-	memset(v->reads_since, 0, sizeof(v->reads_since));
-	memset(v->wild_vc, 0, sizeof(v->wild_vc));
-	memset(v->last_of, 0, sizeof(v->last_of));
-	v->wild_last = 0;
-	uint32_t has_pending = 0; /* bit per dense index */
-	for (uint32_t j = 0; j < n; j++) {
+	memcpy(jr.steps + from, steps + from, (n - from) * sizeof(*steps));
+	jr.n = n;
+	for (uint32_t j = from; j < n; j++) {
 		const struct por_step *st = &steps[j];
 		uint8_t p = st->thread, dp = v->dense_of[p];
 		uint32_t *V = v->thread_vc[dp];
-		if (has_pending >> dp & 1u) {
+		jr.mark[j] = (uint32_t)jr.len;
+		journal(V, nt);
+		journal(&v->has_pending, 1);
+		journal(&v->last_of[dp], 1);
+		if (v->has_pending >> dp & 1u) {
 			join(V, v->pending[dp]);
-			has_pending &= ~(1u << dp);
+			v->has_pending &= ~(1u << dp);
 		}
 		bool wild = st->flags & POR_WILD;
 		/* The latest dependent step of another thread not known to happen before. */
@@ -207,18 +286,26 @@ static void analyse(struct dpor *d, const struct por_step *steps, uint32_t n)
 		V[dp] = stamp;
 		v->last_of[dp] = stamp;
 		if (wild) {
+			journal(&v->wild_last, 1);
+			journal(v->wild_vc, nt);
 			v->wild_last = stamp;
 			memcpy(v->wild_vc, V, sizeof(V[0]) * nt);
 		}
 		for (uint32_t w = 0; w < POR_WORDS; w++) {
 			for (uint64_t bits = st->wr[w]; bits; bits &= bits - 1) {
 				uint32_t b = w * 64 + (uint32_t)__builtin_ctzll(bits);
+				journal(&v->bucket_last[b], 1);
+				journal(&v->reads_since[b], 1);
+				journal(v->bucket_vc[b], nt);
 				v->bucket_last[b] = stamp;
 				memcpy(v->bucket_vc[b], V, sizeof(V[0]) * nt);
 				v->reads_since[b] = 0;
 			}
 			for (uint64_t bits = st->fp[w] & ~st->wr[w]; bits; bits &= bits - 1) {
 				uint32_t b = w * 64 + (uint32_t)__builtin_ctzll(bits);
+				journal(&v->reads_since[b], 1);
+				journal(v->read_vc[b], nt);
+				journal(v->read_at[b], nt);
 				if (!v->reads_since[b]) {
 					memset(v->read_vc[b], 0, sizeof(v->read_vc[b][0]) * nt);
 					memset(v->read_at[b], 0, sizeof(v->read_at[b][0]) * nt);
@@ -234,12 +321,14 @@ static void analyse(struct dpor *d, const struct por_step *steps, uint32_t n)
 			if (q >= SIM_THREADS_MAX || v->dense_of[q] == 0xffu)
 				continue; /* never ran after: nothing to order */
 			uint32_t dq = v->dense_of[q];
-			if (!(has_pending >> dq & 1u))
+			journal(v->pending[dq], nt);
+			if (!(v->has_pending >> dq & 1u))
 				memset(v->pending[dq], 0, sizeof(v->pending[dq][0]) * nt);
 			join(v->pending[dq], V);
-			has_pending |= 1u << dq;
+			v->has_pending |= 1u << dq;
 		}
 	}
+	jr.mark[n] = (uint32_t)jr.len;
 }
 
 
@@ -398,7 +487,8 @@ void dpor_after_run(struct dpor *d, const struct choice_rec *log, uint32_t nlog,
 			d->blocked++;
 		}
 	}
-	analyse(d, por->steps, end);
+	analyse(d, por->steps, end, prefix_len);
+	jr.calls = d->runs + d->plain_runs + 1;
 	if (++d->runs % 20000 == 0 && getenv("NMRSIM_POR_STATS")) {
 		static const char *const names[16] = { "?", "thread", "nmr", "module", "kfam", "queue", "drvcode", "mem",
 						       "ids", "time", "deadline", "stall", "idle", "spin", "routine", "?" };

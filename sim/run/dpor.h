@@ -85,6 +85,7 @@ enum dpor_without {
 	 * hosted scenarios (docs/DPOR.md), so opt-in (`--por-with reads`). */
 	DPOR_READS = 16,
 	DPOR_NO_NMR = 32,  /* the registrar's state one key (no POR_FINE_NMR) */
+	DPOR_NO_INCR = 128, /* analyse every run from its first step (not from the first that differs) */
 	DPOR_NO_ESET = 64, /* a race whose thread was no candidate adds every candidate (not one whose chain leads to it) */
 };
 /* The finer footprints (enum por_fine) a search with these bits asks its runs for. */
@@ -95,6 +96,7 @@ static inline uint32_t dpor_fine(uint32_t without)
 }
 
 struct dpor {
+	uint64_t serial;                      /* which search (dpor_init counts): the analysis state is per search */
 	uint32_t bound;                       /* the preemption bound */
 	uint32_t without;                     /* enum dpor_without bits */
 	uint32_t limit;                       /* choices of the last run that may branch (below a sleep-blocked pick: none) */
