@@ -172,6 +172,47 @@ static bool chain(void *ctx, const struct run_result *res, const struct run_sour
 	return on_finding(ctx, res, src, i);
 }
 
+/* Incremental analysis: the same runs (count, steps, runs with findings
+ * in order) as analysing every run from its first step, while looking at
+ * far fewer steps. Fails with every run analysed from the start (the step
+ * count) or with a wrong restart point (the runs). */
+static void incremental_same(struct runner *r, const char *root)
+{
+	static const struct { const char *file; uint32_t bound; } cases[] = {
+		{ "corpus/rules/M09-bad.nmr", 1 }, { "corpus/rules/M17-bad.nmr", 2 },
+		{ "corpus/examples/pending-forever.nmr", 1 },
+	};
+	for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+		if (!load(&scn, root, cases[c].file)) {
+			CHECK(false);
+			continue;
+		}
+		static struct dpor d;
+		uint64_t h[2], runs[2], steps[2], analysed[2];
+		for (int k = 0; k < 2; k++) {
+			memset(&plain, 0, sizeof plain);
+			plain.r = r;
+			struct explore_config cfg = { .strategy = EXPLORE_DFS, .preempt_bound = cases[c].bound, .por = true,
+						      .por_state = &d, .por_without = k ? DPOR_NO_INCR : 0,
+						      .on_finding = chain, .ctx = &plain };
+			struct explore_stats st = explore_run(r, &scn, &cfg);
+			CHECK(st.exhausted);
+			h[k] = plain.hash_chain;
+			runs[k] = st.runs;
+			steps[k] = st.steps;
+			analysed[k] = d.steps_analysed;
+		}
+		printf("%s bound %u: %llu schedules; steps analysed %llu incrementally, %llu from the start\n",
+		       cases[c].file, cases[c].bound, (unsigned long long)runs[0], (unsigned long long)analysed[0],
+		       (unsigned long long)analysed[1]);
+		CHECK(h[0] != 0);
+		CHECK_EQ_U(h[0], h[1]);
+		CHECK_EQ_U(runs[0], runs[1]);
+		CHECK_EQ_U(steps[0], steps[1]);
+		CHECK(analysed[0] * 2 < analysed[1]);
+	}
+}
+
 /* The same exploration twice: the same runs in the same order. */
 static void deterministic(struct runner *r, const char *root)
 {
@@ -561,18 +602,22 @@ static void cases(struct runner *r, const char *root, uint32_t bound, uint64_t r
 			CHECK(b.exhausted && b.runs <= a.runs);
 		/* Memory keys are offsets: the same exploration again, the same
 		 * runs with findings in the same order. */
-		uint64_t h[2];
+		/* The second time with every run analysed from its first step:
+		 * the incremental analysis must make the same runs. */
+		uint64_t h[2], n[2];
 		for (int k = 0; k < 2; k++) {
 			memset(&reduced, 0, sizeof reduced);
 			reduced.r = r;
 			struct explore_config cfg = { .strategy = EXPLORE_DFS, .preempt_bound = bound, .por = true,
-						      .por_without = cases_bits, .runs_max = runs ? runs : 2000000,
-						      .on_finding = chain, .ctx = &reduced };
-			explore_run(r, &scn, &cfg);
+						      .por_without = cases_bits | (k ? DPOR_NO_INCR : 0),
+						      .runs_max = runs ? runs : 2000000, .on_finding = chain, .ctx = &reduced };
+			struct explore_stats st = explore_run(r, &scn, &cfg);
 			h[k] = reduced.hash_chain;
+			n[k] = st.runs * 1000003u + st.steps;
 		}
 		CHECK(h[0] != 0);
 		CHECK_EQ_U(h[0], h[1]);
+		CHECK_EQ_U(n[0], n[1]);
 	}
 }
 
@@ -733,6 +778,7 @@ int main(int argc, char **argv)
 	same_sound(&r);
 	independent(&r);
 	deterministic(&r, argv[1]);
+	incremental_same(&r, argv[1]);
 	same_findings(&r, argv[1]);
 	runner_fini(&r);
 	return check_exit();

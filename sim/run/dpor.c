@@ -216,6 +216,7 @@ static void analyse(struct dpor *d, const struct por_step *steps, uint32_t n, ui
 	}
 	memcpy(jr.steps + from, steps + from, (n - from) * sizeof(*steps));
 	jr.n = n;
+	d->steps_analysed += n - from;
 	for (uint32_t j = from; j < n; j++) {
 		const struct por_step *st = &steps[j];
 		uint8_t p = st->thread, dp = v->dense_of[p];

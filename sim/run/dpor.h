@@ -103,6 +103,7 @@ struct dpor {
 	uint64_t races;                       /* races found (statistics) */
 	uint64_t plain_runs;                  /* runs not analysed (overflow or crash) */
 	uint64_t runs;                        /* runs analysed */
+	uint64_t steps_analysed;              /* steps whose races were looked for (incremental: the new ones) */
 	uint64_t blocked;                     /* runs that picked a sleeping thread (redundant from there) */
 	uint64_t why[16];                     /* races by cause (por_step.why bits): NMRSIM_POR_STATS */
 	struct dpor_node nodes[SCN_CHOICES_MAX];
