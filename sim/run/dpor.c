@@ -77,20 +77,29 @@ static struct {
 	uint64_t serial, calls;
 } jr;
 
-static void journal(const uint32_t *at, uint32_t count)
+/* Room for `words` more journal words (once per step, for its worst case). */
+static void journal_reserve(size_t words)
 {
-	if (jr.len + count + 2 > jr.cap) {
-		size_t cap = jr.cap ? jr.cap * 2 : 1u << 16;
-		while (cap < jr.len + count + 2)
-			cap *= 2;
-		uint32_t *b = realloc(jr.buf, cap * sizeof(*b));
-		SIM_ASSERT(b != NULL, "the analysis journal grows");
-		jr.buf = b;
-		jr.cap = cap;
-	}
-	memcpy(jr.buf + jr.len, at, count * sizeof(*at));
-	jr.buf[jr.len + count] = (uint32_t)(at - (const uint32_t *)&vcs);
-	jr.buf[jr.len + count + 1] = count;
+	if (jr.len + words <= jr.cap)
+		return;
+	size_t cap = jr.cap ? jr.cap * 2 : 1u << 16;
+	while (cap < jr.len + words)
+		cap *= 2;
+	uint32_t *b = realloc(jr.buf, cap * sizeof(*b));
+	SIM_ASSERT(b != NULL, "the analysis journal grows");
+	jr.buf = b;
+	jr.cap = cap;
+}
+
+/* Old values of count words at `at` (room reserved): a plain loop, the
+ * rows are a few words. */
+static inline void journal(const uint32_t *at, uint32_t count)
+{
+	uint32_t *o = jr.buf + jr.len;
+	for (uint32_t i = 0; i < count; i++)
+		o[i] = at[i];
+	o[count] = (uint32_t)(at - (const uint32_t *)&vcs);
+	o[count + 1] = count;
 	jr.len += count + 2;
 }
 
@@ -222,6 +231,11 @@ static void analyse(struct dpor *d, const struct por_step *steps, uint32_t n, ui
 		uint8_t p = st->thread, dp = v->dense_of[p];
 		uint32_t *V = v->thread_vc[dp];
 		jr.mark[j] = (uint32_t)jr.len;
+		uint32_t nb = 0;
+		for (uint32_t w = 0; w < POR_WORDS; w++)
+			nb += (uint32_t)__builtin_popcountll(st->fp[w]);
+		/* V, has_pending, last_of, wild (2), per bucket 3, per woken thread 1 */
+		journal_reserve((size_t)(nt + 3) * (5 + 3 * nb + (uint32_t)__builtin_popcount(st->woke)));
 		journal(V, nt);
 		journal(&v->has_pending, 1);
 		journal(&v->last_of[dp], 1);
