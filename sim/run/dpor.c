@@ -108,7 +108,9 @@ static void undo_to(size_t len)
 	while (jr.len > len) {
 		uint32_t count = jr.buf[jr.len - 1], off = jr.buf[jr.len - 2];
 		jr.len -= count + 2;
-		memcpy((uint32_t *)&vcs + off, jr.buf + jr.len, count * sizeof(uint32_t));
+		uint32_t *to = (uint32_t *)&vcs + off;
+		for (uint32_t i = 0; i < count; i++)
+			to[i] = jr.buf[jr.len + i];
 	}
 }
 
@@ -231,11 +233,8 @@ static void analyse(struct dpor *d, const struct por_step *steps, uint32_t n, ui
 		uint8_t p = st->thread, dp = v->dense_of[p];
 		uint32_t *V = v->thread_vc[dp];
 		jr.mark[j] = (uint32_t)jr.len;
-		uint32_t nb = 0;
-		for (uint32_t w = 0; w < POR_WORDS; w++)
-			nb += (uint32_t)__builtin_popcountll(st->fp[w]);
-		/* V, has_pending, last_of, wild (2), per bucket 3, per woken thread 1 */
-		journal_reserve((size_t)(nt + 3) * (5 + 3 * nb + (uint32_t)__builtin_popcount(st->woke)));
+		/* The worst case: V, has_pending, last_of, wild (2), 3 per bucket, 1 per woken thread. */
+		journal_reserve((size_t)(nt + 3) * (5 + 3 * POR_BUCKETS + SIM_THREADS_MAX));
 		journal(V, nt);
 		journal(&v->has_pending, 1);
 		journal(&v->last_of[dp], 1);
