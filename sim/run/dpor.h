@@ -11,11 +11,17 @@
  *    thread that is dependent on j (footprints meet, or either is wild) and
  *    does not happen before j (vector clocks over the run: program order
  *    plus dependent pairs) is a race: at the choice that began i, p joins
- *    the backtrack set (every candidate of that choice if p was not one);
+ *    the backtrack set; if p was no candidate there, one candidate whose
+ *    later step happens before p's (Flanagan & Godefroid's set E; none
+ *    added when one is tried there), every candidate only if there is none;
  *  - bound: if step i continued the thread that ran before it, trying p at
  *    i may be a preemption the bound forbids while trying p at the last
  *    earlier context switch costs no more than the switch already made
- *    there; so p joins the backtrack set of that switch's choice too.
+ *    there; so p joins the backtrack set of that switch's choice too (by
+ *    the same rule, relative to that choice: docs/DPOR.md says why);
+ *  - incremental: a run is analysed from its first step that differs from
+ *    the last analysed run's (an undo journal of the clocks), the steps
+ *    before it having added their backtrack points already.
  *
  *  - sleep sets, where the bound keeps them sound: a thread explored at a
  *    node sleeps in the node's later branches (not tried while it stays
