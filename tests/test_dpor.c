@@ -311,12 +311,12 @@ static void bound_conservative(void)
  *     C was no candidate at A's choice; B's step, after it, happens before
  *     C's (the wake): B alone is added there, not D, whose steps have
  *     nothing to do with C's.
- *  2. A wakes C (candidates A B), goes on and wakes nothing, writes X (A
- *     preempted there would be a preemption: bounded POR's context switch
- *     is A's first choice); C writes X. At the switch, A's own later step
- *     (the wake) leads to C's: a reversal runs A first anyway, so nothing
- *     is added there; at the racing choice itself every candidate (none
- *     leads to C). Fails with every candidate added (DPOR_NO_ESET: D in
+ *  2. A runs (candidates A B), goes on and wakes C, goes on and writes X
+ *     (A preempted there would be a preemption: bounded POR's context
+ *     switch is A's first choice); C writes X. At the switch, A's own later
+ *     step (the wake) leads to C's: a reversal runs A first anyway, so
+ *     nothing is added there; at the racing choice itself every candidate
+ *     (none leads to C). Fails with every candidate added (DPOR_NO_ESET: D in
  *     case 1, B at the switch in case 2). */
 static void eset(void)
 {

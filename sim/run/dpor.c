@@ -121,20 +121,21 @@ static void join(uint32_t *dst, const uint32_t *src)
 			dst[t] = src[t];
 }
 
-/* Try thread p at the choice that began step st (every candidate if p was
- * not one: something p waits for must then run first). */
+/* Backtrack threads added, NMRSIM_POR_STATS: [at the race, at the switch]
+ * x [p itself, a member of E, every candidate]. Statistics only. */
 static uint64_t addstat[6];
 
-/* Try thread p at the choice that began step i, where p's racing step has
- * clock V (vector clock after its dependences). When p was not a candidate
- * there, something must run before p's step can: Flanagan and Godefroid's
- * choice (POPL 2005, "E"), a candidate thread q of that choice with a step
- * after i that happens before p's step (q's chain leads to it); one such q
- * suffices, and when one is already tried or to be tried there, nothing is
- * added. Every candidate only when there is none (with DPOR_NO_ESET:
- * always, the analysis before it). */
+/* Try thread p at the choice that began step i; V: the clock of p's step
+ * before its own dependences (what p's previous step knows). When p was
+ * not a candidate there, something must run before p's step can:
+ * Flanagan and Godefroid's set E (POPL 2005), the candidates of that
+ * choice with a step after i that happens before p's previous step (their
+ * chain leads to p); one of them suffices, and when one is already tried
+ * or to be tried there, nothing is added. Every candidate only when there
+ * is none (with DPOR_NO_ESET: always, the rule before it). cons: 1 at
+ * bounded POR's switch (statistics). */
 static void add_backtrack(struct dpor *d, const struct por_step *steps, uint32_t i, uint8_t p, const uint32_t *V,
-			  int cons)
+			  uint32_t cons)
 {
 	const struct por_step *st = &steps[i];
 	if (st->pos == POR_NO_CHOICE || st->pos >= SCN_CHOICES_MAX)
