@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # dpor_bench.sh [--quick] [--without PART] [--with PART] [--bundled] [BUILD_DIR] - the bounded exhaustive search with and
 # without partial-order reduction (nmr-explore --strategy dfs [--por]) at
-# preemption bound 2: schedules explored, wall-clock time, whether every
+# preemption bound 2: schedules explored, wall-clock and CPU time (user +
+# system, the worker process included: on a shared machine the wall clock
+# is mostly the load), whether every
 # schedule within the bound was run, distinct bugs. First the bundled
 # scenarios with two threads and an NMR worker (scripted and hosted
 # drivers), then every case of the racy-bug benchmark (bench/racy, through
@@ -54,25 +56,26 @@ scenarios=(
 
 # cell EXPLORER LIMIT FILE: one line per search (plain, reduced).
 cell() {
-	local tool=$1 cap=$2 f=$3 mode flag start end log runs bugs done_
+	local tool=$1 cap=$2 f=$3 mode flag start end log runs bugs done_ cpu
 	for mode in plain por ${without:+por-$without} ${with:+por+$with}; do
 		flag=()
 		[ $mode = por ] && flag=(--por)
 		[ $mode = "por-$without" ] && flag=(--por --por-without "$without")
 		[ $mode = "por+$with" ] && flag=(--por --por-with "$with")
 		start=$(date +%s.%N)
-		log=$("$tool" --strategy dfs "${flag[@]}" --bound 2 --runs 0 --time "$cap" --quiet --out "$out/$mode" \
-			"$here/$f" 2>&1)
+		log=$(/usr/bin/time -f 'cpu %U %S' "$tool" --strategy dfs "${flag[@]}" --bound 2 --runs 0 --time "$cap" \
+			--quiet --out "$out/$mode" "$here/$f" 2>&1)
 		end=$(date +%s.%N)
 		runs=$(printf '%s\n' "$log" | sed -n 's/^nmr-explore: \([0-9]*\) runs over.*/\1/p')
 		bugs=$(printf '%s\n' "$log" | sed -n 's/^\([0-9]*\) distinct bug.*/\1/p')
+		cpu=$(printf '%s\n' "$log" | sed -n 's/^cpu \([0-9.]*\) \([0-9.]*\)$/\1 + \2/p' | bc)
 		if printf '%s\n' "$log" | grep -q 'stopped at --time'; then done_=no; else done_=yes; fi
-		printf '%-44s %-12s %12s %9.1f %10s %s\n' "$f" $mode "${runs:-?}" "$(echo "$end - $start" | bc)" $done_ \
-			"${bugs:-?}"
+		printf '%-44s %-12s %12s %9.1f %9s %10s %s\n' "$f" $mode "${runs:-?}" "$(echo "$end - $start" | bc)" \
+			"${cpu:-?}" $done_ "${bugs:-?}"
 	done
 }
 
-printf '%-44s %-12s %12s %9s %10s %s\n' scenario search schedules seconds exhausted bugs
+printf '%-44s %-12s %12s %9s %9s %10s %s\n' scenario search schedules seconds cpu-s exhausted bugs
 for f in "${scenarios[@]}"; do
 	cell "$explore" $limit "$f"
 done

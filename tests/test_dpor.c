@@ -172,6 +172,74 @@ static bool chain(void *ctx, const struct run_result *res, const struct run_sour
 	return on_finding(ctx, res, src, i);
 }
 
+/* E sets on a corpus scenario: fewer schedules than with every candidate
+ * added (M17-bad at bound 1: 562 against 823), the same signatures as the
+ * plain search. Fails with E sets off. */
+static void eset_saves(struct runner *r, const char *root)
+{
+	if (!load(&scn, root, "corpus/rules/M17-bad.nmr")) {
+		CHECK(false);
+		return;
+	}
+	struct explore_stats a = explore(r, &scn, 1, false, &plain);
+	uint64_t runs[2];
+	for (int k = 0; k < 2; k++) {
+		memset(&reduced, 0, sizeof reduced);
+		reduced.r = r;
+		struct explore_config cfg = { .strategy = EXPLORE_DFS, .preempt_bound = 1, .por = true,
+					      .por_without = k ? DPOR_NO_ESET : 0, .on_finding = on_finding,
+					      .ctx = &reduced };
+		struct explore_stats st = explore_run(r, &scn, &cfg);
+		CHECK(a.exhausted && st.exhausted);
+		subset("M17-bad (E sets)", &plain, &reduced);
+		runs[k] = st.runs;
+	}
+	printf("E sets, M17-bad bound 1: %llu schedules, without %llu\n", (unsigned long long)runs[0],
+	       (unsigned long long)runs[1]);
+	CHECK(runs[0] < runs[1]);
+}
+
+/* Incremental analysis: the same runs (count, steps, runs with findings
+ * in order) as analysing every run from its first step, while looking at
+ * far fewer steps. Fails with every run analysed from the start (the step
+ * count) or with a wrong restart point (the runs). */
+static void incremental_same(struct runner *r, const char *root)
+{
+	static const struct { const char *file; uint32_t bound; } cases[] = {
+		{ "corpus/rules/M09-bad.nmr", 1 }, { "corpus/rules/M17-bad.nmr", 2 },
+		{ "corpus/examples/pending-forever.nmr", 1 },
+	};
+	for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+		if (!load(&scn, root, cases[c].file)) {
+			CHECK(false);
+			continue;
+		}
+		static struct dpor d;
+		uint64_t h[2], runs[2], steps[2], analysed[2];
+		for (int k = 0; k < 2; k++) {
+			memset(&plain, 0, sizeof plain);
+			plain.r = r;
+			struct explore_config cfg = { .strategy = EXPLORE_DFS, .preempt_bound = cases[c].bound, .por = true,
+						      .por_state = &d, .por_without = k ? DPOR_NO_INCR : 0,
+						      .on_finding = chain, .ctx = &plain };
+			struct explore_stats st = explore_run(r, &scn, &cfg);
+			CHECK(st.exhausted);
+			h[k] = plain.hash_chain;
+			runs[k] = st.runs;
+			steps[k] = st.steps;
+			analysed[k] = d.steps_analysed;
+		}
+		printf("%s bound %u: %llu schedules; steps analysed %llu incrementally, %llu from the start\n",
+		       cases[c].file, cases[c].bound, (unsigned long long)runs[0], (unsigned long long)analysed[0],
+		       (unsigned long long)analysed[1]);
+		CHECK(h[0] != 0);
+		CHECK_EQ_U(h[0], h[1]);
+		CHECK_EQ_U(runs[0], runs[1]);
+		CHECK_EQ_U(steps[0], steps[1]);
+		CHECK(analysed[0] * 2 < analysed[1]);
+	}
+}
+
 /* The same exploration twice: the same runs in the same order. */
 static void deterministic(struct runner *r, const char *root)
 {
@@ -236,6 +304,76 @@ static void bound_conservative(void)
 	CHECK_EQ_U(d.races, 1);
 }
 
+
+/* A race whose thread could not run at the racing choice (Flanagan and
+ * Godefroid's set E), on hand-made runs at bound 2. Threads A B C D:
+ *  1. A writes X (candidates A B D), B wakes C (B D), C writes X (C D), D.
+ *     C was no candidate at A's choice; B's step, after it, happens before
+ *     C's (the wake): B alone is added there, not D, whose steps have
+ *     nothing to do with C's.
+ *  2. A runs (candidates A B), goes on and wakes C, goes on and writes X
+ *     (A preempted there would be a preemption: bounded POR's context
+ *     switch is A's first choice); C writes X. At the switch, A's own later
+ *     step (the wake) leads to C's: a reversal runs A first anyway, so
+ *     nothing is added there; at the racing choice itself every candidate
+ *     (none leads to C). Fails with every candidate added (DPOR_NO_ESET: D in
+ *     case 1, B at the switch in case 2). */
+static void eset(void)
+{
+	uint32_t x = por_bucket(POR_KEY(POR_KFAM, 1));
+	for (int off = 0; off < 2; off++) {
+		static struct dpor d;
+		dpor_init(&d, 2, off ? DPOR_NO_ESET : 0);
+		struct choice_rec log[3] = {
+			{ .kind = CK_THREAD, .n = 3, .value = 0 },
+			{ .kind = CK_THREAD, .n = 2, .value = 0 },
+			{ .kind = CK_THREAD, .n = 2, .value = 0 },
+		};
+		struct por_step steps[4];
+		memset(steps, 0, sizeof steps);
+		steps[0] = (struct por_step){ .pos = 0, .options = 0xb, .thread = 0, .first = 0xff, .flags = POR_SWITCH };
+		steps[1] = (struct por_step){ .pos = 1, .options = 0xa, .thread = 1, .first = 0xff, .flags = POR_SWITCH,
+					      .woke = 4 };
+		steps[2] = (struct por_step){ .pos = 2, .options = 0xc, .thread = 2, .first = 0xff, .flags = POR_SWITCH };
+		steps[3] = (struct por_step){ .pos = POR_NO_CHOICE, .options = 8, .thread = 3, .first = 0xff,
+					      .flags = POR_SWITCH };
+		step_access(&steps[0], x, true);
+		step_access(&steps[2], x, true);
+		struct sched_por por = { .steps = steps, .cap = 4, .n = 4 };
+		dpor_after_run(&d, log, 3, 0, &por);
+		CHECK_EQ_U(d.nodes[0].backtrack, off ? 0xbu : 0x3u);
+		uint16_t prefix[3];
+		uint32_t len = 0;
+		CHECK(dpor_next(&d, log, 3, prefix, &len));
+		CHECK_EQ_U(len, 1);
+		CHECK_EQ_U(prefix[0], 1); /* B first */
+	}
+	for (int off = 0; off < 2; off++) {
+		static struct dpor d;
+		dpor_init(&d, 2, off ? DPOR_NO_ESET : 0);
+		struct choice_rec log[3] = {
+			{ .kind = CK_THREAD, .n = 2, .value = 0 },
+			{ .kind = CK_THREAD, .n = 2, .value = 0 },
+			{ .kind = CK_THREAD, .n = 2, .value = 0 },
+		};
+		struct por_step steps[5];
+		memset(steps, 0, sizeof steps);
+		steps[0] = (struct por_step){ .pos = 0, .options = 3, .thread = 0, .first = 0xff, .flags = POR_SWITCH };
+		steps[1] = (struct por_step){ .pos = 1, .options = 3, .thread = 0, .first = 0, .woke = 4 };
+		steps[2] = (struct por_step){ .pos = 2, .options = 3, .thread = 0, .first = 0 };
+		steps[3] = (struct por_step){ .pos = POR_NO_CHOICE, .options = 6, .thread = 2, .first = 0xff,
+					      .flags = POR_SWITCH };
+		steps[4] = (struct por_step){ .pos = POR_NO_CHOICE, .options = 2, .thread = 1, .first = 0xff,
+					      .flags = POR_SWITCH };
+		step_access(&steps[2], x, true);
+		step_access(&steps[3], x, true);
+		struct sched_por por = { .steps = steps, .cap = 5, .n = 5 };
+		dpor_after_run(&d, log, 3, 0, &por);
+		CHECK_EQ_U(d.races, 1);
+		CHECK_EQ_U(d.nodes[2].backtrack, 3); /* at the race: every candidate */
+		CHECK_EQ_U(d.nodes[0].backtrack, off ? 3u : 1u);
+	}
+}
 
 /* Reads split from writes (POR_FINE_READS), on hand-made runs at bound 2:
  * T0's step reads X, then T1's step touches X. Two reads commute: no race,
@@ -491,18 +629,22 @@ static void cases(struct runner *r, const char *root, uint32_t bound, uint64_t r
 			CHECK(b.exhausted && b.runs <= a.runs);
 		/* Memory keys are offsets: the same exploration again, the same
 		 * runs with findings in the same order. */
-		uint64_t h[2];
+		/* The second time with every run analysed from its first step:
+		 * the incremental analysis must make the same runs. */
+		uint64_t h[2], n[2];
 		for (int k = 0; k < 2; k++) {
 			memset(&reduced, 0, sizeof reduced);
 			reduced.r = r;
 			struct explore_config cfg = { .strategy = EXPLORE_DFS, .preempt_bound = bound, .por = true,
-						      .por_without = cases_bits, .runs_max = runs ? runs : 2000000,
-						      .on_finding = chain, .ctx = &reduced };
-			explore_run(r, &scn, &cfg);
+						      .por_without = cases_bits | (k ? DPOR_NO_INCR : 0),
+						      .runs_max = runs ? runs : 2000000, .on_finding = chain, .ctx = &reduced };
+			struct explore_stats st = explore_run(r, &scn, &cfg);
 			h[k] = reduced.hash_chain;
+			n[k] = st.runs * 1000003u + st.steps;
 		}
 		CHECK(h[0] != 0);
 		CHECK_EQ_U(h[0], h[1]);
+		CHECK_EQ_U(n[0], n[1]);
 	}
 }
 
@@ -651,6 +793,7 @@ int main(int argc, char **argv)
 		return check_exit();
 	}
 	bound_conservative();
+	eset();
 	reads_commute();
 	sleep_bound();
 	sleep_saves(&r);
@@ -662,6 +805,8 @@ int main(int argc, char **argv)
 	same_sound(&r);
 	independent(&r);
 	deterministic(&r, argv[1]);
+	incremental_same(&r, argv[1]);
+	eset_saves(&r, argv[1]);
 	same_findings(&r, argv[1]);
 	runner_fini(&r);
 	return check_exit();

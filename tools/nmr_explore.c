@@ -267,7 +267,9 @@ static void usage(FILE *out)
 		"                  (within the bound), far fewer schedules for the same findings\n"
 		"  --por-without P the reduction without part P (sleep: no sleep sets; same: try freedom options\n"
 		"                  proved to give the same run; objects: spin locks, events, mutexes share\n"
-		"                  their family's key; nmr: the registrar's state one key), to measure what\n"
+		"                  their family's key; nmr: the registrar's state one key; eset: a race whose\n"
+		"                  thread could not run adds every candidate; incremental: analyse each run\n"
+		"                  from its first step), to measure what\n"
 		"                  it saves (repeatable)\n"
 		"  --por-with P    the reduction with part P, off by default (reads: reads of a key commute)\n"
 		"  --out DIR       where trace files of findings go (default out/explore)\n"
@@ -330,7 +332,9 @@ int main(int argc, char **argv)
 			else if (!strcmp(part, "same")) cfg.por_without |= DPOR_NO_SAME;
 			else if (!strcmp(part, "objects")) cfg.por_without |= DPOR_NO_OBJECTS;
 			else if (!strcmp(part, "nmr")) cfg.por_without |= DPOR_NO_NMR;
-			else opts_fail(&o, "--por-without: unknown part '%s' (sleep, same, objects, nmr)", part);
+			else if (!strcmp(part, "eset")) cfg.por_without |= DPOR_NO_ESET;
+			else if (!strcmp(part, "incremental")) cfg.por_without |= DPOR_NO_INCR;
+			else opts_fail(&o, "--por-without: unknown part '%s' (sleep, same, objects, nmr, eset, incremental)", part);
 		}
 		else if (opts_str(&o, "--por-with", &part)) {
 			if (!strcmp(part, "reads")) cfg.por_without |= DPOR_READS;

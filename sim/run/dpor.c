@@ -12,9 +12,10 @@
 
 _Static_assert(SIM_THREADS_MAX <= 32, "thread sets are 32-bit masks");
 
-/* Vector clocks of one run's analysis, over the run's threads numbered
- * densely in order of first step (a run has a few threads among ids up to
- * SIM_THREADS_MAX: the clocks stay short). A step's stamp is its index + 1;
+/* Vector clocks of one run's analysis, over the search's threads numbered
+ * densely in order of first step (a search has a few threads among ids up
+ * to SIM_THREADS_MAX: the clocks stay short; lanes at or above nt are zero
+ * everywhere). A step's stamp is its index + 1;
  * vc[i] is the stamp of the latest step of dense thread i known to happen
  * before. A write of a bucket is ordered after the previous write and the
  * reads since it, and a read after the previous write: so the last
@@ -29,11 +30,12 @@ struct vc_state {
 	uint32_t bucket_last[POR_BUCKETS];                     /* the last writer's stamp */
 	uint32_t read_vc[POR_BUCKETS][SIM_THREADS_MAX];        /* the reads since it, joined */
 	uint32_t read_at[POR_BUCKETS][SIM_THREADS_MAX];        /* each thread's latest read since it */
-	uint8_t reads_since[POR_BUCKETS];                      /* read_vc, read_at valid */
+	uint32_t reads_since[POR_BUCKETS];                     /* read_vc, read_at valid */
 	uint32_t wild_vc[SIM_THREADS_MAX];
 	uint32_t wild_last;
 	uint32_t last_of[SIM_THREADS_MAX];                    /* stamp of each thread's latest step */
 	uint32_t pending[SIM_THREADS_MAX][SIM_THREADS_MAX];   /* a waker's clock, joined at the woken's next step */
+	uint32_t has_pending;                                 /* pending rows in use (bit per dense index) */
 	uint8_t dense_of[SIM_THREADS_MAX];                    /* thread id -> dense index (0xff: none yet) */
 	uint8_t id_of[SIM_THREADS_MAX];                       /* dense index -> thread id */
 };
@@ -43,13 +45,74 @@ static struct vc_state vcs;
 
 void dpor_init(struct dpor *d, uint32_t preempt_bound, uint32_t without)
 {
+	uint64_t serial = d->serial;
 	memset(d, 0, sizeof(*d));
+	d->serial = serial + 1; /* a new search: the analysis state of the last one is not this one's */
 	d->bound = preempt_bound;
 	d->without = without;
 }
 
-/* Threads of the run being analysed (dense indices below nt). */
+/* Threads of the search (dense indices below nt). */
 static uint32_t nt;
+
+/* ---- Incremental analysis ----
+ *
+ * The depth-first search's next run replays most of the last one: its
+ * first steps are the same steps (same choices, same footprints), so the
+ * analysis after them is the same, and so are the backtrack points they
+ * add (to nodes the two runs share, which keep them). The analysis keeps
+ * an undo journal of every clock it changes, with the journal's length at
+ * each step, and the steps it analysed; the next run's analysis undoes
+ * back to its first step that differs (or that began at a choice past its
+ * prefix, a node made afresh) and goes on from there. Entries are old
+ * values of words of vcs, written [values..., offset, count] so the
+ * journal is undone from its end. */
+static struct {
+	uint32_t *buf;
+	size_t len, cap;
+	uint32_t *mark;            /* journal length at the start of each analysed step */
+	struct por_step *steps;    /* the steps analysed last (prefix of the last run) */
+	uint32_t n, cap_steps;
+	const struct dpor *d;      /* the search they belong to (with its serial, and the calls made) */
+	uint64_t serial, calls;
+} jr;
+
+/* Room for `words` more journal words (once per step, for its worst case). */
+static void journal_reserve(size_t words)
+{
+	if (jr.len + words <= jr.cap)
+		return;
+	size_t cap = jr.cap ? jr.cap * 2 : 1u << 16;
+	while (cap < jr.len + words)
+		cap *= 2;
+	uint32_t *b = realloc(jr.buf, cap * sizeof(*b));
+	SIM_ASSERT(b != NULL, "the analysis journal grows");
+	jr.buf = b;
+	jr.cap = cap;
+}
+
+/* Old values of count words at `at` (room reserved): a plain loop, the
+ * rows are a few words. */
+static inline void journal(const uint32_t *at, uint32_t count)
+{
+	uint32_t *o = jr.buf + jr.len;
+	for (uint32_t i = 0; i < count; i++)
+		o[i] = at[i];
+	o[count] = (uint32_t)(at - (const uint32_t *)&vcs);
+	o[count + 1] = count;
+	jr.len += count + 2;
+}
+
+static void undo_to(size_t len)
+{
+	while (jr.len > len) {
+		uint32_t count = jr.buf[jr.len - 1], off = jr.buf[jr.len - 2];
+		jr.len -= count + 2;
+		uint32_t *to = (uint32_t *)&vcs + off;
+		for (uint32_t i = 0; i < count; i++)
+			to[i] = jr.buf[jr.len + i];
+	}
+}
 
 static void join(uint32_t *dst, const uint32_t *src)
 {
@@ -58,23 +121,56 @@ static void join(uint32_t *dst, const uint32_t *src)
 			dst[t] = src[t];
 }
 
-/* Try thread p at the choice that began step st (every candidate if p was
- * not one: something p waits for must then run first). */
-static void add_backtrack(struct dpor *d, const struct por_step *st, uint8_t p)
+/* Backtrack threads added, NMRSIM_POR_STATS: [at the race, at the switch]
+ * x [p itself, a member of E, every candidate]. Statistics only. */
+static uint64_t addstat[6];
+
+/* Try thread p at the choice that began step i; V: the clock of p's step
+ * before its own dependences (what p's previous step knows). When p was
+ * not a candidate there, something must run before p's step can:
+ * Flanagan and Godefroid's set E (POPL 2005), the candidates of that
+ * choice with a step after i that happens before p's previous step (their
+ * chain leads to p); one of them suffices, and when one is already tried
+ * or to be tried there, nothing is added. Every candidate only when there
+ * is none (with DPOR_NO_ESET: always, the rule before it). cons: 1 at
+ * bounded POR's switch (statistics). */
+static void add_backtrack(struct dpor *d, const struct por_step *steps, uint32_t i, uint8_t p, const uint32_t *V,
+			  uint32_t cons)
 {
+	const struct por_step *st = &steps[i];
 	if (st->pos == POR_NO_CHOICE || st->pos >= SCN_CHOICES_MAX)
 		return; /* no choice there: nothing else could run */
 	struct dpor_node *n = &d->nodes[st->pos];
 	if (!n->options)
 		return; /* a plain node tries every option anyway */
-	n->backtrack |= (n->options >> p & 1u) ? 1u << p : n->options;
+	uint32_t before = n->backtrack;
+	if (n->options >> p & 1u) {
+		n->backtrack |= 1u << p;
+		addstat[cons * 3] += (uint64_t)__builtin_popcount(n->backtrack & ~before & ~n->done);
+		return;
+	}
+	uint32_t e = 0;
+	if (!(d->without & DPOR_NO_ESET))
+		for (uint32_t m = n->options; m; m &= m - 1) {
+			uint32_t q = (uint32_t)__builtin_ctz(m);
+			if (vcs.dense_of[q] < nt && V[vcs.dense_of[q]] > i + 1)
+				e |= 1u << q;
+		}
+	if (e) {
+		if (!(e & (n->backtrack | n->done)))
+			n->backtrack |= e & -e;
+		addstat[cons * 3 + 1] += (uint64_t)__builtin_popcount(n->backtrack & ~before & ~n->done);
+		return;
+	}
+	n->backtrack |= n->options;
+	addstat[cons * 3 + 2] += (uint64_t)__builtin_popcount(n->backtrack & ~before & ~n->done);
 }
 
-/* Step i races with a later step of thread p. */
-static void race(struct dpor *d, const struct por_step *steps, uint32_t i, uint8_t p)
+/* Step i races with a later step of thread p; V: what p's previous step knows. */
+static void race(struct dpor *d, const struct por_step *steps, uint32_t i, uint8_t p, const uint32_t *V)
 {
 	d->races++;
-	add_backtrack(d, &steps[i], p);
+	add_backtrack(d, steps, i, p, V, 0);
 	if (steps[i].flags & POR_SWITCH)
 		return; /* a switch already: trying p there costs what the switch cost */
 	/* Trying p at i preempts the thread running there, which the bound may
@@ -82,18 +178,47 @@ static void race(struct dpor *d, const struct por_step *steps, uint32_t i, uint8
 	 * the switch made there (bounded POR's conservative backtracking). */
 	for (uint32_t k = i; k-- > 0;)
 		if ((steps[k].flags & POR_SWITCH) && steps[k].pos != POR_NO_CHOICE) {
-			add_backtrack(d, &steps[k], p);
+			add_backtrack(d, steps, k, p, V, 1);
 			return;
 		}
 }
 
-static void analyse(struct dpor *d, const struct por_step *steps, uint32_t n)
+/* The first step of this run the last analysis did not cover as it is:
+ * steps before it are the same, began at choices the two runs share (their
+ * nodes kept the backtrack points they added). */
+static uint32_t same_prefix(const struct dpor *d, const struct por_step *steps, uint32_t n, uint32_t prefix_len)
+{
+	if (jr.d != d || jr.serial != d->serial || jr.calls != d->runs + d->plain_runs || (d->without & DPOR_NO_INCR))
+		return 0;
+	uint32_t k = 0;
+	while (k < n && k < jr.n && (steps[k].pos == POR_NO_CHOICE || steps[k].pos < prefix_len) &&
+	       !memcmp(&steps[k], &jr.steps[k], sizeof(steps[k])))
+		k++;
+	return k;
+}
+
+static void analyse(struct dpor *d, const struct por_step *steps, uint32_t n, uint32_t prefix_len)
 {
 	struct vc_state *v = &vcs;
-	/* Dense thread indices; only the clocks below nt are read. */
-	memset(v->dense_of, 0xff, sizeof(v->dense_of));
-	nt = 0;
-	for (uint32_t j = 0; j < n; j++) {
+	uint32_t from = same_prefix(d, steps, n, prefix_len);
+	undo_to(from ? jr.mark[from] : 0);
+	if (jr.d != d || jr.serial != d->serial) {
+		/* A new search: every clock is zero again (undone), new thread numbers. */
+		memset(v->dense_of, 0xff, sizeof(v->dense_of));
+		nt = 0;
+		jr.d = d;
+		jr.serial = d->serial;
+	}
+	if (n + 1 > jr.cap_steps) {
+		uint32_t cap = n + 1 > 256 ? n + 1 : 256;
+		uint32_t *m = realloc(jr.mark, cap * sizeof(*m));
+		struct por_step *st = realloc(jr.steps, cap * sizeof(*st));
+		SIM_ASSERT(m != NULL && st != NULL, "the analysis journal grows");
+		jr.mark = m;
+		jr.steps = st;
+		jr.cap_steps = cap;
+	}
+	for (uint32_t j = from; j < n; j++) {
 		uint8_t t = steps[j].thread;
 		SIM_ASSERT_LT(t, SIM_THREADS_MAX, "a step's thread is a thread id");
 		if (v->dense_of[t] == 0xffu) {
@@ -101,21 +226,22 @@ static void analyse(struct dpor *d, const struct por_step *steps, uint32_t n)
 			v->id_of[nt++] = t;
 		}
 	}
-	for (uint32_t t = 0; t < nt; t++)
-		memset(v->thread_vc[t], 0, sizeof(v->thread_vc[t][0]) * nt);
-	memset(v->bucket_last, 0, sizeof(v->bucket_last));
-	memset(v->reads_since, 0, sizeof(v->reads_since));
-	memset(v->wild_vc, 0, sizeof(v->wild_vc));
-	memset(v->last_of, 0, sizeof(v->last_of));
-	v->wild_last = 0;
-	uint32_t has_pending = 0; /* bit per dense index */
-	for (uint32_t j = 0; j < n; j++) {
+	memcpy(jr.steps + from, steps + from, (n - from) * sizeof(*steps));
+	jr.n = n;
+	d->steps_analysed += n - from;
+	for (uint32_t j = from; j < n; j++) {
 		const struct por_step *st = &steps[j];
 		uint8_t p = st->thread, dp = v->dense_of[p];
 		uint32_t *V = v->thread_vc[dp];
-		if (has_pending >> dp & 1u) {
+		jr.mark[j] = (uint32_t)jr.len;
+		/* The worst case: V, has_pending, last_of, wild (2), 3 per bucket, 1 per woken thread. */
+		journal_reserve((size_t)(nt + 3) * (5 + 3 * POR_BUCKETS + SIM_THREADS_MAX));
+		journal(V, nt);
+		journal(&v->has_pending, 1);
+		journal(&v->last_of[dp], 1);
+		if (v->has_pending >> dp & 1u) {
 			join(V, v->pending[dp]);
-			has_pending &= ~(1u << dp);
+			v->has_pending &= ~(1u << dp);
 		}
 		bool wild = st->flags & POR_WILD;
 		/* The latest dependent step of another thread not known to happen before. */
@@ -145,7 +271,7 @@ static void analyse(struct dpor *d, const struct por_step *steps, uint32_t n)
 		}
 #undef CANDIDATE
 		if (best) {
-			race(d, steps, best - 1, p);
+			race(d, steps, best - 1, p, V);
 			const struct por_step *o = &steps[best - 1];
 			uint32_t why = (st->flags | o->flags) & POR_WILD ? (uint32_t)(st->why | o->why) & 0xfe00u :
 									     (uint32_t)(st->why & o->why) & 0x1feu;
@@ -175,18 +301,26 @@ static void analyse(struct dpor *d, const struct por_step *steps, uint32_t n)
 		V[dp] = stamp;
 		v->last_of[dp] = stamp;
 		if (wild) {
+			journal(&v->wild_last, 1);
+			journal(v->wild_vc, nt);
 			v->wild_last = stamp;
 			memcpy(v->wild_vc, V, sizeof(V[0]) * nt);
 		}
 		for (uint32_t w = 0; w < POR_WORDS; w++) {
 			for (uint64_t bits = st->wr[w]; bits; bits &= bits - 1) {
 				uint32_t b = w * 64 + (uint32_t)__builtin_ctzll(bits);
+				journal(&v->bucket_last[b], 1);
+				journal(&v->reads_since[b], 1);
+				journal(v->bucket_vc[b], nt);
 				v->bucket_last[b] = stamp;
 				memcpy(v->bucket_vc[b], V, sizeof(V[0]) * nt);
 				v->reads_since[b] = 0;
 			}
 			for (uint64_t bits = st->fp[w] & ~st->wr[w]; bits; bits &= bits - 1) {
 				uint32_t b = w * 64 + (uint32_t)__builtin_ctzll(bits);
+				journal(&v->reads_since[b], 1);
+				journal(v->read_vc[b], nt);
+				journal(v->read_at[b], nt);
 				if (!v->reads_since[b]) {
 					memset(v->read_vc[b], 0, sizeof(v->read_vc[b][0]) * nt);
 					memset(v->read_at[b], 0, sizeof(v->read_at[b][0]) * nt);
@@ -202,12 +336,14 @@ static void analyse(struct dpor *d, const struct por_step *steps, uint32_t n)
 			if (q >= SIM_THREADS_MAX || v->dense_of[q] == 0xffu)
 				continue; /* never ran after: nothing to order */
 			uint32_t dq = v->dense_of[q];
-			if (!(has_pending >> dq & 1u))
+			journal(v->pending[dq], nt);
+			if (!(v->has_pending >> dq & 1u))
 				memset(v->pending[dq], 0, sizeof(v->pending[dq][0]) * nt);
 			join(v->pending[dq], V);
-			has_pending |= 1u << dq;
+			v->has_pending |= 1u << dq;
 		}
 	}
+	jr.mark[n] = (uint32_t)jr.len;
 }
 
 
@@ -366,7 +502,8 @@ void dpor_after_run(struct dpor *d, const struct choice_rec *log, uint32_t nlog,
 			d->blocked++;
 		}
 	}
-	analyse(d, por->steps, end);
+	analyse(d, por->steps, end, prefix_len);
+	jr.calls = d->runs + d->plain_runs + 1;
 	if (++d->runs % 20000 == 0 && getenv("NMRSIM_POR_STATS")) {
 		static const char *const names[16] = { "?", "thread", "nmr", "module", "kfam", "queue", "drvcode", "mem",
 						       "ids", "time", "deadline", "stall", "idle", "spin", "routine", "?" };
@@ -375,7 +512,9 @@ void dpor_after_run(struct dpor *d, const struct choice_rec *log, uint32_t nlog,
 		for (int b = 0; b < 16; b++)
 			if (d->why[b])
 				fprintf(stderr, " %s %" PRIu64, names[b], d->why[b]);
-		fprintf(stderr, "\n");
+		fprintf(stderr, " | new bt: direct %" PRIu64 " eset %" PRIu64 " all %" PRIu64 " cons-direct %" PRIu64
+			" cons-eset %" PRIu64 " cons-all %" PRIu64 "\n", addstat[0], addstat[1], addstat[2], addstat[3],
+			addstat[4], addstat[5]);
 	}
 }
 

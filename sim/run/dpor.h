@@ -11,11 +11,17 @@
  *    thread that is dependent on j (footprints meet, or either is wild) and
  *    does not happen before j (vector clocks over the run: program order
  *    plus dependent pairs) is a race: at the choice that began i, p joins
- *    the backtrack set (every candidate of that choice if p was not one);
+ *    the backtrack set; if p was no candidate there, one candidate whose
+ *    later step happens before p's (Flanagan & Godefroid's set E; none
+ *    added when one is tried there), every candidate only if there is none;
  *  - bound: if step i continued the thread that ran before it, trying p at
  *    i may be a preemption the bound forbids while trying p at the last
  *    earlier context switch costs no more than the switch already made
- *    there; so p joins the backtrack set of that switch's choice too.
+ *    there; so p joins the backtrack set of that switch's choice too (by
+ *    the same rule, relative to that choice: docs/DPOR.md says why);
+ *  - incremental: a run is analysed from its first step that differs from
+ *    the last analysed run's (an undo journal of the clocks), the steps
+ *    before it having added their backtrack points already.
  *
  *  - sleep sets, where the bound keeps them sound: a thread explored at a
  *    node sleeps in the node's later branches (not tried while it stays
@@ -85,6 +91,8 @@ enum dpor_without {
 	 * hosted scenarios (docs/DPOR.md), so opt-in (`--por-with reads`). */
 	DPOR_READS = 16,
 	DPOR_NO_NMR = 32,  /* the registrar's state one key (no POR_FINE_NMR) */
+	DPOR_NO_INCR = 128, /* analyse every run from its first step (not from the first that differs) */
+	DPOR_NO_ESET = 64, /* a race whose thread was no candidate adds every candidate (not one whose chain leads to it) */
 };
 /* The finer footprints (enum por_fine) a search with these bits asks its runs for. */
 static inline uint32_t dpor_fine(uint32_t without)
@@ -94,12 +102,14 @@ static inline uint32_t dpor_fine(uint32_t without)
 }
 
 struct dpor {
+	uint64_t serial;                      /* which search (dpor_init counts): the analysis state is per search */
 	uint32_t bound;                       /* the preemption bound */
 	uint32_t without;                     /* enum dpor_without bits */
 	uint32_t limit;                       /* choices of the last run that may branch (below a sleep-blocked pick: none) */
 	uint64_t races;                       /* races found (statistics) */
 	uint64_t plain_runs;                  /* runs not analysed (overflow or crash) */
 	uint64_t runs;                        /* runs analysed */
+	uint64_t steps_analysed;              /* steps whose races were looked for (incremental: the new ones) */
 	uint64_t blocked;                     /* runs that picked a sleeping thread (redundant from there) */
 	uint64_t why[16];                     /* races by cause (por_step.why bits): NMRSIM_POR_STATS */
 	struct dpor_node nodes[SCN_CHOICES_MAX];
