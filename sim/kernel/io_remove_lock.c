@@ -71,6 +71,20 @@ static bool tag_remove(PIO_REMOVE_LOCK l, PVOID tag)
 	return false;
 }
 
+/* A lock as IoInitializeRemoveLock leaves it: not removed, the count's bias
+ * of 1, a fresh object id of this run, no tags held. Returns the id. */
+static uint32_t remove_lock_start(struct kernel *k, PIO_REMOVE_LOCK l)
+{
+	IO_REMOVE_LOCK_COMMON_BLOCK *c = &l->Common;
+	c->Removed = FALSE;
+	c->IoCount = 1;
+	c->Reserved1 = kernel_new_id(k, l);
+	c->Reserved2 = k->generation;
+	c->Reserved3 = RL_ACTIVE;
+	tags_clear(l);
+	return c->Reserved1;
+}
+
 static uint32_t remove_lock_id(struct kernel *k, enum ke_api api, PIO_REMOVE_LOCK l)
 {
 	kernel_touch(k, RULE_K09);
@@ -84,13 +98,7 @@ static uint32_t remove_lock_id(struct kernel *k, enum ke_api api, PIO_REMOVE_LOC
 	 * so the run goes on. */
 	if (kernel_object_not_live(k, api, l, "a remove lock"))
 		return 0;
-	c->Removed = FALSE;
-	c->IoCount = 1;
-	c->Reserved1 = kernel_new_id(k, l);
-	c->Reserved2 = k->generation;
-	c->Reserved3 = RL_ACTIVE;
-	tags_clear(l);
-	return c->Reserved1;
+	return remove_lock_start(k, l);
 }
 
 VOID IoInitializeRemoveLockEx(PIO_REMOVE_LOCK Lock, ULONG AllocateTag, ULONG MaxLockedMinutes, ULONG HighWatermark,
@@ -108,13 +116,7 @@ VOID IoInitializeRemoveLockEx(PIO_REMOVE_LOCK Lock, ULONG AllocateTag, ULONG Max
 		kernel_report(k, RULE_K09, api, c->Reserved1,
 			      "IoInitializeRemoveLock on remove lock #%u while it is in use (%d acquisition(s)%s)",
 			      c->Reserved1, (int)c->IoCount - 1, c->Reserved3 == RL_WAITING ? ", a wait in progress" : "");
-	c->Removed = FALSE;
-	c->IoCount = 1;
-	c->Reserved1 = kernel_new_id(k, Lock);
-	c->Reserved2 = k->generation;
-	c->Reserved3 = RL_ACTIVE;
-	tags_clear(Lock);
-	kernel_emit(k, api, c->Reserved1, 0, 0);
+	kernel_emit(k, api, remove_lock_start(k, Lock), 0, 0);
 }
 
 NTSTATUS IoAcquireRemoveLockEx(PIO_REMOVE_LOCK RemoveLock, PVOID Tag, PCSTR File, ULONG Line, ULONG RemlockSize)
