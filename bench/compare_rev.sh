@@ -40,6 +40,8 @@
 #                  SWITCHES switches per round, and under callgrind the
 #                  instructions of fiber_switch per switch.
 # --quick: fewer passes and rounds (a smoke run of the script).
+# Environment: ROUNDS (default 5) rounds of each exec/s figure; JOBS, ninja's
+# -j for the two builds (default: ninja's own; 2 on a shared machine).
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 quick=0
@@ -49,7 +51,7 @@ rev=${1:-72e1eb1}
 # of 3000 passes about 1 s.
 passes=$([ $quick = 1 ] && echo 50 || echo 1000)
 mem_passes=$([ $quick = 1 ] && echo 300 || echo 3000)
-rounds=$([ $quick = 1 ] && echo 2 || echo 5)
+rounds=$([ $quick = 1 ] && echo 2 || echo "${ROUNDS:-5}")
 switches=$([ $quick = 1 ] && echo 200000 || echo 2000000)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -63,7 +65,7 @@ git -C "$root" archive "$rev" | tar -x -C "$work/rev" || die "cannot extract $re
 
 build() { # SRC BUILDDIR
 	meson setup "$2" "$1" "${opts[@]}" >"$2.log" 2>&1 || { cat "$2.log" >&2; return 1; }
-	ninja -C "$2" fuzz/fuzz_scenario bench/bench_switch >>"$2.log" 2>&1 || { tail -20 "$2.log" >&2; return 1; }
+	ninja -C "$2" ${JOBS:+-j "$JOBS"} fuzz/fuzz_scenario bench/bench_switch >>"$2.log" 2>&1 || { tail -20 "$2.log" >&2; return 1; }
 }
 echo "building $rev and the current tree (${opts[*]}) ..." >&2
 build "$work/rev" "$work/b-rev" || die "build of $rev failed"
