@@ -40,7 +40,9 @@
 #                  SWITCHES switches per round, and under callgrind the
 #                  instructions of fiber_switch per switch.
 # --quick: fewer passes and rounds (a smoke run of the script).
-# Environment: ROUNDS (default 5) rounds of each exec/s figure; JOBS, ninja's
+# Environment: ROUNDS (default 5) rounds of each exec/s figure, MEM_PASSES
+# (default 3000) passes a round in memory (on a loaded machine more, shorter
+# rounds find its quiet moments); JOBS, ninja's
 # -j for the two builds (default: ninja's own; 2 on a shared machine).
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -50,7 +52,7 @@ rev=${1:-72e1eb1}
 # A round of 1000 passes takes about 1.5 s of CPU time; in memory, a round
 # of 3000 passes about 1 s.
 passes=$([ $quick = 1 ] && echo 50 || echo 1000)
-mem_passes=$([ $quick = 1 ] && echo 300 || echo 3000)
+mem_passes=$([ $quick = 1 ] && echo 300 || echo "${MEM_PASSES:-3000}")
 rounds=$([ $quick = 1 ] && echo 2 || echo "${ROUNDS:-5}")
 switches=$([ $quick = 1 ] && echo 200000 || echo 2000000)
 work=$(mktemp -d)
