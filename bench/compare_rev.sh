@@ -40,6 +40,10 @@
 #                  SWITCHES switches per round, and under callgrind the
 #                  instructions of fiber_switch per switch.
 # --quick: fewer passes and rounds (a smoke run of the script).
+# Environment: ROUNDS (default 5) rounds of each exec/s figure, MEM_PASSES
+# (default 3000) passes a round in memory (on a loaded machine more, shorter
+# rounds find its quiet moments); JOBS, ninja's
+# -j for the two builds (default: ninja's own; 2 on a shared machine).
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 quick=0
@@ -48,8 +52,8 @@ rev=${1:-72e1eb1}
 # A round of 1000 passes takes about 1.5 s of CPU time; in memory, a round
 # of 3000 passes about 1 s.
 passes=$([ $quick = 1 ] && echo 50 || echo 1000)
-mem_passes=$([ $quick = 1 ] && echo 300 || echo 3000)
-rounds=$([ $quick = 1 ] && echo 2 || echo 5)
+mem_passes=$([ $quick = 1 ] && echo 300 || echo "${MEM_PASSES:-3000}")
+rounds=$([ $quick = 1 ] && echo 2 || echo "${ROUNDS:-5}")
 switches=$([ $quick = 1 ] && echo 200000 || echo 2000000)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -63,7 +67,7 @@ git -C "$root" archive "$rev" | tar -x -C "$work/rev" || die "cannot extract $re
 
 build() { # SRC BUILDDIR
 	meson setup "$2" "$1" "${opts[@]}" >"$2.log" 2>&1 || { cat "$2.log" >&2; return 1; }
-	ninja -C "$2" fuzz/fuzz_scenario bench/bench_switch >>"$2.log" 2>&1 || { tail -20 "$2.log" >&2; return 1; }
+	ninja -C "$2" ${JOBS:+-j "$JOBS"} fuzz/fuzz_scenario bench/bench_switch >>"$2.log" 2>&1 || { tail -20 "$2.log" >&2; return 1; }
 }
 echo "building $rev and the current tree (${opts[*]}) ..." >&2
 build "$work/rev" "$work/b-rev" || die "build of $rev failed"
@@ -107,12 +111,23 @@ PY
 }
 # Every round is printed, best of rounds in the table; the two
 # revisions alternate round by round, in memory and standalone.
-best_rev=0 best_cur=0 mbest_rev=0 mbest_cur=0
+# In memory the order alternates too (rev first in odd rounds, current in
+# even ones), and each round's current/rev ratio is kept: on a loaded machine
+# two neighbouring runs see about the same load, so the median ratio is
+# steadier than the best of each.
+best_rev=0 best_cur=0 mbest_rev=0 mbest_cur=0 ratios=()
 for ((r = 0; r < rounds; r++)); do
-	x=$(mem_rate "$work/mem-rev"); [ "$x" -gt "$mbest_rev" ] && mbest_rev=$x
-	y=$(mem_rate "$work/mem-cur"); [ "$y" -gt "$mbest_cur" ] && mbest_cur=$y
+	if ((r % 2 == 0)); then
+		x=$(mem_rate "$work/mem-rev"); y=$(mem_rate "$work/mem-cur")
+	else
+		y=$(mem_rate "$work/mem-cur"); x=$(mem_rate "$work/mem-rev")
+	fi
+	[ "$x" -gt "$mbest_rev" ] && mbest_rev=$x
+	[ "$y" -gt "$mbest_cur" ] && mbest_cur=$y
+	[ "$x" -gt 0 ] && ratios+=("$(python3 -c 'import sys; print(int(sys.argv[2]) / int(sys.argv[1]))' "$x" "$y")")
 	echo "round $((r + 1)): in memory exec/s $rev $x, current $y"
 done
+mratio=$(python3 -c 'import statistics, sys; v = [float(a) for a in sys.argv[1:]]; print("%+.1f%% (%d of %d rounds faster)" % (100 * (statistics.median(v) - 1), sum(q > 1 for q in v), len(v)) if v else "-")' "${ratios[@]}")
 for ((r = 0; r < rounds; r++)); do
 	x=$(rate "$work/b-rev/fuzz/fuzz_scenario"); [ "$x" -gt "$best_rev" ] && best_rev=$x
 	y=$(rate "$work/b-cur/fuzz/fuzz_scenario"); [ "$y" -gt "$best_cur" ] && best_cur=$y
@@ -184,6 +199,7 @@ echo "compare_rev: $rev vs current tree ($(git -C "$root" rev-parse --short HEAD
 echo "fuzz_scenario: $nseeds seeds x $mem_passes passes in memory, x $passes standalone, best of $rounds rounds; bench_switch: $switches switches/round"
 printf '%-44s %14s %14s %9s\n' "measure" "$rev" "current" "change"
 printf '%-44s %14s %14s %9s\n' "fuzz_scenario exec/s in memory (CPU time)" "$mbest_rev" "$mbest_cur" "$(pct "$mbest_rev" "$mbest_cur")"
+echo "in memory: median over the rounds of current/$rev: $mratio"
 printf '%-44s %14s %14s %9s\n' "fuzz_scenario exec/s standalone (CPU time)" "$best_rev" "$best_cur" "$(pct "$best_rev" "$best_cur")"
 printf '%-44s %14s %14s %9s\n' "fiber_switch ns/switch (lower=better)" "$sw_rev" "$sw_cur" "$(pct "$sw_rev" "$sw_cur")"
 if command -v valgrind >/dev/null && command -v callgrind_annotate >/dev/null; then

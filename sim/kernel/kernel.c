@@ -14,13 +14,23 @@ struct kernel *kernel_current;
  * leftovers; they never reach a trace, a hash or a report. */
 static uint32_t kernel_runs;
 
+/* kernel_init clears the head up to threads, then a prefix of threads: nothing between. */
+_Static_assert(offsetof(struct kernel, message_text) == offsetof(struct kernel, threads) + sizeof(((struct kernel *)0)->threads),
+	       "threads ends the part of struct kernel that kernel_init clears");
+
 void kernel_init(struct kernel *k, struct sched *s, struct choice *c, struct oracle *o,
 		 uint8_t pool_fault_num, uint8_t pool_fault_den)
 {
 	SIM_ASSERT(s != NULL, "the kernel runs on a scheduler");
 	SIM_ASSERT(s->trace != NULL, "the kernel's messages go to the run's trace");
-	/* Everything but the message texts and the pool buffer. */
-	memset(k, 0, offsetof(struct kernel, message_text));
+	/* Everything but the message texts, the thread objects and the pool
+	 * buffer; of the per-thread state only what the previous run wrote
+	 * (kernel_run_end; from a kernel that may hold anything: all of it). */
+	uint32_t dirty = SIM_THREADS_MAX;
+	if (k->threads_gen == k->generation && k->threads_dirty < dirty)
+		dirty = k->threads_dirty;
+	memset(k, 0, offsetof(struct kernel, threads));
+	memset(k->threads, 0, dirty * sizeof k->threads[0]);
 	/* The granule marks of the previous run (a kernel that never ran may
 	 * hold anything there: then all of them). */
 	size_t marked = k->pool_marked <= KERNEL_POOL_BYTES ? k->pool_marked : KERNEL_POOL_BYTES;
@@ -49,6 +59,13 @@ void kernel_init(struct kernel *k, struct sched *s, struct choice *c, struct ora
 void kernel_fini(struct kernel *k)
 {
 	(void)k;
+}
+
+void kernel_run_end(struct kernel *k)
+{
+	SIM_ASSERT_LE(k->sched->nthreads, SIM_THREADS_MAX, "a run's thread ids index the kernel's thread table");
+	k->threads_dirty = (uint8_t)k->sched->nthreads;
+	k->threads_gen = k->generation;
 }
 
 struct kernel *kernel_get_at(uintptr_t site)

@@ -201,9 +201,7 @@ struct kernel {
 	uint32_t stall_untimed;         /* untimed_waits at the last time move */
 	uint64_t sleep_granted;         /* step up to which `sleep` ops grew the step budget (kernel_sleep) */
 	uint32_t thread_ids[SIM_THREADS_MAX]; /* object id of each thread's KTHREAD (0: not yet) */
-	struct kernel_thread threads[SIM_THREADS_MAX];
 	struct kernel_module modules[SCN_MODULES_MAX];
-	KTHREAD thread_objects[SIM_THREADS_MAX]; /* PsGetCurrentThread / ObReferenceObjectByHandle */
 	PKTIMER timers[KERNEL_TIMERS_MAX]; /* set timers */
 	uint32_t ntimers;
 	PKDPC dpcs[KERNEL_DPCS_MAX];    /* DPC queue (FIFO) */
@@ -230,9 +228,22 @@ struct kernel {
 		uint32_t step;          /* step of the free */
 	} freed_cleanup[KERNEL_FREED_CLEANUP_MAX];
 	uint32_t nfreed_cleanup;
-	/* Last: never cleared per run (texts are written before they are read,
+	/* Last of the cleared part: kernel_init clears only the entries of the
+	 * thread ids the previous run had (threads_dirty), 5 KB in all. */
+	struct kernel_thread threads[SIM_THREADS_MAX];
+	/* Never cleared per run (texts are written before they are read,
 	 * pool blocks are filled when handed out). */
 	char message_text[KERNEL_MESSAGES_MAX][TRACE_MESSAGE_BYTES];
+	/* PsGetCurrentThread / ObReferenceObjectByHandle: each object is reset
+	 * at its first use in a run (its generation is not the run's). */
+	KTHREAD thread_objects[SIM_THREADS_MAX];
+	/* A run writes threads[i] only for its own thread ids (below the
+	 * scheduler's nthreads), so after it the entries from threads_dirty on
+	 * are still zero; kernel_run_end records it, stamped with the run's
+	 * generation (threads_gen): kernel_init trusts it only from the run
+	 * just before and otherwise clears every entry. */
+	uint8_t threads_dirty;
+	uint32_t threads_gen;
 	const void *object_addr[KERNEL_OBJECT_NAMES_MAX]; /* object id -> its address (render-time names; ids <= next_id) */
 	/* What each 16-byte granule of the pool holds (enum kernel_pool_granule),
 	 * for checks at driver code's accesses; cleared per run up to pool_marked. */
@@ -270,6 +281,10 @@ void kernel_module_unloaded(struct kernel *k, uint8_t module, uint32_t *leaked_a
 /* End of run. Nothing to report today (leaks are reported at unload); kept
  * so the run has one place to call. */
 void kernel_fini(struct kernel *k);
+/* After every run, whatever its outcome (before anything else may start a
+ * run on k): notes the thread ids the run used, so the next kernel_init
+ * clears only their entries (threads_dirty). */
+void kernel_run_end(struct kernel *k);
 /* Locks (spin, in-stack queued, push, fast mutex) thread `thread` holds now. */
 uint32_t kernel_locks_held(const struct kernel *k, uint8_t thread);
 /* For hang reports: what kernel object thread `thread` is blocked on and who

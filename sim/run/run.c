@@ -330,6 +330,7 @@ struct run_result run_scenario(struct runner *r, const struct scenario *s, const
 	st->scripted.sys_worker = sched_spawn(&st->sched, THREAD_MOD_WORKER, scripted_sys_worker, &st->scripted);
 
 	enum sched_outcome outcome = sched_run(&st->sched);
+	kernel_run_end(&st->kernel);
 	bool hung = outcome == OUTCOME_DEADLOCK || outcome == OUTCOME_BUDGET;
 	/* Liveness findings are stamped with the step at which the run ended. */
 	st->oracle.last_step = st->sched.step;
