@@ -23,12 +23,7 @@ VOID KeInitializeGuardedMutex(PKGUARDED_MUTEX Mutex)
 {
 	struct kernel *k = kernel_get();
 	kernel_check_irql_max(k, KE_KeInitializeGuardedMutex, DISPATCH_LEVEL);
-	Mutex->Count = 1;
-	Mutex->Owner = 0;
-	Mutex->Contention = 0;
-	Mutex->OldIrql = 0;
-	Mutex->Reserved1 = kernel_new_id(k, Mutex);
-	Mutex->Reserved2 = k->generation;
+	ExInitializeFastMutex(Mutex); /* the same structure, the same initial state */
 }
 
 VOID KeAcquireGuardedMutex(PKGUARDED_MUTEX Mutex)
