@@ -83,6 +83,37 @@ int input_load(struct scenario *s, const char *path, bool force_binary)
 
 int input_load_mode(struct scenario *s, const char *path, enum input_mode mode)
 {
+	return input_load_long(s, path, mode, NULL);
+}
+
+/* Room for every choice a text of len bytes can list: each takes at least
+ * six ("f1:2:0" and a blank). Only a text that could list more than
+ * choices[] holds gets the storage. */
+static int long_room(struct input_long *lg, size_t len)
+{
+	size_t need = len / 6 + 1;
+	if (need <= SCN_CHOICES_MAX)
+		return 0;
+	if (need > UINT32_MAX)
+		need = UINT32_MAX;
+	if (need <= lg->cap)
+		return 0;
+	struct choice_rec *p = realloc(lg->log, need * sizeof(*p));
+	if (!p)
+		return -1;
+	lg->log = p;
+	lg->cap = (uint32_t)need;
+	return 0;
+}
+
+void input_long_free(struct input_long *lg)
+{
+	free(lg->log);
+	memset(lg, 0, sizeof(*lg));
+}
+
+int input_load_long(struct scenario *s, const char *path, enum input_mode mode, struct input_long *lg)
+{
 	struct input_buf in = { 0 };
 	char err[600];
 	if (input_read(&in, path, err, sizeof err) != 0) {
@@ -95,7 +126,12 @@ int input_load_mode(struct scenario *s, const char *path, enum input_mode mode)
 	int rc = 0;
 	if (mode == INPUT_AUTO && (has_suffix(path, ".nmr") || has_suffix(path, ".nmrt"))) {
 		struct scn_error e;
-		if (scn_parse_text(s, buf, len, path, &e) != 0) {
+		if (lg && long_room(lg, len) != 0) {
+			fprintf(stderr, "%s: out of memory for its choices\n", path);
+			input_buf_free(&in);
+			return -1;
+		}
+		if (scn_parse_text_long(s, buf, len, path, &e, lg ? lg->log : NULL, lg ? lg->cap : 0) != 0) {
 			if (e.line)
 				fprintf(stderr, "%s:%u: %s\n", e.file, e.line, e.reason);
 			else

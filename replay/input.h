@@ -32,6 +32,17 @@ void input_buf_free(struct input_buf *buf);
 /* Returns 0, or -1 after printing "file:line: reason" to stderr. */
 int input_load(struct scenario *s, const char *path, bool force_binary);
 int input_load_mode(struct scenario *s, const char *path, enum input_mode mode);
+/* A trace file of a run longer than choices[] holds (a long livelock):
+ * storage for all its choices, grown as a file needs it; the scenario
+ * loaded points into it (choices_long), so it must outlive that scenario. */
+struct input_long {
+	struct choice_rec *log;
+	uint32_t cap;
+};
+/* input_load_mode that reads such a trace whole into lg (NULL: refuses it,
+ * "too many choices"). */
+int input_load_long(struct scenario *s, const char *path, enum input_mode mode, struct input_long *lg);
+void input_long_free(struct input_long *lg);
 /* Write s as a trace file: canonical text + choices + hash. Returns 0 or -1. */
 int input_write_trace(const struct scenario *s, const char *path);
 

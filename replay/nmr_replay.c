@@ -46,6 +46,12 @@ static void usage(FILE *out)
 }
 
 static struct scenario scn, rec;
+/* A long run's choices: those of the trace file read (input_load_long), and
+ * the log of the run replayed (runner_set_long_log), so that a trace of a
+ * run past SCN_CHOICES_MAX choices replays whole and --record writes it so. */
+#define REPLAY_LONG_CHOICES (1u << 20)
+static struct input_long scn_long;
+static struct choice_rec *run_long;
 static bool expect_mode, hash_mode;
 /* --hash-seeds: the schedule running (0 own, else its seed) and the pass (0, 1). */
 static uint64_t seeds_current;
@@ -206,7 +212,7 @@ int main(int argc, char **argv)
 		opts_fail(&o, "--hash-seeds runs its own schedules: no --seed, --pct, --expect, --timeline or --record with it");
 	findings_setup("nmr-replay");
 	findings_apply(&opt);
-	if (input_load_mode(&scn, path, mode) != 0)
+	if (input_load_long(&scn, path, mode, &scn_long) != 0)
 		return EXIT_BAD_INPUT;
 	if (registrar >= 0)
 		scn.registrar = (uint8_t)registrar;
@@ -223,6 +229,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "nmr-replay: cannot set up the engine (memory)\n");
 		return EXIT_BAD_INPUT;
 	}
+	uint32_t long_cap = REPLAY_LONG_CHOICES;
+	if (scn.choices_long && scn.nchoices_long > long_cap - SCN_CHOICES_MAX)
+		long_cap = scn.nchoices_long + SCN_CHOICES_MAX;
+	run_long = malloc(sizeof(*run_long) * long_cap); /* pages untouched unless a run needs them */
+	if (run_long)
+		runner_set_long_log(&r, run_long, long_cap);
 	if (seeds_mode) {
 		int seeds_rc = hash_seeds(&r, path, nseeds, &opt);
 		runner_fini(&r);

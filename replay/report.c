@@ -50,9 +50,18 @@ void report_make_trace(struct scenario *out, const struct scenario *in, const st
 	memcpy(out->choices, res->choices, sizeof(struct choice_rec) * out->nchoices);
 	for (uint32_t i = 0; i < out->nchoices; i++)
 		out->choices[i].pad = 0; /* flags are the search's business, not the trace's */
-	/* A run that took more choices than a trace file holds (a long livelock,
-	 * L02) replays its first SCN_CHOICES_MAX and then option 0: not the same
-	 * run, so no hash to check it against (a hash would only say "trace
+	/* A run longer than choices[] that a long log held (runner_set_long_log):
+	 * the file gets every choice, from that log (it must outlive out). DFS's
+	 * flags are not in such a log (DFS never uses one). */
+	out->choices_long = NULL;
+	out->nchoices_long = 0;
+	if (res->nchoices > SCN_CHOICES_MAX) {
+		out->choices_long = res->choices;
+		out->nchoices_long = res->nchoices;
+	}
+	/* A run that took more choices than its log held (a long livelock, L02,
+	 * without a long log) replays its first ones and then option 0: not the
+	 * same run, so no hash to check it against (a hash would only say "trace
 	 * diverged", as if the file were bad). report_truncated says so. */
 	out->has_hash = !report_truncated(res);
 	out->hash = res->hash;

@@ -132,7 +132,7 @@ int on_crash(void)
 		.findings = st->oracle.findings,
 		.nfailing = oracle_failing(&st->oracle),
 		.nsuppressed = st->oracle.suppressed,
-		.choices = st->choice_log,
+		.choices = st->choice.log,
 		.nchoices = st->choice.log_len,
 		.choices_made = st->choice.count,
 	};
@@ -198,9 +198,8 @@ uint32_t found_print(void)
 		if (d->trace[0])
 			printf("    replay: %s %s\n", replay_cmd, d->trace);
 		if (d->trace[0] && d->truncated)
-			printf("    (its run took more than the %u choices a trace holds: the replay runs the first %u,\n"
-			       "     then option 0 at each choice, and may not show this finding)\n",
-			       (unsigned)SCN_CHOICES_MAX, (unsigned)SCN_CHOICES_MAX);
+			printf("    (its run took more choices than a trace holds: the replay runs the recorded ones,\n"
+			       "     then option 0 at each choice, and may not show this finding)\n");
 		for (uint32_t k = 0; k < c->nfound; k++)
 			if (k != i && owner(k) == (int32_t)i)
 				printf("    then: %s  (%" PRIu64 " hits)%s%s\n", c->found[k].signature, c->found[k].hits,

@@ -41,6 +41,8 @@
 #include "run/crash.h"
 #include "run/explore.h"
 
+#define EXPLORE_LONG_CHOICES (1u << 20) /* choices a run's trace file may hold (8 MiB of log) */
+
 struct explore_tool ex;
 
 static struct scenario scn;
@@ -381,6 +383,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, "nmr-explore: cannot set up the engine (memory)\n");
 		return EXIT_BAD_INPUT;
 	}
+	/* A run past SCN_CHOICES_MAX choices (a long livelock, L02) still gets a
+	 * trace file that replays it whole: its choices go to a longer log
+	 * (pages untouched unless a run needs them). */
+	static struct choice_rec *long_log;
+	long_log = malloc(sizeof(*long_log) * EXPLORE_LONG_CHOICES);
+	if (long_log)
+		runner_set_long_log(&r, long_log, EXPLORE_LONG_CHOICES);
 	ex.runner = &r;
 	ex.tty = isatty(2) && !ex.quiet;
 	ex.strategy = cfg.strategy;

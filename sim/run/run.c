@@ -36,6 +36,13 @@ int runner_init(struct runner *r)
 	return 0;
 }
 
+void runner_set_long_log(struct runner *r, struct choice_rec *log, uint32_t cap)
+{
+	SIM_ASSERT(!log || cap > SCN_CHOICES_MAX, "a long log is longer than the runner's own");
+	r->long_log = log;
+	r->long_cap = log ? cap : 0;
+}
+
 void runner_fini(struct runner *r)
 {
 	fiber_pool_fini(&r->pool);
@@ -43,38 +50,39 @@ void runner_fini(struct runner *r)
 	r->st = NULL;
 }
 
-static void init_choice(struct run_state *st, const struct scenario *s, const struct run_source *src, uint32_t cap)
+static void init_choice(struct run_state *st, const struct scenario *s, const struct run_source *src,
+			struct choice_rec *log, uint32_t cap)
 {
 	struct choice *c = &st->choice;
 	switch (src ? src->kind : SOURCE_SCENARIO) {
 	case SOURCE_BYTES:
-		choice_init_bytes(c, src->bytes, src->bytes_len, st->choice_log, cap);
+		choice_init_bytes(c, src->bytes, src->bytes_len, log, cap);
 		return;
 	case SOURCE_PRNG:
-		choice_init_prng(c, src->seed, st->choice_log, cap);
+		choice_init_prng(c, src->seed, log, cap);
 		if (src->prefix_len)
 			choice_set_prefix(c, src->prefix, src->prefix_len);
 		return;
 	case SOURCE_PCT:
 		choice_init_pct(c, src->seed, src->pct_depth, s->steps_max < 4096 ? s->steps_max : 4096,
-				st->choice_log, cap);
+				log, cap);
 		return;
 	case SOURCE_DFS:
-		choice_init_dfs(c, src->prefix, src->prefix_len, src->preempt_bound, st->choice_log, cap);
+		choice_init_dfs(c, src->prefix, src->prefix_len, src->preempt_bound, log, cap);
 		return;
 	case SOURCE_REPLAY:
-		choice_init_replay(c, src->choices, src->nchoices, st->choice_log, cap);
+		choice_init_replay(c, src->choices, src->nchoices, log, cap);
 		return;
 	case SOURCE_SWARM:
-		choice_init_swarm(c, src->seed, st->choice_log, cap);
+		choice_init_swarm(c, src->seed, log, cap);
 		if (src->prefix_len)
 			choice_set_prefix(c, src->prefix, src->prefix_len);
 		return;
 	case SOURCE_SWARM_BYTES:
-		choice_init_swarm_bytes(c, src->bytes, src->bytes_len, st->choice_log, cap);
+		choice_init_swarm_bytes(c, src->bytes, src->bytes_len, log, cap);
 		return;
 	case SOURCE_POS:
-		choice_init_pos(c, src->seed, st->choice_log, cap);
+		choice_init_pos(c, src->seed, log, cap);
 		if (src->nholds)
 			choice_pos_hold(c, src->holds, src->nholds);
 		if (src->prefix_len)
@@ -86,22 +94,25 @@ static void init_choice(struct run_state *st, const struct scenario *s, const st
 	switch (s->sched) {
 	case SCHED_SEED:
 		if (s->swarm)
-			choice_init_swarm(c, s->seed, st->choice_log, cap);
+			choice_init_swarm(c, s->seed, log, cap);
 		else
-			choice_init_prng(c, s->seed, st->choice_log, cap);
+			choice_init_prng(c, s->seed, log, cap);
 		break;
 	case SCHED_PCT:
 		choice_init_pct(c, s->seed, s->pct_depth, s->steps_max < 4096 ? s->steps_max : 4096,
-				st->choice_log, cap);
+				log, cap);
 		break;
 	case SCHED_REPLAY:
-		choice_init_replay(c, s->choices, s->nchoices, st->choice_log, cap);
+		if (s->choices_long)
+			choice_init_replay(c, s->choices_long, s->nchoices_long, log, cap);
+		else
+			choice_init_replay(c, s->choices, s->nchoices, log, cap);
 		break;
 	default:
 		if (s->swarm)
-			choice_init_swarm_bytes(c, s->sched_bytes, s->sched_len, st->choice_log, cap);
+			choice_init_swarm_bytes(c, s->sched_bytes, s->sched_len, log, cap);
 		else
-			choice_init_bytes(c, s->sched_bytes, s->sched_len, st->choice_log, cap);
+			choice_init_bytes(c, s->sched_bytes, s->sched_len, log, cap);
 		break;
 	}
 }
@@ -265,7 +276,16 @@ struct run_result run_scenario(struct runner *r, const struct scenario *s, const
 	st->trace.notes = st->notes;
 	/* DFS extends the log of the previous schedule: it always keeps one. */
 	bool dfs = src && src->kind == SOURCE_DFS;
-	init_choice(st, s, src, opt->no_choice_log && !dfs ? 0 : SCN_CHOICES_MAX);
+	/* A runner given a long log (runner_set_long_log) logs every choice of
+	 * a long run there, for its trace file; DFS keeps the log its tree
+	 * indexes (SCN_CHOICES_MAX). */
+	struct choice_rec *log = st->choice_log;
+	uint32_t cap = SCN_CHOICES_MAX;
+	if (r->long_log && !dfs) {
+		log = r->long_log;
+		cap = r->long_cap;
+	}
+	init_choice(st, s, src, log, opt->no_choice_log && !dfs ? 0 : cap);
 	sched_init(&st->sched, &r->pool, &st->choice, &st->trace, s->steps_max, &st->oracle.stop_requested);
 	st->sched.on_idle = drain_on_idle;
 	bool pos = src && src->kind == SOURCE_POS;
@@ -369,7 +389,7 @@ struct run_result run_scenario(struct runner *r, const struct scenario *s, const
 		.rules_touched = st->oracle.rules_touched,
 		.rules_violated = st->oracle.rules_violated,
 		.diverged = st->choice.diverged,
-		.choices = st->choice_log,
+		.choices = st->choice.log,
 		.nchoices = st->choice.log_len,
 		.choices_made = st->choice.count,
 		.por = st->sched.por,

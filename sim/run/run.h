@@ -107,6 +107,8 @@ struct runner {
 	struct fiber_pool pool;
 	struct run_state *st;          /* in the arena */
 	uint64_t runs;                 /* runs made */
+	struct choice_rec *long_log;   /* runner_set_long_log: the caller's, NULL: none */
+	uint32_t long_cap;
 };
 
 struct run_result {
@@ -136,6 +138,11 @@ extern struct run_state *run_current;
 
 int runner_init(struct runner *r);
 void runner_fini(struct runner *r);
+/* Log the choices of every later run (but DFS's) in log[cap] instead of the
+ * runner's SCN_CHOICES_MAX entries, so that a run longer than those (a long
+ * livelock, L02) still gets a whole trace file (report_make_trace). NULL:
+ * back to the runner's own log. The storage stays the caller's. */
+void runner_set_long_log(struct runner *r, struct choice_rec *log, uint32_t cap);
 struct run_result run_scenario(struct runner *r, const struct scenario *s, const struct run_source *src,
 			       const struct run_options *opt);
 

@@ -192,6 +192,12 @@ struct scenario {
 	uint8_t expect;                   /* enum scn_expect */
 	uint8_t nexpect;                  /* rule IDs in expect_rules */
 	uint8_t expect_rules[SCN_EXPECT_MAX]; /* enum rule */
+	/* A trace of a run longer than choices[] holds (a long livelock, L02):
+	 * all its choices, in storage the caller owns (report_make_trace: the
+	 * run's log; scn_parse_text_long: the caller's buffer). When set, replay
+	 * and printing use these, and choices[] holds the first SCN_CHOICES_MAX. */
+	const struct choice_rec *choices_long;
+	uint32_t nchoices_long;
 };
 
 struct scn_error {
@@ -206,6 +212,11 @@ void scn_init(struct scenario *s);
 /* Parse the text form. Returns 0, or -1 with err filled (file, line, reason).
  * Never crashes on any input (including NUL bytes and lines of any length). */
 int scn_parse_text(struct scenario *s, const char *text, size_t len, const char *file, struct scn_error *err);
+/* The same, where a `choices` list may run past SCN_CHOICES_MAX into long[]
+ * (long_cap entries, the caller's; s->choices_long points there): for the
+ * tools that replay trace files. */
+int scn_parse_text_long(struct scenario *s, const char *text, size_t len, const char *file, struct scn_error *err,
+			struct choice_rec *long_log, uint32_t long_cap);
 
 /* Print the canonical text form (with expect/schedule/choices/hash lines as
  * set). Returns the length it needs; writes at most cap bytes incl. NUL. */

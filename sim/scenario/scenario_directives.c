@@ -194,12 +194,23 @@ static int d_choices(struct parser *p, char **tok, int n)
 		}
 		if (kind < 0 || !stx_dec(c1 + 1, 65535, &cn) || cn == 0 || !stx_dec(c2 + 1, 65535, &cv) || cv >= cn)
 			return stx_fail(p, "bad choice '%s' (expected KIND:N:VALUE, KIND thread|f1..f6|pool|module, VALUE < N <= 65535)", b);
-		if (s->nchoices >= SCN_CHOICES_MAX)
-			return stx_fail(p, "too many choices (max %d)", SCN_CHOICES_MAX);
-		struct choice_rec *r = &s->choices[s->nchoices++];
-		r->kind = (uint8_t)kind;
-		r->n = (uint16_t)cn;
-		r->value = (uint16_t)cv;
+		struct choice_rec rec = { .kind = (uint8_t)kind, .n = (uint16_t)cn, .value = (uint16_t)cv };
+		if (s->nchoices < SCN_CHOICES_MAX) {
+			s->choices[s->nchoices++] = rec;
+			continue;
+		}
+		/* A long run's trace: the whole list goes to the caller's storage,
+		 * choices[] keeps its first SCN_CHOICES_MAX (scenario.h). */
+		if (!s->choices_long) {
+			if (p->long_cap <= SCN_CHOICES_MAX)
+				return stx_fail(p, "too many choices (max %d)", SCN_CHOICES_MAX);
+			memcpy(p->long_log, s->choices, sizeof(s->choices));
+			s->choices_long = p->long_log;
+			s->nchoices_long = SCN_CHOICES_MAX;
+		}
+		if (s->nchoices_long >= p->long_cap)
+			return stx_fail(p, "too many choices (max %u)", p->long_cap);
+		p->long_log[s->nchoices_long++] = rec;
 	}
 	return 0;
 }

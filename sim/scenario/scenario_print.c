@@ -100,10 +100,13 @@ size_t scn_print_text(const struct scenario *s, char *out, size_t cap)
 	} else {
 		put(&o, "schedule replay\n");
 	}
-	for (uint32_t i = 0; i < s->nchoices && i < SCN_CHOICES_MAX; i++) {
-		const struct choice_rec *r = &s->choices[i];
+	/* A long run's trace prints all its choices (scenario.h: choices_long). */
+	const struct choice_rec *recs = s->choices_long ? s->choices_long : s->choices;
+	uint32_t nrecs = s->choices_long ? s->nchoices_long : s->nchoices < SCN_CHOICES_MAX ? s->nchoices : SCN_CHOICES_MAX;
+	for (uint32_t i = 0; i < nrecs; i++) {
+		const struct choice_rec *r = &recs[i];
 		put(&o, "%s%s:%u:%u%s", i % 16 ? " " : "choices ", choice_kind_name((enum choice_kind)r->kind), r->n, r->value,
-		    i % 16 == 15 || i + 1 == s->nchoices ? "\n" : "");
+		    i % 16 == 15 || i + 1 == nrecs ? "\n" : "");
 	}
 	if (s->has_hash)
 		put(&o, "hash %016llx\n", (unsigned long long)s->hash);

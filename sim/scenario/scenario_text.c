@@ -135,8 +135,14 @@ static int parse_line(struct parser *p, char *line)
 
 int scn_parse_text(struct scenario *s, const char *text, size_t len, const char *file, struct scn_error *err)
 {
+	return scn_parse_text_long(s, text, len, file, err, NULL, 0);
+}
+
+int scn_parse_text_long(struct scenario *s, const char *text, size_t len, const char *file, struct scn_error *err,
+			struct choice_rec *long_log, uint32_t long_cap)
+{
 	struct scn_error dummy;
-	struct parser p = { .s = s, .err = err ? err : &dummy, .cur_thread = -1 };
+	struct parser p = { .s = s, .err = err ? err : &dummy, .cur_thread = -1, .long_log = long_log, .long_cap = long_cap };
 	char line[SCN_LINE_MAX + 1];
 	size_t pos = 0;
 	memset(p.err, 0, sizeof *p.err);

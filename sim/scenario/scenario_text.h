@@ -20,6 +20,8 @@ struct parser {
 	bool choices_seen; /* a choices line set s->sched = SCHED_REPLAY */
 	int cur_thread;    /* thread receiving ops, -1 before the first */
 	uint32_t op_lines[SCN_OPS_MAX]; /* line of each op (errors found after the last line) */
+	struct choice_rec *long_log; /* choices past SCN_CHOICES_MAX (scn_parse_text_long), NULL: an error */
+	uint32_t long_cap;
 };
 
 struct enum_desc {
