@@ -89,7 +89,7 @@ int input_load_mode(struct scenario *s, const char *path, enum input_mode mode)
 /* Room for every choice a text of len bytes can list: each takes at least
  * six ("f1:2:0" and a blank). Only a text that could list more than
  * choices[] holds gets the storage. */
-static int long_room(struct input_long *lg, size_t len)
+int input_long_room(struct input_long *lg, size_t len)
 {
 	size_t need = len / 6 + 1;
 	if (need <= SCN_CHOICES_MAX)
@@ -126,7 +126,7 @@ int input_load_long(struct scenario *s, const char *path, enum input_mode mode, 
 	int rc = 0;
 	if (mode == INPUT_AUTO && (has_suffix(path, ".nmr") || has_suffix(path, ".nmrt"))) {
 		struct scn_error e;
-		if (lg && long_room(lg, len) != 0) {
+		if (lg && input_long_room(lg, len) != 0) {
 			fprintf(stderr, "%s: out of memory for its choices\n", path);
 			input_buf_free(&in);
 			return -1;

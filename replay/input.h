@@ -43,6 +43,9 @@ struct input_long {
  * "too many choices"). */
 int input_load_long(struct scenario *s, const char *path, enum input_mode mode, struct input_long *lg);
 void input_long_free(struct input_long *lg);
+/* Grow lg to hold every choice a text of len bytes can list (nothing for a
+ * text too short to list more than choices[] holds). 0, or -1: no memory. */
+int input_long_room(struct input_long *lg, size_t len);
 /* Write s as a trace file: canonical text + choices + hash. Returns 0 or -1. */
 int input_write_trace(const struct scenario *s, const char *path);
 

@@ -64,6 +64,16 @@ int main(int argc, char **argv)
 		return EXIT_BAD_INPUT;
 	}
 	tgt_buf_free(&buf);
+	if (in.choices_long) {
+		/* The minimiser edits choices[]: a long run's trace (a livelock past
+		 * SCN_CHOICES_MAX choices) is minimised from its first ones, then
+		 * option 0, as such traces were written before they held it all. */
+		fprintf(stderr, "nmr-minimize: %s lists %u choices: minimising from its first %u (then option 0)\n", path,
+			in.nchoices_long, (unsigned)SCN_CHOICES_MAX);
+		in.choices_long = NULL;
+		in.nchoices_long = 0;
+		in.has_hash = false;
+	}
 	if (!rules_given)
 		cfg.rule_mask = tgt_default_mask(kind, text);
 	if (verbose)

@@ -117,7 +117,14 @@ int tgt_load(struct scenario *s, const char *path, enum tgt_kind k, struct tgt_b
 	*text = tgt_is_text(path);
 	if (*text) {
 		struct scn_error e;
-		if (scn_parse_text(s, (const char *)buf->data, buf->len, path, &e) != 0) {
+		/* A long run's trace (every choice, past SCN_CHOICES_MAX): its
+		 * choices live in this module's storage until the next load. */
+		static struct input_long long_log;
+		if (input_long_room(&long_log, buf->len) != 0) {
+			snprintf(err, errcap, "%s: out of memory for its choices", path);
+			return -1;
+		}
+		if (scn_parse_text_long(s, (const char *)buf->data, buf->len, path, &e, long_log.log, long_log.cap) != 0) {
 			if (e.line)
 				snprintf(err, errcap, "%s:%u: %s", e.file, e.line, e.reason);
 			else

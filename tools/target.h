@@ -76,7 +76,9 @@ bool tgt_is_text(const char *path);
 int tgt_read(struct tgt_buf *buf, const char *path, char *err, size_t errcap);
 void tgt_buf_free(struct tgt_buf *buf);
 /* Load an input into s, decoding binary inputs as target k. *text tells which
- * form it was. 0, or -1 with "file:line: reason" in err. */
+ * form it was. 0, or -1 with "file:line: reason" in err. A long run's trace
+ * (scenario.h: choices_long) points into storage that the next tgt_load
+ * reuses. */
 int tgt_load(struct scenario *s, const char *path, enum tgt_kind k, struct tgt_buf *buf, bool *text, char *err,
 	     size_t errcap);
 
