@@ -48,7 +48,6 @@ struct run_source {
 				  * search; SOURCE_POS / SOURCE_SWARM: the race-directed search) */
 	const struct choice_hold *holds; /* SOURCE_POS: threads held back (choice_pos_hold; explore_pctr.c) */
 	uint32_t nholds;
-	uint16_t *urw_left;      /* EXPERIMENT: SOURCE_POS as a uniform random walk (choice.h pos_urw) */
 };
 
 struct run_options {

@@ -108,9 +108,6 @@ struct por_step {
 	uint8_t preemptions;      /* preemptions taken before this pick (saturates at 255) */
 	uint16_t why;             /* key classes touched (bit per enum por_class) and why it is wild
 	                           * (POR_WHY_*): statistics for NMRSIM_POR_STATS, never decisions */
-	uint32_t site;            /* its code site: a hash of where its thread resumed (the thread's
-	                           * last event before the pick) and the events it emitted (kind,
-	                           * routine, module): numbers, never addresses */
 };
 
 struct sched_por {
@@ -133,7 +130,6 @@ struct sched_por {
 	uint32_t conflicts;       /* threads in conflict with a step closed without a choice */
 	uint32_t have_last;       /* threads with a closed step (bit per id) */
 	uint64_t last_fp[32][POR_WORDS]; /* footprint of each thread's latest closed step (wild: all ones) */
-	uint32_t resume[32];      /* per thread: its last event (kind, routine, module), where it resumes */
 };
 
 static inline uint32_t por_bucket(uint32_t key)
