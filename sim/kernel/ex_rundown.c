@@ -55,6 +55,13 @@ bool kernel_rundown_acquire(enum ke_api api, PEX_RUNDOWN_REF RunRef, ULONG Count
 	kernel_check_irql_max(k, api, DISPATCH_LEVEL);
 	kernel_enter(k, api);
 	uint32_t id = rundown_id(k, api, RunRef);
+	/* An interlocked operation on the ref (Windows: a compare-exchange),
+	 * so acquire and release on it: an acquire that succeeds after
+	 * ExReInitializeRundownProtection sees what was written before the
+	 * re-initialisation (a driver publishing state, then opening the
+	 * rundown: a false K11 before). */
+	kernel_sync_acquire(k, RunRef);
+	kernel_sync_release(k, RunRef);
 	bool ok = RunRef->Reserved3 == RD_ACTIVE;
 	if (ok)
 		RunRef->Count += Count;
@@ -147,6 +154,7 @@ void kernel_rundown_reinit(enum ke_api api, PEX_RUNDOWN_REF RunRef)
 			      (unsigned)RunRef->Count, RunRef->Reserved3 == RD_WAITING ? ", a wait in progress" : "");
 	RunRef->Count = 0;
 	RunRef->Reserved3 = RD_ACTIVE;
+	kernel_sync_release(k, RunRef); /* an interlocked exchange on Windows: the acquires after it see the writes before */
 	kernel_enter(k, api);
 }
 
