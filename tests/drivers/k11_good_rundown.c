@@ -20,8 +20,10 @@ typedef struct _RD_CONTEXT {
 } RD_CONTEXT;
 
 static EX_RUNDOWN_REF RdRundown;
-static RD_CONTEXT RdContextStorage;
-static RD_CONTEXT *RdContext;           // published before the rundown opens
+// Not static, as a driver's globals often are: a report names them by the
+// driver they belong to (kernel/K11-names-nonstatic).
+RD_CONTEXT RdContextStorage;
+RD_CONTEXT *RdContext;                  // published before the rundown opens
 static PDEVICE_OBJECT RdDevice;
 static PIO_WORKITEM RdItem;
 static KEVENT RdStop, RdRegistered;
@@ -34,9 +36,8 @@ static VOID RdDatapath(PVOID StartContext)
     Period.QuadPart = -10 * 100;
     while (KeWaitForSingleObject(&RdStop, Executive, KernelMode, FALSE, &Period) == STATUS_TIMEOUT) {
         if (ExAcquireRundownProtection(&RdRundown)) {
-            RD_CONTEXT *Context = RdContext;
-            if (Context != NULL) {
-                Context->Drops++;       // only this thread writes it, under the protection
+            if (RdContextStorage.IfIndex != 0) {    // registered
+                RdContext->Drops++;     // only this thread writes it, under the protection
             }
             ExReleaseRundownProtection(&RdRundown);
         }
