@@ -292,6 +292,10 @@ uint32_t kernel_locks_held(const struct kernel *k, uint8_t thread);
  * thread is not blocked in the kernel shim. */
 struct scenario;
 int kernel_describe_block(const struct kernel *k, const struct scenario *scn, uint8_t thread, char *buf, size_t cap);
+/* The thread holding the lock or KMUTEX a blocked thread waits for (spin
+ * lock, push lock held exclusively, fast or guarded mutex, KMUTEX), or -1:
+ * the hang report follows it to name a lock cycle. */
+int kernel_block_holder(const struct kernel *k, uint8_t thread);
 /* Simulated time now (100 ns units since the run started). */
 uint64_t kernel_time(const struct kernel *k);
 
