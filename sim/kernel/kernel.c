@@ -336,28 +336,6 @@ static const char *owner_name(const struct scenario *scn, unsigned owner_plus_on
 	return trace_thread_name(scn, owner_plus_one - 1u, buf);
 }
 
-int kernel_block_holder(const struct kernel *k, uint8_t thread)
-{
-	if (thread >= SIM_THREADS_MAX || thread >= k->sched->nthreads)
-		return -1;
-	const struct sim_thread *t = &k->sched->threads[thread];
-	const struct kernel_thread *kt = &k->threads[thread];
-	const struct kernel_wait *w = &kt->wait;
-	unsigned owner = 0; /* thread id + 1, as the objects keep it */
-	if (t->state != TS_BLOCKED)
-		return -1;
-	if (t->block_reason == BLOCK_SPINLOCK && kt->blocked_on)
-		owner = (unsigned)((*(const KSPIN_LOCK *)kt->blocked_on >> 24) & 0xffu);
-	else if (t->block_reason == BLOCK_PUSHLOCK && kt->blocked_on)
-		owner = (unsigned)(((const EX_PUSH_LOCK *)kt->blocked_on)->Value & 0xffu);
-	else if (t->block_reason == BLOCK_MUTEX && kt->blocked_on)
-		owner = ((const FAST_MUTEX *)kt->blocked_on)->Owner;
-	else if ((t->block_reason == BLOCK_EVENT || t->block_reason == BLOCK_TIMER) && w->count == 1 &&
-		 w->objects[0]->Type == KOBJ_MUTEX && w->objects[0]->Reserved1 == w->ids[0])
-		owner = w->objects[0]->Reserved4;
-	return owner ? (int)owner - 1 : -1;
-}
-
 int kernel_describe_block(const struct kernel *k, const struct scenario *scn, uint8_t thread, char *buf, size_t cap)
 {
 	if (!cap || thread >= SIM_THREADS_MAX || thread >= k->sched->nthreads)
