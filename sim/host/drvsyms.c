@@ -100,25 +100,33 @@ static int phdr_cb(struct dl_phdr_info *info, size_t size, void *ctx)
 }
 
 /* Insert into a table sorted by lo (symbols come mostly in address order). */
-static void table_add(struct object *table, unsigned *n, unsigned cap, uintptr_t lo, uint64_t size, uint32_t name)
+static void table_add(struct object *table, unsigned *n, unsigned cap, uintptr_t lo, uint64_t size, uint32_t name,
+		      uint16_t owner)
 {
 	if (*n == cap || size == 0 || size > UINT32_MAX)
 		return;
 	unsigned i = (*n)++;
 	for (; i > 0 && table[i - 1].lo > lo; i--)
 		table[i] = table[i - 1];
-	table[i] = (struct object){ lo, (uint32_t)size, name, DRVSYMS_NO_DRIVER };
+	table[i] = (struct object){ lo, (uint32_t)size, name, owner };
 }
 
 /* A driver's record symbol (`nmrsim_record_NAME`, local): driver-obj.sh
  * makes every symbol of a driver local, and the linker lists an object's
- * local symbols together, the record (localised last) after the driver's
- * own. So the objects read since the previous record are this driver's. */
+ * local symbols together, the record among them: the driver's static
+ * objects before it, and the ones its sources defined as globals (localised
+ * last, by `objcopy -G`) after it, up to the next object's first FILE
+ * symbol. So the objects read since the previous record are this driver's,
+ * and so are those read after it before a FILE symbol (symbols_read:
+ * PktMonClnt.c's global `PktMon` was named as the next driver's before). */
+static uint16_t after_record = DRVSYMS_NO_DRIVER;
+
 static void driver_record(uint32_t name)
 {
 	if (tab.ndrivers == DRVSYMS_DRIVERS_MAX)
 		return;
 	uint16_t d = (uint16_t)tab.ndrivers;
+	after_record = d;
 	tab.drivers[tab.ndrivers++] = name + (uint32_t)strlen(RECORD_PREFIX);
 	for (unsigned i = 0; i < tab.nobjects; i++)
 		if (tab.objects[i].owner == DRVSYMS_NO_DRIVER)
@@ -170,6 +178,8 @@ static void symbols_read(void)
 		size_t n = sh[i].sh_size / sizeof *sym;
 		for (size_t k = 0; k < n; k++) {
 			unsigned type = ELF64_ST_TYPE(sym[k].st_info);
+			if (type == STT_FILE)
+				after_record = DRVSYMS_NO_DRIVER; /* another object's symbols begin */
 			if ((type != STT_OBJECT && type != STT_FUNC) || sym[k].st_shndx == SHN_UNDEF)
 				continue;
 			bool named = str_ok(strtab, strtab_bytes, sym[k].st_name);
@@ -177,7 +187,8 @@ static void symbols_read(void)
 			if (type == STT_FUNC) {
 				uintptr_t a = exe_bias + (uintptr_t)sym[k].st_value;
 				if (in(tab.text, a))
-					table_add(tab.funcs, &tab.nfuncs, DRVSYMS_FUNCS_MAX, a, sym[k].st_size, name);
+					table_add(tab.funcs, &tab.nfuncs, DRVSYMS_FUNCS_MAX, a, sym[k].st_size, name,
+						  after_record);
 				continue;
 			}
 			if (named && strncmp(strtab + name, RECORD_PREFIX, strlen(RECORD_PREFIX)) == 0) {
@@ -186,7 +197,8 @@ static void symbols_read(void)
 			}
 			uintptr_t a = exe_bias + (uintptr_t)sym[k].st_value;
 			if (in_driver_data(a))
-				table_add(tab.objects, &tab.nobjects, DRVSYMS_OBJECTS_MAX, a, sym[k].st_size, name);
+				table_add(tab.objects, &tab.nobjects, DRVSYMS_OBJECTS_MAX, a, sym[k].st_size, name,
+					  after_record);
 		}
 		tab.symbols = true;
 		/* Names point into the mapping: it stays for the process. */

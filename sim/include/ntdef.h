@@ -333,6 +333,12 @@ typedef struct _STRING {
 typedef const STRING *PCANSI_STRING, *PCSTRING;
 
 #define RTL_CONSTANT_STRING(s) { sizeof(s) - sizeof((s)[0]), sizeof(s), (void *)(s) }
+#define DECLARE_CONST_UNICODE_STRING(_var, _string) \
+	const WCHAR _var##_buffer[] = _string; \
+	const UNICODE_STRING _var = { sizeof(_string) - sizeof(WCHAR), sizeof(_string), (PWCH)_var##_buffer }
+#define DECLARE_UNICODE_STRING_SIZE(_var, _size) \
+	WCHAR _var##_buffer[_size]; \
+	UNICODE_STRING _var = { 0, (_size) * sizeof(WCHAR), _var##_buffer }
 
 /* ---- object attributes ---- */
 typedef struct _OBJECT_ATTRIBUTES {

@@ -188,6 +188,79 @@ FORCEINLINE BOOLEAN RtlEqualUnicodeString(PCUNICODE_STRING String1, PCUNICODE_ST
 	return TRUE;
 }
 
+FORCEINLINE WCHAR RtlUpcaseUnicodeChar(WCHAR SourceCharacter)
+{
+	return SourceCharacter >= L'a' && SourceCharacter <= L'z' ? (WCHAR)(SourceCharacter - L'a' + L'A')
+								    : SourceCharacter;
+}
+
+/* <0, 0, >0 as String1 sorts before, equal to, after String2 (a shorter
+ * prefix first); ASCII case folding only. */
+FORCEINLINE LONG RtlCompareUnicodeString(PCUNICODE_STRING String1, PCUNICODE_STRING String2,
+					 BOOLEAN CaseInSensitive)
+{
+	USHORT n1 = String1->Length / sizeof(WCHAR), n2 = String2->Length / sizeof(WCHAR);
+	for (USHORT i = 0; i < n1 && i < n2; i++) {
+		WCHAR a = String1->Buffer[i], b = String2->Buffer[i];
+		if (CaseInSensitive) {
+			a = RtlUpcaseUnicodeChar(a);
+			b = RtlUpcaseUnicodeChar(b);
+		}
+		if (a != b)
+			return (LONG)a - (LONG)b;
+	}
+	return (LONG)n1 - (LONG)n2;
+}
+
+/* STATUS_BUFFER_TOO_SMALL and nothing appended when the whole source does
+ * not fit; a NUL after the text when there is room for one. */
+FORCEINLINE NTSTATUS RtlAppendUnicodeStringToString(PUNICODE_STRING Destination, PCUNICODE_STRING Source)
+{
+	USHORT n = Source->Length;
+	if (n == 0)
+		return STATUS_SUCCESS;
+	if ((ULONG)Destination->Length + n > Destination->MaximumLength)
+		return STATUS_BUFFER_TOO_SMALL;
+	memmove((UCHAR *)Destination->Buffer + Destination->Length, Source->Buffer, n);
+	Destination->Length = (USHORT)(Destination->Length + n);
+	if ((ULONG)Destination->Length + sizeof(WCHAR) <= Destination->MaximumLength)
+		Destination->Buffer[Destination->Length / sizeof(WCHAR)] = 0;
+	return STATUS_SUCCESS;
+}
+
+FORCEINLINE NTSTATUS RtlAppendUnicodeToString(PUNICODE_STRING Destination, PCWSTR Source)
+{
+	UNICODE_STRING s;
+	if (!Source)
+		return STATUS_SUCCESS;
+	RtlInitUnicodeString(&s, Source);
+	return RtlAppendUnicodeStringToString(Destination, &s);
+}
+
+/* Base 0 is 10; 2, 8, 10 and 16 (upper-case digits) are the others. */
+FORCEINLINE NTSTATUS RtlIntegerToUnicodeString(ULONG Value, ULONG Base, PUNICODE_STRING String)
+{
+	WCHAR digits[33];
+	USHORT n = 0;
+	if (Base == 0)
+		Base = 10;
+	if (Base != 2 && Base != 8 && Base != 10 && Base != 16)
+		return STATUS_INVALID_PARAMETER;
+	do {
+		ULONG d = Value % Base;
+		digits[n++] = (WCHAR)(d < 10 ? L'0' + d : L'A' + d - 10);
+		Value /= Base;
+	} while (Value);
+	if ((ULONG)n * sizeof(WCHAR) > String->MaximumLength)
+		return STATUS_BUFFER_OVERFLOW;
+	for (USHORT i = 0; i < n; i++)
+		String->Buffer[i] = digits[n - 1 - i];
+	String->Length = (USHORT)(n * sizeof(WCHAR));
+	if ((ULONG)String->Length + sizeof(WCHAR) <= String->MaximumLength)
+		String->Buffer[n] = 0;
+	return STATUS_SUCCESS;
+}
+
 FORCEINLINE SIZE_T RtlCompareMemory(const VOID *Source1, const VOID *Source2, SIZE_T Length)
 {
 	const UCHAR *a = (const UCHAR *)Source1, *b = (const UCHAR *)Source2;
@@ -592,6 +665,26 @@ typedef enum _EX_POOL_PRIORITY {
 
 NTKERNELAPI PVOID NTAPI ExAllocatePool2(POOL_FLAGS Flags, SIZE_T NumberOfBytes, ULONG Tag);
 NTKERNELAPI PVOID NTAPI ExAllocatePoolWithTag(POOL_TYPE PoolType, SIZE_T NumberOfBytes, ULONG Tag);
+/* Cache-aware rundown protection: opaque to drivers, an EX_RUNDOWN_REF and
+ * its size here (sim/kernel/ex_rundown_cache.c). */
+typedef struct _EX_RUNDOWN_REF_CACHE_AWARE {
+	EX_RUNDOWN_REF RunRef;           /* the protection itself */
+	ULONG Size;                      /* the size ExInitialize...CacheAware was given */
+	ULONG Reserved;
+} EX_RUNDOWN_REF_CACHE_AWARE, *PEX_RUNDOWN_REF_CACHE_AWARE;
+NTKERNELAPI PEX_RUNDOWN_REF_CACHE_AWARE NTAPI ExAllocateCacheAwareRundownProtection(POOL_TYPE PoolType, ULONG PoolTag);
+NTKERNELAPI SIZE_T NTAPI ExSizeOfRundownProtectionCacheAware(VOID);
+NTKERNELAPI VOID NTAPI ExInitializeRundownProtectionCacheAware(PEX_RUNDOWN_REF_CACHE_AWARE RunRefCacheAware,
+							       SIZE_T RunRefSize);
+NTKERNELAPI VOID NTAPI ExFreeCacheAwareRundownProtection(PEX_RUNDOWN_REF_CACHE_AWARE RunRefCacheAware);
+NTKERNELAPI BOOLEAN NTAPI ExAcquireRundownProtectionCacheAware(PEX_RUNDOWN_REF_CACHE_AWARE RunRefCacheAware);
+NTKERNELAPI BOOLEAN NTAPI ExAcquireRundownProtectionCacheAwareEx(PEX_RUNDOWN_REF_CACHE_AWARE RunRefCacheAware,
+								 ULONG Count);
+NTKERNELAPI VOID NTAPI ExReleaseRundownProtectionCacheAware(PEX_RUNDOWN_REF_CACHE_AWARE RunRefCacheAware);
+NTKERNELAPI VOID NTAPI ExReleaseRundownProtectionCacheAwareEx(PEX_RUNDOWN_REF_CACHE_AWARE RunRef, ULONG Count);
+NTKERNELAPI VOID NTAPI ExWaitForRundownProtectionReleaseCacheAware(PEX_RUNDOWN_REF_CACHE_AWARE RunRef);
+NTKERNELAPI VOID NTAPI ExReInitializeRundownProtectionCacheAware(PEX_RUNDOWN_REF_CACHE_AWARE RunRefCacheAware);
+NTKERNELAPI VOID NTAPI ExRundownCompletedCacheAware(PEX_RUNDOWN_REF_CACHE_AWARE RunRefCacheAware);
 NTKERNELAPI PVOID NTAPI ExAllocatePoolZero(POOL_TYPE PoolType, SIZE_T NumberOfBytes, ULONG Tag);
 NTKERNELAPI PVOID NTAPI ExAllocatePoolUninitialized(POOL_TYPE PoolType, SIZE_T NumberOfBytes, ULONG Tag);
 NTKERNELAPI PVOID NTAPI ExAllocatePool(POOL_TYPE PoolType, SIZE_T NumberOfBytes);
@@ -606,6 +699,8 @@ NTKERNELAPI VOID NTAPI KeInitializeTimer(PKTIMER Timer);
 NTKERNELAPI VOID NTAPI KeInitializeTimerEx(PKTIMER Timer, TIMER_TYPE Type);
 NTKERNELAPI BOOLEAN NTAPI KeSetTimer(PKTIMER Timer, LARGE_INTEGER DueTime, PKDPC Dpc);
 NTKERNELAPI BOOLEAN NTAPI KeSetTimerEx(PKTIMER Timer, LARGE_INTEGER DueTime, LONG Period, PKDPC Dpc);
+NTKERNELAPI BOOLEAN NTAPI KeSetCoalescableTimer(PKTIMER Timer, LARGE_INTEGER DueTime, ULONG Period,
+						ULONG TolerableDelay, PKDPC Dpc);
 NTKERNELAPI BOOLEAN NTAPI KeCancelTimer(PKTIMER Timer);
 NTKERNELAPI BOOLEAN NTAPI KeReadStateTimer(PKTIMER Timer);
 NTKERNELAPI VOID NTAPI KeInitializeDpc(PRKDPC Dpc, PKDEFERRED_ROUTINE DeferredRoutine, PVOID DeferredContext);
@@ -622,6 +717,9 @@ NTKERNELAPI VOID NTAPI KeQuerySystemTime(PLARGE_INTEGER CurrentTime);
 NTKERNELAPI VOID NTAPI KeQuerySystemTimePrecise(PLARGE_INTEGER CurrentTime);
 NTKERNELAPI ULONGLONG NTAPI KeQueryInterruptTime(VOID);
 NTKERNELAPI ULONGLONG NTAPI KeQueryInterruptTimePrecise(PULONG64 QpcTimeStamp);
+NTKERNELAPI ULONGLONG NTAPI KeQueryUnbiasedInterruptTime(VOID);
+NTKERNELAPI ULONGLONG NTAPI KeQueryUnbiasedInterruptTimePrecise(PULONG64 QpcTimeStamp);
+NTKERNELAPI VOID NTAPI KeStallExecutionProcessor(ULONG MicroSeconds);
 NTKERNELAPI VOID NTAPI KeQueryTickCount(PLARGE_INTEGER CurrentCount);
 NTKERNELAPI ULONG NTAPI KeQueryTimeIncrement(VOID);
 

@@ -127,8 +127,13 @@ NTKERNELAPI PSINGLE_LIST_ENTRY FASTCALL ExInterlockedPopEntryList(PSINGLE_LIST_E
 NTKERNELAPI PSINGLE_LIST_ENTRY FASTCALL ExInterlockedPushEntryList(PSINGLE_LIST_ENTRY ListHead, PSINGLE_LIST_ENTRY ListEntry,
 								  PKSPIN_LOCK Lock);
 
-/* S-lists: lock-free LIFO lists; one OS thread runs the simulation, so
- * plain operations are exact (inline, as in the WDK). */
+/* S-lists: lock-free LIFO lists (inline, as in the WDK). The head's link is
+ * changed with __atomic compare-exchange, as Windows changes it with one
+ * interlocked operation: the race detector then orders a push (the entry's
+ * Next written before the exchange) before the pop or flush that takes the
+ * entry, as on Windows; plain accesses made every hand-over through an
+ * S-list a false K11. Depth is approximate between the two atomics, which
+ * nothing here reads together. */
 typedef struct _SLIST_ENTRY {
 	struct _SLIST_ENTRY *Next;
 } SLIST_ENTRY, *PSLIST_ENTRY;
@@ -146,37 +151,40 @@ typedef union DECLSPEC_ALIGN(16) _SLIST_HEADER {
 FORCEINLINE VOID InitializeSListHead(PSLIST_HEADER SListHead) { memset(SListHead, 0, sizeof(*SListHead)); }
 FORCEINLINE PSLIST_ENTRY InterlockedPushEntrySList(PSLIST_HEADER ListHead, PSLIST_ENTRY ListEntry)
 {
-	PSLIST_ENTRY first = ListHead->Header.Next;
-	ListEntry->Next = first;
-	ListHead->Header.Next = ListEntry;
-	ListHead->Header.Depth++;
-	ListHead->Header.Sequence++;
+	PSLIST_ENTRY first = __atomic_load_n(&ListHead->Header.Next, __ATOMIC_ACQUIRE);
+	do
+		ListEntry->Next = first;
+	while (!__atomic_compare_exchange_n(&ListHead->Header.Next, &first, ListEntry, 0, __ATOMIC_SEQ_CST,
+					    __ATOMIC_SEQ_CST));
+	__atomic_add_fetch(&ListHead->Header.Depth, 1, __ATOMIC_SEQ_CST);
+	__atomic_add_fetch(&ListHead->Header.Sequence, 1, __ATOMIC_SEQ_CST);
 	return first;
 }
 FORCEINLINE PSLIST_ENTRY InterlockedPopEntrySList(PSLIST_HEADER ListHead)
 {
-	PSLIST_ENTRY first = ListHead->Header.Next;
+	PSLIST_ENTRY first = __atomic_load_n(&ListHead->Header.Next, __ATOMIC_ACQUIRE);
+	while (first && !__atomic_compare_exchange_n(&ListHead->Header.Next, &first, first->Next, 0,
+						     __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+		;
 	if (first) {
-		ListHead->Header.Next = first->Next;
-		ListHead->Header.Depth--;
-		ListHead->Header.Sequence++;
+		__atomic_sub_fetch(&ListHead->Header.Depth, 1, __ATOMIC_SEQ_CST);
+		__atomic_add_fetch(&ListHead->Header.Sequence, 1, __ATOMIC_SEQ_CST);
 	}
 	return first;
 }
 FORCEINLINE PSLIST_ENTRY InterlockedFlushSList(PSLIST_HEADER ListHead)
 {
-	PSLIST_ENTRY first = ListHead->Header.Next;
-	ListHead->Header.Next = NULL;
-	ListHead->Header.Depth = 0;
+	PSLIST_ENTRY first = __atomic_exchange_n(&ListHead->Header.Next, (PSLIST_ENTRY)NULL, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&ListHead->Header.Depth, 0, __ATOMIC_SEQ_CST);
 	return first;
 }
-FORCEINLINE USHORT QueryDepthSList(PSLIST_HEADER ListHead) { return ListHead->Header.Depth; }
+FORCEINLINE USHORT QueryDepthSList(PSLIST_HEADER ListHead) { return __atomic_load_n(&ListHead->Header.Depth, __ATOMIC_SEQ_CST); }
 #define ExInitializeSListHead InitializeSListHead
 #define ExQueryDepthSList QueryDepthSList
 #define ExInterlockedPushEntrySList(h, e, l) InterlockedPushEntrySList(h, e)
 #define ExInterlockedPopEntrySList(h, l) InterlockedPopEntrySList(h)
 #define ExInterlockedFlushSList(h) InterlockedFlushSList(h)
-#define RtlFirstEntrySList(h) ((h)->Header.Next)
+#define RtlFirstEntrySList(h) (__atomic_load_n(&(h)->Header.Next, __ATOMIC_ACQUIRE))
 
 /* ---- Rtl push-lock wrappers (ntoskrnl exports): a critical region around
  * the Ex push-lock routines, which do the checking ---- */

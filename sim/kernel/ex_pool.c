@@ -195,9 +195,10 @@ bool kernel_pool_free(struct kernel *k, enum ke_api api, void *p, uint32_t tag, 
 		return false;
 	}
 	if (b->kind != kind) {
-		static const char *const kinds[] = { "a pool allocation", "an IO_WORKITEM", "a DEVICE_OBJECT" };
+		static const char *const kinds[] = { "a pool allocation", "an IO_WORKITEM", "a DEVICE_OBJECT",
+						     "an EX_RUNDOWN_REF_CACHE_AWARE" };
 		kernel_report(k, RULE_K05, api, b->number, "%s of pool block #%u, which is %s", ke_api_name(api), b->number,
-			      b->kind < 3 ? kinds[b->kind] : "?");
+			      b->kind < 4 ? kinds[b->kind] : "?");
 		return false;
 	}
 	if (check_tag && b->tag != tag)

@@ -29,12 +29,12 @@ static bool in_use(const struct kernel *k, PEX_RUNDOWN_REF r)
 	return kernel_obj_live(k, r->Reserved1, r->Reserved2) && (r->Count > 0 || r->Reserved3 == RD_WAITING);
 }
 
-VOID ExInitializeRundownProtection(PEX_RUNDOWN_REF RunRef)
+void kernel_rundown_init(enum ke_api api, PEX_RUNDOWN_REF RunRef)
 {
 	struct kernel *k = kernel_get();
 	if (in_use(k, RunRef))
-		kernel_report(k, RULE_K04, KE_ExInitializeRundownProtection, RunRef->Reserved1,
-			      "ExInitializeRundownProtection on rundown ref #%u while it is in use (%u reference(s)%s)",
+		kernel_report(k, RULE_K04, api, RunRef->Reserved1,
+			      "%s on rundown ref #%u while it is in use (%u reference(s)%s)", ke_api_name(api),
 			      RunRef->Reserved1, (unsigned)RunRef->Count,
 			      RunRef->Reserved3 == RD_WAITING ? ", a wait in progress" : "");
 	RunRef->Count = 0;
@@ -44,18 +44,34 @@ VOID ExInitializeRundownProtection(PEX_RUNDOWN_REF RunRef)
 	RunRef->Reserved4 = 0;
 }
 
-BOOLEAN ExAcquireRundownProtectionEx(PEX_RUNDOWN_REF RunRef, ULONG Count)
+VOID ExInitializeRundownProtection(PEX_RUNDOWN_REF RunRef)
+{
+	kernel_rundown_init(KE_ExInitializeRundownProtection, RunRef);
+}
+
+bool kernel_rundown_acquire(enum ke_api api, PEX_RUNDOWN_REF RunRef, ULONG Count)
 {
 	struct kernel *k = kernel_get();
-	enum ke_api api = KE_ExAcquireRundownProtection;
 	kernel_check_irql_max(k, api, DISPATCH_LEVEL);
 	kernel_enter(k, api);
 	uint32_t id = rundown_id(k, api, RunRef);
+	/* An interlocked operation on the ref (Windows: a compare-exchange),
+	 * so acquire and release on it: an acquire that succeeds after
+	 * ExReInitializeRundownProtection sees what was written before the
+	 * re-initialisation (a driver publishing state, then opening the
+	 * rundown: a false K11 before). */
+	kernel_sync_acquire(k, RunRef);
+	kernel_sync_release(k, RunRef);
 	bool ok = RunRef->Reserved3 == RD_ACTIVE;
 	if (ok)
 		RunRef->Count += Count;
 	kernel_emit(k, api, id, ok ? STATUS_SUCCESS : STATUS_DELETE_PENDING, (uint32_t)RunRef->Count);
-	return (BOOLEAN)ok;
+	return ok;
+}
+
+BOOLEAN ExAcquireRundownProtectionEx(PEX_RUNDOWN_REF RunRef, ULONG Count)
+{
+	return (BOOLEAN)kernel_rundown_acquire(KE_ExAcquireRundownProtection, RunRef, Count);
 }
 
 BOOLEAN ExAcquireRundownProtection(PEX_RUNDOWN_REF RunRef)
@@ -63,15 +79,14 @@ BOOLEAN ExAcquireRundownProtection(PEX_RUNDOWN_REF RunRef)
 	return ExAcquireRundownProtectionEx(RunRef, 1);
 }
 
-VOID ExReleaseRundownProtectionEx(PEX_RUNDOWN_REF RunRef, ULONG Count)
+void kernel_rundown_release(enum ke_api api, PEX_RUNDOWN_REF RunRef, ULONG Count)
 {
 	struct kernel *k = kernel_get();
-	enum ke_api api = KE_ExReleaseRundownProtection;
 	kernel_check_irql_max(k, api, DISPATCH_LEVEL);
 	uint32_t id = rundown_id(k, api, RunRef);
 	if (RunRef->Count < Count) {
-		kernel_report(k, RULE_K04, api, id, "ExReleaseRundownProtection on rundown ref #%u with %u reference(s) held: "
-			      "released more often than acquired", id, (unsigned)RunRef->Count);
+		kernel_report(k, RULE_K04, api, id, "%s on rundown ref #%u with %u reference(s) held: "
+			      "released more often than acquired", ke_api_name(api), id, (unsigned)RunRef->Count);
 		RunRef->Count = 0;
 	} else {
 		RunRef->Count -= Count;
@@ -90,23 +105,26 @@ VOID ExReleaseRundownProtectionEx(PEX_RUNDOWN_REF RunRef, ULONG Count)
 	kernel_enter(k, api);
 }
 
+VOID ExReleaseRundownProtectionEx(PEX_RUNDOWN_REF RunRef, ULONG Count)
+{
+	kernel_rundown_release(KE_ExReleaseRundownProtection, RunRef, Count);
+}
+
 VOID ExReleaseRundownProtection(PEX_RUNDOWN_REF RunRef)
 {
 	ExReleaseRundownProtectionEx(RunRef, 1);
 }
 
-VOID ExWaitForRundownProtectionRelease(PEX_RUNDOWN_REF RunRef)
+void kernel_rundown_wait(enum ke_api api, PEX_RUNDOWN_REF RunRef)
 {
 	struct kernel *k = kernel_get();
-	enum ke_api api = KE_ExWaitForRundownProtectionRelease;
 	if (kernel_irql(k) >= DISPATCH_LEVEL)
-		kernel_report(k, RULE_K03, api, 0, "ExWaitForRundownProtectionRelease at IRQL %u (DISPATCH_LEVEL or above)",
+		kernel_report(k, RULE_K03, api, 0, "%s at IRQL %u (DISPATCH_LEVEL or above)", ke_api_name(api),
 			      kernel_irql(k));
 	kernel_enter(k, api);
 	uint32_t id = rundown_id(k, api, RunRef);
 	if (RunRef->Reserved3 != RD_ACTIVE) {
-		kernel_report(k, RULE_K04, api, id, "ExWaitForRundownProtectionRelease on rundown ref #%u a second time",
-			      id);
+		kernel_report(k, RULE_K04, api, id, "%s on rundown ref #%u a second time", ke_api_name(api), id);
 		if (RunRef->Reserved3 == RD_DONE)
 			return;
 	}
@@ -121,27 +139,41 @@ VOID ExWaitForRundownProtectionRelease(PEX_RUNDOWN_REF RunRef)
 	kernel_emit(k, api, id, STATUS_SUCCESS, 0);
 }
 
-VOID ExReInitializeRundownProtection(PEX_RUNDOWN_REF RunRef)
+VOID ExWaitForRundownProtectionRelease(PEX_RUNDOWN_REF RunRef)
+{
+	kernel_rundown_wait(KE_ExWaitForRundownProtectionRelease, RunRef);
+}
+
+void kernel_rundown_reinit(enum ke_api api, PEX_RUNDOWN_REF RunRef)
 {
 	struct kernel *k = kernel_get();
-	enum ke_api api = KE_ExReInitializeRundownProtection;
 	uint32_t id = rundown_id(k, api, RunRef);
 	if (RunRef->Count > 0 || RunRef->Reserved3 == RD_WAITING)
 		kernel_report(k, RULE_K04, api, id,
-			      "ExReInitializeRundownProtection on rundown ref #%u while it is in use (%u reference(s)%s)", id,
+			      "%s on rundown ref #%u while it is in use (%u reference(s)%s)", ke_api_name(api), id,
 			      (unsigned)RunRef->Count, RunRef->Reserved3 == RD_WAITING ? ", a wait in progress" : "");
 	RunRef->Count = 0;
 	RunRef->Reserved3 = RD_ACTIVE;
+	kernel_sync_release(k, RunRef); /* an interlocked exchange on Windows: the acquires after it see the writes before */
 	kernel_enter(k, api);
+}
+
+VOID ExReInitializeRundownProtection(PEX_RUNDOWN_REF RunRef)
+{
+	kernel_rundown_reinit(KE_ExReInitializeRundownProtection, RunRef);
+}
+
+void kernel_rundown_completed(enum ke_api api, PEX_RUNDOWN_REF RunRef)
+{
+	struct kernel *k = kernel_get();
+	uint32_t id = rundown_id(k, api, RunRef);
+	if (RunRef->Count > 0)
+		kernel_report(k, RULE_K04, api, id, "%s on rundown ref #%u with %u reference(s) held", ke_api_name(api), id,
+			      (unsigned)RunRef->Count);
+	RunRef->Reserved3 = RD_DONE;
 }
 
 VOID ExRundownCompleted(PEX_RUNDOWN_REF RunRef)
 {
-	struct kernel *k = kernel_get();
-	enum ke_api api = KE_ExRundownCompleted;
-	uint32_t id = rundown_id(k, api, RunRef);
-	if (RunRef->Count > 0)
-		kernel_report(k, RULE_K04, api, id, "ExRundownCompleted on rundown ref #%u with %u reference(s) held", id,
-			      (unsigned)RunRef->Count);
-	RunRef->Reserved3 = RD_DONE;
+	kernel_rundown_completed(KE_ExRundownCompleted, RunRef);
 }

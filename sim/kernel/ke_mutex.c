@@ -116,3 +116,27 @@ LONG KeReleaseSemaphore(PRKSEMAPHORE Semaphore, KPRIORITY Increment, LONG Adjust
 }
 
 LONG KeReadStateSemaphore(PRKSEMAPHORE Semaphore) { return Semaphore->Header.SignalState; }
+
+/* kernel.h: the holder of what a blocked thread waits for (the hang
+ * report's lock cycles, sim/run/run.c). */
+int kernel_block_holder(const struct kernel *k, uint8_t thread)
+{
+	if (thread >= SIM_THREADS_MAX || thread >= k->sched->nthreads)
+		return -1;
+	const struct sim_thread *t = &k->sched->threads[thread];
+	const struct kernel_thread *kt = &k->threads[thread];
+	const struct kernel_wait *w = &kt->wait;
+	unsigned owner = 0; /* thread id + 1, as the objects keep it */
+	if (t->state != TS_BLOCKED)
+		return -1;
+	if (t->block_reason == BLOCK_SPINLOCK && kt->blocked_on)
+		owner = (unsigned)((*(const KSPIN_LOCK *)kt->blocked_on >> 24) & 0xffu);
+	else if (t->block_reason == BLOCK_PUSHLOCK && kt->blocked_on)
+		owner = (unsigned)(((const EX_PUSH_LOCK *)kt->blocked_on)->Value & 0xffu);
+	else if (t->block_reason == BLOCK_MUTEX && kt->blocked_on)
+		owner = ((const FAST_MUTEX *)kt->blocked_on)->Owner;
+	else if ((t->block_reason == BLOCK_EVENT || t->block_reason == BLOCK_TIMER) && w->count == 1 &&
+		 w->objects[0]->Type == KOBJ_MUTEX && w->objects[0]->Reserved1 == w->ids[0])
+		owner = w->objects[0]->Reserved4;
+	return owner ? (int)owner - 1 : -1;
+}

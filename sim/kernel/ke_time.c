@@ -43,6 +43,26 @@ ULONGLONG KeQueryInterruptTimePrecise(PULONG64 QpcTimeStamp)
 	return t;
 }
 
+/* Nothing sleeps in the simulation, so the unbiased time is the interrupt time. */
+ULONGLONG KeQueryUnbiasedInterruptTime(VOID)
+{
+	return now();
+}
+
+ULONGLONG KeQueryUnbiasedInterruptTimePrecise(PULONG64 QpcTimeStamp)
+{
+	return KeQueryInterruptTimePrecise(QpcTimeStamp);
+}
+
+/* A busy wait on this processor: the other processors (simulated threads)
+ * go on meanwhile, so it is a scheduling point; simulated time moves by
+ * steps, not by the microseconds asked for. Any IRQL. */
+VOID KeStallExecutionProcessor(ULONG MicroSeconds)
+{
+	(void)MicroSeconds;
+	sched_point(kernel_get()->sched);
+}
+
 VOID KeQueryTickCount(PLARGE_INTEGER CurrentCount)
 {
 	CurrentCount->QuadPart = (LONGLONG)(now() / KERNEL_TICK);

@@ -100,6 +100,15 @@ BOOLEAN KeSetTimerEx(PKTIMER Timer, LARGE_INTEGER DueTime, LONG Period, PKDPC Dp
 	return (BOOLEAN)was;
 }
 
+/* The tolerance lets Windows delay an expiry to coalesce it with others;
+ * nmrsim fires on time (a delay within it is one more schedule, not another
+ * contract), so the timer is KeSetTimerEx's. */
+BOOLEAN KeSetCoalescableTimer(PKTIMER Timer, LARGE_INTEGER DueTime, ULONG Period, ULONG TolerableDelay, PKDPC Dpc)
+{
+	(void)TolerableDelay;
+	return KeSetTimerEx(Timer, DueTime, (LONG)Period, Dpc);
+}
+
 BOOLEAN KeSetTimer(PKTIMER Timer, LARGE_INTEGER DueTime, PKDPC Dpc)
 {
 	return KeSetTimerEx(Timer, DueTime, 0, Dpc);

@@ -228,11 +228,15 @@ static int por_family(enum ke_api api)
 		return KFAM_DISP;
 	case KE_ExInitializeRundownProtection: case KE_ExAcquireRundownProtection: case KE_ExReleaseRundownProtection:
 	case KE_ExWaitForRundownProtectionRelease: case KE_ExReInitializeRundownProtection: case KE_ExRundownCompleted:
+	case KE_ExInitializeRundownProtectionCacheAware: case KE_ExAcquireRundownProtectionCacheAware:
+	case KE_ExReleaseRundownProtectionCacheAware: case KE_ExWaitForRundownProtectionReleaseCacheAware:
+	case KE_ExReInitializeRundownProtectionCacheAware: case KE_ExRundownCompletedCacheAware:
 		return KFAM_RUNDOWN;
 	case KE_ExAllocatePool2: case KE_ExAllocatePoolWithTag: case KE_ExAllocatePoolZero: case KE_ExFreePoolWithTag:
 	case KE_ExFreePool: case KE_IoCreateDevice: case KE_IoDeleteDevice: case KE_IoAllocateWorkItem:
 	case KE_IoFreeWorkItem: case KE_ExInitializeLookasideList: case KE_ExAllocateFromLookasideList:
-	case KE_ExFreeToLookasideList: case KE_ExDeleteLookasideList:
+	case KE_ExFreeToLookasideList: case KE_ExDeleteLookasideList: case KE_ExAllocateCacheAwareRundownProtection:
+	case KE_ExFreeCacheAwareRundownProtection:
 		return KFAM_POOL;
 	case KE_IoQueueWorkItem: case KE_ExQueueWorkItem:
 		return KFAM_WORK;

@@ -292,6 +292,10 @@ uint32_t kernel_locks_held(const struct kernel *k, uint8_t thread);
  * thread is not blocked in the kernel shim. */
 struct scenario;
 int kernel_describe_block(const struct kernel *k, const struct scenario *scn, uint8_t thread, char *buf, size_t cap);
+/* The thread holding the lock or KMUTEX a blocked thread waits for (spin
+ * lock, push lock held exclusively, fast or guarded mutex, KMUTEX), or -1:
+ * the hang report follows it to name a lock cycle. */
+int kernel_block_holder(const struct kernel *k, uint8_t thread);
 /* Simulated time now (100 ns units since the run started). */
 uint64_t kernel_time(const struct kernel *k);
 
@@ -480,7 +484,7 @@ bool kernel_io_item_running(const struct kernel *k, uint8_t module);
 void *kernel_pool_alloc(struct kernel *k, enum ke_api api, size_t bytes, uint32_t tag, bool zero, uint8_t kind);
 /* Returns false (after a K05 report) if p is not a live block of that kind. */
 bool kernel_pool_free(struct kernel *k, enum ke_api api, void *p, uint32_t tag, bool check_tag, uint8_t kind);
-enum kernel_pool_kind { KPOOL_DRIVER = 0, KPOOL_WORKITEM, KPOOL_DEVICE };
+enum kernel_pool_kind { KPOOL_DRIVER = 0, KPOOL_WORKITEM, KPOOL_DEVICE, KPOOL_RUNDOWN };
 /* Where [p, p+n) lies in the pool (the engine reading driver memory it
  * needs, sim/host/drvmem.h): not in the pool, inside one live block, inside
  * a freed one, or across a header / beyond what was handed out. *number: the
@@ -507,6 +511,16 @@ enum kernel_pool_granule { KPG_NONE = 0, KPG_LIVE, KPG_QUIET, KPG_FREED, KPG_CLE
 /* Mark every granule of the block holding payload p as `state` (a finding
  * made at an access quiets the block for the rest of the run). */
 void kernel_pool_mark(struct kernel *k, const void *p, uint8_t state);
+
+/* Rundown protection (ex_rundown.c), shared with the cache-aware forms
+ * (ex_rundown_cache.c): api is the routine the driver called, which the
+ * trace and any finding name. */
+void kernel_rundown_init(enum ke_api api, PEX_RUNDOWN_REF r);
+bool kernel_rundown_acquire(enum ke_api api, PEX_RUNDOWN_REF r, ULONG count);
+void kernel_rundown_release(enum ke_api api, PEX_RUNDOWN_REF r, ULONG count);
+void kernel_rundown_wait(enum ke_api api, PEX_RUNDOWN_REF r);
+void kernel_rundown_reinit(enum ke_api api, PEX_RUNDOWN_REF r);
+void kernel_rundown_completed(enum ke_api api, PEX_RUNDOWN_REF r);
 
 /* Threads (ps_thread.c). */
 uint32_t kernel_system_threads_running(const struct kernel *k, uint8_t module);

@@ -158,6 +158,25 @@ static size_t describe_queued_work(struct run_state *st, size_t len)
 	return len;
 }
 
+/* Whether the blocked threads' lock holders form a cycle (the holder of
+ * what one waits for waits, in turn, for what the first holds): a lock-order
+ * deadlock, which the wait-for graph shows holder by holder. */
+static bool lock_cycle(struct run_state *st)
+{
+	struct sched *s = &st->sched;
+	for (uint32_t i = 0; i < s->nthreads && i < SIM_THREADS_MAX; i++) {
+		int at = (int)i;
+		for (uint32_t hops = 0; hops < s->nthreads; hops++) {
+			at = kernel_block_holder(&st->kernel, (uint8_t)at);
+			if (at < 0)
+				break;
+			if (at == (int)i)
+				return true;
+		}
+	}
+	return false;
+}
+
 /* Out of line and cold: only a hung run builds this text. Without TEXT the
  * same finding (rule, site, module, thread) and no words: neither the hang
  * text (result.hang) nor the finding's detail is read (run_options'
@@ -208,7 +227,9 @@ __attribute__((noinline, cold)) static void report_hang(struct run_state *st, en
 	if (text)
 		len = describe_queued_work(st, len);
 	const char *cause = "cause: an event never signalled";
-	if (wait_in_callback)
+	if (lock_cycle(st))
+		cause = "cause: a lock cycle (each thread waits for a lock or mutex another of them holds)";
+	else if (wait_in_callback)
 		cause = "cause: a wait for a deregistration inside an NMR callback (M09)";
 	else if (text && any_pending_detach(&st->model))
 		cause = "cause: a detach returned PENDING and its Complete never came (M17)";

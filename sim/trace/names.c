@@ -178,7 +178,10 @@ bool ke_api_returns_void(enum ke_api a)
 	case KE_ExFreePoolWithTag: case KE_ExFreePool: case KE_IoDeleteDevice: case KE_IoFreeWorkItem:
 	case KE_IoQueueWorkItem: case KE_ExQueueWorkItem: case KE_KeFlushQueuedDpcs:
 	case KE_KeAcquireGuardedMutex: case KE_KeReleaseGuardedMutex: case KE_IoReleaseRemoveLock:
-	case KE_IoReleaseRemoveLockAndWait:
+	case KE_IoReleaseRemoveLockAndWait: case KE_ExFreeCacheAwareRundownProtection:
+	case KE_ExInitializeRundownProtectionCacheAware: case KE_ExReleaseRundownProtectionCacheAware:
+	case KE_ExWaitForRundownProtectionReleaseCacheAware: case KE_ExReInitializeRundownProtectionCacheAware:
+	case KE_ExRundownCompletedCacheAware:
 		return true;
 	default:
 		return false;

@@ -138,7 +138,11 @@ enum nmr_cb {
 	X(DispatchUnguarded) X(ZwOpenKey) X(ZwQueryValueKey) \
 	X(KeInitializeGuardedMutex) X(KeAcquireGuardedMutex) X(KeReleaseGuardedMutex) X(KeTryToAcquireGuardedMutex) \
 	X(KeEnterGuardedRegion) X(KeLeaveGuardedRegion) \
-	X(IoInitializeRemoveLock) X(IoAcquireRemoveLock) X(IoReleaseRemoveLock) X(IoReleaseRemoveLockAndWait)
+	X(IoInitializeRemoveLock) X(IoAcquireRemoveLock) X(IoReleaseRemoveLock) X(IoReleaseRemoveLockAndWait) \
+	X(ExAllocateCacheAwareRundownProtection) X(ExFreeCacheAwareRundownProtection) \
+	X(ExInitializeRundownProtectionCacheAware) X(ExAcquireRundownProtectionCacheAware) \
+	X(ExReleaseRundownProtectionCacheAware) X(ExWaitForRundownProtectionReleaseCacheAware) \
+	X(ExReInitializeRundownProtectionCacheAware) X(ExRundownCompletedCacheAware)
 
 /* Why an `unload` op did nothing (EV_KERNEL KE_UnloadIgnored, aux). */
 enum unload_ignored {

@@ -94,6 +94,11 @@ DriverEntry(
 
     Status = RtlStringCbPrintfW(Banner, sizeof(Banner), L"%s v%u.%u", L"counter", 1u, 2u);
     NT_ASSERT(NT_SUCCESS(Status));
+    // ntstrsafe.h's lengths are size_t, as in the WDK (a SIZE_T * parameter
+    // made this an incompatible-pointer error under -Werror).
+    size_t BannerBytes = 0;
+    Status = RtlStringCbLengthW(Banner, sizeof(Banner), &BannerBytes);
+    NT_ASSERT(NT_SUCCESS(Status) && BannerBytes != 0);
     TraceLoggingWrite(CounterTraceProvider, "Loading", TraceLoggingWideString(Banner, "Banner"));
 
     ExInitializeResourceLite(&CounterGlobals.StateLock);
