@@ -101,6 +101,56 @@ static inline uint32_t dpor_fine(uint32_t without)
 	       (without & DPOR_NO_NMR ? 0u : POR_FINE_NMR);
 }
 
+/* Vector clocks of one run's analysis (dpor.c), over the search's threads
+ * numbered densely in order of first step (a search has a few threads among
+ * ids up to SIM_THREADS_MAX: the clocks stay short; lanes at or above nt are
+ * zero everywhere). A step's stamp is its index + 1; vc[i] is the stamp of
+ * the latest step of dense thread i known to happen before. A write of a
+ * bucket is ordered after the previous write and the reads since it, and a
+ * read after the previous write: so the last writer's clock stands for
+ * everything before it, and the reads since it are kept apart (two reads
+ * commute; a footprint without reads, every bucket written, is the analysis
+ * before the split). A bucket's clocks are only read when bucket_last /
+ * reads_since say they were written in this analysis. */
+struct dpor_clocks {
+	uint32_t thread_vc[SIM_THREADS_MAX][SIM_THREADS_MAX];  /* what each thread's next step knows */
+	uint32_t bucket_vc[POR_BUCKETS][SIM_THREADS_MAX];      /* the last writer's clock */
+	uint32_t bucket_last[POR_BUCKETS];                     /* the last writer's stamp */
+	uint32_t read_vc[POR_BUCKETS][SIM_THREADS_MAX];        /* the reads since it, joined */
+	uint32_t read_at[POR_BUCKETS][SIM_THREADS_MAX];        /* each thread's latest read since it */
+	uint32_t reads_since[POR_BUCKETS];                     /* read_vc, read_at valid */
+	uint32_t wild_vc[SIM_THREADS_MAX];
+	uint32_t wild_last;
+	uint32_t last_of[SIM_THREADS_MAX];                    /* stamp of each thread's latest step */
+	uint32_t pending[SIM_THREADS_MAX][SIM_THREADS_MAX];   /* a waker's clock, joined at the woken's next step */
+	uint32_t has_pending;                                 /* pending rows in use (bit per dense index) */
+};
+
+/* The incremental analysis's undo journal (dpor.c): old values of words of
+ * struct dpor_clocks, written [values..., offset, count] so it is undone
+ * from its end, the journal's length at each analysed step, and the steps
+ * analysed last. Fixed size, in the tree's memory: a worker restarted after
+ * a crash goes on with it (an analysis it died inside is `busy`: the next
+ * one starts from scratch), and a journal that would overflow (a run of
+ * thousands of steps) is dropped (`lost`: the next analysis starts from the
+ * first step), which changes no decision, only the work. */
+#define DPOR_JOURNAL_WORDS (1u << 20)
+#define DPOR_STEPS_MAX 8192 /* steps of a run the analysis takes (run.h: RUN_POR_STEPS) */
+struct dpor_journal {
+	uint64_t serial;                      /* the search the clocks belong to (!= dpor.serial: start afresh) */
+	uint64_t calls;                       /* dpor_after_run calls when the steps below were analysed */
+	uint32_t len;                         /* words of buf in use */
+	uint32_t n;                           /* steps analysed last (steps, mark[0..n]) */
+	bool busy;                            /* an analysis under way (set on entry: a process died inside it) */
+	bool lost;                            /* the journal overflowed: the clocks cannot be undone */
+	uint32_t nt;                          /* threads numbered so far (dense indices below nt) */
+	uint8_t dense_of[SIM_THREADS_MAX];    /* thread id -> dense index (0xff: none yet) */
+	uint8_t id_of[SIM_THREADS_MAX];       /* dense index -> thread id */
+	uint32_t mark[DPOR_STEPS_MAX + 1];    /* journal length at the start of each analysed step */
+	struct por_step steps[DPOR_STEPS_MAX]; /* the steps analysed last (prefix of the last run) */
+	uint32_t buf[DPOR_JOURNAL_WORDS];
+};
+
 struct dpor {
 	uint64_t serial;                      /* which search (dpor_init counts): the analysis state is per search */
 	uint32_t bound;                       /* the preemption bound */
@@ -112,7 +162,13 @@ struct dpor {
 	uint64_t steps_analysed;              /* steps whose races were looked for (incremental: the new ones) */
 	uint64_t blocked;                     /* runs that picked a sleeping thread (redundant from there) */
 	uint64_t why[16];                     /* races by cause (por_step.why bits): NMRSIM_POR_STATS */
+	uint64_t addstat[6];                  /* backtrack threads added (NMRSIM_POR_STATS): [at the race, at the
+	                                       * switch] x [p itself, a member of E, every candidate] */
 	struct dpor_node nodes[SCN_CHOICES_MAX];
+	/* The analysis (dpor.c). dpor_init leaves it alone (it is large):
+	 * jr.serial tells whether it is this search's. */
+	struct dpor_clocks vc;
+	struct dpor_journal jr;
 };
 
 /* A fresh tree; without: enum dpor_without bits. */
