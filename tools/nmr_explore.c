@@ -269,7 +269,8 @@ static void usage(FILE *out)
 		"                  proved to give the same run; objects: spin locks, events, mutexes share\n"
 		"                  their family's key; nmr: the registrar's state one key; eset: a race whose\n"
 		"                  thread could not run adds every candidate; incremental: analyse each run\n"
-		"                  from its first step), to measure what\n"
+		"                  from its first step; steer: a pick past the prefix may take a sleeping\n"
+		"                  thread), to measure what\n"
 		"                  it saves (repeatable)\n"
 		"  --por-with P    the reduction with part P, off by default (reads: reads of a key commute)\n"
 		"  --out DIR       where trace files of findings go (default out/explore)\n"
@@ -334,7 +335,8 @@ int main(int argc, char **argv)
 			else if (!strcmp(part, "nmr")) cfg.por_without |= DPOR_NO_NMR;
 			else if (!strcmp(part, "eset")) cfg.por_without |= DPOR_NO_ESET;
 			else if (!strcmp(part, "incremental")) cfg.por_without |= DPOR_NO_INCR;
-			else opts_fail(&o, "--por-without: unknown part '%s' (sleep, same, objects, nmr, eset, incremental)", part);
+			else if (!strcmp(part, "steer")) cfg.por_without |= DPOR_NO_STEER;
+			else opts_fail(&o, "--por-without: unknown part '%s' (sleep, same, objects, nmr, eset, incremental, steer)", part);
 		}
 		else if (opts_str(&o, "--por-with", &part)) {
 			if (!strcmp(part, "reads")) cfg.por_without |= DPOR_READS;

@@ -343,6 +343,33 @@ static struct dpor_rec *rec_of(struct dpor_node *a, uint8_t t)
 }
 
 
+/* The threads explored at node a before its branch: asleep in it (added
+ * to w), when valid under the bound. */
+static inline void sleepers_at(const struct dpor_node *a, struct dpor_walk *w)
+{
+	for (uint32_t k = 0; k < a->nrec; k++) {
+		const struct dpor_rec *q = &a->rec[k];
+		if (q->thread != a->taken && (a->done >> q->thread & 1u) && !(w->mask >> q->thread & 1u) &&
+		    sleep_valid(a, q)) {
+			w->asleep[q->thread] = q;
+			w->mask |= 1u << q->thread;
+		}
+	}
+}
+
+/* After step st: its thread is awake, and so is a sleeping thread whose
+ * step depends on it. */
+static inline void wake_after(const struct por_step *st, struct dpor_walk *w)
+{
+	bool wild = st->flags & POR_WILD;
+	w->mask &= ~(1u << st->thread);
+	for (uint32_t m = w->mask; m; m &= m - 1) {
+		uint32_t q = (uint32_t)__builtin_ctz(m);
+		if (wild || por_fp_dependent(w->asleep[q]->fp, w->asleep[q]->wr, st->fp, st->wr))
+			w->mask &= ~(1u << q);
+	}
+}
+
 /* Walk the run's steps with the sleeping threads: remember each step at
  * its node, set each node's sleep set, and return the index of the first
  * step that picked a sleeping thread at a new choice (n if none): from
@@ -350,46 +377,44 @@ static struct dpor_rec *rec_of(struct dpor_node *a, uint8_t t)
 static uint32_t sleep_walk(struct dpor *d, const struct por_step *steps, uint32_t n, uint32_t nlog,
 			   uint32_t prefix_len)
 {
-	const struct dpor_rec *asleep[SIM_THREADS_MAX]; /* a sleeping thread's step (by thread id) */
-	uint32_t mask = 0;
+	struct dpor_walk w = { 0 };
 	for (uint32_t j = 0; j < n; j++) {
 		const struct por_step *st = &steps[j];
-		bool wild = st->flags & POR_WILD;
 		if (st->pos != POR_NO_CHOICE && st->pos < nlog && d->nodes[st->pos].options) {
 			struct dpor_node *a = &d->nodes[st->pos];
-			a->sleep = mask;
-			if ((mask >> st->thread & 1u) && st->pos >= prefix_len)
+			a->sleep = w.mask;
+			if ((w.mask >> st->thread & 1u) && st->pos >= prefix_len)
 				return j;
 			struct dpor_rec *r = rec_of(a, st->thread);
 			if (r) {
-				for (uint32_t w = 0; w < POR_WORDS; w++) {
-					r->fp[w] |= st->fp[w];
-					r->wr[w] |= st->wr[w];
+				for (uint32_t k = 0; k < POR_WORDS; k++) {
+					r->fp[k] |= st->fp[k];
+					r->wr[k] |= st->wr[k];
 				}
-				if (wild)
+				if (st->flags & POR_WILD)
 					r->flags |= DPOR_REC_WILD;
 				if (j + 1 == n || (steps[j + 1].options >> st->thread & 1u))
 					r->flags |= DPOR_REC_RUNS;
 			}
-			/* The threads explored here before: asleep in this branch. */
-			for (uint32_t k = 0; k < a->nrec; k++) {
-				const struct dpor_rec *q = &a->rec[k];
-				if (q->thread != a->taken && (a->done >> q->thread & 1u) && !(mask >> q->thread & 1u) &&
-				    sleep_valid(a, q)) {
-					asleep[q->thread] = q;
-					mask |= 1u << q->thread;
-				}
-			}
+			sleepers_at(a, &w);
 		}
-		/* A sleeping thread wakes up when the step depends on its step. */
-		mask &= ~(1u << st->thread);
-		for (uint32_t m = mask; m; m &= m - 1) {
-			uint32_t q = (uint32_t)__builtin_ctz(m);
-			if (wild || por_fp_dependent(asleep[q]->fp, asleep[q]->wr, st->fp, st->wr))
-				mask &= ~(1u << q);
-		}
+		wake_after(st, &w);
 	}
 	return n;
+}
+
+/* The same walk during the run, reading the tree only: the prefix's nodes
+ * are the ones sleep_walk will see (the run follows them), and a node past
+ * the prefix is new (no records: it puts no thread to sleep). */
+uint32_t dpor_asleep(const struct dpor *d, struct dpor_walk *w, const struct sched_por *por, uint32_t prefix_len)
+{
+	for (; w->j < por->n; w->j++) {
+		const struct por_step *st = &por->steps[w->j];
+		if (st->pos != POR_NO_CHOICE && st->pos < prefix_len && d->nodes[st->pos].options)
+			sleepers_at(&d->nodes[st->pos], w);
+		wake_after(st, w);
+	}
+	return w->mask;
 }
 
 void dpor_after_run(struct dpor *d, const struct choice_rec *log, uint32_t nlog, uint32_t prefix_len,

@@ -93,6 +93,7 @@ enum dpor_without {
 	DPOR_NO_NMR = 32,  /* the registrar's state one key (no POR_FINE_NMR) */
 	DPOR_NO_INCR = 128, /* analyse every run from its first step (not from the first that differs) */
 	DPOR_NO_ESET = 64, /* a race whose thread was no candidate adds every candidate (not one whose chain leads to it) */
+	DPOR_NO_STEER = 256, /* past its prefix a run takes option 0 even when that thread sleeps (no dpor_asleep) */
 };
 /* The finer footprints (enum por_fine) a search with these bits asks its runs for. */
 static inline uint32_t dpor_fine(uint32_t without)
@@ -179,6 +180,21 @@ void dpor_init(struct dpor *d, uint32_t preempt_bound, uint32_t without);
  * not be analysed. */
 void dpor_after_run(struct dpor *d, const struct choice_rec *log, uint32_t nlog, uint32_t prefix_len,
 		    const struct sched_por *por);
+
+/* Steering a run past its prefix away from sleeping threads: at each pick
+ * the run asks which threads sleep there (the threads the sleep sets of
+ * the prefix's nodes put to sleep and no step since woke), and its default
+ * pick (core/choice.h: dfs_avoid) passes over them. Without it such a pick
+ * takes a sleeping thread, and the run is cut as redundant from there
+ * (sleep-blocked) and the node tries an awake thread in the next run; with
+ * it that next run is this one. w: the walk over the run's steps so far,
+ * zeroed before the run. */
+struct dpor_walk {
+	uint32_t j;                                   /* steps walked */
+	uint32_t mask;                                /* threads asleep after them (bit per id) */
+	const struct dpor_rec *asleep[SIM_THREADS_MAX]; /* a sleeping thread's step (by thread id) */
+};
+uint32_t dpor_asleep(const struct dpor *d, struct dpor_walk *w, const struct sched_por *por, uint32_t prefix_len);
 
 /* The prefix of the next run, deepest branch first; false when the tree
  * within the bound is exhausted. prefix must hold nlog entries. */

@@ -194,7 +194,8 @@ struct explore_stats explore_run(struct runner *r, const struct scenario *s, con
 		case EXPLORE_DFS:
 			src = (struct run_source){ .kind = SOURCE_DFS, .prefix = dfs_prefix, .prefix_len = prefix_len,
 						   .preempt_bound = cfg->preempt_bound, .por = cfg->por,
-						   .por_fine = cfg->por ? dpor_fine(cfg->por_without) : 0 };
+						   .por_fine = cfg->por ? dpor_fine(cfg->por_without) : 0,
+						   .steer = cfg->por && !(cfg->por_without & DPOR_NO_STEER) ? dpor_of(cfg) : NULL };
 			break;
 		case EXPLORE_SWARM:
 			src = (struct run_source){ .kind = SOURCE_SWARM, .seed = cfg->seed + i };
