@@ -36,7 +36,8 @@ search() {
 	[ "$mode" = without ] && flag=(--por --por-without "$without")
 	log=$("$explore" --strategy dfs "${flag[@]}" --bound "$bound" --runs 0 --time "$cap" --quiet \
 		--out "$out/t" "$f" 2>&1)
-	printf '%s\n' "$log" | sed -n 's/^new finding [0-9]*: \(.*\)  (.*/\1/p' | sort -u >"$out/$mode.sigs"
+	printf '%s\n' "$log" | sed -n -e 's/^\[[0-9]*\] \(.*\)$/\1/p' -e 's/^    then: \(.*\)  ([0-9]* hits).*/\1/p' |
+		sort -u >"$out/$mode.sigs"
 	runs=$(printf '%s\n' "$log" | sed -n 's/^nmr-explore: \([0-9]*\) runs over.*/\1/p')
 	if printf '%s\n' "$log" | grep -q 'stopped at --time'; then echo "${runs:-0} no"; else echo "${runs:-0} yes"; fi
 }

@@ -214,13 +214,13 @@ static void analyse(struct dpor *d, const struct por_step *steps, uint32_t n, ui
 			CANDIDATE(v->wild_last);
 			for (uint32_t w = 0; w < POR_WORDS; w++) {
 				for (uint64_t bits = st->fp[w]; bits; bits &= bits - 1)
-					CANDIDATE(v->bucket_last[w * 64 + (uint32_t)__builtin_ctzll(bits)]);
+					CANDIDATE(v->bucket[w * 64 + (uint32_t)__builtin_ctzll(bits)].last);
 				/* A write also meets every read since the last write. */
 				for (uint64_t bits = st->wr[w]; bits; bits &= bits - 1) {
 					uint32_t b = w * 64 + (uint32_t)__builtin_ctzll(bits);
-					if (v->reads_since[b])
+					if (v->bucket[b].reads_since)
 						for (uint32_t t = 0; t < nt; t++)
-							CANDIDATE(v->read_at[b][t]);
+							CANDIDATE(v->bucket[b].rd[t][1]);
 				}
 			}
 		}
@@ -242,13 +242,15 @@ static void analyse(struct dpor *d, const struct por_step *steps, uint32_t n, ui
 			for (uint32_t w = 0; w < POR_WORDS; w++) {
 				for (uint64_t bits = st->fp[w]; bits; bits &= bits - 1) {
 					uint32_t b = w * 64 + (uint32_t)__builtin_ctzll(bits);
-					if (v->bucket_last[b])
-						join(nt, V, v->bucket_vc[b]);
+					if (v->bucket[b].last)
+						join(nt, V, v->bucket[b].vc);
 				}
 				for (uint64_t bits = st->wr[w]; bits; bits &= bits - 1) {
 					uint32_t b = w * 64 + (uint32_t)__builtin_ctzll(bits);
-					if (v->reads_since[b])
-						join(nt, V, v->read_vc[b]);
+					if (v->bucket[b].reads_since)
+						for (uint32_t t = 0; t < nt; t++)
+							if (v->bucket[b].rd[t][0] > V[t])
+								V[t] = v->bucket[b].rd[t][0];
 				}
 			}
 		}
@@ -264,25 +266,25 @@ static void analyse(struct dpor *d, const struct por_step *steps, uint32_t n, ui
 		for (uint32_t w = 0; w < POR_WORDS; w++) {
 			for (uint64_t bits = st->wr[w]; bits; bits &= bits - 1) {
 				uint32_t b = w * 64 + (uint32_t)__builtin_ctzll(bits);
-				journal(d, &v->bucket_last[b], 1);
-				journal(d, &v->reads_since[b], 1);
-				journal(d, v->bucket_vc[b], nt);
-				v->bucket_last[b] = stamp;
-				memcpy(v->bucket_vc[b], V, sizeof(V[0]) * nt);
-				v->reads_since[b] = 0;
+				struct dpor_bucket *bk = &v->bucket[b];
+				journal(d, &bk->reads_since, 2 + nt); /* reads_since, last, vc[0..nt) */
+				bk->last = stamp;
+				memcpy(bk->vc, V, sizeof(V[0]) * nt);
+				bk->reads_since = 0;
 			}
 			for (uint64_t bits = st->fp[w] & ~st->wr[w]; bits; bits &= bits - 1) {
 				uint32_t b = w * 64 + (uint32_t)__builtin_ctzll(bits);
-				journal(d, &v->reads_since[b], 1);
-				journal(d, v->read_vc[b], nt);
-				journal(d, v->read_at[b], nt);
-				if (!v->reads_since[b]) {
-					memset(v->read_vc[b], 0, sizeof(v->read_vc[b][0]) * nt);
-					memset(v->read_at[b], 0, sizeof(v->read_at[b][0]) * nt);
-					v->reads_since[b] = 1;
+				struct dpor_bucket *bk = &v->bucket[b];
+				journal(d, &bk->reads_since, 1);
+				journal(d, &bk->rd[0][0], 2 * nt);
+				if (!bk->reads_since) {
+					memset(bk->rd, 0, sizeof(bk->rd[0]) * nt);
+					bk->reads_since = 1;
 				}
-				v->read_at[b][dp] = stamp;
-				join(nt, v->read_vc[b], V);
+				bk->rd[dp][1] = stamp;
+				for (uint32_t t = 0; t < nt; t++)
+					if (V[t] > bk->rd[t][0])
+						bk->rd[t][0] = V[t];
 			}
 		}
 		/* Whom it woke runs after it: not a race, an order. */

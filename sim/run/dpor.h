@@ -111,15 +111,20 @@ static inline uint32_t dpor_fine(uint32_t without)
  * read after the previous write: so the last writer's clock stands for
  * everything before it, and the reads since it are kept apart (two reads
  * commute; a footprint without reads, every bucket written, is the analysis
- * before the split). A bucket's clocks are only read when bucket_last /
+ * before the split). A bucket's clocks are only read when its last /
  * reads_since say they were written in this analysis. */
 struct dpor_clocks {
 	uint32_t thread_vc[SIM_THREADS_MAX][SIM_THREADS_MAX];  /* what each thread's next step knows */
-	uint32_t bucket_vc[POR_BUCKETS][SIM_THREADS_MAX];      /* the last writer's clock */
-	uint32_t bucket_last[POR_BUCKETS];                     /* the last writer's stamp */
-	uint32_t read_vc[POR_BUCKETS][SIM_THREADS_MAX];        /* the reads since it, joined */
-	uint32_t read_at[POR_BUCKETS][SIM_THREADS_MAX];        /* each thread's latest read since it */
-	uint32_t reads_since[POR_BUCKETS];                     /* read_vc, read_at valid */
+	/* Per bucket, in the order the journal saves them: a write saves
+	 * reads_since, last and vc[0..nt) as one entry, a read reads_since and
+	 * rd[0..nt) as two. */
+	struct dpor_bucket {
+		uint32_t reads_since;                /* rd valid */
+		uint32_t last;                       /* the last writer's stamp */
+		uint32_t vc[SIM_THREADS_MAX];        /* the last writer's clock */
+		uint32_t rd[SIM_THREADS_MAX][2];     /* per dense thread: the reads since it, joined; and
+		                                      * that thread's latest read since it */
+	} bucket[POR_BUCKETS];
 	uint32_t wild_vc[SIM_THREADS_MAX];
 	uint32_t wild_last;
 	uint32_t last_of[SIM_THREADS_MAX];                    /* stamp of each thread's latest step */
