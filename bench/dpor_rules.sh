@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# dpor_rules.sh [--without PART] [--time T] [BUILD_DIR] - the soundness check
-# of a reduction part on the corpus rules: for every corpus/rules/*-bad*.nmr
-# at preemption bounds 1 and 2, the plain bounded exhaustive search, the
-# reduced one (--por) and the reduced one without PART (--por-without PART;
-# default steer), each stopped after T of wall clock (default 10s). Prints per
+# dpor_rules.sh [--without PART | --with PART] [--time T] [BUILD_DIR] - the
+# soundness check of a reduction part on the corpus rules: for every
+# corpus/rules/*-bad*.nmr at preemption bounds 1 and 2, the plain bounded
+# exhaustive search, the reduced one (--por) and the reduced one without PART
+# (--por-without PART; default steer; with --with PART: the reduced one with
+# an opt-in part, --por-with PART, in the last column), each stopped after T
+# of wall clock (default 10s). Prints per
 # file and bound the schedules of each ("*": not exhausted) and whether the
 # signature sets agree: the reduced search's must equal the one without
 # PART's (both exhausted), and the plain search's when that one is
@@ -13,9 +15,15 @@
 # Exit status 1 when a cell disagrees. Takes minutes (74 cells x 3 searches).
 set -u
 without=steer
+other=(--por-without steer)
 cap=10s
 if [ "${1:-}" = "--without" ]; then
 	without=${2:?--without needs a part}
+	other=(--por-without "$without")
+	shift 2
+elif [ "${1:-}" = "--with" ]; then
+	without="+${2:?--with needs a part}"
+	other=(--por-with "$2")
 	shift 2
 fi
 if [ "${1:-}" = "--time" ]; then
@@ -33,7 +41,7 @@ trap 'rm -rf "$out"' EXIT
 search() {
 	local mode=$1 f=$2 bound=$3 flag=() log runs
 	[ "$mode" = por ] && flag=(--por)
-	[ "$mode" = without ] && flag=(--por --por-without "$without")
+	[ "$mode" = without ] && flag=(--por "${other[@]}")
 	log=$("$explore" --strategy dfs "${flag[@]}" --bound "$bound" --runs 0 --time "$cap" --quiet \
 		--out "$out/t" "$f" 2>&1)
 	printf '%s\n' "$log" | sed -n -e 's/^\[[0-9]*\] \(.*\)$/\1/p' -e 's/^    then: \(.*\)  ([0-9]* hits).*/\1/p' |

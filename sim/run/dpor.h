@@ -26,9 +26,11 @@
  *  - sleep sets, where the bound keeps them sound: a thread explored at a
  *    node sleeps in the node's later branches (not tried while it stays
  *    independent of what runs) only when the equivalent schedule that runs
- *    it first costs no more preemptions (dpor.c: sleep_valid). A run that
- *    picks a sleeping thread at a new choice is redundant from there: its
- *    later choices do not branch, its later steps are not analysed.
+ *    it first costs no more preemptions (dpor.c: sleep_valid). A run is
+ *    steered past its prefix away from sleeping threads (dpor_asleep); one
+ *    that still picks a sleeping thread at a new choice (every option
+ *    asleep, or the bound) is redundant from there: its later choices do
+ *    not branch, its later steps are not analysed.
  *
  * Every thread choice of a run starts with its backtrack set = the thread it
  * took; a choice whose set holds an untried thread awake, feasible within the
@@ -86,9 +88,11 @@ enum dpor_without {
 	DPOR_NO_SLEEP = 1, /* no sleep sets: the persistent-set part only */
 	DPOR_NO_SAME = 2,  /* try freedom options the registrar proved the same run anyway */
 	DPOR_NO_OBJECTS = 8, /* kernel objects share their family's key (no POR_FINE_OBJECTS) */
-	/* Not a removal but an addition, off by default: reads split from
-	 * writes (POR_FINE_READS). Sound, and measured to cost schedules on the
-	 * hosted scenarios (docs/DPOR.md), so opt-in (`--por-with reads`). */
+	/* Not a removal but an addition, off in the library's default: reads
+	 * split from writes (POR_FINE_READS). Sound; it cost schedules on the
+	 * hosted scenarios before E sets and steering, and saves 26-28% of
+	 * them at bound 2 since (docs/DPOR.md, session 13), so nmr-explore
+	 * sets it with --por (`--por-without reads` clears it). */
 	DPOR_READS = 16,
 	DPOR_NO_NMR = 32,  /* the registrar's state one key (no POR_FINE_NMR) */
 	DPOR_NO_INCR = 128, /* analyse every run from its first step (not from the first that differs) */
