@@ -4,7 +4,7 @@
 # corpus/rules/*-bad*.nmr at preemption bounds 1 and 2, the plain bounded
 # exhaustive search, the reduced one (--por) and the reduced one without PART
 # (--por-without PART; default steer; with --with PART: the reduced one with
-# an opt-in part, --por-with PART, in the last column), each stopped after T
+# --por-with PART, in the last column), each stopped after T
 # of wall clock (default 10s). Prints per
 # file and bound the schedules of each ("*": not exhausted) and whether the
 # signature sets agree: the reduced search's must equal the one without
@@ -14,15 +14,15 @@
 # the two reduced searches were exhausted, and the cells that disagree.
 # Exit status 1 when a cell disagrees. Takes minutes (74 cells x 3 searches).
 set -u
-without=steer
+label=without-steer
 other=(--por-without steer)
 cap=10s
 if [ "${1:-}" = "--without" ]; then
-	without=${2:?--without needs a part}
-	other=(--por-without "$without")
+	label=without-${2:?--without needs a part}
+	other=(--por-without "$2")
 	shift 2
 elif [ "${1:-}" = "--with" ]; then
-	without="+${2:?--with needs a part}"
+	label=with-${2:?--with needs a part}
 	other=(--por-with "$2")
 	shift 2
 fi
@@ -50,7 +50,7 @@ search() {
 	if printf '%s\n' "$log" | grep -q 'stopped at --time'; then echo "${runs:-0} no"; else echo "${runs:-0} yes"; fi
 }
 
-printf '%-34s %5s %12s %12s %12s  %s\n' file bound plain por "without-$without" signatures
+printf '%-34s %5s %12s %12s %12s  %s\n' file bound plain por "$label" signatures
 bad=0 sum_por=0 sum_without=0 cells=0
 for f in "$here"/corpus/rules/*-bad*.nmr; do
 	for bound in 1 2; do
@@ -59,7 +59,7 @@ for f in "$here"/corpus/rules/*-bad*.nmr; do
 		read -r rw ew < <(search without "$f" $bound)
 		verdict=same
 		if [ "$er" = yes ] && [ "$ew" = yes ]; then
-			cmp -s "$out/por.sigs" "$out/without.sigs" || verdict="DIFFER (without-$without)"
+			cmp -s "$out/por.sigs" "$out/without.sigs" || verdict="DIFFER ($label)"
 			sum_por=$((sum_por + rr))
 			sum_without=$((sum_without + rw))
 			cells=$((cells + 1))
@@ -75,6 +75,6 @@ for f in "$here"/corpus/rules/*-bad*.nmr; do
 			"$(mark "$rr" "$er")" "$(mark "$rw" "$ew")" "$verdict" "$(paste -sd, "$out/por.sigs")"
 	done
 done
-echo "cells with both reduced searches exhausted: $cells; schedules: --por $sum_por, --por-without $without $sum_without"
+echo "cells with both reduced searches exhausted: $cells; schedules: --por $sum_por, $label $sum_without"
 echo "cells that disagree: $bad"
 [ "$bad" = 0 ]
