@@ -6,7 +6,9 @@
  *    hundreds;
  *  - the same exploration twice: the same schedules in the same order;
  *  - under the preemption bound, a race whose reversal the bound forbids
- *    is reversed at the last context switch before it (bounded POR).
+ *    is reversed at the last context switch before it (bounded POR);
+ *  - steering past the prefix saves exactly the avoidable sleep-blocked
+ *    runs (steer_saves).
  * With `--cases BOUND RUNS FILE...` (built with hosted drivers linked: the
  * bundled bug drivers, the racy-bug benchmark's) it checks instead, per
  * file, that the reduced search with RUNS schedules (0: until exhausted)
@@ -494,6 +496,50 @@ static void sleep_saves(struct runner *r)
 	CHECK(runs[0] < runs[1]);
 }
 
+/* Steering past the prefix (dpor_asleep): the search is the one without
+ * it less the runs that took a sleeping thread where an awake one could
+ * run (each such run cut, then repeated with the awake thread), so
+ * runs + blocked runs avoided = runs without it, with the same signatures.
+ * Fails with steering off (no fewer runs) or when it changes which runs
+ * the search makes besides those (the sum). */
+static void steer_saves(struct runner *r, const char *root)
+{
+	static const struct { const char *file; uint32_t bound; } cases[] = {
+		{ "corpus/rules/M17-bad.nmr", 1 }, { "corpus/rules/M09-bad.nmr", 1 },
+		{ "corpus/examples/pending-forever.nmr", 1 },
+	};
+	static struct dpor d;
+	static struct found other;
+	uint64_t saved = 0;
+	for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+		if (!load(&scn, root, cases[c].file)) {
+			CHECK(false);
+			continue;
+		}
+		uint64_t runs[2], blocked[2];
+		for (int k = 0; k < 2; k++) {
+			struct found *f = k ? &other : &reduced;
+			memset(f, 0, sizeof *f);
+			f->r = r;
+			struct explore_config cfg = { .strategy = EXPLORE_DFS, .preempt_bound = cases[c].bound, .por = true,
+						      .por_state = &d, .por_without = k ? DPOR_NO_STEER : 0,
+						      .on_finding = on_finding, .ctx = f };
+			struct explore_stats st = explore_run(r, &scn, &cfg);
+			CHECK(st.exhausted);
+			runs[k] = st.runs;
+			blocked[k] = d.blocked;
+		}
+		printf("%s bound %u: steered %llu schedules (%llu sleep-blocked), without %llu (%llu)\n", cases[c].file,
+		       cases[c].bound, (unsigned long long)runs[0], (unsigned long long)blocked[0],
+		       (unsigned long long)runs[1], (unsigned long long)blocked[1]);
+		CHECK_EQ_U(runs[0] + blocked[1] - blocked[0], runs[1]);
+		CHECK_EQ_U(reduced.n, other.n);
+		subset(cases[c].file, &other, &reduced);
+		saved += runs[1] - runs[0];
+	}
+	CHECK(saved > 0);
+}
+
 /* Every step's footprint says what it read: a thread whose only op is a
  * call on a module that has no binding yet (the call is skipped) still
  * reads the module's bindings, which the other thread's register changes.
@@ -807,6 +853,7 @@ int main(int argc, char **argv)
 	deterministic(&r, argv[1]);
 	incremental_same(&r, argv[1]);
 	eset_saves(&r, argv[1]);
+	steer_saves(&r, argv[1]);
 	same_findings(&r, argv[1]);
 	runner_fini(&r);
 	return check_exit();

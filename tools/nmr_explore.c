@@ -271,9 +271,10 @@ static void usage(FILE *out)
 		"                  proved to give the same run; objects: spin locks, events, mutexes share\n"
 		"                  their family's key; nmr: the registrar's state one key; eset: a race whose\n"
 		"                  thread could not run adds every candidate; incremental: analyse each run\n"
-		"                  from its first step), to measure what\n"
+		"                  from its first step; steer: a pick past the prefix may take a sleeping\n"
+		"                  thread; reads: a read of a key counts as a write), to measure what\n"
 		"                  it saves (repeatable)\n"
-		"  --por-with P    the reduction with part P, off by default (reads: reads of a key commute)\n"
+		"  --por-with P    accepted for older command lines (reads: now the default)\n"
 		"  --out DIR       where trace files of findings go (default out/explore)\n"
 		"  --quiet         no progress line\n"
 		"  --freedoms N    after every N-th clean run, flip each of its freedom decisions (F1-F5) in a\n"
@@ -299,6 +300,7 @@ int main(int argc, char **argv)
 	ex.out_dir = "out/explore";
 	struct opts o;
 	const char *strategy, *rules, *part;
+	bool por_no_reads = false;
 	opts_init(&o, "nmr-explore", argc, argv, usage);
 	while (opts_next(&o)) {
 		if (opts_str(&o, "--strategy", &strategy)) {
@@ -336,15 +338,23 @@ int main(int argc, char **argv)
 			else if (!strcmp(part, "nmr")) cfg.por_without |= DPOR_NO_NMR;
 			else if (!strcmp(part, "eset")) cfg.por_without |= DPOR_NO_ESET;
 			else if (!strcmp(part, "incremental")) cfg.por_without |= DPOR_NO_INCR;
-			else opts_fail(&o, "--por-without: unknown part '%s' (sleep, same, objects, nmr, eset, incremental)", part);
+			else if (!strcmp(part, "steer")) cfg.por_without |= DPOR_NO_STEER;
+			else if (!strcmp(part, "reads")) por_no_reads = true;
+			else opts_fail(&o, "--por-without: unknown part '%s' (sleep, same, objects, nmr, eset, incremental, steer, reads)", part);
 		}
 		else if (opts_str(&o, "--por-with", &part)) {
-			if (!strcmp(part, "reads")) cfg.por_without |= DPOR_READS;
+			if (!strcmp(part, "reads")) ; /* the default since session 13 (docs/DPOR.md) */
 			else opts_fail(&o, "--por-with: unknown part '%s' (reads)", part);
 		}
 		else if (nfiles < FILES_MAX) files[nfiles++] = opts_operand(&o);
 		else opts_fail(&o, "more than %d files", FILES_MAX);
 	}
+	/* Reads split from writes: the reduced search's default here (it saves
+	 * schedules since E sets and steering: docs/DPOR.md, session 13). */
+	if (por_no_reads)
+		cfg.por_without &= ~(uint32_t)DPOR_READS;
+	else if (cfg.por)
+		cfg.por_without |= DPOR_READS;
 	if (nfiles == 0) {
 		usage(stderr);
 		return EXIT_BAD_INPUT;

@@ -475,6 +475,14 @@ uint32_t choice_thread(struct choice *c, const uint8_t *ids, uint32_t n, bool cu
 			c->diverged = true;
 		record(c, CK_THREAD, n, 0, CHOICE_REC_FORCED);
 		return 0;
+	} else if (c->mode == CHOICE_DFS && c->dfs_avoid && c->count >= c->prefix_len) {
+		/* The first option not avoided (option 0 when every one is). */
+		v = 0;
+		for (uint32_t k = 0; k < n; k++)
+			if (ids[k] >= 32 || !(c->dfs_avoid >> ids[k] & 1u)) {
+				v = k;
+				break;
+			}
 	} else {
 		v = source(c, CK_THREAD, n, &flags);
 	}

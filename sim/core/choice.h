@@ -104,6 +104,9 @@ struct choice {
 	uint32_t prefix_len;       /* their count */
 	uint32_t preempt_bound;    /* max preemptions (thread choices != option 0 while option 0 was the current thread) */
 	uint32_t preemptions;      /* taken so far */
+	uint32_t dfs_avoid;        /* past the prefix, the thread ids a thread choice passes over when another
+				    * option is not (the reduced search's sleeping threads, set by the scheduler
+				    * before each pick); 0: option 0, the plain DFS */
 	/* CHOICE_REPLAY */
 	const struct choice_rec *replay;  /* recorded log (not owned) */
 	uint32_t replay_len;       /* its length */

@@ -5,6 +5,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,48 +13,16 @@
 
 _Static_assert(SIM_THREADS_MAX <= 32, "thread sets are 32-bit masks");
 
-/* Vector clocks of one run's analysis, over the search's threads numbered
- * densely in order of first step (a search has a few threads among ids up
- * to SIM_THREADS_MAX: the clocks stay short; lanes at or above nt are zero
- * everywhere). A step's stamp is its index + 1;
- * vc[i] is the stamp of the latest step of dense thread i known to happen
- * before. A write of a bucket is ordered after the previous write and the
- * reads since it, and a read after the previous write: so the last
- * writer's clock stands for everything before it, and the reads since it
- * are kept apart (two reads commute; a footprint without reads, every
- * bucket written, is the analysis before the split). A bucket's clocks are
- * only read when bucket_last / reads_since say they were written in this
- * analysis. */
-struct vc_state {
-	uint32_t thread_vc[SIM_THREADS_MAX][SIM_THREADS_MAX];  /* what each thread's next step knows */
-	uint32_t bucket_vc[POR_BUCKETS][SIM_THREADS_MAX];      /* the last writer's clock */
-	uint32_t bucket_last[POR_BUCKETS];                     /* the last writer's stamp */
-	uint32_t read_vc[POR_BUCKETS][SIM_THREADS_MAX];        /* the reads since it, joined */
-	uint32_t read_at[POR_BUCKETS][SIM_THREADS_MAX];        /* each thread's latest read since it */
-	uint32_t reads_since[POR_BUCKETS];                     /* read_vc, read_at valid */
-	uint32_t wild_vc[SIM_THREADS_MAX];
-	uint32_t wild_last;
-	uint32_t last_of[SIM_THREADS_MAX];                    /* stamp of each thread's latest step */
-	uint32_t pending[SIM_THREADS_MAX][SIM_THREADS_MAX];   /* a waker's clock, joined at the woken's next step */
-	uint32_t has_pending;                                 /* pending rows in use (bit per dense index) */
-	uint8_t dense_of[SIM_THREADS_MAX];                    /* thread id -> dense index (0xff: none yet) */
-	uint8_t id_of[SIM_THREADS_MAX];                       /* dense index -> thread id */
-};
-
-/* One analysis at a time per process, like the exploration itself. */
-static struct vc_state vcs;
-
 void dpor_init(struct dpor *d, uint32_t preempt_bound, uint32_t without)
 {
 	uint64_t serial = d->serial;
-	memset(d, 0, sizeof(*d));
+	/* The tree and counters; the analysis (vc, jr) is reset by the first
+	 * analysis of the search, which sees jr.serial differ. */
+	memset(d, 0, offsetof(struct dpor, vc));
 	d->serial = serial + 1; /* a new search: the analysis state of the last one is not this one's */
 	d->bound = preempt_bound;
 	d->without = without;
 }
-
-/* Threads of the search (dense indices below nt). */
-static uint32_t nt;
 
 /* ---- Incremental analysis ----
  *
@@ -61,69 +30,52 @@ static uint32_t nt;
  * first steps are the same steps (same choices, same footprints), so the
  * analysis after them is the same, and so are the backtrack points they
  * add (to nodes the two runs share, which keep them). The analysis keeps
- * an undo journal of every clock it changes, with the journal's length at
- * each step, and the steps it analysed; the next run's analysis undoes
- * back to its first step that differs (or that began at a choice past its
- * prefix, a node made afresh) and goes on from there. Entries are old
- * values of words of vcs, written [values..., offset, count] so the
- * journal is undone from its end. */
-static struct {
-	uint32_t *buf;
-	size_t len, cap;
-	uint32_t *mark;            /* journal length at the start of each analysed step */
-	struct por_step *steps;    /* the steps analysed last (prefix of the last run) */
-	uint32_t n, cap_steps;
-	const struct dpor *d;      /* the search they belong to (with its serial, and the calls made) */
-	uint64_t serial, calls;
-} jr;
+ * an undo journal of every clock it changes (struct dpor_journal), with
+ * the journal's length at each step, and the steps it analysed; the next
+ * run's analysis undoes back to its first step that differs (or that began
+ * at a choice past its prefix, a node made afresh) and goes on from there. */
 
-/* Room for `words` more journal words (once per step, for its worst case). */
-static void journal_reserve(size_t words)
+/* Room for `words` more journal words (once per step, for its worst case);
+ * without it the journal is dropped (the next analysis starts afresh). */
+static void journal_reserve(struct dpor_journal *jr, size_t words)
 {
-	if (jr.len + words <= jr.cap)
-		return;
-	size_t cap = jr.cap ? jr.cap * 2 : 1u << 16;
-	while (cap < jr.len + words)
-		cap *= 2;
-	uint32_t *b = realloc(jr.buf, cap * sizeof(*b));
-	SIM_ASSERT(b != NULL, "the analysis journal grows");
-	jr.buf = b;
-	jr.cap = cap;
+	if (!jr->lost && jr->len + words > DPOR_JOURNAL_WORDS)
+		jr->lost = true;
 }
 
 /* Old values of count words at `at` (room reserved): a plain loop, the
  * rows are a few words. */
-static inline void journal(const uint32_t *at, uint32_t count)
+static inline void journal(struct dpor *d, const uint32_t *at, uint32_t count)
 {
-	uint32_t *o = jr.buf + jr.len;
+	struct dpor_journal *jr = &d->jr;
+	if (jr->lost)
+		return;
+	uint32_t *o = jr->buf + jr->len;
 	for (uint32_t i = 0; i < count; i++)
 		o[i] = at[i];
-	o[count] = (uint32_t)(at - (const uint32_t *)&vcs);
+	o[count] = (uint32_t)(at - (const uint32_t *)&d->vc);
 	o[count + 1] = count;
-	jr.len += count + 2;
+	jr->len += count + 2;
 }
 
-static void undo_to(size_t len)
+static void undo_to(struct dpor *d, uint32_t len)
 {
-	while (jr.len > len) {
-		uint32_t count = jr.buf[jr.len - 1], off = jr.buf[jr.len - 2];
-		jr.len -= count + 2;
-		uint32_t *to = (uint32_t *)&vcs + off;
+	struct dpor_journal *jr = &d->jr;
+	while (jr->len > len) {
+		uint32_t count = jr->buf[jr->len - 1], off = jr->buf[jr->len - 2];
+		jr->len -= count + 2;
+		uint32_t *to = (uint32_t *)&d->vc + off;
 		for (uint32_t i = 0; i < count; i++)
-			to[i] = jr.buf[jr.len + i];
+			to[i] = jr->buf[jr->len + i];
 	}
 }
 
-static void join(uint32_t *dst, const uint32_t *src)
+static inline void join(uint32_t nt, uint32_t *dst, const uint32_t *src)
 {
 	for (uint32_t t = 0; t < nt; t++)
 		if (src[t] > dst[t])
 			dst[t] = src[t];
 }
-
-/* Backtrack threads added, NMRSIM_POR_STATS: [at the race, at the switch]
- * x [p itself, a member of E, every candidate]. Statistics only. */
-static uint64_t addstat[6];
 
 /* Try thread p at the choice that began step i; V: the clock of p's step
  * before its own dependences (what p's previous step knows). When p was
@@ -146,24 +98,24 @@ static void add_backtrack(struct dpor *d, const struct por_step *steps, uint32_t
 	uint32_t before = n->backtrack;
 	if (n->options >> p & 1u) {
 		n->backtrack |= 1u << p;
-		addstat[cons * 3] += (uint64_t)__builtin_popcount(n->backtrack & ~before & ~n->done);
+		d->addstat[cons * 3] += (uint64_t)__builtin_popcount(n->backtrack & ~before & ~n->done);
 		return;
 	}
 	uint32_t e = 0;
 	if (!(d->without & DPOR_NO_ESET))
 		for (uint32_t m = n->options; m; m &= m - 1) {
 			uint32_t q = (uint32_t)__builtin_ctz(m);
-			if (vcs.dense_of[q] < nt && V[vcs.dense_of[q]] > i + 1)
+			if (d->jr.dense_of[q] < d->jr.nt && V[d->jr.dense_of[q]] > i + 1)
 				e |= 1u << q;
 		}
 	if (e) {
 		if (!(e & (n->backtrack | n->done)))
 			n->backtrack |= e & -e;
-		addstat[cons * 3 + 1] += (uint64_t)__builtin_popcount(n->backtrack & ~before & ~n->done);
+		d->addstat[cons * 3 + 1] += (uint64_t)__builtin_popcount(n->backtrack & ~before & ~n->done);
 		return;
 	}
 	n->backtrack |= n->options;
-	addstat[cons * 3 + 2] += (uint64_t)__builtin_popcount(n->backtrack & ~before & ~n->done);
+	d->addstat[cons * 3 + 2] += (uint64_t)__builtin_popcount(n->backtrack & ~before & ~n->done);
 }
 
 /* Step i races with a later step of thread p; V: what p's previous step knows. */
@@ -188,59 +140,62 @@ static void race(struct dpor *d, const struct por_step *steps, uint32_t i, uint8
  * nodes kept the backtrack points they added). */
 static uint32_t same_prefix(const struct dpor *d, const struct por_step *steps, uint32_t n, uint32_t prefix_len)
 {
-	if (jr.d != d || jr.serial != d->serial || jr.calls != d->runs + d->plain_runs || (d->without & DPOR_NO_INCR))
+	const struct dpor_journal *jr = &d->jr;
+	if (jr->serial != d->serial || jr->busy || jr->lost || jr->calls != d->runs + d->plain_runs ||
+	    (d->without & DPOR_NO_INCR))
 		return 0;
 	uint32_t k = 0;
-	while (k < n && k < jr.n && (steps[k].pos == POR_NO_CHOICE || steps[k].pos < prefix_len) &&
-	       !memcmp(&steps[k], &jr.steps[k], sizeof(steps[k])))
+	while (k < n && k < jr->n && (steps[k].pos == POR_NO_CHOICE || steps[k].pos < prefix_len) &&
+	       !memcmp(&steps[k], &jr->steps[k], sizeof(steps[k])))
 		k++;
 	return k;
 }
 
 static void analyse(struct dpor *d, const struct por_step *steps, uint32_t n, uint32_t prefix_len)
 {
-	struct vc_state *v = &vcs;
+	struct dpor_clocks *v = &d->vc;
+	struct dpor_journal *jr = &d->jr;
+	SIM_ASSERT_LE(n, DPOR_STEPS_MAX, "an analysed run's steps fit the journal's copy");
 	uint32_t from = same_prefix(d, steps, n, prefix_len);
-	undo_to(from ? jr.mark[from] : 0);
-	if (jr.d != d || jr.serial != d->serial) {
-		/* A new search: every clock is zero again (undone), new thread numbers. */
-		memset(v->dense_of, 0xff, sizeof(v->dense_of));
-		nt = 0;
-		jr.d = d;
-		jr.serial = d->serial;
+	if (jr->serial != d->serial || jr->busy || jr->lost) {
+		/* A new search, an analysis a process died inside, or a journal
+		 * that overflowed: every clock zero, new thread numbers. */
+		memset(v, 0, sizeof(*v));
+		memset(jr->dense_of, 0xff, sizeof(jr->dense_of));
+		jr->nt = 0;
+		jr->len = 0;
+		jr->n = 0;
+		jr->lost = false;
+		jr->serial = d->serial;
+		from = 0;
+	} else {
+		undo_to(d, from ? jr->mark[from] : 0);
 	}
-	if (n + 1 > jr.cap_steps) {
-		uint32_t cap = n + 1 > 256 ? n + 1 : 256;
-		uint32_t *m = realloc(jr.mark, cap * sizeof(*m));
-		struct por_step *st = realloc(jr.steps, cap * sizeof(*st));
-		SIM_ASSERT(m != NULL && st != NULL, "the analysis journal grows");
-		jr.mark = m;
-		jr.steps = st;
-		jr.cap_steps = cap;
-	}
+	jr->busy = true;
 	for (uint32_t j = from; j < n; j++) {
 		uint8_t t = steps[j].thread;
 		SIM_ASSERT_LT(t, SIM_THREADS_MAX, "a step's thread is a thread id");
-		if (v->dense_of[t] == 0xffu) {
-			v->dense_of[t] = (uint8_t)nt;
-			v->id_of[nt++] = t;
+		if (jr->dense_of[t] == 0xffu) {
+			jr->dense_of[t] = (uint8_t)jr->nt;
+			jr->id_of[jr->nt++] = t;
 		}
 	}
-	memcpy(jr.steps + from, steps + from, (n - from) * sizeof(*steps));
-	jr.n = n;
+	const uint32_t nt = jr->nt;
+	memcpy(jr->steps + from, steps + from, (n - from) * sizeof(*steps));
+	jr->n = n;
 	d->steps_analysed += n - from;
 	for (uint32_t j = from; j < n; j++) {
 		const struct por_step *st = &steps[j];
-		uint8_t p = st->thread, dp = v->dense_of[p];
+		uint8_t p = st->thread, dp = jr->dense_of[p];
 		uint32_t *V = v->thread_vc[dp];
-		jr.mark[j] = (uint32_t)jr.len;
+		jr->mark[j] = jr->len;
 		/* The worst case: V, has_pending, last_of, wild (2), 3 per bucket, 1 per woken thread. */
-		journal_reserve((size_t)(nt + 3) * (5 + 3 * POR_BUCKETS + SIM_THREADS_MAX));
-		journal(V, nt);
-		journal(&v->has_pending, 1);
-		journal(&v->last_of[dp], 1);
+		journal_reserve(jr, (size_t)(nt + 3) * (5 + 3 * POR_BUCKETS + SIM_THREADS_MAX));
+		journal(d, V, nt);
+		journal(d, &v->has_pending, 1);
+		journal(d, &v->last_of[dp], 1);
 		if (v->has_pending >> dp & 1u) {
-			join(V, v->pending[dp]);
+			join(nt, V, v->pending[dp]);
 			v->has_pending &= ~(1u << dp);
 		}
 		bool wild = st->flags & POR_WILD;
@@ -249,7 +204,7 @@ static void analyse(struct dpor *d, const struct por_step *steps, uint32_t n, ui
 #define CANDIDATE(stamp)                                                                                 \
 	do {                                                                                             \
 		uint32_t s_ = (stamp);                                                                   \
-		if (s_ > best && steps[s_ - 1].thread != p && V[v->dense_of[steps[s_ - 1].thread]] < s_) \
+		if (s_ > best && steps[s_ - 1].thread != p && V[jr->dense_of[steps[s_ - 1].thread]] < s_) \
 			best = s_;                                                                       \
 	} while (0)
 		if (wild) {
@@ -259,13 +214,13 @@ static void analyse(struct dpor *d, const struct por_step *steps, uint32_t n, ui
 			CANDIDATE(v->wild_last);
 			for (uint32_t w = 0; w < POR_WORDS; w++) {
 				for (uint64_t bits = st->fp[w]; bits; bits &= bits - 1)
-					CANDIDATE(v->bucket_last[w * 64 + (uint32_t)__builtin_ctzll(bits)]);
+					CANDIDATE(v->bucket[w * 64 + (uint32_t)__builtin_ctzll(bits)].last);
 				/* A write also meets every read since the last write. */
 				for (uint64_t bits = st->wr[w]; bits; bits &= bits - 1) {
 					uint32_t b = w * 64 + (uint32_t)__builtin_ctzll(bits);
-					if (v->reads_since[b])
+					if (v->bucket[b].reads_since)
 						for (uint32_t t = 0; t < nt; t++)
-							CANDIDATE(v->read_at[b][t]);
+							CANDIDATE(v->bucket[b].rd[t][1]);
 				}
 			}
 		}
@@ -280,20 +235,22 @@ static void analyse(struct dpor *d, const struct por_step *steps, uint32_t n, ui
 		}
 		/* Step j happens after what it depends on. */
 		if (wild) {
-			join(V, v->last_of);
+			join(nt, V, v->last_of);
 		} else {
 			if (v->wild_last)
-				join(V, v->wild_vc);
+				join(nt, V, v->wild_vc);
 			for (uint32_t w = 0; w < POR_WORDS; w++) {
 				for (uint64_t bits = st->fp[w]; bits; bits &= bits - 1) {
 					uint32_t b = w * 64 + (uint32_t)__builtin_ctzll(bits);
-					if (v->bucket_last[b])
-						join(V, v->bucket_vc[b]);
+					if (v->bucket[b].last)
+						join(nt, V, v->bucket[b].vc);
 				}
 				for (uint64_t bits = st->wr[w]; bits; bits &= bits - 1) {
 					uint32_t b = w * 64 + (uint32_t)__builtin_ctzll(bits);
-					if (v->reads_since[b])
-						join(V, v->read_vc[b]);
+					if (v->bucket[b].reads_since)
+						for (uint32_t t = 0; t < nt; t++)
+							if (v->bucket[b].rd[t][0] > V[t])
+								V[t] = v->bucket[b].rd[t][0];
 				}
 			}
 		}
@@ -301,49 +258,50 @@ static void analyse(struct dpor *d, const struct por_step *steps, uint32_t n, ui
 		V[dp] = stamp;
 		v->last_of[dp] = stamp;
 		if (wild) {
-			journal(&v->wild_last, 1);
-			journal(v->wild_vc, nt);
+			journal(d, &v->wild_last, 1);
+			journal(d, v->wild_vc, nt);
 			v->wild_last = stamp;
 			memcpy(v->wild_vc, V, sizeof(V[0]) * nt);
 		}
 		for (uint32_t w = 0; w < POR_WORDS; w++) {
 			for (uint64_t bits = st->wr[w]; bits; bits &= bits - 1) {
 				uint32_t b = w * 64 + (uint32_t)__builtin_ctzll(bits);
-				journal(&v->bucket_last[b], 1);
-				journal(&v->reads_since[b], 1);
-				journal(v->bucket_vc[b], nt);
-				v->bucket_last[b] = stamp;
-				memcpy(v->bucket_vc[b], V, sizeof(V[0]) * nt);
-				v->reads_since[b] = 0;
+				struct dpor_bucket *bk = &v->bucket[b];
+				journal(d, &bk->reads_since, 2 + nt); /* reads_since, last, vc[0..nt) */
+				bk->last = stamp;
+				memcpy(bk->vc, V, sizeof(V[0]) * nt);
+				bk->reads_since = 0;
 			}
 			for (uint64_t bits = st->fp[w] & ~st->wr[w]; bits; bits &= bits - 1) {
 				uint32_t b = w * 64 + (uint32_t)__builtin_ctzll(bits);
-				journal(&v->reads_since[b], 1);
-				journal(v->read_vc[b], nt);
-				journal(v->read_at[b], nt);
-				if (!v->reads_since[b]) {
-					memset(v->read_vc[b], 0, sizeof(v->read_vc[b][0]) * nt);
-					memset(v->read_at[b], 0, sizeof(v->read_at[b][0]) * nt);
-					v->reads_since[b] = 1;
+				struct dpor_bucket *bk = &v->bucket[b];
+				journal(d, &bk->reads_since, 1);
+				journal(d, &bk->rd[0][0], 2 * nt);
+				if (!bk->reads_since) {
+					memset(bk->rd, 0, sizeof(bk->rd[0]) * nt);
+					bk->reads_since = 1;
 				}
-				v->read_at[b][dp] = stamp;
-				join(v->read_vc[b], V);
+				bk->rd[dp][1] = stamp;
+				for (uint32_t t = 0; t < nt; t++)
+					if (V[t] > bk->rd[t][0])
+						bk->rd[t][0] = V[t];
 			}
 		}
 		/* Whom it woke runs after it: not a race, an order. */
 		for (uint32_t m = st->woke; m; m &= m - 1) {
 			uint32_t q = (uint32_t)__builtin_ctz(m);
-			if (q >= SIM_THREADS_MAX || v->dense_of[q] == 0xffu)
+			if (q >= SIM_THREADS_MAX || jr->dense_of[q] == 0xffu)
 				continue; /* never ran after: nothing to order */
-			uint32_t dq = v->dense_of[q];
-			journal(v->pending[dq], nt);
+			uint32_t dq = jr->dense_of[q];
+			journal(d, v->pending[dq], nt);
 			if (!(v->has_pending >> dq & 1u))
 				memset(v->pending[dq], 0, sizeof(v->pending[dq][0]) * nt);
-			join(v->pending[dq], V);
+			join(nt, v->pending[dq], V);
 			v->has_pending |= 1u << dq;
 		}
 	}
-	jr.mark[n] = (uint32_t)jr.len;
+	jr->mark[n] = jr->len;
+	jr->busy = false;
 }
 
 
@@ -387,6 +345,33 @@ static struct dpor_rec *rec_of(struct dpor_node *a, uint8_t t)
 }
 
 
+/* The threads explored at node a before its branch: asleep in it (added
+ * to w), when valid under the bound. */
+static inline void sleepers_at(const struct dpor_node *a, struct dpor_walk *w)
+{
+	for (uint32_t k = 0; k < a->nrec; k++) {
+		const struct dpor_rec *q = &a->rec[k];
+		if (q->thread != a->taken && (a->done >> q->thread & 1u) && !(w->mask >> q->thread & 1u) &&
+		    sleep_valid(a, q)) {
+			w->asleep[q->thread] = q;
+			w->mask |= 1u << q->thread;
+		}
+	}
+}
+
+/* After step st: its thread is awake, and so is a sleeping thread whose
+ * step depends on it. */
+static inline void wake_after(const struct por_step *st, struct dpor_walk *w)
+{
+	bool wild = st->flags & POR_WILD;
+	w->mask &= ~(1u << st->thread);
+	for (uint32_t m = w->mask; m; m &= m - 1) {
+		uint32_t q = (uint32_t)__builtin_ctz(m);
+		if (wild || por_fp_dependent(w->asleep[q]->fp, w->asleep[q]->wr, st->fp, st->wr))
+			w->mask &= ~(1u << q);
+	}
+}
+
 /* Walk the run's steps with the sleeping threads: remember each step at
  * its node, set each node's sleep set, and return the index of the first
  * step that picked a sleeping thread at a new choice (n if none): from
@@ -394,46 +379,44 @@ static struct dpor_rec *rec_of(struct dpor_node *a, uint8_t t)
 static uint32_t sleep_walk(struct dpor *d, const struct por_step *steps, uint32_t n, uint32_t nlog,
 			   uint32_t prefix_len)
 {
-	const struct dpor_rec *asleep[SIM_THREADS_MAX]; /* a sleeping thread's step (by thread id) */
-	uint32_t mask = 0;
+	struct dpor_walk w = { 0 };
 	for (uint32_t j = 0; j < n; j++) {
 		const struct por_step *st = &steps[j];
-		bool wild = st->flags & POR_WILD;
 		if (st->pos != POR_NO_CHOICE && st->pos < nlog && d->nodes[st->pos].options) {
 			struct dpor_node *a = &d->nodes[st->pos];
-			a->sleep = mask;
-			if ((mask >> st->thread & 1u) && st->pos >= prefix_len)
+			a->sleep = w.mask;
+			if ((w.mask >> st->thread & 1u) && st->pos >= prefix_len)
 				return j;
 			struct dpor_rec *r = rec_of(a, st->thread);
 			if (r) {
-				for (uint32_t w = 0; w < POR_WORDS; w++) {
-					r->fp[w] |= st->fp[w];
-					r->wr[w] |= st->wr[w];
+				for (uint32_t k = 0; k < POR_WORDS; k++) {
+					r->fp[k] |= st->fp[k];
+					r->wr[k] |= st->wr[k];
 				}
-				if (wild)
+				if (st->flags & POR_WILD)
 					r->flags |= DPOR_REC_WILD;
 				if (j + 1 == n || (steps[j + 1].options >> st->thread & 1u))
 					r->flags |= DPOR_REC_RUNS;
 			}
-			/* The threads explored here before: asleep in this branch. */
-			for (uint32_t k = 0; k < a->nrec; k++) {
-				const struct dpor_rec *q = &a->rec[k];
-				if (q->thread != a->taken && (a->done >> q->thread & 1u) && !(mask >> q->thread & 1u) &&
-				    sleep_valid(a, q)) {
-					asleep[q->thread] = q;
-					mask |= 1u << q->thread;
-				}
-			}
+			sleepers_at(a, &w);
 		}
-		/* A sleeping thread wakes up when the step depends on its step. */
-		mask &= ~(1u << st->thread);
-		for (uint32_t m = mask; m; m &= m - 1) {
-			uint32_t q = (uint32_t)__builtin_ctz(m);
-			if (wild || por_fp_dependent(asleep[q]->fp, asleep[q]->wr, st->fp, st->wr))
-				mask &= ~(1u << q);
-		}
+		wake_after(st, &w);
 	}
 	return n;
+}
+
+/* The same walk during the run, reading the tree only: the prefix's nodes
+ * are the ones sleep_walk will see (the run follows them), and a node past
+ * the prefix is new (no records: it puts no thread to sleep). */
+uint32_t dpor_asleep(const struct dpor *d, struct dpor_walk *w, const struct sched_por *por, uint32_t prefix_len)
+{
+	for (; w->j < por->n; w->j++) {
+		const struct por_step *st = &por->steps[w->j];
+		if (st->pos != POR_NO_CHOICE && st->pos < prefix_len && d->nodes[st->pos].options)
+			sleepers_at(&d->nodes[st->pos], w);
+		wake_after(st, w);
+	}
+	return w->mask;
 }
 
 void dpor_after_run(struct dpor *d, const struct choice_rec *log, uint32_t nlog, uint32_t prefix_len,
@@ -503,7 +486,7 @@ void dpor_after_run(struct dpor *d, const struct choice_rec *log, uint32_t nlog,
 		}
 	}
 	analyse(d, por->steps, end, prefix_len);
-	jr.calls = d->runs + d->plain_runs + 1;
+	d->jr.calls = d->runs + d->plain_runs + 1;
 	if (++d->runs % 20000 == 0 && getenv("NMRSIM_POR_STATS")) {
 		static const char *const names[16] = { "?", "thread", "nmr", "module", "kfam", "queue", "drvcode", "mem",
 						       "ids", "time", "deadline", "stall", "idle", "spin", "routine", "?" };
@@ -513,8 +496,8 @@ void dpor_after_run(struct dpor *d, const struct choice_rec *log, uint32_t nlog,
 			if (d->why[b])
 				fprintf(stderr, " %s %" PRIu64, names[b], d->why[b]);
 		fprintf(stderr, " | new bt: direct %" PRIu64 " eset %" PRIu64 " all %" PRIu64 " cons-direct %" PRIu64
-			" cons-eset %" PRIu64 " cons-all %" PRIu64 "\n", addstat[0], addstat[1], addstat[2], addstat[3],
-			addstat[4], addstat[5]);
+			" cons-eset %" PRIu64 " cons-all %" PRIu64 "\n", d->addstat[0], d->addstat[1], d->addstat[2],
+			d->addstat[3], d->addstat[4], d->addstat[5]);
 	}
 }
 

@@ -26,9 +26,11 @@
  *  - sleep sets, where the bound keeps them sound: a thread explored at a
  *    node sleeps in the node's later branches (not tried while it stays
  *    independent of what runs) only when the equivalent schedule that runs
- *    it first costs no more preemptions (dpor.c: sleep_valid). A run that
- *    picks a sleeping thread at a new choice is redundant from there: its
- *    later choices do not branch, its later steps are not analysed.
+ *    it first costs no more preemptions (dpor.c: sleep_valid). A run is
+ *    steered past its prefix away from sleeping threads (dpor_asleep); one
+ *    that still picks a sleeping thread at a new choice (every option
+ *    asleep, or the bound) is redundant from there: its later choices do
+ *    not branch, its later steps are not analysed.
  *
  * Every thread choice of a run starts with its backtrack set = the thread it
  * took; a choice whose set holds an untried thread awake, feasible within the
@@ -86,13 +88,16 @@ enum dpor_without {
 	DPOR_NO_SLEEP = 1, /* no sleep sets: the persistent-set part only */
 	DPOR_NO_SAME = 2,  /* try freedom options the registrar proved the same run anyway */
 	DPOR_NO_OBJECTS = 8, /* kernel objects share their family's key (no POR_FINE_OBJECTS) */
-	/* Not a removal but an addition, off by default: reads split from
-	 * writes (POR_FINE_READS). Sound, and measured to cost schedules on the
-	 * hosted scenarios (docs/DPOR.md), so opt-in (`--por-with reads`). */
+	/* Not a removal but an addition, off in the library's default: reads
+	 * split from writes (POR_FINE_READS). Sound; it cost schedules on the
+	 * hosted scenarios before E sets and steering, and saves 26-28% of
+	 * them at bound 2 since (docs/DPOR.md, session 13), so nmr-explore
+	 * sets it with --por (`--por-without reads` clears it). */
 	DPOR_READS = 16,
 	DPOR_NO_NMR = 32,  /* the registrar's state one key (no POR_FINE_NMR) */
 	DPOR_NO_INCR = 128, /* analyse every run from its first step (not from the first that differs) */
 	DPOR_NO_ESET = 64, /* a race whose thread was no candidate adds every candidate (not one whose chain leads to it) */
+	DPOR_NO_STEER = 256, /* past its prefix a run takes option 0 even when that thread sleeps (no dpor_asleep) */
 };
 /* The finer footprints (enum por_fine) a search with these bits asks its runs for. */
 static inline uint32_t dpor_fine(uint32_t without)
@@ -100,6 +105,61 @@ static inline uint32_t dpor_fine(uint32_t without)
 	return (without & DPOR_READS ? POR_FINE_READS : 0u) | (without & DPOR_NO_OBJECTS ? 0u : POR_FINE_OBJECTS) |
 	       (without & DPOR_NO_NMR ? 0u : POR_FINE_NMR);
 }
+
+/* Vector clocks of one run's analysis (dpor.c), over the search's threads
+ * numbered densely in order of first step (a search has a few threads among
+ * ids up to SIM_THREADS_MAX: the clocks stay short; lanes at or above nt are
+ * zero everywhere). A step's stamp is its index + 1; vc[i] is the stamp of
+ * the latest step of dense thread i known to happen before. A write of a
+ * bucket is ordered after the previous write and the reads since it, and a
+ * read after the previous write: so the last writer's clock stands for
+ * everything before it, and the reads since it are kept apart (two reads
+ * commute; a footprint without reads, every bucket written, is the analysis
+ * before the split). A bucket's clocks are only read when its last /
+ * reads_since say they were written in this analysis. */
+struct dpor_clocks {
+	uint32_t thread_vc[SIM_THREADS_MAX][SIM_THREADS_MAX];  /* what each thread's next step knows */
+	/* Per bucket, in the order the journal saves them: a write saves
+	 * reads_since, last and vc[0..nt) as one entry, a read reads_since and
+	 * rd[0..nt) as two. */
+	struct dpor_bucket {
+		uint32_t reads_since;                /* rd valid */
+		uint32_t last;                       /* the last writer's stamp */
+		uint32_t vc[SIM_THREADS_MAX];        /* the last writer's clock */
+		uint32_t rd[SIM_THREADS_MAX][2];     /* per dense thread: the reads since it, joined; and
+		                                      * that thread's latest read since it */
+	} bucket[POR_BUCKETS];
+	uint32_t wild_vc[SIM_THREADS_MAX];
+	uint32_t wild_last;
+	uint32_t last_of[SIM_THREADS_MAX];                    /* stamp of each thread's latest step */
+	uint32_t pending[SIM_THREADS_MAX][SIM_THREADS_MAX];   /* a waker's clock, joined at the woken's next step */
+	uint32_t has_pending;                                 /* pending rows in use (bit per dense index) */
+};
+
+/* The incremental analysis's undo journal (dpor.c): old values of words of
+ * struct dpor_clocks, written [values..., offset, count] so it is undone
+ * from its end, the journal's length at each analysed step, and the steps
+ * analysed last. Fixed size, in the tree's memory: a worker restarted after
+ * a crash goes on with it (an analysis it died inside is `busy`: the next
+ * one starts from scratch), and a journal that would overflow (a run of
+ * thousands of steps) is dropped (`lost`: the next analysis starts from the
+ * first step), which changes no decision, only the work. */
+#define DPOR_JOURNAL_WORDS (1u << 20)
+#define DPOR_STEPS_MAX 8192 /* steps of a run the analysis takes (run.h: RUN_POR_STEPS) */
+struct dpor_journal {
+	uint64_t serial;                      /* the search the clocks belong to (!= dpor.serial: start afresh) */
+	uint64_t calls;                       /* dpor_after_run calls when the steps below were analysed */
+	uint32_t len;                         /* words of buf in use */
+	uint32_t n;                           /* steps analysed last (steps, mark[0..n]) */
+	bool busy;                            /* an analysis under way (set on entry: a process died inside it) */
+	bool lost;                            /* the journal overflowed: the clocks cannot be undone */
+	uint32_t nt;                          /* threads numbered so far (dense indices below nt) */
+	uint8_t dense_of[SIM_THREADS_MAX];    /* thread id -> dense index (0xff: none yet) */
+	uint8_t id_of[SIM_THREADS_MAX];       /* dense index -> thread id */
+	uint32_t mark[DPOR_STEPS_MAX + 1];    /* journal length at the start of each analysed step */
+	struct por_step steps[DPOR_STEPS_MAX]; /* the steps analysed last (prefix of the last run) */
+	uint32_t buf[DPOR_JOURNAL_WORDS];
+};
 
 struct dpor {
 	uint64_t serial;                      /* which search (dpor_init counts): the analysis state is per search */
@@ -112,7 +172,13 @@ struct dpor {
 	uint64_t steps_analysed;              /* steps whose races were looked for (incremental: the new ones) */
 	uint64_t blocked;                     /* runs that picked a sleeping thread (redundant from there) */
 	uint64_t why[16];                     /* races by cause (por_step.why bits): NMRSIM_POR_STATS */
+	uint64_t addstat[6];                  /* backtrack threads added (NMRSIM_POR_STATS): [at the race, at the
+	                                       * switch] x [p itself, a member of E, every candidate] */
 	struct dpor_node nodes[SCN_CHOICES_MAX];
+	/* The analysis (dpor.c). dpor_init leaves it alone (it is large):
+	 * jr.serial tells whether it is this search's. */
+	struct dpor_clocks vc;
+	struct dpor_journal jr;
 };
 
 /* A fresh tree; without: enum dpor_without bits. */
@@ -123,6 +189,21 @@ void dpor_init(struct dpor *d, uint32_t preempt_bound, uint32_t without);
  * not be analysed. */
 void dpor_after_run(struct dpor *d, const struct choice_rec *log, uint32_t nlog, uint32_t prefix_len,
 		    const struct sched_por *por);
+
+/* Steering a run past its prefix away from sleeping threads: at each pick
+ * the run asks which threads sleep there (the threads the sleep sets of
+ * the prefix's nodes put to sleep and no step since woke), and its default
+ * pick (core/choice.h: dfs_avoid) passes over them. Without it such a pick
+ * takes a sleeping thread, and the run is cut as redundant from there
+ * (sleep-blocked) and the node tries an awake thread in the next run; with
+ * it that next run is this one. w: the walk over the run's steps so far,
+ * zeroed before the run. */
+struct dpor_walk {
+	uint32_t j;                                   /* steps walked */
+	uint32_t mask;                                /* threads asleep after them (bit per id) */
+	const struct dpor_rec *asleep[SIM_THREADS_MAX]; /* a sleeping thread's step (by thread id) */
+};
+uint32_t dpor_asleep(const struct dpor *d, struct dpor_walk *w, const struct sched_por *por, uint32_t prefix_len);
 
 /* The prefix of the next run, deepest branch first; false when the tree
  * within the bound is exhausted. prefix must hold nlog entries. */

@@ -6,6 +6,7 @@
  * process (explorations do not nest). */
 static uint16_t dfs_prefix[SCN_CHOICES_MAX];
 static struct dpor own_dpor;
+_Static_assert(RUN_POR_STEPS <= DPOR_STEPS_MAX, "a run's logged steps fit the analysis's copy of them");
 
 static struct dpor *dpor_of(const struct explore_config *cfg)
 {
@@ -193,7 +194,8 @@ struct explore_stats explore_run(struct runner *r, const struct scenario *s, con
 		case EXPLORE_DFS:
 			src = (struct run_source){ .kind = SOURCE_DFS, .prefix = dfs_prefix, .prefix_len = prefix_len,
 						   .preempt_bound = cfg->preempt_bound, .por = cfg->por,
-						   .por_fine = cfg->por ? dpor_fine(cfg->por_without) : 0 };
+						   .por_fine = cfg->por ? dpor_fine(cfg->por_without) : 0,
+						   .steer = cfg->por && !(cfg->por_without & DPOR_NO_STEER) ? dpor_of(cfg) : NULL };
 			break;
 		case EXPLORE_SWARM:
 			src = (struct run_source){ .kind = SOURCE_SWARM, .seed = cfg->seed + i };

@@ -50,6 +50,16 @@ void runner_fini(struct runner *r)
 	r->st = NULL;
 }
 
+/* The reduced search's sleeping threads at a pick past the prefix
+ * (sched.h: por_asleep). */
+static uint32_t steer_asleep(void *ctx)
+{
+	struct run_state *st = ctx;
+	if (st->choice.count < st->choice.prefix_len)
+		return 0;
+	return dpor_asleep(st->steer, &st->steer_walk, &st->por, st->choice.prefix_len);
+}
+
 static void init_choice(struct run_state *st, const struct scenario *s, const struct run_source *src,
 			struct choice_rec *log, uint32_t cap)
 {
@@ -339,6 +349,12 @@ struct run_result run_scenario(struct runner *r, const struct scenario *s, const
 		if (pos)
 			por_log_sample(&st->por);
 		st->sched.por = &st->por;
+		if (dfs && src->steer) {
+			st->steer = src->steer;
+			memset(&st->steer_walk, 0, sizeof(st->steer_walk));
+			st->sched.por_asleep = steer_asleep;
+			st->sched.por_asleep_ctx = st;
+		}
 	}
 	st->sched.on_idle_ctx = st;
 	nmr_model_init(&st->model, &st->sched, &st->choice, s->registrar, s->fault_num, s->fault_den);

@@ -19,6 +19,7 @@
 #include "kernel/kernel.h"
 #include "nmr/nmr.h"
 #include "oracle/oracle.h"
+#include "run/dpor.h"
 #include "scenario/scenario.h"
 #include "sched/sched.h"
 #include "modules/scripted.h"
@@ -47,6 +48,8 @@ struct run_source {
 	uint32_t por_fine;       /* with por: enum por_fine, the finer footprints (SOURCE_DFS: the reduced
 				  * search; SOURCE_POS / SOURCE_SWARM: the race-directed search) */
 	const struct choice_hold *holds; /* SOURCE_POS: threads held back (choice_pos_hold; explore_pctr.c) */
+	const struct dpor *steer; /* SOURCE_DFS with por: the reduced search's tree, whose sleeping threads the
+				   * picks past the prefix pass over (dpor.h: dpor_asleep); NULL: option 0 */
 	uint32_t nholds;
 };
 
@@ -100,6 +103,8 @@ struct run_state {
 	bool drain_started;
 	uint8_t drain_first, drain_end; /* thread ids [first, end) the drain spawned (drain.c) */
 	char hang[RUN_HANG_TEXT_MAX];  /* wait-for graph of a hang, empty otherwise */
+	const struct dpor *steer;      /* run_source.steer */
+	struct dpor_walk steer_walk;   /* its walk over this run's steps */
 };
 
 struct runner {

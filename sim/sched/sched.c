@@ -168,6 +168,8 @@ static __attribute__((noinline)) uint32_t pick_por(struct sched *s, const uint8_
 {
 	if (n > 1 && s->por->sample)
 		s->choice->pos_redraw |= por_log_conflicts(s->por);
+	if (n > 1 && s->por_asleep)
+		s->choice->dfs_avoid = s->por_asleep(s->por_asleep_ctx);
 	uint32_t k = n == 1 ? 0 : choice_thread(s->choice, ids, n, cur_first);
 	por_begin(s, ids, n, cur_first, k);
 	return k;
@@ -281,6 +283,8 @@ void sched_give_way(struct sched *s)
 	 * running thread cannot go on usefully until another one ran. */
 	if (n > 1 && s->por && s->por->sample)
 		s->choice->pos_redraw |= por_log_conflicts(s->por);
+	if (n > 1 && s->por && s->por_asleep)
+		s->choice->dfs_avoid = s->por_asleep(s->por_asleep_ctx);
 	uint32_t k = n == 1 ? 0 : choice_thread(s->choice, ids, n, false);
 	struct sim_thread *next = &s->threads[ids[k]];
 	if (s->por)

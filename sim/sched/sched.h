@@ -86,6 +86,10 @@ struct sched {
 	uint32_t deadline_step;
 	/* The reduced exhaustive search's step log (por_log.h); NULL: off. */
 	struct sched_por *por;
+	/* With it, the threads a pick passes over when it can (choice.h:
+	 * dfs_avoid): the reduced search's sleeping threads. NULL: none. */
+	uint32_t (*por_asleep)(void *ctx);
+	void *por_asleep_ctx;
 };
 
 void sched_init(struct sched *s, struct fiber_pool *pool, struct choice *c, struct trace *t,
