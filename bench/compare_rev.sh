@@ -74,6 +74,21 @@ build "$work/rev" "$work/b-rev" || die "build of $rev failed"
 build "$root" "$work/b-cur" || die "build of the current tree failed"
 ninja -C "$work/b-cur" fuzz/seeds_fuzz_scenario >>"$work/b-cur.log" 2>&1 || die "seeds of the current tree failed"
 seeds=$work/b-cur/fuzz/seeds_fuzz_scenario
+# The same work for both: a seed whose bytes REV's decoder reads as another
+# scenario (a field added since) measures the format, not the engine. By
+# default the one known case is left out: regress-long-livelock.bin (since
+# session 13; in memory ~1.3 M instructions a run in this tree, its 30,000
+# steps, against ~0.2 M in 72e1eb1: with it the current tree's average run
+# is 41,012 instructions, without it 27,915).
+# SEEDS_EXCLUDE="name ..." replaces that list ("" keeps every seed).
+exclude=${SEEDS_EXCLUDE-regress-long-livelock.bin}
+if [ -n "$exclude" ]; then
+	kept=$work/seeds
+	mkdir -p "$kept"
+	cp "$seeds"/* "$kept"/
+	for x in $exclude; do rm -f "$kept/$x"; done
+	seeds=$kept
+fi
 nseeds=$(find "$seeds" -maxdepth 1 -type f | wc -l)
 [ "$nseeds" -gt 0 ] || die "no seeds in $seeds"
 
