@@ -38,7 +38,7 @@ static const char spin[] =
 
 #define LONG_CAP (1u << 17)
 
-static void long_run(struct runner *r)
+static __attribute__((unused)) void long_run(struct runner *r)
 {
 	struct scn_error err;
 	CHECK(scn_parse_text(&scn, spin, sizeof spin - 1, "spin.nmr", &err) == 0);
@@ -125,7 +125,11 @@ int main(void)
 	CHECK(!rec.has_hash);
 	CHECK(rec.nchoices == res.nchoices);
 
+#ifndef NMRSIM_TINY
+	/* The tiny configuration's two threads cannot make a run with a choice at
+	 * every step (a spinning thread gives way to the one other: no choice). */
 	long_run(&r);
+#endif
 	runner_fini(&r);
 	return check_exit();
 }
