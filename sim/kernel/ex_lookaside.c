@@ -31,14 +31,12 @@ static void init(PLOOKASIDE_LIST_EX l, uint8_t kind, PVOID allocate, PVOID free_
 	kernel_emit(k, api, l->Reserved1, 0, (uint32_t)size);
 }
 
-static bool paged_type(POOL_TYPE t) { return (t & 1) != 0 && t != NonPagedPoolNx; }
-
 /* The list if it was initialised in this run; else K09 and NULL. */
 static struct kernel *live(PLOOKASIDE_LIST_EX l, enum ke_api api, bool *ok)
 {
 	struct kernel *k = kernel_get();
 	kernel_touch(k, RULE_K09);
-	kernel_check_irql_max(k, api, paged_type(l->Type) || l->Kind == LL_PAGED ? APC_LEVEL : DISPATCH_LEVEL);
+	kernel_check_irql_max(k, api, kernel_pool_type_paged(l->Type) || l->Kind == LL_PAGED ? APC_LEVEL : DISPATCH_LEVEL);
 	kernel_enter(k, api);
 	*ok = kernel_obj_live(k, l->Reserved1, l->Reserved2);
 	if (!*ok)

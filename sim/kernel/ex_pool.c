@@ -313,11 +313,6 @@ int kernel_pool_lookup(const struct kernel *k, const void *p, size_t n, uint16_t
 	return KPOOL_BAD; /* never handed out */
 }
 
-static bool paged(POOL_TYPE type)
-{
-	return (type & 1) != 0; /* PagedPool, PagedPoolCacheAligned, PagedPoolSession */
-}
-
 PVOID ExAllocatePool2(POOL_FLAGS Flags, SIZE_T NumberOfBytes, ULONG Tag)
 {
 	struct kernel *k = kernel_get();
@@ -330,7 +325,7 @@ PVOID ExAllocatePool2(POOL_FLAGS Flags, SIZE_T NumberOfBytes, ULONG Tag)
 static PVOID alloc_typed(enum ke_api api, POOL_TYPE type, SIZE_T bytes, ULONG tag, bool zero)
 {
 	struct kernel *k = kernel_get();
-	kernel_check_irql_max(k, api, paged(type) ? APC_LEVEL : DISPATCH_LEVEL);
+	kernel_check_irql_max(k, api, kernel_pool_type_paged(type) ? APC_LEVEL : DISPATCH_LEVEL);
 	kernel_enter(k, api);
 	return kernel_pool_alloc(k, api, bytes, tag, zero, KPOOL_DRIVER);
 }

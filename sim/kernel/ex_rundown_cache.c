@@ -14,13 +14,11 @@
  * after its free is K05 at the routine (kernel_object_not_live). */
 #include "kernel/kernel.h"
 
-static bool paged_type(POOL_TYPE t) { return (t & 1) != 0 && t != NonPagedPoolNx; }
-
 PEX_RUNDOWN_REF_CACHE_AWARE ExAllocateCacheAwareRundownProtection(POOL_TYPE PoolType, ULONG PoolTag)
 {
 	struct kernel *k = kernel_get();
 	enum ke_api api = KE_ExAllocateCacheAwareRundownProtection;
-	kernel_check_irql_max(k, api, paged_type(PoolType) ? APC_LEVEL : DISPATCH_LEVEL);
+	kernel_check_irql_max(k, api, kernel_pool_type_paged(PoolType) ? APC_LEVEL : DISPATCH_LEVEL);
 	kernel_enter(k, api);
 	PEX_RUNDOWN_REF_CACHE_AWARE r = kernel_pool_alloc(k, api, sizeof *r, PoolTag, true, KPOOL_RUNDOWN);
 	if (r == NULL)

@@ -481,6 +481,12 @@ uint32_t kernel_work_pending(const struct kernel *k, uint8_t module, bool io_too
 bool kernel_io_item_running(const struct kernel *k, uint8_t module);
 
 /* Pool (ex_pool.c). */
+/* A paged pool type (PagedPool, PagedPoolCacheAligned, PagedPoolSession: the
+ * odd ones; NonPagedPoolNx is 512): allocating it needs IRQL <= APC_LEVEL. */
+static inline bool kernel_pool_type_paged(POOL_TYPE type)
+{
+	return (type & 1) != 0;
+}
 void *kernel_pool_alloc(struct kernel *k, enum ke_api api, size_t bytes, uint32_t tag, bool zero, uint8_t kind);
 /* Returns false (after a K05 report) if p is not a live block of that kind. */
 bool kernel_pool_free(struct kernel *k, enum ke_api api, void *p, uint32_t tag, bool check_tag, uint8_t kind);
