@@ -171,10 +171,7 @@ static void race_found(struct kernel *k, struct sim_thread *t, const struct race
 	code_at(pc, a, sizeof a);
 	code_at(e->pc, b, sizeof b);
 	/* The earlier access's routine: by its recorded site. */
-	const char *eroutine = e->site_kind == SITE_CB ? nmr_cb_name((enum nmr_cb)e->site) :
-			       e->site_kind == SITE_UNLOAD ? "Unload" :
-			       e->site == KE_DpcRoutine ? "a DPC routine" : e->site == KE_WorkItemRoutine ? "a work item routine" :
-			       e->site == KE_SystemThread ? "a system thread" : "DriverEntry";
+	const char *eroutine = kernel_site_routine(e->site_kind, e->site);
 	snprintf(detail, sizeof detail, "%s %s by %s in %s at %s (step %u) and %s by %s in %s at %s (step %u), unordered",
 		 what, write ? "write" : "read", trace_thread_name(k->oracle->scenario, t->id, tn), routine, a,
 		 k->sched->step, e->write ? "write" : "read", trace_thread_name(k->oracle->scenario, e->thread, en),

@@ -156,6 +156,20 @@ FORCEINLINE VOID RtlInitAnsiString(PANSI_STRING DestinationString, PCSZ SourceSt
 }
 #define RtlInitString RtlInitAnsiString
 
+/* An empty string over the caller's buffer (the WDK's inline forms). */
+FORCEINLINE VOID RtlInitEmptyUnicodeString(PUNICODE_STRING UnicodeString, PWCHAR Buffer, USHORT BufferSize)
+{
+	UnicodeString->Length = 0;
+	UnicodeString->MaximumLength = BufferSize;
+	UnicodeString->Buffer = Buffer;
+}
+FORCEINLINE VOID RtlInitEmptyAnsiString(PANSI_STRING AnsiString, PCHAR Buffer, USHORT BufferSize)
+{
+	AnsiString->Length = 0;
+	AnsiString->MaximumLength = BufferSize;
+	AnsiString->Buffer = Buffer;
+}
+
 FORCEINLINE VOID RtlCopyUnicodeString(PUNICODE_STRING DestinationString, PCUNICODE_STRING SourceString)
 {
 	if (!SourceString) {

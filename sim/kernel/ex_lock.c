@@ -75,7 +75,7 @@ static void push_acquire(enum ke_api api, PEX_PUSH_LOCK l, bool exclusive)
 	}
 	l->Value = exclusive ? PL_MAKE(self, 0) : PL_MAKE(0, PL_SHARED(l->Value) + 1u);
 	held(k, +1);
-	kernel_sync_acquire(k, l);
+	kernel_sync_acquire_rw(k, l, exclusive);
 	kernel_emit(k, api, id, 0, 0);
 }
 
@@ -97,7 +97,7 @@ static void push_release(enum ke_api api, PEX_PUSH_LOCK l, int mode /* 1 exclusi
 		kernel_report(k, RULE_K02, api, id, "%s of push lock #%u, which is not held shared", ke_api_name(api), id);
 		return;
 	}
-	kernel_sync_release(k, l);
+	kernel_sync_release_rw(k, l, mode == 1);
 	l->Value = mode == 1 ? 0 : PL_MAKE(0, PL_SHARED(v) - 1u);
 	held(k, -1);
 	kernel_emit(k, api, id, 0, 0);

@@ -116,7 +116,7 @@ static BOOLEAN acquire(enum ke_api api, PERESOURCE r, bool exclusive, BOOLEAN wa
 		if (r->SharedBy[t->id] < UINT8_MAX)
 			r->SharedBy[t->id]++;
 	}
-	kernel_sync_acquire(k, r);
+	kernel_sync_acquire_rw(k, r, exclusive);
 	kernel_emit(k, api, id, 0, 0);
 	return TRUE;
 }
@@ -150,7 +150,8 @@ VOID ExReleaseResourceLite(PERESOURCE Resource)
 	kernel_check_irql_max(k, api, DISPATCH_LEVEL);
 	uint32_t id = resource_id(k, api, Resource);
 	struct sim_thread *t = kernel_thread_now(k);
-	if (Resource->Owner == t->id + 1u) {
+	bool exclusive = Resource->Owner == t->id + 1u;
+	if (exclusive) {
 		if (--Resource->ExclusiveCount == 0)
 			Resource->Owner = 0;
 	} else if (Resource->SharedBy[t->id]) {
@@ -161,7 +162,7 @@ VOID ExReleaseResourceLite(PERESOURCE Resource)
 			      ke_api_name(api), id, held_by_anyone(Resource) ? "other threads hold it" : "it is free");
 		return;
 	}
-	kernel_sync_release(k, Resource);
+	kernel_sync_release_rw(k, Resource, exclusive);
 	kernel_emit(k, api, id, 0, 0);
 	wake(k, id);
 	kernel_enter(k, api);
@@ -190,6 +191,8 @@ VOID ExConvertExclusiveToSharedLite(PERESOURCE Resource)
 	Resource->SharedCount = (USHORT)(Resource->SharedCount + Resource->ExclusiveCount);
 	Resource->SharedBy[t->id] = (UCHAR)(Resource->SharedBy[t->id] + Resource->ExclusiveCount);
 	Resource->ExclusiveCount = 0;
+	/* The writes made exclusive are published to the shared holders after it. */
+	kernel_sync_release(k, Resource);
 	kernel_emit(k, api, id, 0, 0);
 	wake(k, id);
 	kernel_enter(k, api);

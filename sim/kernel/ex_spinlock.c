@@ -55,7 +55,7 @@ static void acquire(struct kernel *k, enum ke_api api, PEX_SPIN_LOCK l, bool exc
 	}
 	*l = exclusive ? XL_MAKE(id, 0, self) : XL_MAKE(id, XL_SHARED(*l) + 1u, 0);
 	held(k, +1);
-	kernel_sync_acquire(k, (const void *)l);
+	kernel_sync_acquire_rw(k, (const void *)l, exclusive);
 	kernel_emit(k, api, id, 0, 0);
 }
 
@@ -72,7 +72,7 @@ static bool release(struct kernel *k, enum ke_api api, PEX_SPIN_LOCK l, bool exc
 			      id, exclusive ? "exclusively by this thread" : "shared", "");
 		return false;
 	}
-	kernel_sync_release(k, (const void *)l);
+	kernel_sync_release_rw(k, (const void *)l, exclusive);
 	*l = exclusive ? XL_MAKE(id, 0, 0) : XL_MAKE(id, XL_SHARED(*l) - 1u, 0);
 	held(k, -1);
 	kernel_emit(k, api, id, 0, 0);
@@ -176,6 +176,8 @@ LOGICAL ExTryConvertSharedSpinLockExclusive(PEX_SPIN_LOCK SpinLock)
 	if (XL_OWNER(*SpinLock) != 0 || XL_SHARED(*SpinLock) != 1)
 		return FALSE;
 	*SpinLock = XL_MAKE(id, 0, kernel_thread_now(k)->id + 1u);
+	/* Exclusive now: after every shared holder that released before. */
+	kernel_sync_acquire(k, kernel_sync_readers((const void *)SpinLock));
 	kernel_emit(k, KE_ExTryConvertSharedSpinLockExclusive, id, 0, 0);
 	return TRUE;
 }

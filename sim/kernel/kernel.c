@@ -583,6 +583,17 @@ void kernel_code_site(const struct kernel *k, const struct sim_thread *t, uint8_
 		api = KE_DriverEntry;
 	*kind = SITE_KERNEL;
 	*site = (uint8_t)api;
-	*name = api == KE_DpcRoutine ? "a DPC routine" : api == KE_WorkItemRoutine ? "a work item routine" :
-		api == KE_SystemThread ? "a system thread" : "DriverEntry";
+	*name = kernel_site_routine(*kind, *site);
+}
+
+const char *kernel_site_routine(uint8_t kind, uint8_t site)
+{
+	switch (kind) {
+	case SITE_CALL: return "a dispatch routine";
+	case SITE_CB: return nmr_cb_name((enum nmr_cb)site);
+	case SITE_UNLOAD: return "Unload";
+	default:
+		return site == KE_DpcRoutine ? "a DPC routine" : site == KE_WorkItemRoutine ? "a work item routine" :
+		       site == KE_SystemThread ? "a system thread" : "DriverEntry";
+	}
 }

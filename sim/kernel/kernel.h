@@ -334,6 +334,24 @@ static inline void kernel_sync_release(struct kernel *k, const void *obj)
 	if (k->race.on && k->sched->current)
 		race_release(&k->race, k->sched->current->id, obj);
 }
+/* Reader/writer locks (EX_SPIN_LOCK, push locks, ERESOURCE), as
+ * ThreadSanitizer orders them: a shared holder acquires what exclusive
+ * holders released and releases into a second clock of the lock (keyed one
+ * byte into the lock word, which nothing else synchronises on) that only
+ * exclusive holders acquire. So two shared holders are not ordered: the lock
+ * lets both in at once, and on a multi-core machine their sections overlap
+ * (a counter bumped under a shared lock is a data race, K11). */
+static inline const void *kernel_sync_readers(const void *lock) { return (const char *)lock + 1; }
+static inline void kernel_sync_acquire_rw(struct kernel *k, const void *lock, bool exclusive)
+{
+	kernel_sync_acquire(k, lock);
+	if (exclusive)
+		kernel_sync_acquire(k, kernel_sync_readers(lock));
+}
+static inline void kernel_sync_release_rw(struct kernel *k, const void *lock, bool exclusive)
+{
+	kernel_sync_release(k, exclusive ? lock : kernel_sync_readers(lock));
+}
 
 /* Report a K-rule finding at routine `api` about object `obj` (0 if none).
  * Cold: findings are rare, so the compiler moves the paths that build a
@@ -541,6 +559,9 @@ size_t kernel_vformat(char *buf, size_t cap, const char *fmt, va_list ap);
  * kind of routine its thread runs; *kind is an enum finding_site. */
 void kernel_code_site(const struct kernel *k, const struct sim_thread *t, uint8_t *kind, uint8_t *site,
 		      const char **name);
+/* The routine named by a site that kernel_code_site gave (an access
+ * history's earlier access is named from its recorded site the same way). */
+const char *kernel_site_routine(uint8_t kind, uint8_t site);
 
 /* Frames of callbacks / Unload, from events (kernel.c): K01 and K02 at their return. */
 void kernel_on_event(void *ctx, const struct event *e);
