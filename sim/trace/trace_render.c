@@ -178,40 +178,11 @@ static bool arg_is_block(unsigned api)
 	       api == KE_ExFreeToLookasideList || api == KE_IoAllocateWorkItem || api == KE_IoFreeWorkItem || api == KE_IoCreateDevice || api == KE_IoDeleteDevice;
 }
 
-/* An atomic or volatile access the schedule may preempt at (`atomics
- * preempt`): by the WDK routine that compiles to it, as far as the
- * operation tells (InterlockedAdd(&x, 1) reads as InterlockedIncrement). */
-static void describe_atomic(struct sbuf *b, uint32_t aux)
-{
-	static const char *const names[ATOMIC_OP_COUNT] = {
-		[ATOMIC_LOAD] = "ReadAcquire (atomic read)", [ATOMIC_STORE] = "WriteRelease (atomic write)",
-		[ATOMIC_EXCHANGE] = "InterlockedExchange", [ATOMIC_ADD] = "InterlockedExchangeAdd",
-		[ATOMIC_SUB] = "InterlockedExchangeAdd (subtract)", [ATOMIC_AND] = "InterlockedAnd",
-		[ATOMIC_OR] = "InterlockedOr", [ATOMIC_XOR] = "InterlockedXor", [ATOMIC_NAND] = "atomic nand",
-		[ATOMIC_CMPXCHG] = "InterlockedCompareExchange", [ATOMIC_VOLATILE_READ] = "volatile read",
-		[ATOMIC_VOLATILE_WRITE] = "volatile write",
-	};
-	unsigned op = aux & 0xfu, bytes = 1u << ((aux >> 4) & 0xfu);
-	bool interlocked = op >= ATOMIC_EXCHANGE && op <= ATOMIC_CMPXCHG && op != ATOMIC_NAND;
-	const char *name = op < ATOMIC_OP_COUNT ? names[op] : "atomic ?";
-	if ((op == ATOMIC_ADD && (aux & ATOMIC_AUX_ONE)) || (op == ATOMIC_SUB && (aux & ATOMIC_AUX_MINUS_ONE)))
-		name = "InterlockedIncrement";
-	else if ((op == ATOMIC_SUB && (aux & ATOMIC_AUX_ONE)) || (op == ATOMIC_ADD && (aux & ATOMIC_AUX_MINUS_ONE)))
-		name = "InterlockedDecrement";
-	const char *suffix = !interlocked || bytes == 4 ? "" : bytes == 1 ? "8" : bytes == 2 ? "16" : bytes == 8 ? "64" : "128";
-	size_t paren = strcspn(name, " ");
-	sb_printf(b, "%.*s%s%s (%u bytes)", (int)paren, name, suffix, name + paren, bytes);
-}
-
 static void describe_kernel(struct sbuf *b, const struct event *e, const struct scenario *s,
 			    const struct trace_annotator *an)
 {
 	char st[16], name[160], m[NAME_BYTES], m2[NAME_BYTES];
-	if (e->what == KE_AtomicAccess) {
-		describe_atomic(b, e->aux);
-		return;
-	}
-	sb_printf(b, "%s", ke_api_name((enum ke_api)e->what));
+	sb_printf(b, "%s", e->what == KE_AtomicAccess ? atomic_access_text(e->aux, name, sizeof name) : ke_api_name((enum ke_api)e->what));
 	if (e->arg && arg_is_block(e->what))
 		sb_printf(b, " block #%u", e->arg);
 	else if (e->arg && an && an->object && an->object(an->ctx, e->module, e->arg, name, sizeof name))
@@ -248,7 +219,7 @@ static void describe_kernel(struct sbuf *b, const struct event *e, const struct 
 	}
 	if (e->aux && (e->what == KE_DpcRoutine || e->what == KE_WorkItemRoutine || e->what == KE_SystemThread))
 		sb_printf(b, " (skipped: module unloaded)");
-	else if (e->aux)
+	else if (e->aux && e->what != KE_AtomicAccess) /* its aux is the operation, named above */
 		sb_printf(b, " (%u)", e->aux);
 }
 
