@@ -10,7 +10,8 @@
 # unloads it at the end. `atomics preempt`: the drivers' interlocked and
 # volatile accesses are scheduling points too, so a hand-rolled reference
 # count or closing flag is interleaved where it can break (docs/KERNEL.md;
-# no measurable cost in runs/s on the examples' starter, docs/FUZZING.md).
+# no cost in runs/s on the examples' starter, but more runs to other bugs:
+# docs/FUZZING.md; delete the line to compare).
 # A correct driver passes it (tests/test_starter.sh).
 #
 # usage: starter-scenario.sh SCENARIO_PATH DRIVER_NAME...
