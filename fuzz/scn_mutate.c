@@ -299,6 +299,8 @@ static void mutate_env(struct rng *r, struct scenario *s)
 			s->time_jumps ^= 1u;
 		else if (chance(r, 1, 3)) /* a swarm configuration drawn from the schedule */
 			s->swarm ^= 1u;
+		else if (mode == SMUT_DRIVERS) /* hosted drivers' atomics as scheduling points (docs/KERNEL.md) */
+			s->atomics_preempt ^= 1u;
 		break;
 	default: /* step budget: the default, or short (hangs sooner) */
 		s->steps_max = chance(r, 1, 2) ? STEPS_DEFAULT : 256u * (1u + below(r, 32));

@@ -89,7 +89,12 @@ static void read_lines(struct annotate *a)
 	char *cmd = malloc(cap);
 	if (!cmd)
 		return;
-	size_t len = (size_t)snprintf(cmd, cap, "addr2line -e '%s'", a->exe);
+	/* -i: a call inside an inline function gives its chain, innermost
+	 * first; the first line that is the driver's own names the site (an
+	 * Interlocked* helper of wdm.h inlined into a driver routine: the
+	 * routine's line, not the header's). -a: each chain starts with its
+	 * address, so chains of any length stay apart. */
+	size_t len = (size_t)snprintf(cmd, cap, "addr2line -a -i -e '%s'", a->exe);
 	for (size_t i = 0; i < n; i++)
 		len += (size_t)snprintf(cmd + len, cap - len, " %lx", (unsigned long)(a->lines[i].addr - 1 - a->bias));
 	snprintf(cmd + len, cap - len, " 2>/dev/null");
@@ -98,13 +103,19 @@ static void read_lines(struct annotate *a)
 	if (!p)
 		return;
 	char line[1024];
-	size_t i = 0;
-	for (; i < n && fgets(line, sizeof line, p); i++) {
+	size_t i = 0; /* chains begun */
+	while (fgets(line, sizeof line, p)) {
 		line[strcspn(line, " \n")] = '\0'; /* drop " (discriminator N)" */
+		if (strncmp(line, "0x", 2) == 0) {
+			i++;
+			continue;
+		}
+		if (i == 0 || i > n || a->lines[i - 1].where[0])
+			continue;
 		const char *base = strrchr(line, '/');
 		base = base ? base + 1 : line;
 		if (strncmp(base, "??", 2) != 0 && !strstr(base, ":?") && !strstr(base, ":0") && !engine_file(line))
-			snprintf(a->lines[i].where, sizeof a->lines[i].where, "%.95s", base);
+			snprintf(a->lines[i - 1].where, sizeof a->lines[i - 1].where, "%.95s", base);
 	}
 	if (pclose(p) == 0 && i == n)
 		a->lines_state = 1;

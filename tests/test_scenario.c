@@ -530,6 +530,27 @@ static void test_io_workers(void)
 	CHECK(parse(&A, "io-workers 1\nio-workers 1\n") != 0);
 }
 
+/* atomics preempt: a directive (default plain, printed only when on),
+ * byte 3 bit 4 of the binary form; an input without the bit (every stored
+ * seed: the encoder wrote 0 there) decodes as plain. */
+static void test_atomics(void)
+{
+	char out[512];
+	CHECK(parse(&A, "thread T0\n  sleep 1ms\n") == 0 && A.atomics_preempt == 0);
+	CHECK(parse(&A, "atomics plain\nthread T0\n  sleep 1ms\n") == 0 && A.atomics_preempt == 0);
+	CHECK(parse(&A, "atomics preempt\nthread T0\n  sleep 1ms\n") == 0 && A.atomics_preempt == 1);
+	scn_print_text(&A, out, sizeof out);
+	CHECK(strcmp(out, "atomics preempt\nthread T0\n  sleep 1ms\n") == 0);
+	size_t n = scn_encode_binary(&A, bin_a, sizeof bin_a);
+	CHECK(n > 3 && bin_a[3] == 16);
+	scn_decode_binary(&B, bin_a, n);
+	CHECK(same(&A, &B) && B.atomics_preempt == 1);
+	static const uint8_t others[] = { 0, 0, 0, 0x0f };
+	scn_decode_binary(&B, others, sizeof others);
+	CHECK_EQ_U(B.atomics_preempt, 0);
+	CHECK(parse(&A, "atomics yes\n") != 0 && parse(&A, "atomics preempt\natomics plain\n") != 0);
+}
+
 /* Unloads that can never find their driver loaded (scn_unload_unreachable;
  * drivers are built by hand: this binary links none). */
 static void test_unload_unreachable(void)
@@ -849,6 +870,7 @@ int main(void)
 	test_complete_peer();
 	test_sleep();
 	test_io_workers();
+	test_atomics();
 	test_unload_unreachable();
 	test_bytes();
 	test_capacity();

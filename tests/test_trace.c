@@ -156,6 +156,20 @@ static void test_oracle_fed(void)
 	CHECK_EQ_U(orc.nfindings, 0);
 }
 
+/* `atomics preempt` events name the WDK routine the operation compiles to. */
+static void test_atomic_names(void)
+{
+	char b[64];
+	CHECK(strcmp(atomic_access_text(ATOMIC_ADD | 2u << 4 | ATOMIC_AUX_ONE, b, sizeof b), "InterlockedIncrement (4 bytes)") == 0);
+	CHECK(strcmp(atomic_access_text(ATOMIC_SUB | 3u << 4 | ATOMIC_AUX_ONE, b, sizeof b), "InterlockedDecrement64 (8 bytes)") == 0);
+	CHECK(strcmp(atomic_access_text(ATOMIC_ADD | 2u << 4 | ATOMIC_AUX_MINUS_ONE, b, sizeof b), "InterlockedDecrement (4 bytes)") == 0);
+	CHECK(strcmp(atomic_access_text(ATOMIC_CMPXCHG | 1u << 4, b, sizeof b), "InterlockedCompareExchange16 (2 bytes)") == 0);
+	CHECK(strcmp(atomic_access_text(ATOMIC_SUB | 2u << 4, b, sizeof b), "InterlockedExchangeAdd (subtract) (4 bytes)") == 0);
+	CHECK(strcmp(atomic_access_text(ATOMIC_LOAD | 2u << 4, b, sizeof b), "ReadAcquire (atomic read) (4 bytes)") == 0);
+	CHECK(strcmp(atomic_access_text(ATOMIC_VOLATILE_WRITE, b, sizeof b), "volatile write (1 bytes)") == 0);
+	CHECK(strcmp(atomic_access_text(15u, b, sizeof b), "atomic ? (1 bytes)") == 0);
+}
+
 static void test_names(void)
 {
 	char buf[32], sb[16];
@@ -589,6 +603,7 @@ static void test_annotated_blocks(void)
 
 int main(void)
 {
+	test_atomic_names();
 	test_hash();
 	test_cap();
 	test_oracle_fed();

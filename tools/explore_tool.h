@@ -72,6 +72,7 @@ struct explore_tool {
 	double last_line;           /* when the last progress line was printed */
 	bool tty;
 	bool quiet;
+	uint8_t atomics;            /* --atomics: 0 each file's own, 1 plain, 2 preempt (every file) */
 	enum explore_strategy strategy;
 	const struct explore_config *cfg;
 	uint64_t seed;

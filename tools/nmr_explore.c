@@ -144,6 +144,8 @@ static _Noreturn void child(struct explore_config cfg, const char *const *files,
 		}
 		if (input_load(&scn, files[f], false) != 0)
 			_exit(EXIT_BAD_INPUT); /* it parsed a moment ago: changed under us */
+		if (ex.atomics)
+			scn.atomics_preempt = ex.atomics == 2; /* reproducers say so: their text carries the line */
 		ex.file = files[f];
 		ex.scn = &scn;
 		cfg.first_run = c->from;
@@ -281,6 +283,9 @@ static void usage(FILE *out)
 		"                  differential run and report a module whose outcome changes (advisory M23,\n"
 		"                  two reproducers); advisories do not change the exit status\n"
 		"  --advisories DIR where M23 reproducers go (default: --out)\n"
+		"  --atomics MODE  preempt or plain: every file's `atomics` line (docs/SCENARIO.md), so\n"
+		"                  interlocked and volatile accesses of hosted drivers are scheduling points\n"
+		"                  (preempt) or not; default: each file's own\n"
 		"  --rules SPEC    findings that count: all (default), M, K, R, L, rule IDs, comma separated\n"
 		"  --suppress FILE set aside the findings FILE matches (docs/FINDINGS.md; else $NMRSIM_SUPPRESS)\n"
 		"  --advisories-fail  advisories (e.g. M22) count as findings (else $NMRSIM_ADVISORIES_FAIL=1)\n"
@@ -323,6 +328,11 @@ int main(int argc, char **argv)
 		else if (opts_str(&o, "--advisories", &ex.adv_dir)) ;
 		else if (opts_flag(&o, "--quiet")) ex.quiet = true;
 		else if (opts_u64(&o, "--freedoms", 1, RUNS_MAX, &cfg.freedoms_every)) ;
+		else if (opts_str(&o, "--atomics", &part)) {
+			if (!strcmp(part, "preempt") || !strcmp(part, "plain"))
+				ex.atomics = !strcmp(part, "preempt") ? 2 : 1;
+			else opts_fail(&o, "--atomics: unknown mode '%s' (preempt, plain)", part);
+		}
 		else if (opts_str(&o, "--rules", &rules)) {
 			if (!tgt_rules_parse(rules, &cfg.rule_mask))
 				opts_fail(&o, "--rules: bad rule list '%s' (rule IDs, letters M K R L, or all)", rules);

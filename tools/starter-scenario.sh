@@ -7,7 +7,12 @@
 # order. The engine tries the interleavings: an unload that finds its driver
 # still in DriverEntry waits for it (as the I/O manager does), one that finds
 # it not loaded yet is traced ("UnloadIgnored: not loaded") and the drain
-# unloads it at the end. A correct driver passes it (tests/test_starter.sh).
+# unloads it at the end. `atomics preempt`: the drivers' interlocked and
+# volatile accesses are scheduling points too, so a hand-rolled reference
+# count or closing flag is interleaved where it can break (docs/KERNEL.md;
+# no cost in runs/s on the examples' starter, but more runs to other bugs:
+# docs/FUZZING.md; delete the line to compare).
+# A correct driver passes it (tests/test_starter.sh).
 #
 # usage: starter-scenario.sh SCENARIO_PATH DRIVER_NAME...
 set -eu
@@ -15,6 +20,7 @@ scn=${1:?usage: starter-scenario.sh SCENARIO_PATH DRIVER_NAME...}
 shift
 echo "# Starter scenario for your drivers (edit freely; docs/SCENARIO.md)."
 echo "# Try schedules: nmr-replay --seed N $scn, or nmr-explore --runs 10000 $scn"
+echo "atomics preempt"
 for n in "$@"; do echo "driver $n"; done
 echo "thread load"
 for n in "$@"; do echo "  load $n"; done

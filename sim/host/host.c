@@ -90,6 +90,7 @@ void host_run_init(struct host_run *h, struct sched *s, const struct scenario *s
 	table_build();
 	restore_globals();
 	spin_run_init(s);
+	atomic_points_run_init(&h->atomics, s, scn->atomics_preempt);
 	h->sched = s;
 	h->scn = scn;
 	SIM_ASSERT_LE(scn->nmodules, SCN_MODULES_MAX, "a scenario's modules fit the image table");

@@ -26,6 +26,7 @@
 
 #include "core/config.h"
 #include "core/images.h"
+#include "host/atomic_point.h"
 #include "scenario/scenario.h"
 #include "sched/sched.h"
 #include "wdm.h"
@@ -50,6 +51,7 @@ struct host_run {
 	struct sched *sched;
 	const struct scenario *scn;
 	struct host_image images[SCN_MODULES_MAX];
+	struct atomic_points atomics;  /* `atomics preempt` (atomic_point.h) */
 };
 
 extern struct host_run *host_current; /* the running run's (drain threads) */

@@ -10,6 +10,7 @@
 
 #include "core/assert.h"
 #include "host/drvsyms.h"
+#include "host/host.h"
 #include "kernel/kernel.h"
 #include "oracle/oracle.h"
 #include "trace/names.h"
@@ -332,15 +333,31 @@ static void sync_op(const volatile void *p, bool acquire, bool release, const vo
 /* ---- the instrumentation's entry points (renamed __tsan_*) ---- */
 
 #define PC __builtin_return_address(0)
+
+/* `atomics preempt`: the access is a scheduling point first, then the
+ * access (its footprint, checks and happens-before) in the step that
+ * begins there (atomic_point.h). One load and a branch when off. */
+#define ATOMIC_POINT(op, bytes, operand)                                                                 \
+	do {                                                                                               \
+		struct host_run *h_ = host_current;                                                        \
+		if (__builtin_expect(h_ && h_->atomics.sched, 0))                                         \
+			atomic_point(&h_->atomics, (op), (bytes), (int64_t)(operand), PC);                  \
+	} while (0)
+#define VOLATILE_OP(p, n, acquire, release, op)                                                          \
+	do {                                                                                               \
+		ATOMIC_POINT(op, n, 0);                                                                    \
+		mem.accesses++;                                                                            \
+		sync_op(p, acquire, release, PC);                                                          \
+	} while (0)
 #define PLAIN(n)                                                                                         \
 	void nmrsim_tsan_read##n(const void *p) { access(p, n, false, PC); }                              \
 	void nmrsim_tsan_write##n(void *p) { access(p, n, true, PC); }                                      \
 	void nmrsim_tsan_unaligned_read##n(const void *p) { access(p, n, false, PC); }                    \
 	void nmrsim_tsan_unaligned_write##n(void *p) { access(p, n, true, PC); }                            \
-	void nmrsim_tsan_volatile_read##n(const void *p) { mem.accesses++; sync_op(p, true, false, PC); }     \
-	void nmrsim_tsan_volatile_write##n(void *p) { mem.accesses++; sync_op(p, false, true, PC); }          \
-	void nmrsim_tsan_unaligned_volatile_read##n(const void *p) { mem.accesses++; sync_op(p, true, false, PC); } \
-	void nmrsim_tsan_unaligned_volatile_write##n(void *p) { mem.accesses++; sync_op(p, false, true, PC); }
+	void nmrsim_tsan_volatile_read##n(const void *p) { VOLATILE_OP(p, n, true, false, ATOMIC_VOLATILE_READ); }  \
+	void nmrsim_tsan_volatile_write##n(void *p) { VOLATILE_OP(p, n, false, true, ATOMIC_VOLATILE_WRITE); }      \
+	void nmrsim_tsan_unaligned_volatile_read##n(const void *p) { VOLATILE_OP(p, n, true, false, ATOMIC_VOLATILE_READ); } \
+	void nmrsim_tsan_unaligned_volatile_write##n(void *p) { VOLATILE_OP(p, n, false, true, ATOMIC_VOLATILE_WRITE); }
 
 /* Declarations first: these names exist only for the renamed calls. */
 #define DECL(n)                                                                                          \
@@ -429,43 +446,60 @@ void nmrsim_tsan_atomic_signal_fence(int mo) { (void)mo; }
 	T nmrsim_tsan_atomic##bits##_load(const volatile T *a, int mo)                                    \
 	{                                                                                                  \
 		(void)mo;                                                                                  \
+		ATOMIC_POINT(ATOMIC_LOAD, sizeof(T), 0);                                                   \
 		sync_op(a, true, false, PC);                                                                   \
 		return __atomic_load_n(a, __ATOMIC_SEQ_CST);                                               \
 	}                                                                                                  \
 	void nmrsim_tsan_atomic##bits##_store(volatile T *a, T v, int mo)                                 \
 	{                                                                                                  \
 		(void)mo;                                                                                  \
+		ATOMIC_POINT(ATOMIC_STORE, sizeof(T), 0);                                                  \
 		sync_op(a, false, true, PC);                                                                   \
 		__atomic_store_n(a, v, __ATOMIC_SEQ_CST);                                                  \
 	}                                                                                                  \
 	T nmrsim_tsan_atomic##bits##_exchange(volatile T *a, T v, int mo)                                 \
 	{                                                                                                  \
 		(void)mo;                                                                                  \
+		ATOMIC_POINT(ATOMIC_EXCHANGE, sizeof(T), 0);                                               \
 		sync_op(a, true, true, PC);                                                                    \
 		return __atomic_exchange_n(a, v, __ATOMIC_SEQ_CST);                                        \
 	}                                                                                                  \
-	RMW(bits, T, add) RMW(bits, T, sub) RMW(bits, T, and) RMW(bits, T, or) RMW(bits, T, xor)           \
-	RMW(bits, T, nand)                                                                                 \
+	RMW(bits, T, add, ATOMIC_ADD) RMW(bits, T, sub, ATOMIC_SUB) RMW(bits, T, and, ATOMIC_AND)          \
+	RMW(bits, T, or, ATOMIC_OR) RMW(bits, T, xor, ATOMIC_XOR) RMW(bits, T, nand, ATOMIC_NAND)          \
+	/* The three compare-exchange forms each take their own point, so the                          \
+	 * call site noted is the driver's. */                                                         \
+	static inline __attribute__((always_inline)) int cas##bits(volatile T *a, T *c, T v, const void *pc) \
+	{                                                                                                  \
+		sync_op(a, true, true, pc);                                                                \
+		return __atomic_compare_exchange_n(a, c, v, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);    \
+	}                                                                                                  \
 	int nmrsim_tsan_atomic##bits##_compare_exchange_strong(volatile T *a, T *c, T v, int mo, int fmo)  \
 	{                                                                                                  \
 		(void)mo;                                                                                  \
 		(void)fmo;                                                                                 \
-		sync_op(a, true, true, PC);                                                                    \
-		return __atomic_compare_exchange_n(a, c, v, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);    \
+		ATOMIC_POINT(ATOMIC_CMPXCHG, sizeof(T), 0);                                                \
+		return cas##bits(a, c, v, PC);                                                             \
 	}                                                                                                  \
 	int nmrsim_tsan_atomic##bits##_compare_exchange_weak(volatile T *a, T *c, T v, int mo, int fmo)    \
 	{                                                                                                  \
-		return nmrsim_tsan_atomic##bits##_compare_exchange_strong(a, c, v, mo, fmo);               \
+		(void)mo;                                                                                  \
+		(void)fmo;                                                                                 \
+		ATOMIC_POINT(ATOMIC_CMPXCHG, sizeof(T), 0);                                                \
+		return cas##bits(a, c, v, PC);                                                             \
 	}                                                                                                  \
 	T nmrsim_tsan_atomic##bits##_compare_exchange_val(volatile T *a, T c, T v, int mo, int fmo)        \
 	{                                                                                                  \
-		nmrsim_tsan_atomic##bits##_compare_exchange_strong(a, &c, v, mo, fmo);                     \
+		(void)mo;                                                                                  \
+		(void)fmo;                                                                                 \
+		ATOMIC_POINT(ATOMIC_CMPXCHG, sizeof(T), 0);                                                \
+		cas##bits(a, &c, v, PC);                                                                   \
 		return c;                                                                                  \
 	}
-#define RMW(bits, T, op)                                                                                   \
+#define RMW(bits, T, op, kind)                                                                             \
 	T nmrsim_tsan_atomic##bits##_fetch_##op(volatile T *a, T v, int mo)                               \
 	{                                                                                                  \
 		(void)mo;                                                                                  \
+		ATOMIC_POINT(kind, sizeof(T), kind == ATOMIC_ADD || kind == ATOMIC_SUB ? v : 0);                                                        \
 		sync_op(a, true, true, PC);                                                                    \
 		return __atomic_fetch_##op(a, v, __ATOMIC_SEQ_CST);                                        \
 	}

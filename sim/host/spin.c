@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "host/atomic_point.h"
 #include "kernel/kernel.h"
 #include "oracle/oracle.h"
 #include "trace/trace.h"
@@ -90,10 +91,12 @@ static void spin_yield(struct sched *s, struct sim_thread *t, const void *pc)
 	}
 	if (alone && !woke && s->runnable_mask == 1u << t->id && k)
 		spin_forever(s, t, pc, "no other thread can run, nothing can change what it waits for");
-	uint32_t step0 = s->step, yields0 = spin.yields;
+	uint32_t step0 = s->step, yields0 = spin.yields, atomics0 = atomic_points_taken();
 	sched_give_way(s);
-	/* Steps other threads made, less the ones that were spin yields too. */
-	bool progress = woke || s->step - step0 - 1u > spin.yields - yields0;
+	/* Steps other threads made, less the ones that were spin yields too
+	 * and the atomic points of `atomics preempt` (another thread polling a
+	 * flag with an interlocked read makes no progress either). */
+	bool progress = woke || s->step - step0 - 1u > (spin.yields - yields0) + (atomic_points_taken() - atomics0);
 	if (progress)
 		*rounds = 0;
 	else if (++*rounds >= SPIN_ROUNDS_MAX && k)

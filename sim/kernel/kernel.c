@@ -36,8 +36,6 @@ void kernel_init(struct kernel *k, struct sched *s, struct choice *c, struct ora
 	size_t marked = k->pool_marked <= KERNEL_POOL_BYTES ? k->pool_marked : KERNEL_POOL_BYTES;
 	memset(k->pool_granule, 0, (marked + 15u) / 16u);
 	k->pool_marked = 0;
-	/* Off until the run asks (sim/host/memaccess.h). */
-	race_init(&k->race, false);
 	k->sched = s;
 	k->choice = c;
 	k->oracle = o;
@@ -46,6 +44,10 @@ void kernel_init(struct kernel *k, struct sched *s, struct choice *c, struct ora
 	do
 		k->generation = (++kernel_runs * 0x9E3779B1u) | 1u;
 	while (k->generation == 0xCDCDCDCDu || k->generation == 0xDDDDDDDDu);
+	/* Off until the run asks (sim/host/memaccess.h); its granules are
+	 * this run's by the kernel's generation. */
+	k->race.generation = k->generation;
+	race_init(&k->race, false);
 	k->messages.text = k->message_text;
 	k->messages.cap = KERNEL_MESSAGES_MAX;
 	s->on_stall = kernel_stall;

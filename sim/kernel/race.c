@@ -9,11 +9,6 @@
 
 const char race_nmr_object;
 
-/* Granules of every run in this process, told apart by generation (one run
- * at a time); never cleared. */
-static struct race_granule granules[RACE_GRANULES_MAX];
-static uint32_t granules_generation;
-
 void race_init(struct race *r, bool on)
 {
 	r->on = on;
@@ -23,10 +18,10 @@ void race_init(struct race *r, bool on)
 	r->untracked = 0;
 	if (!on)
 		return;
-	/* Generation 0 never names a run, so a zeroed table is all free. */
-	if (++granules_generation == 0)
-		granules_generation = 1;
-	r->generation = granules_generation;
+	/* r->generation is the kernel's run generation (kernel_init): odd, so
+	 * never 0, and new for every run in the process; a granule of another
+	 * run (or a zeroed one) is free, so the table is never cleared. */
+	SIM_ASSERT(r->generation != 0, "a run detecting races has a generation (kernel_init)");
 	memset(r->threads, 0, sizeof r->threads);
 	for (uint32_t t = 0; t < SIM_THREADS_MAX; t++)
 		r->threads[t].c[t] = 1;
@@ -91,7 +86,7 @@ static struct race_granule *granule_of(struct race *r, uint64_t key)
 {
 	uint32_t h = (uint32_t)((key * 0x9E3779B97F4A7C15ull) >> 40);
 	for (uint32_t i = 0; i < RACE_PROBE; i++) {
-		struct race_granule *g = &granules[(h + i) & (RACE_GRANULES_MAX - 1)];
+		struct race_granule *g = &r->granules[(h + i) & (RACE_GRANULES_MAX - 1)];
 		if (g->generation == r->generation && g->key == key)
 			return g;
 		if (g->generation != r->generation) {

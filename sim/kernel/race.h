@@ -23,7 +23,7 @@
  *
  * Per 8-byte granule of driver memory up to RACE_SLOTS recent accesses are
  * kept (thread, its clock, the bytes touched, read/write, site), in a table
- * of RACE_GRANULES_MAX granules (per process) keyed by a deterministic location key
+ * of RACE_GRANULES_MAX granules (struct race, one per kernel) keyed by a deterministic location key
  * (region and offset, never an address). Two accesses conflict when they
  * touch a common byte from different threads and one is a write; they race
  * when the earlier one does not happen before the later one. The first race
@@ -101,7 +101,7 @@ struct race {
 	bool on;                 /* race detection enabled for this run */
 	bool gave_up;            /* a sync edge was lost (table full): no reports for the rest of the run */
 	bool reported;           /* a K11 was raised this run (one per run) */
-	uint32_t generation;     /* this run's (granules of other runs are free) */
+	uint32_t generation;     /* this run's, the kernel's run generation (granules of other runs are free) */
 	uint32_t nsync;          /* sync objects with a clock */
 	uint32_t untracked;      /* accesses to granules the table had no room for */
 	/* Reduction hooks (NULL: not asked); obj/key are only compared. */
@@ -111,9 +111,11 @@ struct race {
 	struct race_vc threads[SIM_THREADS_MAX];
 	const void *sync_obj[RACE_SYNC_MAX];
 	struct race_vc sync[RACE_SYNC_MAX];
-	/* The granule table is race.c's (one run at a time per process, like
-	 * the spin counter): untouched memory until a run detects races, so a
-	 * run that does not pays nothing for it, not even at the arena's start. */
+	/* The access history, keyed by location, tagged with the generation of
+	 * the run that filled each granule and never cleared: last, so a run
+	 * that does not detect races never touches its pages (the runner's
+	 * arena is calloc'd: untouched pages cost nothing). */
+	struct race_granule granules[RACE_GRANULES_MAX];
 };
 
 /* The NMR registrar's sync object (kernel_on_event uses it). */

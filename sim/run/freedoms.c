@@ -2,11 +2,27 @@
 #include "run/freedoms.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-/* One check at a time per process (like exploration): the run's log, the
- * replayed prefix, and A's log kept while B runs. */
-static struct choice_rec orig[SCN_CHOICES_MAX], prefix[SCN_CHOICES_MAX], log_a[SCN_CHOICES_MAX];
+#include "core/assert.h"
+
+/* A check's working logs, the runner's (struct runner.freedoms, made at its
+ * first check, freed by runner_fini): the run's log, the replayed prefix,
+ * A's log kept while B runs, and the two runs' outcomes. Too large for a
+ * stack and needed by few runners, so not in every runner's arena. */
+struct freedom_scratch {
+	struct choice_rec orig[SCN_CHOICES_MAX];
+	struct choice_rec prefix[SCN_CHOICES_MAX];
+	struct choice_rec log_a[SCN_CHOICES_MAX];
+	struct run_outcome out_a, out_b;
+};
+
+void freedoms_fini(struct runner *r)
+{
+	free(r->freedoms);
+	r->freedoms = NULL;
+}
 
 bool freedoms_is_point(const struct choice_rec *c)
 {
@@ -16,7 +32,7 @@ bool freedoms_is_point(const struct choice_rec *c)
 static struct run_result run_prefix(struct runner *r, const struct scenario *s, uint32_t len,
 				    const struct freedom_config *cfg, struct run_outcome *out, struct freedom_stats *st)
 {
-	struct run_source src = { .kind = SOURCE_REPLAY, .choices = prefix, .nchoices = len };
+	struct run_source src = { .kind = SOURCE_REPLAY, .choices = r->freedoms->prefix, .nchoices = len };
 	struct run_options opt = cfg->opt;
 	opt.outcome = out;
 	opt.no_choice_log = false; /* the reproducer is this log */
@@ -57,6 +73,11 @@ void freedoms_check(struct runner *r, const struct scenario *s, const struct cho
 {
 	uint32_t n = nlog < SCN_CHOICES_MAX ? nlog : SCN_CHOICES_MAX;
 	uint32_t points_max = cfg->points_max ? cfg->points_max : FREEDOM_POINTS_MAX;
+	if (!r->freedoms)
+		r->freedoms = calloc(1, sizeof *r->freedoms);
+	SIM_ASSERT(r->freedoms != NULL, "a freedom check has its working logs (out of memory)");
+	struct freedom_scratch *w = r->freedoms;
+	struct choice_rec *orig = w->orig, *prefix = w->prefix;
 	memcpy(orig, log, sizeof(struct choice_rec) * n);
 	for (uint32_t i = 0; i < n; i++)
 		orig[i].pad = 0; /* search flags are not choices */
@@ -67,15 +88,14 @@ void freedoms_check(struct runner *r, const struct scenario *s, const struct cho
 			continue;
 		points++;
 		stats->points++;
-		static struct run_outcome out_a, out_b;
 		prefix[i].value = orig[i].value;
-		struct run_result a = run_prefix(r, s, i + 1, cfg, &out_a, stats);
+		struct run_result a = run_prefix(r, s, i + 1, cfg, &w->out_a, stats);
 		if (a.nfailing || a.diverged)
 			continue;
 		/* A's log and hash, kept while B runs on the same runner. */
 		uint32_t na = a.nchoices < SCN_CHOICES_MAX ? a.nchoices : SCN_CHOICES_MAX;
-		memcpy(log_a, a.choices, sizeof(struct choice_rec) * na);
-		a.choices = log_a;
+		memcpy(w->log_a, a.choices, sizeof(struct choice_rec) * na);
+		a.choices = w->log_a;
 		a.nchoices = na;
 		a.findings = NULL;
 		bool go_on = true;
@@ -84,12 +104,12 @@ void freedoms_check(struct runner *r, const struct scenario *s, const struct cho
 				continue;
 			tried++;
 			prefix[i].value = (uint16_t)v;
-			struct run_result b = run_prefix(r, s, i + 1, cfg, &out_b, stats);
+			struct run_result b = run_prefix(r, s, i + 1, cfg, &w->out_b, stats);
 			if (b.nfailing || b.diverged)
 				continue;
 			struct freedom_dependence d = { .kind = orig[i].kind, .index = i, .value_a = orig[i].value,
 							.value_b = (uint16_t)v, .a = a, .b = b };
-			if (!outcome_differs(&out_a, &out_b, r->st->module_names, &d.module, d.what_a, d.what_b,
+			if (!outcome_differs(&w->out_a, &w->out_b, r->st->module_names, &d.module, d.what_a, d.what_b,
 					     sizeof d.what_a))
 				continue;
 			make_finding(&d);

@@ -71,5 +71,7 @@ void freedoms_check(struct runner *r, const struct scenario *s, const struct cho
 
 /* Whether a choice is a decision point: a freedom F1-F5 with options. */
 bool freedoms_is_point(const struct choice_rec *c);
+/* Free the runner's working logs of the checks (runner_fini). */
+void freedoms_fini(struct runner *r);
 
 #endif

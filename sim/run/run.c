@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/images.h"
+#include "run/freedoms.h"
 #include "host/drvsyms.h"
 #include "host/memaccess.h"
 #include "trace/names.h"
@@ -45,6 +46,7 @@ void runner_set_long_log(struct runner *r, struct choice_rec *log, uint32_t cap)
 
 void runner_fini(struct runner *r)
 {
+	freedoms_fini(r);
 	fiber_pool_fini(&r->pool);
 	arena_fini(&r->arena);
 	r->st = NULL;

@@ -107,6 +107,8 @@ struct run_state {
 	struct dpor_walk steer_walk;   /* its walk over this run's steps */
 };
 
+struct freedom_scratch; /* freedoms.c */
+
 struct runner {
 	struct arena arena;
 	struct fiber_pool pool;
@@ -114,6 +116,7 @@ struct runner {
 	uint64_t runs;                 /* runs made */
 	struct choice_rec *long_log;   /* runner_set_long_log: the caller's, NULL: none */
 	uint32_t long_cap;
+	struct freedom_scratch *freedoms; /* freedoms_check's working logs (freedoms.c), NULL until its first check */
 };
 
 struct run_result {

@@ -178,6 +178,7 @@ struct scenario {
 	uint8_t swarm;                    /* `swarm on`: the schedule's bytes or seed run under a swarm configuration (choice.h) */
 	uint8_t races;                    /* `races on`: data races in hosted driver memory are K11 (sim/kernel/race.h) */
 	uint8_t io_workers;               /* `io-workers N`: system worker threads running hosted drivers' work items, 1..KERNEL_IO_WORKERS_MAX (0 reads as 1) */
+	uint8_t atomics_preempt;          /* `atomics preempt`: hosted driver code's atomic and volatile accesses are scheduling points (sim/host/atomic_point.h) */
 	uint32_t steps_max;               /* step budget */
 	uint64_t seed;                    /* SCHED_SEED / SCHED_PCT */
 	struct scn_module modules[SCN_MODULES_MAX];

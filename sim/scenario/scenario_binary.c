@@ -170,7 +170,8 @@ static void decode(struct scenario *s, const uint8_t *data, size_t len, bool dri
 	s->time_jumps = env & 1u;   /* bit 0 */
 	s->swarm = (env >> 1) & 1u; /* bit 1 */
 	s->races = (env >> 2) & 1u; /* bit 2 */
-	s->io_workers = (uint8_t)(1u + ((env >> 3) & 1u)); /* bit 3: two I/O workers; the rest is ignored */
+	s->io_workers = (uint8_t)(1u + ((env >> 3) & 1u)); /* bit 3: two I/O workers */
+	s->atomics_preempt = (env >> 4) & 1u; /* bit 4: atomics preempt (no stored input sets it); bits 5-7 ignored */
 	s->registrar = REGISTRAR_MODEL;
 	s->fault_num = rd8(&r);
 	s->fault_den = rd8(&r);
@@ -296,8 +297,9 @@ size_t scn_encode_binary(const struct scenario *s, uint8_t *out, size_t cap)
 	wr8(&w, s->nthreads ? s->nthreads - 1u : 0);
 	wr8(&w, (s->workers & 3u) | sched << 2 | (depth - 1u) << 4);
 	/* registrar: binary inputs always run the model; bit 0: time jumps, bit 1: swarm, bit 2: races,
-	 * bit 3: two I/O workers */
-	wr8(&w, (s->time_jumps ? 1u : 0u) | (s->swarm ? 2u : 0u) | (s->races ? 4u : 0u) | (s->io_workers > 1 ? 8u : 0u));
+	 * bit 3: two I/O workers, bit 4: atomics preempt */
+	wr8(&w, (s->time_jumps ? 1u : 0u) | (s->swarm ? 2u : 0u) | (s->races ? 4u : 0u) | (s->io_workers > 1 ? 8u : 0u) |
+			(s->atomics_preempt ? 16u : 0u));
 	wr8(&w, s->fault_num);
 	wr8(&w, s->fault_den);
 	unsigned units = 0;

@@ -88,6 +88,16 @@ static int d_races(struct parser *p, char **tok, int n)
 	return two_words(p, tok, n, SEEN_RACES, "races", "off", "on", &p->s->races);
 }
 
+/* `atomics preempt`: an atomic (Interlocked*, ReadAcquire-style loads and
+ * stores) or volatile access of hosted driver code is a scheduling point,
+ * so a check-then-act between two of them can be interleaved
+ * (sim/host/atomic_point.h); `atomics plain`, the default, keeps every
+ * older scenario's trace. */
+static int d_atomics(struct parser *p, char **tok, int n)
+{
+	return two_words(p, tok, n, SEEN_ATOMICS, "atomics", "plain", "preempt", &p->s->atomics_preempt);
+}
+
 static int d_faults(struct parser *p, char **tok, int n)
 {
 	uint64_t num = 0, den = 0;
@@ -356,7 +366,7 @@ static const struct {
 	const char *kw;
 	int (*fn)(struct parser *, char **, int);
 } directives[] = {
-	{ "steps", d_steps }, { "workers", d_workers }, { "io-workers", d_io_workers }, { "time", d_time }, { "swarm", d_swarm }, { "races", d_races }, { "faults", d_faults },
+	{ "steps", d_steps }, { "workers", d_workers }, { "io-workers", d_io_workers }, { "time", d_time }, { "swarm", d_swarm }, { "races", d_races }, { "atomics", d_atomics }, { "faults", d_faults },
 	{ "registrar", d_registrar }, { "schedule", d_schedule }, { "choices", d_choices },
 	{ "hash", d_hash }, { "expect", d_expect }, { "provider", d_module },
 	{ "client", d_module }, { "driver", d_driver }, { "thread", d_thread },

@@ -89,6 +89,8 @@ size_t scn_print_text(const struct scenario *s, char *out, size_t cap)
 		put(&o, "races on\n");
 	if (s->io_workers > 1)
 		put(&o, "io-workers %u\n", s->io_workers);
+	if (s->atomics_preempt)
+		put(&o, "atomics preempt\n");
 	if (s->sched == SCHED_BYTES) {
 		for (uint32_t i = 0; i < s->sched_len && i < SCN_SCHED_BYTES_MAX; i++)
 			put(&o, "%s%02x%s", i % 32 ? " " : "schedule bytes ", s->sched_bytes[i],

@@ -10,7 +10,7 @@
 #define QUOTE_MAX 24 /* bytes of an offending token quoted in an error */
 
 enum { SEEN_STEPS = 1, SEEN_WORKERS = 2, SEEN_FAULTS = 4, SEEN_REGISTRAR = 8, SEEN_HASH = 16, SEEN_EXPECT = 32, SEEN_TIME = 64, SEEN_SWARM = 128,
-       SEEN_RACES = 256, SEEN_IO_WORKERS = 512 };
+       SEEN_RACES = 256, SEEN_IO_WORKERS = 512, SEEN_ATOMICS = 1024 };
 
 struct parser {
 	struct scenario *s;

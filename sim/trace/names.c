@@ -5,6 +5,7 @@
 
 #include <signal.h>
 #include <stdio.h>
+#include <string.h>
 
 const char *ev_kind_name(enum ev_kind k)
 {
@@ -95,6 +96,30 @@ const char *ke_api_name(enum ke_api a)
 #undef KE_API_NAME
 	};
 	return (unsigned)a < KE_API_COUNT ? names[a] : "Ke?";
+}
+
+const char *atomic_access_text(uint32_t aux, char *buf, size_t cap)
+{
+	static const char *const names[ATOMIC_OP_COUNT] = {
+		[ATOMIC_LOAD] = "ReadAcquire (atomic read)", [ATOMIC_STORE] = "WriteRelease (atomic write)",
+		[ATOMIC_EXCHANGE] = "InterlockedExchange", [ATOMIC_ADD] = "InterlockedExchangeAdd",
+		[ATOMIC_SUB] = "InterlockedExchangeAdd (subtract)", [ATOMIC_AND] = "InterlockedAnd",
+		[ATOMIC_OR] = "InterlockedOr", [ATOMIC_XOR] = "InterlockedXor", [ATOMIC_NAND] = "atomic nand",
+		[ATOMIC_CMPXCHG] = "InterlockedCompareExchange", [ATOMIC_VOLATILE_READ] = "volatile read",
+		[ATOMIC_VOLATILE_WRITE] = "volatile write",
+	};
+	unsigned op = aux & 0xfu, bytes = 1u << ((aux >> 4) & 0xfu);
+	bool interlocked = op >= ATOMIC_EXCHANGE && op <= ATOMIC_CMPXCHG && op != ATOMIC_NAND;
+	const char *name = op < ATOMIC_OP_COUNT ? names[op] : "atomic ?";
+	/* An add or subtract of one is what InterlockedIncrement/Decrement compile to. */
+	if ((op == ATOMIC_ADD && (aux & ATOMIC_AUX_ONE)) || (op == ATOMIC_SUB && (aux & ATOMIC_AUX_MINUS_ONE)))
+		name = "InterlockedIncrement";
+	else if ((op == ATOMIC_SUB && (aux & ATOMIC_AUX_ONE)) || (op == ATOMIC_ADD && (aux & ATOMIC_AUX_MINUS_ONE)))
+		name = "InterlockedDecrement";
+	const char *suffix = !interlocked || bytes == 4 ? "" : bytes == 1 ? "8" : bytes == 2 ? "16" : bytes == 8 ? "64" : "128";
+	size_t word = strcspn(name, " ");
+	snprintf(buf, cap, "%.*s%s%s (%u bytes)", (int)word, name, suffix, name + word, bytes);
+	return buf;
 }
 
 const char *ntstatus_name(int32_t status, char buf[16])

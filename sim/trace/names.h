@@ -28,6 +28,10 @@ const char *ntstatus_name(int32_t status, char buf[16]);
  * may still record one, e.g. STATUS_PENDING before a wait that may block). */
 bool nmr_api_returns_void(enum nmr_api a);
 bool ke_api_returns_void(enum ke_api a);
+/* A KE_AtomicAccess event's operation (aux) as the WDK routine that
+ * compiles to it: "InterlockedIncrement (4 bytes)", "InterlockedCompareExchange64
+ * (8 bytes)", "volatile read (4 bytes)". */
+const char *atomic_access_text(uint32_t aux, char *buf, size_t cap);
 /* "PASSIVE", "APC", "DISPATCH", "HIGH", else the number in buf (holds 8). */
 const char *irql_name(unsigned irql, char buf[8]);
 /* The WDK constant: "PASSIVE_LEVEL", ..., else the number in buf (holds 8). */

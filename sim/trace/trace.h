@@ -142,7 +142,20 @@ enum nmr_cb {
 	X(ExAllocateCacheAwareRundownProtection) X(ExFreeCacheAwareRundownProtection) \
 	X(ExInitializeRundownProtectionCacheAware) X(ExAcquireRundownProtectionCacheAware) \
 	X(ExReleaseRundownProtectionCacheAware) X(ExWaitForRundownProtectionReleaseCacheAware) \
-	X(ExReInitializeRundownProtectionCacheAware) X(ExRundownCompletedCacheAware)
+	X(ExReInitializeRundownProtectionCacheAware) X(ExRundownCompletedCacheAware) \
+	X(AtomicAccess)
+
+/* What an atomic or volatile access of driver code was (EV_KERNEL
+ * KE_AtomicAccess, aux; `atomics preempt`, sim/host/atomic_point.h): bits
+ * 0-3 the operation, bits 4-7 log2 of its size in bytes, bit 8 the operand
+ * was 1, bit 9 it was -1 (an add or subtract of one is an Increment or a
+ * Decrement; the timeline names it so). */
+enum atomic_op {
+	ATOMIC_LOAD = 0, ATOMIC_STORE, ATOMIC_EXCHANGE, ATOMIC_ADD, ATOMIC_SUB, ATOMIC_AND, ATOMIC_OR, ATOMIC_XOR,
+	ATOMIC_NAND, ATOMIC_CMPXCHG, ATOMIC_VOLATILE_READ, ATOMIC_VOLATILE_WRITE, ATOMIC_OP_COUNT
+};
+#define ATOMIC_AUX_ONE 0x100u
+#define ATOMIC_AUX_MINUS_ONE 0x200u
 
 /* Why an `unload` op did nothing (EV_KERNEL KE_UnloadIgnored, aux). */
 enum unload_ignored {
@@ -213,7 +226,8 @@ enum ke_api {
  * EV_KERNEL      what=enum ke_api, module=the running module, arg=object id
  *                (0 if none), status=the routine's result where it has one,
  *                aux=per routine (pool: bytes; a DPC or work item run: 1 if
- *                skipped because its module was unloaded).
+ *                skipped because its module was unloaded; KE_AtomicAccess:
+ *                enum atomic_op and size, above).
  */
 struct event {
 	uint32_t step;    /* scheduling step at which it happened */

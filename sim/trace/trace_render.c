@@ -182,7 +182,7 @@ static void describe_kernel(struct sbuf *b, const struct event *e, const struct 
 			    const struct trace_annotator *an)
 {
 	char st[16], name[160], m[NAME_BYTES], m2[NAME_BYTES];
-	sb_printf(b, "%s", ke_api_name((enum ke_api)e->what));
+	sb_printf(b, "%s", e->what == KE_AtomicAccess ? atomic_access_text(e->aux, name, sizeof name) : ke_api_name((enum ke_api)e->what));
 	if (e->arg && arg_is_block(e->what))
 		sb_printf(b, " block #%u", e->arg);
 	else if (e->arg && an && an->object && an->object(an->ctx, e->module, e->arg, name, sizeof name))
@@ -219,7 +219,7 @@ static void describe_kernel(struct sbuf *b, const struct event *e, const struct 
 	}
 	if (e->aux && (e->what == KE_DpcRoutine || e->what == KE_WorkItemRoutine || e->what == KE_SystemThread))
 		sb_printf(b, " (skipped: module unloaded)");
-	else if (e->aux)
+	else if (e->aux && e->what != KE_AtomicAccess) /* its aux is the operation, named above */
 		sb_printf(b, " (%u)", e->aux);
 }
 
