@@ -132,7 +132,6 @@ struct choice {
 	uint16_t pos_hold_left[CHOICE_HOLDS_MAX];  /* choices each hold may still pass its thread over at */
 	uint16_t pos_hold_until[CHOICE_HOLDS_MAX]; /* the other thread's step count that ends it */
 	uint16_t pos_steps[CHOICE_THREADS_MAX]; /* steps each thread began so far (counted with holds only) */
-	uint16_t *pos_urw;         /* EXPERIMENT: per thread id, picks left (uniform random walk), NULL: POS */
 	/* the log of every choice taken (all modes) */
 	struct choice_rec *log;    /* caller-provided storage */
 	uint32_t log_cap;          /* its capacity */

@@ -257,13 +257,9 @@ static void por_access(uintptr_t a, unsigned size, bool write)
 	write = write || mem.races;
 	uintptr_t off;
 	enum por_mem_region region = por_region_of(a, &off);
-	write = write || !por_split(mem.por);
-	por_log_mark_fp(mem.por, por_mem_key(region, off), write);
+	por_log_access(mem.por, por_mem_key(region, off), write);
 	if (size > 1 && off / POR_MEM_LINE != (off + size - 1) / POR_MEM_LINE)
-		por_log_mark_fp(mem.por, por_mem_key(region, off + size - 1), write);
-	if (por_x_line) /* EXPERIMENT (race5): every granule, exact keys */
-		for (uintptr_t g = off / por_x_line; g <= (off + size - 1) / por_x_line; g++)
-			por_log_mark_x(mem.por, POR_KEY(POR_XMEM, (uint32_t)region << 21 | (uint32_t)(g & 0x1fffffu)), write);
+		por_log_access(mem.por, por_mem_key(region, off + size - 1), write);
 }
 
 /* An access to a simulated thread's stack: a local the driver handed to

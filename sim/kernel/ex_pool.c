@@ -40,9 +40,6 @@ static void mark(struct kernel *k, const unsigned char *p, size_t payload, uint8
 	if (k->sched->por)
 		for (size_t l = off / POR_MEM_LINE; l * POR_MEM_LINE < off + payload; l++)
 			sched_touch(k->sched, por_mem_key(POR_MEM_POOL, l * POR_MEM_LINE));
-	if (k->sched->por && por_x_line) /* EXPERIMENT (race5) */
-		for (size_t g = off / por_x_line; g * por_x_line < off + payload; g++)
-			por_log_mark_x(k->sched->por, POR_KEY(POR_XMEM, (uint32_t)POR_MEM_POOL << 21 | (uint32_t)(g & 0x1fffffu)), true);
 	SIM_ASSERT_LE(off + payload, KERNEL_POOL_BYTES, "marked granules lie inside the pool");
 	memset(&k->pool_granule[off / 16u], state, payload / 16u);
 	if (off + payload > k->pool_marked)

@@ -95,7 +95,6 @@ static void init_choice(struct run_state *st, const struct scenario *s, const st
 		choice_init_pos(c, src->seed, log, cap);
 		if (src->nholds)
 			choice_pos_hold(c, src->holds, src->nholds);
-		c->pos_urw = src->urw_left;
 		if (src->prefix_len)
 			choice_set_prefix(c, src->prefix, src->prefix_len);
 		return;

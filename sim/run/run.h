@@ -51,7 +51,6 @@ struct run_source {
 	const struct dpor *steer; /* SOURCE_DFS with por: the reduced search's tree, whose sleeping threads the
 				   * picks past the prefix pass over (dpor.h: dpor_asleep); NULL: option 0 */
 	uint32_t nholds;
-	uint16_t *urw_left;      /* EXPERIMENT: SOURCE_POS as a uniform random walk (choice.h pos_urw) */
 };
 
 struct run_options {

@@ -1,15 +1,12 @@
 /* por_log.c - the per-step footprint log of the reduced search (por_log.h). */
 #include "sched/por_log.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 #include "core/assert.h"
 #include "core/config.h"
 #include "scenario/scenario.h"
 #include "trace/trace.h"
-
-unsigned por_x_line;
 
 void por_log_init(struct sched_por *p, struct por_step *steps, uint32_t cap, uint32_t hosted_modules)
 {
@@ -27,7 +24,6 @@ void por_log_init(struct sched_por *p, struct por_step *steps, uint32_t cap, uin
 	p->conflicts = 0;
 	p->have_last = 0;
 	memset(p->ignore, 0, sizeof p->ignore);
-	memset(p->resume, 0, sizeof p->resume);
 }
 
 void por_log_sample(struct sched_por *p)
@@ -103,7 +99,6 @@ void por_log_begin(struct sched_por *p, const uint8_t *ids, uint32_t n, bool cur
 	st->flags = prev != next ? POR_SWITCH : 0;
 	st->pos = pos;
 	st->preemptions = (uint8_t)(preemptions < 255 ? preemptions : 255);
-	st->site = next < 32 ? p->resume[next] * 0x9e3779b1u + 1u : 0;
 	p->n++;
 	/* The first step after a wake or a spawn reads what the waker wrote. */
 	if (p->woken >> next & 1u) {
@@ -132,14 +127,12 @@ static uint32_t nmr_slot_key(uint32_t handle, bool binding)
  * computed once, OR-ed in per event. */
 static void nmr_read_regs(struct sched_por *p)
 {
-	static uint64_t all[POR_WORDS], xall[POR_XWORDS];
+	static uint64_t all[POR_WORDS];
 	static bool ready;
 	if (!ready) {
 		for (uint32_t i = 0; i < NMR_REGS_MAX; i++) {
 			uint32_t b = por_bucket(POR_NMR_REG(i));
 			all[b >> 6] |= 1ull << (b & 63);
-			b = por_xbucket(POR_NMR_REG(i));
-			xall[b >> 6] |= 1ull << (b & 63);
 		}
 		ready = true;
 	}
@@ -149,9 +142,6 @@ static void nmr_read_regs(struct sched_por *p)
 	struct por_step *st = &p->steps[p->n - 1];
 	for (int w = 0; w < POR_WORDS; w++)
 		st->fp[w] |= all[w];
-	if (por_x_line)
-		for (int w = 0; w < POR_XWORDS; w++)
-			st->xfp[w] |= xall[w];
 }
 
 /* With POR_FINE_NMR (por_log.h): what an NMR event meets in the registrar
@@ -237,36 +227,8 @@ static void nmr_event(struct sched_por *p, const struct event *e)
 	por_log_mark(p, POR_NMR_ANY, true);
 }
 
-/* A step's code site (por_step.site): the events that say which code ran,
- * not the ones whose fields vary with the schedule (a switch's previous
- * thread, an IRQL's old level, a freedom's option). */
-static void site_event(struct sched_por *p, const struct event *e)
-{
-	switch (e->kind) {
-	case EV_SWITCH:
-	case EV_IRQL:
-	case EV_CHOICE:
-	case EV_FINDING:
-	case EV_DPRINT:
-		return;
-	default:
-		break;
-	}
-	uint32_t v = (uint32_t)e->kind << 16 | (uint32_t)e->what << 8 | e->module;
-	static int mode = -1; /* EXPERIMENT */
-	if (mode < 0)
-		mode = getenv("RX_SITE") ? atoi(getenv("RX_SITE")) : 0;
-	if (mode != 1 && p->n && p->steps[p->n - 1].thread == e->thread) {
-		uint32_t *site = &p->steps[p->n - 1].site;
-		*site = (*site ^ v) * 0x01000193u;
-	}
-	if (e->thread < 32)
-		p->resume[e->thread] = v;
-}
-
 void por_log_event(struct sched_por *p, const struct event *e)
 {
-	site_event(p, e);
 	switch (e->kind) {
 	case EV_API_ENTER:
 	case EV_API_EXIT:

@@ -39,10 +39,6 @@
 
 #define POR_WORDS 4                     /* footprint bits: 64 x POR_WORDS buckets */
 #define POR_BUCKETS (64 * POR_WORDS)
-#define POR_XWORDS 128                  /* EXPERIMENT (race5): race's own footprint, 8192 buckets */
-#define POR_XBUCKETS (64 * POR_XWORDS)
-#define POR_XMEM 9                      /* EXPERIMENT: class of the x footprint's memory granule keys */
-extern unsigned por_x_line;             /* EXPERIMENT: 0 off, else bytes per memory granule of xfp */
 #define POR_NO_CHOICE UINT32_MAX        /* a pick with one candidate: no choice logged */
 
 enum por_class {
@@ -112,11 +108,6 @@ struct por_step {
 	uint8_t preemptions;      /* preemptions taken before this pick (saturates at 255) */
 	uint16_t why;             /* key classes touched (bit per enum por_class) and why it is wild
 	                           * (POR_WHY_*): statistics for NMRSIM_POR_STATS, never decisions */
-	uint64_t xfp[POR_XWORDS]; /* EXPERIMENT (race5): exact-key footprint (POR_XBUCKETS, granules of por_x_line) */
-	uint64_t xwr[POR_XWORDS];
-	uint32_t site;            /* its code site: a hash of where its thread resumed (the thread's
-	                           * last event before the pick) and the events it emitted (kind,
-	                           * routine, module): numbers, never addresses */
 };
 
 struct sched_por {
@@ -139,10 +130,9 @@ struct sched_por {
 	uint32_t conflicts;       /* threads in conflict with a step closed without a choice */
 	uint32_t have_last;       /* threads with a closed step (bit per id) */
 	uint64_t last_fp[32][POR_WORDS]; /* footprint of each thread's latest closed step (wild: all ones) */
-	uint32_t resume[32];      /* per thread: its last event (kind, routine, module), where it resumes */
 };
 
-static inline uint32_t por_hash(uint32_t key)
+static inline uint32_t por_bucket(uint32_t key)
 {
 	/* murmur3's finaliser: every key bit moves every bucket bit */
 	key ^= key >> 16;
@@ -150,15 +140,7 @@ static inline uint32_t por_hash(uint32_t key)
 	key ^= key >> 13;
 	key *= 0xc2b2ae35u;
 	key ^= key >> 16;
-	return key;
-}
-static inline uint32_t por_bucket(uint32_t key)
-{
-	return por_hash(key) & (POR_BUCKETS - 1u);
-}
-static inline uint32_t por_xbucket(uint32_t key)
-{
-	return por_hash(key) & (POR_XBUCKETS - 1u);
+	return key & (POR_BUCKETS - 1u);
 }
 _Static_assert((POR_BUCKETS & (POR_BUCKETS - 1)) == 0, "por_bucket masks a power of two");
 
@@ -190,7 +172,7 @@ static inline bool por_split(const struct sched_por *p)
 }
 
 /* The running step reads or writes key, whatever por_split says. */
-static inline void por_log_mark_fp(struct sched_por *p, uint32_t key, bool write)
+static inline void por_log_mark(struct sched_por *p, uint32_t key, bool write)
 {
 	if (p->n == 0)
 		return; /* before the first pick: setting up the run */
@@ -200,21 +182,6 @@ static inline void por_log_mark_fp(struct sched_por *p, uint32_t key, bool write
 	if (write)
 		st->wr[b >> 6] |= 1ull << (b & 63);
 	st->why |= (uint16_t)(1u << (key >> 24 & 15u));
-}
-static inline void por_log_mark_x(struct sched_por *p, uint32_t key, bool write)
-{
-	if (p->n == 0 || !por_x_line)
-		return;
-	uint32_t b = por_xbucket(key);
-	struct por_step *st = &p->steps[p->n - 1];
-	st->xfp[b >> 6] |= 1ull << (b & 63);
-	if (write)
-		st->xwr[b >> 6] |= 1ull << (b & 63);
-}
-static inline void por_log_mark(struct sched_por *p, uint32_t key, bool write)
-{
-	por_log_mark_fp(p, key, write);
-	por_log_mark_x(p, key, write);
 }
 /* The running step writes key (or reads it: only when por_split). */
 static inline void por_log_access(struct sched_por *p, uint32_t key, bool write)
