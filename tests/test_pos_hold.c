@@ -4,11 +4,14 @@
  * again after; a hold without another thread lasts its length; threads that
  * are all held run anyway; a POS source without holds is plain POS. The
  * scheduler counts each thread's steps (sched.c, por_begin); here the test
- * does, after every pick. */
+ * does, after every pick. Session 14's parts of the race-directed search
+ * (explore_race.c) next to them: the uniform random walk (choice.h:
+ * pos_urw) and the exact footprints (sched/por_log.h: struct por_exact). */
 #include <string.h>
 
 #include "check.h"
 #include "core/choice.h"
+#include "sched/por_log.h"
 
 #define CHOICES 64
 
@@ -117,11 +120,76 @@ static void test_no_holds_is_pos(void)
 	CHECK_EQ_U(c.pos_holds_begun, 0);
 }
 
+static void test_urw_walk(void)
+{
+	/* Thread 2 has 8 picks left, the others none (weight 1 each): it takes
+	 * most of the 8 picks, each of them taken from its count; POS's
+	 * priorities (pos_urw NULL) leave the count alone. */
+	uint16_t left[CHOICE_THREADS_MAX] = { [2] = 8 };
+	struct choice c;
+	uint8_t picks[8];
+	choice_init_pos(&c, 5, log_a, 4096);
+	c.pos_urw = left;
+	pick_all(&c, 3, 8, picks);
+	uint32_t twos = 0;
+	for (int i = 0; i < 8; i++)
+		twos += picks[i] == 2;
+	CHECK(twos >= 5);
+	CHECK_EQ_U(left[2], 8 - twos);
+	CHECK_EQ_U(left[0], 0);
+	/* The same seed and counts, the same walk. */
+	uint16_t again[CHOICE_THREADS_MAX] = { [2] = 8 };
+	uint8_t picks2[8];
+	choice_init_pos(&c, 5, log_b, 4096);
+	c.pos_urw = again;
+	pick_all(&c, 3, 8, picks2);
+	CHECK(memcmp(picks, picks2, sizeof picks) == 0);
+}
+
+static uint32_t bits_of(const uint64_t *w, int n)
+{
+	uint32_t b = 0;
+	for (int i = 0; i < n; i++)
+		b += (uint32_t)__builtin_popcountll(w[i]);
+	return b;
+}
+
+static void test_exact_footprint(void)
+{
+	/* Two keys that share a POR_BUCKETS bucket: one bit of the step's
+	 * footprint, two of its exact footprint (logged only when asked). */
+	uint32_t a = POR_KEY(POR_MEM, 1), b = 0;
+	for (uint32_t i = 2; i < 100000 && !b; i++)
+		if (por_bucket(POR_KEY(POR_MEM, i)) == por_bucket(a) &&
+		    por_exact_bucket(POR_KEY(POR_MEM, i)) != por_exact_bucket(a))
+			b = POR_KEY(POR_MEM, i);
+	CHECK(b != 0);
+	static struct por_step steps[2];
+	static struct por_exact exact[2];
+	struct sched_por p;
+	const uint8_t ids[2] = { 0, 1 };
+	for (int on = 0; on < 2; on++) {
+		por_log_init(&p, steps, 2, 0);
+		memset(exact, 0xff, sizeof exact); /* the step's begin clears its entry */
+		p.exact = on ? exact : NULL;
+		por_log_begin(&p, ids, 2, false, 1, 0xffu, 0, 0);
+		por_log_touch(&p, a);
+		por_log_read(&p, b);
+		CHECK_EQ_U(bits_of(steps[0].fp, POR_WORDS), 1);
+		if (on) {
+			CHECK_EQ_U(bits_of(exact[0].fp, POR_EXACT_WORDS), 2);
+			CHECK_EQ_U(bits_of(exact[0].wr, POR_EXACT_WORDS), 2); /* reads are writes unless split */
+		}
+	}
+}
+
 int main(void)
 {
 	test_hold_runs_other_first();
 	test_hold_length();
 	test_all_held_run();
 	test_no_holds_is_pos();
+	test_urw_walk();
+	test_exact_footprint();
 	return check_exit();
 }

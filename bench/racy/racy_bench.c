@@ -20,7 +20,8 @@
  * race-nopos and race-fresh4 are race with parts off (enum race_without):
  * session 7's search and one part each, for the ablations of
  * docs/FUZZING.md; race10, race-nosweep and race-nofine: session 10's race
- * and session 11's parts one each; pctr-noholds, pctr-noother and pctr-fresh
+ * and session 11's parts one each; race13, race-noexact, race-nonovelty and
+ * race-nourw: session 13's race and session 14's parts one each; pctr-noholds, pctr-noother and pctr-fresh
  * are pctr with parts off (enum pctr_without). --first-seed S measures seeds S.. instead of 1.. (a set
  * of seeds apart from the reported one, to choose a design on). --twin-runs 0
  * runs no twin (the twin column then says none). */
@@ -62,6 +63,11 @@ static const struct strategy strategies_all[] = {
 	{ "race10", EXPLORE_RACE, RACE_WITHOUT_SESSION11 },
 	{ "race-nosweep", EXPLORE_RACE, RACE_WITHOUT_SWEEP },
 	{ "race-nofine", EXPLORE_RACE, RACE_WITHOUT_FINE },
+	/* session 13's race, and session 14's parts one each */
+	{ "race13", EXPLORE_RACE, RACE_WITHOUT_SESSION14 },
+	{ "race-noexact", EXPLORE_RACE, RACE_WITHOUT_EXACT },
+	{ "race-nonovelty", EXPLORE_RACE, RACE_WITHOUT_NOVELTY },
+	{ "race-nourw", EXPLORE_RACE, RACE_WITHOUT_URW },
 	{ "pctr", EXPLORE_PCTR, 0 },
 	{ "pctr-noholds", EXPLORE_PCTR, PCTR_WITHOUT_HOLDS },
 	{ "pctr-noother", EXPLORE_PCTR, PCTR_WITHOUT_OTHER },
@@ -158,7 +164,7 @@ int main(int argc, char **argv)
 	}
 	if (seeds == 0 || seeds > SEEDS_MAX || first_seed == 0 || budget == 0 || argi >= argc || argc - argi > CASES_MAX) {
 		fprintf(stderr, "usage: racy-bench [--seeds 1..%d] [--first-seed S] [--budget RUNS] [--twin-runs RUNS] "
-				"[--strategies random,pct,dfs,swarm,cover,pos,race,race7,race-noqueue,race-nopos,race-fresh4,race10,race-nosweep,race-nofine,pctr,pctr-noholds,pctr-noother,pctr-fresh] "
+				"[--strategies random,pct,dfs,swarm,cover,pos,race,race7,race-noqueue,race-nopos,race-fresh4,race10,race-nosweep,race-nofine,race13,race-noexact,race-nonovelty,race-nourw,pctr,pctr-noholds,pctr-noother,pctr-fresh] "
 				"CASE.nmr... (at most %d)\n", SEEDS_MAX, CASES_MAX);
 		return 2;
 	}

@@ -132,6 +132,10 @@ struct choice {
 	uint16_t pos_hold_left[CHOICE_HOLDS_MAX];  /* choices each hold may still pass its thread over at */
 	uint16_t pos_hold_until[CHOICE_HOLDS_MAX]; /* the other thread's step count that ends it */
 	uint16_t pos_steps[CHOICE_THREADS_MAX]; /* steps each thread began so far (counted with holds only) */
+	/* CHOICE_POS as a uniform random walk (explore_race.c; SURW/URW, Zhao et al., ASPLOS 2025):
+	 * per thread id the picks it has left, a thread taken with probability proportional to them
+	 * (one at least), one taken away per pick. Caller storage; NULL: POS's priorities. */
+	uint16_t *pos_urw;
 	/* the log of every choice taken (all modes) */
 	struct choice_rec *log;    /* caller-provided storage */
 	uint32_t log_cap;          /* its capacity */

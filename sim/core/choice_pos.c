@@ -80,9 +80,33 @@ static uint64_t pos_held(struct choice *c, const uint8_t *ids, uint32_t n, uint3
 	return held;
 }
 
+/* The uniform random walk's pick (choice.h: pos_urw): a thread with
+ * probability proportional to its picks left, so a run's interleavings of
+ * the threads' remaining picks come out about uniformly, where POS's
+ * priorities let one thread run on. */
+static uint32_t urw_thread(struct choice *c, const uint8_t *ids, uint32_t n)
+{
+	uint32_t sum = 0;
+	for (uint32_t i = 0; i < n; i++)
+		sum += c->pos_urw[ids[i]] ? c->pos_urw[ids[i]] : 1u;
+	uint32_t r = (uint32_t)((choice_prng_next(c->prng) >> 32) % sum), i = 0;
+	for (;; i++) {
+		uint32_t w = c->pos_urw[ids[i]] ? c->pos_urw[ids[i]] : 1u;
+		if (r < w)
+			break;
+		r -= w;
+	}
+	if (c->pos_urw[ids[i]])
+		c->pos_urw[ids[i]]--;
+	c->pos_last = ids[i];
+	return i;
+}
+
 uint32_t choice_pos_thread(struct choice *c, const uint8_t *ids, uint32_t n, bool current_first)
 {
 	SIM_ASSERT(c->mode == CHOICE_POS, "a POS thread choice under a POS source");
+	if (c->pos_urw)
+		return urw_thread(c, ids, n);
 	/* New pending steps: the running thread's (it just ran one), the last
 	 * pick's (it ran, then maybe blocked: its next step is a new one when it
 	 * is back), and those the scheduler named. */

@@ -255,9 +255,14 @@ static void por_access(uintptr_t a, unsigned size, bool write)
 	write = write || mem.races;
 	uintptr_t off;
 	enum por_mem_region region = por_region_of(a, &off);
-	por_log_access(mem.por, por_mem_key(region, off), write);
+	write = write || !por_split(mem.por); /* por_log_access */
+	por_log_mark_fp(mem.por, por_mem_key(region, off), write);
 	if (size > 1 && off / POR_MEM_LINE != (off + size - 1) / POR_MEM_LINE)
-		por_log_access(mem.por, por_mem_key(region, off + size - 1), write);
+		por_log_mark_fp(mem.por, por_mem_key(region, off + size - 1), write);
+	/* The exact footprints (race pairs): every line of the access. */
+	if (mem.por->exact)
+		for (uintptr_t l = off / POR_MEM_LINE; l <= (off + size - 1) / POR_MEM_LINE; l++)
+			por_log_mark_exact(mem.por, por_exact_mem_key(region, l * POR_MEM_LINE), write);
 }
 
 /* An access to a simulated thread's stack: a local the driver handed to

@@ -48,16 +48,22 @@ enum pctr_without {
 };
 
 /* Parts of EXPLORE_RACE turned off (explore_config.race_without): ablations
- * for measurements and tests. The first three: session 7's search; all five
- * (RACE_WITHOUT_ALL): the same, run for run; the last two: session 10's. */
+ * for measurements and tests. The first three: session 7's search; all
+ * (RACE_WITHOUT_ALL): the same, run for run; all but the first three:
+ * session 10's; the last three: session 13's. */
 enum race_without {
 	RACE_WITHOUT_QUEUE = 1,       /* no stack of race points to reverse once each: drawn points only */
 	RACE_WITHOUT_POS = 2,         /* fresh runs and tails are swarm's, not POS's */
 	RACE_WITHOUT_RARE_FRESH = 4,  /* a fresh run one time in four, not eight */
 	RACE_WITHOUT_SWEEP = 8,       /* an empty stack is not refilled from the newest kept run's races */
 	RACE_WITHOUT_FINE = 16,       /* runs log the coarse footprints (POS's), not the reduced search's finer ones */
-	RACE_WITHOUT_SESSION11 = 24,
-	RACE_WITHOUT_ALL = 31,
+	RACE_WITHOUT_EXACT = 32,      /* race pairs by POS's footprint buckets (256), not the exact footprints */
+	RACE_WITHOUT_NOVELTY = 64,    /* points pushed in the run's order, a sweep pushes every pair (not least
+				       * reversed first, never-reversed pairs only) */
+	RACE_WITHOUT_URW = 128,       /* fresh runs and fresh tails from POS's priorities, not a uniform random walk */
+	RACE_WITHOUT_SESSION14 = 224,
+	RACE_WITHOUT_SESSION11 = 248,
+	RACE_WITHOUT_ALL = 255,
 };
 
 struct explore_stats {

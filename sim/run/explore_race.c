@@ -45,6 +45,19 @@
  *    and the points a sweep pushes, are about the objects touched rather
  *    than whole module states. Neither alone gained on both held-out seed
  *    sets; together they did (docs/FUZZING.md, Session 11);
+ *  - session 14 (three parts, each gaining little alone, together 17, 16,
+ *    17 on three held-out seed sets against 20, 19, 20, and 15 against 18
+ *    on the judged seeds; docs/FUZZING.md): the pairs are read from the
+ *    exact footprints (por_log.h: struct por_exact, 8192 buckets; driver
+ *    memory lines apart from the kernel objects on them), not POS's 256
+ *    buckets, where unrelated keys share a bucket (RACE_WITHOUT_EXACT);
+ *    novelty (RACE_WITHOUT_NOVELTY): a kept run's points are pushed least
+ *    reversed pair first (reversals run per pair, over the search), and a
+ *    sweep pushes only the pairs never reversed when there are any; and a
+ *    uniform random walk for fresh runs and fresh tails (choice.h:
+ *    pos_urw; RACE_WITHOUT_URW): a thread with probability proportional
+ *    to its picks left, counted from the last run (fresh runs) or the kept
+ *    run's picks after the cut (tails);
  *  - RACE_WITHOUT_ALL is session 7's search (swarm, no stack, a fresh run
  *    one time in four), run for run; RACE_WITHOUT_SESSION11 session 10's.
  *
@@ -57,7 +70,8 @@
 #define RX_CHOICES_MAX 1024    /* choices kept per run */
 #define RX_POINTS_MAX 96       /* race points kept per run */
 #define RX_THREADS 32          /* thread ids the pair features tell apart (por_log: bit per id) */
-#define RX_PAIRS (POR_BUCKETS * RX_THREADS * RX_THREADS)
+#define RX_BUCKETS POR_EXACT_BUCKETS /* the exact footprints' (POR_BUCKETS without them) */
+#define RX_PAIRS (RX_BUCKETS * RX_THREADS * RX_THREADS)
 
 struct race_point {
 	uint32_t pos;      /* choice-log index of the earlier step's pick */
@@ -76,6 +90,7 @@ struct race_run {
 	uint32_t gains;    /* of them, the changes that were kept */
 	uint32_t gen;      /* bumped when the slot takes another run (the stack's entries of the old one lapse) */
 	bool swept;        /* its points were all pushed once to refill the stack */
+	uint8_t thread[RX_CHOICES_MAX]; /* the thread each thread choice picked, 0xff: none (URW tails) */
 };
 
 #define RX_TODO_MAX 4096       /* race points waiting for their reversal */
@@ -89,7 +104,11 @@ struct race_todo {
 
 static struct {
 	uint8_t pairs[RX_PAIRS / 8];       /* race pairs seen (bit each) */
-	uint16_t last_step[POR_BUCKETS];     /* per bucket: 1 + the last step touching it, 0: none */
+	uint8_t tries[RX_PAIRS];             /* per pair: reversals run that would show it (saturates) */
+	uint16_t last_step[RX_BUCKETS];      /* per bucket: 1 + the last step touching it, 0: none */
+	uint16_t urw_left[CHOICE_THREADS_MAX]; /* the walk's picks left per thread (run_source.urw_left) */
+	uint16_t last_picks[CHOICE_THREADS_MAX]; /* thread choices each thread took in the last run */
+	bool have_last;                      /* last_picks holds a run's */
 	struct race_run kept[RX_KEPT_MAX];
 	uint32_t nkept;
 	uint32_t gens;                       /* gen of the last run kept */
@@ -125,7 +144,15 @@ static uint32_t reversed_pair(const struct race_point *p)
 
 void explore_race_start(uint64_t seed, bool no_race, uint32_t without)
 {
-	memset(rc.pairs, 0, sizeof rc.pairs);
+	/* 9 MB: cleared only after a search wrote them (a measurement's child
+	 * process starts from zero pages and touches only the pairs it meets). */
+	static bool dirty;
+	if (dirty) {
+		memset(rc.pairs, 0, sizeof rc.pairs);
+		memset(rc.tries, 0, sizeof rc.tries);
+	}
+	dirty = true;
+	rc.have_last = false;
 	rc.nkept = 0;
 	rc.ntodo = 0;
 	rc.no_race = no_race;
@@ -177,14 +204,17 @@ static const struct race_point *pop_todo(void)
 }
 
 /* Push the race points of kept run `run` whose reversed pair was never
- * seen (a sweep: every one), one per pair (its earliest point). Pushed
- * latest first, so the earliest is reversed first. A full stack drops its
- * oldest entries. */
-static void push_todo(uint32_t run, bool again)
+ * seen (a sweep: every one), one per pair (its earliest point); with
+ * tries >= 0 only those whose reversed pair was reversed `tries` times.
+ * Pushed latest first, so the earliest is reversed first. A full stack
+ * drops its oldest entries. */
+static void push_pass(uint32_t run, bool again, int tries)
 {
 	const struct race_run *k = &rc.kept[run];
 	for (uint32_t i = k->npoints; i-- > 0;) {
 		const struct race_point *p = &k->points[i];
+		if (tries >= 0 && rc.tries[reversed_pair(p)] != tries)
+			continue;
 		if (!again && pair_seen(reversed_pair(p)))
 			continue;
 		bool earlier = false;
@@ -199,6 +229,30 @@ static void push_todo(uint32_t run, bool again)
 		}
 		rc.todo[rc.ntodo++] = (struct race_todo){ .run = run, .gen = k->gen, .point = i, .again = again };
 	}
+}
+
+/* Push kept run `run`'s points (push_pass). Novelty: a sweep (again)
+ * pushes only the pairs no run reversed yet when it has any, and the
+ * points go on least reversed pair last (so first off the stack). */
+static void push_todo(uint32_t run, bool again)
+{
+	if (rc.without & RACE_WITHOUT_NOVELTY) {
+		push_pass(run, again, -1);
+		return;
+	}
+	if (again) {
+		uint32_t before = rc.ntodo;
+		push_pass(run, again, 0);
+		if (rc.ntodo != before)
+			return;
+	}
+	const struct race_run *k = &rc.kept[run];
+	int top = 0;
+	for (uint32_t i = 0; i < k->npoints; i++)
+		if (rc.tries[reversed_pair(&k->points[i])] > top)
+			top = rc.tries[reversed_pair(&k->points[i])];
+	for (int c = top; c >= 0; c--)
+		push_pass(run, again, c);
 }
 
 /* Refill an empty stack: every race point of the newest kept run not swept
@@ -223,9 +277,17 @@ struct run_source explore_race_source(uint64_t seed)
 	struct run_source src = { .kind = pos ? SOURCE_POS : SOURCE_SWARM, .seed = seed, .por = true };
 	if (!(rc.without & RACE_WITHOUT_FINE))
 		src.por_fine = POR_FINE_READS | POR_FINE_OBJECTS;
+	src.por_exact = !(rc.without & RACE_WITHOUT_EXACT);
+	bool urw = pos && !(rc.without & RACE_WITHOUT_URW);
 	rc.parent = UINT32_MAX;
-	if (rc.nkept == 0 || race_below(rc.without & RACE_WITHOUT_RARE_FRESH ? 4 : 8) == 0)
+	if (rc.nkept == 0 || race_below(rc.without & RACE_WITHOUT_RARE_FRESH ? 4 : 8) == 0) {
+		/* A fresh run: a walk weighted by the last run's picks. */
+		if (urw && rc.have_last) {
+			memcpy(rc.urw_left, rc.last_picks, sizeof rc.urw_left);
+			src.urw_left = rc.urw_left;
+		}
 		return src;
+	}
 	bool stack = !(rc.without & RACE_WITHOUT_QUEUE) && !rc.no_race;
 	const struct race_point *p = stack ? pop_todo() : NULL;
 	if (!p && stack && !(rc.without & RACE_WITHOUT_SWEEP) && sweep_newest())
@@ -243,12 +305,23 @@ struct run_source explore_race_source(uint64_t seed)
 		if (!p)
 			p = pick_point(k);
 		cut = p->pos;
+		uint8_t *tries = &rc.tries[reversed_pair(p)];
+		if (*tries < UINT8_MAX)
+			(*tries)++;
 		memcpy(rc.prefix, k->values, sizeof(uint16_t) * cut);
 		rc.prefix[cut] = p->value;
 	} else {
 		cut = explore_change_any(rc.prng, k->values, k->options, k->len, rc.prefix);
 	}
 	uint32_t len = explore_change_tail(rc.prng, k->values, k->len, cut, rc.prefix);
+	if (urw && len == cut + 1) {
+		/* A fresh tail: a walk weighted by the kept run's picks after the cut. */
+		memset(rc.urw_left, 0, sizeof rc.urw_left);
+		for (uint32_t i = cut + 1; i < k->len; i++)
+			if (k->thread[i] < CHOICE_THREADS_MAX && rc.urw_left[k->thread[i]] < UINT16_MAX)
+				rc.urw_left[k->thread[i]]++;
+		src.urw_left = rc.urw_left;
+	}
 	src.prefix = rc.prefix;
 	src.prefix_len = len;
 	return src;
@@ -289,18 +362,23 @@ static bool scan_races(const struct sched_por *por, struct race_run *k)
 	bool fresh = false;
 	uint32_t seen_points = 0;
 	memset(rc.last_step, 0, sizeof rc.last_step);
-	uint64_t ignore[POR_WORDS];
 	/* The keys every step of a kind touches tell no two steps apart
-	 * (por_log_sample): the same buckets are left out here. */
-	struct sched_por probe = { 0 };
-	por_log_sample(&probe);
-	memcpy(ignore, probe.ignore, sizeof ignore);
+	 * (por_log_sample): their buckets are left out here. */
+	static const uint32_t common[] = { POR_KEY(POR_DRVCODE, 0), POR_KEY(POR_NMR, 0), POR_KEY(POR_IDS, 0),
+					   POR_KEY(POR_IDS, 1) };
+	uint64_t ignore[POR_EXACT_WORDS] = { 0 };
+	int words = por->exact ? POR_EXACT_WORDS : POR_WORDS;
+	for (size_t i = 0; i < sizeof common / sizeof common[0]; i++) {
+		uint32_t b = por->exact ? por_exact_bucket(common[i]) : por_bucket(common[i]);
+		ignore[b >> 6] |= 1ull << (b & 63);
+	}
 	for (uint32_t j = 0; j < por->n; j++) {
 		const struct por_step *s = &por->steps[j];
 		if (s->thread >= RX_THREADS)
 			continue;
-		for (int w = 0; w < POR_WORDS; w++) {
-			for (uint64_t bits = s->fp[w] & ~ignore[w]; bits; bits &= bits - 1) {
+		const uint64_t *fp = por->exact ? por->exact[j].fp : s->fp;
+		for (int w = 0; w < words; w++) {
+			for (uint64_t bits = fp[w] & ~ignore[w]; bits; bits &= bits - 1) {
 				uint32_t b = (uint32_t)w * 64 + (uint32_t)__builtin_ctzll(bits);
 				uint32_t prev = rc.last_step[b];
 				rc.last_step[b] = (uint16_t)(j + 1 < 0xffff ? j + 1 : 0xffff);
@@ -329,7 +407,17 @@ void explore_race_learn(const struct run_result *res)
 {
 	/* A run without a whole step log (a crash, an overflow) teaches nothing. */
 	const struct sched_por *por = res->por && !res->por->overflow ? res->por : NULL;
-	if (!por || res->nchoices == 0 || !scan_races(por, NULL))
+	bool fresh = por && res->nchoices && scan_races(por, NULL);
+	if (por) {
+		/* The next fresh run's walk: this run's thread choices per thread. */
+		memset(rc.last_picks, 0, sizeof rc.last_picks);
+		for (uint32_t j = 0; j < por->n; j++)
+			if (por->steps[j].pos != POR_NO_CHOICE && por->steps[j].thread < CHOICE_THREADS_MAX &&
+			    rc.last_picks[por->steps[j].thread] < UINT16_MAX)
+				rc.last_picks[por->steps[j].thread]++;
+		rc.have_last = true;
+	}
+	if (!fresh)
 		return;
 	if (rc.parent != UINT32_MAX)
 		rc.kept[rc.parent].gains++;
@@ -343,6 +431,10 @@ void explore_race_learn(const struct run_result *res)
 	}
 	k->npoints = 0;
 	k->swept = false;
+	memset(k->thread, 0xff, sizeof k->thread);
+	for (uint32_t j = 0; j < por->n; j++)
+		if (por->steps[j].pos != POR_NO_CHOICE && por->steps[j].pos < k->len)
+			k->thread[por->steps[j].pos] = por->steps[j].thread;
 	k->picked = k->gains = 0;
 	scan_races(por, k); /* the pairs are booked: this pass collects the race points */
 	if (!(rc.without & RACE_WITHOUT_QUEUE) && !rc.no_race)

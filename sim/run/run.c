@@ -34,6 +34,13 @@ int runner_init(struct runner *r)
 		runner_fini(r);
 		return -1;
 	}
+	/* Apart from the arena: only the race-directed search writes them
+	 * (fresh pages, untouched otherwise). */
+	r->st->por_exact = calloc(RUN_POR_STEPS, sizeof(struct por_exact));
+	if (!r->st->por_exact) {
+		runner_fini(r);
+		return -1;
+	}
 	return 0;
 }
 
@@ -47,6 +54,8 @@ void runner_set_long_log(struct runner *r, struct choice_rec *log, uint32_t cap)
 void runner_fini(struct runner *r)
 {
 	freedoms_fini(r);
+	if (r->st)
+		free(r->st->por_exact);
 	fiber_pool_fini(&r->pool);
 	arena_fini(&r->arena);
 	r->st = NULL;
@@ -97,6 +106,7 @@ static void init_choice(struct run_state *st, const struct scenario *s, const st
 		choice_init_pos(c, src->seed, log, cap);
 		if (src->nholds)
 			choice_pos_hold(c, src->holds, src->nholds);
+		c->pos_urw = src->urw_left;
 		if (src->prefix_len)
 			choice_set_prefix(c, src->prefix, src->prefix_len);
 		return;
@@ -348,6 +358,8 @@ struct run_result run_scenario(struct runner *r, const struct scenario *s, const
 			if (s->registrar != REGISTRAR_MODEL)
 				st->por.fine &= ~(uint32_t)POR_FINE_NMR;
 		}
+		if (src->por_exact)
+			st->por.exact = st->por_exact;
 		if (pos)
 			por_log_sample(&st->por);
 		st->sched.por = &st->por;

@@ -51,6 +51,10 @@ struct run_source {
 	const struct dpor *steer; /* SOURCE_DFS with por: the reduced search's tree, whose sleeping threads the
 				   * picks past the prefix pass over (dpor.h: dpor_asleep); NULL: option 0 */
 	uint32_t nholds;
+	uint16_t *urw_left;      /* SOURCE_POS: a uniform random walk from these picks left per thread id
+				  * (choice.h: pos_urw; updated as it picks), NULL: POS's priorities */
+	bool por_exact;          /* with por: also log the exact-key footprints (sched/por_log.h: por_exact;
+				  * the race-directed search's race pairs) */
 };
 
 struct run_options {
@@ -97,6 +101,7 @@ struct run_state {
 	struct choice_rec *choice_log; /* SCN_CHOICES_MAX */
 	struct sched_por por;          /* the step log, when the source asks for it */
 	struct por_step *por_steps;    /* RUN_POR_STEPS */
+	struct por_exact *por_exact;   /* RUN_POR_STEPS: their exact footprints (run_source.por_exact) */
 	const char *module_names[SCN_MODULES_MAX];
 	const struct scenario *scn;
 	struct run_outcome *outcome;   /* run_options.outcome */

@@ -20,6 +20,7 @@ void por_log_init(struct sched_por *p, struct por_step *steps, uint32_t cap, uin
 	p->drivers = 0;
 	p->fine = 0;
 	p->mem_key = NULL;
+	p->exact = NULL;
 	p->sample = false;
 	p->conflicts = 0;
 	p->have_last = 0;
@@ -92,6 +93,8 @@ void por_log_begin(struct sched_por *p, const uint8_t *ids, uint32_t n, bool cur
 	struct por_step *st = &p->steps[p->n];
 	uint8_t prev = p->n ? p->steps[p->n - 1].thread : 0xffu;
 	memset(st, 0, sizeof(*st));
+	if (p->exact)
+		memset(&p->exact[p->n], 0, sizeof(p->exact[p->n]));
 	for (uint32_t i = 0; i < n; i++)
 		st->options |= 1u << ids[i];
 	st->thread = next;
@@ -127,12 +130,14 @@ static uint32_t nmr_slot_key(uint32_t handle, bool binding)
  * computed once, OR-ed in per event. */
 static void nmr_read_regs(struct sched_por *p)
 {
-	static uint64_t all[POR_WORDS];
+	static uint64_t all[POR_WORDS], exact[POR_EXACT_WORDS];
 	static bool ready;
 	if (!ready) {
 		for (uint32_t i = 0; i < NMR_REGS_MAX; i++) {
 			uint32_t b = por_bucket(POR_NMR_REG(i));
 			all[b >> 6] |= 1ull << (b & 63);
+			b = por_exact_bucket(POR_NMR_REG(i));
+			exact[b >> 6] |= 1ull << (b & 63);
 		}
 		ready = true;
 	}
@@ -142,6 +147,9 @@ static void nmr_read_regs(struct sched_por *p)
 	struct por_step *st = &p->steps[p->n - 1];
 	for (int w = 0; w < POR_WORDS; w++)
 		st->fp[w] |= all[w];
+	if (p->exact)
+		for (int w = 0; w < POR_EXACT_WORDS; w++)
+			p->exact[p->n - 1].fp[w] |= exact[w];
 }
 
 /* With POR_FINE_NMR (por_log.h): what an NMR event meets in the registrar

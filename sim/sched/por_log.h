@@ -40,6 +40,8 @@
 #define POR_WORDS 4                     /* footprint bits: 64 x POR_WORDS buckets */
 #define POR_BUCKETS (64 * POR_WORDS)
 #define POR_NO_CHOICE UINT32_MAX        /* a pick with one candidate: no choice logged */
+#define POR_EXACT_WORDS 128             /* exact footprints (struct por_exact): 64 x POR_EXACT_WORDS buckets */
+#define POR_EXACT_BUCKETS (64 * POR_EXACT_WORDS)
 
 enum por_class {
 	POR_THREAD = 1, POR_NMR, POR_MODULE, POR_KFAM, POR_QUEUE, POR_DRVCODE, POR_MEM, POR_IDS,
@@ -110,8 +112,22 @@ struct por_step {
 	                           * (POR_WHY_*): statistics for NMRSIM_POR_STATS, never decisions */
 };
 
+/* A step's exact footprint, for the race-directed search's race pairs
+ * (explore_race.c; sched_por.exact): every key of its footprint hashed into
+ * POR_EXACT_BUCKETS buckets (about collision-free for the few hundred keys
+ * of a run, where POR_BUCKETS merges unrelated objects), driver memory
+ * accesses keyed by a class of their own (POR_EXACT_MEM: never the key of a
+ * kernel object on the same line). Nothing else reads them: the reduced
+ * search and partial order sampling keep `fp` and `wr`. */
+struct por_exact {
+	uint64_t fp[POR_EXACT_WORDS];
+	uint64_t wr[POR_EXACT_WORDS];
+};
+#define POR_EXACT_MEM 9u /* key class of driver memory lines in the exact footprints only */
+
 struct sched_por {
 	struct por_step *steps;   /* caller storage */
+	struct por_exact *exact;  /* caller storage parallel to steps (cap entries), NULL: not logged */
 	uint32_t cap, n;
 	bool overflow;            /* a step did not fit: the run's footprints are incomplete */
 	uint32_t woken;           /* threads woken or spawned since their last step (bit per id) */
@@ -132,7 +148,7 @@ struct sched_por {
 	uint64_t last_fp[32][POR_WORDS]; /* footprint of each thread's latest closed step (wild: all ones) */
 };
 
-static inline uint32_t por_bucket(uint32_t key)
+static inline uint32_t por_hash(uint32_t key)
 {
 	/* murmur3's finaliser: every key bit moves every bucket bit */
 	key ^= key >> 16;
@@ -140,7 +156,15 @@ static inline uint32_t por_bucket(uint32_t key)
 	key ^= key >> 13;
 	key *= 0xc2b2ae35u;
 	key ^= key >> 16;
-	return key & (POR_BUCKETS - 1u);
+	return key;
+}
+static inline uint32_t por_bucket(uint32_t key)
+{
+	return por_hash(key) & (POR_BUCKETS - 1u);
+}
+static inline uint32_t por_exact_bucket(uint32_t key)
+{
+	return por_hash(key) & (POR_EXACT_BUCKETS - 1u);
 }
 _Static_assert((POR_BUCKETS & (POR_BUCKETS - 1)) == 0, "por_bucket masks a power of two");
 
@@ -158,6 +182,11 @@ static inline uint32_t por_mem_key(enum por_mem_region region, uintptr_t offset)
 {
 	return POR_KEY(POR_MEM, (uint32_t)region << 21 | (uint32_t)(offset / POR_MEM_LINE & 0x1fffffu));
 }
+/* The same line's key in the exact footprints (POR_EXACT_MEM). */
+static inline uint32_t por_exact_mem_key(enum por_mem_region region, uintptr_t offset)
+{
+	return POR_KEY(POR_EXACT_MEM, (uint32_t)region << 21 | (uint32_t)(offset / POR_MEM_LINE & 0x1fffffu));
+}
 
 /* Called by the scheduler at a pick: thread `next` begins a step. ids/n are
  * the candidates (ids[0] is the running thread when cur_first), pos the
@@ -171,8 +200,9 @@ static inline bool por_split(const struct sched_por *p)
 	return (p->fine & POR_FINE_READS) != 0;
 }
 
-/* The running step reads or writes key, whatever por_split says. */
-static inline void por_log_mark(struct sched_por *p, uint32_t key, bool write)
+/* The running step reads or writes key in its footprint only (not the
+ * exact one). */
+static inline void por_log_mark_fp(struct sched_por *p, uint32_t key, bool write)
 {
 	if (p->n == 0)
 		return; /* before the first pick: setting up the run */
@@ -182,6 +212,23 @@ static inline void por_log_mark(struct sched_por *p, uint32_t key, bool write)
 	if (write)
 		st->wr[b >> 6] |= 1ull << (b & 63);
 	st->why |= (uint16_t)(1u << (key >> 24 & 15u));
+}
+/* ... in its exact footprint only, when those are logged. */
+static inline void por_log_mark_exact(struct sched_por *p, uint32_t key, bool write)
+{
+	if (p->n == 0 || !p->exact)
+		return;
+	uint32_t b = por_exact_bucket(key);
+	struct por_exact *x = &p->exact[p->n - 1];
+	x->fp[b >> 6] |= 1ull << (b & 63);
+	if (write)
+		x->wr[b >> 6] |= 1ull << (b & 63);
+}
+/* The running step reads or writes key, whatever por_split says. */
+static inline void por_log_mark(struct sched_por *p, uint32_t key, bool write)
+{
+	por_log_mark_fp(p, key, write);
+	por_log_mark_exact(p, key, write);
 }
 /* The running step writes key (or reads it: only when por_split). */
 static inline void por_log_access(struct sched_por *p, uint32_t key, bool write)
