@@ -136,9 +136,11 @@ static void race(struct dpor *d, const struct por_step *steps, uint32_t i, uint8
 }
 
 /* The first step of this run the last analysis did not cover as it is:
- * steps before it are the same, began at choices the two runs share (their
- * nodes kept the backtrack points they added). */
-static uint32_t same_prefix(const struct dpor *d, const struct por_step *steps, uint32_t n, uint32_t prefix_len)
+ * steps before it are the same (and so are their exact keys), began at
+ * choices the two runs share (their nodes kept the backtrack points they
+ * added). */
+static uint32_t same_prefix(const struct dpor *d, const struct por_step *steps, const uint32_t *keys, uint32_t n,
+			    uint32_t prefix_len)
 {
 	const struct dpor_journal *jr = &d->jr;
 	if (jr->serial != d->serial || jr->busy || jr->lost || jr->calls != d->runs + d->plain_runs ||
@@ -146,21 +148,81 @@ static uint32_t same_prefix(const struct dpor *d, const struct por_step *steps, 
 		return 0;
 	uint32_t k = 0;
 	while (k < n && k < jr->n && (steps[k].pos == POR_NO_CHOICE || steps[k].pos < prefix_len) &&
-	       !memcmp(&steps[k], &jr->steps[k], sizeof(steps[k])))
+	       !memcmp(&steps[k], &jr->steps[k], sizeof(steps[k])) &&
+	       (!keys || !memcmp(keys + steps[k].key0, jr->keys + steps[k].key0, sizeof(keys[0]) * steps[k].nkeys)))
 		k++;
 	return k;
 }
 
-static void analyse(struct dpor *d, const struct por_step *steps, uint32_t n, uint32_t prefix_len)
+/* The dense id of exact key `key` in this run (numbered now if new;
+ * journaled), UINT32_MAX when the table is full. */
+static uint32_t key_id(struct dpor *d, uint32_t key)
+{
+	struct dpor_clocks *v = &d->vc;
+	uint32_t s = por_hash(key) & (DPOR_SLOTS - 1u);
+	for (; v->slot[s]; s = (s + 1u) & (DPOR_SLOTS - 1u))
+		if (v->key_of[v->slot[s] - 1u] == key)
+			return v->slot[s] - 1u;
+	if (v->nid == DPOR_KEYS)
+		return UINT32_MAX;
+	uint32_t id = v->nid;
+	journal(d, &v->slot[s], 1);
+	journal(d, &v->nid, 1);
+	v->nid++;
+	v->slot[s] = id + 1u;
+	v->key_of[id] = key;
+	v->bucket[id].last = 0; /* its state: as a bucket never touched */
+	v->bucket[id].reads_since = 0;
+	return id;
+}
+
+/* The locations step st touches, each once, into jr->loc (POR_KEY_WRITE:
+ * written): its bitmaps' buckets, or with exact keys their dense ids.
+ * Returns how many, UINT32_MAX when the key table is full (the step is then
+ * taken as wild). */
+static uint32_t locations(struct dpor *d, const struct por_step *st, const uint32_t *keys)
+{
+	struct dpor_journal *jr = &d->jr;
+	uint32_t n = 0;
+	if (!keys) {
+		for (uint32_t w = 0; w < POR_WORDS; w++)
+			for (uint64_t bits = st->fp[w]; bits; bits &= bits - 1) {
+				uint32_t bit = (uint32_t)__builtin_ctzll(bits);
+				jr->loc[n++] = (w * 64 + bit) | ((st->wr[w] >> bit & 1u) ? POR_KEY_WRITE : 0u);
+			}
+		return n;
+	}
+	if (++jr->tick == 0) {
+		memset(jr->seen, 0, sizeof(jr->seen));
+		jr->tick = 1;
+	}
+	for (uint32_t k = 0; k < st->nkeys; k++) {
+		uint32_t e = keys[st->key0 + k], id = key_id(d, e & ~POR_KEY_WRITE);
+		if (id == UINT32_MAX)
+			return UINT32_MAX;
+		if (jr->seen[id] == jr->tick) {
+			jr->loc[jr->at[id]] |= e & POR_KEY_WRITE; /* listed twice in the run's log */
+			continue;
+		}
+		jr->seen[id] = jr->tick;
+		jr->at[id] = n;
+		jr->loc[n++] = id | (e & POR_KEY_WRITE);
+	}
+	return n;
+}
+
+/* keys: the run's exact keys (DPOR_EXACT), NULL: the bitmaps' buckets. */
+static void analyse(struct dpor *d, const struct por_step *steps, const uint32_t *keys, uint32_t n, uint32_t prefix_len)
 {
 	struct dpor_clocks *v = &d->vc;
 	struct dpor_journal *jr = &d->jr;
 	SIM_ASSERT_LE(n, DPOR_STEPS_MAX, "an analysed run's steps fit the journal's copy");
-	uint32_t from = same_prefix(d, steps, n, prefix_len);
+	uint32_t from = same_prefix(d, steps, keys, n, prefix_len);
 	if (jr->serial != d->serial || jr->busy || jr->lost) {
 		/* A new search, an analysis a process died inside, or a journal
-		 * that overflowed: every clock zero, new thread numbers. */
-		memset(v, 0, sizeof(*v));
+		 * that overflowed: every clock zero, new thread numbers, no key
+		 * numbered (the state of an exact key is zeroed as it is). */
+		memset(v, 0, offsetof(struct dpor_clocks, bucket) + sizeof(v->bucket[0]) * POR_BUCKETS);
 		memset(jr->dense_of, 0xff, sizeof(jr->dense_of));
 		jr->nt = 0;
 		jr->len = 0;
@@ -182,6 +244,11 @@ static void analyse(struct dpor *d, const struct por_step *steps, uint32_t n, ui
 	}
 	const uint32_t nt = jr->nt;
 	memcpy(jr->steps + from, steps + from, (n - from) * sizeof(*steps));
+	if (keys && from < n) {
+		uint32_t k0 = steps[from].key0, k1 = steps[n - 1].key0 + steps[n - 1].nkeys;
+		SIM_ASSERT_LE(k1, DPOR_LISTED_MAX, "an analysed run's keys fit the journal's copy");
+		memcpy(jr->keys + k0, keys + k0, (k1 - k0) * sizeof(*keys));
+	}
 	jr->n = n;
 	d->steps_analysed += n - from;
 	for (uint32_t j = from; j < n; j++) {
@@ -189,8 +256,11 @@ static void analyse(struct dpor *d, const struct por_step *steps, uint32_t n, ui
 		uint8_t p = st->thread, dp = jr->dense_of[p];
 		uint32_t *V = v->thread_vc[dp];
 		jr->mark[j] = jr->len;
-		/* The worst case: V, has_pending, last_of, wild (2), 3 per bucket, 1 per woken thread. */
-		journal_reserve(jr, (size_t)(nt + 3) * (5 + 3 * POR_BUCKETS + SIM_THREADS_MAX));
+		/* The worst case: V, has_pending, last_of, wild (2), 1 per woken
+		 * thread; per location a write (nt + 2 words) or a read (2 nt + 1)
+		 * and numbering its key (2), each entry 2 words more. */
+		uint32_t most = keys ? st->nkeys : POR_BUCKETS;
+		journal_reserve(jr, (size_t)(nt + 2) * (SIM_THREADS_MAX + 2) + 9 + (size_t)most * (2 * nt + 11));
 		journal(d, V, nt);
 		journal(d, &v->has_pending, 1);
 		journal(d, &v->last_of[dp], 1);
@@ -199,6 +269,12 @@ static void analyse(struct dpor *d, const struct por_step *steps, uint32_t n, ui
 			v->has_pending &= ~(1u << dp);
 		}
 		bool wild = st->flags & POR_WILD;
+		uint32_t nloc = locations(d, st, keys);
+		if (nloc == UINT32_MAX) {
+			wild = true; /* more keys than the table holds: dependent on every step */
+			nloc = 0;
+		}
+		const uint32_t *loc = jr->loc;
 		/* The latest dependent step of another thread not known to happen before. */
 		uint32_t best = 0;
 #define CANDIDATE(stamp)                                                                                 \
@@ -212,16 +288,13 @@ static void analyse(struct dpor *d, const struct por_step *steps, uint32_t n, ui
 				CANDIDATE(v->last_of[t]);
 		} else {
 			CANDIDATE(v->wild_last);
-			for (uint32_t w = 0; w < POR_WORDS; w++) {
-				for (uint64_t bits = st->fp[w]; bits; bits &= bits - 1)
-					CANDIDATE(v->bucket[w * 64 + (uint32_t)__builtin_ctzll(bits)].last);
+			for (uint32_t k = 0; k < nloc; k++) {
+				const struct dpor_bucket *bk = &v->bucket[loc[k] & ~POR_KEY_WRITE];
+				CANDIDATE(bk->last);
 				/* A write also meets every read since the last write. */
-				for (uint64_t bits = st->wr[w]; bits; bits &= bits - 1) {
-					uint32_t b = w * 64 + (uint32_t)__builtin_ctzll(bits);
-					if (v->bucket[b].reads_since)
-						for (uint32_t t = 0; t < nt; t++)
-							CANDIDATE(v->bucket[b].rd[t][1]);
-				}
+				if ((loc[k] & POR_KEY_WRITE) && bk->reads_since)
+					for (uint32_t t = 0; t < nt; t++)
+						CANDIDATE(bk->rd[t][1]);
 			}
 		}
 #undef CANDIDATE
@@ -239,19 +312,14 @@ static void analyse(struct dpor *d, const struct por_step *steps, uint32_t n, ui
 		} else {
 			if (v->wild_last)
 				join(nt, V, v->wild_vc);
-			for (uint32_t w = 0; w < POR_WORDS; w++) {
-				for (uint64_t bits = st->fp[w]; bits; bits &= bits - 1) {
-					uint32_t b = w * 64 + (uint32_t)__builtin_ctzll(bits);
-					if (v->bucket[b].last)
-						join(nt, V, v->bucket[b].vc);
-				}
-				for (uint64_t bits = st->wr[w]; bits; bits &= bits - 1) {
-					uint32_t b = w * 64 + (uint32_t)__builtin_ctzll(bits);
-					if (v->bucket[b].reads_since)
-						for (uint32_t t = 0; t < nt; t++)
-							if (v->bucket[b].rd[t][0] > V[t])
-								V[t] = v->bucket[b].rd[t][0];
-				}
+			for (uint32_t k = 0; k < nloc; k++) {
+				const struct dpor_bucket *bk = &v->bucket[loc[k] & ~POR_KEY_WRITE];
+				if (bk->last)
+					join(nt, V, bk->vc);
+				if ((loc[k] & POR_KEY_WRITE) && bk->reads_since)
+					for (uint32_t t = 0; t < nt; t++)
+						if (bk->rd[t][0] > V[t])
+							V[t] = bk->rd[t][0];
 			}
 		}
 		uint32_t stamp = j + 1;
@@ -263,18 +331,14 @@ static void analyse(struct dpor *d, const struct por_step *steps, uint32_t n, ui
 			v->wild_last = stamp;
 			memcpy(v->wild_vc, V, sizeof(V[0]) * nt);
 		}
-		for (uint32_t w = 0; w < POR_WORDS; w++) {
-			for (uint64_t bits = st->wr[w]; bits; bits &= bits - 1) {
-				uint32_t b = w * 64 + (uint32_t)__builtin_ctzll(bits);
-				struct dpor_bucket *bk = &v->bucket[b];
+		for (uint32_t k = 0; k < nloc; k++) {
+			struct dpor_bucket *bk = &v->bucket[loc[k] & ~POR_KEY_WRITE];
+			if (loc[k] & POR_KEY_WRITE) {
 				journal(d, &bk->reads_since, 2 + nt); /* reads_since, last, vc[0..nt) */
 				bk->last = stamp;
 				memcpy(bk->vc, V, sizeof(V[0]) * nt);
 				bk->reads_since = 0;
-			}
-			for (uint64_t bits = st->fp[w] & ~st->wr[w]; bits; bits &= bits - 1) {
-				uint32_t b = w * 64 + (uint32_t)__builtin_ctzll(bits);
-				struct dpor_bucket *bk = &v->bucket[b];
+			} else {
 				journal(d, &bk->reads_since, 1);
 				journal(d, &bk->rd[0][0], 2 * nt);
 				if (!bk->reads_since) {
@@ -331,7 +395,7 @@ static bool sleep_valid(const struct dpor_node *a, const struct dpor_rec *r)
 	return pq + ((r->flags & DPOR_REC_RUNS) ? 1u : 0u) <= pu;
 }
 
-static struct dpor_rec *rec_of(struct dpor_node *a, uint8_t t)
+static struct dpor_rec *rec_of(struct dpor_node *a, uint8_t t, bool exact)
 {
 	for (uint32_t k = 0; k < a->nrec; k++)
 		if (a->rec[k].thread == t)
@@ -339,8 +403,9 @@ static struct dpor_rec *rec_of(struct dpor_node *a, uint8_t t)
 	if (a->nrec == DPOR_RECS)
 		return NULL; /* not remembered: t never sleeps below a */
 	struct dpor_rec *r = &a->rec[a->nrec++];
-	memset(r, 0, sizeof(*r));
+	memset(r, 0, offsetof(struct dpor_rec, keys));
 	r->thread = t;
+	r->flags = exact ? DPOR_REC_EXACT : 0;
 	return r;
 }
 
@@ -359,16 +424,49 @@ static inline void sleepers_at(const struct dpor_node *a, struct dpor_walk *w)
 	}
 }
 
+/* A record's exact keys meet step st's (keys: the run's): one of the two
+ * wrote a key both touched. */
+static bool rec_meets(const struct dpor_rec *r, const struct por_step *st, const uint32_t *keys)
+{
+	for (uint32_t i = 0; i < st->nkeys; i++) {
+		uint32_t e = keys[st->key0 + i];
+		for (uint32_t k = 0; k < r->nkeys; k++)
+			if (((r->keys[k] ^ e) & ~POR_KEY_WRITE) == 0 && ((r->keys[k] | e) & POR_KEY_WRITE))
+				return true;
+	}
+	return false;
+}
+
 /* After step st: its thread is awake, and so is a sleeping thread whose
- * step depends on it. */
-static inline void wake_after(const struct por_step *st, struct dpor_walk *w)
+ * step depends on it. The bitmaps first (a superset of the exact keys:
+ * a line holds its granules), then a record's exact keys if it has them. */
+static inline void wake_after(const struct por_step *st, const uint32_t *keys, struct dpor_walk *w)
 {
 	bool wild = st->flags & POR_WILD;
 	w->mask &= ~(1u << st->thread);
 	for (uint32_t m = w->mask; m; m &= m - 1) {
 		uint32_t q = (uint32_t)__builtin_ctz(m);
-		if (wild || por_fp_dependent(w->asleep[q]->fp, w->asleep[q]->wr, st->fp, st->wr))
+		const struct dpor_rec *r = w->asleep[q];
+		if (wild || (por_fp_dependent(r->fp, r->wr, st->fp, st->wr) &&
+			     (!keys || !(r->flags & DPOR_REC_EXACT) || rec_meets(r, st, keys))))
 			w->mask &= ~(1u << q);
+	}
+}
+
+/* Record r (exact) takes step st's keys too; more than it holds: its
+ * bitmaps decide from now on. */
+static void rec_add_keys(struct dpor_rec *r, const struct por_step *st, const uint32_t *keys)
+{
+	for (uint32_t i = 0; i < st->nkeys && (r->flags & DPOR_REC_EXACT); i++) {
+		uint32_t e = keys[st->key0 + i], k = 0;
+		while (k < r->nkeys && ((r->keys[k] ^ e) & ~POR_KEY_WRITE))
+			k++;
+		if (k < r->nkeys)
+			r->keys[k] |= e & POR_KEY_WRITE;
+		else if (r->nkeys < DPOR_REC_KEYS)
+			r->keys[r->nkeys++] = e;
+		else
+			r->flags &= (uint8_t)~DPOR_REC_EXACT;
 	}
 }
 
@@ -376,8 +474,8 @@ static inline void wake_after(const struct por_step *st, struct dpor_walk *w)
  * its node, set each node's sleep set, and return the index of the first
  * step that picked a sleeping thread at a new choice (n if none): from
  * there on the run repeats a schedule covered elsewhere. */
-static uint32_t sleep_walk(struct dpor *d, const struct por_step *steps, uint32_t n, uint32_t nlog,
-			   uint32_t prefix_len)
+static uint32_t sleep_walk(struct dpor *d, const struct por_step *steps, const uint32_t *keys, uint32_t n,
+			   uint32_t nlog, uint32_t prefix_len)
 {
 	struct dpor_walk w = { 0 };
 	for (uint32_t j = 0; j < n; j++) {
@@ -387,12 +485,14 @@ static uint32_t sleep_walk(struct dpor *d, const struct por_step *steps, uint32_
 			a->sleep = w.mask;
 			if ((w.mask >> st->thread & 1u) && st->pos >= prefix_len)
 				return j;
-			struct dpor_rec *r = rec_of(a, st->thread);
+			struct dpor_rec *r = rec_of(a, st->thread, keys != NULL);
 			if (r) {
 				for (uint32_t k = 0; k < POR_WORDS; k++) {
 					r->fp[k] |= st->fp[k];
 					r->wr[k] |= st->wr[k];
 				}
+				if (keys)
+					rec_add_keys(r, st, keys);
 				if (st->flags & POR_WILD)
 					r->flags |= DPOR_REC_WILD;
 				if (j + 1 == n || (steps[j + 1].options >> st->thread & 1u))
@@ -400,7 +500,7 @@ static uint32_t sleep_walk(struct dpor *d, const struct por_step *steps, uint32_
 			}
 			sleepers_at(a, &w);
 		}
-		wake_after(st, &w);
+		wake_after(st, keys, &w);
 	}
 	return n;
 }
@@ -414,7 +514,7 @@ uint32_t dpor_asleep(const struct dpor *d, struct dpor_walk *w, const struct sch
 		const struct por_step *st = &por->steps[w->j];
 		if (st->pos != POR_NO_CHOICE && st->pos < prefix_len && d->nodes[st->pos].options)
 			sleepers_at(&d->nodes[st->pos], w);
-		wake_after(st, w);
+		wake_after(st, dpor_keys(d, por), w);
 	}
 	return w->mask;
 }
@@ -473,7 +573,7 @@ void dpor_after_run(struct dpor *d, const struct choice_rec *log, uint32_t nlog,
 				por->steps[j].flags & POR_WILD ? " WILD" : "", por->steps[j].flags & POR_SWITCH ? " sw" : "");
 	uint32_t end = por->n;
 	if (!(d->without & DPOR_NO_SLEEP)) {
-		end = sleep_walk(d, por->steps, por->n, nlog, prefix_len);
+		end = sleep_walk(d, por->steps, dpor_keys(d, por), por->n, nlog, prefix_len);
 		if (end < por->n) {
 			/* The pick of step `end` took a sleeping thread: nothing below
 			 * it branches, its node tries a thread awake instead. */
@@ -485,7 +585,7 @@ void dpor_after_run(struct dpor *d, const struct choice_rec *log, uint32_t nlog,
 			d->blocked++;
 		}
 	}
-	analyse(d, por->steps, end, prefix_len);
+	analyse(d, por->steps, dpor_keys(d, por), end, prefix_len);
 	d->jr.calls = d->runs + d->plain_runs + 1;
 	if (++d->runs % 20000 == 0 && getenv("NMRSIM_POR_STATS")) {
 		static const char *const names[16] = { "?", "thread", "nmr", "module", "kfam", "queue", "drvcode", "mem",
