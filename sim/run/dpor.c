@@ -212,12 +212,14 @@ static uint32_t locations(struct dpor *d, const struct por_step *st, const uint3
 }
 
 /* keys: the run's exact keys (DPOR_EXACT), NULL: the bitmaps' buckets. */
-static void analyse(struct dpor *d, const struct por_step *steps, const uint32_t *keys, uint32_t n, uint32_t prefix_len)
+/* from: same_prefix of the run (its first step the last analysis did not cover). */
+static void analyse(struct dpor *d, const struct por_step *steps, const uint32_t *keys, uint32_t n, uint32_t from,
+		    uint32_t prefix_len)
 {
 	struct dpor_clocks *v = &d->vc;
 	struct dpor_journal *jr = &d->jr;
 	SIM_ASSERT_LE(n, DPOR_STEPS_MAX, "an analysed run's steps fit the journal's copy");
-	uint32_t from = same_prefix(d, steps, keys, n, prefix_len);
+	(void)prefix_len;
 	if (jr->serial != d->serial || jr->busy || jr->lost) {
 		/* A new search, an analysis a process died inside, or a journal
 		 * that overflowed: every clock zero, new thread numbers, no key
@@ -475,7 +477,7 @@ static void rec_add_keys(struct dpor_rec *r, const struct por_step *st, const ui
  * step that picked a sleeping thread at a new choice (n if none): from
  * there on the run repeats a schedule covered elsewhere. */
 static uint32_t sleep_walk(struct dpor *d, const struct por_step *steps, const uint32_t *keys, uint32_t n,
-			   uint32_t nlog, uint32_t prefix_len)
+			   uint32_t nlog, uint32_t prefix_len, uint32_t same)
 {
 	struct dpor_walk w = { 0 };
 	for (uint32_t j = 0; j < n; j++) {
@@ -491,7 +493,9 @@ static uint32_t sleep_walk(struct dpor *d, const struct por_step *steps, const u
 					r->fp[k] |= st->fp[k];
 					r->wr[k] |= st->wr[k];
 				}
-				if (keys)
+				/* The steps the last analysed run had too (same_prefix)
+				 * gave their keys to these records then. */
+				if (keys && j >= same)
 					rec_add_keys(r, st, keys);
 				if (st->flags & POR_WILD)
 					r->flags |= DPOR_REC_WILD;
@@ -572,8 +576,10 @@ void dpor_after_run(struct dpor *d, const struct choice_rec *log, uint32_t nlog,
 				(int)por->steps[j].pos, por->steps[j].options, por->steps[j].why,
 				por->steps[j].flags & POR_WILD ? " WILD" : "", por->steps[j].flags & POR_SWITCH ? " sw" : "");
 	uint32_t end = por->n;
+	const uint32_t *keys = dpor_keys(d, por);
+	uint32_t same = same_prefix(d, por->steps, keys, por->n, prefix_len);
 	if (!(d->without & DPOR_NO_SLEEP)) {
-		end = sleep_walk(d, por->steps, dpor_keys(d, por), por->n, nlog, prefix_len);
+		end = sleep_walk(d, por->steps, keys, por->n, nlog, prefix_len, same);
 		if (end < por->n) {
 			/* The pick of step `end` took a sleeping thread: nothing below
 			 * it branches, its node tries a thread awake instead. */
@@ -585,7 +591,7 @@ void dpor_after_run(struct dpor *d, const struct choice_rec *log, uint32_t nlog,
 			d->blocked++;
 		}
 	}
-	analyse(d, por->steps, dpor_keys(d, por), end, prefix_len);
+	analyse(d, por->steps, keys, end, same < end ? same : end, prefix_len);
 	d->jr.calls = d->runs + d->plain_runs + 1;
 	if (++d->runs % 20000 == 0 && getenv("NMRSIM_POR_STATS")) {
 		static const char *const names[16] = { "?", "thread", "nmr", "module", "kfam", "queue", "drvcode", "mem",

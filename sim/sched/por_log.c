@@ -39,15 +39,9 @@ void por_log_exact(struct sched_por *p, uint32_t *keys, uint32_t cap)
 	memset(p->recent, 0, sizeof p->recent);
 }
 
-void por_log_key(struct sched_por *p, uint32_t key, bool write)
+void por_log_key_new(struct sched_por *p, uint32_t key, bool write, struct por_recent *r)
 {
 	SIM_ASSERT((key & POR_KEY_WRITE) == 0, "a key leaves the write bit free");
-	struct por_recent *r = &p->recent[por_hash(key) & (POR_RECENT - 1u)];
-	if (r->step == p->n && r->key == key) {
-		if (write)
-			p->keys[r->at] |= POR_KEY_WRITE;
-		return;
-	}
 	struct por_step *st = &p->steps[p->n - 1];
 	if (p->nkeys == p->keys_cap || st->nkeys == UINT16_MAX) {
 		p->overflow = true; /* the run's keys are incomplete: it is not analysed */

@@ -202,27 +202,48 @@ static inline bool por_split(const struct sched_por *p)
 	return (p->fine & POR_FINE_READS) != 0;
 }
 
-/* POR_FINE_EXACT: list key in the running step (once; a write wins). */
-void por_log_key(struct sched_por *p, uint32_t key, bool write);
-
-/* The running step's bitmaps: it reads or writes key. */
-static inline void por_log_bits(struct sched_por *p, uint32_t key, bool write)
+/* POR_FINE_EXACT: list key in the running step (once; a write wins).
+ * Inline: a key the step listed already (the common case: a module key at
+ * every event, a loop over one field); out of line: a new one. */
+void por_log_key_new(struct sched_por *p, uint32_t key, bool write, struct por_recent *r);
+static inline void por_log_key_h(struct sched_por *p, uint32_t key, uint32_t hash, bool write)
 {
-	uint32_t b = por_bucket(key);
+	struct por_recent *r = &p->recent[hash & (POR_RECENT - 1u)];
+	if (r->step == p->n && r->key == key) {
+		if (write)
+			p->keys[r->at] |= POR_KEY_WRITE;
+		return;
+	}
+	por_log_key_new(p, key, write, r);
+}
+static inline void por_log_key(struct sched_por *p, uint32_t key, bool write)
+{
+	por_log_key_h(p, key, por_hash(key), write);
+}
+
+/* The running step's bitmaps: it reads or writes key (hash: por_hash(key)). */
+static inline void por_log_bits_h(struct sched_por *p, uint32_t key, uint32_t hash, bool write)
+{
+	uint32_t b = hash & (POR_BUCKETS - 1u);
 	struct por_step *st = &p->steps[p->n - 1];
 	st->fp[b >> 6] |= 1ull << (b & 63);
 	if (write)
 		st->wr[b >> 6] |= 1ull << (b & 63);
 	st->why |= (uint16_t)(1u << (key >> 24 & 15u));
 }
+static inline void por_log_bits(struct sched_por *p, uint32_t key, bool write)
+{
+	por_log_bits_h(p, key, por_hash(key), write);
+}
 /* The running step reads or writes key, whatever por_split says. */
 static inline void por_log_mark(struct sched_por *p, uint32_t key, bool write)
 {
 	if (p->n == 0)
 		return; /* before the first pick: setting up the run */
-	por_log_bits(p, key, write);
-	if (p->fine & POR_FINE_EXACT)
-		por_log_key(p, key, write);
+	uint32_t hash = por_hash(key); /* the bucket's and the recent keys' index: one hash */
+	por_log_bits_h(p, key, hash, write);
+	if (__builtin_expect((p->fine & POR_FINE_EXACT) != 0, 0))
+		por_log_key_h(p, key, hash, write);
 }
 /* The running step reads or writes driver memory [off, off + size) of a
  * region (size >= 1; whatever por_split says): every line in the bitmaps,
