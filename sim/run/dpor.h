@@ -234,6 +234,13 @@ struct dpor_walk {
 	const struct dpor_rec *asleep[SIM_THREADS_MAX]; /* a sleeping thread's step (by thread id) */
 };
 uint32_t dpor_asleep(const struct dpor *d, struct dpor_walk *w, const struct sched_por *por, uint32_t prefix_len);
+/* dpor_sleep.c, for dpor_after_run: walk the run's steps (keys: its exact
+ * keys or NULL) with the sleeping threads, remember each step at its node
+ * (the steps before `same` are the last analysed run's: their keys are
+ * there already), set each node's sleep set; returns the first step that
+ * picked a sleeping thread at a new choice (n if none). */
+uint32_t dpor_sleep_walk(struct dpor *d, const struct por_step *steps, const uint32_t *keys, uint32_t n,
+			 uint32_t nlog, uint32_t prefix_len, uint32_t same);
 /* The exact keys of a search's runs (DPOR_EXACT and the log has them), else NULL. */
 static inline const uint32_t *dpor_keys(const struct dpor *d, const struct sched_por *por)
 {
