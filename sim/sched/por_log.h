@@ -16,7 +16,9 @@
  * spinning driver, the end of the run); two reads of a key commute. A hash
  * collision only adds a dependence (a read sharing a bucket with a written
  * key counts as touching the write), so it costs reduction, never
- * soundness. Keys:
+ * soundness. With POR_FINE_EXACT (the bounded exhaustive search) each step
+ * also lists its keys exactly (sched_por.keys), driver memory per 8-byte
+ * granule: the analysis (run/dpor.c) then has no collision. Keys:
  *   THREAD(t)  waking or spawning thread t, and t's first step after it;
  *   NMR        the registrar's state (registrations, bindings, its work queue);
  *   MODULE(m)  module m's state (a scripted module's, a driver's load state);
