@@ -11,7 +11,7 @@
 # (bundled 60s, racy 20s; --quick: 10s and 5s): a search not exhausted by
 # then says "no". --without PART adds a third search per scenario, the
 # reduced one without that part (nmr-explore --por-without PART: sleep,
-# same, objects, nmr, eset, incremental, steer, reads), to show what the part
+# same, objects, nmr, eset, incremental, steer, reads, exact), to show what the part
 # saves; --with PART one with --por-with PART (reads, the default since
 # session 13: the same search). --bundled:
 # the bundled scenarios only. Figures only; nothing here passes or fails on

@@ -650,12 +650,20 @@ static void nmr_keys(struct runner *r)
 	}
 }
 
-/* --cases: the files given, plain against reduced with the same budget. */
+/* --cases: the files given, plain against reduced with the same budget.
+ * `--fewer-than=N`: the next file's reduced search also takes fewer
+ * schedules than with parts N, with the same signatures. */
 static void cases(struct runner *r, const char *root, uint32_t bound, uint64_t runs, char **files, int nfiles)
 {
+	static struct found other;
+	int fewer_than = -1;
 	for (int i = 0; i < nfiles; i++) {
 		if (!strncmp(files[i], "--por-bits=", 11)) {
 			cases_bits = (uint32_t)strtoul(files[i] + 11, NULL, 0);
+			continue;
+		}
+		if (!strncmp(files[i], "--fewer-than=", 13)) {
+			fewer_than = (int)strtoul(files[i] + 13, NULL, 0);
 			continue;
 		}
 		if (!load(&scn, root, files[i])) {
@@ -673,6 +681,19 @@ static void cases(struct runner *r, const char *root, uint32_t bound, uint64_t r
 		subset(files[i], &plain, &reduced);
 		if (a.exhausted)
 			CHECK(b.exhausted && b.runs <= a.runs);
+		if (fewer_than >= 0) {
+			uint32_t bits = cases_bits;
+			cases_bits = (uint32_t)fewer_than;
+			struct explore_stats c = explore_n(r, &scn, bound, true, runs ? runs : 2000000, &other);
+			cases_bits = bits;
+			printf("  with parts %d: %llu schedules%s, %u signatures\n", fewer_than, (unsigned long long)c.runs,
+			       c.exhausted ? " (all)" : "", other.n);
+			CHECK(b.exhausted && c.exhausted);
+			CHECK(b.runs < c.runs);
+			subset(files[i], &other, &reduced);
+			subset(files[i], &reduced, &other);
+			fewer_than = -1;
+		}
 		/* Memory keys are offsets: the same exploration again, the same
 		 * runs with findings in the same order. */
 		/* The second time with every run analysed from its first step:

@@ -64,7 +64,7 @@ static void stacks_init(const struct kernel *k)
 	mem.stacks_end = s0 + (mem.nstacks - 1u) * stride + p->stack_bytes;
 }
 
-static uint32_t por_key_at(uintptr_t a);
+static int por_region_at(uintptr_t a, uintptr_t *off);
 
 void memaccess_run_init(struct kernel *k, bool races)
 {
@@ -81,7 +81,7 @@ void memaccess_run_init(struct kernel *k, bool races)
 	mem.stacks = (uintptr_t)k->sched->pool->region;
 	mem.stacks_bytes = k->sched->pool->region_bytes;
 	if (mem.por)
-		mem.por->mem_key = por_key_at; /* spin locks keyed by their line (kernel/ke_spinlock.c) */
+		mem.por->mem_region = por_region_at; /* spin locks keyed by their memory (kernel/ke_spinlock.c) */
 	stacks_init(k);
 	race_init(&k->race, races);
 }
@@ -239,26 +239,22 @@ static enum por_mem_region por_region_of(uintptr_t a, uintptr_t *off)
 		return *off = a - mem.data, POR_MEM_DATA;
 	return POR_MEM_OTHER;
 }
-static uint32_t por_key_at(uintptr_t a)
+static int por_region_at(uintptr_t a, uintptr_t *off)
 {
-	uintptr_t off;
-	enum por_mem_region region = por_region_of(a, &off);
-	return por_mem_key(region, off);
+	return (int)por_region_of(a, off);
 }
 
 /* The reduced search: the running step reads or writes the lines of
- * [a, a + size) (sched/por_log.h). With race detection on, reads count as
- * writes: the detector keeps a few recent accesses per granule, so which
- * of two reads came last may decide whether a later write is reported. */
+ * [a, a + size) (and with POR_FINE_EXACT its granules: sched/por_log.h).
+ * With race detection on, reads count as writes: the detector keeps a few
+ * recent accesses per granule, so which of two reads came last may decide
+ * whether a later write is reported. Outside the known regions: one key. */
 static void por_access(uintptr_t a, unsigned size, bool write)
 {
-	write = write || mem.races;
+	write = write || mem.races || !por_split(mem.por);
 	uintptr_t off;
 	enum por_mem_region region = por_region_of(a, &off);
-	write = write || !por_split(mem.por); /* por_log_access */
-	por_log_mark_fp(mem.por, por_mem_key(region, off), write);
-	if (size > 1 && off / POR_MEM_LINE != (off + size - 1) / POR_MEM_LINE)
-		por_log_mark_fp(mem.por, por_mem_key(region, off + size - 1), write);
+	por_log_span(mem.por, region, off, region == POR_MEM_OTHER || size == 0 ? 1 : size, write);
 	/* The exact footprints (race pairs): every line of the access. */
 	if (mem.por->exact)
 		for (uintptr_t l = off / POR_MEM_LINE; l <= (off + size - 1) / POR_MEM_LINE; l++)

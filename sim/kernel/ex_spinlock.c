@@ -197,7 +197,7 @@ static void list_point(PVOID lock, const void *head)
 	struct kernel *k = kernel_get();
 	kernel_enter(k, KE_ExInterlockedList);
 	kernel_object_touch(k, lock, true);
-	kernel_object_touch(k, head, true);
+	kernel_object_touch_n(k, head, sizeof(LIST_ENTRY), true);
 	kernel_sync_acquire(k, lock);
 	kernel_sync_release(k, lock);
 }
@@ -205,7 +205,7 @@ static void list_point(PVOID lock, const void *head)
 static void list_touch(const void *entry)
 {
 	if (entry)
-		kernel_object_touch(kernel_get(), entry, true);
+		kernel_object_touch_n(kernel_get(), entry, sizeof(LIST_ENTRY), true);
 }
 
 PLIST_ENTRY ExInterlockedInsertHeadList(PLIST_ENTRY ListHead, PLIST_ENTRY ListEntry, PKSPIN_LOCK Lock)

@@ -12,7 +12,7 @@
 
 static void init_header(struct kernel *k, DISPATCHER_HEADER *h, enum kobj_type type, LONG state)
 {
-	kernel_object_touch(k, h, true);
+	kernel_dispatcher_touch(k, h, true);
 	memset(h, 0, sizeof *h);
 	h->Type = (UCHAR)type;
 	h->SignalState = state;

@@ -18,7 +18,7 @@ static bool type_valid(UCHAR type)
 bool kernel_dispatcher_check(struct kernel *k, enum ke_api api, DISPATCHER_HEADER *h)
 {
 	if (kernel_objects_fine(k))
-		kernel_object_touch(k, h, api != KE_KeReadStateEvent);
+		kernel_dispatcher_touch(k, h, api != KE_KeReadStateEvent);
 	else
 		kernel_por(k, KFAM_DISP);
 	kernel_touch(k, RULE_K09);
@@ -157,12 +157,12 @@ void kernel_dispatcher_signalled(struct kernel *k, DISPATCHER_HEADER *h)
 	if (kernel_objects_fine(k)) {
 		/* A wait on h and other objects reads (WaitAll) or leaves
 		 * (WaitAny) them too when h ends it. */
-		kernel_object_touch(k, h, true);
+		kernel_dispatcher_touch(k, h, true);
 		for (uint32_t i = 0; i < k->sched->nthreads && i < SIM_THREADS_MAX; i++) {
 			const struct kernel_wait *w = &k->threads[i].wait;
 			if (w->active && w->count > 1 && waits_on(w, h))
 				for (unsigned j = 0; j < w->count; j++)
-					kernel_object_touch(k, w->objects[j], true);
+					kernel_dispatcher_touch(k, w->objects[j], true);
 		}
 	} else {
 		kernel_por(k, KFAM_DISP);
@@ -227,7 +227,7 @@ VOID KeInitializeEvent(PRKEVENT Event, EVENT_TYPE Type, BOOLEAN State)
 {
 	struct kernel *k = kernel_get();
 	DISPATCHER_HEADER *h = &Event->Header;
-	kernel_object_touch(k, h, true);
+	kernel_dispatcher_touch(k, h, true);
 	if (kernel_obj_live(k, h->Reserved1, h->Reserved2) && type_valid(h->Type) && has_waiters(k, h))
 		kernel_report(k, RULE_K09, KE_KeInitializeEvent, h->Reserved1,
 			      "KeInitializeEvent on event #%u while threads wait on it", h->Reserved1);

@@ -412,13 +412,44 @@ bool kernel_object_keyed(const struct kernel *k, enum ke_api api);
 static inline bool kernel_objects_fine(const struct kernel *k)
 {
 	const struct sched_por *p = k->sched->por;
-	return p && (p->fine & POR_FINE_OBJECTS) && p->mem_key;
+	return p && (p->fine & POR_FINE_OBJECTS) && p->mem_region;
 }
-static inline void kernel_object_touch(struct kernel *k, const volatile void *lock, bool write)
+/* The object at `obj`, `bytes` long (what the routines read and write of
+ * it): its line's key; with POR_FINE_EXACT its granules (and the lines they
+ * lie in), so a driver's access to one of its fields meets it and an access
+ * beside it does not. */
+static inline void kernel_object_touch_n(struct kernel *k, const volatile void *obj, size_t bytes, bool write)
 {
 	struct sched_por *p = k->sched->por;
-	if (kernel_objects_fine(k))
-		por_log_access(p, p->mem_key((uintptr_t)lock), write);
+	if (!kernel_objects_fine(k))
+		return;
+	uintptr_t off;
+	enum por_mem_region region = (enum por_mem_region)p->mem_region((uintptr_t)obj, &off);
+	write = write || !por_split(p);
+	if (p->fine & POR_FINE_EXACT)
+		por_log_span(p, region, off, region == POR_MEM_OTHER ? 1 : bytes, write);
+	else
+		por_log_mark(p, por_mem_key(region, off), write);
+}
+static inline void kernel_object_touch(struct kernel *k, const volatile KSPIN_LOCK *lock, bool write)
+{
+	kernel_object_touch_n(k, lock, sizeof(KSPIN_LOCK), write);
+}
+/* A dispatcher object: an event's header, else the largest object with a
+ * header the routines write beyond it (KMUTANT's owner, KSEMAPHORE's limit).
+ * Its type is read only for the exact keys (the header may be freed pool:
+ * a type is still there, 0xDD or the old one, and any answer is a superset
+ * of what the routine then touches as that type). */
+static inline void kernel_dispatcher_touch(struct kernel *k, const DISPATCHER_HEADER *h, bool write)
+{
+	struct sched_por *p = k->sched->por;
+	if (!p || !(p->fine & POR_FINE_EXACT) || !h) {
+		kernel_object_touch_n(k, h, sizeof(KEVENT), write);
+		return;
+	}
+	bool event = h->Type == KOBJ_EVENT_NOTIFICATION || h->Type == KOBJ_EVENT_SYNCHRONIZATION;
+	size_t big = sizeof(KMUTANT) > sizeof(KSEMAPHORE) ? sizeof(KMUTANT) : sizeof(KSEMAPHORE);
+	kernel_object_touch_n(k, h, event ? sizeof(KEVENT) : big, write);
 }
 /* Fast and guarded mutexes share one implementation (ex_lock.c; the WDK
  * makes KGUARDED_MUTEX the FAST_MUTEX structure): how the acquire changes

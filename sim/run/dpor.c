@@ -136,9 +136,11 @@ static void race(struct dpor *d, const struct por_step *steps, uint32_t i, uint8
 }
 
 /* The first step of this run the last analysis did not cover as it is:
- * steps before it are the same, began at choices the two runs share (their
- * nodes kept the backtrack points they added). */
-static uint32_t same_prefix(const struct dpor *d, const struct por_step *steps, uint32_t n, uint32_t prefix_len)
+ * steps before it are the same (and so are their exact keys), began at
+ * choices the two runs share (their nodes kept the backtrack points they
+ * added). */
+static uint32_t same_prefix(const struct dpor *d, const struct por_step *steps, const uint32_t *keys, uint32_t n,
+			    uint32_t prefix_len)
 {
 	const struct dpor_journal *jr = &d->jr;
 	if (jr->serial != d->serial || jr->busy || jr->lost || jr->calls != d->runs + d->plain_runs ||
@@ -146,21 +148,83 @@ static uint32_t same_prefix(const struct dpor *d, const struct por_step *steps, 
 		return 0;
 	uint32_t k = 0;
 	while (k < n && k < jr->n && (steps[k].pos == POR_NO_CHOICE || steps[k].pos < prefix_len) &&
-	       !memcmp(&steps[k], &jr->steps[k], sizeof(steps[k])))
+	       !memcmp(&steps[k], &jr->steps[k], sizeof(steps[k])) &&
+	       (!keys || !memcmp(keys + steps[k].key0, jr->keys + steps[k].key0, sizeof(keys[0]) * steps[k].nkeys)))
 		k++;
 	return k;
 }
 
-static void analyse(struct dpor *d, const struct por_step *steps, uint32_t n, uint32_t prefix_len)
+/* The dense id of exact key `key` in this run (numbered now if new;
+ * journaled), UINT32_MAX when the table is full. */
+static uint32_t key_id(struct dpor *d, uint32_t key)
+{
+	struct dpor_clocks *v = &d->vc;
+	uint32_t s = por_hash(key) & (DPOR_SLOTS - 1u);
+	for (; v->slot[s]; s = (s + 1u) & (DPOR_SLOTS - 1u))
+		if (v->key_of[v->slot[s] - 1u] == key)
+			return v->slot[s] - 1u;
+	if (v->nid == DPOR_KEYS)
+		return UINT32_MAX;
+	uint32_t id = v->nid;
+	journal(d, &v->slot[s], 1);
+	journal(d, &v->nid, 1);
+	v->nid++;
+	v->slot[s] = id + 1u;
+	v->key_of[id] = key;
+	v->bucket[id].last = 0; /* its state: as a bucket never touched */
+	v->bucket[id].reads_since = 0;
+	return id;
+}
+
+/* The locations step st touches, each once, into jr->loc (POR_KEY_WRITE:
+ * written): its bitmaps' buckets, or with exact keys their dense ids.
+ * Returns how many, UINT32_MAX when the key table is full (the step is then
+ * taken as wild). */
+static uint32_t locations(struct dpor *d, const struct por_step *st, const uint32_t *keys)
+{
+	struct dpor_journal *jr = &d->jr;
+	uint32_t n = 0;
+	if (!keys) {
+		for (uint32_t w = 0; w < POR_WORDS; w++)
+			for (uint64_t bits = st->fp[w]; bits; bits &= bits - 1) {
+				uint32_t bit = (uint32_t)__builtin_ctzll(bits);
+				jr->loc[n++] = (w * 64 + bit) | ((st->wr[w] >> bit & 1u) ? POR_KEY_WRITE : 0u);
+			}
+		return n;
+	}
+	if (++jr->tick == 0) {
+		memset(jr->seen, 0, sizeof(jr->seen));
+		jr->tick = 1;
+	}
+	for (uint32_t k = 0; k < st->nkeys; k++) {
+		uint32_t e = keys[st->key0 + k], id = key_id(d, e & ~POR_KEY_WRITE);
+		if (id == UINT32_MAX)
+			return UINT32_MAX;
+		if (jr->seen[id] == jr->tick) {
+			jr->loc[jr->at[id]] |= e & POR_KEY_WRITE; /* listed twice in the run's log */
+			continue;
+		}
+		jr->seen[id] = jr->tick;
+		jr->at[id] = n;
+		jr->loc[n++] = id | (e & POR_KEY_WRITE);
+	}
+	return n;
+}
+
+/* keys: the run's exact keys (DPOR_EXACT), NULL: the bitmaps' buckets. */
+/* from: same_prefix of the run (its first step the last analysis did not cover). */
+static void analyse(struct dpor *d, const struct por_step *steps, const uint32_t *keys, uint32_t n, uint32_t from,
+		    uint32_t prefix_len)
 {
 	struct dpor_clocks *v = &d->vc;
 	struct dpor_journal *jr = &d->jr;
 	SIM_ASSERT_LE(n, DPOR_STEPS_MAX, "an analysed run's steps fit the journal's copy");
-	uint32_t from = same_prefix(d, steps, n, prefix_len);
+	(void)prefix_len;
 	if (jr->serial != d->serial || jr->busy || jr->lost) {
 		/* A new search, an analysis a process died inside, or a journal
-		 * that overflowed: every clock zero, new thread numbers. */
-		memset(v, 0, sizeof(*v));
+		 * that overflowed: every clock zero, new thread numbers, no key
+		 * numbered (the state of an exact key is zeroed as it is). */
+		memset(v, 0, offsetof(struct dpor_clocks, bucket) + sizeof(v->bucket[0]) * POR_BUCKETS);
 		memset(jr->dense_of, 0xff, sizeof(jr->dense_of));
 		jr->nt = 0;
 		jr->len = 0;
@@ -182,6 +246,11 @@ static void analyse(struct dpor *d, const struct por_step *steps, uint32_t n, ui
 	}
 	const uint32_t nt = jr->nt;
 	memcpy(jr->steps + from, steps + from, (n - from) * sizeof(*steps));
+	if (keys && from < n) {
+		uint32_t k0 = steps[from].key0, k1 = steps[n - 1].key0 + steps[n - 1].nkeys;
+		SIM_ASSERT_LE(k1, DPOR_LISTED_MAX, "an analysed run's keys fit the journal's copy");
+		memcpy(jr->keys + k0, keys + k0, (k1 - k0) * sizeof(*keys));
+	}
 	jr->n = n;
 	d->steps_analysed += n - from;
 	for (uint32_t j = from; j < n; j++) {
@@ -189,8 +258,11 @@ static void analyse(struct dpor *d, const struct por_step *steps, uint32_t n, ui
 		uint8_t p = st->thread, dp = jr->dense_of[p];
 		uint32_t *V = v->thread_vc[dp];
 		jr->mark[j] = jr->len;
-		/* The worst case: V, has_pending, last_of, wild (2), 3 per bucket, 1 per woken thread. */
-		journal_reserve(jr, (size_t)(nt + 3) * (5 + 3 * POR_BUCKETS + SIM_THREADS_MAX));
+		/* The worst case: V, has_pending, last_of, wild (2), 1 per woken
+		 * thread; per location a write (nt + 2 words) or a read (2 nt + 1)
+		 * and numbering its key (2), each entry 2 words more. */
+		uint32_t most = keys ? st->nkeys : POR_BUCKETS;
+		journal_reserve(jr, (size_t)(nt + 2) * (SIM_THREADS_MAX + 2) + 9 + (size_t)most * (2 * nt + 11));
 		journal(d, V, nt);
 		journal(d, &v->has_pending, 1);
 		journal(d, &v->last_of[dp], 1);
@@ -199,6 +271,12 @@ static void analyse(struct dpor *d, const struct por_step *steps, uint32_t n, ui
 			v->has_pending &= ~(1u << dp);
 		}
 		bool wild = st->flags & POR_WILD;
+		uint32_t nloc = locations(d, st, keys);
+		if (nloc == UINT32_MAX) {
+			wild = true; /* more keys than the table holds: dependent on every step */
+			nloc = 0;
+		}
+		const uint32_t *loc = jr->loc;
 		/* The latest dependent step of another thread not known to happen before. */
 		uint32_t best = 0;
 #define CANDIDATE(stamp)                                                                                 \
@@ -212,16 +290,13 @@ static void analyse(struct dpor *d, const struct por_step *steps, uint32_t n, ui
 				CANDIDATE(v->last_of[t]);
 		} else {
 			CANDIDATE(v->wild_last);
-			for (uint32_t w = 0; w < POR_WORDS; w++) {
-				for (uint64_t bits = st->fp[w]; bits; bits &= bits - 1)
-					CANDIDATE(v->bucket[w * 64 + (uint32_t)__builtin_ctzll(bits)].last);
+			for (uint32_t k = 0; k < nloc; k++) {
+				const struct dpor_bucket *bk = &v->bucket[loc[k] & ~POR_KEY_WRITE];
+				CANDIDATE(bk->last);
 				/* A write also meets every read since the last write. */
-				for (uint64_t bits = st->wr[w]; bits; bits &= bits - 1) {
-					uint32_t b = w * 64 + (uint32_t)__builtin_ctzll(bits);
-					if (v->bucket[b].reads_since)
-						for (uint32_t t = 0; t < nt; t++)
-							CANDIDATE(v->bucket[b].rd[t][1]);
-				}
+				if ((loc[k] & POR_KEY_WRITE) && bk->reads_since)
+					for (uint32_t t = 0; t < nt; t++)
+						CANDIDATE(bk->rd[t][1]);
 			}
 		}
 #undef CANDIDATE
@@ -239,19 +314,14 @@ static void analyse(struct dpor *d, const struct por_step *steps, uint32_t n, ui
 		} else {
 			if (v->wild_last)
 				join(nt, V, v->wild_vc);
-			for (uint32_t w = 0; w < POR_WORDS; w++) {
-				for (uint64_t bits = st->fp[w]; bits; bits &= bits - 1) {
-					uint32_t b = w * 64 + (uint32_t)__builtin_ctzll(bits);
-					if (v->bucket[b].last)
-						join(nt, V, v->bucket[b].vc);
-				}
-				for (uint64_t bits = st->wr[w]; bits; bits &= bits - 1) {
-					uint32_t b = w * 64 + (uint32_t)__builtin_ctzll(bits);
-					if (v->bucket[b].reads_since)
-						for (uint32_t t = 0; t < nt; t++)
-							if (v->bucket[b].rd[t][0] > V[t])
-								V[t] = v->bucket[b].rd[t][0];
-				}
+			for (uint32_t k = 0; k < nloc; k++) {
+				const struct dpor_bucket *bk = &v->bucket[loc[k] & ~POR_KEY_WRITE];
+				if (bk->last)
+					join(nt, V, bk->vc);
+				if ((loc[k] & POR_KEY_WRITE) && bk->reads_since)
+					for (uint32_t t = 0; t < nt; t++)
+						if (bk->rd[t][0] > V[t])
+							V[t] = bk->rd[t][0];
 			}
 		}
 		uint32_t stamp = j + 1;
@@ -263,18 +333,14 @@ static void analyse(struct dpor *d, const struct por_step *steps, uint32_t n, ui
 			v->wild_last = stamp;
 			memcpy(v->wild_vc, V, sizeof(V[0]) * nt);
 		}
-		for (uint32_t w = 0; w < POR_WORDS; w++) {
-			for (uint64_t bits = st->wr[w]; bits; bits &= bits - 1) {
-				uint32_t b = w * 64 + (uint32_t)__builtin_ctzll(bits);
-				struct dpor_bucket *bk = &v->bucket[b];
+		for (uint32_t k = 0; k < nloc; k++) {
+			struct dpor_bucket *bk = &v->bucket[loc[k] & ~POR_KEY_WRITE];
+			if (loc[k] & POR_KEY_WRITE) {
 				journal(d, &bk->reads_since, 2 + nt); /* reads_since, last, vc[0..nt) */
 				bk->last = stamp;
 				memcpy(bk->vc, V, sizeof(V[0]) * nt);
 				bk->reads_since = 0;
-			}
-			for (uint64_t bits = st->fp[w] & ~st->wr[w]; bits; bits &= bits - 1) {
-				uint32_t b = w * 64 + (uint32_t)__builtin_ctzll(bits);
-				struct dpor_bucket *bk = &v->bucket[b];
+			} else {
 				journal(d, &bk->reads_since, 1);
 				journal(d, &bk->rd[0][0], 2 * nt);
 				if (!bk->reads_since) {
@@ -304,120 +370,6 @@ static void analyse(struct dpor *d, const struct por_step *steps, uint32_t n, ui
 	jr->busy = false;
 }
 
-
-/* ---- Sleep sets under the preemption bound ----
- *
- * After thread q's subtree at node a is explored, a later branch u at a
- * need not run q's step t from a as long as t stays independent of the
- * steps run since a: the schedule s.u.w1.t.w2 is equivalent to s.t.u.w1.w2,
- * in q's subtree. That one was explored only if it is within the bound:
- * its preemptions exceed the pruned schedule's by at most
- *   P(q at a) + R(q) - P(u at a),
- * P(x at a) = 1 when picking x at a preempts the running thread, R(q) = 1
- * when q could still run after t (switching from q to u then preempts it);
- * taking t out of w1.t.w2 adds no preemption (a switch x -> y there only
- * preempts x when x -> q did). So q sleeps below a only when that sum is
- * <= 0: the running thread, continued first at a, sleeps in every other
- * branch; another thread only when its step blocked or ended it, and only
- * in a branch that preempts as much as it did. (Plain sleep sets lose the
- * run of docs/DPOR.md's example; test unit/dpor checks it.) */
-
-static bool sleep_valid(const struct dpor_node *a, const struct dpor_rec *r)
-{
-	if (r->flags & (DPOR_REC_WILD | DPOR_REC_UNKNOWN))
-		return false;
-	uint32_t pq = a->first != 0xffu && r->thread != a->first;
-	uint32_t pu = a->first != 0xffu && a->taken != a->first;
-	return pq + ((r->flags & DPOR_REC_RUNS) ? 1u : 0u) <= pu;
-}
-
-static struct dpor_rec *rec_of(struct dpor_node *a, uint8_t t)
-{
-	for (uint32_t k = 0; k < a->nrec; k++)
-		if (a->rec[k].thread == t)
-			return &a->rec[k];
-	if (a->nrec == DPOR_RECS)
-		return NULL; /* not remembered: t never sleeps below a */
-	struct dpor_rec *r = &a->rec[a->nrec++];
-	memset(r, 0, sizeof(*r));
-	r->thread = t;
-	return r;
-}
-
-
-/* The threads explored at node a before its branch: asleep in it (added
- * to w), when valid under the bound. */
-static inline void sleepers_at(const struct dpor_node *a, struct dpor_walk *w)
-{
-	for (uint32_t k = 0; k < a->nrec; k++) {
-		const struct dpor_rec *q = &a->rec[k];
-		if (q->thread != a->taken && (a->done >> q->thread & 1u) && !(w->mask >> q->thread & 1u) &&
-		    sleep_valid(a, q)) {
-			w->asleep[q->thread] = q;
-			w->mask |= 1u << q->thread;
-		}
-	}
-}
-
-/* After step st: its thread is awake, and so is a sleeping thread whose
- * step depends on it. */
-static inline void wake_after(const struct por_step *st, struct dpor_walk *w)
-{
-	bool wild = st->flags & POR_WILD;
-	w->mask &= ~(1u << st->thread);
-	for (uint32_t m = w->mask; m; m &= m - 1) {
-		uint32_t q = (uint32_t)__builtin_ctz(m);
-		if (wild || por_fp_dependent(w->asleep[q]->fp, w->asleep[q]->wr, st->fp, st->wr))
-			w->mask &= ~(1u << q);
-	}
-}
-
-/* Walk the run's steps with the sleeping threads: remember each step at
- * its node, set each node's sleep set, and return the index of the first
- * step that picked a sleeping thread at a new choice (n if none): from
- * there on the run repeats a schedule covered elsewhere. */
-static uint32_t sleep_walk(struct dpor *d, const struct por_step *steps, uint32_t n, uint32_t nlog,
-			   uint32_t prefix_len)
-{
-	struct dpor_walk w = { 0 };
-	for (uint32_t j = 0; j < n; j++) {
-		const struct por_step *st = &steps[j];
-		if (st->pos != POR_NO_CHOICE && st->pos < nlog && d->nodes[st->pos].options) {
-			struct dpor_node *a = &d->nodes[st->pos];
-			a->sleep = w.mask;
-			if ((w.mask >> st->thread & 1u) && st->pos >= prefix_len)
-				return j;
-			struct dpor_rec *r = rec_of(a, st->thread);
-			if (r) {
-				for (uint32_t k = 0; k < POR_WORDS; k++) {
-					r->fp[k] |= st->fp[k];
-					r->wr[k] |= st->wr[k];
-				}
-				if (st->flags & POR_WILD)
-					r->flags |= DPOR_REC_WILD;
-				if (j + 1 == n || (steps[j + 1].options >> st->thread & 1u))
-					r->flags |= DPOR_REC_RUNS;
-			}
-			sleepers_at(a, &w);
-		}
-		wake_after(st, &w);
-	}
-	return n;
-}
-
-/* The same walk during the run, reading the tree only: the prefix's nodes
- * are the ones sleep_walk will see (the run follows them), and a node past
- * the prefix is new (no records: it puts no thread to sleep). */
-uint32_t dpor_asleep(const struct dpor *d, struct dpor_walk *w, const struct sched_por *por, uint32_t prefix_len)
-{
-	for (; w->j < por->n; w->j++) {
-		const struct por_step *st = &por->steps[w->j];
-		if (st->pos != POR_NO_CHOICE && st->pos < prefix_len && d->nodes[st->pos].options)
-			sleepers_at(&d->nodes[st->pos], w);
-		wake_after(st, w);
-	}
-	return w->mask;
-}
 
 void dpor_after_run(struct dpor *d, const struct choice_rec *log, uint32_t nlog, uint32_t prefix_len,
 		    const struct sched_por *por)
@@ -472,8 +424,10 @@ void dpor_after_run(struct dpor *d, const struct choice_rec *log, uint32_t nlog,
 				(int)por->steps[j].pos, por->steps[j].options, por->steps[j].why,
 				por->steps[j].flags & POR_WILD ? " WILD" : "", por->steps[j].flags & POR_SWITCH ? " sw" : "");
 	uint32_t end = por->n;
+	const uint32_t *keys = dpor_keys(d, por);
+	uint32_t same = same_prefix(d, por->steps, keys, por->n, prefix_len);
 	if (!(d->without & DPOR_NO_SLEEP)) {
-		end = sleep_walk(d, por->steps, por->n, nlog, prefix_len);
+		end = dpor_sleep_walk(d, por->steps, keys, por->n, nlog, prefix_len, same);
 		if (end < por->n) {
 			/* The pick of step `end` took a sleeping thread: nothing below
 			 * it branches, its node tries a thread awake instead. */
@@ -485,7 +439,7 @@ void dpor_after_run(struct dpor *d, const struct choice_rec *log, uint32_t nlog,
 			d->blocked++;
 		}
 	}
-	analyse(d, por->steps, end, prefix_len);
+	analyse(d, por->steps, keys, end, same < end ? same : end, prefix_len);
 	d->jr.calls = d->runs + d->plain_runs + 1;
 	if (++d->runs % 20000 == 0 && getenv("NMRSIM_POR_STATS")) {
 		static const char *const names[16] = { "?", "thread", "nmr", "module", "kfam", "queue", "drvcode", "mem",

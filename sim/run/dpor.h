@@ -61,12 +61,16 @@ enum dpor_rec_flags {
 	DPOR_REC_WILD = 1,    /* the step was wild: dependent on every step */
 	DPOR_REC_RUNS = 2,    /* the thread could still run after the step (or the run ended there) */
 	DPOR_REC_UNKNOWN = 4, /* a run of the subtree was not analysed: its step is not known */
+	DPOR_REC_EXACT = 8,   /* keys[] holds every exact key of the step (DPOR_EXACT; else the bitmaps decide) */
 };
+#define DPOR_REC_KEYS 32 /* exact keys a record holds (more: its bitmaps decide, which is sound) */
 struct dpor_rec {
 	uint64_t fp[POR_WORDS];
 	uint64_t wr[POR_WORDS];
 	uint8_t thread;
 	uint8_t flags; /* enum dpor_rec_flags */
+	uint8_t nkeys;
+	uint32_t keys[DPOR_REC_KEYS]; /* POR_KEY_WRITE: written */
 };
 
 struct dpor_node {
@@ -98,12 +102,17 @@ enum dpor_without {
 	DPOR_NO_INCR = 128, /* analyse every run from its first step (not from the first that differs) */
 	DPOR_NO_ESET = 64, /* a race whose thread was no candidate adds every candidate (not one whose chain leads to it) */
 	DPOR_NO_STEER = 256, /* past its prefix a run takes option 0 even when that thread sleeps (no dpor_asleep) */
+	/* An addition, off in the library's default (nmr-explore --por sets it,
+	 * `--por-without exact` clears it): the analysis over each step's exact
+	 * keys (POR_FINE_EXACT: no hash collisions, driver memory per 8-byte
+	 * granule) instead of the bitmaps' buckets; sleep sets keep the bitmaps. */
+	DPOR_EXACT = 512,
 };
 /* The finer footprints (enum por_fine) a search with these bits asks its runs for. */
 static inline uint32_t dpor_fine(uint32_t without)
 {
 	return (without & DPOR_READS ? POR_FINE_READS : 0u) | (without & DPOR_NO_OBJECTS ? 0u : POR_FINE_OBJECTS) |
-	       (without & DPOR_NO_NMR ? 0u : POR_FINE_NMR);
+	       (without & DPOR_NO_NMR ? 0u : POR_FINE_NMR) | (without & DPOR_EXACT ? POR_FINE_EXACT : 0u);
 }
 
 /* Vector clocks of one run's analysis (dpor.c), over the search's threads
@@ -111,29 +120,43 @@ static inline uint32_t dpor_fine(uint32_t without)
  * ids up to SIM_THREADS_MAX: the clocks stay short; lanes at or above nt are
  * zero everywhere). A step's stamp is its index + 1; vc[i] is the stamp of
  * the latest step of dense thread i known to happen before. A write of a
- * bucket is ordered after the previous write and the reads since it, and a
+ * location is ordered after the previous write and the reads since it, and a
  * read after the previous write: so the last writer's clock stands for
  * everything before it, and the reads since it are kept apart (two reads
- * commute; a footprint without reads, every bucket written, is the analysis
- * before the split). A bucket's clocks are only read when its last /
- * reads_since say they were written in this analysis. */
+ * commute; a footprint without reads, every location written, is the
+ * analysis before the split). A location's clocks are only read when its
+ * last / reads_since say they were written in this analysis.
+ *
+ * A location is a bucket of the footprint bitmaps (index = bucket), or with
+ * exact keys (DPOR_EXACT) one key of the run, numbered densely in order of
+ * first touch through an open-addressing table (keys are numbers, never
+ * addresses: the same run numbers them the same way; undone with the rest
+ * by the journal). More keys in a run than DPOR_KEYS: the step that meets
+ * one more is taken as wild (dependent on every step), which is sound. */
+#define DPOR_KEYS 2048
+#define DPOR_SLOTS (2 * DPOR_KEYS)
+_Static_assert(DPOR_KEYS >= POR_BUCKETS, "a bucket is a location");
 struct dpor_clocks {
 	uint32_t thread_vc[SIM_THREADS_MAX][SIM_THREADS_MAX];  /* what each thread's next step knows */
-	/* Per bucket, in the order the journal saves them: a write saves
+	uint32_t wild_vc[SIM_THREADS_MAX];
+	uint32_t wild_last;
+	uint32_t last_of[SIM_THREADS_MAX];                    /* stamp of each thread's latest step */
+	uint32_t pending[SIM_THREADS_MAX][SIM_THREADS_MAX];   /* a waker's clock, joined at the woken's next step */
+	uint32_t has_pending;                                 /* pending rows in use (bit per dense index) */
+	uint32_t nid;                                         /* exact keys numbered in this run */
+	uint32_t slot[DPOR_SLOTS];                            /* key table: id + 1, 0 empty (linear probing) */
+	uint32_t key_of[DPOR_KEYS];                           /* id -> key (below nid) */
+	/* Per location, in the order the journal saves them: a write saves
 	 * reads_since, last and vc[0..nt) as one entry, a read reads_since and
-	 * rd[0..nt) as two. */
+	 * rd[0..nt) as two. Last: a fresh analysis zeroes the buckets' part only
+	 * (an exact key's state is zeroed when it is numbered). */
 	struct dpor_bucket {
 		uint32_t reads_since;                /* rd valid */
 		uint32_t last;                       /* the last writer's stamp */
 		uint32_t vc[SIM_THREADS_MAX];        /* the last writer's clock */
 		uint32_t rd[SIM_THREADS_MAX][2];     /* per dense thread: the reads since it, joined; and
 		                                      * that thread's latest read since it */
-	} bucket[POR_BUCKETS];
-	uint32_t wild_vc[SIM_THREADS_MAX];
-	uint32_t wild_last;
-	uint32_t last_of[SIM_THREADS_MAX];                    /* stamp of each thread's latest step */
-	uint32_t pending[SIM_THREADS_MAX][SIM_THREADS_MAX];   /* a waker's clock, joined at the woken's next step */
-	uint32_t has_pending;                                 /* pending rows in use (bit per dense index) */
+	} bucket[DPOR_KEYS];
 };
 
 /* The incremental analysis's undo journal (dpor.c): old values of words of
@@ -146,6 +169,7 @@ struct dpor_clocks {
  * first step), which changes no decision, only the work. */
 #define DPOR_JOURNAL_WORDS (1u << 20)
 #define DPOR_STEPS_MAX 8192 /* steps of a run the analysis takes (run.h: RUN_POR_STEPS) */
+#define DPOR_LISTED_MAX (1u << 17) /* exact keys of a run the analysis takes (run.h: RUN_POR_KEYS) */
 struct dpor_journal {
 	uint64_t serial;                      /* the search the clocks belong to (!= dpor.serial: start afresh) */
 	uint64_t calls;                       /* dpor_after_run calls when the steps below were analysed */
@@ -158,6 +182,12 @@ struct dpor_journal {
 	uint8_t id_of[SIM_THREADS_MAX];       /* dense index -> thread id */
 	uint32_t mark[DPOR_STEPS_MAX + 1];    /* journal length at the start of each analysed step */
 	struct por_step steps[DPOR_STEPS_MAX]; /* the steps analysed last (prefix of the last run) */
+	uint32_t keys[DPOR_LISTED_MAX];       /* and their exact keys (DPOR_EXACT) */
+	/* Scratch of one step's analysis (no state: never journaled). */
+	uint32_t tick;                        /* steps whose locations were listed (seen[] stamps) */
+	uint32_t seen[DPOR_KEYS];             /* per location: the tick of the step that listed it last */
+	uint32_t at[DPOR_KEYS];               /* and its place in loc[] */
+	uint32_t loc[DPOR_KEYS];              /* the step's locations, each once (POR_KEY_WRITE: written) */
 	uint32_t buf[DPOR_JOURNAL_WORDS];
 };
 
@@ -204,6 +234,18 @@ struct dpor_walk {
 	const struct dpor_rec *asleep[SIM_THREADS_MAX]; /* a sleeping thread's step (by thread id) */
 };
 uint32_t dpor_asleep(const struct dpor *d, struct dpor_walk *w, const struct sched_por *por, uint32_t prefix_len);
+/* dpor_sleep.c, for dpor_after_run: walk the run's steps (keys: its exact
+ * keys or NULL) with the sleeping threads, remember each step at its node
+ * (the steps before `same` are the last analysed run's: their keys are
+ * there already), set each node's sleep set; returns the first step that
+ * picked a sleeping thread at a new choice (n if none). */
+uint32_t dpor_sleep_walk(struct dpor *d, const struct por_step *steps, const uint32_t *keys, uint32_t n,
+			 uint32_t nlog, uint32_t prefix_len, uint32_t same);
+/* The exact keys of a search's runs (DPOR_EXACT and the log has them), else NULL. */
+static inline const uint32_t *dpor_keys(const struct dpor *d, const struct sched_por *por)
+{
+	return (d->without & DPOR_EXACT) && (por->fine & POR_FINE_EXACT) ? por->keys : NULL;
+}
 
 /* The prefix of the next run, deepest branch first; false when the tree
  * within the bound is exhausted. prefix must hold nlog entries. */

@@ -7,6 +7,7 @@
 static uint16_t dfs_prefix[SCN_CHOICES_MAX];
 static struct dpor own_dpor;
 _Static_assert(RUN_POR_STEPS <= DPOR_STEPS_MAX, "a run's logged steps fit the analysis's copy of them");
+_Static_assert(RUN_POR_KEYS <= DPOR_LISTED_MAX, "a run's exact keys fit the analysis's copy of them");
 
 static struct dpor *dpor_of(const struct explore_config *cfg)
 {

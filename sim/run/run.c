@@ -12,7 +12,8 @@
 #include "trace/names.h"
 
 #define RUN_ARENA_BYTES (sizeof(struct run_state) + (sizeof(struct event) + sizeof(struct trace_note)) * TRACE_EVENTS_MAX + \
-			 sizeof(struct choice_rec) * SCN_CHOICES_MAX + sizeof(struct por_step) * RUN_POR_STEPS + 4096)
+			 sizeof(struct choice_rec) * SCN_CHOICES_MAX + sizeof(struct por_step) * RUN_POR_STEPS + \
+			 sizeof(uint32_t) * RUN_POR_KEYS + 4096)
 
 struct run_state *run_current;
 
@@ -30,7 +31,8 @@ int runner_init(struct runner *r)
 	r->st->choice_log = arena_alloc(&r->arena, sizeof(struct choice_rec) * SCN_CHOICES_MAX);
 	r->st->notes = arena_alloc(&r->arena, sizeof(struct trace_note) * TRACE_EVENTS_MAX);
 	r->st->por_steps = arena_alloc(&r->arena, sizeof(struct por_step) * RUN_POR_STEPS);
-	if (!r->st || !r->st->events || !r->st->choice_log || !r->st->notes || !r->st->por_steps) {
+	r->st->por_keys = arena_alloc(&r->arena, sizeof(uint32_t) * RUN_POR_KEYS);
+	if (!r->st || !r->st->events || !r->st->choice_log || !r->st->notes || !r->st->por_steps || !r->st->por_keys) {
 		runner_fini(r);
 		return -1;
 	}
@@ -357,6 +359,9 @@ struct run_result run_scenario(struct runner *r, const struct scenario *s, const
 			 * attach): its accesses are not what the keys say. */
 			if (s->registrar != REGISTRAR_MODEL)
 				st->por.fine &= ~(uint32_t)POR_FINE_NMR;
+			st->por.fine &= ~(uint32_t)POR_FINE_EXACT;
+			if (dfs && (src->por_fine & POR_FINE_EXACT))
+				por_log_exact(&st->por, st->por_keys, RUN_POR_KEYS);
 		}
 		if (src->por_exact)
 			st->por.exact = st->por_exact;

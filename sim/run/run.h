@@ -80,8 +80,10 @@ uint64_t rule_mask_parse(const char *spec, bool *ok);
 #define RUN_HANG_TEXT_MAX 2048
 #ifdef NMRSIM_TINY
 #define RUN_POR_STEPS 256        /* steps whose footprint a run logs (more: that run is not reduced) */
+#define RUN_POR_KEYS 8192        /* exact keys a run lists (POR_FINE_EXACT; more: not reduced) */
 #else
 #define RUN_POR_STEPS 8192
+#define RUN_POR_KEYS (1u << 17)
 #endif
 
 struct run_state {
@@ -102,6 +104,7 @@ struct run_state {
 	struct sched_por por;          /* the step log, when the source asks for it */
 	struct por_step *por_steps;    /* RUN_POR_STEPS */
 	struct por_exact *por_exact;   /* RUN_POR_STEPS: their exact footprints (run_source.por_exact) */
+	uint32_t *por_keys;            /* RUN_POR_KEYS */
 	const char *module_names[SCN_MODULES_MAX];
 	const struct scenario *scn;
 	struct run_outcome *outcome;   /* run_options.outcome */

@@ -19,12 +19,42 @@ void por_log_init(struct sched_por *p, struct por_step *steps, uint32_t cap, uin
 	p->hosted = hosted_modules;
 	p->drivers = 0;
 	p->fine = 0;
-	p->mem_key = NULL;
 	p->exact = NULL;
+	p->mem_region = NULL;
+	p->keys = NULL;
+	p->keys_cap = p->nkeys = 0;
 	p->sample = false;
 	p->conflicts = 0;
 	p->have_last = 0;
 	memset(p->ignore, 0, sizeof p->ignore);
+}
+
+void por_log_exact(struct sched_por *p, uint32_t *keys, uint32_t cap)
+{
+	SIM_ASSERT(keys != NULL && cap > 0, "exact keys have storage");
+	p->fine |= POR_FINE_EXACT;
+	p->keys = keys;
+	p->keys_cap = cap;
+	p->nkeys = 0;
+	/* Step numbers start again at 1: no place of an earlier run may match. */
+	memset(p->recent, 0, sizeof p->recent);
+}
+
+void por_log_key_new(struct sched_por *p, uint32_t key, bool write, struct por_recent *r)
+{
+	SIM_ASSERT((key & POR_KEY_WRITE) == 0, "a key leaves the write bit free");
+	struct por_step *st = &p->steps[p->n - 1];
+	if (p->nkeys == p->keys_cap || st->nkeys == UINT16_MAX) {
+		p->overflow = true; /* the run's keys are incomplete: it is not analysed */
+		return;
+	}
+	/* A key evicted from `recent` may be listed twice in a step: the
+	 * analysis merges the two. */
+	r->key = key;
+	r->step = p->n;
+	r->at = p->nkeys;
+	p->keys[p->nkeys++] = key | (write ? POR_KEY_WRITE : 0u);
+	st->nkeys++;
 }
 
 void por_log_sample(struct sched_por *p)
@@ -102,6 +132,7 @@ void por_log_begin(struct sched_por *p, const uint8_t *ids, uint32_t n, bool cur
 	st->flags = prev != next ? POR_SWITCH : 0;
 	st->pos = pos;
 	st->preemptions = (uint8_t)(preemptions < 255 ? preemptions : 255);
+	st->key0 = p->nkeys;
 	p->n++;
 	/* The first step after a wake or a spawn reads what the waker wrote. */
 	if (p->woken >> next & 1u) {
@@ -150,6 +181,9 @@ static void nmr_read_regs(struct sched_por *p)
 	if (p->exact)
 		for (int w = 0; w < POR_EXACT_WORDS; w++)
 			p->exact[p->n - 1].fp[w] |= exact[w];
+	if (p->fine & POR_FINE_EXACT)
+		for (uint32_t i = 0; i < NMR_REGS_MAX; i++)
+			por_log_key(p, POR_NMR_REG(i), false);
 }
 
 /* With POR_FINE_NMR (por_log.h): what an NMR event meets in the registrar

@@ -16,7 +16,9 @@
  * spinning driver, the end of the run); two reads of a key commute. A hash
  * collision only adds a dependence (a read sharing a bucket with a written
  * key counts as touching the write), so it costs reduction, never
- * soundness. Keys:
+ * soundness. With POR_FINE_EXACT (the bounded exhaustive search) each step
+ * also lists its keys exactly (sched_por.keys), driver memory per 8-byte
+ * granule: the analysis (run/dpor.c) then has no collision. Keys:
  *   THREAD(t)  waking or spawning thread t, and t's first step after it;
  *   NMR        the registrar's state (registrations, bindings, its work queue);
  *   MODULE(m)  module m's state (a scripted module's, a driver's load state);
@@ -65,6 +67,8 @@ enum por_fine {
 	POR_FINE_OBJECTS = 2, /* spin locks and dispatcher objects keyed by their memory line, not
 	                       * their family's key */
 	POR_FINE_NMR = 4,     /* the registrar's state keyed per registration and binding (below) */
+	POR_FINE_EXACT = 8,   /* every key also listed exactly per step (sched_por.keys: no hashing), driver
+	                       * memory per 8-byte granule (por_log_span); the bitmaps keep 64-byte lines */
 };
 
 /* With POR_FINE_NMR the registrar's state is several keys of class
@@ -110,7 +114,14 @@ struct por_step {
 	uint8_t preemptions;      /* preemptions taken before this pick (saturates at 255) */
 	uint16_t why;             /* key classes touched (bit per enum por_class) and why it is wild
 	                           * (POR_WHY_*): statistics for NMRSIM_POR_STATS, never decisions */
+	uint16_t nkeys;           /* POR_FINE_EXACT: its keys, sched_por.keys[key0, key0 + nkeys) */
+	uint32_t key0;
 };
+_Static_assert(sizeof(struct por_step) == 88, "a step stays 88 bytes (copied and compared per step)");
+
+/* POR_FINE_EXACT: a key listed with this bit was written by the step. */
+#define POR_KEY_WRITE 0x80000000u
+#define POR_RECENT 256 /* keys remembered per run to list each key once per step (por_log_key) */
 
 /* A step's exact footprint, for the race-directed search's race pairs
  * (explore_race.c; sched_por.exact): every key of its footprint hashed into
@@ -135,10 +146,19 @@ struct sched_por {
 	uint32_t drivers;         /* modules that are hosted drivers, instrumented or not (bit per index) */
 	uint32_t fine;            /* enum por_fine: the reduced search's finer footprints (0 elsewhere:
 	                           * partial order sampling keeps the keys it was tuned on) */
-	/* The key of the driver memory line at an address (installed by the
-	 * host with the instrumentation's regions; NULL: none): kernel objects
-	 * in driver memory keyed per object (spin locks). */
-	uint32_t (*mem_key)(uintptr_t addr);
+	/* The driver memory region of an address and its offset there
+	 * (installed by the host with the instrumentation's regions; NULL:
+	 * none): kernel objects in driver memory keyed per object (spin locks). */
+	int (*mem_region)(uintptr_t addr, uintptr_t *off);
+	/* POR_FINE_EXACT: every step's keys in step order, each once per step
+	 * (POR_KEY_WRITE: written), caller storage; more than keys_cap sets
+	 * overflow. recent: the last step and place each key (by hash) was
+	 * listed at, so a key touched again in a step is not listed again. */
+	uint32_t *keys;
+	uint32_t keys_cap, nkeys;
+	struct por_recent {
+		uint32_t key, step, at;
+	} recent[POR_RECENT];
 	/* Partial order sampling (core/choice.h, CHOICE_POS): which threads'
 	 * pending steps conflict with the steps run since the last choice. */
 	bool sample;              /* keep the fields below (off for the reduced search): por_log_sample */
@@ -171,13 +191,18 @@ _Static_assert((POR_BUCKETS & (POR_BUCKETS - 1)) == 0, "por_bucket masks a power
 /* Start a run's log (storage of cap steps). hosted_modules: modules whose
  * code touches DRVCODE (hosted drivers without memory instrumentation). */
 void por_log_init(struct sched_por *p, struct por_step *steps, uint32_t cap, uint32_t hosted_modules);
+/* POR_FINE_EXACT on (after por_log_init): keys is storage of cap keys. */
+void por_log_exact(struct sched_por *p, uint32_t *keys, uint32_t cap);
 
 /* Driver memory for the reduced search: one key per 64-byte line of a
  * region, by offset (never by address: the same exploration makes the same
  * keys in every process). Accesses outside the known regions share one key.
- * A pool block's allocation and free touch every line of it. */
+ * A pool block's allocation and free touch every line of it. With
+ * POR_FINE_EXACT the step's exact keys are per 8-byte granule (the bitmaps
+ * keep the lines: a line holds its granules, so they stay a superset). */
 enum por_mem_region { POR_MEM_POOL, POR_MEM_DATA, POR_MEM_BSS, POR_MEM_STACKS, POR_MEM_OTHER };
 #define POR_MEM_LINE 64u
+#define POR_MEM_GRANULE 8u
 static inline uint32_t por_mem_key(enum por_mem_region region, uintptr_t offset)
 {
 	return POR_KEY(POR_MEM, (uint32_t)region << 21 | (uint32_t)(offset / POR_MEM_LINE & 0x1fffffu));
@@ -186,6 +211,10 @@ static inline uint32_t por_mem_key(enum por_mem_region region, uintptr_t offset)
 static inline uint32_t por_exact_mem_key(enum por_mem_region region, uintptr_t offset)
 {
 	return POR_KEY(POR_EXACT_MEM, (uint32_t)region << 21 | (uint32_t)(offset / POR_MEM_LINE & 0x1fffffu));
+}
+static inline uint32_t por_granule_key(enum por_mem_region region, uintptr_t offset)
+{
+	return POR_KEY(POR_MEM, (uint32_t)region << 21 | (uint32_t)(offset / POR_MEM_GRANULE & 0x1fffffu));
 }
 
 /* Called by the scheduler at a pick: thread `next` begins a step. ids/n are
@@ -200,35 +229,81 @@ static inline bool por_split(const struct sched_por *p)
 	return (p->fine & POR_FINE_READS) != 0;
 }
 
-/* The running step reads or writes key in its footprint only (not the
- * exact one). */
-static inline void por_log_mark_fp(struct sched_por *p, uint32_t key, bool write)
+/* POR_FINE_EXACT: list key in the running step (once; a write wins).
+ * Inline: a key the step listed already (the common case: a module key at
+ * every event, a loop over one field); out of line: a new one. */
+void por_log_key_new(struct sched_por *p, uint32_t key, bool write, struct por_recent *r);
+static inline void por_log_key_h(struct sched_por *p, uint32_t key, uint32_t hash, bool write)
 {
-	if (p->n == 0)
-		return; /* before the first pick: setting up the run */
-	uint32_t b = por_bucket(key);
+	struct por_recent *r = &p->recent[hash & (POR_RECENT - 1u)];
+	if (r->step == p->n && r->key == key) {
+		if (write)
+			p->keys[r->at] |= POR_KEY_WRITE;
+		return;
+	}
+	por_log_key_new(p, key, write, r);
+}
+static inline void por_log_key(struct sched_por *p, uint32_t key, bool write)
+{
+	por_log_key_h(p, key, por_hash(key), write);
+}
+
+/* The running step's bitmaps: it reads or writes key (hash: por_hash(key)). */
+static inline void por_log_bits_h(struct sched_por *p, uint32_t key, uint32_t hash, bool write)
+{
+	uint32_t b = hash & (POR_BUCKETS - 1u);
 	struct por_step *st = &p->steps[p->n - 1];
 	st->fp[b >> 6] |= 1ull << (b & 63);
 	if (write)
 		st->wr[b >> 6] |= 1ull << (b & 63);
 	st->why |= (uint16_t)(1u << (key >> 24 & 15u));
 }
-/* ... in its exact footprint only, when those are logged. */
-static inline void por_log_mark_exact(struct sched_por *p, uint32_t key, bool write)
+/* The race-directed search's exact footprint (sched_por.exact), when
+ * logged (hash: por_hash(key)). */
+static inline void por_log_exact_h(struct sched_por *p, uint32_t hash, bool write)
 {
-	if (p->n == 0 || !p->exact)
-		return;
-	uint32_t b = por_exact_bucket(key);
+	uint32_t b = hash & (POR_EXACT_BUCKETS - 1u);
 	struct por_exact *x = &p->exact[p->n - 1];
 	x->fp[b >> 6] |= 1ull << (b & 63);
 	if (write)
 		x->wr[b >> 6] |= 1ull << (b & 63);
 }
+static inline void por_log_mark_exact(struct sched_por *p, uint32_t key, bool write)
+{
+	if (p->n == 0 || !p->exact)
+		return;
+	por_log_exact_h(p, por_hash(key), write);
+}
+static inline void por_log_bits(struct sched_por *p, uint32_t key, bool write)
+{
+	por_log_bits_h(p, key, por_hash(key), write);
+}
 /* The running step reads or writes key, whatever por_split says. */
 static inline void por_log_mark(struct sched_por *p, uint32_t key, bool write)
 {
-	por_log_mark_fp(p, key, write);
-	por_log_mark_exact(p, key, write);
+	if (p->n == 0)
+		return; /* before the first pick: setting up the run */
+	uint32_t hash = por_hash(key); /* the bucket's and the recent keys' index: one hash */
+	por_log_bits_h(p, key, hash, write);
+	if (__builtin_expect((p->fine & POR_FINE_EXACT) != 0, 0))
+		por_log_key_h(p, key, hash, write);
+	if (p->exact)
+		por_log_exact_h(p, hash, write);
+}
+/* The running step reads or writes driver memory [off, off + size) of a
+ * region (size >= 1; whatever por_split says): every line in the bitmaps,
+ * with POR_FINE_EXACT every granule in the exact keys. */
+static inline void por_log_span(struct sched_por *p, enum por_mem_region region, uintptr_t off, uintptr_t size,
+				bool write)
+{
+	if (p->n == 0)
+		return;
+	uintptr_t last = off + size - 1;
+	for (uintptr_t l = off / POR_MEM_LINE; l <= last / POR_MEM_LINE; l++)
+		por_log_bits(p, por_mem_key(region, l * POR_MEM_LINE), write);
+	if (p->fine & POR_FINE_EXACT)
+		for (uintptr_t g = off / POR_MEM_GRANULE; g <= last / POR_MEM_GRANULE; g++)
+			por_log_key(p, por_granule_key(region, g * POR_MEM_GRANULE), write);
 }
 /* The running step writes key (or reads it: only when por_split). */
 static inline void por_log_access(struct sched_por *p, uint32_t key, bool write)
