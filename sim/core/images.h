@@ -18,7 +18,7 @@ struct image_rec {
 	uint32_t access_checked;                                     /* 1: its memory accesses call sim/host/memaccess.c */
 };
 
-#define IMAGES_MAX 128 /* drivers linked into one binary; the rest are ignored with a message */
+#define IMAGES_MAX 256 /* drivers linked into one binary; the rest are ignored with a message */
 
 unsigned image_count(void);
 const struct image_rec *image_get(unsigned index); /* sorted by name; NULL past the end */

@@ -44,9 +44,7 @@ void kernel_init(struct kernel *k, struct sched *s, struct choice *c, struct ora
 	do
 		k->generation = (++kernel_runs * 0x9E3779B1u) | 1u;
 	while (k->generation == 0xCDCDCDCDu || k->generation == 0xDDDDDDDDu);
-	/* Off until the run asks (sim/host/memaccess.h); its granules are
-	 * this run's by the kernel's generation. */
-	k->race.generation = k->generation;
+	/* Off until the run asks (sim/host/memaccess.h). */
 	race_init(&k->race, false);
 	k->messages.text = k->message_text;
 	k->messages.cap = KERNEL_MESSAGES_MAX;

@@ -590,8 +590,7 @@ size_t kernel_vformat(char *buf, size_t cap, const char *fmt, va_list ap);
  * kind of routine its thread runs; *kind is an enum finding_site. */
 void kernel_code_site(const struct kernel *k, const struct sim_thread *t, uint8_t *kind, uint8_t *site,
 		      const char **name);
-/* The routine named by a site that kernel_code_site gave (an access
- * history's earlier access is named from its recorded site the same way). */
+/* The routine named by a site kernel_code_site gave (also an access history's earlier access). */
 const char *kernel_site_routine(uint8_t kind, uint8_t site);
 
 /* Frames of callbacks / Unload, from events (kernel.c): K01 and K02 at their return. */

@@ -18,10 +18,15 @@ void race_init(struct race *r, bool on)
 	r->untracked = 0;
 	if (!on)
 		return;
-	/* r->generation is the kernel's run generation (kernel_init): odd, so
-	 * never 0, and new for every run in the process; a granule of another
-	 * run (or a zeroed one) is free, so the table is never cleared. */
-	SIM_ASSERT(r->generation != 0, "a run detecting races has a generation (kernel_init)");
+	/* A new generation per run of this kernel (its table's): a granule of
+	 * another run is free, so the table is never cleared. A counter of its
+	 * own, not the kernel's run generation: that one is a multiple of a
+	 * constant with its low bit set, so two runs 244,002,641 apart share it
+	 * (a persistent fuzzer gets there in an hour) and a granule left from the
+	 * earlier would read as this run's. Generation 0 never names a run, so a
+	 * zeroed table is all free. */
+	if (++r->generation == 0)
+		r->generation = 1;
 	memset(r->threads, 0, sizeof r->threads);
 	for (uint32_t t = 0; t < SIM_THREADS_MAX; t++)
 		r->threads[t].c[t] = 1;

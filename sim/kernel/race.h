@@ -101,7 +101,7 @@ struct race {
 	bool on;                 /* race detection enabled for this run */
 	bool gave_up;            /* a sync edge was lost (table full): no reports for the rest of the run */
 	bool reported;           /* a K11 was raised this run (one per run) */
-	uint32_t generation;     /* this run's, the kernel's run generation (granules of other runs are free) */
+	uint32_t generation;     /* this run's (granules of other runs are free); counts this kernel's runs */
 	uint32_t nsync;          /* sync objects with a clock */
 	uint32_t untracked;      /* accesses to granules the table had no room for */
 	/* Reduction hooks (NULL: not asked); obj/key are only compared. */
