@@ -93,6 +93,7 @@ struct race_run {
 	uint8_t thread[RX_CHOICES_MAX]; /* the thread each thread choice picked, 0xff: none (URW tails) */
 };
 
+#define RX_DIRTY_MAX 65536     /* pair entries a search may write before the next clears all */
 #define RX_TODO_MAX 4096       /* race points waiting for their reversal */
 
 /* A race point of a kept run, waiting to be reversed. */
@@ -117,9 +118,22 @@ static struct {
 	uint16_t prefix[RX_CHOICES_MAX];
 	struct race_todo todo[RX_TODO_MAX];  /* a stack: the newest kept run's points first */
 	uint32_t ntodo;
+	/* The pair indices a search wrote (pairs' and tries' entries), so the
+	 * next search clears those, not 9 MB: a measurement makes a search per
+	 * case and seed (racy-race's cost was the clearing). */
+	uint32_t dirty[RX_DIRTY_MAX];
+	uint32_t ndirty;                     /* RX_DIRTY_MAX + 1: overflowed, clear all */
 	bool no_race;                        /* ablation: every change is cover's */
 	uint32_t without;                    /* enum race_without: parts off (measurements, tests) */
 } rc;
+
+static void pair_dirty(uint32_t i)
+{
+	if (rc.ndirty < RX_DIRTY_MAX)
+		rc.dirty[rc.ndirty] = i;
+	if (rc.ndirty <= RX_DIRTY_MAX)
+		rc.ndirty++;
+}
 
 static uint32_t race_below(uint32_t n)
 {
@@ -144,14 +158,19 @@ static uint32_t reversed_pair(const struct race_point *p)
 
 void explore_race_start(uint64_t seed, bool no_race, uint32_t without)
 {
-	/* 9 MB: cleared only after a search wrote them (a measurement's child
-	 * process starts from zero pages and touches only the pairs it meets). */
-	static bool dirty;
-	if (dirty) {
+	/* 9 MB: only the entries the last search wrote are cleared (a
+	 * measurement's child process starts from zero pages and touches only
+	 * the pairs it meets). */
+	if (rc.ndirty > RX_DIRTY_MAX) {
 		memset(rc.pairs, 0, sizeof rc.pairs);
 		memset(rc.tries, 0, sizeof rc.tries);
+	} else {
+		for (uint32_t i = 0; i < rc.ndirty; i++) {
+			rc.pairs[rc.dirty[i] >> 3] = 0;
+			rc.tries[rc.dirty[i]] = 0;
+		}
 	}
-	dirty = true;
+	rc.ndirty = 0;
 	rc.have_last = false;
 	rc.nkept = 0;
 	rc.ntodo = 0;
@@ -306,8 +325,11 @@ struct run_source explore_race_source(uint64_t seed)
 			p = pick_point(k);
 		cut = p->pos;
 		uint8_t *tries = &rc.tries[reversed_pair(p)];
-		if (*tries < UINT8_MAX)
+		if (*tries < UINT8_MAX) {
+			if (*tries == 0)
+				pair_dirty(reversed_pair(p));
 			(*tries)++;
+		}
 		memcpy(rc.prefix, k->values, sizeof(uint16_t) * cut);
 		rc.prefix[cut] = p->value;
 	} else {
@@ -389,6 +411,7 @@ static bool scan_races(const struct sched_por *por, struct race_run *k)
 					continue;
 				uint32_t pi = pair_index(b, e->thread, s->thread);
 				if (!pair_seen(pi)) {
+					pair_dirty(pi);
 					rc.pairs[pi >> 3] |= (uint8_t)(1u << (pi & 7));
 					fresh = true;
 				}
