@@ -255,10 +255,6 @@ static void por_access(uintptr_t a, unsigned size, bool write)
 	uintptr_t off;
 	enum por_mem_region region = por_region_of(a, &off);
 	por_log_span(mem.por, region, off, region == POR_MEM_OTHER || size == 0 ? 1 : size, write);
-	/* The exact footprints (race pairs): every line of the access. */
-	if (mem.por->exact)
-		for (uintptr_t l = off / POR_MEM_LINE; l <= (off + size - 1) / POR_MEM_LINE; l++)
-			por_log_mark_exact(mem.por, por_exact_mem_key(region, l * POR_MEM_LINE), write);
 }
 
 /* An access to a simulated thread's stack: a local the driver handed to

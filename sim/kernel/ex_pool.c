@@ -39,13 +39,11 @@ static void mark(struct kernel *k, const unsigned char *p, size_t payload, uint8
 	/* The reduced search: every later access of the block depends on this. */
 	if (k->sched->por) {
 		por_log_span(k->sched->por, POR_MEM_POOL, off, payload, true);
-		/* The race-directed search's exact footprint: the lines as a kernel
-		 * object's and as driver memory's (POR_EXACT_MEM). */
+		/* race's exact footprint also has the lines as a kernel object's
+		 * (the span gave them as driver memory's). */
 		if (k->sched->por->exact)
-			for (size_t l = off / POR_MEM_LINE; l * POR_MEM_LINE < off + payload; l++) {
+			for (size_t l = off / POR_MEM_LINE; l * POR_MEM_LINE < off + payload; l++)
 				por_log_mark_exact(k->sched->por, por_mem_key(POR_MEM_POOL, l * POR_MEM_LINE), true);
-				por_log_mark_exact(k->sched->por, por_exact_mem_key(POR_MEM_POOL, l * POR_MEM_LINE), true);
-			}
 	}
 	SIM_ASSERT_LE(off + payload, KERNEL_POOL_BYTES, "marked granules lie inside the pool");
 	memset(&k->pool_granule[off / 16u], state, payload / 16u);

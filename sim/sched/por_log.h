@@ -291,16 +291,20 @@ static inline void por_log_mark(struct sched_por *p, uint32_t key, bool write)
 		por_log_exact_h(p, hash, write);
 }
 /* The running step reads or writes driver memory [off, off + size) of a
- * region (size >= 1; whatever por_split says): every line in the bitmaps,
- * with POR_FINE_EXACT every granule in the exact keys. */
+ * region (size >= 1; whatever por_split says): every line in the bitmaps
+ * and, when logged, in race's exact footprint as driver memory
+ * (POR_EXACT_MEM); with POR_FINE_EXACT every granule in the exact keys. */
 static inline void por_log_span(struct sched_por *p, enum por_mem_region region, uintptr_t off, uintptr_t size,
 				bool write)
 {
 	if (p->n == 0)
 		return;
 	uintptr_t last = off + size - 1;
-	for (uintptr_t l = off / POR_MEM_LINE; l <= last / POR_MEM_LINE; l++)
+	for (uintptr_t l = off / POR_MEM_LINE; l <= last / POR_MEM_LINE; l++) {
 		por_log_bits(p, por_mem_key(region, l * POR_MEM_LINE), write);
+		if (p->exact)
+			por_log_exact_h(p, por_hash(por_exact_mem_key(region, l * POR_MEM_LINE)), write);
+	}
 	if (p->fine & POR_FINE_EXACT)
 		for (uintptr_t g = off / POR_MEM_GRANULE; g <= last / POR_MEM_GRANULE; g++)
 			por_log_key(p, por_granule_key(region, g * POR_MEM_GRANULE), write);
