@@ -650,6 +650,31 @@ static void nmr_keys(struct runner *r)
 	}
 }
 
+static uint32_t marks(const struct run_result *res, enum choice_kind kind, uint32_t *marked, uint32_t *bits);
+
+/* `--f3-marked=all FILE` / `--f3-marked=some FILE`: the first run of the
+ * reduced search over FILE marks every F3 choice as giving the same run at
+ * DISPATCH (its callbacks only returned or freed pool: nmr_model.c), or
+ * leaves at least one unmarked (a callback waited). */
+static void f3_marked(struct runner *r, const char *root, const char *file, bool all)
+{
+	struct run_options opt = { 0 };
+	struct run_source src = { .kind = SOURCE_DFS, .preempt_bound = 1, .por = true };
+	uint32_t marked, bits;
+	if (!load(&scn, root, file)) {
+		CHECK(false);
+		return;
+	}
+	struct run_result res = run_scenario(r, &scn, &src, &opt);
+	uint32_t n = marks(&res, CK_F3_IRQL, &marked, &bits);
+	printf("%s: %u of %u F3 choices marked the same run at DISPATCH\n", file, marked, n);
+	CHECK(n >= 2);
+	if (all)
+		CHECK_EQ_U(marked, n);
+	else
+		CHECK(marked < n);
+}
+
 /* --cases: the files given, plain against reduced with the same budget.
  * `--fewer-than=N`: the next file's reduced search also takes fewer
  * schedules than with parts N, with the same signatures. */
@@ -658,6 +683,11 @@ static void cases(struct runner *r, const char *root, uint32_t bound, uint64_t r
 	static struct found other;
 	int fewer_than = -1;
 	for (int i = 0; i < nfiles; i++) {
+		if (!strncmp(files[i], "--f3-marked=", 12) && i + 1 < nfiles) {
+			f3_marked(r, root, files[i + 1], !strcmp(files[i] + 12, "all"));
+			i++;
+			continue;
+		}
 		if (!strncmp(files[i], "--por-bits=", 11)) {
 			cases_bits = (uint32_t)strtoul(files[i] + 11, NULL, 0);
 			continue;

@@ -361,18 +361,24 @@ PVOID ExAllocatePoolZero(POOL_TYPE PoolType, SIZE_T NumberOfBytes, ULONG Tag)
 	return alloc_typed(KE_ExAllocatePoolZero, PoolType, NumberOfBytes, Tag, true);
 }
 
+/* Frees behave the same at PASSIVE and DISPATCH (their limit; a free
+ * never blocks or hands out an IRQL): sched_irql_blind. */
 VOID ExFreePoolWithTag(PVOID P, ULONG Tag)
 {
 	struct kernel *k = kernel_get();
+	uint32_t mark = sched_irql_mark(k->sched);
 	kernel_check_irql_max(k, KE_ExFreePoolWithTag, DISPATCH_LEVEL);
 	kernel_enter(k, KE_ExFreePoolWithTag);
 	kernel_pool_free(k, KE_ExFreePoolWithTag, P, Tag, true, KPOOL_DRIVER);
+	sched_irql_blind(k->sched, mark);
 }
 
 VOID ExFreePool(PVOID P)
 {
 	struct kernel *k = kernel_get();
+	uint32_t mark = sched_irql_mark(k->sched);
 	kernel_check_irql_max(k, KE_ExFreePool, DISPATCH_LEVEL);
 	kernel_enter(k, KE_ExFreePool);
 	kernel_pool_free(k, KE_ExFreePool, P, 0, false, KPOOL_DRIVER);
+	sched_irql_blind(k->sched, mark);
 }

@@ -257,6 +257,7 @@ PIO_WORKITEM IoAllocateWorkItem(PDEVICE_OBJECT DeviceObject)
 VOID IoFreeWorkItem(PIO_WORKITEM IoWorkItem)
 {
 	struct kernel *k = kernel_get();
+	uint32_t mark = sched_irql_mark(k->sched);
 	enum ke_api api = KE_IoFreeWorkItem;
 	kernel_check_irql_max(k, api, DISPATCH_LEVEL);
 	kernel_enter(k, api);
@@ -264,6 +265,7 @@ VOID IoFreeWorkItem(PIO_WORKITEM IoWorkItem)
 		kernel_report(k, RULE_K09, api, IoWorkItem->id, "IoFreeWorkItem on work item #%u while it is queued",
 			      IoWorkItem->id);
 	kernel_pool_free(k, api, IoWorkItem, 0, false, KPOOL_WORKITEM);
+	sched_irql_blind(k->sched, mark); /* the same at PASSIVE and DISPATCH (ExFreePool's) */
 }
 
 static void io_queue(enum ke_api api, PIO_WORKITEM IoWorkItem, void *routine, uint8_t kind, PVOID Context)

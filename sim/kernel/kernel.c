@@ -75,6 +75,7 @@ struct kernel *kernel_get_at(uintptr_t site)
 		abort();
 	}
 	kernel_current->entries++;
+	kernel_current->sched->current->irql_seen++;
 	uint8_t t = kernel_current->sched->current->id;
 	if (t < SIM_THREADS_MAX)
 		kernel_current->threads[t].site = site;

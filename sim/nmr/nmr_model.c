@@ -95,13 +95,30 @@ uint32_t nmr_model_take(struct nmr_model *m, enum choice_kind kind, uint32_t n)
  * no scheduling point, no choice. Driver or module code that did only
  * that cannot have read the IRQL or a handle: those are read through
  * routines, events carry the IRQL to the oracle, and nothing else exists
- * for it to read. */
+ * for it to read.
+ *
+ * For F3 only, "nothing that saw the IRQL" is enough: the callback's own
+ * thread emitted no event but its two and entered only routines that behave
+ * the same at PASSIVE and DISPATCH (each takes its entry and events back
+ * from the thread's irql_seen: sched/sched.h, sched_irql_blind; a cleanup
+ * freeing its context). Its scheduling points may let other threads run in
+ * between: nothing of theirs reads another thread's IRQL (the scheduler
+ * offers the same threads at any IRQL), and the callback thread's own steps
+ * have the same footprints at either level (an IRQL change touches no key
+ * of an instrumented driver; DRVCODE of another is an over-approximation).
+ * So the run at DISPATCH makes the same choices with the same footprints
+ * and findings; the IRQL in its events and two EV_IRQL events (entry,
+ * exit) are all that differ. A run equivalent to one
+ * explored has the same steps per thread, so the same verdict. */
 static struct nmr_quiet quiet_now(const struct nmr_model *m)
 {
+	const struct sim_thread *t = m->sched->current;
 	return (struct nmr_quiet){ .events = m->sched->trace->count,
 				   .entries = kernel_current ? kernel_current->entries : 0,
 				   .steps = m->sched->step,
 				   .choices = m->choice->count,
+				   .seen = t ? t->irql_seen : 0,
+				   .thread = t ? t->id : EV_NONE8,
 				   .pos = UINT32_MAX };
 }
 
@@ -110,6 +127,13 @@ static bool quiet_since(const struct nmr_model *m, const struct nmr_quiet *q, ui
 	struct nmr_quiet now = quiet_now(m);
 	return now.events - q->events == events && now.entries == q->entries && now.steps == q->steps &&
 	       now.choices == q->choices;
+}
+
+/* The callback's thread saw no IRQL (above): only its `events` own. */
+static bool blind_since(const struct nmr_model *m, const struct nmr_quiet *q, uint32_t events)
+{
+	struct nmr_quiet now = quiet_now(m);
+	return q->thread != EV_NONE8 && now.thread == q->thread && now.seen - q->seen == events;
 }
 
 /* F3: PASSIVE (0) or DISPATCH (1). A detach or cleanup callback delivered
@@ -147,7 +171,7 @@ struct nmr_quiet nmr_model_watch(struct nmr_model *m, nmr_cb_irql irql)
 void nmr_model_watched(struct nmr_model *m, const struct nmr_quiet *q)
 {
 	if (q->pos != UINT32_MAX)
-		choice_same_next(m->choice, q->pos, q->same && quiet_since(m, q, 2));
+		choice_same_next(m->choice, q->pos, q->same && (quiet_since(m, q, 2) || blind_since(m, q, 2)));
 }
 
 /* ---- registration completion ---- */

@@ -95,6 +95,8 @@ static inline uint8_t nmr_cb_level(nmr_cb_irql x)
  * could see its IRQL (nmr_model.c). */
 struct nmr_quiet {
 	uint32_t events, entries, steps, choices; /* counts before */
+	uint32_t seen;                            /* the thread's irql_seen before */
+	uint8_t thread;                           /* the thread the callback runs on (EV_NONE8: none) */
 	uint32_t pos;                             /* the F3 choice to mark, UINT32_MAX: none */
 	bool same;                                /* it was still marked before this delivery */
 };

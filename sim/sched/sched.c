@@ -85,6 +85,7 @@ void sched_emit(struct sched *s, struct event *e)
 	if (s->current) {
 		e->thread = s->current->id;
 		e->irql = s->current->irql;
+		s->current->irql_seen++;
 	} else {
 		e->thread = EV_NONE8;
 	}

@@ -47,6 +47,9 @@ struct sim_thread {
 	uint8_t module;        /* module on whose behalf it runs now (event attribution), EV_NONE8 */
 	uint8_t unload_depth;  /* > 0 while inside a driver's Unload (L03) */
 	bool idle_worker;      /* blocked on an empty work queue: not a deadlock participant */
+	uint32_t irql_seen;    /* events it emitted and kernel routines it entered: what may have seen its
+	                        * IRQL (nmr_model.c, F3 options that give the same run); a routine that
+	                        * behaves the same at PASSIVE and DISPATCH takes its own back */
 	sim_thread_fn fn;      /* body */
 	void *arg;             /* its argument */
 	struct fiber *fiber;   /* from the pool */
@@ -148,5 +151,19 @@ static inline void sched_touch_wild(struct sched *s, enum por_why why)
 void sched_emit(struct sched *s, struct event *e);
 /* Set the running thread's IRQL, emitting EV_IRQL on change. */
 void sched_set_irql(struct sched *s, uint8_t irql);
+/* F3 (nmr/nmr_model.c, options that give the same run): a kernel routine
+ * whose call behaves the same at PASSIVE and at DISPATCH (the IRQL only
+ * checked against a limit of DISPATCH or above: never raised, lowered,
+ * handed out or waited at) takes back what its entry and its own events
+ * added to the running thread's irql_seen. mark: sched_irql_mark() right
+ * after the routine's kernel_get(), which counted its entry. */
+static inline uint32_t sched_irql_mark(const struct sched *s)
+{
+	return s->current->irql_seen - 1u;
+}
+static inline void sched_irql_blind(struct sched *s, uint32_t mark)
+{
+	s->current->irql_seen = mark;
+}
 
 #endif
