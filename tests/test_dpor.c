@@ -655,8 +655,9 @@ static uint32_t marks(const struct run_result *res, enum choice_kind kind, uint3
 /* `--f3-marked=all FILE` / `--f3-marked=some FILE`: the first run of the
  * reduced search over FILE marks every F3 choice as giving the same run at
  * DISPATCH (its callbacks only returned or freed pool: nmr_model.c), or
- * leaves at least one unmarked (a callback waited). */
-static void f3_marked(struct runner *r, const char *root, const char *file, bool all)
+ * leaves at least one unmarked (a callback waited). `--f1-marked=`: the
+ * same for F1 (nobody touched the out handle while the attaches ran). */
+static void freedom_marked(struct runner *r, const char *root, const char *file, enum choice_kind kind, bool all)
 {
 	struct run_options opt = { 0 };
 	struct run_source src = { .kind = SOURCE_DFS, .preempt_bound = 1, .por = true };
@@ -666,8 +667,8 @@ static void f3_marked(struct runner *r, const char *root, const char *file, bool
 		return;
 	}
 	struct run_result res = run_scenario(r, &scn, &src, &opt);
-	uint32_t n = marks(&res, CK_F3_IRQL, &marked, &bits);
-	printf("%s: %u of %u F3 choices marked the same run at DISPATCH\n", file, marked, n);
+	uint32_t n = marks(&res, kind, &marked, &bits);
+	printf("%s: %u of %u F%d choices marked as giving the same run as the next option\n", file, marked, n, (int)kind);
 	CHECK(n >= 2);
 	if (all)
 		CHECK_EQ_U(marked, n);
@@ -683,8 +684,9 @@ static void cases(struct runner *r, const char *root, uint32_t bound, uint64_t r
 	static struct found other;
 	int fewer_than = -1;
 	for (int i = 0; i < nfiles; i++) {
-		if (!strncmp(files[i], "--f3-marked=", 12) && i + 1 < nfiles) {
-			f3_marked(r, root, files[i + 1], !strcmp(files[i] + 12, "all"));
+		if ((!strncmp(files[i], "--f3-marked=", 12) || !strncmp(files[i], "--f1-marked=", 12)) && i + 1 < nfiles) {
+			freedom_marked(r, root, files[i + 1], files[i][3] == '3' ? CK_F3_IRQL : CK_F1_ATTACH,
+				       !strcmp(files[i] + 12, "all"));
 			i++;
 			continue;
 		}

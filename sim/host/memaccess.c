@@ -251,6 +251,7 @@ static int por_region_at(uintptr_t a, uintptr_t *off)
  * whether a later write is reported. Outside the known regions: one key. */
 static void por_access(uintptr_t a, unsigned size, bool write)
 {
+	por_log_watch(mem.por, a, size);
 	write = write || mem.races || !por_split(mem.por);
 	uintptr_t off;
 	enum por_mem_region region = por_region_of(a, &off);

@@ -425,6 +425,7 @@ static inline void kernel_object_touch_n(struct kernel *k, const volatile void *
 		return;
 	uintptr_t off;
 	enum por_mem_region region = (enum por_mem_region)p->mem_region((uintptr_t)obj, &off);
+	por_log_watch(p, (uintptr_t)obj, bytes); /* a routine given the watched handle's bytes */
 	write = write || !por_split(p);
 	if (p->fine & POR_FINE_EXACT)
 		por_log_span(p, region, off, region == POR_MEM_OTHER ? 1 : bytes, write);

@@ -239,10 +239,25 @@ static NTSTATUS model_register(void *impl, enum nmr_role role, const void *chars
 	if (f1 == 0)
 		*handle = nmr_handle_make(r->handle);
 	/* F1 option 1 (the handle written after the attaches) is option 0's
-	 * run when there was nothing to attach: no callback read the handle. */
+	 * run when there was nothing to attach, or when nobody read or wrote
+	 * the handle while the attaches ran: the two options differ only in
+	 * when the handle's bytes change. Watched where every access is seen:
+	 * driver memory, no driver in the run without the access
+	 * instrumentation, no watch already open (a register inside an attach). */
+	struct sched_por *por = m->sched->por;
+	uintptr_t off;
+	bool watch = f1_pos != UINT32_MAX && por && por->mem_region && !por->hosted && !por->watch_hi &&
+		     por->mem_region((uintptr_t)handle, &off) != POR_MEM_OTHER;
+	if (watch) {
+		por->watch_lo = (uintptr_t)handle;
+		por->watch_hi = (uintptr_t)handle + sizeof(*handle);
+		por->watch_hit = false;
+	}
 	struct nmr_quiet q = quiet_now(m);
 	nmr_model_offer_attaches(m, r);
-	if (f1_pos != UINT32_MAX && quiet_since(m, &q, 0))
+	if (watch)
+		por->watch_hi = 0;
+	if (f1_pos != UINT32_MAX && (quiet_since(m, &q, 0) || (watch && !por->watch_hit)))
 		choice_same_next(m->choice, f1_pos, true);
 	*handle = nmr_handle_make(r->handle);
 	return STATUS_SUCCESS;

@@ -23,6 +23,8 @@ void por_log_init(struct sched_por *p, struct por_step *steps, uint32_t cap, uin
 	p->mem_region = NULL;
 	p->keys = NULL;
 	p->keys_cap = p->nkeys = 0;
+	p->watch_lo = p->watch_hi = 0;
+	p->watch_hit = false;
 	p->sample = false;
 	p->conflicts = 0;
 	p->have_last = 0;

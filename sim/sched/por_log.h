@@ -156,6 +156,12 @@ struct sched_por {
 	 * listed at, so a key touched again in a step is not listed again. */
 	uint32_t *keys;
 	uint32_t keys_cap, nkeys;
+	/* F1 (nmr/nmr_model.c, options that give the same run): driver memory
+	 * [watch_lo, watch_hi) (an out handle) is watched while NmrRegister*
+	 * offers attaches; any instrumented access to it, by any thread, sets
+	 * watch_hit (host/memaccess.c). watch_hi 0: nothing watched. */
+	uintptr_t watch_lo, watch_hi;
+	bool watch_hit;
 	struct por_recent {
 		uint32_t key, step, at;
 	} recent[POR_RECENT];
@@ -227,6 +233,13 @@ void por_log_begin(struct sched_por *p, const uint8_t *ids, uint32_t n, bool cur
 static inline bool por_split(const struct sched_por *p)
 {
 	return (p->fine & POR_FINE_READS) != 0;
+}
+
+/* An access to [a, a + size) meets the watched range (F1). */
+static inline void por_log_watch(struct sched_por *p, uintptr_t a, uintptr_t size)
+{
+	if (__builtin_expect(p->watch_hi != 0, 0) && a < p->watch_hi && a + (size ? size : 1u) > p->watch_lo)
+		p->watch_hit = true;
 }
 
 /* POR_FINE_EXACT: list key in the running step (once; a write wins).
