@@ -1,6 +1,5 @@
-/* kernel.c - the kernel shim's run state: initialisation,
- * the scheduler hooks, module accounting, reports. The WDK routines are in
- * ke_*.c, ex_*.c, io_*.c, ps_*.c. */
+/* kernel.c - the kernel shim's run state: initialisation, the scheduler hooks,
+ * module accounting, reports. The WDK routines: ke_*.c, ex_*.c, io_*.c, ps_*.c. */
 #include "kernel/kernel.h"
 
 #include <stdarg.h>

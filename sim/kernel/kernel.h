@@ -414,10 +414,9 @@ static inline bool kernel_objects_fine(const struct kernel *k)
 	const struct sched_por *p = k->sched->por;
 	return p && (p->fine & POR_FINE_OBJECTS) && p->mem_region;
 }
-/* The object at `obj`, `bytes` long (what the routines read and write of
- * it): its line's key; with POR_FINE_EXACT its granules (and the lines they
- * lie in), so a driver's access to one of its fields meets it and an access
- * beside it does not. */
+/* The object at `obj`, `bytes` long (what the routines read and write of it): its line's
+ * key; with POR_FINE_EXACT its granules (and the lines they lie in), so a driver's access
+ * to one of its fields meets it and an access beside it does not. */
 static inline void kernel_object_touch_n(struct kernel *k, const volatile void *obj, size_t bytes, bool write)
 {
 	struct sched_por *p = k->sched->por;
@@ -425,7 +424,7 @@ static inline void kernel_object_touch_n(struct kernel *k, const volatile void *
 		return;
 	uintptr_t off;
 	enum por_mem_region region = (enum por_mem_region)p->mem_region((uintptr_t)obj, &off);
-	por_log_watch(p, (uintptr_t)obj, bytes); /* a routine given the watched handle's bytes */
+	por_log_watch(p, (uintptr_t)obj, bytes); /* F1: a routine given the watched handle's bytes */
 	write = write || !por_split(p);
 	if (p->fine & POR_FINE_EXACT)
 		por_log_span(p, region, off, region == POR_MEM_OTHER ? 1 : bytes, write);

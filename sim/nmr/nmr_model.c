@@ -241,12 +241,14 @@ static NTSTATUS model_register(void *impl, enum nmr_role role, const void *chars
 	/* F1 option 1 (the handle written after the attaches) is option 0's
 	 * run when there was nothing to attach, or when nobody read or wrote
 	 * the handle while the attaches ran: the two options differ only in
-	 * when the handle's bytes change. Watched where every access is seen:
-	 * driver memory, no driver in the run without the access
+	 * when the handle's bytes change. Watched where every access is seen: a
+	 * hosted driver registering (not a scripted module: engine code), the
+	 * handle in driver memory, no driver in the run without the access
 	 * instrumentation, no watch already open (a register inside an attach). */
 	struct sched_por *por = m->sched->por;
 	uintptr_t off;
 	bool watch = f1_pos != UINT32_MAX && por && por->mem_region && !por->hosted && !por->watch_hi &&
+		     module < 32 && (por->drivers >> module & 1u) &&
 		     por->mem_region((uintptr_t)handle, &off) != POR_MEM_OTHER;
 	if (watch) {
 		por->watch_lo = (uintptr_t)handle;
