@@ -676,14 +676,45 @@ static void freedom_marked(struct runner *r, const char *root, const char *file,
 		CHECK(marked < n);
 }
 
+/* Memory keys are offsets: the same exploration again, the same runs with
+ * findings in the same order. The second time with every run analysed from
+ * its first step: the incremental analysis must make the same runs. */
+static void twice(struct runner *r, uint32_t bound, uint64_t runs, bool findings)
+{
+	uint64_t h[2], n[2];
+	for (int k = 0; k < 2; k++) {
+		memset(&reduced, 0, sizeof reduced);
+		reduced.r = r;
+		struct explore_config cfg = { .strategy = EXPLORE_DFS, .preempt_bound = bound, .por = true,
+					      .por_without = cases_bits | (k ? DPOR_NO_INCR : 0),
+					      .runs_max = runs ? runs : 2000000, .on_finding = chain, .ctx = &reduced };
+		struct explore_stats st = explore_run(r, &scn, &cfg);
+		h[k] = reduced.hash_chain;
+		n[k] = st.runs * 1000003u + st.steps;
+	}
+	if (findings)
+		CHECK(h[0] != 0);
+	CHECK_EQ_U(h[0], h[1]);
+	CHECK_EQ_U(n[0], n[1]);
+}
+
 /* --cases: the files given, plain against reduced with the same budget.
  * `--fewer-than=N`: the next file's reduced search also takes fewer
- * schedules than with parts N, with the same signatures. */
+ * schedules than with parts N, with the same signatures. `--twice FILE`:
+ * only the incremental analysis against the one from the first step. */
 static void cases(struct runner *r, const char *root, uint32_t bound, uint64_t runs, char **files, int nfiles)
 {
 	static struct found other;
 	int fewer_than = -1;
 	for (int i = 0; i < nfiles; i++) {
+		if (!strcmp(files[i], "--twice") && i + 1 < nfiles) {
+			if (load(&scn, root, files[++i]))
+				twice(r, bound, runs, false);
+			else
+				CHECK(false);
+			printf("%s bound %u: the same runs with every run analysed from its first step\n", files[i], bound);
+			continue;
+		}
 		if ((!strncmp(files[i], "--f3-marked=", 12) || !strncmp(files[i], "--f1-marked=", 12)) && i + 1 < nfiles) {
 			freedom_marked(r, root, files[i + 1], files[i][3] == '3' ? CK_F3_IRQL : CK_F1_ATTACH,
 				       !strcmp(files[i] + 12, "all"));
@@ -726,24 +757,7 @@ static void cases(struct runner *r, const char *root, uint32_t bound, uint64_t r
 			subset(files[i], &reduced, &other);
 			fewer_than = -1;
 		}
-		/* Memory keys are offsets: the same exploration again, the same
-		 * runs with findings in the same order. */
-		/* The second time with every run analysed from its first step:
-		 * the incremental analysis must make the same runs. */
-		uint64_t h[2], n[2];
-		for (int k = 0; k < 2; k++) {
-			memset(&reduced, 0, sizeof reduced);
-			reduced.r = r;
-			struct explore_config cfg = { .strategy = EXPLORE_DFS, .preempt_bound = bound, .por = true,
-						      .por_without = cases_bits | (k ? DPOR_NO_INCR : 0),
-						      .runs_max = runs ? runs : 2000000, .on_finding = chain, .ctx = &reduced };
-			struct explore_stats st = explore_run(r, &scn, &cfg);
-			h[k] = reduced.hash_chain;
-			n[k] = st.runs * 1000003u + st.steps;
-		}
-		CHECK(h[0] != 0);
-		CHECK_EQ_U(h[0], h[1]);
-		CHECK_EQ_U(n[0], n[1]);
+		twice(r, bound, runs, true);
 	}
 }
 

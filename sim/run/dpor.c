@@ -233,6 +233,13 @@ static void analyse(struct dpor *d, const struct por_step *steps, const uint32_t
 		jr->serial = d->serial;
 		from = 0;
 	} else {
+		/* A thread first seen in the steps after `from` may have been woken
+		 * or spawned before it, by a step whose analysis is reused: that
+		 * analysis had no lane for it, so it kept no wake to order its
+		 * first step after (dpor.h: pending). From the first step then. */
+		for (uint32_t j = from; j < n && from; j++)
+			if (jr->dense_of[steps[j].thread] == 0xffu)
+				from = 0;
 		undo_to(d, from ? jr->mark[from] : 0);
 	}
 	jr->busy = true;
