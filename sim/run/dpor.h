@@ -82,8 +82,6 @@ struct dpor_node {
 	uint8_t preemptions; /* taken before this choice */
 	uint8_t taken;       /* the thread whose subtree is being explored */
 	uint8_t nrec;
-	bool same_next;      /* a plain node: every run through its current value said the next value would
-	                      * be the same run (CHOICE_REC_SAME_NEXT): skip it */
 	struct dpor_rec rec[DPOR_RECS];
 };
 
@@ -205,6 +203,12 @@ struct dpor {
 	uint64_t addstat[6];                  /* backtrack threads added (NMRSIM_POR_STATS): [at the race, at the
 	                                       * switch] x [p itself, a member of E, every candidate] */
 	struct dpor_node nodes[SCN_CHOICES_MAX];
+	/* Per node: a plain node every run through whose current value said the
+	 * next value would be the same run (CHOICE_REC_SAME_NEXT): skip it.
+	 * Apart from the nodes: every run ANDs it over its prefix, and a byte
+	 * array is a few cache lines where the nodes (1.2 KB each) are one per
+	 * node. */
+	bool same_next[SCN_CHOICES_MAX];
 	/* The analysis (dpor.c). dpor_init leaves it alone (it is large):
 	 * jr.serial tells whether it is this search's. */
 	struct dpor_clocks vc;
