@@ -181,6 +181,11 @@ struct dpor_journal {
 	uint32_t mark[DPOR_STEPS_MAX + 1];    /* journal length at the start of each analysed step */
 	struct por_step steps[DPOR_STEPS_MAX]; /* the steps analysed last (prefix of the last run) */
 	uint32_t keys[DPOR_LISTED_MAX];       /* and their exact keys (DPOR_EXACT) */
+	/* The sleep walk over them (dpor_sleep.c): the threads asleep before
+	 * step j (walk_mask[n]: after the last), and those its node put to
+	 * sleep. A walk resumes from them at the first step that differs. */
+	uint32_t walk_mask[DPOR_STEPS_MAX + 1];
+	uint32_t walk_added[DPOR_STEPS_MAX];
 	/* Scratch of one step's analysis (no state: never journaled). */
 	uint32_t tick;                        /* steps whose locations were listed (seen[] stamps) */
 	uint32_t seen[DPOR_KEYS];             /* per location: the tick of the step that listed it last */
@@ -239,10 +244,11 @@ struct dpor_walk {
 };
 uint32_t dpor_asleep(const struct dpor *d, struct dpor_walk *w, const struct sched_por *por, uint32_t prefix_len);
 /* dpor_sleep.c, for dpor_after_run: walk the run's steps (keys: its exact
- * keys or NULL) with the sleeping threads, remember each step at its node
- * (the steps before `same` are the last analysed run's: their keys are
- * there already), set each node's sleep set; returns the first step that
- * picked a sleeping thread at a new choice (n if none). */
+ * keys or NULL) with the sleeping threads, remember each step at its node,
+ * set each node's sleep set; returns the first step that picked a sleeping
+ * thread at a new choice (n if none). The steps before `same` are the last
+ * analysed run's (same_prefix): the walk over them did all that then, and
+ * it resumes at `same` from what it saved there (jr.walk_*). */
 uint32_t dpor_sleep_walk(struct dpor *d, const struct por_step *steps, const uint32_t *keys, uint32_t n,
 			 uint32_t nlog, uint32_t prefix_len, uint32_t same);
 /* The exact keys of a search's runs (DPOR_EXACT and the log has them), else NULL. */
