@@ -64,14 +64,26 @@ enum dpor_rec_flags {
 	DPOR_REC_EXACT = 8,   /* keys[] holds every exact key of the step (DPOR_EXACT; else the bitmaps decide) */
 };
 #define DPOR_REC_KEYS 32 /* exact keys a record holds (more: its bitmaps decide, which is sound) */
+#define DPOR_REC_SLOTS 64 /* its key table: open addressing, at most half full */
+_Static_assert(2 * DPOR_REC_KEYS <= DPOR_REC_SLOTS && DPOR_REC_SLOTS == 64, "a record's table: 64 slots, half free");
 struct dpor_rec {
 	uint64_t fp[POR_WORDS];
 	uint64_t wr[POR_WORDS];
+	uint64_t used;  /* slots of keys[] in use (bit per slot) */
 	uint8_t thread;
 	uint8_t flags; /* enum dpor_rec_flags */
 	uint8_t nkeys;
-	uint32_t keys[DPOR_REC_KEYS]; /* POR_KEY_WRITE: written */
+	/* The keys (POR_KEY_WRITE: written), each once, at dpor_rec_slot of the
+	 * key or the next free slot after it: a step's key is found in about
+	 * one probe (a linear list of 32 was a third of the walk's work). */
+	uint32_t keys[DPOR_REC_SLOTS];
 };
+/* A key's first slot in a record's table (the high bits of a
+ * multiplicative hash: keys of one class differ in their low bits). */
+static inline uint32_t dpor_rec_slot(uint32_t key)
+{
+	return (key * 0x9E3779B1u) >> 26;
+}
 
 struct dpor_node {
 	uint32_t options;    /* thread choice: candidate threads (bit per id); 0: a plain node */

@@ -63,15 +63,24 @@ static inline void sleepers_at(const struct dpor_node *a, struct dpor_walk *w)
 	}
 }
 
+/* The slot of key k (write bit clear) in r's table, or the free slot
+ * where it would go. */
+static inline uint32_t rec_probe(const struct dpor_rec *r, uint32_t k)
+{
+	uint32_t s = dpor_rec_slot(k);
+	while ((r->used >> s & 1u) && (r->keys[s] & ~POR_KEY_WRITE) != k)
+		s = (s + 1u) & (DPOR_REC_SLOTS - 1u);
+	return s;
+}
+
 /* A record's exact keys meet step st's (keys: the run's): one of the two
  * wrote a key both touched. */
 static bool rec_meets(const struct dpor_rec *r, const struct por_step *st, const uint32_t *keys)
 {
 	for (uint32_t i = 0; i < st->nkeys; i++) {
-		uint32_t e = keys[st->key0 + i];
-		for (uint32_t k = 0; k < r->nkeys; k++)
-			if (((r->keys[k] ^ e) & ~POR_KEY_WRITE) == 0 && ((r->keys[k] | e) & POR_KEY_WRITE))
-				return true;
+		uint32_t e = keys[st->key0 + i], s = rec_probe(r, e & ~POR_KEY_WRITE);
+		if ((r->used >> s & 1u) && ((r->keys[s] | e) & POR_KEY_WRITE))
+			return true;
 	}
 	return false;
 }
@@ -97,15 +106,16 @@ static inline void wake_after(const struct por_step *st, const uint32_t *keys, s
 static void rec_add_keys(struct dpor_rec *r, const struct por_step *st, const uint32_t *keys)
 {
 	for (uint32_t i = 0; i < st->nkeys && (r->flags & DPOR_REC_EXACT); i++) {
-		uint32_t e = keys[st->key0 + i], k = 0;
-		while (k < r->nkeys && ((r->keys[k] ^ e) & ~POR_KEY_WRITE))
-			k++;
-		if (k < r->nkeys)
-			r->keys[k] |= e & POR_KEY_WRITE;
-		else if (r->nkeys < DPOR_REC_KEYS)
-			r->keys[r->nkeys++] = e;
-		else
+		uint32_t e = keys[st->key0 + i], s = rec_probe(r, e & ~POR_KEY_WRITE);
+		if (r->used >> s & 1u) {
+			r->keys[s] |= e & POR_KEY_WRITE;
+		} else if (r->nkeys < DPOR_REC_KEYS) {
+			r->keys[s] = e;
+			r->used |= 1ull << s;
+			r->nkeys++;
+		} else {
 			r->flags &= (uint8_t)~DPOR_REC_EXACT;
+		}
 	}
 }
 
