@@ -58,16 +58,22 @@ static inline void journal(struct dpor *d, const uint32_t *at, uint32_t count)
 	jr->len += count + 2;
 }
 
+/* The journal's length in a local: kept in jr->len, every word restored
+ * (a store that might alias it) made the next iteration reload it, a
+ * store-to-load chain perf put a quarter of the analysis's samples on. */
 static void undo_to(struct dpor *d, uint32_t len)
 {
 	struct dpor_journal *jr = &d->jr;
-	while (jr->len > len) {
-		uint32_t count = jr->buf[jr->len - 1], off = jr->buf[jr->len - 2];
-		jr->len -= count + 2;
+	const uint32_t *buf = jr->buf;
+	uint32_t at = jr->len;
+	while (at > len) {
+		uint32_t count = buf[at - 1], off = buf[at - 2];
+		at -= count + 2;
 		uint32_t *to = (uint32_t *)&d->vc + off;
 		for (uint32_t i = 0; i < count; i++)
-			to[i] = jr->buf[jr->len + i];
+			to[i] = buf[at + i];
 	}
+	jr->len = at;
 }
 
 static inline void join(uint32_t nt, uint32_t *dst, const uint32_t *src)
