@@ -58,16 +58,22 @@ static inline void journal(struct dpor *d, const uint32_t *at, uint32_t count)
 	jr->len += count + 2;
 }
 
+/* The journal's length in a local: kept in jr->len, every word restored
+ * (a store that might alias it) made the next iteration reload it, a
+ * store-to-load chain perf put a quarter of the analysis's samples on. */
 static void undo_to(struct dpor *d, uint32_t len)
 {
 	struct dpor_journal *jr = &d->jr;
-	while (jr->len > len) {
-		uint32_t count = jr->buf[jr->len - 1], off = jr->buf[jr->len - 2];
-		jr->len -= count + 2;
+	const uint32_t *buf = jr->buf;
+	uint32_t at = jr->len;
+	while (at > len) {
+		uint32_t count = buf[at - 1], off = buf[at - 2];
+		at -= count + 2;
 		uint32_t *to = (uint32_t *)&d->vc + off;
 		for (uint32_t i = 0; i < count; i++)
-			to[i] = jr->buf[jr->len + i];
+			to[i] = buf[at + i];
 	}
+	jr->len = at;
 }
 
 static inline void join(uint32_t nt, uint32_t *dst, const uint32_t *src)
@@ -340,16 +346,25 @@ static void analyse(struct dpor *d, const struct por_step *steps, const uint32_t
 			v->wild_last = stamp;
 			memcpy(v->wild_vc, V, sizeof(V[0]) * nt);
 		}
+		/* Journaled: the words a reader may see after an undo. A location's
+		 * vc is read only while `last` is set, its rd only while
+		 * `reads_since` is. Neither was ever set in the journal's span when
+		 * both are 0 now (`last` is cleared by nothing but an undo or the
+		 * key's numbering): those words are dead at every point an undo
+		 * may go back to, and stay unsaved. (A write clears reads_since
+		 * with rd still live before it: rd is saved by the next read.) */
 		for (uint32_t k = 0; k < nloc; k++) {
 			struct dpor_bucket *bk = &v->bucket[loc[k] & ~POR_KEY_WRITE];
 			if (loc[k] & POR_KEY_WRITE) {
-				journal(d, &bk->reads_since, 2 + nt); /* reads_since, last, vc[0..nt) */
+				/* reads_since, last, and vc[0..nt) when last was set */
+				journal(d, &bk->reads_since, bk->last ? 2 + nt : 2);
 				bk->last = stamp;
 				memcpy(bk->vc, V, sizeof(V[0]) * nt);
 				bk->reads_since = 0;
 			} else {
 				journal(d, &bk->reads_since, 1);
-				journal(d, &bk->rd[0][0], 2 * nt);
+				if (bk->last || bk->reads_since)
+					journal(d, &bk->rd[0][0], 2 * nt);
 				if (!bk->reads_since) {
 					memset(bk->rd, 0, sizeof(bk->rd[0]) * nt);
 					bk->reads_since = 1;
@@ -394,9 +409,9 @@ void dpor_after_run(struct dpor *d, const struct choice_rec *log, uint32_t nlog,
 	 * value (its subtree, DFS) must have said it is the same run. */
 	bool same_ok = por && !por->overflow && !(d->without & DPOR_NO_SAME);
 	for (uint32_t i = prefix_len ? prefix_len - 1 : 0; i < nlog; i++)
-		d->nodes[i].same_next = same_ok && (log[i].pad & CHOICE_REC_SAME_NEXT);
+		d->same_next[i] = same_ok && (log[i].pad & CHOICE_REC_SAME_NEXT);
 	for (uint32_t i = 0; i + 1 < prefix_len && i < nlog; i++)
-		d->nodes[i].same_next = d->nodes[i].same_next && same_ok && (log[i].pad & CHOICE_REC_SAME_NEXT);
+		d->same_next[i] = d->same_next[i] && same_ok && (log[i].pad & CHOICE_REC_SAME_NEXT);
 	d->limit = nlog;
 	if (!por || por->overflow) {
 		/* Not analysed: every choice of the run tries every option. Its
@@ -494,7 +509,7 @@ bool dpor_next(struct dpor *d, const struct choice_rec *log, uint32_t nlog, uint
 			value = option_of(n, t);
 			SIM_ASSERT_LT(value, r->n, "a backtrack thread is one of the choice's options");
 		} else {
-			uint32_t v = (uint32_t)r->value + 1u + (n->same_next ? 1u : 0u);
+			uint32_t v = (uint32_t)r->value + 1u + (d->same_next[i] ? 1u : 0u);
 			if ((r->pad & CHOICE_REC_FORCED) || v >= r->n)
 				continue;
 			value = (uint16_t)v;

@@ -64,14 +64,26 @@ enum dpor_rec_flags {
 	DPOR_REC_EXACT = 8,   /* keys[] holds every exact key of the step (DPOR_EXACT; else the bitmaps decide) */
 };
 #define DPOR_REC_KEYS 32 /* exact keys a record holds (more: its bitmaps decide, which is sound) */
+#define DPOR_REC_SLOTS 64 /* its key table: open addressing, at most half full */
+_Static_assert(2 * DPOR_REC_KEYS <= DPOR_REC_SLOTS && DPOR_REC_SLOTS == 64, "a record's table: 64 slots, half free");
 struct dpor_rec {
 	uint64_t fp[POR_WORDS];
 	uint64_t wr[POR_WORDS];
+	uint64_t used;  /* slots of keys[] in use (bit per slot) */
 	uint8_t thread;
 	uint8_t flags; /* enum dpor_rec_flags */
 	uint8_t nkeys;
-	uint32_t keys[DPOR_REC_KEYS]; /* POR_KEY_WRITE: written */
+	/* The keys (POR_KEY_WRITE: written), each once, at dpor_rec_slot of the
+	 * key or the next free slot after it: a step's key is found in about
+	 * one probe (a linear list of 32 was a third of the walk's work). */
+	uint32_t keys[DPOR_REC_SLOTS];
 };
+/* A key's first slot in a record's table (the high bits of a
+ * multiplicative hash: keys of one class differ in their low bits). */
+static inline uint32_t dpor_rec_slot(uint32_t key)
+{
+	return (key * 0x9E3779B1u) >> 26;
+}
 
 struct dpor_node {
 	uint32_t options;    /* thread choice: candidate threads (bit per id); 0: a plain node */
@@ -82,8 +94,6 @@ struct dpor_node {
 	uint8_t preemptions; /* taken before this choice */
 	uint8_t taken;       /* the thread whose subtree is being explored */
 	uint8_t nrec;
-	bool same_next;      /* a plain node: every run through its current value said the next value would
-	                      * be the same run (CHOICE_REC_SAME_NEXT): skip it */
 	struct dpor_rec rec[DPOR_RECS];
 };
 
@@ -183,6 +193,11 @@ struct dpor_journal {
 	uint32_t mark[DPOR_STEPS_MAX + 1];    /* journal length at the start of each analysed step */
 	struct por_step steps[DPOR_STEPS_MAX]; /* the steps analysed last (prefix of the last run) */
 	uint32_t keys[DPOR_LISTED_MAX];       /* and their exact keys (DPOR_EXACT) */
+	/* The sleep walk over them (dpor_sleep.c): the threads asleep before
+	 * step j (walk_mask[n]: after the last), and those its node put to
+	 * sleep. A walk resumes from them at the first step that differs. */
+	uint32_t walk_mask[DPOR_STEPS_MAX + 1];
+	uint32_t walk_added[DPOR_STEPS_MAX];
 	/* Scratch of one step's analysis (no state: never journaled). */
 	uint32_t tick;                        /* steps whose locations were listed (seen[] stamps) */
 	uint32_t seen[DPOR_KEYS];             /* per location: the tick of the step that listed it last */
@@ -205,6 +220,12 @@ struct dpor {
 	uint64_t addstat[6];                  /* backtrack threads added (NMRSIM_POR_STATS): [at the race, at the
 	                                       * switch] x [p itself, a member of E, every candidate] */
 	struct dpor_node nodes[SCN_CHOICES_MAX];
+	/* Per node: a plain node every run through whose current value said the
+	 * next value would be the same run (CHOICE_REC_SAME_NEXT): skip it.
+	 * Apart from the nodes: every run ANDs it over its prefix, and a byte
+	 * array is a few cache lines where the nodes (1.2 KB each) are one per
+	 * node. */
+	bool same_next[SCN_CHOICES_MAX];
 	/* The analysis (dpor.c). dpor_init leaves it alone (it is large):
 	 * jr.serial tells whether it is this search's. */
 	struct dpor_clocks vc;
@@ -235,10 +256,11 @@ struct dpor_walk {
 };
 uint32_t dpor_asleep(const struct dpor *d, struct dpor_walk *w, const struct sched_por *por, uint32_t prefix_len);
 /* dpor_sleep.c, for dpor_after_run: walk the run's steps (keys: its exact
- * keys or NULL) with the sleeping threads, remember each step at its node
- * (the steps before `same` are the last analysed run's: their keys are
- * there already), set each node's sleep set; returns the first step that
- * picked a sleeping thread at a new choice (n if none). */
+ * keys or NULL) with the sleeping threads, remember each step at its node,
+ * set each node's sleep set; returns the first step that picked a sleeping
+ * thread at a new choice (n if none). The steps before `same` are the last
+ * analysed run's (same_prefix): the walk over them did all that then, and
+ * it resumes at `same` from what it saved there (jr.walk_*). */
 uint32_t dpor_sleep_walk(struct dpor *d, const struct por_step *steps, const uint32_t *keys, uint32_t n,
 			 uint32_t nlog, uint32_t prefix_len, uint32_t same);
 /* The exact keys of a search's runs (DPOR_EXACT and the log has them), else NULL. */

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "core/assert.h"
+
 /* ---- Sleep sets under the preemption bound ----
  *
  * After thread q's subtree at node a is explored, a later branch u at a
@@ -61,15 +63,24 @@ static inline void sleepers_at(const struct dpor_node *a, struct dpor_walk *w)
 	}
 }
 
+/* The slot of key k (write bit clear) in r's table, or the free slot
+ * where it would go. */
+static inline uint32_t rec_probe(const struct dpor_rec *r, uint32_t k)
+{
+	uint32_t s = dpor_rec_slot(k);
+	while ((r->used >> s & 1u) && (r->keys[s] & ~POR_KEY_WRITE) != k)
+		s = (s + 1u) & (DPOR_REC_SLOTS - 1u);
+	return s;
+}
+
 /* A record's exact keys meet step st's (keys: the run's): one of the two
  * wrote a key both touched. */
 static bool rec_meets(const struct dpor_rec *r, const struct por_step *st, const uint32_t *keys)
 {
 	for (uint32_t i = 0; i < st->nkeys; i++) {
-		uint32_t e = keys[st->key0 + i];
-		for (uint32_t k = 0; k < r->nkeys; k++)
-			if (((r->keys[k] ^ e) & ~POR_KEY_WRITE) == 0 && ((r->keys[k] | e) & POR_KEY_WRITE))
-				return true;
+		uint32_t e = keys[st->key0 + i], s = rec_probe(r, e & ~POR_KEY_WRITE);
+		if ((r->used >> s & 1u) && ((r->keys[s] | e) & POR_KEY_WRITE))
+			return true;
 	}
 	return false;
 }
@@ -95,15 +106,55 @@ static inline void wake_after(const struct por_step *st, const uint32_t *keys, s
 static void rec_add_keys(struct dpor_rec *r, const struct por_step *st, const uint32_t *keys)
 {
 	for (uint32_t i = 0; i < st->nkeys && (r->flags & DPOR_REC_EXACT); i++) {
-		uint32_t e = keys[st->key0 + i], k = 0;
-		while (k < r->nkeys && ((r->keys[k] ^ e) & ~POR_KEY_WRITE))
-			k++;
-		if (k < r->nkeys)
-			r->keys[k] |= e & POR_KEY_WRITE;
-		else if (r->nkeys < DPOR_REC_KEYS)
-			r->keys[r->nkeys++] = e;
-		else
+		uint32_t e = keys[st->key0 + i], s = rec_probe(r, e & ~POR_KEY_WRITE);
+		if (r->used >> s & 1u) {
+			r->keys[s] |= e & POR_KEY_WRITE;
+		} else if (r->nkeys < DPOR_REC_KEYS) {
+			r->keys[s] = e;
+			r->used |= 1ull << s;
+			r->nkeys++;
+		} else {
 			r->flags &= (uint8_t)~DPOR_REC_EXACT;
+		}
+	}
+}
+
+/* The record of thread t at node a, NULL if it has none. */
+static struct dpor_rec *rec_find(struct dpor_node *a, uint8_t t)
+{
+	for (uint32_t k = 0; k < a->nrec; k++)
+		if (a->rec[k].thread == t)
+			return &a->rec[k];
+	return NULL;
+}
+
+/* Resume the walk at step `same` (> 0): the steps before it, their nodes
+ * and the records their sleepers read are what the last walk saw (the
+ * steps are the last analysed run's; a node changes only at the steps
+ * that begin at it, and dpor_next's branch begins a step at or after
+ * `same`), so the state there is the one it saved: the threads asleep,
+ * each with the record of the node that last put it to sleep. Only the
+ * "could still run" of step same - 1 looks at step `same`. */
+static void walk_resume(struct dpor *d, const struct por_step *steps, uint32_t n, uint32_t nlog, uint32_t same,
+			struct dpor_walk *w)
+{
+	const struct dpor_journal *jr = &d->jr;
+	w->mask = jr->walk_mask[same];
+	uint32_t need = w->mask;
+	for (uint32_t j = same; need && j-- > 0;) {
+		for (uint32_t hit = jr->walk_added[j] & need; hit; hit &= hit - 1) {
+			uint8_t q = (uint8_t)__builtin_ctz(hit);
+			w->asleep[q] = rec_find(&d->nodes[steps[j].pos], q);
+			SIM_ASSERT(w->asleep[q] != NULL, "a thread put to sleep at a node has its record there");
+		}
+		need &= ~jr->walk_added[j];
+	}
+	SIM_ASSERT(need == 0, "every sleeping thread was put to sleep by a step before the resumed one");
+	const struct por_step *st = &steps[same - 1];
+	if (st->pos != POR_NO_CHOICE && st->pos < nlog && d->nodes[st->pos].options) {
+		struct dpor_rec *r = rec_find(&d->nodes[st->pos], st->thread);
+		if (r && (same == n || (steps[same].options >> st->thread & 1u)))
+			r->flags |= DPOR_REC_RUNS;
 	}
 }
 
@@ -114,9 +165,15 @@ static void rec_add_keys(struct dpor_rec *r, const struct por_step *st, const ui
 uint32_t dpor_sleep_walk(struct dpor *d, const struct por_step *steps, const uint32_t *keys, uint32_t n,
 			   uint32_t nlog, uint32_t prefix_len, uint32_t same)
 {
+	struct dpor_journal *jr = &d->jr;
 	struct dpor_walk w = { 0 };
-	for (uint32_t j = 0; j < n; j++) {
+	SIM_ASSERT_LE(n, DPOR_STEPS_MAX, "a walked run's steps fit the saved walk");
+	if (same > 0)
+		walk_resume(d, steps, n, nlog, same, &w);
+	for (uint32_t j = same; j < n; j++) {
 		const struct por_step *st = &steps[j];
+		jr->walk_mask[j] = w.mask;
+		jr->walk_added[j] = 0;
 		if (st->pos != POR_NO_CHOICE && st->pos < nlog && d->nodes[st->pos].options) {
 			struct dpor_node *a = &d->nodes[st->pos];
 			a->sleep = w.mask;
@@ -128,19 +185,20 @@ uint32_t dpor_sleep_walk(struct dpor *d, const struct por_step *steps, const uin
 					r->fp[k] |= st->fp[k];
 					r->wr[k] |= st->wr[k];
 				}
-				/* The steps the last analysed run had too (same_prefix)
-				 * gave their keys to these records then. */
-				if (keys && j >= same)
+				if (keys)
 					rec_add_keys(r, st, keys);
 				if (st->flags & POR_WILD)
 					r->flags |= DPOR_REC_WILD;
 				if (j + 1 == n || (steps[j + 1].options >> st->thread & 1u))
 					r->flags |= DPOR_REC_RUNS;
 			}
+			uint32_t before = w.mask;
 			sleepers_at(a, &w);
+			jr->walk_added[j] = w.mask & ~before;
 		}
 		wake_after(st, keys, &w);
 	}
+	jr->walk_mask[n] = w.mask;
 	return n;
 }
 
