@@ -1,16 +1,18 @@
 #include "core/arena.h"
 
-#include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "core/assert.h"
 
 int arena_init(struct arena *a, size_t size_bytes)
 {
 	SIM_ASSERT(size_bytes > 0, "an arena has room");
-	/* Zeroed by the system (fresh pages for a large block): arena_alloc
-	 * clears only bytes an earlier allocation may have written. */
-	a->base = calloc(1, size_bytes);
+	/* Zeroed by the system (fresh pages): arena_alloc clears only bytes an
+	 * earlier allocation may have written. */
+	a->base = arena_pages(size_bytes);
 	a->size_bytes = a->base ? size_bytes : 0;
 	a->used_bytes = 0;
 	a->peak_bytes = 0;
@@ -19,7 +21,7 @@ int arena_init(struct arena *a, size_t size_bytes)
 
 void arena_fini(struct arena *a)
 {
-	free(a->base);
+	arena_pages_free(a->base, a->size_bytes);
 	a->base = NULL;
 	a->size_bytes = a->used_bytes = 0;
 }
@@ -48,4 +50,41 @@ void arena_rewind(struct arena *a, size_t mark)
 	SIM_ASSERT_LE(mark, a->size_bytes, "a rewind mark lies inside the arena");
 	if (mark <= a->used_bytes)
 		a->used_bytes = mark;
+}
+
+/* The mapping: the block's pages, rounded up, then one guard page; the
+ * block starts where its 16-byte-rounded end meets the guard. */
+static size_t arena_page_bytes(void)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	return page > 0 ? (size_t)page : 4096u;
+}
+
+void *arena_pages(size_t bytes)
+{
+	size_t page = arena_page_bytes();
+	size_t span = (bytes + page - 1) / page * page;
+	size_t tight = (bytes + 15u) & ~(size_t)15u;
+	if (bytes == 0 || span < bytes || span > SIZE_MAX - page)
+		return NULL;
+	unsigned char *m = mmap(NULL, span + page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (m == MAP_FAILED)
+		return NULL;
+	if (mprotect(m + span, page, PROT_NONE) != 0) {
+		munmap(m, span + page);
+		return NULL;
+	}
+	return m + (span - tight);
+}
+
+void arena_pages_free(void *block, size_t bytes)
+{
+	if (!block)
+		return;
+	size_t page = arena_page_bytes();
+	size_t span = (bytes + page - 1) / page * page;
+	unsigned char *m = (unsigned char *)((uintptr_t)block & ~(uintptr_t)(page - 1));
+	SIM_ASSERT((unsigned char *)block + ((bytes + 15u) & ~(size_t)15u) == m + span,
+		   "a block is given back with the size it was mapped with");
+	munmap(m, span + page);
 }
