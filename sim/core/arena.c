@@ -7,6 +7,22 @@
 
 #include "core/assert.h"
 
+/* LeakSanitizer scans the heap and the globals for pointers, not mmap'd
+ * pages: the arena is registered as a root region so a heap block that only
+ * the arena points to is not reported as leaked (as when it came from
+ * calloc). The other blocks of arena_pages hold no pointers. */
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ARENA_LSAN 1
+#endif
+#endif
+#if !defined(ARENA_LSAN) && defined(__SANITIZE_ADDRESS__)
+#define ARENA_LSAN 1
+#endif
+#ifdef ARENA_LSAN
+#include <sanitizer/lsan_interface.h>
+#endif
+
 int arena_init(struct arena *a, size_t size_bytes)
 {
 	SIM_ASSERT(size_bytes > 0, "an arena has room");
@@ -14,6 +30,10 @@ int arena_init(struct arena *a, size_t size_bytes)
 	 * earlier allocation may have written. */
 	a->base = arena_pages(size_bytes);
 	a->size_bytes = a->base ? size_bytes : 0;
+#ifdef ARENA_LSAN
+	if (a->base)
+		__lsan_register_root_region(a->base, size_bytes);
+#endif
 	a->used_bytes = 0;
 	a->peak_bytes = 0;
 	return a->base ? 0 : -1;
@@ -21,6 +41,10 @@ int arena_init(struct arena *a, size_t size_bytes)
 
 void arena_fini(struct arena *a)
 {
+#ifdef ARENA_LSAN
+	if (a->base)
+		__lsan_unregister_root_region(a->base, a->size_bytes);
+#endif
 	arena_pages_free(a->base, a->size_bytes);
 	a->base = NULL;
 	a->size_bytes = a->used_bytes = 0;
