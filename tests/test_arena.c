@@ -66,12 +66,13 @@ int main(void)
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 
 	/* A runner set up: the arena's pages past what runner_init wrote (the
-	 * run state, a few pages) and the footprints stay untouched. */
+	 * run state: 2 pages) and the footprints stay untouched (a tiny build's
+	 * arena may be too small to tell). */
 	struct runner r;
 	CHECK(runner_init(&r) == 0);
 	size_t arena_pages_total = (r.arena.size_bytes + page - 1) / page;
 	size_t arena_resident = resident_pages(r.arena.base, r.arena.size_bytes);
-	CHECK(arena_resident < arena_pages_total / 8);
+	CHECK(arena_pages_total <= 8 || arena_resident <= 4); /* all of them through calloc */
 	CHECK_EQ_U(resident_pages(r.st->por_exact, sizeof(struct por_exact) * RUN_POR_STEPS), 0);
 	printf("arena: %zu of %zu pages resident after runner_init\n", arena_resident, arena_pages_total);
 	runner_fini(&r);
