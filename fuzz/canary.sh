@@ -13,7 +13,9 @@
 #   fuzz/canary.sh                 both fuzzers; build dirs build-canary-libfuzzer,
 #                                  build-canary-afl (AFL++ skipped with a note if
 #                                  afl-clang-fast/afl-fuzz are missing, unless
-#                                  CANARY_REQUIRE_AFL=1)
+#                                  CANARY_REQUIRE_AFL=1); with AFL++, both halves
+#                                  replay with build-canary-afl's nmr-replay and
+#                                  start from its seeds
 #   fuzz/canary.sh --libfuzzer-only FUZZ_SCENARIO SEEDS NMR_REPLAY
 #                                  libFuzzer half with given binaries (meson
 #                                  test canary/libfuzzer in a canary build)
@@ -90,15 +92,16 @@ run_afl() {
 	check_replay AFL++ "$crash" "$sig" "$replay"
 }
 
-# configure DIR CC [meson options]: set up (once) and build the canary parts.
+# configure DIR CC TARGETS [meson options]: set up (once) and build TARGETS.
 configure() {
-	local dir=$1 cc=$2
-	shift 2
+	local dir=$1 cc=$2 targets=$3
+	shift 3
 	if [ ! -f "$root/$dir/build.ninja" ]; then
 		CC=$cc meson setup "$root/$dir" "$root" -Dcanary=true "$@" >"$work/setup-$dir.log" 2>&1 ||
 			{ cat "$work/setup-$dir.log"; return 1; }
 	fi
-	ninja -C "$root/$dir" fuzz/fuzz_scenario replay/nmr-replay fuzz/seeds_fuzz_scenario >"$work/build-$dir.log" 2>&1 ||
+	# shellcheck disable=SC2086
+	ninja -C "$root/$dir" $targets >"$work/build-$dir.log" 2>&1 ||
 		{ tail -n 30 "$work/build-$dir.log"; return 1; }
 }
 
@@ -109,17 +112,33 @@ if [ "${1:-}" = "--libfuzzer-only" ]; then
 fi
 
 command -v clang >/dev/null || { echo "canary: clang is needed" >&2; exit 2; }
+all="fuzz/fuzz_scenario replay/nmr-replay fuzz/seeds_fuzz_scenario"
+# The AFL++ build first: its replay tool and seeds (the same files either
+# way: a canary build of nmr-seed) serve the libFuzzer half too, whose
+# build then compiles the engine once (its fuzzer-instrumented copy), not a
+# second plain copy for nmr-replay and nmr-seed.
+afl=0 afl_built=0
+command -v afl-clang-fast >/dev/null && command -v afl-fuzz >/dev/null && afl=1
+if [ $afl = 1 ]; then
+	configure build-canary-afl afl-clang-fast "$all" -Dfuzzing_engine=afl && afl_built=1
+fi
+
 echo "== canary: libFuzzer (build-canary-libfuzzer, up to ${seconds}s)"
-if configure build-canary-libfuzzer clang -Dfuzzing_engine=libfuzzer; then
-	d=$root/build-canary-libfuzzer
-	run_libfuzzer "$d/fuzz/fuzz_scenario" "$d/fuzz/seeds_fuzz_scenario" "$d/replay/nmr-replay" || fail=1
+d=$root/build-canary-libfuzzer
+if [ $afl_built = 1 ]; then
+	targets=fuzz/fuzz_scenario aux=$root/build-canary-afl
+else
+	targets=$all aux=$d
+fi
+if configure build-canary-libfuzzer clang "$targets" -Dfuzzing_engine=libfuzzer; then
+	run_libfuzzer "$d/fuzz/fuzz_scenario" "$aux/fuzz/seeds_fuzz_scenario" "$aux/replay/nmr-replay" || fail=1
 else
 	fail=1
 fi
 
 echo "== canary: AFL++ (build-canary-afl, up to ${seconds}s)"
-if command -v afl-clang-fast >/dev/null && command -v afl-fuzz >/dev/null; then
-	if configure build-canary-afl afl-clang-fast -Dfuzzing_engine=afl; then
+if [ $afl = 1 ]; then
+	if [ $afl_built = 1 ]; then
 		d=$root/build-canary-afl
 		run_afl "$d/fuzz/fuzz_scenario" "$d/fuzz/seeds_fuzz_scenario" "$d/replay/nmr-replay" || fail=1
 	else

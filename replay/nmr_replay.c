@@ -232,7 +232,7 @@ int main(int argc, char **argv)
 	uint32_t long_cap = REPLAY_LONG_CHOICES;
 	if (scn.choices_long && scn.nchoices_long > long_cap - SCN_CHOICES_MAX)
 		long_cap = scn.nchoices_long + SCN_CHOICES_MAX;
-	run_long = malloc(sizeof(*run_long) * long_cap); /* pages untouched unless a run needs them */
+	run_long = arena_pages(sizeof(*run_long) * long_cap); /* pages untouched unless a run needs them */
 	if (run_long)
 		runner_set_long_log(&r, run_long, long_cap);
 	if (seeds_mode) {

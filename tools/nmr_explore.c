@@ -414,7 +414,7 @@ int main(int argc, char **argv)
 	 * trace file that replays it whole: its choices go to a longer log
 	 * (pages untouched unless a run needs them). */
 	static struct choice_rec *long_log;
-	long_log = malloc(sizeof(*long_log) * EXPLORE_LONG_CHOICES);
+	long_log = arena_pages(sizeof(*long_log) * EXPLORE_LONG_CHOICES);
 	if (long_log)
 		runner_set_long_log(&r, long_log, EXPLORE_LONG_CHOICES);
 	ex.runner = &r;

@@ -21,4 +21,16 @@ void *arena_alloc(struct arena *a, size_t bytes);
 static inline size_t arena_mark(const struct arena *a) { return a->used_bytes; }
 void arena_rewind(struct arena *a, size_t mark);
 
+/* Zeroed pages straight from the system (mmap), for the large blocks a run
+ * mostly leaves untouched (the arena, the race search's footprints, the
+ * tools' long choice logs): no page is touched until used. Through malloc or
+ * calloc, MALLOC_PERTURB_ (which Meson sets for every test) has glibc fill
+ * the whole block at allocation, about 30 MB per process for nothing: calloc
+ * must return zeros anyway. The block ends 16-byte aligned against an
+ * inaccessible page, so a write past its end faults in every build, as
+ * ASan's redzone did. NULL when the system has no room. */
+void *arena_pages(size_t bytes);
+/* Give back a block of arena_pages (NULL: nothing), with its size. */
+void arena_pages_free(void *block, size_t bytes);
+
 #endif

@@ -38,7 +38,7 @@ int runner_init(struct runner *r)
 	}
 	/* Apart from the arena: only the race-directed search writes them
 	 * (fresh pages, untouched otherwise). */
-	r->st->por_exact = calloc(RUN_POR_STEPS, sizeof(struct por_exact));
+	r->st->por_exact = arena_pages(sizeof(struct por_exact) * RUN_POR_STEPS);
 	if (!r->st->por_exact) {
 		runner_fini(r);
 		return -1;
@@ -57,7 +57,7 @@ void runner_fini(struct runner *r)
 {
 	freedoms_fini(r);
 	if (r->st)
-		free(r->st->por_exact);
+		arena_pages_free(r->st->por_exact, sizeof(struct por_exact) * RUN_POR_STEPS);
 	fiber_pool_fini(&r->pool);
 	arena_fini(&r->arena);
 	r->st = NULL;
