@@ -108,8 +108,8 @@ uint32_t nmr_model_take(struct nmr_model *m, enum choice_kind kind, uint32_t n)
  * of an instrumented driver; DRVCODE of another is an over-approximation).
  * So the run at DISPATCH makes the same choices with the same footprints
  * and findings; the IRQL in its events and two EV_IRQL events (entry,
- * exit) are all that differ. A run equivalent to one
- * explored has the same steps per thread, so the same verdict. */
+ * exit) are all that differ. A run equivalent to one explored has the same
+ * steps per thread, so the same verdict. */
 static struct nmr_quiet quiet_now(const struct nmr_model *m)
 {
 	const struct sim_thread *t = m->sched->current;
