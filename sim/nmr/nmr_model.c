@@ -171,7 +171,7 @@ struct nmr_quiet nmr_model_watch(struct nmr_model *m, nmr_cb_irql irql)
 void nmr_model_watched(struct nmr_model *m, const struct nmr_quiet *q)
 {
 	if (q->pos != UINT32_MAX)
-		choice_same_next(m->choice, q->pos, q->same && (quiet_since(m, q, 2) || blind_since(m, q, 2)));
+		choice_same_next(m->choice, q->pos, q->same && blind_since(m, q, 2)); /* quiet implies blind */
 }
 
 /* ---- registration completion ---- */

@@ -34,11 +34,13 @@ static bool sleep_valid(const struct dpor_node *a, const struct dpor_rec *r)
 	return pq + ((r->flags & DPOR_REC_RUNS) ? 1u : 0u) <= pu;
 }
 
+static struct dpor_rec *rec_find(struct dpor_node *a, uint8_t t);
+
 static struct dpor_rec *rec_of(struct dpor_node *a, uint8_t t, bool exact)
 {
-	for (uint32_t k = 0; k < a->nrec; k++)
-		if (a->rec[k].thread == t)
-			return &a->rec[k];
+	struct dpor_rec *found = rec_find(a, t);
+	if (found)
+		return found;
 	if (a->nrec == DPOR_RECS)
 		return NULL; /* not remembered: t never sleeps below a */
 	struct dpor_rec *r = &a->rec[a->nrec++];
